@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { MlpArch, Model } from '../model';
+import { createRng, type Rng } from '../rng';
+import { disposeStack, forwardStacked, perMemberMse, stackModels, unstackModels, type StackedParams } from './stack';
+
+/** What a population trains on: one target shared by every member (the INR's image). */
+export interface RegressionTarget {
+  /** Inputs [n, inputs] (the coordinate grid). */
+  x: Float32Array;
+  /** Targets [n, channels]. */
+  y: Float32Array;
+  n: number;
+  inputs: number;
+  channels: number;
+}
+
+export interface TrainerOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /**
+   * Fraction of the pixels each member sees per step (1 = full batch). Below 1, every member
+   * draws its own seeded random subset each step: the SGD noise that makes members trained from
+   * one shared init differ (Frankle et al. 2020).
+   */
+  batchFraction?: number;
+  /** Seed of the pixel subsets. */
+  noiseSeed?: number;
+}
+
+/**
+ * Trains K MLPs of one architecture together: every layer of every member in one batched matmul,
+ * and one Adam update (PyTorch's formulation, Kingma & Ba 2015, Alg. 1) for the whole stack.
+ * The loss is the SUM of the members' mean losses, so each member's gradient is exactly its own;
+ * Adam is elementwise, so batched training equals K separate runs.
+ */
+export class PopulationTrainer {
+  readonly arch: MlpArch;
+  readonly k: number;
+  private readonly params: StackedParams;
+  private readonly vars: tf.Variable[];
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private readonly x: tf.Tensor2D;
+  private readonly y: tf.Tensor2D;
+  private readonly opts: Required<TrainerOptions>;
+  private readonly noise: Rng;
+  private readonly target: RegressionTarget;
+  private t = 0;
+  private disposed = false;
+
+  constructor(models: readonly Model[], target: RegressionTarget, opts: TrainerOptions) {
+    this.arch = models[0]!.arch;
+    this.k = models.length;
+    this.target = target;
+    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, batchFraction: 1, noiseSeed: 0, ...opts };
+    this.noise = createRng(this.opts.noiseSeed);
+    const stacked = stackModels(models);
+    const toVar = (t: tf.Tensor3D): tf.Variable<tf.Rank.R3> => {
+      const v = tf.variable(t, true);
+      t.dispose();
+      return v;
+    };
+    this.params = {
+      weights: stacked.weights.map(toVar),
+      biases: stacked.biases.map(toVar),
+      encoding: stacked.encoding,
+    };
+    this.vars = [...this.params.weights, ...this.params.biases] as tf.Variable[];
+    // Variables share their initial tensor's data, so the zeros are made inside tidy.
+    this.m = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.x = tf.tensor2d(target.x, [target.n, target.inputs]);
+    this.y = tf.tensor2d(target.y, [target.n, target.channels]);
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.t;
+  }
+
+  private mask(): tf.Tensor3D | null {
+    const f = this.opts.batchFraction;
+    if (f >= 1) return null;
+    const { n } = this.target;
+    const data = new Float32Array(this.k * n);
+    for (let i = 0; i < data.length; i++) data[i] = this.noise.next() < f ? 1 : 0;
+    return tf.tensor3d(data, [this.k, n, 1]);
+  }
+
+  /** One Adam step for every member; returns nothing so that no GPU→CPU sync happens. */
+  step(): void {
+    this.t += 1;
+    const { lr, beta1, beta2, eps } = this.opts;
+    const mask = this.mask();
+    tf.tidy(() => {
+      const lossFn = (): tf.Scalar => {
+        const pred = forwardStacked(this.arch, this.params, this.x);
+        if (!mask) return tf.sum(perMemberMse(pred, this.y));
+        const se = tf.mul(tf.squaredDifference(pred, this.y), mask);
+        const counts = tf.maximum(tf.mul(tf.sum(mask, [1, 2]), this.target.channels), 1);
+        return tf.sum(tf.div(tf.sum(se, [1, 2]), counts));
+      };
+      const { grads } = tf.variableGrads(lossFn, this.vars);
+      const bc1 = 1 - beta1 ** this.t;
+      const bc2 = 1 - beta2 ** this.t;
+      this.vars.forEach((p, i) => {
+        const g = grads[p.name]!;
+        const m = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
+        this.m[i]!.assign(m);
+        this.v[i]!.assign(v);
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
+      });
+    });
+    mask?.dispose();
+  }
+
+  /** Per-member MSE on the full target, read back asynchronously. */
+  async evaluate(): Promise<Float32Array> {
+    const mse = tf.tidy(() => perMemberMse(forwardStacked(this.arch, this.params, this.x), this.y));
+    const out = await mse.data<'float32'>();
+    mse.dispose();
+    return new Float32Array(out);
+  }
+
+  /** Every member's reconstruction, [K, n, channels]. */
+  async predictions(): Promise<Float32Array> {
+    const pred = tf.tidy(() => forwardStacked(this.arch, this.params, this.x));
+    const out = await pred.data<'float32'>();
+    pred.dispose();
+    return new Float32Array(out);
+  }
+
+  /** The current weights as K models in PyTorch layout. */
+  async models(): Promise<Model[]> {
+    return unstackModels(this.arch, this.params);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeStack(this.params);
+    tf.dispose([...this.m, ...this.v, this.x, this.y]);
+  }
+}
