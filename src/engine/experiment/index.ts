@@ -1,0 +1,27 @@
+/** The experiment boundary: schema, versions, URL codec, and its one error class. */
+export { ExperimentError, isExperimentError, type ExperimentErrorReason } from './errors';
+export {
+  ACTIVATIONS,
+  BACKENDS,
+  PATH_KINDS,
+  VIEW_TABS,
+  defaultExperiment,
+  parseExperiment,
+  type Activation,
+  type BackendChoice,
+  type DataSource,
+  type ExperimentSpec,
+  type ModelRef,
+  type PathKind,
+  type ViewTab,
+} from './schema';
+export { EXPERIMENT_VERSION } from './migrate';
+export {
+  HASH_PREFIX,
+  MAX_ENCODED_CHARS,
+  MAX_INFLATED_BYTES,
+  decodeExperimentHash,
+  encodeExperiment,
+  readHash,
+  type HashContent,
+} from './url';

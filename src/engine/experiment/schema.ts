@@ -1,0 +1,172 @@
+/**
+ * The experiment spec, version 1: everything needed to replay an experiment (data, architecture,
+ * seeds, population, training, alignment, paths, views). Every key has a default, so
+ * `parseExperiment({ version: 1 })` is the default experiment; every number is bounded and every
+ * string is length-capped; unknown keys are dropped.
+ *
+ * Defaults are part of the version: changing one changes what old links mean, so it needs a new
+ * version and a migration (migrate.ts), and tests pin the default spec.
+ */
+import { z } from 'zod';
+import { guardValue } from './guard';
+import { throwIssues } from './issues';
+import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
+
+const MAX_SEED = 2 ** 31 - 1;
+const int = (lo: number, hi: number) => z.int().min(lo).max(hi);
+const num = (lo: number, hi: number) => z.number().min(lo).max(hi);
+const seed = () => int(0, MAX_SEED).default(0);
+/** Model indices address the population plus loaded models (at most 64 + 64). */
+const modelIndex = (d: number) => int(0, 127).default(d);
+
+const sampleId = z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'must be a sample id (1 to 64 of a-z, 0-9, -)' });
+
+/**
+ * A dropped file's name, shown to the receiver ("drop rings-7.safetensors"). Markup (`<`, `>`),
+ * path separators, control and bidi-override characters are REJECTED: a real file name from a
+ * drop has none, and a name that spoofs its display is an attack. (The UI renders text only, so
+ * this is defence in depth, not the only line.)
+ */
+const fileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !hasUnsafeNameChar(s), {
+    error: 'must be a plain file name (no markup <>, path separators, control or bidi characters)',
+  });
+
+function hasUnsafeNameChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x2f || c === 0x5c) return true;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+  }
+  return false;
+}
+
+/** SHA-256 of the file's bytes, hex; read in either case and kept lower-case. */
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, { error: 'must be a SHA-256 digest (64 hex digits)' })
+  .transform((s) => s.toLowerCase());
+
+const sampleRef = z.object({ kind: z.literal('sample'), id: sampleId });
+const fileRef = z.object({ kind: z.literal('file'), name: fileName, sha256 });
+
+/** Where the target image comes from. */
+export const dataSourceSchema = z.discriminatedUnion('kind', [
+  sampleRef,
+  z.object({ kind: z.literal('mnist'), index: int(0, 9999) }),
+  fileRef,
+]);
+
+/** A checkpoint the experiment uses: a sample by id, a dropped file by name + content hash. */
+export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
+
+export const ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
+export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
+export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape'] as const;
+
+/** The version-1 experiment schema. Object defaults are prefaults, so inner defaults fill in. */
+export const experimentSchema = z.object({
+  version: z.literal(EXPERIMENT_VERSION),
+  data: z
+    .object({
+      source: dataSourceSchema.default(() => ({ kind: 'sample' as const, id: 'rings' })),
+      size: int(16, 128).default(32),
+    })
+    .prefault({}),
+  arch: z
+    .object({
+      activation: z.enum(ACTIVATIONS).default('sine'),
+      hidden: z.array(int(8, 256)).min(1).max(5).default(() => [32, 32, 32]),
+      w0: num(1, 200).default(30),
+      fourierFeatures: int(0, 256).default(0),
+      fourierSigma: num(0.01, 100).default(10),
+      outputOffset: num(-10, 10).default(0),
+    })
+    .prefault({}),
+  population: z
+    .object({
+      size: int(1, 64).default(8),
+      seed: seed(),
+      initMode: z.enum(['independent', 'shared']).default('independent'),
+    })
+    .prefault({}),
+  training: z
+    .object({
+      steps: int(1, 100000).default(500),
+      lr: num(1e-6, 1).default(1e-3),
+      evalEvery: int(1, 1000).default(10),
+    })
+    .prefault({}),
+  backend: z.enum(BACKENDS).default('auto'),
+  models: z.array(modelRefSchema).max(64).default(() => []),
+  alignment: z
+    .object({
+      method: z.enum(['weight', 'activation']).default('weight'),
+      signed: z.enum(['auto', 'on', 'off']).default('auto'),
+      reference: modelIndex(0),
+      seed: seed(),
+    })
+    .prefault({}),
+  paths: z
+    .object({
+      a: modelIndex(0),
+      b: modelIndex(1),
+      kinds: z
+        .array(z.enum(PATH_KINDS))
+        .max(PATH_KINDS.length)
+        .refine((k) => new Set(k).size === k.length, { error: 'must not list a path kind twice' })
+        .default((): PathKind[] => ['lerp', 'lerp-aligned']),
+      points: int(3, 101).default(25),
+      curveSteps: int(0, 5000).default(300),
+      curveSeed: seed(),
+    })
+    .prefault({}),
+  views: z
+    .object({
+      tab: z.enum(VIEW_TABS).default('train'),
+      cloud: z
+        .object({ aligned: z.boolean().default(true), dims: z.literal([2, 3]).default(2) })
+        .prefault({}),
+      landscape: z
+        .object({
+          anchors: z.tuple([int(0, 127), int(0, 127), int(0, 127)]).default((): [number, number, number] => [0, 1, 2]),
+          resolution: int(5, 41).default(21),
+          margin: num(0, 1).default(0.2),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+/** A complete, validated experiment (every key present). */
+export type ExperimentSpec = z.output<typeof experimentSchema>;
+/** Where the target image comes from. */
+export type DataSource = ExperimentSpec['data']['source'];
+/** A checkpoint reference (sample id, or dropped file name + SHA-256). */
+export type ModelRef = ExperimentSpec['models'][number];
+export type Activation = (typeof ACTIVATIONS)[number];
+export type BackendChoice = (typeof BACKENDS)[number];
+export type PathKind = (typeof PATH_KINDS)[number];
+export type ViewTab = (typeof VIEW_TABS)[number];
+
+/**
+ * Validates an untrusted value (parsed JSON, stored state) into a complete experiment: refuses
+ * pollution keys and oversized shapes, migrates old versions, fills defaults, drops unknown keys.
+ * Throws ExperimentError naming the bad field, e.g. "population.size must be at most 64 (got 1000)".
+ */
+export function parseExperiment(input: unknown): ExperimentSpec {
+  guardValue(input);
+  const raw = migrateToCurrent(input);
+  const r = experimentSchema.safeParse(raw);
+  if (!r.success) throwIssues('invalid', r.error.issues, raw);
+  return r.data;
+}
+
+/** A fresh default experiment (a new object each call, safe to mutate). */
+export function defaultExperiment(): ExperimentSpec {
+  return parseExperiment({ version: EXPERIMENT_VERSION });
+}
