@@ -85,7 +85,7 @@ function activate(z: tf.Tensor3D, arch: MlpArch): tf.Tensor3D {
     case 'relu':
       return tf.relu(z);
     case 'sine':
-      return tf.sin(tf.mul(z, sirenW0(arch)));
+      return tf.sin(tf.mul(z, sirenW0(arch)) as tf.Tensor3D);
     case 'tanh':
       return tf.tanh(z);
     case 'gelu': {

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { appState, launch, screenshot, watchErrors } from './browser';
+
+let context: BrowserContext;
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  context = await launch();
+});
+afterAll(async () => {
+  await context?.close();
+});
+
+async function waitForStatus(page: Page, statuses: string[], timeout = 180_000): Promise<string> {
+  await page.waitForFunction(
+    (wanted) => wanted.includes((window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }).__weightscope?.getState().run.status ?? ''),
+    statuses,
+    { timeout, polling: 250 },
+  );
+  return appState<string>(page, 's.run.status');
+}
+
+/** Types into a form field by its test id. */
+async function setField(page: Page, testId: string, value: string): Promise<void> {
+  await page.getByTestId(testId).fill(value);
+}
+
+describe('training in the browser', () => {
+  it('opens on the default experiment and trains on the calibrated backend, with no console errors and no long tasks', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: false });
+    });
+    await page.goto(base);
+    await waitForStatus(page, ['training']);
+    const backend = await appState<{ name: string; reason: string; calibration?: unknown[] }>(page, 's.backend');
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend.name);
+    // No hardware adapter here, so the choice must come from calibration.
+    expect(backend.calibration?.length ?? 0).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('backend-badge').getAttribute('data-backend')).toBe(backend.name);
+    // Long tasks are counted from here: training is under way.
+    await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
+    const status = await waitForStatus(page, ['done'], 200_000);
+    expect(status).toBe('done');
+    const psnr = await appState<number[][]>(page, 's.run.psnr');
+    const first = psnr[0]!;
+    const last = psnr[psnr.length - 1]!;
+    expect(first.length).toBe(8);
+    for (let k = 0; k < 8; k++) expect(last[k]!).toBeGreaterThan(first[k]! + 3);
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    expect(longTasks.filter((d) => d > 50), `long tasks: ${longTasks.join(', ')}`).toEqual([]);
+    expect(await page.getByTestId('thumbnails').locator('canvas').count()).toBe(9);
+    await screenshot(page, 'train-default');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('forced onto webgpu (SwiftShader), a tiny population also trains', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(base);
+    await waitForStatus(page, ['training', 'calibrating']);
+    await page.getByTestId('backend').selectOption('webgpu');
+    await setField(page, 'size', '16');
+    await setField(page, 'hidden', '16, 16');
+    await setField(page, 'pop-size', '2');
+    await setField(page, 'steps', '40');
+    await setField(page, 'lr', '0.001');
+    await page.getByTestId('train').click();
+    await waitForStatus(page, ['done'], 200_000);
+    const backend = await appState<{ name: string; reason: string }>(page, 's.backend');
+    expect(backend.name).toBe('webgpu');
+    const psnr = await appState<number[][]>(page, 's.run.psnr');
+    expect(psnr[0]!.length).toBe(2);
+    for (let k = 0; k < 2; k++) expect(psnr[psnr.length - 1]![k]!).toBeGreaterThan(psnr[0]![k]! + 1);
+    await screenshot(page, 'train-webgpu');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses invalid settings in the form with a reason', async () => {
+    const page = await context.newPage();
+    await page.goto(base);
+    await waitForStatus(page, ['training', 'calibrating']);
+    const before = await appState<unknown>(page, 's.spec');
+    await setField(page, 'hidden', '64, 0');
+    await expect.poll(() => page.locator('.field.invalid .field-error').first().textContent()).toMatch(/hidden/);
+    await setField(page, 'lr', 'NaN');
+    await setField(page, 'pop-size', '1000');
+    const msgs = await page.locator('.field-error').allTextContents();
+    expect(msgs.some((m) => /64/.test(m))).toBe(true);
+    expect(msgs.length).toBe(3);
+    expect(await appState<unknown>(page, 's.spec')).toEqual(before);
+    await page.close();
+  });
+
+  it('refuses a file that is not an image, and images of 0×0 or 10,000×10,000 px, leaving the run untouched', async () => {
+    const page = await context.newPage();
+    await page.goto(base);
+    await waitForStatus(page, ['training']);
+    const spec = await appState<unknown>(page, 's.spec');
+    const pngHeader = (w: number, h: number): Buffer => {
+      const b = Buffer.alloc(33);
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(b, 0);
+      b.writeUInt32BE(w, 16);
+      b.writeUInt32BE(h, 20);
+      b[24] = 8;
+      b[25] = 2;
+      return b;
+    };
+    const cases = [
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, not an image'), expect: /not an image/ },
+      { name: 'empty.png', mimeType: 'image/png', buffer: pngHeader(0, 0), expect: /0×0 px/ },
+      { name: 'huge.png', mimeType: 'image/png', buffer: pngHeader(10000, 10000), expect: /10000×10000 px/ },
+    ];
+    for (const c of cases) {
+      await page.getByTestId('image-input').setInputFiles({ name: c.name, mimeType: c.mimeType, buffer: c.buffer });
+      await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(c.expect);
+      expect(await page.getByTestId('banner').textContent()).toContain('unchanged');
+    }
+    expect(await appState<unknown>(page, 's.spec')).toEqual(spec);
+    expect(['training', 'done']).toContain(await appState<string>(page, 's.run.status'));
+    await screenshot(page, 'bad-image');
+    await page.close();
+  });
+});

@@ -1,0 +1,82 @@
+import { useEffect } from 'react';
+import { appStore, useApp } from './store';
+import { startTraining } from './training';
+import { adoptDroppedImage } from './components/ImageDrop';
+import { BackendBadge } from './components/BackendBadge';
+import { Banner } from './components/Banner';
+import { ModelsPanel } from './components/ModelsPanel';
+import { TrainForm } from './components/TrainForm';
+import { TrainView } from './components/TrainView';
+import type { ExperimentSpec } from '../engine/experiment/schema';
+
+type Tab = ExperimentSpec['views']['tab'];
+const tabs: { id: Tab; label: string }[] = [
+  { id: 'train', label: 'Train' },
+  { id: 'models', label: 'Models' },
+];
+
+function setTab(tab: Tab): void {
+  appStore.setState((s) => ({ spec: { ...s.spec, views: { ...s.spec.views, tab } } }));
+}
+
+/** Files dropped anywhere on the page: images become the target. */
+function usePageDrop(): void {
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      e.preventDefault();
+      document.body.classList.add('dragging');
+    };
+    const leave = () => document.body.classList.remove('dragging');
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      leave();
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      const first = files[0];
+      if (first) void adoptDroppedImage(first);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+}
+
+export function App() {
+  const tab = useApp((s) => s.spec.views.tab);
+  usePageDrop();
+  useEffect(() => {
+    // The default experiment starts on its own: no upload, no network needed.
+    void startTraining();
+  }, []);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>
+          Weightscope <span className="tagline">weight space of neural networks, in your browser</span>
+        </h1>
+        <nav className="tabs" role="tablist">
+          {tabs.map((t) => (
+            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)}>
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <BackendBadge />
+      </header>
+      <Banner />
+      <main className="main">
+        {tab === 'train' && (
+          <div className="train-layout">
+            <TrainForm />
+            <TrainView />
+          </div>
+        )}
+        {tab === 'models' && <ModelsPanel />}
+      </main>
+    </div>
+  );
+}

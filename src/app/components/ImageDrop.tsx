@@ -1,0 +1,38 @@
+import { useState } from 'react';
+import { rememberImage } from '../dropped-images';
+import { appStore, showBanner } from '../store';
+
+/** "Use your own image": a file picker; dropping an image anywhere on the page does the same. */
+export async function adoptDroppedImage(file: File): Promise<void> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    const sha256 = await rememberImage(bytes, file.name);
+    appStore.setState((s) => ({ spec: { ...s.spec, data: { ...s.spec.data, source: { kind: 'file', name: file.name.slice(0, 200), sha256 } } } }));
+    showBanner('info', `${file.name} is the new target image; press Train to fit it.`);
+  } catch (e) {
+    showBanner('error', `${file.name} was not used: ${e instanceof Error ? e.message : String(e)}. The experiment is unchanged.`);
+  }
+}
+
+export function ImageDrop() {
+  const [busy, setBusy] = useState(false);
+  return (
+    <label className="field file-pick">
+      <span className="field-label">Your image</span>
+      <input
+        type="file"
+        accept="image/png,image/jpeg,image/webp,image/gif,image/bmp"
+        data-testid="image-input"
+        disabled={busy}
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (!f) return;
+          setBusy(true);
+          void adoptDroppedImage(f).finally(() => setBusy(false));
+        }}
+      />
+      <span className="field-hint">PNG/JPEG, or drop it on the page</span>
+    </label>
+  );
+}

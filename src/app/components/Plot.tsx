@@ -1,0 +1,48 @@
+import { useEffect, useRef } from 'react';
+
+type PlotlyModule = typeof import('plotly.js-dist-min').default;
+let plotly: Promise<PlotlyModule> | null = null;
+
+/** plotly is ~3.5 MB: loaded on first use, never in the entry chunk. */
+export function loadPlotly(): Promise<PlotlyModule> {
+  plotly ??= import('plotly.js-dist-min').then((m) => m.default);
+  return plotly;
+}
+
+export interface PlotProps {
+  data: unknown[];
+  layout: Record<string, unknown>;
+  testId?: string;
+  height?: number;
+}
+
+const baseLayout = {
+  margin: { l: 56, r: 16, t: 40, b: 44 },
+  paper_bgcolor: 'rgba(0,0,0,0)',
+  plot_bgcolor: '#fff',
+  font: { family: 'system-ui, sans-serif', size: 12, color: '#1f2933' },
+  legend: { orientation: 'h', y: -0.25 },
+};
+
+/** A plotly chart that re-renders with Plotly.react when its data or layout change. */
+export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    let live = true;
+    void loadPlotly().then((P) => {
+      if (live && ref.current) {
+        void P.react(ref.current, data, { ...baseLayout, height, ...layout }, { responsive: true, displaylogo: false });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [data, layout, height]);
+  useEffect(() => {
+    const el = ref.current;
+    return () => {
+      if (el) void loadPlotly().then((P) => P.purge(el));
+    };
+  }, []);
+  return <div ref={ref} className="plot" data-testid={testId} style={{ minHeight: height }} />;
+}

@@ -1,0 +1,14 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { appStore } from './store';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+
+// Read-only access for automation and debugging (the browser tests read progress through it).
+(window as unknown as { __weightscope: { getState: typeof appStore.getState } }).__weightscope = { getState: appStore.getState };

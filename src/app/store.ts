@@ -1,0 +1,79 @@
+/**
+ * The app's state: the experiment spec (what a URL shares), the run's progress and small results,
+ * and the workspace's model metadata. Weights never live here: they stay in the worker.
+ */
+import { createStore, useStore } from 'zustand';
+import { defaultExperiment, type ExperimentSpec } from '../engine/experiment/schema';
+import type { ImageData01 } from '../engine/inr';
+import type { BackendInfo, ModelEntry } from '../workers/protocol';
+
+export type RunStatus = 'idle' | 'loading' | 'calibrating' | 'training' | 'paused' | 'done' | 'cancelled' | 'error';
+
+export interface RunState {
+  status: RunStatus;
+  jobId: number | null;
+  step: number;
+  steps: number;
+  stepsPerSec: number;
+  /** Steps at which the population was evaluated, and PSNR (dB) per member at each. */
+  evalSteps: number[];
+  psnr: number[][];
+  /** Latest reconstructions [K, H, W, C]. */
+  predictions: Float32Array | null;
+  target: ImageData01 | null;
+  targetLabel: string;
+  message: string;
+}
+
+export interface Banner {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface AppState {
+  spec: ExperimentSpec;
+  run: RunState;
+  backend: BackendInfo | null;
+  models: ModelEntry[];
+  banner: Banner | null;
+}
+
+export const idleRun = (): RunState => ({
+  status: 'idle',
+  jobId: null,
+  step: 0,
+  steps: 0,
+  stepsPerSec: 0,
+  evalSteps: [],
+  psnr: [],
+  predictions: null,
+  target: null,
+  targetLabel: '',
+  message: '',
+});
+
+export const appStore = createStore<AppState>(() => ({
+  spec: defaultExperiment(),
+  run: idleRun(),
+  backend: null,
+  models: [],
+  banner: null,
+}));
+
+/** React hook over the vanilla store. */
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(appStore, selector);
+}
+
+/** Shallow-merges into `run`. */
+export function patchRun(patch: Partial<RunState>): void {
+  appStore.setState((s) => ({ run: { ...s.run, ...patch } }));
+}
+
+export function showBanner(kind: Banner['kind'], text: string): void {
+  appStore.setState({ banner: { kind, text } });
+}
+
+export function addModels(entries: ModelEntry[]): void {
+  appStore.setState((s) => ({ models: [...s.models, ...entries] }));
+}

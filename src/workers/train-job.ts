@@ -1,0 +1,133 @@
+import { coordinateGrid, psnr } from '../engine/inr';
+import { initModel } from '../engine/model';
+import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
+import { chooseBackend, TooSlowError } from './backends';
+import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from './protocol';
+import type { ModelRegistry } from './registry';
+
+/** Pause/cancel flags of a running job, flipped by later messages. */
+export interface JobControl {
+  paused: boolean;
+  cancelled: boolean;
+}
+
+/** Yields to the worker's event loop without setTimeout's 4 ms clamp, so messages get through. */
+export function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The image as a regression target over the INR coordinate grid. */
+export function imageTarget(job: TrainJob): RegressionTarget {
+  const { width, height, channels, data } = job.target;
+  return { x: coordinateGrid(height, width), y: data, n: width * height, inputs: 2, channels };
+}
+
+/** Cached calibration per workload, so retraining the same shape does not calibrate again. */
+const calibrated = new Map<string, BackendInfo>();
+
+async function pickBackend(job: TrainJob, target: RegressionTarget, onPhase: (p: TrainProgress) => void): Promise<BackendInfo> {
+  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
+  const cached = calibrated.get(key);
+  if (cached) {
+    await chooseBackend(cached.name, async () => 0);
+    return cached;
+  }
+  const inits = job.seeds.map((s) => initModel(job.arch, s));
+  const measure = async (budgetMs: number): Promise<number> => {
+    const trainer = new PopulationTrainer(inits, target, { lr: job.lr, batchFraction: job.batchFraction });
+    try {
+      const t0 = performance.now();
+      trainer.step();
+      await trainer.evaluate();
+      const warm = performance.now() - t0;
+      if (warm > budgetMs) throw new TooSlowError(`warm-up step took ${Math.round(warm)} ms`);
+      const reps = Math.max(2, Math.min(8, Math.floor(budgetMs / Math.max(warm, 1) / 2)));
+      const t1 = performance.now();
+      for (let i = 0; i < reps; i++) trainer.step();
+      await trainer.evaluate();
+      return (performance.now() - t1) / reps;
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const info = await chooseBackend(job.backend, measure, () =>
+    onPhase({ step: 0, steps: job.steps, mse: new Float32Array(job.seeds.length), stepsPerSec: 0, elapsedMs: 0, phase: 'calibrating' }),
+  );
+  calibrated.set(key, info);
+  return info;
+}
+
+/**
+ * Trains a population, streaming progress. Each member's reconstruction is sent at most every
+ * 400 ms so the page stays responsive for large populations.
+ */
+export async function runTraining(
+  job: TrainJob,
+  control: JobControl,
+  registry: ModelRegistry,
+  post: (p: TrainProgress) => void,
+  onBackend: (b: BackendInfo) => void,
+): Promise<TrainResult> {
+  const target = imageTarget(job);
+  const backend = await pickBackend(job, target, post);
+  onBackend(backend);
+  const trainer = new PopulationTrainer(
+    job.seeds.map((s) => initModel(job.arch, s)),
+    target,
+    { lr: job.lr, batchFraction: job.batchFraction, noiseSeed: job.noiseSeed },
+  );
+  try {
+    const t0 = performance.now();
+    let pausedMs = 0;
+    let lastPreview = -Infinity;
+    let mse = await trainer.evaluate();
+    post({ step: 0, steps: job.steps, mse, stepsPerSec: 0, elapsedMs: 0, phase: 'training', predictions: await trainer.predictions() });
+    let step = 0;
+    while (step < job.steps && !control.cancelled) {
+      if (control.paused) {
+        const p0 = performance.now();
+        while (control.paused && !control.cancelled) await sleep(50);
+        pausedMs += performance.now() - p0;
+        continue;
+      }
+      trainer.step();
+      step += 1;
+      if (step % job.evalEvery === 0 || step === job.steps) {
+        mse = await trainer.evaluate();
+        const now = performance.now();
+        const elapsedMs = now - t0 - pausedMs;
+        const progress: TrainProgress = { step, steps: job.steps, mse, stepsPerSec: (step * 1000) / elapsedMs, elapsedMs, phase: 'training' };
+        if (now - lastPreview > 400 || step === job.steps) {
+          progress.predictions = await trainer.predictions();
+          lastPreview = now;
+        }
+        post(progress);
+      }
+      await yieldToEvents();
+    }
+    mse = await trainer.evaluate();
+    const models = await trainer.models();
+    const entries: ModelEntry[] = models.map((model, k) =>
+      registry.add(model, {
+        name: `${job.group} #${k + 1}`,
+        source: 'trained',
+        seed: job.seeds[k]!,
+        group: job.group,
+        targetId: job.targetId,
+        psnr: psnr(mse[k]!),
+      }),
+    );
+    return { steps: step, mse, models: entries, cancelled: control.cancelled, backend };
+  } finally {
+    trainer.dispose();
+  }
+}

@@ -1,0 +1,38 @@
+import { defineConfig, type Plugin } from 'vite';
+import react from '@vitejs/plugin-react';
+import { packMnist } from './scripts/mnist.ts';
+
+/**
+ * Serves the `mnist` package's 10,000 digits as one binary at /data/mnist.bin (dev) and emits it
+ * into the build, so nothing is fetched from the network and nothing large is committed.
+ */
+function mnistAsset(): Plugin {
+  return {
+    name: 'weightscope-mnist',
+    configureServer(server) {
+      server.middlewares.use('/data/mnist.bin', (_req, res) => {
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        res.end(Buffer.from(packMnist()));
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'data/mnist.bin', source: packMnist() });
+    },
+  };
+}
+
+/** Cross-origin isolation, so SharedArrayBuffer (tfjs-wasm threads) is available. */
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [react(), mnistAsset()],
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  worker: { format: 'es' },
+  // tfjs-wasm's threaded build breaks when minified (DESIGN, 'Backend choice').
+  build: { minify: false, target: 'es2022', chunkSizeWarningLimit: 8000 },
+});
