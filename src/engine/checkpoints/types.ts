@@ -1,0 +1,117 @@
+/**
+ * Shared types for checkpoint readers and writers. Readers are plug-ins in the style of netron
+ * (`source/safetensors.js`): each has `match` (by magic bytes, never by file extension) and
+ * `read`, and throws its own subclass of `CheckpointError` with a message a person can act on.
+ */
+
+/** One dropped (or CLI-given) file: its base name and its bytes. */
+export interface CheckpointFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Element types, named as safetensors names them. */
+export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+/** Bytes per element of each dtype. */
+export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+export const isFloatDType = (d: DType): boolean => d === 'F64' || d === 'F32' || d === 'F16' || d === 'BF16';
+
+/**
+ * A tensor as read from a file. Float tensors are converted to float32 (`data`); integer and
+ * bool tensors keep `data = null` (weights must be floats) and, when every value fits, carry
+ * their values in `intData` (labels in a classifier's `.npz`, for example).
+ */
+export interface RawTensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  data: Float32Array | null;
+  intData?: Int32Array;
+}
+
+/** What a reader returns: the format's id, tensors in file order, and string metadata. */
+export interface CheckpointContents {
+  format: string;
+  tensors: RawTensor[];
+  metadata: Record<string, string>;
+}
+
+/** A format plug-in. `match` looks only at magic bytes and cheap structure; `read` validates. */
+export interface CheckpointReader {
+  id: string;
+  label: string;
+  match(files: CheckpointFile[]): boolean;
+  read(files: CheckpointFile[]): CheckpointContents;
+}
+
+/** Largest single file Weightscope reads: this is an MLP explorer, not a model zoo loader. */
+export const MAX_FILE_BYTES = 1 << 30;
+
+/** Base class of every checkpoint error; `format` names the reader (or 'unknown'). */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+  readonly format: string;
+  constructor(format: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.format = format;
+  }
+}
+
+export class SafetensorsError extends CheckpointError {
+  override name = 'SafetensorsError';
+  constructor(message: string) { super('safetensors', message); }
+}
+export class PickleError extends CheckpointError {
+  override name = 'PickleError';
+  constructor(message: string) { super('pytorch', message); }
+}
+export class PytorchError extends CheckpointError {
+  override name = 'PytorchError';
+  constructor(message: string) { super('pytorch', message); }
+}
+export class NumpyError extends CheckpointError {
+  override name = 'NumpyError';
+  constructor(message: string) { super('numpy', message); }
+}
+export class ZipError extends CheckpointError {
+  override name = 'ZipError';
+  constructor(message: string) { super('zip', message); }
+}
+export class TfjsError extends CheckpointError {
+  override name = 'TfjsError';
+  constructor(message: string) { super('tfjs', message); }
+}
+export class JsonWeightsError extends CheckpointError {
+  override name = 'JsonWeightsError';
+  constructor(message: string) { super('json', message); }
+}
+export class ArchitectureInferenceError extends CheckpointError {
+  override name = 'ArchitectureInferenceError';
+  constructor(message: string) { super('architecture', message); }
+}
+
+/** Refuses files over `MAX_FILE_BYTES`, saying why. */
+export function checkFileSize(file: CheckpointFile, make: (msg: string) => CheckpointError): void {
+  if (file.bytes.length > MAX_FILE_BYTES) {
+    throw make(
+      `${file.name} is ${(file.bytes.length / 2 ** 20).toFixed(0)} MB; Weightscope reads checkpoints up to 1 GB ` +
+        '(it explores MLPs and INRs, whose checkpoints are far smaller)',
+    );
+  }
+}
+
+/** Checks a shape is a list of non-negative safe integers whose product stays under `maxElems`. */
+export function checkShape(shape: unknown, maxElems: number, what: string, make: (msg: string) => CheckpointError): number[] {
+  if (!Array.isArray(shape) || shape.length > 16) throw make(`${what}: shape must be a list of at most 16 dimensions`);
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
+    n *= d;
+    if (n > maxElems) throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than the file holds`);
+  }
+  return shape as number[];
+}

@@ -1,0 +1,231 @@
+import { inflateSync } from 'fflate';
+import { MAX_FILE_BYTES, ZipError } from './types';
+
+/**
+ * A small ZIP reader (PKWARE APPNOTE 6.3: end of central directory → central directory → local
+ * headers) shared by PyTorch's `torch.save` archives and NumPy's `.npz`. It trusts nothing:
+ * entry count and total uncompressed size are capped, names with path tricks are refused, and
+ * deflated entries inflate into a buffer of exactly the declared size.
+ */
+
+export interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  crc: number;
+  localOffset: number;
+}
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: MAX_FILE_BYTES };
+
+export const isZip = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+
+function u16(b: Uint8Array, o: number): number {
+  if (o < 0 || o + 2 > b.length) throw new ZipError('zip structure points past the end of the file');
+  return b[o]! | (b[o + 1]! << 8);
+}
+function u32(b: Uint8Array, o: number): number {
+  if (o < 0 || o + 4 > b.length) throw new ZipError('zip structure points past the end of the file');
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+function u64(b: Uint8Array, o: number): number {
+  const v = u32(b, o) + u32(b, o + 4) * 2 ** 32;
+  if (!Number.isSafeInteger(v)) throw new ZipError('zip64 field too large');
+  return v;
+}
+
+/** Refuses names that could escape a folder if anyone ever extracted them. */
+function checkName(name: string): void {
+  if (name.length === 0 || name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
+    throw new ZipError(`zip entry name ${JSON.stringify(name)} is absolute or malformed`);
+  }
+  if (name.split('/').some((p) => p === '..')) throw new ZipError(`zip entry name ${JSON.stringify(name)} contains '..'`);
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** A parsed archive: its entries and a way to get one entry's bytes. */
+export class ZipArchive {
+  readonly entries: ZipEntry[];
+  private readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS) {
+    this.bytes = bytes;
+    this.entries = readCentralDirectory(bytes, limits);
+  }
+
+  get(name: string): ZipEntry | undefined {
+    return this.entries.find((e) => e.name === name);
+  }
+
+  /** The entry's uncompressed bytes (a view for stored entries, a fresh buffer for deflated). */
+  read(entry: ZipEntry): Uint8Array {
+    const b = this.bytes;
+    const o = entry.localOffset;
+    if (u32(b, o) !== 0x04034b50) throw new ZipError(`zip entry ${entry.name}: local header signature missing`);
+    const start = o + 30 + u16(b, o + 26) + u16(b, o + 28);
+    const end = start + entry.compressedSize;
+    if (end > b.length) throw new ZipError(`zip entry ${entry.name}: data runs past the end of the file`);
+    const raw = b.subarray(start, end);
+    if (entry.method === 0) {
+      if (entry.compressedSize !== entry.size) throw new ZipError(`zip entry ${entry.name}: stored entry sizes disagree`);
+      return raw;
+    }
+    // Inflating into an exactly-sized buffer caps a zip bomb at the declared (and capped) size.
+    const out = new Uint8Array(entry.size);
+    let got: Uint8Array;
+    try {
+      got = inflateSync(raw, { out });
+    } catch (e) {
+      throw new ZipError(`zip entry ${entry.name}: corrupt deflate stream (${(e as Error).message})`);
+    }
+    if (got.length !== entry.size) throw new ZipError(`zip entry ${entry.name}: inflated to ${got.length} bytes, header says ${entry.size}`);
+    return got;
+  }
+}
+
+function findEocd(b: Uint8Array): number {
+  const min = Math.max(0, b.length - 22 - 0xffff);
+  for (let i = b.length - 22; i >= min; i--) {
+    if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 0x05 && b[i + 3] === 0x06) return i;
+  }
+  throw new ZipError('not a zip archive: end of central directory not found (file truncated?)');
+}
+
+function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntry[] {
+  const eocd = findEocd(b);
+  let count = u16(b, eocd + 10);
+  let cdSize = u32(b, eocd + 12);
+  let cdOffset = u32(b, eocd + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    // Zip64: the locator sits just before the classic record and points at the zip64 record.
+    const loc = eocd - 20;
+    if (u32(b, loc) !== 0x07064b50) throw new ZipError('zip64 locator missing');
+    const rec = u64(b, loc + 8);
+    if (u32(b, rec) !== 0x06064b50) throw new ZipError('zip64 end of central directory missing');
+    count = u64(b, rec + 32);
+    cdSize = u64(b, rec + 40);
+    cdOffset = u64(b, rec + 48);
+  }
+  if (count > limits.maxEntries) throw new ZipError(`zip holds ${count} entries; at most ${limits.maxEntries} are read`);
+  if (cdOffset + cdSize > b.length) throw new ZipError('zip central directory lies outside the file');
+  const entries: ZipEntry[] = [];
+  const names = new Set<string>();
+  let total = 0;
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (u32(b, p) !== 0x02014b50) throw new ZipError(`zip central directory entry ${i} is corrupt`);
+    const flags = u16(b, p + 8);
+    const method = u16(b, p + 10);
+    const crc = u32(b, p + 16);
+    let compressedSize = u32(b, p + 20);
+    let size = u32(b, p + 24);
+    const nameLen = u16(b, p + 28);
+    const extraLen = u16(b, p + 30);
+    const commentLen = u16(b, p + 32);
+    let localOffset = u32(b, p + 42);
+    if (p + 46 + nameLen > b.length) throw new ZipError('zip entry name runs past the end of the file');
+    const name = decoder.decode(b.subarray(p + 46, p + 46 + nameLen));
+    if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) {
+      // Zip64 extra field (id 1) holds, in order, only the fields that overflowed.
+      let q = p + 46 + nameLen;
+      const qEnd = q + extraLen;
+      while (q + 4 <= qEnd) {
+        const id = u16(b, q);
+        const len = u16(b, q + 2);
+        if (id === 1) {
+          let r = q + 4;
+          if (size === 0xffffffff) { size = u64(b, r); r += 8; }
+          if (compressedSize === 0xffffffff) { compressedSize = u64(b, r); r += 8; }
+          if (localOffset === 0xffffffff) localOffset = u64(b, r);
+          break;
+        }
+        q += 4 + len;
+      }
+    }
+    checkName(name);
+    if (flags & 1) throw new ZipError(`zip entry ${name} is encrypted`);
+    if (method !== 0 && method !== 8) throw new ZipError(`zip entry ${name} uses compression method ${method}; only stored and deflated are read`);
+    if (names.has(name)) throw new ZipError(`zip holds two entries named ${name}`);
+    names.add(name);
+    total += size;
+    if (total > limits.maxTotalBytes) throw new ZipError(`zip entries add up to more than ${(limits.maxTotalBytes / 2 ** 20).toFixed(0)} MB uncompressed`);
+    if (localOffset + 30 > b.length || localOffset + compressedSize > b.length) throw new ZipError(`zip entry ${name} lies outside the file`);
+    entries.push({ name, method, compressedSize, size, crc, localOffset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC), as ZIP stores it; Python's zipfile checks it on read. */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Writes a stored (uncompressed) zip; names must be ASCII. Sizes must stay under 4 GB. */
+export function writeStoredZip(files: { name: string; data: Uint8Array }[]): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const f of files) {
+    const name = enc.encode(f.name);
+    const crc = crc32(f.data);
+    const local = new Uint8Array(30 + name.length);
+    const dv = new DataView(local.buffer);
+    dv.setUint32(0, 0x04034b50, true);
+    dv.setUint16(4, 20, true);
+    dv.setUint32(14, crc, true);
+    dv.setUint32(18, f.data.length, true);
+    dv.setUint32(22, f.data.length, true);
+    dv.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const cd = new Uint8Array(46 + name.length);
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, f.data.length, true);
+    cv.setUint32(24, f.data.length, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint32(42, offset, true);
+    cd.set(name, 46);
+    parts.push(local, f.data);
+    central.push(cd);
+    offset += local.length + f.data.length;
+  }
+  const cdSize = central.reduce((s, c) => s + c.length, 0);
+  const eocd = new Uint8Array(22);
+  const ev = new DataView(eocd.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, files.length, true);
+  ev.setUint16(10, files.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + cdSize + 22);
+  let p = 0;
+  for (const part of [...parts, ...central, eocd]) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
