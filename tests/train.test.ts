@@ -75,7 +75,7 @@ describe('SIREN init (Sitzmann et al. 2020, Sec. 3.2)', () => {
 
 describe('population training', () => {
   it('the batched forward equals the CPU reference', () => {
-    const models = [0, 1, 2].map((s) => initModel({ ...siren, encoding: undefined }, s));
+    const models = [0, 1, 2].map((s) => initModel(siren, s));
     const relu = [0, 1].map((s) => initModel({ widths: [2, 8, 3], activation: 'relu', encoding: { features: 4, sigma: 3 } }, s));
     for (const group of [models, relu] as Model[][]) {
       const t = blobTarget(6);
@@ -108,6 +108,25 @@ describe('population training', () => {
         let d = 0;
         for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
         expect(d, name).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it("the 'split' matmul layout trains exactly like the batched one", async () => {
+    const target = blobTarget(8);
+    const inits = [1, 2, 3].map((s) => initModel(siren, s));
+    const results = [];
+    for (const layout of ['batched', 'split'] as const) {
+      const t = new PopulationTrainer(inits, target, { lr: 1e-3, layout });
+      for (let i = 0; i < 10; i++) t.step();
+      results.push(await t.models());
+      t.dispose();
+    }
+    for (let k = 0; k < 3; k++) {
+      for (const name of Object.keys(results[0]![k]!.params)) {
+        const a = results[0]![k]!.params[name]!.data;
+        const b = results[1]![k]!.params[name]!.data;
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5);
       }
     }
   });

@@ -3,6 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { appStore } from './store';
 import './styles.css';
+import { loadPlotly } from './components/Plot';
+
+// Start fetching plotly at once: it is big, and every view draws with it.
+void loadPlotly();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -63,7 +63,9 @@ export async function startTraining(): Promise<void> {
       group,
     },
     {
-      onBackend: (b) => appStore.setState({ backend: b }),
+      onBackend: (b) => {
+        if (appStore.getState().run.jobId === id) appStore.setState({ backend: b });
+      },
       onProgress: (p) => {
         if (appStore.getState().run.jobId !== id) return;
         if (p.phase === 'calibrating') {

@@ -11,6 +11,8 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const registry = new ModelRegistry();
 const jobs = new Map<number, JobControl>();
+/** Training jobs run one after another: two jobs must never fight over tfjs's global backend. */
+let queue: Promise<unknown> = Promise.resolve();
 
 function send(reply: Reply): void {
   self.postMessage(reply, transferables(reply));
@@ -21,15 +23,18 @@ async function handle(req: Request): Promise<void> {
     case 'train': {
       const control: JobControl = { paused: false, cancelled: false };
       jobs.set(req.id, control);
-      try {
-        const result = await runTraining(
+      const run = queue.then(() =>
+        runTraining(
           req.payload,
           control,
           registry,
           (p) => send({ type: 'progress', id: req.id, payload: p }),
           (b) => send({ type: 'backend', id: req.id, payload: b }),
-        );
-        send({ type: 'trained', id: req.id, payload: result });
+        ),
+      );
+      queue = run.catch(() => undefined);
+      try {
+        send({ type: 'trained', id: req.id, payload: await run });
       } finally {
         jobs.delete(req.id);
       }

@@ -5,6 +5,7 @@
  */
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
+import type { MatmulLayout } from '../engine/tf/stack';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -12,6 +13,7 @@ export type BackendPreference = 'auto' | BackendName;
 /** One candidate's calibration figure. */
 export interface CalibrationRow {
   backend: BackendName;
+  layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
 }
@@ -19,6 +21,7 @@ export interface CalibrationRow {
 /** Which backend runs the engine, and why. */
 export interface BackendInfo {
   name: BackendName;
+  layout: MatmulLayout;
   reason: string;
   adapter?: { fallback: boolean; description: string } | null;
   calibration?: CalibrationRow[];

@@ -1,7 +1,8 @@
 import { coordinateGrid, psnr } from '../engine/inr';
 import { initModel } from '../engine/model';
 import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
-import { chooseBackend, TooSlowError } from './backends';
+import type { MatmulLayout } from '../engine/tf/stack';
+import { chooseBackend, TooSlowError, useBackend } from './backends';
 import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from './protocol';
 import type { ModelRegistry } from './registry';
 
@@ -34,16 +35,16 @@ export function imageTarget(job: TrainJob): RegressionTarget {
 /** Cached calibration per workload, so retraining the same shape does not calibrate again. */
 const calibrated = new Map<string, BackendInfo>();
 
-async function pickBackend(job: TrainJob, target: RegressionTarget, onPhase: (p: TrainProgress) => void): Promise<BackendInfo> {
+async function pickBackend(job: TrainJob, target: RegressionTarget, control: JobControl, onPhase: (p: TrainProgress) => void): Promise<BackendInfo> {
   const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
   const cached = calibrated.get(key);
   if (cached) {
-    await chooseBackend(cached.name, async () => 0);
+    await useBackend(cached.name);
     return cached;
   }
   const inits = job.seeds.map((s) => initModel(job.arch, s));
-  const measure = async (budgetMs: number): Promise<number> => {
-    const trainer = new PopulationTrainer(inits, target, { lr: job.lr, batchFraction: job.batchFraction });
+  const measure = async (layout: MatmulLayout, budgetMs: number): Promise<number> => {
+    const trainer = new PopulationTrainer(inits, target, { lr: job.lr, batchFraction: job.batchFraction, layout });
     try {
       const t0 = performance.now();
       trainer.step();
@@ -59,8 +60,11 @@ async function pickBackend(job: TrainJob, target: RegressionTarget, onPhase: (p:
       trainer.dispose();
     }
   };
-  const info = await chooseBackend(job.backend, measure, () =>
-    onPhase({ step: 0, steps: job.steps, mse: new Float32Array(job.seeds.length), stepsPerSec: 0, elapsedMs: 0, phase: 'calibrating' }),
+  const info = await chooseBackend(
+    job.backend,
+    measure,
+    () => onPhase({ step: 0, steps: job.steps, mse: new Float32Array(job.seeds.length), stepsPerSec: 0, elapsedMs: 0, phase: 'calibrating' }),
+    () => control.cancelled,
   );
   calibrated.set(key, info);
   return info;
@@ -78,12 +82,12 @@ export async function runTraining(
   onBackend: (b: BackendInfo) => void,
 ): Promise<TrainResult> {
   const target = imageTarget(job);
-  const backend = await pickBackend(job, target, post);
+  const backend = await pickBackend(job, target, control, post);
   onBackend(backend);
   const trainer = new PopulationTrainer(
     job.seeds.map((s) => initModel(job.arch, s)),
     target,
-    { lr: job.lr, batchFraction: job.batchFraction, noiseSeed: job.noiseSeed },
+    { lr: job.lr, batchFraction: job.batchFraction, noiseSeed: job.noiseSeed, layout: backend.layout },
   );
   try {
     const t0 = performance.now();

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useApp } from '../store';
 import { pauseTraining, resumeTraining, cancelTraining } from '../training';
 import { ImageCanvas } from './ImageCanvas';
+import { LiveChart } from './LiveChart';
 import { Plot } from './Plot';
 
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -16,7 +17,7 @@ export function TrainView() {
       Array.from({ length: K }, (_, k) => ({
         x: run.evalSteps,
         y: run.psnr.map((row) => row[k]),
-        type: 'scattergl',
+        type: 'scatter',
         mode: 'lines',
         name: `#${k + 1}`,
         line: { width: 1.5, color: palette[k % palette.length] },
@@ -25,7 +26,7 @@ export function TrainView() {
   );
   const layout = useMemo(
     () => ({
-      title: { text: `Reconstruction quality of ${K} INRs while training` },
+      title: { text: `Reconstruction quality of ${K} INRs during training` },
       xaxis: { title: { text: 'step' }, range: [0, Math.max(1, run.steps)] },
       yaxis: { title: { text: 'PSNR (dB)' } },
       showlegend: K <= 16,
@@ -67,7 +68,20 @@ export function TrainView() {
           {run.message}
         </p>
       )}
-      <Plot data={data} layout={layout} testId="psnr-chart" />
+      {active ? (
+        <LiveChart
+          title={`Reconstruction quality of ${K} INRs while training`}
+          xLabel="step"
+          yLabel="PSNR (dB)"
+          xMax={Math.max(1, run.steps)}
+          xs={run.evalSteps}
+          ys={run.psnr}
+          colors={palette}
+          testId="psnr-live"
+        />
+      ) : (
+        <Plot data={data} layout={layout} testId="psnr-chart" />
+      )}
       {t && (
         <div className="thumbs" data-testid="thumbnails">
           <ImageCanvas data={t.data} width={t.width} height={t.height} channels={t.channels} scale={scale} label={`target: ${run.targetLabel}`} />

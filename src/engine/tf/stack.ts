@@ -97,19 +97,47 @@ function activate(z: tf.Tensor3D, arch: MlpArch): tf.Tensor3D {
 }
 
 /**
+ * How a layer's matmul is issued. 'batched': one `[K,N,in]×[K,in,out]` matmul. 'split': K plain
+ * 2-D matmuls whose gradients use explicit transposes, because tfjs-wasm sends only batch-1,
+ * non-transposed matmuls to XNNPACK and runs every other one in a slow scalar loop. Which is
+ * faster depends on the backend, so it is measured, not assumed.
+ */
+export type MatmulLayout = 'batched' | 'split';
+
+/** a·b for 2-D tensors, with a gradient made only of non-transposed matmuls. */
+const plainMatMul = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
+      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
+    ],
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+function layerMatMul(h: tf.Tensor3D, w: tf.Tensor3D, layout: MatmulLayout): tf.Tensor3D {
+  if (layout === 'batched' || w.shape[0] === 1) return layout === 'batched' ? tf.matMul(h, w) : (tf.expandDims(plainMatMul(tf.squeeze(h, [0]) as tf.Tensor2D, tf.squeeze(w, [0]) as tf.Tensor2D), 0) as tf.Tensor3D);
+  const hs = tf.unstack(h) as tf.Tensor2D[];
+  const ws = tf.unstack(w) as tf.Tensor2D[];
+  return tf.stack(hs.map((hk, k) => plainMatMul(hk, ws[k]!))) as tf.Tensor3D;
+}
+
+/**
  * Batched forward pass of the whole population: x is [N, inputs] shared by all members, or
  * [K, N, inputs]; returns [K, N, outputs]. Call inside tf.tidy.
  */
-export function forwardStacked(arch: MlpArch, p: StackedParams, x: tf.Tensor2D | tf.Tensor3D): tf.Tensor3D {
+export function forwardStacked(arch: MlpArch, p: StackedParams, x: tf.Tensor2D | tf.Tensor3D, layout: MatmulLayout = 'batched'): tf.Tensor3D {
   const K = p.weights[0]!.shape[0];
   let h: tf.Tensor3D = x.rank === 2 ? (tf.broadcastTo(x, [K, x.shape[0], x.shape[1]!]) as tf.Tensor3D) : (x as tf.Tensor3D);
   if (p.encoding) {
-    const proj = tf.mul(tf.matMul(h, p.encoding), 2 * Math.PI) as tf.Tensor3D;
+    const proj = tf.mul(layerMatMul(h, p.encoding, layout), 2 * Math.PI) as tf.Tensor3D;
     h = tf.concat([tf.sin(proj), tf.cos(proj)], 2);
   }
   const L = layerCount(arch);
   for (let l = 0; l < L; l++) {
-    h = tf.add(tf.matMul(h, p.weights[l]!), p.biases[l]!);
+    h = tf.add(layerMatMul(h, p.weights[l]!, layout), p.biases[l]!);
     if (l < L - 1) h = activate(h, arch);
   }
   const offset = arch.outputOffset ?? 0;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
 import { createRng, type Rng } from '../rng';
-import { disposeStack, forwardStacked, perMemberMse, stackModels, unstackModels, type StackedParams } from './stack';
+import { disposeStack, forwardStacked, perMemberMse, stackModels, unstackModels, type MatmulLayout, type StackedParams } from './stack';
 
 /** What a population trains on: one target shared by every member (the INR's image). */
 export interface RegressionTarget {
@@ -28,6 +28,8 @@ export interface TrainerOptions {
   batchFraction?: number;
   /** Seed of the pixel subsets. */
   noiseSeed?: number;
+  /** Matmul layout; the fastest depends on the backend (see MatmulLayout). */
+  layout?: MatmulLayout;
 }
 
 /**
@@ -55,7 +57,7 @@ export class PopulationTrainer {
     this.arch = models[0]!.arch;
     this.k = models.length;
     this.target = target;
-    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, batchFraction: 1, noiseSeed: 0, ...opts };
+    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, batchFraction: 1, noiseSeed: 0, layout: 'batched', ...opts };
     this.noise = createRng(this.opts.noiseSeed);
     const stacked = stackModels(models);
     const toVar = (t: tf.Tensor3D): tf.Variable<tf.Rank.R3> => {
@@ -97,7 +99,7 @@ export class PopulationTrainer {
     const mask = this.mask();
     tf.tidy(() => {
       const lossFn = (): tf.Scalar => {
-        const pred = forwardStacked(this.arch, this.params, this.x);
+        const pred = forwardStacked(this.arch, this.params, this.x, this.opts.layout);
         if (!mask) return tf.sum(perMemberMse(pred, this.y));
         const se = tf.mul(tf.squaredDifference(pred, this.y), mask);
         const counts = tf.maximum(tf.mul(tf.sum(mask, [1, 2]), this.target.channels), 1);
@@ -121,7 +123,7 @@ export class PopulationTrainer {
 
   /** Per-member MSE on the full target, read back asynchronously. */
   async evaluate(): Promise<Float32Array> {
-    const mse = tf.tidy(() => perMemberMse(forwardStacked(this.arch, this.params, this.x), this.y));
+    const mse = tf.tidy(() => perMemberMse(forwardStacked(this.arch, this.params, this.x, this.opts.layout), this.y));
     const out = await mse.data<'float32'>();
     mse.dispose();
     return new Float32Array(out);
@@ -129,7 +131,7 @@ export class PopulationTrainer {
 
   /** Every member's reconstruction, [K, n, channels]. */
   async predictions(): Promise<Float32Array> {
-    const pred = tf.tidy(() => forwardStacked(this.arch, this.params, this.x));
+    const pred = tf.tidy(() => forwardStacked(this.arch, this.params, this.x, this.opts.layout));
     const out = await pred.data<'float32'>();
     pred.dispose();
     return new Float32Array(out);
