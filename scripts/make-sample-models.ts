@@ -1,0 +1,58 @@
+/**
+ * Builds the sample checkpoints in public/models with the project's own engine: SIRENs fitted to
+ * the shipped "rings" image, four from independent seeds and two from one shared init, so a
+ * person can align and walk paths the moment the page opens. Run: `npm run models`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { initNodeBackend } from '../src/cli/tf-node';
+import { writeSafetensors } from '../src/engine/checkpoints';
+import { coordinateGrid, psnr } from '../src/engine/inr';
+import { batchFraction, inrArch, memberSeeds, type PopulationSettings } from '../src/engine/population';
+import { initModel } from '../src/engine/model';
+import { PopulationTrainer } from '../src/engine/tf/trainer';
+
+const SIZE = 32;
+const STEPS = 600;
+const OUT = 'public/models';
+
+/** Area-averaged downsampling of the 128×128 grayscale sample to SIZE×SIZE, values in [0, 1]. */
+function loadGray(path: string, size: number): Float32Array {
+  const png = PNG.sync.read(readFileSync(path));
+  const f = png.width / size;
+  const out = new Float32Array(size * size);
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++) {
+      let s = 0;
+      for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) s += png.data[((r * f + i) * png.width + (c * f + j)) * 4]!;
+      out[r * size + c] = s / (f * f * 255);
+    }
+  return out;
+}
+
+await initNodeBackend('wasm');
+const y = loadGray('public/samples/rings.png', SIZE);
+const target = { x: coordinateGrid(SIZE, SIZE), y, n: SIZE * SIZE, inputs: 2, channels: 1 };
+const arch = inrArch({ activation: 'sine', hidden: [32, 32, 32], w0: 30, fourierFeatures: 0, fourierSigma: 10, outputOffset: 0 }, 1);
+mkdirSync(OUT, { recursive: true });
+const manifest: unknown[] = [];
+const groups: { label: string; pop: PopulationSettings }[] = [
+  { label: 'independent', pop: { size: 4, seed: 1, initMode: 'independent' } },
+  { label: 'shared-init', pop: { size: 2, seed: 2, initMode: 'shared' } },
+];
+for (const { label, pop } of groups) {
+  const seeds = memberSeeds(pop);
+  const trainer = new PopulationTrainer(seeds.map((s) => initModel(arch, s)), target, { lr: 1e-3, batchFraction: batchFraction(pop), noiseSeed: pop.seed, layout: 'split' });
+  for (let i = 0; i < STEPS; i++) trainer.step();
+  const mse = await trainer.evaluate();
+  const models = await trainer.models();
+  trainer.dispose();
+  models.forEach((model, k) => {
+    const id = `rings-${label}-${k + 1}`;
+    const provenance = { tool: 'weightscope scripts/make-sample-models.ts', target: `sample:rings@${SIZE}`, seed: seeds[k], steps: STEPS, lr: 1e-3, initMode: pop.initMode };
+    writeFileSync(`${OUT}/${id}.safetensors`, writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }));
+    manifest.push({ id, file: `${id}.safetensors`, label: `rings ${label} #${k + 1}`, group: `sample ${label}`, seed: seeds[k], target: { sample: 'rings', size: SIZE }, psnr: Number(psnr(mse[k]!).toFixed(2)) });
+    console.log(id, psnr(mse[k]!).toFixed(2), 'dB');
+  });
+}
+writeFileSync(`${OUT}/manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
