@@ -1,0 +1,62 @@
+/**
+ * Landscape views in Node: PCA of 256 models × 50,000 parameters (pure TypeScript: N×N Gram +
+ * Jacobi), and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend
+ * (11×11 on cpu, projected, to keep the run near two minutes).
+ */
+import { pathToFileURL } from 'node:url';
+import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
+import { initModel } from '../src/engine/model';
+import { createRng } from '../src/engine/rng';
+import { pca } from '../src/engine/landscape/pca';
+import { lossPlane } from '../src/engine/landscape/plane';
+import { BENCH_SIREN, benchImage } from './paths';
+import { timeIt, type BenchRow } from './measure';
+
+/** N seeded Gaussian points in D dimensions, with a few dominant directions like a weight cloud. */
+function syntheticCloud(n: number, d: number, seed: number): Float32Array[] {
+  const rng = createRng(seed);
+  const axes = Array.from({ length: 4 }, () => Float32Array.from({ length: d }, () => rng.normal()));
+  return Array.from({ length: n }, () => {
+    const p = Float32Array.from({ length: d }, () => 0.1 * rng.normal());
+    axes.forEach((ax, j) => {
+      const c = (4 - j) * rng.normal();
+      for (let i = 0; i < d; i++) p[i] = p[i]! + c * ax[i]!;
+    });
+    return p;
+  });
+}
+
+export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const cloud = syntheticCloud(256, 50_000, 1);
+  let ratio = 0;
+  const t = await timeIt(() => {
+    ratio = pca(cloud, 3).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
+  }, 3, 1);
+  rows.push({ group: 'landscape', name: 'PCA, 256 models × 50,000 params, k=3', runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)) } });
+
+  const data = benchImage(64);
+  const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
+  for (const backend of backends) {
+    await initNodeBackend(backend);
+    // 441 models × 4096 pixels is ~7 GFLOP; cpu needs ~2 min for it, so it times an 11×11
+    // plane (121 models) and projects. One timed run each, no warm-up.
+    const side = backend === 'cpu' ? 11 : 21;
+    const p = await timeIt(() => lossPlane(models, data, { nx: side, ny: side }), 1, 0);
+    const perModel = p.median / (side * side);
+    rows.push({
+      group: 'landscape',
+      name: `loss plane ${side}×${side}, SIREN 3×64, 64×64`,
+      runtime: `node/${backend}`,
+      ...p,
+      unit: 'ms',
+      extra: { msPerModel: Number(perModel.toFixed(1)), projected21x21S: Number(((perModel * 441) / 1000).toFixed(1)) },
+    });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await benchLandscape();
+  console.table(rows.map((r) => ({ name: r.name, runtime: r.runtime, median: r.median.toFixed(1), unit: r.unit, ...r.extra })));
+}

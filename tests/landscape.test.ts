@@ -1,0 +1,270 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../src/cli/tf-node';
+import { coordinateGrid } from '../src/engine/inr';
+import { initModel, type MlpArch } from '../src/engine/model';
+import { createRng } from '../src/engine/rng';
+import { directionCurve, directionPlane, filterNormalizedDirection, offsetModel } from '../src/engine/landscape/directions';
+import { symmetricEigen } from '../src/engine/landscape/eigen';
+import { pca, project } from '../src/engine/landscape/pca';
+import { PlaneError, lossPlane, planeBasis, planeModel, projectOntoPlane } from '../src/engine/landscape/plane';
+import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
+import type { RegressionData } from '../src/engine/paths/evaluate';
+import { lerpModels } from '../src/engine/paths/interpolate';
+import { modelVector } from '../src/engine/paths/vector';
+
+const siren: MlpArch = { widths: [2, 8, 8, 1], activation: 'sine', w0: 30 };
+
+function image(size: number): RegressionData {
+  const x = coordinateGrid(size, size);
+  const y = new Float32Array(size * size);
+  for (let i = 0; i < size * size; i++) y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
+  return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
+}
+
+/** N points in D dimensions with distinct spreads per axis, shifted off the origin. */
+function cloud(n: number, d: number, seed: number): Float64Array[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => Float64Array.from({ length: d }, (_, j) => 3 + (d - j) * rng.normal()));
+}
+
+/** A random orthogonal D×D matrix: Gram–Schmidt on Gaussian columns (rows returned). */
+function randomOrthogonal(d: number, seed: number): Float64Array[] {
+  const rng = createRng(seed);
+  const q: Float64Array[] = [];
+  while (q.length < d) {
+    const v = Float64Array.from({ length: d }, () => rng.normal());
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of q) {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += v[i]! * u[i]!;
+        for (let i = 0; i < d; i++) v[i] = v[i]! - s * u[i]!;
+      }
+    }
+    const n = Math.hypot(...v);
+    q.push(v.map((x) => x / n));
+  }
+  return q;
+}
+
+/**
+ * Independent reference: top-k eigenpairs of the D×D scatter matrix XᵀX of the centred data by
+ * power iteration with deflation (a different route from pca's N×N Gram + Jacobi).
+ */
+function powerReference(points: Float64Array[], k: number): { variances: number[]; vectors: Float64Array[] } {
+  const n = points.length;
+  const d = points[0]!.length;
+  const mean = new Float64Array(d);
+  for (const p of points) for (let j = 0; j < d; j++) mean[j] = mean[j]! + p[j]! / n;
+  const c = new Float64Array(d * d);
+  for (const p of points) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! + (p[i]! - mean[i]!) * (p[j]! - mean[j]!);
+  const variances: number[] = [];
+  const vectors: Float64Array[] = [];
+  for (let m = 0; m < k; m++) {
+    let v = Float64Array.from({ length: d }, (_, i) => 1 + i * 0.01);
+    let lambda = 0;
+    for (let it = 0; it < 5000; it++) {
+      const w = new Float64Array(d);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) w[i] = w[i]! + c[i * d + j]! * v[j]!;
+      const norm = Math.hypot(...w);
+      const next = w.map((x) => x / norm);
+      const change = Math.hypot(...next.map((x, i) => x - v[i]!));
+      v = next;
+      lambda = norm;
+      if (change < 1e-15) break;
+    }
+    variances.push(lambda / (n - 1));
+    vectors.push(v);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! - lambda * v[i]! * v[j]!;
+  }
+  return { variances, vectors };
+}
+
+beforeAll(async () => {
+  await initNodeBackend('cpu');
+});
+
+describe('Jacobi eigendecomposition', () => {
+  it('reconstructs a random symmetric matrix: A = V Λ Vᵀ, V orthonormal', () => {
+    const n = 9;
+    const rng = createRng(1);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let i = 1; i < n; i++) expect(values[i]!).toBeLessThanOrEqual(values[i - 1]!);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let r = 0;
+        let o = 0;
+        for (let m = 0; m < n; m++) {
+          r += values[m]! * vectors[m]![i]! * vectors[m]![j]!;
+          o += vectors[i]![m]! * vectors[j]![m]!;
+        }
+        expect(Math.abs(r - a[i * n + j]!)).toBeLessThan(1e-12);
+        expect(Math.abs(o - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+      }
+    }
+  });
+});
+
+describe('PCA of a weight cloud', () => {
+  it('matches an independent power-iteration reference on XᵀX', () => {
+    const pts = cloud(14, 6, 2);
+    const r = pca(pts, 3);
+    const ref = powerReference(pts, 3);
+    expect(r.available).toBe(3);
+    for (let j = 0; j < 3; j++) {
+      expect(Math.abs(r.explainedVariance[j]! - ref.variances[j]!)).toBeLessThan(1e-6);
+      let dot = 0;
+      for (let i = 0; i < 6; i++) dot += r.components[j]![i]! * ref.vectors[j]![i]!;
+      expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-6);
+    }
+    const ratioSum = r.explainedVarianceRatio.reduce((s, x) => s + x, 0);
+    expect(ratioSum).toBeLessThanOrEqual(1 + 1e-12);
+    expect(r.explainedVarianceRatio[0]!).toBeCloseTo(r.explainedVariance[0]! / r.totalVariance, 12);
+  });
+
+  it('follows a rotation of the points: same coordinates up to sign, same variances', () => {
+    const d = 30;
+    const pts = cloud(10, d, 3);
+    const q = randomOrthogonal(d, 4);
+    const rotated = pts.map((p) => Float64Array.from(q, (row) => row.reduce((s, x, j) => s + x * p[j]!, 0)));
+    const a = pca(pts, 4);
+    const b = pca(rotated, 4);
+    for (let j = 0; j < 4; j++) {
+      expect(Math.abs(a.explainedVariance[j]! - b.explainedVariance[j]!)).toBeLessThan(1e-8 * a.explainedVariance[0]!);
+      const sign = Math.sign(a.coords[0]![j]!) === Math.sign(b.coords[0]![j]!) ? 1 : -1;
+      for (let i = 0; i < pts.length; i++) expect(Math.abs(a.coords[i]![j]! - sign * b.coords[i]![j]!)).toBeLessThan(1e-8);
+    }
+  });
+
+  it('project reproduces the coordinates of the points it was fitted on', () => {
+    const pts = cloud(12, 40, 5).map((p) => Float32Array.from(p));
+    const r = pca(pts, 3);
+    pts.forEach((p, i) => {
+      const c = project(r, p);
+      for (let j = 0; j < 3; j++) expect(Math.abs(c[j]! - r.coords[i]![j]!)).toBeLessThan(1e-9 * Math.sqrt(r.totalVariance));
+    });
+    for (const u of r.components) expect(Math.hypot(...u)).toBeCloseTo(1, 12);
+  });
+
+  it('N = 1, N = 2 and duplicate points: fewer components, zero padding, no NaN', () => {
+    const one = pca([Float32Array.from([1, 2, 3])], 3);
+    expect(one.available).toBe(0);
+    expect(one.coords).toEqual([[0, 0, 0]]);
+    expect(one.explainedVariance).toEqual([0, 0, 0]);
+    expect(project(one, Float32Array.from([5, 5, 5]))).toEqual([0, 0, 0]);
+
+    const two = pca([Float32Array.from([0, 0, 0]), Float32Array.from([3, 4, 0])], 3);
+    expect(two.available).toBe(1);
+    expect(Math.abs(two.coords[0]![0]! - two.coords[1]![0]!)).toBeCloseTo(5, 10);
+    expect(two.explainedVariance[0]!).toBeCloseTo(12.5, 10);
+    expect(two.explainedVarianceRatio[0]!).toBeCloseTo(1, 12);
+    expect(two.explainedVarianceRatio.slice(1)).toEqual([0, 0]);
+    expect(two.coords[0]!.slice(1)).toEqual([0, 0]);
+
+    const p = Float32Array.from([1, -1, 2]);
+    const dup = pca([p, p, p, p], 2);
+    expect(dup.available).toBe(0);
+    expect(dup.totalVariance).toBe(0);
+    expect(dup.coords.flat().every((x) => x === 0)).toBe(true);
+    expect(dup.explainedVarianceRatio).toEqual([0, 0]);
+
+    // Three points on a line: one direction only, even though N − 1 = 2.
+    const line = pca([0, 1, 3].map((t) => Float32Array.from([t, 2 * t, -t])), 3);
+    expect(line.available).toBe(1);
+    expect(line.coords.flat().every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('loss plane through three models', () => {
+  const models = [1, 2, 3].map((s) => initModel(siren, s));
+
+  it('anchors land exactly on their plane coordinates, and rebuild to themselves', () => {
+    const basis = planeBasis(models);
+    expect(basis.anchors[0]).toEqual({ x: 0, y: 0 });
+    expect(basis.anchors[2]!.y).toBe(0);
+    models.forEach((m, i) => {
+      const p = projectOntoPlane(basis, m);
+      const scale = basis.anchors[2]!.x;
+      expect(Math.abs(p.x - basis.anchors[i]!.x)).toBeLessThan(1e-6 * scale);
+      expect(Math.abs(p.y - basis.anchors[i]!.y)).toBeLessThan(1e-6 * scale);
+      expect(p.distance).toBeLessThan(1e-6 * scale);
+      const back = modelVector(planeModel(basis, basis.anchors[i]!.x, basis.anchors[i]!.y));
+      const w = modelVector(m);
+      for (let j = 0; j < w.length; j++) expect(Math.abs(back[j]! - w[j]!)).toBeLessThan(1e-6);
+    });
+    // A lerp sample between anchors 0 and 2 projects onto the u axis.
+    const mid = projectOntoPlane(basis, lerpModels(models[0]!, models[2]!, 0.25));
+    expect(mid.x).toBeCloseTo(0.25 * basis.anchors[2]!.x, 5);
+    expect(Math.abs(mid.y)).toBeLessThan(1e-5);
+  });
+
+  it('grid values equal direct evaluation of the model at that point; no leaks', async () => {
+    const data = image(8);
+    const before = tf.memory().numTensors;
+    const seen: number[] = [];
+    const plane = await lossPlane(models, data, { nx: 7, ny: 5, chunk: 8, onProgress: (d) => seen.push(d) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen[seen.length - 1]).toBe(35);
+    expect(plane.loss.length).toBe(35);
+    // Margin 0.2 of the bounding box on each side.
+    const ax = plane.anchors.map((p) => p.x);
+    const ex = Math.max(...ax) - Math.min(...ax);
+    expect(plane.xs[0]!).toBeCloseTo(Math.min(...ax) - 0.2 * ex, 10);
+    expect(plane.xs[6]!).toBeCloseTo(Math.max(...ax) + 0.2 * ex, 10);
+    const rng = createRng(7);
+    for (let trial = 0; trial < 6; trial++) {
+      const ix = rng.int(7);
+      const iy = rng.int(5);
+      const ref = evaluateModelsCpu([planeModel(plane.basis, plane.xs[ix]!, plane.ys[iy]!)], data);
+      expect(Math.abs(plane.loss[iy * 7 + ix]! - ref.loss[0]!)).toBeLessThan(1e-5 * Math.max(1, ref.loss[0]!));
+    }
+  });
+
+  it('fewer than three models, identical or collinear anchors: a PlaneError that says why', () => {
+    expect(() => planeBasis(models.slice(0, 2))).toThrow(PlaneError);
+    expect(() => planeBasis([models[0]!, models[1]!, models[0]!])).toThrow(/identical/);
+    const onLine = lerpModels(models[0]!, models[2]!, 0.3);
+    expect(() => planeBasis([models[0]!, onLine, models[2]!])).toThrow(/collinear/);
+  });
+});
+
+describe('filter-normalised random directions (Li et al. 2018)', () => {
+  const model = initModel(siren, 4);
+
+  it('each row of each weight has the model row’s norm; biases get zero', () => {
+    const d = filterNormalizedDirection(model, createRng(1));
+    for (const [name, t] of Object.entries(model.params)) {
+      const dir = d.params[name]!;
+      if (name.endsWith('.bias')) {
+        expect(dir.data.every((x) => x === 0)).toBe(true);
+        continue;
+      }
+      const [out, inp] = t.shape as [number, number];
+      for (let r = 0; r < out; r++) {
+        const nw = Math.hypot(...t.data.subarray(r * inp, (r + 1) * inp));
+        const nd = Math.hypot(...dir.data.subarray(r * inp, (r + 1) * inp));
+        expect(Math.abs(nd - nw)).toBeLessThan(1e-5 * Math.max(nw, 1e-3));
+      }
+    }
+    expect(modelVector(offsetModel(model, [d], [0]))).toEqual(modelVector(model));
+  });
+
+  it('the 1-D curve and 2-D grid pass through the model at 0 and match direct evaluation', async () => {
+    const data = image(8);
+    const before = tf.memory().numTensors;
+    const curve = await directionCurve(model, data, { points: 5, seed: 2 });
+    const surface = await directionPlane(model, data, { nx: 5, ny: 3, seed: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const at0 = evaluateModelsCpu([model], data).loss[0]!;
+    expect(curve.alphas[2]).toBe(0);
+    expect(Math.abs(curve.loss[2]! - at0)).toBeLessThan(1e-6);
+    expect(Math.abs(surface.loss[1 * 5 + 2]! - at0)).toBeLessThan(1e-6);
+    const ref = evaluateModelsCpu([offsetModel(model, [curve.direction], [curve.alphas[0]!])], data).loss[0]!;
+    expect(Math.abs(curve.loss[0]! - ref)).toBeLessThan(1e-5 * Math.max(1, ref));
+    const [d1, d2] = surface.directions;
+    const ref2 = evaluateModelsCpu([offsetModel(model, [d1, d2], [surface.xs[4]!, surface.ys[0]!])], data).loss[0]!;
+    expect(Math.abs(surface.loss[0 * 5 + 4]! - ref2)).toBeLessThan(1e-5 * Math.max(1, ref2));
+  });
+});
