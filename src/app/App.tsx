@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
-import { appStore, useApp } from './store';
+import { appStore, showBanner, useApp } from './store';
 import { startTraining } from './training';
-import { adoptDroppedImage } from './components/ImageDrop';
+import { importFiles, loadSampleModels } from './models';
+import { ImportDialog } from './components/ImportDialog';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
 import { ModelsPanel } from './components/ModelsPanel';
@@ -19,7 +20,7 @@ function setTab(tab: Tab): void {
   appStore.setState((s) => ({ spec: { ...s.spec, views: { ...s.spec.views, tab } } }));
 }
 
-/** Files dropped anywhere on the page: images become the target. */
+/** Files dropped anywhere on the page: an image becomes the target, anything else a checkpoint. */
 function usePageDrop(): void {
   useEffect(() => {
     const over = (e: DragEvent) => {
@@ -30,9 +31,7 @@ function usePageDrop(): void {
     const drop = (e: DragEvent) => {
       e.preventDefault();
       leave();
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      const first = files[0];
-      if (first) void adoptDroppedImage(first);
+      void importFiles(Array.from(e.dataTransfer?.files ?? []));
     };
     window.addEventListener('dragover', over);
     window.addEventListener('dragleave', leave);
@@ -49,8 +48,10 @@ export function App() {
   const tab = useApp((s) => s.spec.views.tab);
   usePageDrop();
   useEffect(() => {
-    // The default experiment starts on its own: no upload, no network needed.
+    // The default experiment starts on its own, and the sample models join the workspace: no
+    // upload and no network needed.
     void startTraining();
+    loadSampleModels().catch((e: unknown) => showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
   }, []);
   return (
     <div className="app">
@@ -68,6 +69,7 @@ export function App() {
         <BackendBadge />
       </header>
       <Banner />
+      <ImportDialog />
       <main className="main">
         {tab === 'train' && (
           <div className="train-layout">

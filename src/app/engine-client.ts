@@ -3,7 +3,7 @@
  * progress callbacks, and a restart when the worker crashes (every pending request is rejected
  * with a message that says so).
  */
-import type { BackendInfo, Reply, Request, TrainProgress } from '../workers/protocol';
+import type { BackendInfo, JobProgress, Reply, Request, TrainProgress } from '../workers/protocol';
 
 type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
 type Payload<T extends Request['type']> = RequestOf<T>['payload'];
@@ -13,11 +13,13 @@ interface Pending {
   reject: (error: Error) => void;
   onProgress?: (p: TrainProgress) => void;
   onBackend?: (b: BackendInfo) => void;
+  onJobProgress?: (p: JobProgress) => void;
 }
 
 export interface CallHandlers {
   onProgress?: (p: TrainProgress) => void;
   onBackend?: (b: BackendInfo) => void;
+  onJobProgress?: (p: JobProgress) => void;
 }
 
 export class EngineClient {
@@ -46,6 +48,7 @@ export class EngineClient {
     if (!p) return;
     if (reply.type === 'progress') return p.onProgress?.(reply.payload);
     if (reply.type === 'backend') return p.onBackend?.(reply.payload);
+    if (reply.type === 'job-progress') return p.onJobProgress?.(reply.payload);
     this.pending.delete(reply.id);
     if (reply.type === 'error') {
       const err = new Error(reply.payload.message);
@@ -73,6 +76,21 @@ export class EngineClient {
     return { id, result };
   }
 }
+
+/** Sends a request and resolves with its reply of the expected type (errors reject). */
+export async function ask<T extends Request['type'], R extends Reply['type']>(
+  type: T,
+  payload: Payload<T>,
+  expect: R,
+  handlers: CallHandlers = {},
+  transfer: Transferable[] = [],
+): Promise<ReplyPayload<R>> {
+  const reply = await engine().call(type, payload, handlers, transfer).result;
+  if (reply.type !== expect) throw new Error(`engine answered ${reply.type} to ${type}`);
+  return reply.payload as ReplyPayload<R>;
+}
+
+type ReplyPayload<R extends Reply['type']> = Extract<Reply, { type: R }>['payload'];
 
 let client: EngineClient | null = null;
 

@@ -5,7 +5,7 @@
 import { createStore, useStore } from 'zustand';
 import { defaultExperiment, type ExperimentSpec } from '../engine/experiment/schema';
 import type { ImageData01 } from '../engine/inr';
-import type { BackendInfo, ModelEntry } from '../workers/protocol';
+import type { BackendInfo, InspectResult, ModelEntry } from '../workers/protocol';
 
 export type RunStatus = 'idle' | 'loading' | 'calibrating' | 'training' | 'paused' | 'done' | 'cancelled' | 'error';
 
@@ -36,6 +36,8 @@ export interface AppState {
   backend: BackendInfo | null;
   models: ModelEntry[];
   banner: Banner | null;
+  /** A dropped checkpoint waiting for the person to confirm what the file cannot say. */
+  pendingImport: InspectResult | null;
 }
 
 export const idleRun = (): RunState => ({
@@ -58,6 +60,7 @@ export const appStore = createStore<AppState>(() => ({
   backend: null,
   models: [],
   banner: null,
+  pendingImport: null,
 }));
 
 /** React hook over the vanilla store. */

@@ -48,6 +48,23 @@ export async function probeAdapter(): Promise<AdapterProbe> {
   return { available: true, fallback, description };
 }
 
+let current: BackendName | null = null;
+
+/**
+ * Analysis jobs (paths, planes) run on the backend training chose; before any training they take
+ * wasm, falling back to cpu. (tf.getBackend() alone would silently start the highest-priority
+ * backend, webgpu, even on a software adapter.)
+ */
+export async function ensureBackend(): Promise<BackendName> {
+  if (current) return current;
+  try {
+    await useBackend('wasm');
+  } catch {
+    await useBackend('cpu');
+  }
+  return current!;
+}
+
 /** Switches tfjs to a backend, checking it really took (setBackend returns false, it does not throw). */
 export async function useBackend(name: BackendName): Promise<void> {
   let ok = false;
@@ -58,6 +75,7 @@ export async function useBackend(name: BackendName): Promise<void> {
     throw new Error(`${name} failed to start: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!ok || tf.getBackend() !== name) throw new Error(`${name} is not available in this browser`);
+  current = name;
 }
 
 /**

@@ -1,29 +1,43 @@
 /// <reference lib="webworker" />
 /**
  * The engine worker: owns tfjs and every model's weights. It switches on `message.type` and
- * always answers, errors included (netron's worker pattern).
+ * always answers, errors included (netron's worker pattern). Jobs that use tfjs run one after
+ * another, so two never fight over its global backend; any job can be cancelled by id.
  */
 import { runTraining, type JobControl } from './train-job';
 import { ModelRegistry } from './registry';
-import { transferables, type Reply, type Request } from './protocol';
+import { addCheckpoint, exportModel, inspectCheckpoint } from './model-jobs';
+import { renderAt, runAlign, runCloud, runPaths, runPlane } from './analysis-jobs';
+import { transferables, type JobProgress, type Reply, type Request } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const registry = new ModelRegistry();
 const jobs = new Map<number, JobControl>();
-/** Training jobs run one after another: two jobs must never fight over tfjs's global backend. */
 let queue: Promise<unknown> = Promise.resolve();
 
 function send(reply: Reply): void {
   self.postMessage(reply, transferables(reply));
 }
 
+/** Runs a job after the ones before it; its control lets a later message pause or cancel it. */
+async function queued<T>(id: number, run: (control: JobControl) => Promise<T> | T): Promise<T> {
+  const control: JobControl = { paused: false, cancelled: false };
+  jobs.set(id, control);
+  const result = queue.then(() => run(control));
+  queue = result.catch(() => undefined);
+  try {
+    return await result;
+  } finally {
+    jobs.delete(id);
+  }
+}
+
 async function handle(req: Request): Promise<void> {
+  const progress = (p: JobProgress) => send({ type: 'job-progress', id: req.id, payload: p });
   switch (req.type) {
     case 'train': {
-      const control: JobControl = { paused: false, cancelled: false };
-      jobs.set(req.id, control);
-      const run = queue.then(() =>
+      const result = await queued(req.id, (control) =>
         runTraining(
           req.payload,
           control,
@@ -32,13 +46,7 @@ async function handle(req: Request): Promise<void> {
           (b) => send({ type: 'backend', id: req.id, payload: b }),
         ),
       );
-      queue = run.catch(() => undefined);
-      try {
-        send({ type: 'trained', id: req.id, payload: await run });
-      } finally {
-        jobs.delete(req.id);
-      }
-      return;
+      return send({ type: 'trained', id: req.id, payload: result });
     }
     case 'pause':
     case 'resume':
@@ -48,11 +56,31 @@ async function handle(req: Request): Promise<void> {
         if (req.type === 'cancel') control.cancelled = true;
         else control.paused = req.type === 'pause';
       }
-      send({ type: 'ok', id: req.id, payload: null });
-      return;
+      return send({ type: 'ok', id: req.id, payload: null });
     }
+    case 'inspect':
+      return send({ type: 'inspected', id: req.id, payload: inspectCheckpoint(req.payload.files) });
+    case 'add-checkpoint':
+      return send({ type: 'models', id: req.id, payload: { entries: [addCheckpoint(req.payload, registry)] } });
     case 'export':
-      throw new Error('export is not available yet');
+      return send({ type: 'exported', id: req.id, payload: exportModel(req.payload.modelId, req.payload.format, registry) });
+    case 'remove':
+      registry.remove(req.payload.modelId);
+      return send({ type: 'ok', id: req.id, payload: null });
+    case 'align':
+      return send({ type: 'aligned', id: req.id, payload: await queued(req.id, () => runAlign(req.payload, registry, progress)) });
+    case 'paths': {
+      const curves = await queued(req.id, (control) => runPaths(req.payload, registry, progress, () => control.cancelled));
+      return send({ type: 'paths', id: req.id, payload: { curves } });
+    }
+    case 'render': {
+      const { aId, bId, kind, alpha, target } = req.payload;
+      return send({ type: 'rendered', id: req.id, payload: renderAt(aId, bId, kind, alpha, target, registry) });
+    }
+    case 'cloud':
+      return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, () => runCloud(req.payload, registry, progress)) } });
+    case 'plane':
+      return send({ type: 'plane', id: req.id, payload: await queued(req.id, (control) => runPlane(req.payload, registry, progress, () => control.cancelled)) });
   }
 }
 

@@ -77,20 +77,168 @@ export interface TrainResult {
   backend: BackendInfo;
 }
 
+/** What a checkpoint holds, shown before it joins the workspace. */
+export interface InspectResult {
+  token: string;
+  format: string;
+  files: string[];
+  tensors: { name: string; dtype: string; shape: number[] }[];
+  architecture: { widths: number[]; layers: { weight: string; bias: string | null }[]; transposed: boolean[] };
+  /** Prefilled from the file's metadata where it says; the person confirms. */
+  suggested: { activation: MlpArch['activation'] | null; w0: number | null; outputOffset: number | null };
+  provenance: string | null;
+}
+
+/** How a checkpoint joins the workspace once its activation is confirmed. */
+export interface AddCheckpoint {
+  token: string;
+  name: string;
+  activation: MlpArch['activation'];
+  w0: number;
+  outputOffset: number;
+  source: 'checkpoint' | 'sample';
+  group?: string;
+  seed?: number;
+  targetId?: string;
+}
+
+/** Data to score INR models on: their target image. */
+export interface ScoreTarget {
+  id: string;
+  image: ImageData01;
+}
+
+export interface AlignJob {
+  refId: string;
+  modelIds: string[];
+  method: 'weight' | 'activation';
+  signed: 'auto' | 'on' | 'off';
+  seed: number;
+  /** Activation matching runs on this image's coordinate grid when given. */
+  target: ScoreTarget | null;
+  /** Hidden layer whose similarity matrix is returned before/after (for the heatmap). */
+  heatmapLayer: number;
+}
+
+export interface AlignSummary {
+  entry: ModelEntry;
+  sourceId: string;
+  method: 'weight' | 'activation';
+  signed: boolean;
+  sweeps: number;
+  objectiveBefore: number;
+  objectiveAfter: number;
+  objectivePerSweep: number[];
+  timeMs: number;
+  maxOutputDiff: number;
+  outputScale: number;
+}
+
+export interface AlignReply {
+  results: AlignSummary[];
+  heatmap: { layer: number; n: number; before: Float32Array; after: Float32Array } | null;
+}
+
+export type PathKind = 'lerp' | 'lerp-aligned' | 'slerp' | 'bezier' | 'polychain';
+
+export interface PathsJob {
+  aId: string;
+  bId: string;
+  kinds: PathKind[];
+  points: number;
+  curveSteps: number;
+  curveSeed: number;
+  alignMethod: 'weight' | 'activation';
+  target: ScoreTarget;
+  /** Reconstructions at this many evenly spaced α per path (the filmstrip). */
+  filmstrip: number;
+}
+
+export interface PathCurveReply {
+  kind: PathKind;
+  alphas: Float32Array;
+  losses: Float32Array;
+  metrics: Float32Array;
+  barrier: number;
+  barrierAlpha: number;
+  /** [frames, H, W, C] reconstructions at evenly spaced α. */
+  filmstrip: Float32Array;
+  filmAlphas: number[];
+  note?: string;
+}
+
+export interface CloudJob {
+  modelIds: string[];
+  /** Align every model to this one first (same architecture only). */
+  alignTo: string | null;
+  components: number;
+  /** Straight paths between these pairs, drawn through the cloud. */
+  paths: [string, string][];
+}
+
+export interface CloudGroup {
+  arch: string;
+  ids: string[];
+  coords: number[][];
+  explainedVarianceRatio: number[];
+  paths: { a: string; b: string; coords: number[][] }[];
+  note?: string;
+}
+
+export interface PlaneJob {
+  anchorIds: [string, string, string];
+  target: ScoreTarget;
+  resolution: number;
+  margin: number;
+}
+
+export interface PlaneReply {
+  xs: Float64Array;
+  ys: Float64Array;
+  nx: number;
+  ny: number;
+  loss: Float32Array;
+  metric: Float32Array;
+  anchors: { x: number; y: number }[];
+}
+
+/** Progress of a long analysis job. */
+export interface JobProgress {
+  done: number;
+  total: number;
+  label: string;
+}
+
 /** Requests the app sends. */
 export type Request =
   | { type: 'train'; id: number; payload: TrainJob }
   | { type: 'pause'; id: number; payload: { job: number } }
   | { type: 'resume'; id: number; payload: { job: number } }
   | { type: 'cancel'; id: number; payload: { job: number } }
-  | { type: 'export'; id: number; payload: { modelId: string; format: 'safetensors' | 'npz' } };
+  | { type: 'inspect'; id: number; payload: { files: { name: string; bytes: Uint8Array }[] } }
+  | { type: 'add-checkpoint'; id: number; payload: AddCheckpoint }
+  | { type: 'export'; id: number; payload: { modelId: string; format: 'safetensors' | 'npz' } }
+  | { type: 'remove'; id: number; payload: { modelId: string } }
+  | { type: 'align'; id: number; payload: AlignJob }
+  | { type: 'paths'; id: number; payload: PathsJob }
+  | { type: 'render'; id: number; payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget } }
+  | { type: 'cloud'; id: number; payload: CloudJob }
+  | { type: 'plane'; id: number; payload: PlaneJob };
 
 /** Replies the worker sends. */
 export type Reply =
   | { type: 'progress'; id: number; payload: TrainProgress }
+  | { type: 'job-progress'; id: number; payload: JobProgress }
   | { type: 'backend'; id: number; payload: BackendInfo }
   | { type: 'trained'; id: number; payload: TrainResult }
+  | { type: 'inspected'; id: number; payload: InspectResult }
+  | { type: 'models'; id: number; payload: { entries: ModelEntry[] } }
   | { type: 'exported'; id: number; payload: { bytes: Uint8Array; filename: string } }
+  | { type: 'aligned'; id: number; payload: AlignReply }
+  | { type: 'paths'; id: number; payload: { curves: PathCurveReply[] } }
+  | { type: 'rendered'; id: number; payload: { image: Float32Array; loss: number; metric: number } }
+  | { type: 'cloud'; id: number; payload: { groups: CloudGroup[] } }
+  | { type: 'plane'; id: number; payload: PlaneReply }
   | { type: 'ok'; id: number; payload: null }
   | { type: 'error'; id: number; payload: { name: string; message: string } };
 
@@ -101,6 +249,12 @@ export function transferables(reply: Reply): Transferable[] {
       return reply.payload.predictions ? [reply.payload.predictions.buffer as ArrayBuffer] : [];
     case 'exported':
       return [reply.payload.bytes.buffer as ArrayBuffer];
+    case 'paths':
+      return reply.payload.curves.flatMap((c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[]);
+    case 'rendered':
+      return [reply.payload.image.buffer as ArrayBuffer];
+    case 'plane':
+      return [reply.payload.loss.buffer, reply.payload.metric.buffer] as ArrayBuffer[];
     default:
       return [];
   }

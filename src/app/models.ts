@@ -1,0 +1,134 @@
+/**
+ * The workspace's models from the app's side: sample checkpoints at start-up, dropped checkpoints
+ * (inspect, confirm, add), downloads, and each model's target image for scoring.
+ */
+import { readImageHeader } from '../engine/image-header';
+import type { ImageData01 } from '../engine/inr';
+import type { InspectResult, ScoreTarget } from '../workers/protocol';
+import { ask } from './engine-client';
+import { droppedImage } from './dropped-images';
+import { adoptDroppedImage } from './components/ImageDrop';
+import { loadMnist, loadSample } from './images';
+import { addModels, appStore, showBanner } from './store';
+
+interface SampleModel {
+  id: string;
+  file: string;
+  label: string;
+  group: string;
+  seed: number;
+  target: { sample: string; size: number };
+}
+
+/** Loads public/models into the workspace, so alignment and paths work the moment the page opens. */
+export async function loadSampleModels(): Promise<void> {
+  const r = await fetch('/models/manifest.json');
+  if (!r.ok) throw new Error(`sample models missing (${r.status})`);
+  const list = (await r.json()) as SampleModel[];
+  for (const m of list) {
+    const bytes = new Uint8Array(await (await fetch(`/models/${m.file}`)).arrayBuffer());
+    const info = await ask('inspect', { files: [{ name: m.file, bytes }] }, 'inspected');
+    const { entries } = await ask(
+      'add-checkpoint',
+      {
+        token: info.token,
+        name: m.label,
+        activation: info.suggested.activation ?? 'sine',
+        w0: info.suggested.w0 ?? 30,
+        outputOffset: info.suggested.outputOffset ?? 0,
+        source: 'sample',
+        group: m.group,
+        seed: m.seed,
+        targetId: `sample:${m.target.sample}@${m.target.size}`,
+      },
+      'models',
+    );
+    addModels(entries);
+  }
+}
+
+/** Target ids look like "sample:rings@32", "mnist:7@32" or "file:<sha256>@64". */
+export async function resolveTarget(targetId: string): Promise<ScoreTarget> {
+  const m = /^(sample|mnist|file):([^@]+)@(\d+)$/.exec(targetId);
+  if (!m) throw new Error(`unknown target ${targetId}`);
+  const [, kind, key, sizeText] = m;
+  const size = Number(sizeText);
+  let image: ImageData01 | null;
+  if (kind === 'sample') image = await loadSample(key!, size);
+  else if (kind === 'mnist') image = await loadMnist(Number(key), size);
+  else image = await droppedImage(key!, size);
+  if (!image) throw new Error('the image this model was trained on is not loaded: drop it again');
+  return { id: targetId, image };
+}
+
+/** The experiment's current target id (what the Train tab fits). */
+export function currentTargetId(): string {
+  const { source, size } = appStore.getState().spec.data;
+  const key = source.kind === 'sample' ? source.id : source.kind === 'mnist' ? String(source.index) : source.sha256;
+  return `${source.kind}:${key}@${size}`;
+}
+
+function isImage(bytes: Uint8Array): boolean {
+  try {
+    readImageHeader(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files dropped on the page or picked: a lone image becomes the target image; anything else is
+ * read as one checkpoint (several files together: shards with their index or model.json).
+ */
+export async function importFiles(files: File[]): Promise<void> {
+  if (files.length === 0) return;
+  const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  if (read.length === 1 && isImage(read[0]!.bytes)) return adoptDroppedImage(files[0]!);
+  const total = read.reduce((s, f) => s + f.bytes.length, 0);
+  if (total > 1024 ** 3) {
+    showBanner('error', `${files.map((f) => f.name).join(', ')}: ${(total / 1024 ** 3).toFixed(1)} GB is over the 1 GB limit for checkpoints. The workspace is unchanged.`);
+    return;
+  }
+  try {
+    const info = await ask('inspect', { files: read }, 'inspected', {}, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    appStore.setState({ pendingImport: info });
+  } catch (e) {
+    showBanner('error', `${files.map((f) => f.name).join(', ')} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+  }
+}
+
+/** Adds the pending checkpoint with the activation the person confirmed. */
+export async function confirmImport(info: InspectResult, choice: { name: string; activation: 'relu' | 'sine' | 'tanh' | 'gelu'; w0: number; outputOffset: number; targetId: string | null }): Promise<void> {
+  try {
+    const { entries } = await ask(
+      'add-checkpoint',
+      { token: info.token, name: choice.name, activation: choice.activation, w0: choice.w0, outputOffset: choice.outputOffset, source: 'checkpoint', group: 'dropped', ...(choice.targetId ? { targetId: choice.targetId } : {}) },
+      'models',
+    );
+    addModels(entries);
+    appStore.setState({ pendingImport: null });
+    showBanner('info', `${choice.name} joined the workspace (${info.format}).`);
+  } catch (e) {
+    appStore.setState({ pendingImport: null });
+    showBanner('error', `${choice.name} was not added: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+  }
+}
+
+/** Saves a model as safetensors (architecture in __metadata__) or .npz. */
+export async function downloadModel(modelId: string, format: 'safetensors' | 'npz'): Promise<void> {
+  const { bytes, filename } = await ask('export', { modelId, format }, 'exported');
+  saveBytes(bytes, filename, 'application/octet-stream');
+}
+
+/** Triggers a browser download of bytes or text. */
+export function saveBytes(bytes: Uint8Array | string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,210 @@
+/**
+ * Alignment, paths, clouds and planes over the worker's models. Thin: each calls the engine and
+ * shapes the reply; every number comes from src/engine.
+ */
+import { alignModels, layerSimilarity, mlpPermutationSpec } from '../engine/align';
+import { forward } from '../engine/forward';
+import { coordinateGrid } from '../engine/inr';
+import { describeArch, flattenModel, type Model } from '../engine/model';
+import { pca, project } from '../engine/landscape/pca';
+import { lossPlane } from '../engine/landscape/plane';
+import { pathCurve } from '../engine/paths/barrier';
+import { trainCurve } from '../engine/paths/curve';
+import type { RegressionData } from '../engine/paths/evaluate';
+import { interpolateModels, pathFunction } from '../engine/paths/interpolate';
+import { assertCompatible } from '../engine/paths/vector';
+import { ensureBackend } from './backends';
+import type { AlignJob, AlignReply, CloudGroup, CloudJob, JobProgress, PathCurveReply, PathKind, PathsJob, PlaneJob, PlaneReply, ScoreTarget } from './protocol';
+import type { ModelRegistry } from './registry';
+
+type Progress = (p: JobProgress) => void;
+
+/** The INR target as evaluation data on its coordinate grid. */
+export function regressionData(t: ScoreTarget): RegressionData {
+  const { width, height, channels, data } = t.image;
+  return { kind: 'regression', x: coordinateGrid(height, width), y: data, n: width * height, inputs: 2, channels };
+}
+
+function toF32(a: Float64Array): Float32Array {
+  return Float32Array.from(a);
+}
+
+/** Aligns one or more models to a reference; each aligned model joins the workspace. */
+export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progress): AlignReply {
+  const ref = registry.get(job.refId);
+  const refEntry = registry.entry(job.refId);
+  const x = job.target ? regressionData(job.target).x : undefined;
+  const results: AlignReply['results'] = [];
+  let heatmap: AlignReply['heatmap'] = null;
+  job.modelIds.forEach((id, i) => {
+    const model = registry.get(id);
+    const entry = registry.entry(id);
+    const r = alignModels(ref, model, { method: job.method, signed: job.signed, seed: job.seed, ...(x ? { x } : {}) });
+    if (i === 0) {
+      const spec = mlpPermutationSpec(ref.arch);
+      const layer = Math.min(Math.max(0, job.heatmapLayer), spec.perms.length - 1);
+      if (spec.perms.length > 0) {
+        const n = spec.perms[layer]!.size;
+        heatmap = { layer, n, before: toF32(layerSimilarity(ref, model, layer)), after: toF32(layerSimilarity(ref, r.model, layer)) };
+      }
+    }
+    const added = registry.add(r.model, {
+      name: `${entry.name} aligned to ${refEntry.name}`,
+      source: 'aligned',
+      ...(entry.seed !== undefined ? { seed: entry.seed } : {}),
+      group: `aligned to ${refEntry.name}`,
+      ...(entry.targetId ? { targetId: entry.targetId } : {}),
+      ...(entry.psnr !== undefined ? { psnr: entry.psnr } : {}),
+      note: `${r.method} matching${r.signed ? ' (signed)' : ''}, ${r.sweeps} sweeps, max |Δf| ${r.maxOutputDiff.toExponential(1)}`,
+    });
+    results.push({
+      entry: added,
+      sourceId: id,
+      method: r.method,
+      signed: r.signed,
+      sweeps: r.sweeps,
+      objectiveBefore: r.objectiveBefore,
+      objectiveAfter: r.objectiveAfter,
+      objectivePerSweep: r.objectivePerSweep,
+      timeMs: r.timeMs,
+      maxOutputDiff: r.maxOutputDiff,
+      outputScale: r.outputScale,
+    });
+    progress({ done: i + 1, total: job.modelIds.length, label: 'aligning' });
+  });
+  return { results, heatmap };
+}
+
+/** The models a path kind walks between, and its middle control point for curves. */
+interface PathState {
+  a: Model;
+  b: Model;
+  control?: Model;
+}
+
+/** The last paths job's endpoints per kind, so the α slider can render without recomputing. */
+const lastPaths = new Map<string, PathState>();
+const pathKey = (aId: string, bId: string, kind: PathKind): string => `${aId}|${bId}|${kind}`;
+
+function reconstruct(model: Model, data: RegressionData): Float32Array {
+  return forward(model, data.x, data.n);
+}
+
+/** Evaluates every requested path between two models, with a filmstrip of reconstructions. */
+export async function runPaths(job: PathsJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<PathCurveReply[]> {
+  await ensureBackend();
+  const a = registry.get(job.aId);
+  const b = registry.get(job.bId);
+  assertCompatible([a, b], 'endpoints');
+  const data = regressionData(job.target);
+  const curves: PathCurveReply[] = [];
+  let aligned: Model | null = null;
+  const total = job.kinds.length;
+  for (const [i, kind] of job.kinds.entries()) {
+    if (cancelled()) break;
+    progress({ done: i, total, label: kind });
+    let state: PathState;
+    let note: string | undefined;
+    if (kind === 'lerp-aligned') {
+      aligned ??= alignModels(a, b, { method: job.alignMethod, x: data.x }).model;
+      state = { a, b: aligned };
+    } else if (kind === 'bezier' || kind === 'polychain') {
+      const trained = await trainCurve(a, b, data, {
+        kind,
+        steps: job.curveSteps,
+        seed: job.curveSeed,
+        onProgress: (step) => {
+          if (step % 25 === 0) progress({ done: i + step / Math.max(1, job.curveSteps), total, label: `training ${kind} curve` });
+          return !cancelled();
+        },
+      });
+      state = { a, b, control: trained.control };
+      if (trained.diverged) note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
+      else if (trained.status === 'stopped') note = `stopped after ${trained.steps} steps`;
+    } else {
+      state = { a, b };
+    }
+    lastPaths.set(pathKey(job.aId, job.bId, kind), state);
+    const method = kind === 'lerp-aligned' ? 'lerp' : kind;
+    const curve = await pathCurve(state.a, state.b, data, { method, points: job.points, ...(state.control ? { control: state.control } : {}) });
+    const walk = pathFunction(state.a, state.b, method, state.control);
+    const filmAlphas = Array.from({ length: job.filmstrip }, (_, f) => (job.filmstrip === 1 ? 0 : f / (job.filmstrip - 1)));
+    const frame = data.n * data.channels;
+    const filmstrip = new Float32Array(filmAlphas.length * frame);
+    filmAlphas.forEach((al, f) => filmstrip.set(reconstruct(walk(al), data), f * frame));
+    curves.push({ kind, alphas: curve.alphas, losses: curve.losses, metrics: curve.metrics, barrier: curve.barrier, barrierAlpha: curve.barrierAlpha, filmstrip, filmAlphas, ...(note ? { note } : {}) });
+  }
+  progress({ done: total, total, label: 'done' });
+  return curves;
+}
+
+/** One reconstruction at α along a path computed by the last paths job. */
+export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number, target: ScoreTarget, registry: ModelRegistry): { image: Float32Array; loss: number; metric: number } {
+  const state = lastPaths.get(pathKey(aId, bId, kind)) ?? { a: registry.get(aId), b: registry.get(bId) };
+  const method = kind === 'lerp-aligned' ? 'lerp' : kind;
+  const model = method === 'lerp' || method === 'slerp' ? interpolateModels(state.a, state.b, alpha, method) : pathFunction(state.a, state.b, method, state.control)(alpha);
+  const data = regressionData(target);
+  const image = reconstruct(model, data);
+  let s = 0;
+  for (let i = 0; i < image.length; i++) s += (image[i]! - data.y[i]!) ** 2;
+  const loss = s / image.length;
+  return { image, loss, metric: 10 * Math.log10(1 / Math.max(loss, 1e-20)) };
+}
+
+/**
+ * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
+ * are grouped with a note instead of failing the whole view.
+ */
+export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress): CloudGroup[] {
+  const byArch = new Map<string, string[]>();
+  for (const id of job.modelIds) {
+    const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;
+    byArch.set(key, [...(byArch.get(key) ?? []), id]);
+  }
+  const groups: CloudGroup[] = [];
+  let done = 0;
+  for (const ids of byArch.values()) {
+    const first = registry.get(ids[0]!);
+    const ref = job.alignTo && ids.includes(job.alignTo) ? registry.get(job.alignTo) : null;
+    const models = ids.map((id) => {
+      const m = registry.get(id);
+      const out = ref && id !== job.alignTo ? alignModels(ref, m).model : m;
+      progress({ done: ++done, total: job.modelIds.length, label: ref ? 'aligning to the reference' : 'flattening' });
+      return out;
+    });
+    const note = job.alignTo && !ref ? 'not aligned: the reference has another architecture' : byArch.size > 1 ? 'models of different architectures are mapped separately' : undefined;
+    if (models.length < 2) {
+      groups.push({ arch: describeArch(first.arch), ids, coords: ids.map(() => Array(job.components).fill(0)), explainedVarianceRatio: Array(job.components).fill(0), paths: [], note: 'one model: nothing to map' });
+      continue;
+    }
+    const result = pca(models.map(flattenModel), job.components);
+    const index = new Map(ids.map((id, i) => [id, models[i]!]));
+    const paths = job.paths
+      .filter(([pa, pb]) => index.has(pa) && index.has(pb))
+      .map(([pa, pb]) => ({
+        a: pa,
+        b: pb,
+        coords: Array.from({ length: 21 }, (_, i) => project(result, flattenModel(interpolateModels(index.get(pa)!, index.get(pb)!, i / 20)))),
+      }));
+    groups.push({ arch: describeArch(first.arch), ids, coords: result.coords, explainedVarianceRatio: result.explainedVarianceRatio, paths, ...(note ? { note } : {}) });
+  }
+  return groups;
+}
+
+/** The loss plane through three models, evaluated as batched populations. */
+export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<PlaneReply> {
+  await ensureBackend();
+  const models = job.anchorIds.map((id) => registry.get(id));
+  const controller = new AbortController();
+  const plane = await lossPlane(models, regressionData(job.target), {
+    nx: job.resolution,
+    ny: job.resolution,
+    margin: job.margin,
+    signal: controller.signal,
+    onProgress: (done, total) => {
+      if (cancelled()) controller.abort(new Error('cancelled'));
+      progress({ done, total, label: 'evaluating the plane' });
+    },
+  });
+  return { xs: plane.xs, ys: plane.ys, nx: plane.nx, ny: plane.ny, loss: plane.loss, metric: plane.metric, anchors: plane.anchors.map((p) => ({ x: p.x, y: p.y })) };
+}
