@@ -6,6 +6,10 @@ import { ImportDialog } from './components/ImportDialog';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
 import { ModelsPanel } from './components/ModelsPanel';
+import { AlignPanel } from './panels/AlignPanel';
+import { PathsPanel } from './panels/PathsPanel';
+import { CloudPanel } from './panels/CloudPanel';
+import { LandscapePanel } from './panels/LandscapePanel';
 import { TrainForm } from './components/TrainForm';
 import { TrainView } from './components/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -14,6 +18,10 @@ type Tab = ExperimentSpec['views']['tab'];
 const tabs: { id: Tab; label: string }[] = [
   { id: 'train', label: 'Train' },
   { id: 'models', label: 'Models' },
+  { id: 'align', label: 'Align' },
+  { id: 'paths', label: 'Paths' },
+  { id: 'cloud', label: 'Cloud' },
+  { id: 'landscape', label: 'Landscape' },
 ];
 
 function setTab(tab: Tab): void {
@@ -78,6 +86,10 @@ export function App() {
           </div>
         )}
         {tab === 'models' && <ModelsPanel />}
+        {tab === 'align' && <AlignPanel />}
+        {tab === 'paths' && <PathsPanel />}
+        {tab === 'cloud' && <CloudPanel />}
+        {tab === 'landscape' && <LandscapePanel />}
       </main>
     </div>
   );
