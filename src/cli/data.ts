@@ -1,0 +1,149 @@
+/**
+ * `--data` and `--image` files: an image (PNG, or `.npy` [H, W] / [H, W, C] in [0, 1]) becomes an
+ * INR target on the coordinate grid; an `.npz` with `x` (N × inputs, float) and `y` (N integer
+ * labels) becomes a classification batch. The file type is recognised by its bytes.
+ */
+import { PNG } from 'pngjs';
+import { CheckpointError, parseNpy, readCheckpoint } from '../engine/checkpoints/index';
+import { coordinateGrid, type ImageData01 } from '../engine/inr';
+import type { ClassificationData, EvalData, RegressionData } from '../engine/paths/evaluate';
+import { CliError } from './args';
+import { readInput } from './io';
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const startsWith = (b: Uint8Array, m: number[]): boolean => b.length >= m.length && m.every((x, i) => b[i] === x);
+
+/**
+ * PNG → [0, 1]. Like the app: RGB when any pixel's channels differ by more than 2/255, else
+ * grayscale by luminance (ITU-R BT.601 weights); alpha is ignored.
+ */
+function decodePng(p: string, bytes: Uint8Array): ImageData01 {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new CliError(`${p}: not a readable PNG (${(e as Error).message})`);
+  }
+  const { width, height, data: rgba } = png;
+  let colour = false;
+  for (let i = 0; i < rgba.length && !colour; i += 4) colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
+  const channels = colour ? 3 : 1;
+  const data = new Float32Array(width * height * channels);
+  for (let q = 0; q < width * height; q++) {
+    if (colour) for (let c = 0; c < 3; c++) data[q * 3 + c] = rgba[q * 4 + c]! / 255;
+    else data[q] = (0.299 * rgba[q * 4]! + 0.587 * rgba[q * 4 + 1]! + 0.114 * rgba[q * 4 + 2]!) / 255;
+  }
+  return { width, height, channels, data };
+}
+
+function decodeNpyImage(p: string, bytes: Uint8Array): ImageData01 {
+  let t;
+  try {
+    t = parseNpy(bytes, p);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(`${p}: ${e.message}`);
+    throw e;
+  }
+  if (!t.data) throw new CliError(`${p}: an image .npy must hold floats in [0, 1], not ${t.dtype}`);
+  const [h, w, c = 1] = t.shape;
+  if ((t.shape.length !== 2 && t.shape.length !== 3) || !h || !w || c < 1 || c > 4) {
+    throw new CliError(`${p}: an image .npy has shape [H, W] or [H, W, C] with C ≤ 4; got [${t.shape.join(', ')}]`);
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of t.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (!(lo >= 0 && hi <= 1)) throw new CliError(`${p}: image values must lie in [0, 1], found [${lo}, ${hi}] (divide 8-bit pixels by 255)`);
+  return { width: w, height: h, channels: c, data: t.data };
+}
+
+/**
+ * Area resampling of one axis: output cell o covers source [o·n/m, (o+1)·n/m), each source pixel
+ * weighted by its overlap, so downsampling averages and nothing aliases.
+ */
+function resampleAxis(src: Float32Array, outer: number, n: number, inner: number, m: number, start = 0, span = n): Float32Array {
+  const out = new Float32Array(outer * m * inner);
+  const scale = span / m;
+  for (let o = 0; o < m; o++) {
+    const a = start + o * scale;
+    const b = a + scale;
+    for (let k = Math.floor(a); k < Math.min(n, Math.ceil(b)); k++) {
+      const w = (Math.min(b, k + 1) - Math.max(a, k)) / scale;
+      if (w <= 0) continue;
+      for (let r = 0; r < outer; r++) {
+        for (let c = 0; c < inner; c++) out[(r * m + o) * inner + c] = out[(r * m + o) * inner + c]! + w * src[(r * n + k) * inner + c]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Centre-crops to a square and resizes to size×size, as the app prepares its targets. */
+export function resizeSquare(img: ImageData01, size: number): ImageData01 {
+  const side = Math.min(img.width, img.height);
+  const top = (img.height - side) / 2;
+  const left = (img.width - side) / 2;
+  const rows = resampleAxis(img.data, 1, img.height, img.width * img.channels, size, top, side);
+  const data = resampleAxis(rows, size, img.width, img.channels, size, left, side);
+  return { width: size, height: size, channels: img.channels, data };
+}
+
+/** Reads an image (PNG or .npy) with values in [0, 1]; `size` centre-crops and resizes. */
+export function loadImage(p: string, size?: number): ImageData01 {
+  const bytes = readInput(p);
+  let img: ImageData01;
+  if (startsWith(bytes, PNG_MAGIC)) img = decodePng(p, bytes);
+  else if (startsWith(bytes, NPY_MAGIC)) img = decodeNpyImage(p, bytes);
+  else throw new CliError(`${p}: not an image; give a PNG, or a .npy of shape [H, W] or [H, W, C] with values in [0, 1]`);
+  return size === undefined ? img : resizeSquare(img, size);
+}
+
+/** An image as an INR regression target over the coordinate grid ((row, col) in [−1, 1]²). */
+export function imageData(img: ImageData01): RegressionData {
+  const n = img.width * img.height;
+  return { kind: 'regression', x: coordinateGrid(img.height, img.width), y: img.data, n, inputs: 2, channels: img.channels };
+}
+
+function loadClassification(p: string, bytes: Uint8Array, modelInputs: number, classes: number): ClassificationData {
+  let contents;
+  try {
+    contents = readCheckpoint([{ name: p, bytes }]);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(`${p}: ${e.message}`);
+    throw e;
+  }
+  const x = contents.tensors.find((t) => t.name === 'x');
+  const y = contents.tensors.find((t) => t.name === 'y');
+  if (!x || !y) throw new CliError(`${p}: a classification .npz holds arrays x (N × inputs, float) and y (N integer labels); found ${contents.tensors.map((t) => t.name).join(', ') || 'nothing'}`);
+  if (!x.data || x.shape.length !== 2) throw new CliError(`${p}: x must be a 2-D float array (N × inputs); got ${x.dtype} [${x.shape.join(', ')}]`);
+  if (!y.intData || y.shape.length !== 1) throw new CliError(`${p}: y must be a 1-D integer array of labels; got ${y.dtype} [${y.shape.join(', ')}]`);
+  const [n, inputs] = x.shape as [number, number];
+  if (y.shape[0] !== n) throw new CliError(`${p}: x has ${n} rows but y has ${y.shape[0]} labels`);
+  if (inputs !== modelInputs) throw new CliError(`${p}: the models take ${modelInputs} inputs but x has ${inputs} columns`);
+  for (let i = 0; i < n; i++) {
+    const c = y.intData[i]!;
+    if (c < 0 || c >= classes) throw new CliError(`${p}: label ${c} at index ${i} is outside [0, ${classes}) (the models have ${classes} outputs)`);
+  }
+  return { kind: 'classification', x: x.data, labels: y.intData, n, inputs, classes };
+}
+
+/**
+ * `--data D` for models with `inputs` inputs and `outputs` outputs: an image for INRs, or a
+ * classification `.npz`. Checks the shapes against the models here, so that a mismatch is
+ * reported in terms of the files rather than as a tensor-shape error deep inside tfjs.
+ */
+export function loadEvalData(p: string, inputs: number, outputs: number): EvalData {
+  const bytes = readInput(p);
+  let data: EvalData;
+  if (startsWith(bytes, ZIP_MAGIC)) data = loadClassification(p, bytes, inputs, outputs);
+  else data = imageData(loadImage(p));
+  if (data.inputs !== inputs) throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
+  if (data.kind === 'regression' && data.channels !== outputs) {
+    throw new CliError(`${p}: the image has ${data.channels} channel(s) but the models have ${outputs} outputs`);
+  }
+  return data;
+}

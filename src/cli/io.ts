@@ -1,0 +1,206 @@
+/**
+ * Files in and out of the CLI: reading a checkpoint (with the shards a model.json or a
+ * safetensors index names), turning it into a Model with the activation the person confirmed,
+ * and writing results as safetensors that record where they came from.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CheckpointError,
+  archFromMetadata,
+  inferArchitecture,
+  readCheckpoint,
+  toModel,
+  writeSafetensors,
+  type ArchitectureInference,
+  type CheckpointContents,
+  type CheckpointFile,
+  type ModelOptions,
+} from '../engine/checkpoints/index';
+import { ACTIVATIONS, assertSameArchitecture, type Activation, type Model } from '../engine/model';
+import { CliError, type FlagSpec, type ParsedArgs } from './args';
+
+/** Reads a whole file, turning Node's errors into messages that name the file. */
+export function readInput(p: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    throw new CliError(`${p}: no such file`);
+  }
+  if (st.isDirectory()) throw new CliError(`${p}: is a directory, not a file`);
+  try {
+    return new Uint8Array(readFileSync(p));
+  } catch (e) {
+    throw new CliError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** JSON text, or null: a model.json or an index is small, so anything over 64 MB is not one. */
+function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] !== 0x7b || bytes.length > 64 * 2 ** 20) return null;
+  try {
+    const v: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shard names a TensorFlow.js model.json or a sharded safetensors index refers to. */
+function shardNames(json: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  const manifest = json.weightsManifest;
+  if (Array.isArray(manifest)) {
+    for (const g of manifest as { paths?: unknown }[]) {
+      if (Array.isArray(g?.paths)) for (const p of g.paths) if (typeof p === 'string') out.add(p);
+    }
+  }
+  const wm = json.weight_map;
+  if (typeof wm === 'object' && wm !== null) for (const s of Object.values(wm)) if (typeof s === 'string') out.add(s);
+  return [...out];
+}
+
+/**
+ * The files of one checkpoint: the file itself, plus, for a model.json or a
+ * `*.safetensors.index.json`, the shards it lists. Shards are looked up by base name next to the
+ * index, never elsewhere, so a hostile index cannot make the CLI read other files.
+ */
+export function checkpointFiles(p: string): CheckpointFile[] {
+  const bytes = readInput(p);
+  const files: CheckpointFile[] = [{ name: path.basename(p), bytes }];
+  const json = jsonOf(bytes);
+  if (!json) return files;
+  const dir = path.dirname(p);
+  for (const shard of shardNames(json)) {
+    const base = path.basename(shard.replaceAll('\\', '/'));
+    const full = path.join(dir, base);
+    try {
+      files.push({ name: base, bytes: new Uint8Array(readFileSync(full)) });
+    } catch {
+      throw new CliError(`${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`);
+    }
+  }
+  return files;
+}
+
+/** Prefixes a message with the file it is about, unless it already names it. */
+function aboutFile(p: string, message: string): string {
+  const base = path.basename(p);
+  return message.includes(base) ? message : `${p}: ${message}`;
+}
+
+/** Reads a checkpoint's tensors and metadata (format picked by magic bytes). */
+export function readContents(p: string): CheckpointContents {
+  const files = checkpointFiles(p);
+  try {
+    return readCheckpoint(files);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
+    throw e;
+  }
+}
+
+/** `--activation` / `--w0` as given; undefined means "what the file says, else relu / 30". */
+export interface ArchFlags {
+  activation?: Activation;
+  w0?: number;
+}
+
+/** The flags every command that loads models takes. */
+export const ARCH_FLAGS: Record<string, FlagSpec> = {
+  activation: { kind: 'choice', choices: ACTIVATIONS, help: "hidden activation (default: the file's metadata, else relu)" },
+  w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency for sine (default: metadata, else 30)' },
+};
+
+export function archFlags(args: ParsedArgs): ArchFlags {
+  const out: ArchFlags = {};
+  const a = args.string('activation');
+  if (a !== undefined) out.activation = a as Activation;
+  const w0 = args.number('w0');
+  if (w0 !== undefined) out.w0 = w0;
+  return out;
+}
+
+/** A model read from a file, with what was inferred on the way. */
+export interface LoadedModel {
+  path: string;
+  contents: CheckpointContents;
+  inference: ArchitectureInference;
+  model: Model;
+}
+
+/** Reads a checkpoint and builds its Model; the activation comes from the flags, the metadata, or relu. */
+export function loadModel(p: string, flags: ArchFlags = {}): LoadedModel {
+  const contents = readContents(p);
+  let inference: ArchitectureInference;
+  try {
+    inference = inferArchitecture(contents);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
+    throw e;
+  }
+  const meta = archFromMetadata(contents.metadata) ?? {};
+  const activation = flags.activation ?? meta.activation ?? 'relu';
+  const opts: ModelOptions = { activation };
+  const w0 = flags.w0 ?? meta.w0;
+  if (activation === 'sine') opts.w0 = w0 ?? 30;
+  if (meta.outputOffset !== undefined) opts.outputOffset = meta.outputOffset;
+  if (meta.encoding && inference.encodingTensor) opts.encoding = meta.encoding;
+  try {
+    return { path: p, contents, inference, model: toModel(contents, inference, opts) };
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
+    throw e;
+  }
+}
+
+/** Loads several models and checks that they share one architecture, naming the files. */
+export function loadModels(paths: readonly string[], flags: ArchFlags = {}): LoadedModel[] {
+  const models = paths.map((p) => loadModel(p, flags));
+  for (let i = 1; i < models.length; i++) sameArchitecture(models[0]!, models[i]!);
+  return models;
+}
+
+/** assertSameArchitecture with the files' names in the message. */
+export function sameArchitecture(a: LoadedModel, b: LoadedModel): void {
+  try {
+    assertSameArchitecture(a.model, b.model, [a.path, b.path]);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const hint = / uses /.test(msg) ? ' (pass --activation to set one activation for both)' : '';
+    throw new CliError(`models do not match: ${msg}${hint}`);
+  }
+}
+
+/** Where a result came from, stored in the output's safetensors metadata. */
+export interface Provenance {
+  command: string;
+  inputs: readonly string[];
+  method?: string;
+  /** Further settings (alpha, seed, steps…), stored as JSON. */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * Writes a model as safetensors with `weightscope.command`, `weightscope.inputs` (JSON list),
+ * `weightscope.method` and `weightscope.options` beside the architecture, so a result file says
+ * how it was made without any log from the run.
+ */
+export function writeModel(p: string, model: Model, prov: Provenance): void {
+  const meta: Record<string, string> = {
+    'weightscope.command': prov.command,
+    'weightscope.inputs': JSON.stringify(prov.inputs),
+  };
+  if (prov.method !== undefined) meta['weightscope.method'] = prov.method;
+  if (prov.options) meta['weightscope.options'] = JSON.stringify(prov.options);
+  const bytes = writeSafetensors(model, meta);
+  try {
+    mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
+    writeFileSync(p, bytes);
+  } catch (e) {
+    throw new CliError(`${p}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
