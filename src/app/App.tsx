@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { appStore, showBanner, useApp } from './store';
 import { startTraining } from './training';
 import { importFiles, loadSampleModels } from './models';
+import { applyHash, watchHistory } from './share';
+import { ShareButton } from './components/ShareButton';
 import { ImportDialog } from './components/ImportDialog';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
@@ -52,14 +54,30 @@ function usePageDrop(): void {
   }, []);
 }
 
+let booted = false;
+
+/**
+ * Once per page (React's StrictMode runs effects twice in development): the sample models join the
+ * workspace, then the link's experiment, or the default one, starts on its own. No upload and no
+ * network are needed.
+ */
+function boot(): void {
+  if (booted) return;
+  booted = true;
+  void loadSampleModels()
+    .catch((e: unknown) => showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`))
+    .then(() => applyHash(location.hash))
+    .then((applied) => {
+      if (!applied) void startTraining();
+    });
+}
+
 export function App() {
   const tab = useApp((s) => s.spec.views.tab);
   usePageDrop();
   useEffect(() => {
-    // The default experiment starts on its own, and the sample models join the workspace: no
-    // upload and no network needed.
-    void startTraining();
-    loadSampleModels().catch((e: unknown) => showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+    boot();
+    return watchHistory();
   }, []);
   return (
     <div className="app">
@@ -75,6 +93,7 @@ export function App() {
           ))}
         </nav>
         <BackendBadge />
+        <ShareButton />
       </header>
       <Banner />
       <ImportDialog />

@@ -3,12 +3,13 @@
  * (inspect, confirm, add), downloads, and each model's target image for scoring.
  */
 import { readImageHeader } from '../engine/image-header';
+import { plainFileName } from '../engine/experiment/schema';
 import type { ImageData01 } from '../engine/inr';
 import type { InspectResult, ScoreTarget } from '../workers/protocol';
 import { ask } from './engine-client';
 import { droppedImage } from './dropped-images';
 import { adoptDroppedImage } from './components/ImageDrop';
-import { loadMnist, loadSample } from './images';
+import { loadMnist, loadSample, sha256Hex } from './images';
 import { addModels, appStore, showBanner } from './store';
 
 interface SampleModel {
@@ -18,6 +19,7 @@ interface SampleModel {
   group: string;
   seed: number;
   target: { sample: string; size: number };
+  psnr?: number;
 }
 
 /** Loads public/models into the workspace, so alignment and paths work the moment the page opens. */
@@ -40,6 +42,7 @@ export async function loadSampleModels(): Promise<void> {
         group: m.group,
         seed: m.seed,
         targetId: `sample:${m.target.sample}@${m.target.size}`,
+        ...(m.psnr !== undefined ? { psnr: m.psnr } : {}),
       },
       'models',
     );
@@ -77,6 +80,9 @@ function isImage(bytes: Uint8Array): boolean {
   }
 }
 
+/** Content hashes of pending checkpoints, so a shared link can name the file it needs. */
+const hashes = new Map<string, { name: string; sha256: string }>();
+
 /**
  * Files dropped on the page or picked: a lone image becomes the target image; anything else is
  * read as one checkpoint (several files together: shards with their index or model.json).
@@ -91,7 +97,9 @@ export async function importFiles(files: File[]): Promise<void> {
     return;
   }
   try {
+    const sha256 = await sha256Hex(read[0]!.bytes);
     const info = await ask('inspect', { files: read }, 'inspected', {}, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    hashes.set(info.token, { name: files[0]!.name.slice(0, 200), sha256 });
     appStore.setState({ pendingImport: info });
   } catch (e) {
     showBanner('error', `${files.map((f) => f.name).join(', ')} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
@@ -107,8 +115,14 @@ export async function confirmImport(info: InspectResult, choice: { name: string;
       'models',
     );
     addModels(entries);
+    const ref = hashes.get(info.token);
+    const spec = appStore.getState().spec;
+    const linked = ref && spec.models.some((m) => m.kind === 'file' && m.sha256 === ref.sha256);
+    if (ref && !linked && spec.models.length < 64) {
+      appStore.setState({ spec: { ...spec, models: [...spec.models, { kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }] } });
+    }
     appStore.setState({ pendingImport: null });
-    showBanner('info', `${choice.name} joined the workspace (${info.format}).`);
+    showBanner('info', `${choice.name} joined the workspace (${info.format})${linked ? ': it matches the file the shared link names' : ''}.`);
   } catch (e) {
     appStore.setState({ pendingImport: null });
     showBanner('error', `${choice.name} was not added: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);

@@ -38,6 +38,8 @@ export interface AppState {
   banner: Banner | null;
   /** A dropped checkpoint waiting for the person to confirm what the file cannot say. */
   pendingImport: InspectResult | null;
+  /** The last link Share made, shown for copying. */
+  shareUrl: string | null;
 }
 
 export const idleRun = (): RunState => ({
@@ -61,6 +63,7 @@ export const appStore = createStore<AppState>(() => ({
   models: [],
   banner: null,
   pendingImport: null,
+  shareUrl: null,
 }));
 
 /** React hook over the vanilla store. */

@@ -1,5 +1,5 @@
 /** Checkpoints in and out of the worker's workspace: inspect, add (after confirmation), export. */
-import { archFromMetadata, inferArchitecture, readCheckpoint, toModel, writeNpz, writeSafetensors, type CheckpointContents } from '../engine/checkpoints';
+import { READERS, archFromMetadata, inferArchitecture, readCheckpoint, toModel, writeNpz, writeSafetensors, type CheckpointContents } from '../engine/checkpoints';
 import { assertFinite, type Model } from '../engine/model';
 import type { AddCheckpoint, InspectResult, ModelEntry } from './protocol';
 import type { ModelRegistry } from './registry';
@@ -17,7 +17,7 @@ export function inspectCheckpoint(files: { name: string; bytes: Uint8Array }[]):
   pending.set(token, { contents, inference });
   return {
     token,
-    format: contents.format,
+    format: READERS.find((r) => r.id === contents.format)?.label ?? contents.format,
     files: files.map((f) => f.name),
     tensors: contents.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })),
     architecture: { widths: [...inference.widths], layers: inference.layers.map((l) => ({ ...l })), transposed: [...inference.transposed] },
@@ -43,6 +43,7 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
     ...(req.group ? { group: req.group } : {}),
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
     ...(req.targetId ? { targetId: req.targetId } : {}),
+    ...(req.psnr !== undefined ? { psnr: req.psnr } : {}),
   });
 }
 

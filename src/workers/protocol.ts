@@ -100,6 +100,7 @@ export interface AddCheckpoint {
   group?: string;
   seed?: number;
   targetId?: string;
+  psnr?: number;
 }
 
 /** Data to score INR models on: their target image. */

@@ -35,13 +35,19 @@ const fileName = z
     error: 'must be a plain file name (no markup <>, path separators, control or bidi characters)',
   });
 
+function unsafeNameChar(c: number): boolean {
+  return c < 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x2f || c === 0x5c || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 function hasUnsafeNameChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x2f || c === 0x5c) return true;
-    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
-  }
+  for (let i = 0; i < s.length; i++) if (unsafeNameChar(s.charCodeAt(i))) return true;
   return false;
+}
+
+/** A dropped file's name made fit for a link: unsafe characters become '_', at most 200 long. */
+export function plainFileName(name: string): string {
+  const out = Array.from(name, (ch) => (unsafeNameChar(ch.charCodeAt(0)) ? '_' : ch)).join('').slice(0, 200);
+  return out.length > 0 ? out : 'file';
 }
 
 /** SHA-256 of the file's bytes, hex; read in either case and kept lower-case. */

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { readCheckpoint } from '../src/engine/checkpoints';
+import { appState, launch, screenshot, watchErrors } from './browser';
+
+let context: BrowserContext;
+const base = inject('baseUrl');
+const fixture = (name: string) => readFileSync(`tests/fixtures/checkpoints/${name}`);
+
+beforeAll(async () => {
+  context = await launch();
+});
+afterAll(async () => {
+  await context?.close();
+});
+
+
+async function waitFor(page: Page, expr: string, timeout = 180_000): Promise<void> {
+  await page.waitForFunction(
+    (e) => new Function('s', `return ${e}`)((window as unknown as { __weightscope: { getState(): unknown } }).__weightscope.getState()),
+    expr,
+    { timeout, polling: 250 },
+  );
+}
+
+async function openWithSamples(page: Page, url = base): Promise<void> {
+  await page.goto(url);
+  await waitFor(page, 's.models.length >= 6');
+}
+
+describe('checkpoints in and out', () => {
+  it('reads a PyTorch file, asks for the activation, adds it, and exports safetensors that round-trip', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await openWithSamples(page);
+    const before = await appState<number>(page, 's.models.length');
+    await page.getByRole('tab', { name: 'Models' }).click();
+    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'mlp_relu.pt', mimeType: 'application/octet-stream', buffer: fixture('mlp_relu.pt') });
+    const dialog = page.getByTestId('import-dialog');
+    await expect.poll(() => dialog.textContent()).toContain('PyTorch');
+    expect(await dialog.textContent()).toMatch(/2 → 16 → 16 → 1/);
+    await screenshot(page, 'import-dialog');
+    await page.getByTestId('import-activation').selectOption('relu');
+    await page.getByTestId('import-confirm').click();
+    await waitFor(page, `s.models.length === ${before + 1}`);
+    const row = page.locator('tr', { hasText: 'mlp_relu' });
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'safetensors' }).click()]);
+    const bytes = readFileSync((await download.path())!);
+    const back = readCheckpoint([{ name: 'x.safetensors', bytes: new Uint8Array(bytes) }]);
+    const original = readCheckpoint([{ name: 'mlp_relu.pt', bytes: new Uint8Array(fixture('mlp_relu.pt')) }]);
+    expect(JSON.parse(back.metadata['weightscope.arch']!)).toMatchObject({ activation: 'relu', widths: [2, 16, 16, 1] });
+    // Same numbers, in Weightscope's canonical names and PyTorch's [out, in] layout.
+    const w0 = original.tensors.find((t) => /0\.weight$/.test(t.name))!;
+    expect(Array.from(back.tensors.find((t) => t.name === 'layers.0.weight')!.data!)).toEqual(Array.from(w0.data!));
+    // The exported file comes back in with its activation prefilled from the metadata.
+    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'again.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+    await expect.poll(() => dialog.textContent()).toContain('from the file’s metadata');
+    expect(await page.getByTestId('import-activation').inputValue()).toBe('relu');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses hostile and broken files with a message, leaving the workspace as it was', async () => {
+    const page = await context.newPage();
+    await openWithSamples(page);
+    const models = await appState<unknown[]>(page, 's.models.map((m) => m.id)');
+    await page.getByRole('tab', { name: 'Models' }).click();
+    const cases: [string, RegExp][] = [
+      ['hostile.pt', /os\.system/],
+      ['not_a_checkpoint.txt', /not an image|not a checkpoint|no reader|supported/i],
+      ['int_weights.safetensors', /int|floating/i],
+    ];
+    for (const [name, message] of cases) {
+      await page.getByTestId('checkpoint-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: fixture(name) });
+      await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(message);
+      expect(await page.getByTestId('banner').textContent()).toContain('unchanged');
+      await page.getByRole('button', { name: 'Dismiss' }).click();
+    }
+    expect(await appState<unknown[]>(page, 's.models.map((m) => m.id)')).toEqual(models);
+    expect(await page.getByTestId('import-dialog').count()).toBe(0);
+    await screenshot(page, 'hostile-checkpoint');
+    await page.close();
+  });
+});
+
+describe('shareable experiments', () => {
+  it('Share puts the experiment in the URL; opening it elsewhere replays the same numbers', async () => {
+    const page = await context.newPage();
+    await openWithSamples(page);
+    await page.getByTestId('backend').selectOption('wasm');
+    await page.getByTestId('size').fill('16');
+    await page.getByTestId('hidden').fill('16, 16');
+    await page.getByTestId('pop-size').fill('2');
+    await page.getByTestId('seed').fill('7');
+    await page.getByTestId('steps').fill('40');
+    await page.getByTestId('train').click();
+    await waitFor(page, "s.run.status === 'done' && s.run.steps === 40");
+    const psnr = await appState<number[]>(page, 's.run.psnr[s.run.psnr.length - 1]');
+    await page.getByTestId('share').click();
+    const url = await page.getByTestId('share-url').inputValue();
+    expect(url).toMatch(/#x=[A-Za-z0-9_-]+$/);
+    expect(page.url()).toBe(url);
+    await screenshot(page, 'share');
+
+    const other = await context.newPage();
+    await other.goto(url);
+    await waitFor(other, "s.run.status === 'done' && s.run.steps === 40");
+    expect(await appState<number>(other, 's.spec.population.seed')).toBe(7);
+    const replayed = await appState<number[]>(other, 's.run.psnr[s.run.psnr.length - 1]');
+    expect(replayed.length).toBe(2);
+    replayed.forEach((v, k) => expect(Math.abs(v - psnr[k]!)).toBeLessThan(1e-4));
+    await other.close();
+    await page.close();
+  });
+
+  it('a hostile link shows why and keeps the default experiment', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}#x=${'A'.repeat(20_000)}`);
+    await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(/could not be opened/);
+    await waitFor(page, "s.run.status === 'training' || s.run.status === 'calibrating'");
+    expect(await appState<number>(page, 's.spec.population.size')).toBe(8);
+    await page.goto(`${base}#x=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(/could not be opened/);
+    expect(await page.locator('script:not([src]):not([type])').count()).toBeLessThanOrEqual(1);
+    await page.close();
+  });
+});

@@ -1,0 +1,31 @@
+import { useState } from 'react';
+import { shareNow } from '../share';
+import { showBanner, useApp } from '../store';
+
+/** Share: puts the whole experiment in the URL, copies it, and shows it. */
+export function ShareButton() {
+  const url = useApp((s) => s.shareUrl);
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="share">
+      <button
+        className="share-button"
+        data-testid="share"
+        onClick={() => {
+          shareNow()
+            .then(() => setOpen(true))
+            .catch((e: unknown) => showBanner('error', `could not share: ${e instanceof Error ? e.message : String(e)}`));
+        }}
+      >
+        Share
+      </button>
+      {open && url && (
+        <div className="share-pop" role="dialog" aria-label="Share link">
+          <p>Link copied. Anyone who opens it replays this experiment with the same seeds:</p>
+          <input readOnly value={url} data-testid="share-url" onFocus={(e) => e.target.select()} />
+          <button onClick={() => setOpen(false)}>Close</button>
+        </div>
+      )}
+    </div>
+  );
+}
