@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { appStore } from './store';
+import { ask } from './engine-client';
 import './styles.css';
 import { loadPlotly } from './components/Plot';
 
@@ -14,5 +15,6 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// Read-only access for automation and debugging (the browser tests read progress through it).
-(window as unknown as { __weightscope: { getState: typeof appStore.getState } }).__weightscope = { getState: appStore.getState };
+// Read-only state and the worker's request function, for automation: the browser tests read
+// progress through it and `npm run bench` runs benchmarks in the real worker with it.
+(window as unknown as { __weightscope: { getState: typeof appStore.getState; ask: typeof ask } }).__weightscope = { getState: appStore.getState, ask };

@@ -7,6 +7,7 @@
 import { runTraining, type JobControl } from './train-job';
 import { ModelRegistry } from './registry';
 import { addCheckpoint, exportModel, inspectCheckpoint } from './model-jobs';
+import { runBench } from './bench-job';
 import { renderAt, runAlign, runCloud, runPaths, runPlane } from './analysis-jobs';
 import { transferables, type JobProgress, type Reply, type Request } from './protocol';
 
@@ -79,6 +80,8 @@ async function handle(req: Request): Promise<void> {
     }
     case 'cloud':
       return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, () => runCloud(req.payload, registry, progress)) } });
+    case 'bench':
+      return send({ type: 'bench', id: req.id, payload: await queued(req.id, () => runBench(req.payload)) });
     case 'plane':
       return send({ type: 'plane', id: req.id, payload: await queued(req.id, (control) => runPlane(req.payload, registry, progress, () => control.cancelled)) });
   }

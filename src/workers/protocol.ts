@@ -210,6 +210,27 @@ export interface JobProgress {
   label: string;
 }
 
+/** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
+export interface BenchJob {
+  kind: 'train' | 'barrier' | 'plane' | 'curve';
+  backend: BackendName;
+  layout?: MatmulLayout;
+  /** SIREN 2→hidden×3→1 on a size×size image. */
+  hidden: number;
+  size: number;
+  /** Population size (train), points (barrier), resolution (plane), steps (curve). */
+  k: number;
+  steps: number;
+  reps: number;
+}
+
+export interface BenchReply {
+  /** Milliseconds per repetition, warm-up excluded. */
+  times: number[];
+  backend: BackendName;
+  layout: MatmulLayout;
+}
+
 /** Requests the app sends. */
 export type Request =
   | { type: 'train'; id: number; payload: TrainJob }
@@ -224,7 +245,8 @@ export type Request =
   | { type: 'paths'; id: number; payload: PathsJob }
   | { type: 'render'; id: number; payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget } }
   | { type: 'cloud'; id: number; payload: CloudJob }
-  | { type: 'plane'; id: number; payload: PlaneJob };
+  | { type: 'plane'; id: number; payload: PlaneJob }
+  | { type: 'bench'; id: number; payload: BenchJob };
 
 /** Replies the worker sends. */
 export type Reply =
@@ -240,6 +262,7 @@ export type Reply =
   | { type: 'rendered'; id: number; payload: { image: Float32Array; loss: number; metric: number } }
   | { type: 'cloud'; id: number; payload: { groups: CloudGroup[] } }
   | { type: 'plane'; id: number; payload: PlaneReply }
+  | { type: 'bench'; id: number; payload: BenchReply }
   | { type: 'ok'; id: number; payload: null }
   | { type: 'error'; id: number; payload: { name: string; message: string } };
 
