@@ -60,7 +60,7 @@ describe('training in the browser', () => {
     expect(longTasks.filter((d) => d > 50), `long tasks: ${longTasks.join(', ')}`).toEqual([]);
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await waitForStatus(page, ['cancelled'])).toBe('cancelled');
-    expect(await appState<number>(page, 's.models.length')).toBe(8);
+    expect(await appState<number>(page, "s.models.filter((m) => m.source === 'trained').length")).toBe(8);
     const psnr = await appState<number[][]>(page, 's.run.psnr');
     const first = psnr[0]!;
     const last = psnr[psnr.length - 1]!;
@@ -69,7 +69,7 @@ describe('training in the browser', () => {
     expect(await page.getByTestId('thumbnails').locator('canvas').count()).toBe(9);
     await screenshot(page, 'train-default');
     await page.getByRole('tab', { name: 'Models' }).click();
-    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBe(8);
+    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: 'seed 0 #' }).count()).toBe(8);
     expect(errors).toEqual([]);
     await page.close();
   });
