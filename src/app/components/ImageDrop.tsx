@@ -29,7 +29,9 @@ export function ImageDrop() {
   return (
     <label className="field file-pick">
       <span className="field-label">Your image</span>
+      <span className="button-like">{busy ? 'Reading…' : 'Choose image…'}</span>
       <input
+        hidden
         type="file"
         accept="image/png,image/jpeg,image/webp,image/gif,image/bmp"
         data-testid="image-input"

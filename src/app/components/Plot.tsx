@@ -17,11 +17,11 @@ export interface PlotProps {
 }
 
 const baseLayout = {
-  margin: { l: 56, r: 16, t: 40, b: 44 },
+  margin: { l: 60, r: 16, t: 44, b: 48 },
   paper_bgcolor: 'rgba(0,0,0,0)',
   plot_bgcolor: '#fff',
   font: { family: 'system-ui, sans-serif', size: 12, color: '#1f2933' },
-  legend: { orientation: 'h', y: -0.25 },
+  legend: { orientation: 'h', y: -0.32 },
 };
 
 /** A plotly chart that re-renders with Plotly.react when its data or layout change. */
