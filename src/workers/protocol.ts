@@ -6,6 +6,7 @@
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
+import type { LossPlane } from '../engine/landscape/plane';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -193,15 +194,8 @@ export interface PlaneJob {
   margin: number;
 }
 
-export interface PlaneReply {
-  xs: Float64Array;
-  ys: Float64Array;
-  nx: number;
-  ny: number;
-  loss: Float32Array;
-  metric: Float32Array;
-  anchors: { x: number; y: number }[];
-}
+/** The engine's loss plane without its basis (which stays in the worker). */
+export type PlaneReply = Pick<LossPlane, 'xs' | 'ys' | 'nx' | 'ny' | 'loss' | 'metric'> & { anchors: { x: number; y: number }[] };
 
 /** Progress of a long analysis job. */
 export interface JobProgress {
