@@ -7,12 +7,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { BackendInfo, BackendName, BackendPreference, CalibrationRow } from './protocol';
+
+/**
+ * tfjs-wasm picks its threaded build whenever the page is cross-origin isolated. Measured here (2
+ * cores), threads were slower than SIMD alone (sine step 163 vs 136 ms, DESIGN 'Backend choice'):
+ * the worker already takes one core and the page the other. So threads are used only where there
+ * are cores to spare, and the thread count leaves one for the page.
+ */
+const cores = navigator.hardwareConcurrency || 1;
+if (cores <= 2) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+else setThreadsCount(Math.min(8, cores - 1));
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
