@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { appState, launch, screenshot, watchErrors } from './browser';
+
+let context: BrowserContext;
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  context = await launch();
+});
+afterAll(async () => {
+  await context?.close();
+});
+
+type W = { __weightscope: { getState(): { models: { id: string; source: string; arch: { widths: number[] } }[]; run: { status: string; jobId: number | null } } } };
+
+async function waitFor(page: Page, expr: string, timeout = 120_000): Promise<void> {
+  await page.waitForFunction((e) => new Function('s', `return ${e}`)((window as unknown as W).__weightscope?.getState()), expr, { timeout, polling: 250 });
+}
+
+/** Stops the experiment the page starts on its own, so the engine is free for the views. */
+async function stopDefaultTraining(page: Page): Promise<void> {
+  await waitFor(page, "s && s.run.status === 'training'");
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await waitFor(page, 's.run.jobId === null');
+}
+
+interface PlotSummary {
+  points: number;
+  paths: number;
+  ratios: number[];
+}
+
+/** What a Cloud result column plotted: model markers per architecture, path lines, variance bars. */
+async function cloudPlots(page: Page, mode: 'raw' | 'aligned'): Promise<PlotSummary[]> {
+  return page.evaluate((m) => {
+    type Trace = { meta?: string; x: number[]; y: number[] };
+    const out: PlotSummary[] = [];
+    for (let i = 0; ; i++) {
+      const scatter = document.querySelector(`[data-testid="cloud-scatter-${m}-${i}"]`) as (HTMLElement & { data?: Trace[] }) | null;
+      const bars = document.querySelector(`[data-testid="cloud-variance-${m}-${i}"]`) as (HTMLElement & { data?: Trace[] }) | null;
+      if (!scatter) return out;
+      const data = scatter.data ?? [];
+      out.push({
+        points: data.filter((t) => t.meta === 'models').reduce((s, t) => s + t.x.length, 0),
+        paths: data.filter((t) => t.meta === 'path').length,
+        ratios: (bars?.data?.[0]?.y ?? []).map((v) => v / 100),
+      });
+    }
+  }, mode);
+}
+
+type Tagged = { data?: unknown[] & { stale?: boolean } };
+
+/** Presses Map and waits until both plots show the new maps (old plot data is tagged first). */
+async function mapCloud(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll('[data-testid^="cloud-scatter-"]')) {
+      const d = (el as unknown as Tagged).data;
+      if (d) d.stale = true;
+    }
+  });
+  await page.getByTestId('cloud-run').click();
+  await page.waitForFunction(
+    () =>
+      ['raw', 'aligned'].every((m) => {
+        const d = (document.querySelector(`[data-testid="cloud-scatter-${m}-0"]`) as Tagged | null)?.data;
+        return d !== undefined && !d.stale;
+      }),
+    null,
+    { timeout: 90_000, polling: 200 },
+  );
+  await expect.poll(() => page.getByTestId('cloud-run').isEnabled(), { timeout: 30_000 }).toBe(true);
+}
+
+function checkRatios(ratios: number[]): void {
+  expect(ratios.length).toBe(3);
+  for (const r of ratios) {
+    expect(r).toBeGreaterThanOrEqual(0);
+    expect(r).toBeLessThanOrEqual(1);
+  }
+  expect(ratios.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
+  expect(ratios[0]!).toBeGreaterThan(0);
+}
+
+describe('cloud and landscape views', () => {
+  it('maps raw and aligned clouds, splits mixed architectures with a note, and draws the loss plane', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(base);
+    await waitFor(page, 's && s.models.length >= 6');
+    await stopDefaultTraining(page);
+    const n = await appState<number>(page, 's.models.length');
+
+    // Every model (the default selection), raw and aligned side by side, with a straight path.
+    await page.getByRole('tab', { name: 'Cloud' }).click();
+    await page.getByTestId('cloud-draw-path').check();
+    await mapCloud(page);
+    for (const mode of ['raw', 'aligned'] as const) {
+      const plots = await cloudPlots(page, mode);
+      expect(plots.length).toBe(1);
+      expect(plots[0]!.points).toBe(n);
+      expect(plots[0]!.paths).toBe(1);
+      checkRatios(plots[0]!.ratios);
+    }
+    await screenshot(page, 'cloud-raw-aligned');
+
+    // Only the six samples.
+    await page.getByRole('button', { name: 'none', exact: true }).click();
+    await expect.poll(() => page.getByTestId('cloud-run').isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('cloud-blocked').textContent()).toContain('at least 2 models');
+    const samples = await appState<string[]>(page, "s.models.filter((m) => m.source === 'sample').map((m) => m.id)");
+    expect(samples.length).toBe(6);
+    for (const id of samples) await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
+    await mapCloud(page);
+    expect((await cloudPlots(page, 'raw'))[0]!.points).toBe(6);
+    expect((await cloudPlots(page, 'aligned'))[0]!.points).toBe(6);
+
+    // A population of another width joins: 64 small INRs (also the "large population" check).
+    await page.getByRole('tab', { name: 'Train' }).click();
+    await page.getByTestId('size').fill('16');
+    await page.getByTestId('hidden').fill('8');
+    await page.getByTestId('pop-size').fill('64');
+    await page.getByTestId('steps').fill('20');
+    await page.getByTestId('train').click();
+    await waitFor(page, "s.run.status === 'done'", 150_000);
+    const narrow = await appState<string[]>(page, 's.models.filter((m) => m.arch.widths[1] === 8).map((m) => m.id)');
+    expect(narrow.length).toBe(64);
+    await page.getByRole('tab', { name: 'Cloud' }).click();
+    for (const id of narrow) await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
+    // While the worker aligns and maps 70 models, the page keeps answering.
+    await page.evaluate(() => {
+      const w = window as unknown as { __gaps: number[]; __stop: boolean };
+      w.__gaps = [];
+      w.__stop = false;
+      let last = performance.now();
+      const tick = () => {
+        const now = performance.now();
+        w.__gaps.push(now - last);
+        last = now;
+        if (!w.__stop) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await mapCloud(page);
+    const gaps = await page.evaluate(() => {
+      const w = window as unknown as { __gaps: number[]; __stop: boolean };
+      w.__stop = true;
+      return w.__gaps;
+    });
+    expect(Math.max(...gaps), 'longest frame gap (ms) while mapping 70 models').toBeLessThan(1500);
+    const mixed = await cloudPlots(page, 'raw');
+    expect(mixed.map((p) => p.points).sort((a, b) => a - b)).toEqual([6, 64]);
+    for (const p of mixed) checkRatios(p.ratios);
+    expect(await page.getByTestId('cloud-note').first().textContent()).toMatch(/different architectures/);
+    await screenshot(page, 'cloud-mixed-architectures');
+
+    // The loss plane through the three first samples (the default anchors).
+    await page.getByRole('tab', { name: 'Landscape' }).click();
+    await page.getByTestId('landscape-run').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="landscape-plot"]') as { data?: unknown[] } | null)?.data !== undefined, null, { timeout: 90_000 });
+    const plane = await page.evaluate(() => {
+      const data = (document.querySelector('[data-testid="landscape-plot"]') as unknown as { data: { type: string; z?: number[][]; x: number[]; text?: string[] }[] }).data;
+      const contour = data.find((t) => t.type === 'contour')!;
+      const anchors = data.find((t) => t.type === 'scatter')!;
+      return { rows: contour.z!.length, cols: contour.z!.map((r) => r.length), z: contour.z!.flat(), anchors: anchors.x.length, labels: anchors.text };
+    });
+    expect(plane.rows).toBe(21);
+    expect(new Set(plane.cols)).toEqual(new Set([21]));
+    expect(plane.z.every(Number.isFinite)).toBe(true);
+    expect(plane.anchors).toBe(3);
+    expect(plane.labels?.[0]).toMatch(/^w₀ rings/);
+    // The anchors are trained models: log10 MSE there is far below the plane's worst.
+    expect(Math.min(...plane.z)).toBeLessThan(Math.max(...plane.z) - 1);
+    await screenshot(page, 'landscape-plane');
+    // The PSNR toggle recolours the same grid in dB (trained anchors are far above 10 dB).
+    await page.getByTestId('landscape-psnr').check();
+    await page.waitForFunction(() => {
+      const data = (document.querySelector('[data-testid="landscape-plot"]') as unknown as { data: { type: string; z?: number[][] }[] }).data;
+      return Math.max(...data.find((t) => t.type === 'contour')!.z!.flat()) > 15;
+    }, null, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('with fewer than three models the plane is disabled and says why', async () => {
+    const page = await context.newPage();
+    // A workspace with only two sample models.
+    await page.route('**/models/manifest.json', async (route) => {
+      const r = await route.fetch();
+      const list = (await r.json()) as unknown[];
+      await route.fulfill({ response: r, json: list.slice(0, 2) });
+    });
+    await page.goto(base);
+    await waitFor(page, 's && s.models.length === 2');
+    await page.getByRole('tab', { name: 'Landscape' }).click();
+    expect(await page.getByTestId('landscape-run').isDisabled()).toBe(true);
+    expect(await page.getByTestId('landscape-disabled-reason').textContent()).toContain('needs 3 models of one architecture');
+    expect(await page.getByTestId('landscape-anchor-0').isDisabled()).toBe(true);
+    await screenshot(page, 'landscape-disabled');
+    await page.close();
+  });
+});

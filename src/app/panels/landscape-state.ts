@@ -1,0 +1,107 @@
+/**
+ * The Landscape panel's state and actions: the loss plane through three anchor models. Anchors,
+ * resolution and margin live in the experiment spec (anchors as indices into the workspace's
+ * models); the last plane and the loss/PSNR toggle are local to the page.
+ */
+import { createStore, useStore } from 'zustand';
+import { describeArch } from '../../engine/model';
+import type { JobProgress, ModelEntry, PlaneReply } from '../../workers/protocol';
+import { ask, engine } from '../engine-client';
+import { currentTargetId, resolveTarget } from '../models';
+import { appStore, showBanner } from '../store';
+import { updateSpec } from './cloud-state';
+
+export interface PlaneResult extends PlaneReply {
+  names: [string, string, string];
+  targetId: string;
+}
+
+export interface LandscapeState {
+  plane: PlaneResult | null;
+  /** Colour by PSNR instead of log10 MSE. */
+  showPsnr: boolean;
+  busy: boolean;
+  jobId: number | null;
+  progress: JobProgress | null;
+}
+
+export const landscapeStore = createStore<LandscapeState>(() => ({ plane: null, showPsnr: false, busy: false, jobId: null, progress: null }));
+
+export function useLandscape<T>(selector: (s: LandscapeState) => T): T {
+  return useStore(landscapeStore, selector);
+}
+
+const archKey = (m: ModelEntry) => describeArch(m.arch);
+
+/** Why no plane can be drawn at all (no architecture has 3 models), or null. */
+export function landscapeUnavailable(models: ModelEntry[]): string | null {
+  const counts = new Map<string, number>();
+  for (const m of models) counts.set(archKey(m), (counts.get(archKey(m)) ?? 0) + 1);
+  return [...counts.values()].some((n) => n >= 3) ? null : 'needs 3 models of one architecture';
+}
+
+/** Why the chosen anchors cannot span a plane, or null. */
+export function anchorsProblem(models: ModelEntry[], anchors: readonly number[]): string | null {
+  const chosen = anchors.map((i) => models[i]);
+  if (chosen.some((m) => !m)) return 'an anchor is not in the workspace';
+  if (new Set(anchors).size < 3) return 'pick three different models';
+  const arch = new Set(chosen.map((m) => archKey(m!)));
+  if (arch.size > 1) return 'the anchors must share one architecture';
+  return null;
+}
+
+/** Sets anchor slot 0, 1 or 2 to a model index. */
+export function setAnchor(slot: 0 | 1 | 2, index: number): void {
+  const err = updateSpec((d) => (d.views.landscape.anchors[slot] = index));
+  if (err) showBanner('error', `anchor not changed: ${err}`);
+}
+
+/** Commits resolution or margin; returns the reason a draft is rejected. */
+export function setPlaneSetting(key: 'resolution' | 'margin', value: number): string | null {
+  return updateSpec((d) => (d.views.landscape[key] = value));
+}
+
+let generation = 0;
+
+/**
+ * Evaluates the loss plane through the spec's three anchors on the first anchor's target image
+ * (or the experiment's). Reads only the stores, so a shared link can replay it.
+ */
+export async function runLandscape(): Promise<void> {
+  const { spec, models } = appStore.getState();
+  const { anchors, resolution, margin } = spec.views.landscape;
+  const problem = landscapeUnavailable(models) ?? anchorsProblem(models, anchors);
+  if (problem) {
+    showBanner('error', `The loss plane ${problem.startsWith('needs') ? problem : `cannot be drawn: ${problem}`}.`);
+    return;
+  }
+  const chosen = anchors.map((i) => models[i]!);
+  const mine = ++generation;
+  landscapeStore.setState({ busy: true, progress: null, jobId: null });
+  try {
+    const target = await resolveTarget(chosen[0]!.targetId ?? currentTargetId());
+    if (mine !== generation) return;
+    const { id, result } = engine().call(
+      'plane',
+      { anchorIds: [chosen[0]!.id, chosen[1]!.id, chosen[2]!.id], target, resolution, margin },
+      { onJobProgress: (p) => mine === generation && landscapeStore.setState({ progress: p }) },
+    );
+    landscapeStore.setState({ jobId: id });
+    const reply = await result;
+    if (reply.type !== 'plane') throw new Error(`engine answered ${reply.type} to plane`);
+    if (mine !== generation) return;
+    landscapeStore.setState({ plane: { ...reply.payload, names: [chosen[0]!.name, chosen[1]!.name, chosen[2]!.name], targetId: target.id } });
+  } catch (e) {
+    if (mine === generation) showBanner('error', `The loss plane could not be computed: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`);
+  } finally {
+    if (mine === generation) landscapeStore.setState({ busy: false, jobId: null, progress: null });
+  }
+}
+
+/** Cancels the running plane; the worker stops at its next batch. */
+export function cancelLandscape(): void {
+  const { jobId } = landscapeStore.getState();
+  generation++;
+  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  landscapeStore.setState({ busy: false, jobId: null, progress: null });
+}
