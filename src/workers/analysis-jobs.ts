@@ -155,7 +155,7 @@ export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number
  * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
  * are grouped with a note instead of failing the whole view.
  */
-export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress): CloudGroup[] {
+export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): CloudGroup[] {
   const byArch = new Map<string, string[]>();
   for (const id of job.modelIds) {
     const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;
@@ -167,6 +167,7 @@ export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progr
     const first = registry.get(ids[0]!);
     const ref = job.alignTo && ids.includes(job.alignTo) ? registry.get(job.alignTo) : null;
     const models = ids.map((id) => {
+      if (cancelled()) throw new Error('cancelled');
       const m = registry.get(id);
       const out = ref && id !== job.alignTo ? alignModels(ref, m).model : m;
       progress({ done: ++done, total: job.modelIds.length, label: ref ? 'aligning to the reference' : 'flattening' });

@@ -1,35 +1,81 @@
-/** Benchmarks inside the real worker, on a backend and layout chosen by the caller. */
+/**
+ * Benchmarks inside the real worker, on a backend and layout chosen by the caller (npm run bench
+ * drives them through headless Chromium, bench/chromium.ts). Every kind runs one untimed warm-up
+ * repetition, then `reps` timed ones.
+ */
 import { coordinateGrid } from '../engine/inr';
-import { initModel, type MlpArch } from '../engine/model';
+import { lossPlane } from '../engine/landscape/plane';
+import { initModel, type MlpArch, type Model } from '../engine/model';
+import { pathCurve } from '../engine/paths/barrier';
+import { trainCurve } from '../engine/paths/curve';
+import type { EvalData } from '../engine/paths/evaluate';
 import { PopulationTrainer } from '../engine/tf/trainer';
 import { defaultLayout, useBackend } from './backends';
 import type { BenchJob, BenchReply } from './protocol';
 
 const sirenArch = (hidden: number): MlpArch => ({ widths: [2, hidden, hidden, hidden, 1], activation: 'sine', w0: 30 });
 
-/** Times `steps` training steps of K SIRENs per repetition (one warm-up repetition first). */
-export async function runBench(job: BenchJob): Promise<BenchReply> {
-  await useBackend(job.backend);
-  const layout = job.layout ?? defaultLayout(job.backend);
+/** The smooth synthetic image bench/paths.ts uses, so Node and browser rows do the same work. */
+function benchImage(size: number): EvalData {
+  const x = coordinateGrid(size, size);
+  const y = new Float32Array(size * size);
+  for (let i = 0; i < y.length; i++) y[i] = 0.5 + 0.4 * Math.sin(4 * x[2 * i]!) * Math.cos(3 * x[2 * i + 1]!);
+  return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
+}
+
+/** Milliseconds of `reps` calls after one untimed warm-up call. */
+async function repeat(reps: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    const t0 = performance.now();
+    await fn();
+    if (r > 0) times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** `steps` training steps of K SIRENs (and one evaluate, which syncs the backend) per repetition. */
+async function trainTimes(job: BenchJob, layout: BenchReply['layout']): Promise<number[]> {
   const arch = sirenArch(job.hidden);
   const n = job.size * job.size;
   const y = new Float32Array(n).map((_, i) => (i % 97) / 97);
-  if (job.kind !== 'train') throw new Error(`bench kind ${job.kind} is not run in the browser`);
   const trainer = new PopulationTrainer(
     Array.from({ length: job.k }, (_, k) => initModel(arch, k)),
     { x: coordinateGrid(job.size, job.size), y, n, inputs: 2, channels: 1 },
     { lr: 1e-4, layout },
   );
   try {
-    const times: number[] = [];
-    for (let r = 0; r <= job.reps; r++) {
-      const t0 = performance.now();
+    return await repeat(job.reps, async () => {
       for (let i = 0; i < job.steps; i++) trainer.step();
       await trainer.evaluate();
-      if (r > 0) times.push(performance.now() - t0);
-    }
-    return { times, backend: job.backend, layout };
+    });
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * Runs one benchmark: 'train' (k = population size), 'barrier' (a k-point lerp curve between two
+ * SIRENs), 'plane' (a k×k loss plane through three SIRENs), 'curve' (k Bezier curve-training steps).
+ */
+export async function runBench(job: BenchJob): Promise<BenchReply> {
+  await useBackend(job.backend);
+  const layout = job.layout ?? defaultLayout(job.backend);
+  if (job.kind === 'train') return { times: await trainTimes(job, layout), backend: job.backend, layout };
+  const arch = sirenArch(job.hidden);
+  const data = benchImage(job.size);
+  const [a, b, c] = [1, 2, 3].map((s) => initModel(arch, s)) as [Model, Model, Model];
+  let fn: () => Promise<unknown>;
+  switch (job.kind) {
+    case 'barrier':
+      fn = () => pathCurve(a, b, data, { points: job.k });
+      break;
+    case 'plane':
+      fn = () => lossPlane([a, b, c], data, { nx: job.k, ny: job.k });
+      break;
+    case 'curve':
+      fn = () => trainCurve(a, b, data, { steps: job.k, seed: 1, yieldEvery: 0 });
+      break;
+  }
+  return { times: await repeat(job.reps, fn), backend: job.backend, layout };
 }

@@ -79,7 +79,7 @@ async function handle(req: Request): Promise<void> {
       return send({ type: 'rendered', id: req.id, payload: renderAt(aId, bId, kind, alpha, target, registry) });
     }
     case 'cloud':
-      return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, () => runCloud(req.payload, registry, progress)) } });
+      return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, (control) => runCloud(req.payload, registry, progress, () => control.cancelled)) } });
     case 'bench':
       return send({ type: 'bench', id: req.id, payload: await queued(req.id, () => runBench(req.payload)) });
     case 'plane':
