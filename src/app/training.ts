@@ -45,7 +45,7 @@ export async function startTraining(): Promise<void> {
   const arch = inrArch(spec.arch, target.image.channels);
   const seeds = memberSeeds(spec.population);
   const K = seeds.length;
-  const group = `${spec.arch.activation === 'sine' ? 'SIREN' : spec.arch.activation.toUpperCase()} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
+  const group = `${spec.arch.activation === 'sine' ? 'SIREN' : spec.arch.activation.toUpperCase()} ${spec.arch.hidden.join('-')} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
   const { id, result } = engine().call(
     'train',
     {
