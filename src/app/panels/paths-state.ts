@@ -1,0 +1,194 @@
+/**
+ * The Paths panel's state and actions. The shared settings (endpoints as model indices, path
+ * kinds, points, curve steps and seed) live in the experiment spec; the last curves, the α slider
+ * and its live reconstruction are local to the page.
+ */
+import { createStore, useStore } from 'zustand';
+import type { PathKind } from '../../engine/experiment/schema';
+import type { JobProgress, ModelEntry, PathCurveReply, ScoreTarget } from '../../workers/protocol';
+import { ask, engine } from '../engine-client';
+import { currentTargetId, resolveTarget } from '../models';
+import { appStore, showBanner } from '../store';
+import { updateSpec } from './align-state';
+
+export const KIND_LABELS: Record<PathKind, string> = {
+  lerp: 'lerp',
+  'lerp-aligned': 'lerp after alignment',
+  slerp: 'slerp',
+  bezier: 'Bezier curve',
+  polychain: 'polychain',
+};
+
+/** Frames in each path's filmstrip. */
+export const FILMSTRIP = 9;
+
+export interface PathsResult {
+  /** Counts finished runs, so a reader can tell a new result from the last one. */
+  seq: number;
+  aId: string;
+  bId: string;
+  aName: string;
+  bName: string;
+  target: ScoreTarget;
+  curves: PathCurveReply[];
+}
+
+export interface RenderView {
+  kind: PathKind;
+  alpha: number;
+  image: Float32Array;
+  loss: number;
+  metric: number;
+}
+
+export interface PathsState {
+  busy: boolean;
+  jobId: number | null;
+  progress: JobProgress | null;
+  result: PathsResult | null;
+  /** Which number the chart plots: MSE or PSNR. */
+  view: 'loss' | 'psnr';
+  alpha: number;
+  renderKind: PathKind | null;
+  render: RenderView | null;
+}
+
+export const pathsStore = createStore<PathsState>(() => ({ busy: false, jobId: null, progress: null, result: null, view: 'loss', alpha: 0.5, renderKind: null, render: null }));
+
+export function usePaths<T>(selector: (s: PathsState) => T): T {
+  return useStore(pathsStore, selector);
+}
+
+/** Why Run is disabled, or null. Architecture mismatches are left to the worker, whose error names the layer. */
+export function pathsBlocked(models: ModelEntry[], a: number, b: number, kinds: PathKind[]): string | null {
+  if (models.length === 0) return 'needs models in the workspace';
+  if (!models[a] || !models[b]) return 'pick both endpoints';
+  if (kinds.length === 0) return 'tick at least one path kind';
+  return null;
+}
+
+export function setEndpoint(which: 'a' | 'b', id: string): void {
+  const index = appStore.getState().models.findIndex((m) => m.id === id);
+  const err = index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.paths[which] = index));
+  if (err) showBanner('error', `endpoint not changed: ${err}`);
+}
+
+export function toggleKind(kind: PathKind, on: boolean): void {
+  updateSpec((d) => {
+    const set = new Set(d.paths.kinds);
+    if (on) set.add(kind);
+    else set.delete(kind);
+    d.paths.kinds = (Object.keys(KIND_LABELS) as PathKind[]).filter((k) => set.has(k));
+  });
+}
+
+let generation = 0;
+let finished = 0;
+
+/**
+ * Evaluates every ticked path kind between the spec's endpoints on A's target image (or the
+ * experiment's, when A has none). Reads everything from the stores, so a shared link can replay it.
+ */
+export async function runPaths(): Promise<void> {
+  const { spec, models } = appStore.getState();
+  const { a, b, kinds, points, curveSteps, curveSeed } = spec.paths;
+  const blocked = pathsBlocked(models, a, b, kinds);
+  if (blocked) {
+    showBanner('error', `Paths: ${blocked}.`);
+    return;
+  }
+  const A = models[a]!;
+  const B = models[b]!;
+  const mine = ++generation;
+  pathsStore.setState({ busy: true, progress: null, jobId: null });
+  appStore.setState({ banner: null });
+  try {
+    const target = await resolveTarget(A.targetId ?? currentTargetId());
+    if (mine !== generation) return;
+    const { id, result } = engine().call(
+      'paths',
+      { aId: A.id, bId: B.id, kinds, points, curveSteps, curveSeed, alignMethod: spec.alignment.method, target, filmstrip: FILMSTRIP },
+      { onJobProgress: (p) => mine === generation && pathsStore.setState({ progress: p }) },
+    );
+    pathsStore.setState({ jobId: id });
+    const reply = await result;
+    if (reply.type !== 'paths') throw new Error(`engine answered ${reply.type} to paths`);
+    if (mine !== generation) return;
+    const curves = reply.payload.curves;
+    const renderKind = curves.find((c) => c.kind === 'lerp')?.kind ?? curves[0]?.kind ?? null;
+    pathsStore.setState({ result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, target, curves }, renderKind, render: null });
+    if (curves.length < kinds.length) showBanner('info', `Paths stopped early: ${curves.length} of ${kinds.length} kinds computed.`);
+    renderNow();
+  } catch (e) {
+    if (mine === generation) showBanner('error', `Paths failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+  } finally {
+    if (mine === generation) pathsStore.setState({ busy: false, jobId: null, progress: null });
+  }
+}
+
+/** Cancels the running job: curve training stops, and the answer is dropped. */
+export function cancelPaths(): void {
+  const { jobId } = pathsStore.getState();
+  generation++;
+  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  pathsStore.setState({ busy: false, jobId: null, progress: null });
+}
+
+let renderTimer: ReturnType<typeof setTimeout> | null = null;
+let renderSeq = 0;
+
+/** Renders the reconstruction at the slider's α on the chosen path, now. */
+function renderNow(): void {
+  const { result, renderKind, alpha } = pathsStore.getState();
+  if (!result || !renderKind) return;
+  const seq = ++renderSeq;
+  ask('render', { aId: result.aId, bId: result.bId, kind: renderKind, alpha, target: result.target }, 'rendered')
+    .then((r) => {
+      if (seq === renderSeq && pathsStore.getState().result === result) pathsStore.setState({ render: { kind: renderKind, alpha, ...r } });
+    })
+    .catch((e: unknown) => showBanner('error', `rendering at α = ${alpha.toFixed(2)} failed: ${e instanceof Error ? e.message : String(e)}`));
+}
+
+/** Moves the α slider; the reconstruction follows after a 50 ms pause in the dragging. */
+export function setAlpha(alpha: number): void {
+  pathsStore.setState({ alpha });
+  if (renderTimer) clearTimeout(renderTimer);
+  renderTimer = setTimeout(renderNow, 50);
+}
+
+export function setRenderKind(kind: PathKind): void {
+  pathsStore.setState({ renderKind: kind });
+  renderNow();
+}
+
+function sampleIndex(models: ModelEntry[], name: string): number {
+  return models.findIndex((m) => m.source === 'sample' && m.name === name);
+}
+
+/** Sets both endpoints to the named sample models and the kinds, then runs. */
+async function preset(aName: string, bName: string, kinds: PathKind[]): Promise<void> {
+  const models = appStore.getState().models;
+  const a = sampleIndex(models, aName);
+  const b = sampleIndex(models, bName);
+  if (a < 0 || b < 0) {
+    showBanner('error', `This preset needs the sample models "${aName}" and "${bName}", which are not in the workspace (reload the page to get them back).`);
+    return;
+  }
+  const err = updateSpec((d) => {
+    d.paths.a = a;
+    d.paths.b = b;
+    d.paths.kinds = kinds;
+  });
+  if (err) showBanner('error', `preset not applied: ${err}`);
+  else await runPaths();
+}
+
+/** Preset 1: same image, independent inits; the naive path breaks, the aligned one holds. */
+export function presetIndependent(): Promise<void> {
+  return preset('rings independent #1', 'rings independent #2', ['lerp', 'lerp-aligned']);
+}
+
+/** Preset 2: same image, shared init; expected to be linearly connected already. */
+export function presetShared(): Promise<void> {
+  return preset('rings shared-init #1', 'rings shared-init #2', ['lerp']);
+}
