@@ -115,6 +115,34 @@ describe('shareable experiments', () => {
     await page.close();
   });
 
+  it('a shared Paths view replays: the same barrier numbers appear on screen in a new page', async () => {
+    const page = await context.newPage();
+    await openWithSamples(page);
+    await page.getByTestId('backend').selectOption('wasm');
+    await page.getByTestId('size').fill('16');
+    await page.getByTestId('pop-size').fill('1');
+    await page.getByTestId('steps').fill('10');
+    await page.getByTestId('train').click();
+    await waitFor(page, "s.run.status === 'done' && s.run.steps === 10");
+    await page.getByRole('tab', { name: 'Paths' }).click();
+    await page.getByRole('button', { name: 'Run paths' }).click();
+    const barriers = page.getByTestId('paths-barriers').locator('tr[data-kind]');
+    await expect.poll(() => barriers.count(), { timeout: 120_000 }).toBe(2);
+    const before = await barriers.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-kind'), r.textContent]));
+    await page.getByTestId('share').click();
+    const url = await page.getByTestId('share-url').inputValue();
+
+    const other = await context.newPage();
+    await other.goto(url);
+    const replayed = other.getByTestId('paths-barriers').locator('tr[data-kind]');
+    await expect.poll(() => replayed.count(), { timeout: 180_000 }).toBe(2);
+    const after = await replayed.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-kind'), r.textContent]));
+    expect(after).toEqual(before);
+    await screenshot(other, 'share-paths-replayed');
+    await other.close();
+    await page.close();
+  });
+
   it('a hostile link shows why and keeps the default experiment', async () => {
     const page = await context.newPage();
     await page.goto(`${base}#x=${'A'.repeat(20_000)}`);

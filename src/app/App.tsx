@@ -2,7 +2,11 @@ import { useEffect } from 'react';
 import { appStore, showBanner, useApp } from './store';
 import { startTraining } from './training';
 import { importFiles, loadSampleModels } from './models';
-import { applyHash, watchHistory } from './share';
+import { applyHash, registerReplay, watchHistory } from './share';
+import { runAlign } from './panels/align-state';
+import { runPaths } from './panels/paths-state';
+import { runCloud } from './panels/cloud-state';
+import { runLandscape } from './panels/landscape-state';
 import { ShareButton } from './components/ShareButton';
 import { ImportDialog } from './components/ImportDialog';
 import { BackendBadge } from './components/BackendBadge';
@@ -53,6 +57,12 @@ function usePageDrop(): void {
     };
   }, []);
 }
+
+// What a shared link's view shows once its experiment has trained.
+registerReplay('align', runAlign);
+registerReplay('paths', runPaths);
+registerReplay('cloud', runCloud);
+registerReplay('landscape', runLandscape);
 
 let booted = false;
 
