@@ -200,4 +200,32 @@ describe('cloud and landscape views', () => {
     await screenshot(page, 'landscape-disabled');
     await page.close();
   });
+
+  it('evaluates the loss around one model along random filter-normalised directions, 1-D and 2-D', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(base);
+    await waitFor(page, 's && s.models.length >= 6');
+    await stopDefaultTraining(page);
+    await page.getByRole('tab', { name: 'Landscape' }).click();
+    type PlotData = { data: { type: string; x: number[]; y: number[]; z?: number[][] }[] };
+    const plotted = () => page.evaluate(() => (document.querySelector('[data-testid="directions-plot"]') as unknown as PlotData | null)?.data ?? null);
+    await page.getByTestId('directions-run').click();
+    await expect.poll(plotted, { timeout: 90_000 }).not.toBeNull();
+    const line = (await plotted())![0]!;
+    expect(line.x.length).toBe(21);
+    expect(line.x[0]).toBeCloseTo(-1, 12);
+    expect(line.x[20]).toBeCloseTo(1, 12);
+    // α = 0 is the model itself: the lowest loss on the line (a trained model sits in a minimum).
+    expect(Math.min(...line.y)).toBe(line.y[10]);
+    await page.getByTestId('directions-2d').check();
+    await page.getByTestId('directions-run').click();
+    await expect.poll(async () => (await plotted())?.[0]?.type, { timeout: 120_000 }).toBe('contour');
+    const z = (await plotted())![0]!.z!;
+    expect(z.length).toBe(21);
+    expect(z.every((row) => row.length === 21 && row.every(Number.isFinite))).toBe(true);
+    await screenshot(page, 'landscape-directions');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

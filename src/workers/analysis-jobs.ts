@@ -8,13 +8,14 @@ import { coordinateGrid } from '../engine/inr';
 import { describeArch, flattenModel, type Model } from '../engine/model';
 import { pca, project } from '../engine/landscape/pca';
 import { lossPlane } from '../engine/landscape/plane';
+import { directionCurve, directionPlane } from '../engine/landscape/directions';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
 import type { RegressionData } from '../engine/paths/evaluate';
 import { interpolateModels, pathFunction } from '../engine/paths/interpolate';
 import { assertCompatible } from '../engine/paths/vector';
 import { ensureBackend } from './backends';
-import type { AlignJob, AlignReply, CloudGroup, CloudJob, JobProgress, PathCurveReply, PathKind, PathsJob, PlaneJob, PlaneReply, ScoreTarget } from './protocol';
+import type { DirectionsJob, DirectionsReply, AlignJob, AlignReply, CloudGroup, CloudJob, JobProgress, PathCurveReply, PathKind, PathsJob, PlaneJob, PlaneReply, ScoreTarget } from './protocol';
 import type { ModelRegistry } from './registry';
 
 type Progress = (p: JobProgress) => void;
@@ -208,4 +209,27 @@ export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress:
     },
   });
   return { xs: plane.xs, ys: plane.ys, nx: plane.nx, ny: plane.ny, loss: plane.loss, metric: plane.metric, anchors: plane.anchors.map((p) => ({ x: p.x, y: p.y })) };
+}
+
+/** Loss around one model along one or two random filter-normalised directions (Li et al. 2018). */
+export async function runDirections(job: DirectionsJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<DirectionsReply> {
+  await ensureBackend();
+  const model = registry.get(job.modelId);
+  const data = regressionData(job.target);
+  const controller = new AbortController();
+  const opts = {
+    seed: job.seed,
+    range: job.range,
+    signal: controller.signal,
+    onProgress: (done: number, total: number) => {
+      if (cancelled()) controller.abort(new Error('cancelled'));
+      progress({ done, total, label: 'evaluating around the model' });
+    },
+  };
+  if (job.dims === 1) {
+    const c = await directionCurve(model, data, { ...opts, points: job.points });
+    return { dims: 1, xs: c.alphas, ys: new Float64Array(0), loss: c.loss, metric: c.metric };
+  }
+  const p = await directionPlane(model, data, { ...opts, nx: job.points, ny: job.points });
+  return { dims: 2, xs: p.xs, ys: p.ys, loss: p.loss, metric: p.metric };
 }

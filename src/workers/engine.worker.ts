@@ -8,7 +8,7 @@ import { runTraining, type JobControl } from './train-job';
 import { ModelRegistry } from './registry';
 import { addCheckpoint, exportModel, inspectCheckpoint } from './model-jobs';
 import { runBench } from './bench-job';
-import { renderAt, runAlign, runCloud, runPaths, runPlane } from './analysis-jobs';
+import { renderAt, runAlign, runCloud, runDirections, runPaths, runPlane } from './analysis-jobs';
 import { transferables, type JobProgress, type Reply, type Request } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -80,6 +80,8 @@ async function handle(req: Request): Promise<void> {
     }
     case 'cloud':
       return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, (control) => runCloud(req.payload, registry, progress, () => control.cancelled)) } });
+    case 'directions':
+      return send({ type: 'directions', id: req.id, payload: await queued(req.id, (control) => runDirections(req.payload, registry, progress, () => control.cancelled)) });
     case 'bench':
       return send({ type: 'bench', id: req.id, payload: await queued(req.id, () => runBench(req.payload)) });
     case 'plane':

@@ -197,6 +197,28 @@ export interface PlaneJob {
 /** The engine's loss plane without its basis (which stays in the worker). */
 export type PlaneReply = Pick<LossPlane, 'xs' | 'ys' | 'nx' | 'ny' | 'loss' | 'metric'> & { anchors: { x: number; y: number }[] };
 
+/** Loss around one model along random filter-normalised directions (Li et al. 2018, Sec. 4). */
+export interface DirectionsJob {
+  modelId: string;
+  target: ScoreTarget;
+  dims: 1 | 2;
+  /** Points per axis. */
+  points: number;
+  /** Coordinates span [−range, range] in units of the filter-normalised direction. */
+  range: number;
+  seed: number;
+}
+
+export interface DirectionsReply {
+  dims: 1 | 2;
+  xs: Float64Array;
+  /** Empty for 1-D. */
+  ys: Float64Array;
+  /** 1-D: [points]; 2-D: row-major [ys, xs]. */
+  loss: Float32Array;
+  metric: Float32Array;
+}
+
 /** Progress of a long analysis job. */
 export interface JobProgress {
   done: number;
@@ -240,7 +262,8 @@ export type Request =
   | { type: 'render'; id: number; payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget } }
   | { type: 'cloud'; id: number; payload: CloudJob }
   | { type: 'plane'; id: number; payload: PlaneJob }
-  | { type: 'bench'; id: number; payload: BenchJob };
+  | { type: 'bench'; id: number; payload: BenchJob }
+  | { type: 'directions'; id: number; payload: DirectionsJob };
 
 /** Replies the worker sends. */
 export type Reply =
@@ -257,6 +280,7 @@ export type Reply =
   | { type: 'cloud'; id: number; payload: { groups: CloudGroup[] } }
   | { type: 'plane'; id: number; payload: PlaneReply }
   | { type: 'bench'; id: number; payload: BenchReply }
+  | { type: 'directions'; id: number; payload: DirectionsReply }
   | { type: 'ok'; id: number; payload: null }
   | { type: 'error'; id: number; payload: { name: string; message: string } };
 
@@ -272,6 +296,7 @@ export function transferables(reply: Reply): Transferable[] {
     case 'rendered':
       return [reply.payload.image.buffer as ArrayBuffer];
     case 'plane':
+    case 'directions':
       return [reply.payload.loss.buffer, reply.payload.metric.buffer] as ArrayBuffer[];
     default:
       return [];

@@ -5,6 +5,7 @@ import { useApp } from '../store';
 import { PlotCard } from './CloudPlotCard';
 import { anchorsProblem, cancelLandscape, landscapeStore, landscapeUnavailable, runLandscape, setAnchor, setPlaneSetting, useLandscape, type PlaneResult } from './landscape-state';
 import { planeCsv, planeLayout, planeTraces } from './LandscapeTraces';
+import { DirectionsCard } from './DirectionsCard';
 
 const SLOTS = [
   { slot: 0, label: 'w₀ (origin)' },
@@ -78,9 +79,12 @@ export function LandscapePanel() {
           </div>
         )}
       </section>
-      <section className="panel" aria-label="Landscape">
-        {s.plane ? <PlaneView plane={s.plane} psnr={s.showPsnr} /> : <p className="hint">{unavailable ? `The plane ${unavailable}: train a population or drop checkpoints first.` : 'Pick three models of one architecture and compute the plane.'}</p>}
-      </section>
+      <div className="landscape-results">
+        <section className="panel" aria-label="Landscape">
+          {s.plane ? <PlaneView plane={s.plane} psnr={s.showPsnr} /> : <p className="hint">{unavailable ? `The plane ${unavailable}: train a population or drop checkpoints first.` : 'Pick three models of one architecture and compute the plane.'}</p>}
+        </section>
+        <DirectionsCard />
+      </div>
     </div>
   );
 }
