@@ -3,7 +3,7 @@
  * and the workspace's model metadata. Weights never live here: they stay in the worker.
  */
 import { createStore, useStore } from 'zustand';
-import { defaultExperiment, type ExperimentSpec } from '../engine/experiment/schema';
+import { defaultExperiment, parseExperiment, type ExperimentSpec } from '../engine/experiment/schema';
 import type { ImageData01 } from '../engine/inr';
 import type { BackendInfo, InspectResult, ModelEntry } from '../workers/protocol';
 
@@ -82,4 +82,19 @@ export function showBanner(kind: Banner['kind'], text: string): void {
 
 export function addModels(entries: ModelEntry[]): void {
   appStore.setState((s) => ({ models: [...s.models, ...entries] }));
+}
+
+/**
+ * Applies a change to the experiment spec if the result validates; returns the reason when it
+ * does not (the spec is then unchanged). Every form and panel edits the spec through this.
+ */
+export function updateSpec(mutate: (draft: ExperimentSpec) => void): string | null {
+  const draft = structuredClone(appStore.getState().spec);
+  try {
+    mutate(draft);
+    appStore.setState({ spec: parseExperiment(draft) });
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }

@@ -1,23 +1,10 @@
 import { useEffect, useState } from 'react';
-import { parseExperiment, type ExperimentSpec } from '../../engine/experiment/schema';
-import { appStore, useApp } from '../store';
+import type { ExperimentSpec } from '../../engine/experiment/schema';
+import { updateSpec, useApp } from '../store';
 import { sampleList, type SampleInfo } from '../images';
 import { startTraining } from '../training';
 import { Field } from './Field';
 import { ImageDrop } from './ImageDrop';
-
-/** Applies a change to the spec if the result validates; returns the reason when it does not. */
-function tryUpdate(mutate: (draft: ExperimentSpec) => void): string | null {
-  const draft = structuredClone(appStore.getState().spec);
-  try {
-    mutate(draft);
-    const parsed = parseExperiment(draft);
-    appStore.setState({ spec: parsed });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
 
 function num(s: string): number {
   return s.trim() === '' ? NaN : Number(s);
@@ -54,7 +41,7 @@ export function TrainForm() {
             data-testid="source"
             onChange={(e) => {
               const v = e.target.value;
-              tryUpdate((d) => {
+              updateSpec((d) => {
                 if (v.startsWith('sample:')) d.data.source = { kind: 'sample', id: v.slice(7) };
                 else if (v === 'mnist') d.data.source = { kind: 'mnist', index: 0 };
               });
@@ -70,16 +57,16 @@ export function TrainForm() {
           </select>
         </label>
         {src.kind === 'mnist' && (
-          <Field label="Digit index" value={String(src.index)} hint="0–9999" testId="mnist-index" commit={(v) => tryUpdate((d) => (d.data.source = { kind: 'mnist', index: num(v) }))} />
+          <Field label="Digit index" value={String(src.index)} hint="0–9999" testId="mnist-index" commit={(v) => updateSpec((d) => (d.data.source = { kind: 'mnist', index: num(v) }))} />
         )}
-        <Field label="Size (px)" value={String(spec.data.size)} hint="16–128, square" testId="size" commit={(v) => tryUpdate((d) => (d.data.size = num(v)))} />
+        <Field label="Size (px)" value={String(spec.data.size)} hint="16–128, square" testId="size" commit={(v) => updateSpec((d) => (d.data.size = num(v)))} />
         <ImageDrop />
       </fieldset>
       <fieldset>
         <legend>Architecture</legend>
         <label className="field">
           <span className="field-label">Activation</span>
-          <select value={spec.arch.activation} data-testid="activation" onChange={(e) => tryUpdate((d) => (d.arch.activation = e.target.value as ExperimentSpec['arch']['activation']))}>
+          <select value={spec.arch.activation} data-testid="activation" onChange={(e) => updateSpec((d) => (d.arch.activation = e.target.value as ExperimentSpec['arch']['activation']))}>
             <option value="sine">SIREN (sine)</option>
             <option value="relu">ReLU + Fourier features</option>
             <option value="tanh">tanh + Fourier features</option>
@@ -91,24 +78,24 @@ export function TrainForm() {
           value={spec.arch.hidden.join(', ')}
           hint="1–5 layers of 8–256, e.g. 64, 64, 64"
           testId="hidden"
-          commit={(v) => tryUpdate((d) => (d.arch.hidden = v.split(/[\s,×x]+/).filter(Boolean).map(num)))}
+          commit={(v) => updateSpec((d) => (d.arch.hidden = v.split(/[\s,×x]+/).filter(Boolean).map(num)))}
         />
         {sine ? (
-          <Field label="w0" value={String(spec.arch.w0)} hint="SIREN frequency, 30 in the paper" testId="w0" commit={(v) => tryUpdate((d) => (d.arch.w0 = num(v)))} />
+          <Field label="w0" value={String(spec.arch.w0)} hint="SIREN frequency, 30 in the paper" testId="w0" commit={(v) => updateSpec((d) => (d.arch.w0 = num(v)))} />
         ) : (
           <>
-            <Field label="Fourier features" value={String(spec.arch.fourierFeatures)} hint="0 = raw coordinates" commit={(v) => tryUpdate((d) => (d.arch.fourierFeatures = num(v)))} />
-            <Field label="Fourier σ" value={String(spec.arch.fourierSigma)} commit={(v) => tryUpdate((d) => (d.arch.fourierSigma = num(v)))} />
+            <Field label="Fourier features" value={String(spec.arch.fourierFeatures)} hint="0 = raw coordinates" commit={(v) => updateSpec((d) => (d.arch.fourierFeatures = num(v)))} />
+            <Field label="Fourier σ" value={String(spec.arch.fourierSigma)} commit={(v) => updateSpec((d) => (d.arch.fourierSigma = num(v)))} />
           </>
         )}
       </fieldset>
       <fieldset>
         <legend>Population</legend>
-        <Field label="Models" value={String(spec.population.size)} hint="1–64, trained together" testId="pop-size" commit={(v) => tryUpdate((d) => (d.population.size = num(v)))} />
-        <Field label="Seed" value={String(spec.population.seed)} testId="seed" commit={(v) => tryUpdate((d) => (d.population.seed = num(v)))} />
+        <Field label="Models" value={String(spec.population.size)} hint="1–64, trained together" testId="pop-size" commit={(v) => updateSpec((d) => (d.population.size = num(v)))} />
+        <Field label="Seed" value={String(spec.population.seed)} testId="seed" commit={(v) => updateSpec((d) => (d.population.seed = num(v)))} />
         <label className="field">
           <span className="field-label">Init</span>
-          <select value={spec.population.initMode} data-testid="init-mode" onChange={(e) => tryUpdate((d) => (d.population.initMode = e.target.value as 'independent' | 'shared'))}>
+          <select value={spec.population.initMode} data-testid="init-mode" onChange={(e) => updateSpec((d) => (d.population.initMode = e.target.value as 'independent' | 'shared'))}>
             <option value="independent">independent seeds</option>
             <option value="shared">one shared init</option>
           </select>
@@ -116,11 +103,11 @@ export function TrainForm() {
       </fieldset>
       <fieldset>
         <legend>Training</legend>
-        <Field label="Steps" value={String(spec.training.steps)} testId="steps" commit={(v) => tryUpdate((d) => (d.training.steps = num(v)))} />
-        <Field label="Learning rate" value={String(spec.training.lr)} hint="Adam, full batch" testId="lr" commit={(v) => tryUpdate((d) => (d.training.lr = num(v)))} />
+        <Field label="Steps" value={String(spec.training.steps)} testId="steps" commit={(v) => updateSpec((d) => (d.training.steps = num(v)))} />
+        <Field label="Learning rate" value={String(spec.training.lr)} hint="Adam, full batch" testId="lr" commit={(v) => updateSpec((d) => (d.training.lr = num(v)))} />
         <label className="field">
           <span className="field-label">Backend</span>
-          <select value={spec.backend} data-testid="backend" onChange={(e) => tryUpdate((d) => (d.backend = e.target.value as ExperimentSpec['backend']))}>
+          <select value={spec.backend} data-testid="backend" onChange={(e) => updateSpec((d) => (d.backend = e.target.value as ExperimentSpec['backend']))}>
             <option value="auto">auto (calibrate)</option>
             <option value="webgpu">webgpu</option>
             <option value="webgl">webgl</option>

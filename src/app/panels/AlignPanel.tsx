@@ -1,6 +1,6 @@
 import { describeArch } from '../../engine/model';
 import { Field } from '../components/Field';
-import { useApp } from '../store';
+import { updateSpec, useApp } from '../store';
 import {
   alignBlocked,
   alignStore,
@@ -13,7 +13,6 @@ import {
   setReference,
   signedFor,
   toggleModel,
-  updateSpec,
   useAlign,
 } from './align-state';
 import { AlignResults } from './AlignResults';

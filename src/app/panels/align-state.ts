@@ -5,11 +5,11 @@
  */
 import { createStore, useStore } from 'zustand';
 import { describeArch, type MlpArch } from '../../engine/model';
-import { parseExperiment, type ExperimentSpec } from '../../engine/experiment/schema';
+import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { AlignReply, AlignSummary, JobProgress, ModelEntry } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
 import { resolveTarget } from '../models';
-import { addModels, appStore, showBanner } from '../store';
+import { addModels, appStore, showBanner, updateSpec } from '../store';
 
 /** One finished alignment: the worker's summaries plus the names they had at the time. */
 export interface AlignResultView {
@@ -36,17 +36,6 @@ export function useAlign<T>(selector: (s: AlignState) => T): T {
   return useStore(alignStore, selector);
 }
 
-/** Applies a change to the spec if it validates; returns the reason when it does not. */
-export function updateSpec(mutate: (draft: ExperimentSpec) => void): string | null {
-  const draft = structuredClone(appStore.getState().spec);
-  try {
-    mutate(draft);
-    appStore.setState({ spec: parseExperiment(draft) });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
 
 /** Two models can be aligned when they share widths, activation, w0 and encoding. */
 export function archKey(arch: MlpArch): string {

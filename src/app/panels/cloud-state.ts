@@ -4,10 +4,10 @@
  * reference) live in the experiment spec; everything here is local to the page.
  */
 import { createStore, useStore } from 'zustand';
-import { parseExperiment, type ExperimentSpec } from '../../engine/experiment/schema';
+import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { CloudGroup, JobProgress, ModelEntry } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
-import { appStore, showBanner } from '../store';
+import { appStore, showBanner, updateSpec } from '../store';
 
 /** One PCA map as the worker returned it, with the metadata of its models at the time. */
 export interface CloudResult {
@@ -49,20 +49,6 @@ export function useCloud<T>(selector: (s: CloudState) => T): T {
   return useStore(cloudStore, selector);
 }
 
-/**
- * Applies a change to the experiment spec if the result validates; returns the reason when it
- * does not (the spec is then unchanged).
- */
-export function updateSpec(mutate: (draft: ExperimentSpec) => void): string | null {
-  const draft = structuredClone(appStore.getState().spec);
-  try {
-    mutate(draft);
-    appStore.setState({ spec: parseExperiment(draft) });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
 
 /** The ids the cloud maps now: the selection, restricted to models still in the workspace. */
 export function selectedIds(selected: string[] | null, models: ModelEntry[]): string[] {

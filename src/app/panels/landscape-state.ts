@@ -8,8 +8,7 @@ import { describeArch } from '../../engine/model';
 import type { JobProgress, ModelEntry, PlaneReply } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
 import { currentTargetId, resolveTarget } from '../models';
-import { appStore, showBanner } from '../store';
-import { updateSpec } from './cloud-state';
+import { appStore, showBanner, updateSpec } from '../store';
 
 export interface PlaneResult extends PlaneReply {
   names: [string, string, string];

@@ -8,8 +8,7 @@ import type { PathKind } from '../../engine/experiment/schema';
 import type { JobProgress, ModelEntry, PathCurveReply, ScoreTarget } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
 import { currentTargetId, resolveTarget } from '../models';
-import { appStore, showBanner } from '../store';
-import { updateSpec } from './align-state';
+import { appStore, showBanner, updateSpec } from '../store';
 
 export const KIND_LABELS: Record<PathKind, string> = {
   lerp: 'lerp',
