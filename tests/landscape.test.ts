@@ -5,6 +5,7 @@ import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { directionCurve, directionPlane, filterNormalizedDirection, offsetModel } from '../src/engine/landscape/directions';
+import { addGramUpper } from '../src/engine/align/gram';
 import { symmetricEigen } from '../src/engine/landscape/eigen';
 import { pca, project } from '../src/engine/landscape/pca';
 import { PlaneError, lossPlane, planeBasis, planeModel, projectOntoPlane } from '../src/engine/landscape/plane';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   await initNodeBackend('cpu');
 });
 
-describe('Jacobi eigendecomposition', () => {
+describe('symmetric eigendecomposition (Householder + implicit QR)', () => {
   it('reconstructs a random symmetric matrix: A = V Λ Vᵀ, V orthonormal', () => {
     const n = 9;
     const rng = createRng(1);
@@ -105,6 +106,86 @@ describe('Jacobi eigendecomposition', () => {
       }
     }
   });
+
+  /** max |A − VΛVᵀ| and max |VVᵀ − I|, both relative to the largest |eigenvalue| (or 1). */
+  function residuals(a: Float64Array, n: number): { recon: number; ortho: number; values: Float64Array } {
+    const { values, vectors } = symmetricEigen(a, n);
+    const scale = Math.max(1, ...Array.from(values, Math.abs));
+    let recon = 0;
+    let ortho = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let r = 0;
+        let o = 0;
+        for (let m = 0; m < n; m++) {
+          r += values[m]! * vectors[m]![i]! * vectors[m]![j]!;
+          o += vectors[i]![m]! * vectors[j]![m]!;
+        }
+        recon = Math.max(recon, Math.abs(r - a[i * n + j]!) / scale);
+        ortho = Math.max(ortho, Math.abs(o - (i === j ? 1 : 0)));
+      }
+    }
+    return { recon, ortho, values };
+  }
+
+  it('is exact on large, degenerate and already-reduced matrices', () => {
+    const rng = createRng(3);
+    // n = 120 random symmetric.
+    const n = 120;
+    const big = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) big[i * n + j] = big[j * n + i] = rng.normal();
+    let r = residuals(big, n);
+    expect(r.recon).toBeLessThan(1e-12);
+    expect(r.ortho).toBeLessThan(1e-12);
+    // Repeated eigenvalues (3, 3, 3, 1, 1, 0, …) in a random basis: Q diag Qᵀ with Q from a Gram–Schmidt.
+    const m = 12;
+    const q: Float64Array[] = [];
+    while (q.length < m) {
+      const v = Float64Array.from({ length: m }, () => rng.normal());
+      for (const u of q) {
+        let d = 0;
+        for (let k = 0; k < m; k++) d += u[k]! * v[k]!;
+        for (let k = 0; k < m; k++) v[k] = v[k]! - d * u[k]!;
+      }
+      const norm = Math.hypot(...v);
+      q.push(v.map((x) => x / norm));
+    }
+    const spectrum = [3, 3, 3, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    const degenerate = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < m; k++) degenerate[i * m + j] = degenerate[i * m + j]! + spectrum[k]! * q[k]![i]! * q[k]![j]!;
+    r = residuals(degenerate, m);
+    expect(r.recon).toBeLessThan(1e-13);
+    expect(r.ortho).toBeLessThan(1e-13);
+    spectrum.forEach((lambda, k) => expect(Math.abs(r.values[k]! - lambda)).toBeLessThan(1e-13));
+    // Diagonal (nothing to reduce), zero, 1×1, and a tridiagonal with a zero off-diagonal.
+    const diag = new Float64Array(25);
+    [5, -2, 7, 0, 1].forEach((x, i) => (diag[i * 5 + i] = x));
+    expect(Array.from(symmetricEigen(diag, 5).values)).toEqual([7, 5, 1, 0, -2]);
+    expect(residuals(new Float64Array(16), 4).recon).toBe(0);
+    expect(Array.from(symmetricEigen(Float64Array.of(-4), 1).values)).toEqual([-4]);
+    const split = Float64Array.from([2, 1, 0, 0, 1, 2, 0, 0, 0, 0, 5, 1, 0, 0, 1, 5]);
+    r = residuals(split, 4);
+    expect(r.recon).toBeLessThan(1e-14);
+    expect(Array.from(r.values, (x) => Number(x.toFixed(12)))).toEqual([6, 4, 3, 1]);
+  });
+});
+
+describe('Gram kernels', () => {
+  it('addGramUpper equals the naive product on the upper triangle, ragged sizes included', () => {
+    const rng = createRng(4);
+    for (const [n, k] of [[1, 3], [5, 7], [8, 1], [13, 33]] as const) {
+      const x = Float64Array.from({ length: n * k }, () => rng.normal());
+      const out = new Float64Array(n * n).fill(0.25);
+      addGramUpper(x, n, k, out);
+      for (let i = 0; i < n; i++) {
+        for (let j = i; j < n; j++) {
+          let s = 0.25;
+          for (let t = 0; t < k; t++) s += x[i * k + t]! * x[j * k + t]!;
+          expect(Math.abs(out[i * n + j]! - s)).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
 });
 
 describe('PCA of a weight cloud', () => {
@@ -122,6 +203,26 @@ describe('PCA of a weight cloud', () => {
     const ratioSum = r.explainedVarianceRatio.reduce((s, x) => s + x, 0);
     expect(ratioSum).toBeLessThanOrEqual(1 + 1e-12);
     expect(r.explainedVarianceRatio[0]!).toBeCloseTo(r.explainedVariance[0]! / r.totalVariance, 12);
+  });
+
+  it('spans many cache tiles (D ≫ tile) and still equals the naive Gram eigendecomposition', () => {
+    const n = 37;
+    const d = 6001; // tiles of ⌊2¹⁶ / 37⌋ = 1771 columns: three full and one ragged
+    const pts = cloud(n, d, 5).map((p) => Float32Array.from(p));
+    const r = pca(pts, 4);
+    const mean = new Float64Array(d);
+    for (const p of pts) for (let j = 0; j < d; j++) mean[j] = mean[j]! + p[j]! / n;
+    const g = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < d; t++) s += (pts[i]![t]! - mean[t]!) * (pts[j]![t]! - mean[t]!);
+        g[i * n + j] = s;
+      }
+    }
+    const ref = symmetricEigen(g, n).values;
+    for (let j = 0; j < 4; j++) expect(Math.abs(r.explainedVariance[j]! - ref[j]! / (n - 1)) / r.explainedVariance[0]!).toBeLessThan(1e-12);
+    pts.forEach((p, i) => project(r, p).forEach((c, j) => expect(Math.abs(c - r.coords[i]![j]!)).toBeLessThan(1e-8 * Math.sqrt(r.explainedVariance[0]!))));
   });
 
   it('follows a rotation of the points: same coordinates up to sign, same variances', () => {

@@ -6,6 +6,7 @@
  * point i's coordinate along it is √λ·vᵢ. Sums are float64. Points are NOT unit-normalised: a
  * model's norm is information (DESIGN.md, 'PCA').
  */
+import { addGramUpper } from '../align/gram';
 import { symmetricEigen } from './eigen';
 
 /** Eigenvalues below this fraction of the largest count as zero (rounding of a rank-deficient G). */
@@ -56,49 +57,27 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * G = X̃X̃ᵀ (symmetric, float64), the O(N²D) part of the PCA. The D axis is cut into blocks so that
- * one block of every row stays in cache while all pairs use it (256 rows × 50,000 float64 is
- * 100 MB, far beyond any cache), and four rows j share each load of row i.
+ * G = X̃X̃ᵀ (symmetric, float64), the O(N²D) part of the PCA. The D axis is cut into tiles: each
+ * tile of every centred row is copied into one contiguous [N, B] block small enough to stay in
+ * cache (~512 KB) while all pairs use it, and `addGramUpper` multiplies it with 4×4 register
+ * blocking over the upper triangle only. Centring happens in the copy, so no centred copy of the
+ * whole cloud (100 MB for 256 × 50,000 float64) is ever held.
  */
-function gramMatrix(rows: Float64Array[], onProgress?: (done: number, total: number) => void): Float64Array {
-  const n = rows.length;
-  const dim = rows[0]!.length;
+function gramMatrix(points: readonly (Float32Array | Float64Array)[], mean: Float64Array, onProgress?: (done: number, total: number) => void): Float64Array {
+  const n = points.length;
+  const dim = mean.length;
   const gram = new Float64Array(n * n);
-  const block = Math.max(64, Math.floor(2 ** 18 / n)); // ~2 MB of float64 per block of all rows
+  const block = Math.max(16, Math.min(dim, Math.floor(2 ** 16 / n)));
+  const tile = new Float64Array(n * block);
   for (let d0 = 0; d0 < dim; d0 += block) {
-    const d1 = Math.min(dim, d0 + block);
+    const b = Math.min(block, dim - d0);
     for (let i = 0; i < n; i++) {
-      const a = rows[i]!;
-      let j = i;
-      for (; j + 3 < n; j += 4) {
-        const b0 = rows[j]!;
-        const b1 = rows[j + 1]!;
-        const b2 = rows[j + 2]!;
-        const b3 = rows[j + 3]!;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let d = d0; d < d1; d++) {
-          const x = a[d]!;
-          s0 += x * b0[d]!;
-          s1 += x * b1[d]!;
-          s2 += x * b2[d]!;
-          s3 += x * b3[d]!;
-        }
-        gram[i * n + j] = gram[i * n + j]! + s0;
-        gram[i * n + j + 1] = gram[i * n + j + 1]! + s1;
-        gram[i * n + j + 2] = gram[i * n + j + 2]! + s2;
-        gram[i * n + j + 3] = gram[i * n + j + 3]! + s3;
-      }
-      for (; j < n; j++) {
-        const b = rows[j]!;
-        let s = 0;
-        for (let d = d0; d < d1; d++) s += a[d]! * b[d]!;
-        gram[i * n + j] = gram[i * n + j]! + s;
-      }
+      const p = points[i]!;
+      const o = i * b;
+      for (let t = 0; t < b; t++) tile[o + t] = p[d0 + t]! - mean[d0 + t]!;
     }
-    onProgress?.(d1, dim);
+    addGramUpper(tile, n, b, gram);
+    onProgress?.(d0 + b, dim);
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) gram[i * n + j] = gram[j * n + i]!;
   return gram;
@@ -116,12 +95,7 @@ export function pca(points: readonly (Float32Array | Float64Array)[], k = 3, opt
   const mean = new Float64Array(dim);
   for (const p of points) for (let d = 0; d < dim; d++) mean[d] = mean[d]! + p[d]!;
   for (let d = 0; d < dim; d++) mean[d] = mean[d]! / n;
-  const centred = points.map((p) => {
-    const c = new Float64Array(dim);
-    for (let d = 0; d < dim; d++) c[d] = p[d]! - mean[d]!;
-    return c;
-  });
-  const gram = gramMatrix(centred, opts.onProgress);
+  const gram = gramMatrix(points, mean, opts.onProgress);
   const { values, vectors } = symmetricEigen(gram, n);
   const denom = Math.max(n - 1, 1);
   let trace = 0;
@@ -142,12 +116,16 @@ export function pca(points: readonly (Float32Array | Float64Array)[], k = 3, opt
     let far = 0;
     for (let i = 1; i < n; i++) if (Math.abs(vj[i]!) > Math.abs(vj[far]!)) far = i;
     const sign = vj[far]! < 0 ? -1 : 1;
+    // u = Σᵢ wᵢ (pᵢ − mean) = Σᵢ wᵢ pᵢ − (Σᵢ wᵢ) mean.
     const u = new Float64Array(dim);
+    let wSum = 0;
     for (let i = 0; i < n; i++) {
       const w = (sign * vj[i]!) / Math.sqrt(lambda);
-      const c = centred[i]!;
-      for (let d = 0; d < dim; d++) u[d] = u[d]! + w * c[d]!;
+      wSum += w;
+      const p = points[i]!;
+      for (let d = 0; d < dim; d++) u[d] = u[d]! + w * p[d]!;
     }
+    for (let d = 0; d < dim; d++) u[d] = u[d]! - wSum * mean[d]!;
     const norm = Math.sqrt(dot(u, u));
     for (let d = 0; d < dim; d++) u[d] = u[d]! / norm;
     components.push(u);
