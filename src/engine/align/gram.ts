@@ -7,6 +7,20 @@
  * which is what lets plain JavaScript get within a small factor of a BLAS on these sizes.
  */
 export function addGramNT(x: Float32Array | Float64Array, y: Float32Array | Float64Array, n: number, m: number, k: number, out: Float64Array): void {
+  gramKernel(x, y, n, m, k, out, false);
+}
+
+/**
+ * The upper triangle (and diagonal) of out += x·xᵀ for x of shape [n, k]: the Gram matrix of n
+ * points, for PCA, at half the cost of `addGramNT(x, x, …)`. The caller mirrors the upper
+ * triangle at the end (entries below the diagonal are partly written and must not be read).
+ */
+export function addGramUpper(x: Float64Array, n: number, k: number, out: Float64Array): void {
+  gramKernel(x, x, n, n, k, out, true);
+}
+
+/** out[i, j] += x_i · y_j over 4×4 blocks; with `upper`, only blocks and entries with j ≥ i. */
+function gramKernel(x: Float32Array | Float64Array, y: Float32Array | Float64Array, n: number, m: number, k: number, out: Float64Array, upper: boolean): void {
   const n4 = n - (n % 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < n4; i += 4) {
@@ -14,7 +28,7 @@ export function addGramNT(x: Float32Array | Float64Array, y: Float32Array | Floa
     const a1 = a0 + k;
     const a2 = a1 + k;
     const a3 = a2 + k;
-    for (let j = 0; j < m4; j += 4) {
+    for (let j = upper ? i : 0; j < m4; j += 4) {
       const b0 = j * k;
       const b1 = b0 + k;
       const b2 = b1 + k;
@@ -41,68 +55,16 @@ export function addGramNT(x: Float32Array | Float64Array, y: Float32Array | Floa
       out[o3] = out[o3]! + c30; out[o3 + 1] = out[o3 + 1]! + c31; out[o3 + 2] = out[o3 + 2]! + c32; out[o3 + 3] = out[o3 + 3]! + c33;
     }
   }
-  // Ragged edges: the last n % 4 rows against everything, and the first n4 rows against the
-  // last m % 4 columns.
+  // Ragged edges: the last n % 4 rows against everything (from the diagonal on, with `upper`),
+  // and the first n4 rows against the last m % 4 columns.
   for (let i = 0; i < n; i++) {
-    const j0 = i < n4 ? m4 : 0;
+    const j0 = i < n4 ? m4 : upper ? i : 0;
     for (let j = j0; j < m; j++) {
       let s = 0;
       const a = i * k;
       const b = j * k;
       for (let t = 0; t < k; t++) s += x[a + t]! * y[b + t]!;
       out[i * m + j] = out[i * m + j]! + s;
-    }
-  }
-}
-
-/**
- * The upper triangle (and diagonal) of out += x·xᵀ for x of shape [n, k] row-major: the Gram
- * matrix of n points, for PCA. The same 4×4 register blocking as `addGramNT`, over blocks j ≥ i
- * only, so a symmetric product costs half a general one. The caller mirrors the upper triangle
- * once at the end (entries below the diagonal are partly written and must not be read).
- */
-export function addGramUpper(x: Float64Array, n: number, k: number, out: Float64Array): void {
-  const n4 = n - (n % 4);
-  for (let i = 0; i < n4; i += 4) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const a2 = a1 + k;
-    const a3 = a2 + k;
-    for (let j = i; j < n4; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let t = 0; t < k; t++) {
-        const x0 = x[a0 + t]!, x1 = x[a1 + t]!, x2 = x[a2 + t]!, x3 = x[a3 + t]!;
-        const y0 = x[b0 + t]!, y1 = x[b1 + t]!, y2 = x[b2 + t]!, y3 = x[b3 + t]!;
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
-      }
-      const o0 = i * n + j;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
-      out[o0] = out[o0]! + c00; out[o0 + 1] = out[o0 + 1]! + c01; out[o0 + 2] = out[o0 + 2]! + c02; out[o0 + 3] = out[o0 + 3]! + c03;
-      out[o1] = out[o1]! + c10; out[o1 + 1] = out[o1 + 1]! + c11; out[o1 + 2] = out[o1 + 2]! + c12; out[o1 + 3] = out[o1 + 3]! + c13;
-      out[o2] = out[o2]! + c20; out[o2 + 1] = out[o2 + 1]! + c21; out[o2 + 2] = out[o2 + 2]! + c22; out[o2 + 3] = out[o2 + 3]! + c23;
-      out[o3] = out[o3]! + c30; out[o3 + 1] = out[o3 + 1]! + c31; out[o3 + 2] = out[o3 + 2]! + c32; out[o3 + 3] = out[o3 + 3]! + c33;
-    }
-  }
-  // Pairs i ≤ j with j in the ragged last n % 4 rows.
-  for (let i = 0; i < n; i++) {
-    for (let j = Math.max(i, n4); j < n; j++) {
-      let s = 0;
-      const a = i * k;
-      const b = j * k;
-      for (let t = 0; t < k; t++) s += x[a + t]! * x[b + t]!;
-      out[i * n + j] = out[i * n + j]! + s;
     }
   }
 }
