@@ -184,7 +184,11 @@ export async function trainCurve(a: Model, b: Model, data: EvalData, opts: Curve
     }
     if (status !== 'diverged') {
       // The last update is not covered by a loss yet; a non-finite weight means it blew up.
-      const finite = tf.tidy(() => vars.map((p) => tf.all(tf.isFinite(p)).dataSync()[0]).every((x) => x === 1));
+      // Read asynchronously: a synchronous readback on WebGPU (an OffscreenCanvas detour in
+      // tfjs) never returned in a worker on SwiftShader, hanging the whole job.
+      const allFinite = tf.tidy(() => tf.all(tf.stack(vars.map((p) => tf.all(tf.isFinite(p))))));
+      const finite = (await allFinite.data())[0] === 1;
+      allFinite.dispose();
       if (!finite) {
         status = 'diverged';
         divergedAt = losses.length;
