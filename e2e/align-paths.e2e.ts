@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, screenshot, watchErrors } from './browser';
+import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 const base = inject('baseUrl');
 
-type W = { __weightscope: { getState(): unknown } };
-
-async function waitFor(expr: string, timeout = 120_000): Promise<void> {
-  await page.waitForFunction((e) => new Function('s', `return ${e}`)((window as unknown as W).__weightscope?.getState()), expr, { timeout, polling: 250 });
-}
+const waitFor = (expr: string, timeout?: number): Promise<void> => waitForState(page, expr, timeout);
 
 interface Entry {
   id: string;
@@ -48,12 +44,7 @@ beforeAll(async () => {
   context = await launch();
   page = await context.newPage();
   errors = watchErrors(page);
-  await page.goto(base);
-  // The default experiment starts training on its own; stop it so the engine is free.
-  await waitFor("s && s.run.status === 'training'");
-  await page.getByRole('button', { name: 'Stop' }).click();
-  await waitFor('s.run.jobId === null');
-  await waitFor("s.models.filter((m) => m.source === 'sample').length === 6");
+  await openIdleApp(page, base);
 });
 afterAll(async () => {
   await context?.close();

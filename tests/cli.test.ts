@@ -292,7 +292,7 @@ describe('weightscope CLI', () => {
     await Promise.all([
       cliFails(1, ['gone.png'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('gone.png')),
       cliFails(1, ['notes.txt'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('notes.txt')),
-      cliFails(1, ['cls.npz', 'take 2 inputs'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('cls.npz')),
+      cliFails(1, ['cls.npz', 'takes 2 inputs'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('cls.npz')),
       cliFails(1, ['layers.0.weight'], 'barrier', f('a.safetensors'), f('narrow.safetensors'), '--data', f('img.png')),
       cliFails(2, ['--data'], 'barrier', f('a.safetensors'), f('c.safetensors')),
     ]);

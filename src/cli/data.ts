@@ -4,7 +4,8 @@
  * labels) becomes a classification batch. The file type is recognised by its bytes.
  */
 import { PNG } from 'pngjs';
-import { CheckpointError, parseNpy, readCheckpoint } from '../engine/checkpoints/index';
+import { CheckpointError, parseNpy } from '../engine/checkpoints/index';
+import { classificationFor, DatasetError, parseDatasetNpz } from '../engine/data/dataset';
 import { coordinateGrid, type ImageData01 } from '../engine/inr';
 import type { ClassificationData, EvalData, RegressionData } from '../engine/paths/evaluate';
 import { CliError } from './args';
@@ -108,27 +109,14 @@ export function imageData(img: ImageData01): RegressionData {
   return { kind: 'regression', x: coordinateGrid(img.height, img.width), y: img.data, n, inputs: 2, channels: img.channels };
 }
 
+/** A dataset `.npz` (x, y), checked by the same boundary as a drop in the app. */
 function loadClassification(p: string, bytes: Uint8Array, modelInputs: number, classes: number): ClassificationData {
-  let contents;
   try {
-    contents = readCheckpoint([{ name: p, bytes }]);
+    return classificationFor(parseDatasetNpz(bytes, p), p, modelInputs, classes);
   } catch (e) {
-    if (e instanceof CheckpointError) throw new CliError(`${p}: ${e.message}`);
+    if (e instanceof DatasetError) throw new CliError(e.message.startsWith(p) ? e.message : `${p}: ${e.message}`);
     throw e;
   }
-  const x = contents.tensors.find((t) => t.name === 'x');
-  const y = contents.tensors.find((t) => t.name === 'y');
-  if (!x || !y) throw new CliError(`${p}: a classification .npz holds arrays x (N × inputs, float) and y (N integer labels); found ${contents.tensors.map((t) => t.name).join(', ') || 'nothing'}`);
-  if (!x.data || x.shape.length !== 2) throw new CliError(`${p}: x must be a 2-D float array (N × inputs); got ${x.dtype} [${x.shape.join(', ')}]`);
-  if (!y.intData || y.shape.length !== 1) throw new CliError(`${p}: y must be a 1-D integer array of labels; got ${y.dtype} [${y.shape.join(', ')}]`);
-  const [n, inputs] = x.shape as [number, number];
-  if (y.shape[0] !== n) throw new CliError(`${p}: x has ${n} rows but y has ${y.shape[0]} labels`);
-  if (inputs !== modelInputs) throw new CliError(`${p}: the models take ${modelInputs} inputs but x has ${inputs} columns`);
-  for (let i = 0; i < n; i++) {
-    const c = y.intData[i]!;
-    if (c < 0 || c >= classes) throw new CliError(`${p}: label ${c} at index ${i} is outside [0, ${classes}) (the models have ${classes} outputs)`);
-  }
-  return { kind: 'classification', x: x.data, labels: y.intData, n, inputs, classes };
 }
 
 /**

@@ -4,27 +4,23 @@
  */
 import { alignModels, layerSimilarity, mlpPermutationSpec } from '../engine/align';
 import { forward } from '../engine/forward';
-import { coordinateGrid } from '../engine/inr';
 import { describeArch, flattenModel, type Model } from '../engine/model';
 import { pca, project } from '../engine/landscape/pca';
 import { lossPlane } from '../engine/landscape/plane';
 import { directionCurve, directionPlane } from '../engine/landscape/directions';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
-import type { RegressionData } from '../engine/paths/evaluate';
+import type { EvalData } from '../engine/paths/evaluate';
 import { interpolateModels, pathFunction } from '../engine/paths/interpolate';
 import { assertCompatible } from '../engine/paths/vector';
 import { ensureBackend } from './backends';
 import type { DirectionsJob, DirectionsReply, AlignJob, AlignReply, CloudGroup, CloudJob, JobProgress, PathCurveReply, PathKind, PathsJob, PlaneJob, PlaneReply, ScoreTarget } from './protocol';
 import type { ModelRegistry } from './registry';
+import { evalDataFor, probeInputs, scoreOne } from './score-data';
+
+export { regressionData } from './score-data';
 
 type Progress = (p: JobProgress) => void;
-
-/** The INR target as evaluation data on its coordinate grid. */
-export function regressionData(t: ScoreTarget): RegressionData {
-  const { width, height, channels, data } = t.image;
-  return { kind: 'regression', x: coordinateGrid(height, width), y: data, n: width * height, inputs: 2, channels };
-}
 
 function toF32(a: Float64Array): Float32Array {
   return Float32Array.from(a);
@@ -34,7 +30,7 @@ function toF32(a: Float64Array): Float32Array {
 export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progress): AlignReply {
   const ref = registry.get(job.refId);
   const refEntry = registry.entry(job.refId);
-  const x = job.target ? regressionData(job.target).x : undefined;
+  const x = probeInputs(job.target, ref.arch);
   const results: AlignReply['results'] = [];
   let heatmap: AlignReply['heatmap'] = null;
   job.modelIds.forEach((id, i) => {
@@ -56,6 +52,7 @@ export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progr
       group: `aligned to ${refEntry.name}`,
       ...(entry.targetId ? { targetId: entry.targetId } : {}),
       ...(entry.psnr !== undefined ? { psnr: entry.psnr } : {}),
+      ...(entry.accuracy !== undefined ? { accuracy: entry.accuracy } : {}),
       note: `${r.method} matching${r.signed ? ' (signed)' : ''}, ${r.sweeps} sweeps, max |Δf| ${r.maxOutputDiff.toExponential(1)}`,
     });
     results.push({
@@ -87,7 +84,7 @@ interface PathState {
 const lastPaths = new Map<string, PathState>();
 const pathKey = (aId: string, bId: string, kind: PathKind): string => `${aId}|${bId}|${kind}`;
 
-function reconstruct(model: Model, data: RegressionData): Float32Array {
+function reconstruct(model: Model, data: EvalData): Float32Array {
   return forward(model, data.x, data.n);
 }
 
@@ -97,7 +94,7 @@ export async function runPaths(job: PathsJob, registry: ModelRegistry, progress:
   const a = registry.get(job.aId);
   const b = registry.get(job.bId);
   assertCompatible([a, b], 'endpoints');
-  const data = regressionData(job.target);
+  const data = evalDataFor(job.target, a.arch);
   const curves: PathCurveReply[] = [];
   let aligned: Model | null = null;
   const total = job.kinds.length;
@@ -129,27 +126,29 @@ export async function runPaths(job: PathsJob, registry: ModelRegistry, progress:
     const method = kind === 'lerp-aligned' ? 'lerp' : kind;
     const curve = await pathCurve(state.a, state.b, data, { method, points: job.points, ...(state.control ? { control: state.control } : {}) });
     const walk = pathFunction(state.a, state.b, method, state.control);
-    const filmAlphas = Array.from({ length: job.filmstrip }, (_, f) => (job.filmstrip === 1 ? 0 : f / (job.filmstrip - 1)));
-    const frame = data.n * data.channels;
+    // A classifier's outputs are logits, not a picture: no filmstrip.
+    const frames = data.kind === 'regression' ? job.filmstrip : 0;
+    const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
+    const frame = data.kind === 'regression' ? data.n * data.channels : 0;
     const filmstrip = new Float32Array(filmAlphas.length * frame);
     filmAlphas.forEach((al, f) => filmstrip.set(reconstruct(walk(al), data), f * frame));
-    curves.push({ kind, alphas: curve.alphas, losses: curve.losses, metrics: curve.metrics, barrier: curve.barrier, barrierAlpha: curve.barrierAlpha, filmstrip, filmAlphas, ...(note ? { note } : {}) });
+    curves.push({ kind, alphas: curve.alphas, losses: curve.losses, metrics: curve.metrics, barrier: curve.barrier, barrierAlpha: curve.barrierAlpha, metricBarrier: curve.metricBarrier, filmstrip, filmAlphas, ...(note ? { note } : {}) });
   }
   progress({ done: total, total, label: 'done' });
   return curves;
 }
 
-/** One reconstruction at α along a path computed by the last paths job. */
+/**
+ * The model at α along a path computed by the last paths job, scored: its reconstruction (INRs),
+ * loss and metric. A classifier's "render" is its loss and accuracy only (the image is empty).
+ */
 export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number, target: ScoreTarget, registry: ModelRegistry): { image: Float32Array; loss: number; metric: number } {
   const state = lastPaths.get(pathKey(aId, bId, kind)) ?? { a: registry.get(aId), b: registry.get(bId) };
   const method = kind === 'lerp-aligned' ? 'lerp' : kind;
   const model = method === 'lerp' || method === 'slerp' ? interpolateModels(state.a, state.b, alpha, method) : pathFunction(state.a, state.b, method, state.control)(alpha);
-  const data = regressionData(target);
-  const image = reconstruct(model, data);
-  let s = 0;
-  for (let i = 0; i < image.length; i++) s += (image[i]! - data.y[i]!) ** 2;
-  const loss = s / image.length;
-  return { image, loss, metric: 10 * Math.log10(1 / Math.max(loss, 1e-20)) };
+  const data = evalDataFor(target, model.arch);
+  const { out, loss, metric } = scoreOne(model, data);
+  return { image: data.kind === 'regression' ? out : new Float32Array(0), loss, metric };
 }
 
 /**
@@ -198,7 +197,7 @@ export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress:
   await ensureBackend();
   const models = job.anchorIds.map((id) => registry.get(id));
   const controller = new AbortController();
-  const plane = await lossPlane(models, regressionData(job.target), {
+  const plane = await lossPlane(models, evalDataFor(job.target, models[0]!.arch), {
     nx: job.resolution,
     ny: job.resolution,
     margin: job.margin,
@@ -215,7 +214,7 @@ export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress:
 export async function runDirections(job: DirectionsJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<DirectionsReply> {
   await ensureBackend();
   const model = registry.get(job.modelId);
-  const data = regressionData(job.target);
+  const data = evalDataFor(job.target, model.arch);
   const controller = new AbortController();
   const opts = {
     seed: job.seed,

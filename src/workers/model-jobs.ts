@@ -44,6 +44,8 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
     ...(req.targetId ? { targetId: req.targetId } : {}),
     ...(req.psnr !== undefined ? { psnr: req.psnr } : {}),
+    ...(req.accuracy !== undefined ? { accuracy: req.accuracy } : {}),
+    ...(req.note ? { note: req.note } : {}),
   });
 }
 
@@ -53,6 +55,6 @@ export function exportModel(modelId: string, format: 'safetensors' | 'npz', regi
   const entry = registry.entry(modelId);
   const base = entry.name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
   if (format === 'npz') return { bytes: writeNpz(model), filename: `${base}.npz` };
-  const provenance = { tool: 'weightscope', name: entry.name, source: entry.source, seed: entry.seed, group: entry.group, target: entry.targetId, psnr: entry.psnr, note: entry.note };
+  const provenance = { tool: 'weightscope', name: entry.name, source: entry.source, seed: entry.seed, group: entry.group, target: entry.targetId, psnr: entry.psnr, accuracy: entry.accuracy, note: entry.note };
   return { bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }), filename: `${base}.safetensors` };
 }

@@ -40,6 +40,8 @@ export interface ModelEntry {
   /** Id of the target image the model is scored on, when it is an INR. */
   targetId?: string;
   psnr?: number;
+  /** Accuracy in [0, 1] of a classifier on the data it was measured on (see note). */
+  accuracy?: number;
   note?: string;
 }
 
@@ -102,12 +104,42 @@ export interface AddCheckpoint {
   seed?: number;
   targetId?: string;
   psnr?: number;
+  accuracy?: number;
+  note?: string;
 }
 
-/** Data to score INR models on: their target image. */
-export interface ScoreTarget {
+/** An INR's target image: scored by MSE / PSNR on its coordinate grid. */
+export interface ImageTarget {
+  kind: 'image';
   id: string;
   image: ImageData01;
+}
+
+/**
+ * A labelled batch for classifiers (MNIST digits or a dropped dataset): scored by mean
+ * cross-entropy / accuracy. `x` and `labels` are transferred, never copied.
+ */
+export interface ClassificationTarget {
+  kind: 'classification';
+  /** "mnist" or "dataset:<sha256>". */
+  id: string;
+  /** What the person sees, e.g. "MNIST (1,000 digits)". */
+  label: string;
+  /** Inputs [n, inputs]. */
+  x: Float32Array;
+  labels: Int32Array;
+  n: number;
+  inputs: number;
+  /** Largest label + 1; the model may have more outputs. */
+  classes: number;
+}
+
+/** Data to score models on. */
+export type ScoreTarget = ImageTarget | ClassificationTarget;
+
+/** The buffers of a target to transfer with a request (a classification batch's arrays). */
+export function targetTransferables(t: ScoreTarget | null): Transferable[] {
+  return t?.kind === 'classification' ? [t.x.buffer as ArrayBuffer, t.labels.buffer as ArrayBuffer] : [];
 }
 
 export interface AlignJob {
@@ -116,7 +148,7 @@ export interface AlignJob {
   method: 'weight' | 'activation';
   signed: 'auto' | 'on' | 'off';
   seed: number;
-  /** Activation matching runs on this image's coordinate grid when given. */
+  /** Activation matching runs on these inputs (an image's coordinate grid, a batch's x) when given. */
   target: ScoreTarget | null;
   /** Hidden layer whose similarity matrix is returned before/after (for the heatmap). */
   heatmapLayer: number;
@@ -152,7 +184,7 @@ export interface PathsJob {
   curveSeed: number;
   alignMethod: 'weight' | 'activation';
   target: ScoreTarget;
-  /** Reconstructions at this many evenly spaced α per path (the filmstrip). */
+  /** Reconstructions at this many evenly spaced α per path (the filmstrip; images only). */
   filmstrip: number;
 }
 
@@ -163,7 +195,9 @@ export interface PathCurveReply {
   metrics: Float32Array;
   barrier: number;
   barrierAlpha: number;
-  /** [frames, H, W, C] reconstructions at evenly spaced α. */
+  /** max_α of the metric's drop below the straight line between its ends (dB, or accuracy in [0, 1]). */
+  metricBarrier: number;
+  /** [frames, H, W, C] reconstructions at evenly spaced α; empty for classifiers. */
   filmstrip: Float32Array;
   filmAlphas: number[];
   note?: string;
@@ -276,6 +310,7 @@ export type Reply =
   | { type: 'exported'; id: number; payload: { bytes: Uint8Array; filename: string } }
   | { type: 'aligned'; id: number; payload: AlignReply }
   | { type: 'paths'; id: number; payload: { curves: PathCurveReply[] } }
+  /** `image` is the reconstruction at α for INRs, empty for classifiers. */
   | { type: 'rendered'; id: number; payload: { image: Float32Array; loss: number; metric: number } }
   | { type: 'cloud'; id: number; payload: { groups: CloudGroup[] } }
   | { type: 'plane'; id: number; payload: PlaneReply }

@@ -92,6 +92,13 @@ export function ImportDialog() {
                 </span>
               </label>
             )}
+            {!isInr && (
+              <p className="hint">
+                {widths[0] === 784 && widths[widths.length - 1] === 10
+                  ? 'A 784 → 10 classifier: Paths, Align and Landscape score it on MNIST digits (or on a dataset .npz you drop).'
+                  : `A classifier? Drop a dataset .npz with x (N × ${widths[0]}) and y (labels 0–${widths[widths.length - 1]! - 1}) to score it.`}
+              </p>
+            )}
             {!valid && <p className="error-text">w0 must be a positive number and the offset a number.</p>}
           </div>
         </div>

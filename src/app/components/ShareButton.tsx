@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { shareNow } from '../share';
+import { filesToDrop, shareNow } from '../share';
 import { showBanner, useApp } from '../store';
 
 /** Share: puts the whole experiment in the URL, copies it, and shows it. */
 export function ShareButton() {
   const url = useApp((s) => s.shareUrl);
+  const missing = filesToDrop(useApp((s) => s.spec));
   const [open, setOpen] = useState(false);
   return (
     <div className="share">
@@ -23,6 +24,11 @@ export function ShareButton() {
         <div className="share-pop" role="dialog" aria-label="Share link">
           <p>Link copied. Anyone who opens it replays this experiment with the same seeds:</p>
           <input readOnly value={url} data-testid="share-url" onFocus={(e) => e.target.select()} />
+          {missing.length > 0 && (
+            <p className="hint" data-testid="share-missing">
+              Dropped files cannot travel in a link; it names them by content hash and asks the receiver to drop the same ones: {missing.join('; ')}.
+            </p>
+          )}
           <button onClick={() => setOpen(false)}>Close</button>
         </div>
       )}

@@ -74,7 +74,7 @@ export function AlignPanel() {
             <span className="field-label">Matching</span>
             <span className="cloud-toggle" role="radiogroup" aria-label="method">
               <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights"><input type="radio" name="align-method" checked={method === 'weight'} data-testid="align-weight" onChange={() => updateSpec((d) => (d.alignment.method = 'weight'))} /> weight</label>
-              <label title="correlation of hidden activations on the reference's image grid"><input type="radio" name="align-method" checked={method === 'activation'} data-testid="align-activation" onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))} /> activation</label>
+              <label title="correlation of hidden activations on the reference's data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)"><input type="radio" name="align-method" checked={method === 'activation'} data-testid="align-activation" onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))} /> activation</label>
             </span>
           </div>
           <label className="field">

@@ -43,8 +43,8 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
       y: axis(rows, 1),
       ...(dims === 3 ? { z: axis(rows, 2) } : {}),
       text: entries.map((e) => e?.name ?? '?'),
-      customdata: entries.map((e) => [e?.seed ?? '—', e?.psnr !== undefined ? e.psnr.toFixed(2) : '—']),
-      hovertemplate: '<b>%{text}</b><br>seed %{customdata[0]}<br>PSNR %{customdata[1]} dB<extra>%{fullData.name}</extra>',
+      customdata: entries.map((e) => [e?.seed ?? '—', e?.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB` : e?.accuracy !== undefined ? `accuracy ${(100 * e.accuracy).toFixed(1)}%` : 'PSNR —']),
+      hovertemplate: '<b>%{text}</b><br>seed %{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>',
       marker: {
         color: PALETTE[t % PALETTE.length],
         size: dims === 3 ? 5 : 10,

@@ -5,17 +5,18 @@ import { cancelDirections, directionsStore, runDirections, useDirections, type D
 
 function figure(r: NonNullable<DirectionsState['result']>) {
   const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
+  const cls = r.classification;
   if (r.dims === 1) {
     return {
-      data: [{ x: Array.from(r.xs), y: Array.from(r.loss), type: 'scatter', mode: 'lines+markers', name: 'MSE' }],
-      layout: { title: { text: title }, xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } }, yaxis: { title: { text: 'loss (MSE, log scale)' }, type: 'log' } },
+      data: [{ x: Array.from(r.xs), y: Array.from(r.loss), type: 'scatter', mode: 'lines+markers', name: cls ? 'cross-entropy' : 'MSE' }],
+      layout: { title: { text: title }, xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } }, yaxis: cls ? { title: { text: 'loss (cross-entropy, nats)' } } : { title: { text: 'loss (MSE, log scale)' }, type: 'log' } },
     };
   }
   const nx = r.xs.length;
-  const z = Array.from(r.ys, (_, iy) => Array.from(r.loss.subarray(iy * nx, (iy + 1) * nx), (v) => Math.log10(Math.max(v, 1e-12))));
+  const z = Array.from(r.ys, (_, iy) => Array.from(r.loss.subarray(iy * nx, (iy + 1) * nx), (v) => (cls ? v : Math.log10(Math.max(v, 1e-12)))));
   return {
     data: [
-      { x: Array.from(r.xs), y: Array.from(r.ys), z, type: 'contour', colorscale: 'Viridis', colorbar: { title: { text: 'log₁₀ MSE' } } },
+      { x: Array.from(r.xs), y: Array.from(r.ys), z, type: 'contour', colorscale: 'Viridis', colorbar: { title: { text: cls ? 'cross-entropy (nats)' : 'log₁₀ MSE' } } },
       { x: [0], y: [0], type: 'scatter', mode: 'markers+text', text: ['model'], textposition: 'top center', marker: { symbol: 'star', size: 14, color: '#fff', line: { color: '#000', width: 1 } }, showlegend: false },
     ],
     layout: { title: { text: title }, xaxis: { title: { text: 'α along d₁ (filter-normalised)' } }, yaxis: { title: { text: 'β along d₂ (filter-normalised)' } } },
@@ -23,9 +24,10 @@ function figure(r: NonNullable<DirectionsState['result']>) {
 }
 
 function csvOf(r: NonNullable<DirectionsState['result']>): string {
-  if (r.dims === 1) return toCsv(['alpha', 'mse', 'psnr_db'], Array.from(r.xs, (x, i) => [x, r.loss[i]!, r.metric[i]!]));
+  const cols = r.classification ? ['cross_entropy', 'accuracy'] : ['mse', 'psnr_db'];
+  if (r.dims === 1) return toCsv(['alpha', ...cols], Array.from(r.xs, (x, i) => [x, r.loss[i]!, r.metric[i]!]));
   const nx = r.xs.length;
-  return toCsv(['alpha', 'beta', 'mse', 'psnr_db'], Array.from(r.loss, (v, i) => [r.xs[i % nx]!, r.ys[Math.floor(i / nx)]!, v, r.metric[i]!]));
+  return toCsv(['alpha', 'beta', ...cols], Array.from(r.loss, (v, i) => [r.xs[i % nx]!, r.ys[Math.floor(i / nx)]!, v, r.metric[i]!]));
 }
 
 /**

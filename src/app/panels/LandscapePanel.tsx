@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { describeArch } from '../../engine/model';
 import { Field } from '../components/Field';
+import { ScoreOn } from '../components/ScoreOn';
 import { useApp } from '../store';
 import { PlotCard } from './CloudPlotCard';
 import { anchorsProblem, cancelLandscape, landscapeStore, landscapeUnavailable, runLandscape, setAnchor, setPlaneSetting, useLandscape, type PlaneResult } from './landscape-state';
@@ -22,7 +23,7 @@ function PlaneView({ plane, psnr }: { plane: PlaneResult; psnr: boolean }) {
   return (
     <PlotCard data={fig.data} layout={fig.layout} testId="landscape-plot" filename={`weightscope-plane-${psnr ? 'psnr' : 'loss'}`} csv={() => planeCsv(plane)} height={560}>
       <label className="landscape-metric">
-        <input type="checkbox" checked={psnr} data-testid="landscape-psnr" onChange={(e) => landscapeStore.setState({ showPsnr: e.target.checked })} /> colour by PSNR
+        <input type="checkbox" checked={psnr} data-testid="landscape-psnr" onChange={(e) => landscapeStore.setState({ showPsnr: e.target.checked })} /> colour by {plane.classification ? 'accuracy' : 'PSNR'}
       </label>
     </PlotCard>
   );
@@ -39,7 +40,7 @@ export function LandscapePanel() {
     <div className="cloud-layout">
       <section className="panel form" aria-label="Landscape settings">
         <h2>Loss landscape</h2>
-        <p className="hint">The plane through three models: w₀ at the origin, u towards w₂, v towards w₁ (orthogonalised). Coordinates are distances in weight space; every grid point is a model, scored on the first anchor’s target image.</p>
+        <p className="hint">The plane through three models: w₀ at the origin, u towards w₂, v towards w₁ (orthogonalised). Coordinates are distances in weight space; every grid point is a model, scored on the first anchor’s data (“Score on”).</p>
         <fieldset disabled={unavailable !== null}>
           <legend>Anchors</legend>
           {SLOTS.map(({ slot, label }) => (
@@ -55,6 +56,7 @@ export function LandscapePanel() {
               </select>
             </label>
           ))}
+          <ScoreOn model={models[anchors[0]]} testId="landscape-score" />
         </fieldset>
         <fieldset disabled={unavailable !== null}>
           <legend>Grid</legend>

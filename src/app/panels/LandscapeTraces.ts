@@ -4,14 +4,31 @@ import type { PlaneResult } from './landscape-state';
 
 const ANCHOR_LABELS = ['w₀', 'w₁', 'w₂'];
 
-/** The value plotted at grid point i: log10 MSE (loss spans decades) or PSNR in dB. */
+/**
+ * The value plotted at grid point i: log10 MSE (loss spans decades) or PSNR in dB for INRs;
+ * cross-entropy (nats) or accuracy (%) for classifiers.
+ */
 function value(plane: PlaneResult, i: number, psnr: boolean): number {
+  if (plane.classification) return psnr ? 100 * plane.metric[i]! : plane.loss[i]!;
   return psnr ? plane.metric[i]! : Math.log10(Math.max(plane.loss[i]!, 1e-12));
+}
+
+/** Colour-bar title, hover text and chart title of the plotted value. */
+function labels(plane: PlaneResult, psnr: boolean): { bar: string; hover: string; title: string } {
+  if (plane.classification) {
+    return psnr
+      ? { bar: 'accuracy (%)', hover: 'accuracy %{z:.1f}%', title: 'Accuracy' }
+      : { bar: 'cross-entropy (nats)', hover: 'cross-entropy %{z:.4f}', title: 'Loss (cross-entropy)' };
+  }
+  return psnr
+    ? { bar: 'PSNR (dB)', hover: 'PSNR %{z:.2f} dB', title: 'PSNR' }
+    : { bar: 'log₁₀ MSE<br>(log scale: loss spans decades)', hover: 'log₁₀ MSE %{z:.3f}', title: 'Loss (log₁₀ MSE)' };
 }
 
 /** Contour of the plane (rows are v, columns u) with the three anchors marked and named. */
 export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
   const z = Array.from({ length: plane.ny }, (_, iy) => Array.from({ length: plane.nx }, (_, ix) => value(plane, iy * plane.nx + ix, psnr)));
+  const l = labels(plane, psnr);
   return [
     {
       type: 'contour',
@@ -22,8 +39,8 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
       reversescale: !psnr,
       contours: { coloring: 'heatmap', showlines: true },
       line: { width: 0.5, color: 'rgba(255,255,255,0.5)' },
-      colorbar: { title: { text: psnr ? 'PSNR (dB)' : 'log₁₀ MSE<br>(log scale: loss spans decades)', side: 'right' } },
-      hovertemplate: `u %{x:.3f}<br>v %{y:.3f}<br>${psnr ? 'PSNR %{z:.2f} dB' : 'log₁₀ MSE %{z:.3f}'}<extra></extra>`,
+      colorbar: { title: { text: l.bar, side: 'right' } },
+      hovertemplate: `u %{x:.3f}<br>v %{y:.3f}<br>${l.hover}<extra></extra>`,
     },
     {
       type: 'scatter',
@@ -44,7 +61,7 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
 
 export function planeLayout(plane: PlaneResult, psnr: boolean): Record<string, unknown> {
   return {
-    title: { text: `${psnr ? 'PSNR' : 'Loss (log₁₀ MSE)'} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, target ${plane.targetId})`, font: { size: 13 } },
+    title: { text: `${labels(plane, psnr).title} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, ${plane.classification ? `on ${plane.scoreLabel}` : `target ${plane.targetId}`})`, font: { size: 13 } },
     xaxis: { title: { text: 'u (weight-space distance along w₂ − w₀)' }, zeroline: false, constrain: 'domain' },
     yaxis: { title: { text: 'v (weight-space distance, ⟂ u, towards w₁)' }, zeroline: false, scaleanchor: 'x', constrain: 'domain' },
     showlegend: false,
@@ -52,7 +69,7 @@ export function planeLayout(plane: PlaneResult, psnr: boolean): Record<string, u
   };
 }
 
-/** Every grid point (u, v, MSE, PSNR), then the anchors. */
+/** Every grid point (u, v, loss, metric: MSE and PSNR, or cross-entropy and accuracy), then the anchors. */
 export function planeCsv(plane: PlaneResult): string {
   const rows: (string | number)[][] = [];
   for (let iy = 0; iy < plane.ny; iy++) {
@@ -62,5 +79,5 @@ export function planeCsv(plane: PlaneResult): string {
     }
   }
   plane.anchors.forEach((a, i) => rows.push([`anchor ${ANCHOR_LABELS[i]}`, plane.names[i]!, a.x, a.y, '', '']));
-  return toCsv(['kind', 'model', 'u', 'v', 'mse', 'psnr_db'], rows);
+  return toCsv(['kind', 'model', 'u', 'v', ...(plane.classification ? ['cross_entropy', 'accuracy'] : ['mse', 'psnr_db'])], rows);
 }

@@ -2,9 +2,11 @@ import { PATH_KINDS } from '../../engine/experiment/schema';
 import { describeArch } from '../../engine/model';
 import type { ModelEntry } from '../../workers/protocol';
 import { Field } from '../components/Field';
+import { ScoreOn } from '../components/ScoreOn';
+import { scoreChoice } from '../score';
 import { updateSpec, useApp } from '../store';
 import { archKey } from './align-state';
-import { cancelPaths, KIND_LABELS, pathsBlocked, presetIndependent, presetShared, runPaths, setEndpoint, toggleKind, usePaths } from './paths-state';
+import { cancelPaths, KIND_LABELS, pathsBlocked, presetIndependent, presetMnist, presetShared, runPaths, setEndpoint, toggleKind, usePaths } from './paths-state';
 import { PathsResults } from './PathsResults';
 import { runWidthSweep, useSweep } from './PathsSweep';
 import { PathsSweepSettings, PathsSweepView } from './PathsSweepView';
@@ -42,10 +44,12 @@ function Endpoint({ which, models, index }: { which: 'a' | 'b'; models: ModelEnt
 /** The Paths view: is there a low-loss path between two networks? */
 export function PathsPanel() {
   const models = useApp((s) => s.models);
-  const p = useApp((s) => s.spec.paths);
+  const spec = useApp((s) => s.spec);
+  const datasets = useApp((s) => s.datasets);
+  const p = spec.paths;
   const s = usePaths((x) => x);
   const sweepBusy = useSweep((x) => x.busy);
-  const blocked = pathsBlocked(models, p.a, p.b, p.kinds);
+  const blocked = pathsBlocked(models, p.a, p.b, p.kinds, scoreChoice(models[p.a], spec, datasets).problem);
   const A = models[p.a];
   const B = models[p.b];
   const mismatch = A && B && archKey(A.arch) !== archKey(B.arch);
@@ -60,6 +64,7 @@ export function PathsPanel() {
           <div className="paths-presets">
             <button type="button" disabled={s.busy} data-testid="preset-independent" onClick={() => void presetIndependent()}>Same image, independent inits: naive vs aligned</button>
             <button type="button" disabled={s.busy} data-testid="preset-shared" onClick={() => void presetShared()}>Shared init (expected: connected)</button>
+            <button type="button" disabled={s.busy} data-testid="preset-mnist" onClick={() => void presetMnist()}>MNIST classifiers: naive vs aligned</button>
             <button type="button" disabled={sweepBusy} data-testid="preset-width" onClick={() => void runWidthSweep()}>Width sweep: barrier vs hidden units</button>
           </div>
           <PathsSweepSettings />
@@ -70,6 +75,7 @@ export function PathsPanel() {
           <Endpoint which="b" models={models} index={p.b} />
           {mismatch && <p className="paths-note">A and B have different architectures: a path between them does not exist (the run will say which layer differs).</p>}
           {A && B && A.id === B.id && <p className="hint">A = B: every path is the model itself, barrier 0.</p>}
+          <ScoreOn model={A} testId="paths-score" />
         </fieldset>
         <fieldset>
           <legend>Path kinds</legend>

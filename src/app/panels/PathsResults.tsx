@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { PathKind } from '../../engine/experiment/schema';
-import type { PathCurveReply } from '../../workers/protocol';
+import type { ImageTarget } from '../../workers/protocol';
 import { ImageCanvas } from '../components/ImageCanvas';
 import { PlotCard, toCsv } from './CloudPlotCard';
 import { KIND_LABELS, pathsStore, setAlpha, setRenderKind, usePaths, type PathsResult } from './paths-state';
@@ -9,10 +9,23 @@ const COLORS: Record<PathKind, string> = { lerp: '#d92d20', 'lerp-aligned': '#15
 
 export const fmtBarrier = (v: number) => (v === 0 ? '0' : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4));
 
+/** Names and scales of what a result plots: MSE / PSNR for INRs, cross-entropy / accuracy for classifiers. */
+function units(result: PathsResult) {
+  const cls = result.score.kind === 'classification';
+  return {
+    cls,
+    loss: cls ? 'cross-entropy (nats)' : 'MSE',
+    metric: cls ? 'accuracy (%)' : 'PSNR (dB)',
+    /** Accuracy is plotted in percent. */
+    metricScale: cls ? 100 : 1,
+  };
+}
+
 function LossChart({ result }: { result: PathsResult }) {
   const view = usePaths((s) => s.view);
   const alpha = usePaths((s) => s.alpha);
   const psnr = view === 'psnr';
+  const u = units(result);
   const data = useMemo(
     () =>
       result.curves.map((c) => ({
@@ -20,51 +33,59 @@ function LossChart({ result }: { result: PathsResult }) {
         mode: 'lines+markers',
         marker: { size: 4 },
         line: { color: COLORS[c.kind] },
-        name: `${KIND_LABELS[c.kind]} — barrier ${fmtBarrier(c.barrier)}`,
+        name: psnr && u.cls ? `${KIND_LABELS[c.kind]} — accuracy drop ${(100 * c.metricBarrier).toFixed(1)} pts` : `${KIND_LABELS[c.kind]} — barrier ${fmtBarrier(c.barrier)}`,
         meta: c.kind,
         x: Array.from(c.alphas),
-        y: Array.from(psnr ? c.metrics : c.losses),
+        y: psnr ? Array.from(c.metrics, (v) => v * u.metricScale) : Array.from(c.losses),
       })),
-    [result, psnr],
+    [result, psnr, u.cls, u.metricScale],
   );
   const layout = useMemo(
     () => ({
-      title: { text: `${psnr ? 'PSNR' : 'Loss'} along paths: ${result.aName} → ${result.bName}` },
+      title: { text: `${psnr ? (u.cls ? 'Accuracy' : 'PSNR') : 'Loss'} along paths: ${result.aName} → ${result.bName}${u.cls ? ` (on ${result.score.label})` : ''}`, font: { size: u.cls ? 13 : 16 } },
       xaxis: { title: { text: `α (0 = A, 1 = B)` }, range: [0, 1] },
-      yaxis: psnr ? { title: { text: 'PSNR (dB)' } } : { title: { text: 'loss (MSE, log scale)' }, type: 'log', exponentformat: 'power' },
+      yaxis: psnr ? { title: { text: u.metric } } : u.cls ? { title: { text: `loss (${u.loss})` } } : { title: { text: 'loss (MSE, log scale)' }, type: 'log', exponentformat: 'power' },
       shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: alpha, x1: alpha, y0: 0, y1: 1, line: { color: '#98a2b3', dash: 'dot', width: 1 } }],
       showlegend: true,
     }),
-    [result, psnr, alpha],
+    [result, psnr, alpha, u.cls, u.metric, u.loss],
   );
-  const csv = () => toCsv(['kind', 'alpha', 'loss_mse', 'psnr_db', 'barrier'], result.curves.flatMap((c) => Array.from(c.alphas, (a, i) => [c.kind, a, c.losses[i]!, c.metrics[i]!, c.barrier])));
+  const csv = () =>
+    u.cls
+      ? toCsv(['kind', 'alpha', 'loss_cross_entropy', 'accuracy', 'barrier', 'accuracy_drop'], result.curves.flatMap((c) => Array.from(c.alphas, (a, i) => [c.kind, a, c.losses[i]!, c.metrics[i]!, c.barrier, c.metricBarrier])))
+      : toCsv(['kind', 'alpha', 'loss_mse', 'psnr_db', 'barrier'], result.curves.flatMap((c) => Array.from(c.alphas, (a, i) => [c.kind, a, c.losses[i]!, c.metrics[i]!, c.barrier])));
   return (
-    <PlotCard data={data} layout={layout} testId="paths-chart" filename={`paths-${psnr ? 'psnr' : 'loss'}`} csv={csv} height={360}>
-      <span className="landscape-metric" role="radiogroup" aria-label="loss or PSNR">
-        <label><input type="radio" name="paths-view" checked={!psnr} data-testid="paths-view-loss" onChange={() => pathsStore.setState({ view: 'loss' })} /> loss (MSE)</label>
-        <label><input type="radio" name="paths-view" checked={psnr} data-testid="paths-view-psnr" onChange={() => pathsStore.setState({ view: 'psnr' })} /> PSNR (dB)</label>
+    <PlotCard data={data} layout={layout} testId="paths-chart" filename={`paths-${psnr ? (u.cls ? 'accuracy' : 'psnr') : 'loss'}`} csv={csv} height={360}>
+      <span className="landscape-metric" role="radiogroup" aria-label={`loss or ${u.cls ? 'accuracy' : 'PSNR'}`}>
+        <label><input type="radio" name="paths-view" checked={!psnr} data-testid="paths-view-loss" onChange={() => pathsStore.setState({ view: 'loss' })} /> loss ({u.loss})</label>
+        <label><input type="radio" name="paths-view" checked={psnr} data-testid="paths-view-psnr" onChange={() => pathsStore.setState({ view: 'psnr' })} /> {u.metric}</label>
       </span>
     </PlotCard>
   );
 }
 
-function BarrierTable({ curves, seq }: { curves: PathCurveReply[]; seq: number }) {
+function BarrierTable({ result }: { result: PathsResult }) {
+  const u = units(result);
   return (
-    <table className="align-table" data-testid="paths-barriers" data-seq={seq}>
+    <table className="align-table" data-testid="paths-barriers" data-seq={result.seq}>
       <thead>
         <tr>
           <th>path</th>
-          <th title="max over α of L(θα) − ((1−α)L(A) + αL(B)), Entezari et al. 2022">barrier (MSE)</th>
+          <th title="max over α of L(θα) − ((1−α)L(A) + αL(B)), Entezari et al. 2022">barrier ({u.cls ? 'cross-entropy' : 'MSE'})</th>
           <th>at α</th>
+          {u.cls && <th title="max over α of ((1−α)acc(A) + α acc(B)) − acc(θα)">accuracy drop</th>}
+          {u.cls && <th>accuracy at A · B</th>}
           <th>notes</th>
         </tr>
       </thead>
       <tbody>
-        {curves.map((c) => (
-          <tr key={c.kind} data-kind={c.kind} data-barrier={c.barrier}>
+        {result.curves.map((c) => (
+          <tr key={c.kind} data-kind={c.kind} data-barrier={c.barrier} data-metric-barrier={c.metricBarrier} data-metric-a={c.metrics[0]} data-metric-b={c.metrics[c.metrics.length - 1]}>
             <td><span className="paths-swatch" style={{ background: COLORS[c.kind] }} />{KIND_LABELS[c.kind]}</td>
             <td className="num">{fmtBarrier(c.barrier)}</td>
             <td className="num">{c.barrierAlpha.toFixed(2)}</td>
+            {u.cls && <td className="num">{(100 * c.metricBarrier).toFixed(1)} pts</td>}
+            {u.cls && <td className="num">{(100 * c.metrics[0]!).toFixed(1)}% · {(100 * c.metrics[c.metrics.length - 1]!).toFixed(1)}%</td>}
             <td className={c.note ? 'paths-note' : 'hint'}>{c.note ?? '—'}</td>
           </tr>
         ))}
@@ -73,8 +94,8 @@ function BarrierTable({ curves, seq }: { curves: PathCurveReply[]; seq: number }
   );
 }
 
-function Filmstrips({ result }: { result: PathsResult }) {
-  const { width, height, channels } = result.target.image;
+function Filmstrips({ result, image }: { result: PathsResult; image: ImageTarget }) {
+  const { width, height, channels } = image.image;
   const frame = width * height * channels;
   const scale = Math.max(1, Math.round(72 / width));
   return (
@@ -97,7 +118,7 @@ function AlphaSlider({ result }: { result: PathsResult }) {
   const alpha = usePaths((s) => s.alpha);
   const kind = usePaths((s) => s.renderKind);
   const render = usePaths((s) => s.render);
-  const { width, height, channels } = result.target.image;
+  const u = units(result);
   return (
     <div className="paths-live" data-testid="paths-live">
       <div className="paths-live-controls">
@@ -112,12 +133,20 @@ function AlphaSlider({ result }: { result: PathsResult }) {
           <input type="range" min={0} max={1} step={0.01} value={alpha} data-testid="paths-alpha" onChange={(e) => setAlpha(Number(e.target.value))} />
         </label>
         {render && (
-          <p className="progress-text" data-testid="paths-live-numbers" data-loss={render.loss}>
-            {KIND_LABELS[render.kind]} at α = {render.alpha.toFixed(2)}: loss {render.loss.toExponential(3)} (MSE), PSNR {render.metric.toFixed(2)} dB
+          <p className="progress-text" data-testid="paths-live-numbers" data-loss={render.loss} data-metric={render.metric}>
+            {u.cls
+              ? `${KIND_LABELS[render.kind]} at α = ${render.alpha.toFixed(2)}: loss ${render.loss.toFixed(4)} (cross-entropy, nats), accuracy ${(100 * render.metric).toFixed(1)}% on ${result.score.label}`
+              : `${KIND_LABELS[render.kind]} at α = ${render.alpha.toFixed(2)}: loss ${render.loss.toExponential(3)} (MSE), PSNR ${render.metric.toFixed(2)} dB`}
           </p>
         )}
       </div>
-      {render ? <ImageCanvas data={render.image} width={width} height={height} channels={channels} scale={Math.max(2, Math.round(160 / width))} label="live reconstruction" testId="paths-live-image" /> : <p className="hint">rendering…</p>}
+      {result.image ? (
+        render ? (
+          <ImageCanvas data={render.image} width={result.image.image.width} height={result.image.image.height} channels={result.image.image.channels} scale={Math.max(2, Math.round(160 / result.image.image.width))} label="live reconstruction" testId="paths-live-image" />
+        ) : (
+          <p className="hint">rendering…</p>
+        )
+      ) : null}
     </div>
   );
 }
@@ -127,9 +156,13 @@ export function PathsResults({ result }: { result: PathsResult }) {
   return (
     <div data-testid="paths-results">
       <LossChart result={result} />
-      <BarrierTable curves={result.curves} seq={result.seq} />
-      <h3 className="align-title">Reconstructions along each path</h3>
-      <Filmstrips result={result} />
+      <BarrierTable result={result} />
+      {result.image && (
+        <>
+          <h3 className="align-title">Reconstructions along each path</h3>
+          <Filmstrips result={result} image={result.image} />
+        </>
+      )}
       <h3 className="align-title">Walk the path</h3>
       <AlphaSlider result={result} />
     </div>

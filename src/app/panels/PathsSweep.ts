@@ -130,7 +130,7 @@ export async function runWidthSweep(): Promise<void> {
       if (!ids) return;
       pending = ids;
       sweepStore.setState({ label: `width ${width}: aligning and measuring barriers`, fraction: (i + 0.85) / n });
-      const r = await measure(ids, { id: target.id, image: target.image }, mine);
+      const r = await measure(ids, { kind: 'image', id: target.id, image: target.image }, mine);
       removeModels(ids);
       pending = [];
       if (!r) return;

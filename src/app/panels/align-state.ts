@@ -7,8 +7,9 @@ import { createStore, useStore } from 'zustand';
 import { describeArch, type MlpArch } from '../../engine/model';
 import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { AlignReply, AlignSummary, JobProgress, ModelEntry } from '../../workers/protocol';
+import { targetTransferables } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
-import { resolveTarget } from '../models';
+import { resolveScore, scoreChoice } from '../score';
 import { addModels, appStore, showBanner, updateSpec } from '../store';
 
 /** One finished alignment: the worker's summaries plus the names they had at the time. */
@@ -107,7 +108,7 @@ let generation = 0;
  * replay it. Aligned models join the workspace as "B aligned to A".
  */
 export async function runAlign(): Promise<void> {
-  const { spec, models } = appStore.getState();
+  const { spec, models, datasets } = appStore.getState();
   const ref = referenceEntry(spec, models);
   const s = alignStore.getState();
   let ids = chosenIds(s.selected, models, ref);
@@ -121,7 +122,10 @@ export async function runAlign(): Promise<void> {
   alignStore.setState({ busy: true, progress: null, jobId: null });
   appStore.setState({ banner: null });
   try {
-    const target = ref.targetId ? await resolveTarget(ref.targetId).catch(() => null) : null;
+    // Probe inputs for activation matching: an INR's own image grid, a classifier's "Score on" data.
+    const choice = scoreChoice(ref, spec, datasets).chosen;
+    const usable = choice && (choice.kind === 'classification' || ref.targetId);
+    const target = usable ? await resolveScore(choice).catch(() => null) : null;
     if (mine !== generation) return;
     const hidden = ref.arch.widths.length - 2;
     const heatmapLayer = Math.min(Math.max(0, s.heatmapLayer), Math.max(0, hidden - 1));
@@ -129,6 +133,7 @@ export async function runAlign(): Promise<void> {
       'align',
       { refId: ref.id, modelIds: ids, method: spec.alignment.method, signed: spec.alignment.signed, seed: spec.alignment.seed, target, heatmapLayer },
       { onJobProgress: (p) => mine === generation && alignStore.setState({ progress: p }) },
+      targetTransferables(target),
     );
     alignStore.setState({ jobId: id });
     const reply = await result;

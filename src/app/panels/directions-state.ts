@@ -1,8 +1,8 @@
 /** The random-directions view's state and actions (Li et al. 2018, filter-normalised). */
 import { createStore, useStore } from 'zustand';
-import type { DirectionsReply, JobProgress } from '../../workers/protocol';
+import { targetTransferables, type DirectionsReply, type JobProgress } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
-import { currentTargetId, resolveTarget } from '../models';
+import { resolveScore, scoreChoice } from '../score';
 import { appStore, showBanner } from '../store';
 
 export interface DirectionsState {
@@ -14,7 +14,7 @@ export interface DirectionsState {
   busy: boolean;
   jobId: number | null;
   progress: JobProgress | null;
-  result: (DirectionsReply & { modelName: string }) | null;
+  result: (DirectionsReply & { modelName: string; classification: boolean }) | null;
 }
 
 export const directionsStore = createStore<DirectionsState>(() => ({ modelIndex: 0, dims: 1, points: 21, range: 1, seed: 0, busy: false, jobId: null, progress: null, result: null }));
@@ -26,19 +26,26 @@ export function useDirections<T>(selector: (s: DirectionsState) => T): T {
 /** Evaluates the loss around the chosen model in the worker. */
 export async function runDirections(): Promise<void> {
   const s = directionsStore.getState();
-  const entry = appStore.getState().models[s.modelIndex];
+  const { spec, models, datasets } = appStore.getState();
+  const entry = models[s.modelIndex];
   if (!entry) return;
+  const choice = scoreChoice(entry, spec, datasets);
+  if (!choice.chosen) {
+    showBanner('error', `random directions: ${choice.problem ?? 'nothing to score on'}.`);
+    return;
+  }
   directionsStore.setState({ busy: true, progress: null });
   try {
-    const target = await resolveTarget(entry.targetId ?? currentTargetId());
+    const target = await resolveScore(choice.chosen);
     const call = engine().call(
       'directions',
       { modelId: entry.id, target, dims: s.dims, points: s.points, range: s.range, seed: s.seed },
       { onJobProgress: (p) => directionsStore.setState({ progress: p }) },
+      targetTransferables(target),
     );
     directionsStore.setState({ jobId: call.id });
     const reply = await call.result;
-    if (reply.type === 'directions') directionsStore.setState({ result: { ...reply.payload, modelName: entry.name } });
+    if (reply.type === 'directions') directionsStore.setState({ result: { ...reply.payload, modelName: entry.name, classification: target.kind === 'classification' } });
   } catch (e) {
     if (directionsStore.getState().jobId !== null) showBanner('error', `random directions failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {

@@ -5,19 +5,22 @@
  */
 import { createStore, useStore } from 'zustand';
 import { describeArch } from '../../engine/model';
-import type { JobProgress, ModelEntry, PlaneReply } from '../../workers/protocol';
+import { targetTransferables, type JobProgress, type ModelEntry, type PlaneReply } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
-import { currentTargetId, resolveTarget } from '../models';
+import { resolveScore, scoreChoice } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
 
 export interface PlaneResult extends PlaneReply {
   names: [string, string, string];
   targetId: string;
+  /** Scored on a classification batch: loss is cross-entropy, metric accuracy. */
+  classification: boolean;
+  scoreLabel: string;
 }
 
 export interface LandscapeState {
   plane: PlaneResult | null;
-  /** Colour by PSNR instead of log10 MSE. */
+  /** Colour by the metric (PSNR or accuracy) instead of the loss. */
   showPsnr: boolean;
   busy: boolean;
   jobId: number | null;
@@ -63,33 +66,36 @@ export function setPlaneSetting(key: 'resolution' | 'margin', value: number): st
 let generation = 0;
 
 /**
- * Evaluates the loss plane through the spec's three anchors on the first anchor's target image
- * (or the experiment's). Reads only the stores, so a shared link can replay it.
+ * Evaluates the loss plane through the spec's three anchors on the first anchor's "Score on"
+ * data. Reads only the stores, so a shared link can replay it.
  */
 export async function runLandscape(): Promise<void> {
-  const { spec, models } = appStore.getState();
+  const { spec, models, datasets } = appStore.getState();
   const { anchors, resolution, margin } = spec.views.landscape;
-  const problem = landscapeUnavailable(models) ?? anchorsProblem(models, anchors);
+  const choice = scoreChoice(models[anchors[0]], spec, datasets);
+  const problem = landscapeUnavailable(models) ?? anchorsProblem(models, anchors) ?? choice.problem;
   if (problem) {
     showBanner('error', `The loss plane ${problem.startsWith('needs') ? problem : `cannot be drawn: ${problem}`}.`);
     return;
   }
   const chosen = anchors.map((i) => models[i]!);
+  const score = choice.chosen!;
   const mine = ++generation;
   landscapeStore.setState({ busy: true, progress: null, jobId: null });
   try {
-    const target = await resolveTarget(chosen[0]!.targetId ?? currentTargetId());
+    const target = await resolveScore(score);
     if (mine !== generation) return;
     const { id, result } = engine().call(
       'plane',
       { anchorIds: [chosen[0]!.id, chosen[1]!.id, chosen[2]!.id], target, resolution, margin },
       { onJobProgress: (p) => mine === generation && landscapeStore.setState({ progress: p }) },
+      targetTransferables(target),
     );
     landscapeStore.setState({ jobId: id });
     const reply = await result;
     if (reply.type !== 'plane') throw new Error(`engine answered ${reply.type} to plane`);
     if (mine !== generation) return;
-    landscapeStore.setState({ plane: { ...reply.payload, names: [chosen[0]!.name, chosen[1]!.name, chosen[2]!.name], targetId: target.id } });
+    landscapeStore.setState({ plane: { ...reply.payload, names: [chosen[0]!.name, chosen[1]!.name, chosen[2]!.name], targetId: target.id, classification: target.kind === 'classification', scoreLabel: score.label } });
   } catch (e) {
     if (mine === generation) showBanner('error', `The loss plane could not be computed: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`);
   } finally {

@@ -5,9 +5,9 @@
  */
 import { createStore, useStore } from 'zustand';
 import type { PathKind } from '../../engine/experiment/schema';
-import type { JobProgress, ModelEntry, PathCurveReply, ScoreTarget } from '../../workers/protocol';
+import { targetTransferables, type ImageTarget, type JobProgress, type ModelEntry, type PathCurveReply } from '../../workers/protocol';
 import { ask, engine } from '../engine-client';
-import { currentTargetId, resolveTarget } from '../models';
+import { resolveScore, scoreChoice, type ScoreOption } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
 
 export const KIND_LABELS: Record<PathKind, string> = {
@@ -28,7 +28,10 @@ export interface PathsResult {
   bId: string;
   aName: string;
   bName: string;
-  target: ScoreTarget;
+  /** What the curves were scored on. */
+  score: ScoreOption;
+  /** The target image for INRs (the filmstrip's size, reused by the α slider); null for classifiers. */
+  image: ImageTarget | null;
   curves: PathCurveReply[];
 }
 
@@ -45,7 +48,7 @@ export interface PathsState {
   jobId: number | null;
   progress: JobProgress | null;
   result: PathsResult | null;
-  /** Which number the chart plots: MSE or PSNR. */
+  /** Which number the chart plots: the loss (MSE or cross-entropy) or the metric (PSNR or accuracy). */
   view: 'loss' | 'psnr';
   alpha: number;
   renderKind: PathKind | null;
@@ -59,11 +62,11 @@ export function usePaths<T>(selector: (s: PathsState) => T): T {
 }
 
 /** Why Run is disabled, or null. Architecture mismatches are left to the worker, whose error names the layer. */
-export function pathsBlocked(models: ModelEntry[], a: number, b: number, kinds: PathKind[]): string | null {
+export function pathsBlocked(models: ModelEntry[], a: number, b: number, kinds: PathKind[], scoreProblem: string | null = null): string | null {
   if (models.length === 0) return 'needs models in the workspace';
   if (!models[a] || !models[b]) return 'pick both endpoints';
   if (kinds.length === 0) return 'tick at least one path kind';
-  return null;
+  return scoreProblem;
 }
 
 export function setEndpoint(which: 'a' | 'b', id: string): void {
@@ -85,29 +88,34 @@ let generation = 0;
 let finished = 0;
 
 /**
- * Evaluates every ticked path kind between the spec's endpoints on A's target image (or the
- * experiment's, when A has none). Reads everything from the stores, so a shared link can replay it.
+ * Evaluates every ticked path kind between the spec's endpoints on A's "Score on" data (A's
+ * target image, MNIST, or a dropped dataset). Reads everything from the stores, so a shared link
+ * can replay it.
  */
 export async function runPaths(): Promise<void> {
-  const { spec, models } = appStore.getState();
+  const { spec, models, datasets } = appStore.getState();
   const { a, b, kinds, points, curveSteps, curveSeed } = spec.paths;
-  const blocked = pathsBlocked(models, a, b, kinds);
-  if (blocked) {
-    showBanner('error', `Paths: ${blocked}.`);
+  const choice = scoreChoice(models[a], spec, datasets);
+  const blocked = pathsBlocked(models, a, b, kinds, choice.problem);
+  if (blocked || !choice.chosen) {
+    showBanner('error', `Paths: ${blocked ?? 'nothing to score on'}.`);
     return;
   }
+  const score = choice.chosen;
   const A = models[a]!;
   const B = models[b]!;
   const mine = ++generation;
   pathsStore.setState({ busy: true, progress: null, jobId: null });
   appStore.setState({ banner: null });
   try {
-    const target = await resolveTarget(A.targetId ?? currentTargetId());
+    const target = await resolveScore(score);
     if (mine !== generation) return;
+    const image = target.kind === 'image' ? target : null;
     const { id, result } = engine().call(
       'paths',
       { aId: A.id, bId: B.id, kinds, points, curveSteps, curveSeed, alignMethod: spec.alignment.method, target, filmstrip: FILMSTRIP },
       { onJobProgress: (p) => mine === generation && pathsStore.setState({ progress: p }) },
+      targetTransferables(target),
     );
     pathsStore.setState({ jobId: id });
     const reply = await result;
@@ -115,7 +123,7 @@ export async function runPaths(): Promise<void> {
     if (mine !== generation) return;
     const curves = reply.payload.curves;
     const renderKind = curves.find((c) => c.kind === 'lerp')?.kind ?? curves[0]?.kind ?? null;
-    pathsStore.setState({ result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, target, curves }, renderKind, render: null });
+    pathsStore.setState({ result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, score, image, curves }, renderKind, render: null });
     if (curves.length < kinds.length) showBanner('info', `Paths stopped early: ${curves.length} of ${kinds.length} kinds computed.`);
     renderNow();
   } catch (e) {
@@ -136,12 +144,13 @@ export function cancelPaths(): void {
 let renderTimer: ReturnType<typeof setTimeout> | null = null;
 let renderSeq = 0;
 
-/** Renders the reconstruction at the slider's α on the chosen path, now. */
+/** Renders the reconstruction (INRs) or the loss and accuracy (classifiers) at the slider's α, now. */
 function renderNow(): void {
   const { result, renderKind, alpha } = pathsStore.getState();
   if (!result || !renderKind) return;
   const seq = ++renderSeq;
-  ask('render', { aId: result.aId, bId: result.bId, kind: renderKind, alpha, target: result.target }, 'rendered')
+  (result.image ? Promise.resolve(result.image) : resolveScore(result.score))
+    .then((target) => ask('render', { aId: result.aId, bId: result.bId, kind: renderKind, alpha, target }, 'rendered', {}, targetTransferables(target)))
     .then((r) => {
       if (seq === renderSeq && pathsStore.getState().result === result) pathsStore.setState({ render: { kind: renderKind, alpha, ...r } });
     })
@@ -190,4 +199,9 @@ export function presetIndependent(): Promise<void> {
 /** Preset 2: same image, shared init; expected to be linearly connected already. */
 export function presetShared(): Promise<void> {
   return preset('rings shared-init #1', 'rings shared-init #2', ['lerp']);
+}
+
+/** Preset 3: two MNIST MLPs from different seeds, scored on MNIST; alignment lowers the barrier. */
+export function presetMnist(): Promise<void> {
+  return preset('mnist mlp #1', 'mnist mlp #2', ['lerp', 'lerp-aligned']);
 }

@@ -13,6 +13,7 @@ export {
   type ExperimentSpec,
   type ModelRef,
   type PathKind,
+  type ScoreSource,
   type ViewTab,
 } from './schema';
 export { EXPERIMENT_VERSION } from './migrate';

@@ -66,6 +66,14 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
   fileRef,
 ]);
 
+/**
+ * What classifiers are scored on, when the person chose it: the shipped MNIST subset, or a
+ * dropped dataset `.npz` by name + content hash (the receiver is asked to drop it). Absent means
+ * "derive it from the model" (an INR's image, MNIST for 784 → 10 models), so v1 links without it
+ * mean what they always meant.
+ */
+export const scoreSourceSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('mnist') }), fileRef]);
+
 /** A checkpoint the experiment uses: a sample by id, a dropped file by name + content hash. */
 export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
 
@@ -81,6 +89,7 @@ export const experimentSchema = z.object({
     .object({
       source: dataSourceSchema.default(() => ({ kind: 'sample' as const, id: 'rings' })),
       size: int(16, 128).default(32),
+      score: scoreSourceSchema.optional(),
     })
     .prefault({}),
   arch: z
@@ -152,6 +161,8 @@ export const experimentSchema = z.object({
 export type ExperimentSpec = z.output<typeof experimentSchema>;
 /** Where the target image comes from. */
 export type DataSource = ExperimentSpec['data']['source'];
+/** What classifiers are scored on, when chosen (absent: derived from the model). */
+export type ScoreSource = z.output<typeof scoreSourceSchema>;
 /** A checkpoint reference (sample id, or dropped file name + SHA-256). */
 export type ModelRef = ExperimentSpec['models'][number];
 export type Activation = (typeof ACTIVATIONS)[number];
