@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   if (only.size > 0 && existsSync(out)) {
     const prev = JSON.parse(readFileSync(out, 'utf8')) as { date?: string; raw?: (BenchRow & { median: number | null; min: number | null; max: number | null })[] };
     const rerun = (r: BenchRow): boolean => (r.runtime.startsWith('chromium') ? want('chromium') : want(r.group));
-    const kept = (prev.raw ?? []).filter((r) => !rerun(r)).map((r) => ({ ...r, median: r.median ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, extra: { ...r.extra, measured: prev.date ?? 'earlier' } }));
+    const kept = (prev.raw ?? []).filter((r) => !rerun(r)).map((r) => ({ ...r, median: r.median ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, extra: { ...r.extra, measured: r.extra?.measured ?? prev.date ?? 'earlier' } }));
     if (kept.length) mergedFrom = prev.date ?? 'an earlier run';
     rows.unshift(...kept);
   }

@@ -111,11 +111,26 @@ describe('classifiers in the app', () => {
     await expect.poll(() => page.getByTestId('paths-chart').textContent()).toMatch(/accuracy \(%\)/);
     await screenshot(page, 'classifier-paths');
 
-    // MNIST ships with the app, so the link carries no file to drop.
+    // MNIST ships with the app, so the link carries no file to drop, and it replays: a new page
+    // re-runs the experiment, then the Paths view, and shows the same numbers.
     await page.getByTestId('share').click();
-    expect(await page.getByTestId('share-url').inputValue()).toMatch(/#x=/);
+    const url = await page.getByTestId('share-url').inputValue();
+    expect(url).toMatch(/#x=/);
     expect(await page.getByTestId('share-missing').count()).toBe(0);
     await page.getByRole('button', { name: 'Close' }).click();
+    const other = await context.newPage();
+    const otherErrors = watchErrors(other);
+    await other.goto(url);
+    const replayed = other.getByTestId('paths-barriers').locator('tr[data-kind]');
+    await expect.poll(() => replayed.count(), { timeout: 240_000 }).toBe(2);
+    expect(await other.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(/^MNIST \(1,000 digits\)$/);
+    for (const row of await replayed.all()) {
+      const g = got[(await row.getAttribute('data-kind'))!]!;
+      expect(Number(await row.getAttribute('data-barrier'))).toBeCloseTo(g.barrier, 6);
+      expect(Number(await row.getAttribute('data-metric-barrier'))).toBeCloseTo(g.metricBarrier, 6);
+    }
+    await other.close();
+    expect(otherErrors).toEqual([]);
     expect(errors).toEqual([]);
   });
 
