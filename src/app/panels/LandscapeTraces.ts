@@ -61,7 +61,7 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
 
 export function planeLayout(plane: PlaneResult, psnr: boolean): Record<string, unknown> {
   return {
-    title: { text: `${labels(plane, psnr).title} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, ${plane.classification ? `on ${plane.scoreLabel}` : `target ${plane.targetId}`})`, font: { size: 13 } },
+    title: { text: `${labels(plane, psnr).title} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, on ${plane.scoreLabel})`, font: { size: 13 } },
     xaxis: { title: { text: 'u (weight-space distance along w₂ − w₀)' }, zeroline: false, constrain: 'domain' },
     yaxis: { title: { text: 'v (weight-space distance, ⟂ u, towards w₁)' }, zeroline: false, scaleanchor: 'x', constrain: 'domain' },
     showlegend: false,
