@@ -1,30 +1,20 @@
 /**
- * Landscape views in Node: PCA of 256 models × 50,000 parameters (pure TypeScript: N×N Gram +
- * Jacobi), and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend
- * (11×11 on cpu, projected, to keep the run near two minutes).
+ * Landscape views in Node: PCA of 256 models × 50,000 parameters (the N×N Gram in float64
+ * TypeScript, and as one float32 tfjs-wasm GEMM as the worker computes it; then the eigenproblem),
+ * and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend (11×11 on cpu,
+ * projected, to keep the run near two minutes).
  */
 import { pathToFileURL } from 'node:url';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel } from '../src/engine/model';
-import { createRng } from '../src/engine/rng';
 import { pca } from '../src/engine/landscape/pca';
 import { lossPlane } from '../src/engine/landscape/plane';
-import { BENCH_SIREN, benchImage } from './paths';
+import { pcaTf } from '../src/engine/tf/pca-gram';
+import { benchImage, syntheticCloud } from '../src/workers/bench-data';
+import { BENCH_SIREN } from './paths';
 import { timeIt, type BenchRow } from './measure';
 
-/** N seeded Gaussian points in D dimensions, with a few dominant directions like a weight cloud. */
-function syntheticCloud(n: number, d: number, seed: number): Float32Array[] {
-  const rng = createRng(seed);
-  const axes = Array.from({ length: 4 }, () => Float32Array.from({ length: d }, () => rng.normal()));
-  return Array.from({ length: n }, () => {
-    const p = Float32Array.from({ length: d }, () => 0.1 * rng.normal());
-    axes.forEach((ax, j) => {
-      const c = (4 - j) * rng.normal();
-      for (let i = 0; i < d; i++) p[i] = p[i]! + c * ax[i]!;
-    });
-    return p;
-  });
-}
+export const PCA_NAME = 'PCA, 256 models × 50,000 params, k=3';
 
 export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -33,7 +23,13 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
   const t = await timeIt(() => {
     ratio = pca(cloud, 3).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
   }, 3, 1);
-  rows.push({ group: 'landscape', name: 'PCA, 256 models × 50,000 params, k=3', runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)) } });
+  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)), gram: 'float64 JS' } });
+  // The worker's path on wasm/WebGL/WebGPU: the Gram matrix as one float32 tfjs GEMM.
+  await initNodeBackend('wasm');
+  const tw = await timeIt(async () => {
+    ratio = (await pcaTf(cloud, 3)).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
+  }, 3, 1);
+  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/wasm', ...tw, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)), gram: 'float32 tfjs GEMM' } });
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));

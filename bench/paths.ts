@@ -5,22 +5,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
-import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
 import { trainCurve } from '../src/engine/paths/curve';
-import type { RegressionData } from '../src/engine/paths/evaluate';
+import { benchImage } from '../src/workers/bench-data';
 import { timeIt, type BenchRow } from './measure';
 
 export const BENCH_SIREN: MlpArch = { widths: [2, 64, 64, 64, 1], activation: 'sine', w0: 30 };
-
-/** A smooth synthetic test image (values in [0, 1]) as regression data. */
-export function benchImage(size: number): RegressionData {
-  const x = coordinateGrid(size, size);
-  const y = new Float32Array(size * size);
-  for (let i = 0; i < y.length; i++) y[i] = 0.5 + 0.4 * Math.sin(4 * x[2 * i]!) * Math.cos(3 * x[2 * i + 1]!);
-  return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
-}
 
 export interface PathBenchOptions {
   backends?: NodeBackend[];

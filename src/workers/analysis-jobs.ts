@@ -5,8 +5,9 @@
 import { alignModels, layerSimilarity, mlpPermutationSpec } from '../engine/align';
 import { forward } from '../engine/forward';
 import { describeArch, flattenModel, type Model } from '../engine/model';
-import { pca, project } from '../engine/landscape/pca';
+import { project } from '../engine/landscape/pca';
 import { lossPlane } from '../engine/landscape/plane';
+import { pcaOnBackend } from '../engine/tf/pca-gram';
 import { directionCurve, directionPlane } from '../engine/landscape/directions';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
@@ -155,7 +156,8 @@ export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number
  * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
  * are grouped with a note instead of failing the whole view.
  */
-export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): CloudGroup[] {
+export async function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): Promise<CloudGroup[]> {
+  const backend = await ensureBackend();
   const byArch = new Map<string, string[]>();
   for (const id of job.modelIds) {
     const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;
@@ -178,7 +180,9 @@ export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progr
       groups.push({ arch: describeArch(first.arch), ids, coords: ids.map(() => Array(job.components).fill(0)), explainedVarianceRatio: Array(job.components).fill(0), paths: [], note: 'one model: nothing to map' });
       continue;
     }
-    const result = pca(models.map(flattenModel), job.components);
+    progress({ done, total: job.modelIds.length, label: 'principal components' });
+    const points = models.map(flattenModel);
+    const result = await pcaOnBackend(points, job.components, backend);
     const index = new Map(ids.map((id, i) => [id, models[i]!]));
     const paths = job.paths
       .filter(([pa, pb]) => index.has(pa) && index.has(pb))

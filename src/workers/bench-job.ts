@@ -4,24 +4,17 @@
  * repetition, then `reps` timed ones.
  */
 import { coordinateGrid } from '../engine/inr';
+import { benchImage, syntheticCloud } from './bench-data';
 import { lossPlane } from '../engine/landscape/plane';
 import { initModel, type MlpArch, type Model } from '../engine/model';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
-import type { EvalData } from '../engine/paths/evaluate';
+import { pcaOnBackend } from '../engine/tf/pca-gram';
 import { PopulationTrainer } from '../engine/tf/trainer';
 import { defaultLayout, useBackend } from './backends';
 import type { BenchJob, BenchReply } from './protocol';
 
 const sirenArch = (hidden: number): MlpArch => ({ widths: [2, hidden, hidden, hidden, 1], activation: 'sine', w0: 30 });
-
-/** The smooth synthetic image bench/paths.ts uses, so Node and browser rows do the same work. */
-function benchImage(size: number): EvalData {
-  const x = coordinateGrid(size, size);
-  const y = new Float32Array(size * size);
-  for (let i = 0; i < y.length; i++) y[i] = 0.5 + 0.4 * Math.sin(4 * x[2 * i]!) * Math.cos(3 * x[2 * i + 1]!);
-  return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
-}
 
 /** Milliseconds of `reps` calls after one untimed warm-up call. */
 async function repeat(reps: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -56,12 +49,18 @@ async function trainTimes(job: BenchJob, layout: BenchReply['layout']): Promise<
 
 /**
  * Runs one benchmark: 'train' (k = population size), 'barrier' (a k-point lerp curve between two
- * SIRENs), 'plane' (a k×k loss plane through three SIRENs), 'curve' (k Bezier curve-training steps).
+ * SIRENs), 'plane' (a k×k loss plane through three SIRENs), 'curve' (k Bezier curve-training steps),
+ * 'pca' (PCA of k synthetic models of `dim` parameters, as the Cloud view runs it).
  */
 export async function runBench(job: BenchJob): Promise<BenchReply> {
   await useBackend(job.backend);
   const layout = job.layout ?? defaultLayout(job.backend);
   if (job.kind === 'train') return { times: await trainTimes(job, layout), backend: job.backend, layout };
+  if (job.kind === 'pca') {
+    // As the Cloud view computes it (analysis-jobs.ts runCloud).
+    const cloud = syntheticCloud(job.k, job.dim ?? 50_000, 1);
+    return { times: await repeat(job.reps, () => pcaOnBackend(cloud, 3, job.backend)), backend: job.backend, layout };
+  }
   const arch = sirenArch(job.hidden);
   const data = benchImage(job.size);
   const [a, b, c] = [1, 2, 3].map((s) => initModel(arch, s)) as [Model, Model, Model];

@@ -262,14 +262,16 @@ export interface JobProgress {
 
 /** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
 export interface BenchJob {
-  kind: 'train' | 'barrier' | 'plane' | 'curve';
+  kind: 'train' | 'barrier' | 'plane' | 'curve' | 'pca';
   backend: BackendName;
   layout?: MatmulLayout;
   /** SIREN 2→hidden×3→1 on a size×size image. */
   hidden: number;
   size: number;
-  /** Population size (train), points (barrier), resolution (plane), steps (curve). */
+  /** Population size (train), points (barrier), resolution (plane), steps (curve), models (pca). */
   k: number;
+  /** Parameters per model (pca; default 50,000). */
+  dim?: number;
   steps: number;
   reps: number;
 }

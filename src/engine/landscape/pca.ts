@@ -83,8 +83,10 @@ function gramMatrix(points: readonly (Float32Array | Float64Array)[], mean: Floa
   return gram;
 }
 
-/** Principal components of `points` (each a flattened model of the same length). */
-export function pca(points: readonly (Float32Array | Float64Array)[], k = 3, opts: PcaOptions = {}): PcaResult {
+type Points = readonly (Float32Array | Float64Array)[];
+
+/** Checks the points and k, and returns the mean point (float64). */
+export function pcaMean(points: Points, k: number): Float64Array {
   const n = points.length;
   if (n === 0) throw new RangeError('pca: no points');
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`pca: k must be a positive integer, got ${k}`);
@@ -95,7 +97,22 @@ export function pca(points: readonly (Float32Array | Float64Array)[], k = 3, opt
   const mean = new Float64Array(dim);
   for (const p of points) for (let d = 0; d < dim; d++) mean[d] = mean[d]! + p[d]!;
   for (let d = 0; d < dim; d++) mean[d] = mean[d]! / n;
-  const gram = gramMatrix(points, mean, opts.onProgress);
+  return mean;
+}
+
+/** Principal components of `points` (each a flattened model of the same length). */
+export function pca(points: Points, k = 3, opts: PcaOptions = {}): PcaResult {
+  const mean = pcaMean(points, k);
+  return pcaFromGram(points, mean, gramMatrix(points, mean, opts.onProgress), k);
+}
+
+/**
+ * The rest of the PCA once G = X̃X̃ᵀ is known (from `pca`'s float64 kernel, or from a tfjs GEMM,
+ * see tf/pca-gram.ts): its eigenpairs give variances, coordinates and the D-dimensional axes.
+ */
+export function pcaFromGram(points: Points, mean: Float64Array, gram: Float64Array, k: number): PcaResult {
+  const n = points.length;
+  const dim = mean.length;
   const { values, vectors } = symmetricEigen(gram, n);
   const denom = Math.max(n - 1, 1);
   let trace = 0;
