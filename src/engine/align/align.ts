@@ -2,7 +2,7 @@
 import { assertFinite, type Model } from '../model';
 import { activationMatching } from './activationMatching';
 import { specFor, validatePair } from './common';
-import { axisToFront } from './gram';
+import { axisToFront } from '../gram';
 import { identityPerm, type PermutationSpec } from './permspec';
 import { SimilarityBuilder } from './similarity';
 import type { AlignOptions, AlignProgress, AlignResult } from './types';

@@ -7,11 +7,12 @@
  * Each (tensor, axis) term is cached: a term whose other axes are never permuted (biases, the
  * first layer's rows, the last layer's columns) is computed once; a 2-D term with one other
  * permuted axis is updated by the columns whose permutation or sign changed since its last
- * evaluation (late sweeps change few units, so they cost a fraction of a full product); anything
- * else is recomputed. The result is the same matrix up to float64 rounding.
+ * evaluation, as one product with the differences (late sweeps change few units, so they cost a
+ * fraction of a full product); anything else is recomputed. The result is the same matrix up to
+ * float64 rounding.
  */
 import type { Model } from '../model';
-import { addGramNT, axisToFront } from './gram';
+import { addGramNT, axisToFront } from '../gram';
 import { permutedTensor64, type PermutationSpec } from './permspec';
 
 interface Term {
@@ -100,7 +101,9 @@ export class SimilarityBuilder {
       }
       if (changed.length === 0) return term.contrib;
     }
-    if (!term.contrib || 2 * changed.length >= m) {
+    // A rank-c update costs c/m of a full product; past ~3/4 the full product is as cheap and
+    // starts the rounding afresh.
+    if (!term.contrib || 4 * changed.length >= 3 * m) {
       // Full product.
       const bp = new Float32Array(n * m);
       for (let j = 0; j < n; j++) {
@@ -110,24 +113,22 @@ export class SimilarityBuilder {
       term.contrib = new Float64Array(n * n);
       addGramNT(term.aUnits, bp, n, n, m, term.contrib);
     } else {
-      // Rank-c update: + A[:, K]·B_new[:, K]ᵀ − A[:, K]·B_old[:, K]ᵀ, as one product of width 2c.
+      // Rank-c update: + A[:, K]·(B_new[:, K] − B_old[:, K])ᵀ, one product of width c. The
+      // difference of two float32 weights is exact in float64.
       const c = changed.length;
-      const xa = new Float32Array(n * 2 * c);
-      const yb = new Float32Array(n * 2 * c);
+      const xa = new Float32Array(n * c);
+      const yb = new Float64Array(n * c);
       const au = term.aUnits;
       for (let r = 0; r < n; r++) {
         const o = r * m;
-        const w = r * 2 * c;
+        const w = r * c;
         for (let q = 0; q < c; q++) {
           const k = changed[q]!;
-          const a = au[o + k]!;
-          xa[w + q] = a;
-          xa[w + c + q] = a;
-          yb[w + q] = (sign ? sign[k]! : 1) * bu[o + perm[k]!]!;
-          yb[w + c + q] = -term.snapSign![k]! * bu[o + term.snapPerm![k]!]!;
+          xa[w + q] = au[o + k]!;
+          yb[w + q] = (sign ? sign[k]! : 1) * bu[o + perm[k]!]! - term.snapSign![k]! * bu[o + term.snapPerm![k]!]!;
         }
       }
-      addGramNT(xa, yb, n, n, 2 * c, term.contrib);
+      addGramNT(xa, yb, n, n, c, term.contrib);
     }
     term.snapPerm = Int32Array.from(perm);
     term.snapSign = sign ? Float32Array.from(sign) : new Float32Array(m).fill(1);

@@ -6,7 +6,7 @@
  * point i's coordinate along it is √λ·vᵢ. Sums are float64. Points are NOT unit-normalised: a
  * model's norm is information (DESIGN.md, 'PCA').
  */
-import { addGramUpper } from '../align/gram';
+import { addGramUpper } from '../gram';
 import { symmetricEigen } from './eigen';
 
 /** Eigenvalues below this fraction of the largest count as zero (rounding of a rank-deficient G). */
