@@ -312,3 +312,23 @@ describe('alignMany, layerSimilarity and bad input', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('the worker’s align job', () => {
+  it('cancelled between models: rejects and adds nothing; run to the end: adds every aligned model', async () => {
+    const { runAlign } = await import('../src/workers/analysis-jobs');
+    const { ModelRegistry } = await import('../src/workers/registry');
+    const registry = new ModelRegistry();
+    const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'relu' };
+    const [ref, b, c] = [1, 2, 3].map((s) => registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id) as [string, string, string];
+    const job = { refId: ref, modelIds: [b, c], method: 'weight' as const, signed: 'auto' as const, seed: 0, target: null, heatmapLayer: 0 };
+    let checks = 0;
+    const progress: number[] = [];
+    // Cancelled after the first model: the job stops before the second and adds neither.
+    await expect(runAlign(job, registry, (p) => progress.push(p.done), () => checks++ >= 1)).rejects.toThrow('cancelled');
+    expect(progress).toEqual([1]);
+    expect(() => registry.entry('m4')).toThrow(/not in the workspace/);
+    const reply = await runAlign(job, registry, () => undefined);
+    expect(reply.results.map((r) => r.entry.name)).toEqual(['net 2 aligned to net 1', 'net 3 aligned to net 1']);
+    expect(registry.entry(reply.results[1]!.entry.id).source).toBe('aligned');
+  });
+});

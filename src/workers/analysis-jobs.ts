@@ -27,16 +27,23 @@ function toF32(a: Float64Array): Float32Array {
   return Float32Array.from(a);
 }
 
-/** Aligns one or more models to a reference; each aligned model joins the workspace. */
-export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progress): AlignReply {
+/** A macrotask turn, so that a cancel message queued behind a long job can be received. */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Aligns one or more models to a reference; each aligned model joins the workspace. Cancelling
+ * takes effect between two models, and nothing joins the workspace until every model is aligned,
+ * so a cancelled job leaves the workspace as it was.
+ */
+export async function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): Promise<AlignReply> {
   const ref = registry.get(job.refId);
   const refEntry = registry.entry(job.refId);
   const x = probeInputs(job.target, ref.arch);
-  const results: AlignReply['results'] = [];
   let heatmap: AlignReply['heatmap'] = null;
-  job.modelIds.forEach((id, i) => {
+  const aligned: { id: string; r: ReturnType<typeof alignModels> }[] = [];
+  for (const [i, id] of job.modelIds.entries()) {
+    if (cancelled()) throw new Error('cancelled');
     const model = registry.get(id);
-    const entry = registry.entry(id);
     const r = alignModels(ref, model, { method: job.method, signed: job.signed, seed: job.seed, ...(x ? { x } : {}) });
     if (i === 0) {
       const spec = mlpPermutationSpec(ref.arch);
@@ -46,6 +53,13 @@ export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progr
         heatmap = { layer, n, before: toF32(layerSimilarity(ref, model, layer)), after: toF32(layerSimilarity(ref, r.model, layer)) };
       }
     }
+    aligned.push({ id, r });
+    progress({ done: i + 1, total: job.modelIds.length, label: 'aligning' });
+    await yieldToLoop();
+  }
+  if (cancelled()) throw new Error('cancelled');
+  const results: AlignReply['results'] = aligned.map(({ id, r }) => {
+    const entry = registry.entry(id);
     const added = registry.add(r.model, {
       name: `${entry.name} aligned to ${refEntry.name}`,
       source: 'aligned',
@@ -56,7 +70,7 @@ export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progr
       ...(entry.accuracy !== undefined ? { accuracy: entry.accuracy } : {}),
       note: `${r.method} matching${r.signed ? ' (signed)' : ''}, ${r.sweeps} sweeps, max |Δf| ${r.maxOutputDiff.toExponential(1)}`,
     });
-    results.push({
+    return {
       entry: added,
       sourceId: id,
       method: r.method,
@@ -68,8 +82,7 @@ export function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progr
       timeMs: r.timeMs,
       maxOutputDiff: r.maxOutputDiff,
       outputScale: r.outputScale,
-    });
-    progress({ done: i + 1, total: job.modelIds.length, label: 'aligning' });
+    };
   });
   return { results, heatmap };
 }

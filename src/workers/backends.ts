@@ -20,7 +20,7 @@ import type { BackendInfo, BackendName, BackendPreference, CalibrationRow } from
  * the worker already takes one core and the page the other. So threads are used only where there
  * are cores to spare, and the thread count leaves one for the page.
  */
-const cores = navigator.hardwareConcurrency || 1;
+const cores = globalThis.navigator?.hardwareConcurrency || 1;
 if (cores <= 2) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 else setThreadsCount(Math.min(8, cores - 1));
 

@@ -69,7 +69,7 @@ async function handle(req: Request): Promise<void> {
       registry.remove(req.payload.modelId);
       return send({ type: 'ok', id: req.id, payload: null });
     case 'align':
-      return send({ type: 'aligned', id: req.id, payload: await queued(req.id, () => runAlign(req.payload, registry, progress)) });
+      return send({ type: 'aligned', id: req.id, payload: await queued(req.id, (control) => runAlign(req.payload, registry, progress, () => control.cancelled)) });
     case 'paths': {
       const curves = await queued(req.id, (control) => runPaths(req.payload, registry, progress, () => control.cancelled));
       return send({ type: 'paths', id: req.id, payload: { curves } });

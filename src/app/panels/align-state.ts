@@ -162,8 +162,13 @@ export async function runAlign(): Promise<void> {
   }
 }
 
-/** Stops waiting for the running alignment; whatever it produces is removed again. */
+/**
+ * Cancels the running alignment: the worker stops before its next model and adds nothing; should
+ * it finish first, whatever it produced is removed again (see runAlign).
+ */
 export function cancelAlign(): void {
+  const { jobId } = alignStore.getState();
   generation++;
   alignStore.setState({ busy: false, jobId: null, progress: null });
+  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
 }
