@@ -4,6 +4,7 @@
  * with the reason and nothing changes.
  */
 import { parseDatasetNpz, type LabelledDataset } from '../engine/data/dataset';
+import { plainFileName } from '../engine/experiment/schema';
 import { sha256Hex } from './images';
 import { appStore, showBanner, type DatasetInfo } from './store';
 
@@ -16,7 +17,7 @@ export function droppedDataset(id: string): { name: string; data: LabelledDatase
 
 /** Validates a dropped dataset and adds it to the workspace's datasets. */
 export async function adoptDataset(bytes: Uint8Array, fileName: string): Promise<void> {
-  const name = fileName.slice(0, 200);
+  const name = plainFileName(fileName);
   let data: LabelledDataset;
   try {
     data = parseDatasetNpz(bytes, name);
