@@ -1,9 +1,10 @@
 /**
  * Datasets a person dropped to score classifiers on (`.npz` with x and y), kept by content hash
- * so a shared link can name them. Parsed and validated once, at the drop; a bad file is refused
- * with the reason and nothing changes.
+ * so a shared link can name them. Parsed and validated once, at the drop, in the worker; a bad
+ * file is refused with the reason and nothing changes.
  */
-import { parseDatasetNpz, type LabelledDataset } from '../engine/data/dataset';
+import type { LabelledDataset } from '../engine/data/dataset';
+import { ask } from './engine-client';
 import { plainFileName } from '../engine/experiment/schema';
 import { sha256Hex } from './images';
 import { appStore, showBanner, type DatasetInfo } from './store';
@@ -15,17 +16,20 @@ export function droppedDataset(id: string): { name: string; data: LabelledDatase
   return held.get(id) ?? null;
 }
 
-/** Validates a dropped dataset and adds it to the workspace's datasets. */
+/**
+ * Validates a dropped dataset in the worker (parsing tens of MB must not block the page) and adds
+ * it to the workspace's datasets.
+ */
 export async function adoptDataset(bytes: Uint8Array, fileName: string): Promise<void> {
   const name = plainFileName(fileName);
+  const sha256 = await sha256Hex(bytes);
   let data: LabelledDataset;
   try {
-    data = parseDatasetNpz(bytes, name);
+    data = await ask('parse-dataset', { name, bytes }, 'dataset', {}, [bytes.buffer as ArrayBuffer]);
   } catch (e) {
     showBanner('error', `${name} could not be used as a dataset: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
     return;
   }
-  const sha256 = await sha256Hex(bytes);
   const id = `dataset:${sha256}`;
   held.set(id, { name, data });
   const info: DatasetInfo = { id, name, sha256, n: data.n, inputs: data.inputs, classes: data.classes };

@@ -6,6 +6,7 @@
  */
 import { runTraining, type JobControl } from './train-job';
 import { ModelRegistry } from './registry';
+import { parseDatasetNpz } from '../engine/data/dataset';
 import { addCheckpoint, exportModel, inspectCheckpoint } from './model-jobs';
 import { runBench } from './bench-job';
 import { renderAt, runAlign, runCloud, runDirections, runPaths, runPlane } from './analysis-jobs';
@@ -61,6 +62,9 @@ async function handle(req: Request): Promise<void> {
     }
     case 'inspect':
       return send({ type: 'inspected', id: req.id, payload: inspectCheckpoint(req.payload.files) });
+    case 'parse-dataset':
+      // Parsing and validating tens of MB of .npz is heavy: here, not on the page's thread.
+      return send({ type: 'dataset', id: req.id, payload: parseDatasetNpz(req.payload.bytes, req.payload.name) });
     case 'add-checkpoint':
       return send({ type: 'models', id: req.id, payload: { entries: [addCheckpoint(req.payload, registry)] } });
     case 'export':

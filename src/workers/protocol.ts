@@ -3,6 +3,7 @@
  * worker always answers it, with a result or an `error` reply, and long jobs stream `progress`
  * replies with the same id. Big buffers are transferred, never copied.
  */
+import type { LabelledDataset } from '../engine/data/dataset';
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
@@ -290,6 +291,7 @@ export type Request =
   | { type: 'resume'; id: number; payload: { job: number } }
   | { type: 'cancel'; id: number; payload: { job: number } }
   | { type: 'inspect'; id: number; payload: { files: { name: string; bytes: Uint8Array }[] } }
+  | { type: 'parse-dataset'; id: number; payload: { name: string; bytes: Uint8Array } }
   | { type: 'add-checkpoint'; id: number; payload: AddCheckpoint }
   | { type: 'export'; id: number; payload: { modelId: string; format: 'safetensors' | 'npz' } }
   | { type: 'remove'; id: number; payload: { modelId: string } }
@@ -308,6 +310,7 @@ export type Reply =
   | { type: 'backend'; id: number; payload: BackendInfo }
   | { type: 'trained'; id: number; payload: TrainResult }
   | { type: 'inspected'; id: number; payload: InspectResult }
+  | { type: 'dataset'; id: number; payload: LabelledDataset }
   | { type: 'models'; id: number; payload: { entries: ModelEntry[] } }
   | { type: 'exported'; id: number; payload: { bytes: Uint8Array; filename: string } }
   | { type: 'aligned'; id: number; payload: AlignReply }
@@ -332,6 +335,9 @@ export function transferables(reply: Reply): Transferable[] {
       return reply.payload.curves.flatMap((c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[]);
     case 'rendered':
       return [reply.payload.image.buffer as ArrayBuffer];
+    case 'dataset':
+      // x and labels may be views of one buffer (a stored .npz): each buffer once.
+      return [...new Set([reply.payload.x.buffer, reply.payload.labels.buffer] as ArrayBuffer[])];
     case 'plane':
     case 'directions':
       return [reply.payload.loss.buffer, reply.payload.metric.buffer] as ArrayBuffer[];
