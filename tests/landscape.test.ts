@@ -5,7 +5,9 @@ import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { directionCurve, directionPlane, filterNormalizedDirection, offsetModel } from '../src/engine/landscape/directions';
-import { addGramUpper } from '../src/engine/gram';
+import { readFileSync } from 'node:fs';
+import { addGramNT, addGramUpper, useSimdGram } from '../src/engine/gram';
+import { GRAM_WASM_BASE64 } from '../src/engine/wasm/gram-wasm';
 import { symmetricEigen } from '../src/engine/landscape/eigen';
 import { pca, project } from '../src/engine/landscape/pca';
 import { pcaTf } from '../src/engine/tf/pca-gram';
@@ -176,6 +178,40 @@ describe('Gram kernels', () => {
         }
       }
     }
+  });
+});
+
+describe('the WebAssembly SIMD Gram kernel', () => {
+  it('equals the JavaScript kernel (general and upper-triangle products, ragged sizes, float32 and float64 inputs)', () => {
+    const rng = createRng(8);
+    for (const [n, m, k] of [[37, 45, 131], [513, 7, 301], [5, 300, 401], [64, 64, 64]] as const) {
+      const x = Float64Array.from({ length: n * k }, () => rng.normal());
+      const y = Float32Array.from({ length: m * k }, () => rng.normal());
+      const run = (simd: boolean, f: (out: Float64Array) => void, len: number): Float64Array => {
+        useSimdGram(simd);
+        const out = new Float64Array(len).fill(0.5);
+        f(out);
+        return out;
+      };
+      try {
+        const a = run(true, (o) => addGramNT(x, y, n, m, k, o), n * m);
+        const b = run(false, (o) => addGramNT(x, y, n, m, k, o), n * m);
+        a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-11));
+        const ua = run(true, (o) => addGramUpper(x, n, k, o), n * n);
+        const ub = run(false, (o) => addGramUpper(x, n, k, o), n * n);
+        for (let i = 0; i < n; i++) for (let j = i; j < n; j++) expect(Math.abs(ua[i * n + j]! - ub[i * n + j]!)).toBeLessThan(1e-11);
+      } finally {
+        useSimdGram(true);
+      }
+    }
+  });
+
+  it('the committed module is the one gram.wat compiles to (npm run wasm)', async () => {
+    const wabt = await (await import('wabt')).default();
+    const mod = wabt.parseWat('gram.wat', readFileSync('src/engine/wasm/gram.wat', 'utf8'), { simd: true });
+    const { buffer } = mod.toBinary({});
+    mod.destroy();
+    expect(Buffer.from(buffer).toString('base64')).toBe(GRAM_WASM_BASE64);
   });
 });
 
