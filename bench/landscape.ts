@@ -1,7 +1,6 @@
 /**
- * Landscape views in Node: PCA of 256 models × 50,000 parameters (the N×N Gram in float64
- * TypeScript, and as one float32 tfjs-wasm GEMM as the worker computes it; then the eigenproblem),
- * and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend (11×11 on cpu,
+ * Landscape views in Node: PCA of 256 models × 50,000 parameters (the N×N Gram matrix on the
+ * engine's float64 kernel, WebAssembly SIMD, then the eigenproblem), and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend (11×11 on cpu,
  * projected, to keep the run near two minutes).
  */
 import { pathToFileURL } from 'node:url';
@@ -9,7 +8,6 @@ import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel } from '../src/engine/model';
 import { pca } from '../src/engine/landscape/pca';
 import { lossPlane } from '../src/engine/landscape/plane';
-import { pcaTf } from '../src/engine/tf/pca-gram';
 import { benchImage, syntheticCloud } from '../src/workers/bench-data';
 import { BENCH_SIREN } from './paths';
 import { timeIt, type BenchRow } from './measure';
@@ -23,13 +21,7 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
   const t = await timeIt(() => {
     ratio = pca(cloud, 3).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
   }, 3, 1);
-  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)), gram: 'float64 JS' } });
-  // The worker's path on wasm/WebGL/WebGPU: the Gram matrix as one float32 tfjs GEMM.
-  await initNodeBackend('wasm');
-  const tw = await timeIt(async () => {
-    ratio = (await pcaTf(cloud, 3)).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
-  }, 3, 1);
-  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/wasm', ...tw, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)), gram: 'float32 tfjs GEMM' } });
+  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)) } });
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));

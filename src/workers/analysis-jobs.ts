@@ -5,9 +5,8 @@
 import { alignModels, layerSimilarity, mlpPermutationSpec } from '../engine/align';
 import { forward } from '../engine/forward';
 import { describeArch, flattenModel, type Model } from '../engine/model';
-import { project } from '../engine/landscape/pca';
+import { pca, project } from '../engine/landscape/pca';
 import { lossPlane } from '../engine/landscape/plane';
-import { pcaOnBackend } from '../engine/tf/pca-gram';
 import { directionCurve, directionPlane } from '../engine/landscape/directions';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
@@ -170,7 +169,6 @@ export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number
  * are grouped with a note instead of failing the whole view.
  */
 export async function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): Promise<CloudGroup[]> {
-  const backend = await ensureBackend();
   const byArch = new Map<string, string[]>();
   for (const id of job.modelIds) {
     const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;
@@ -195,7 +193,7 @@ export async function runCloud(job: CloudJob, registry: ModelRegistry, progress:
     }
     progress({ done, total: job.modelIds.length, label: 'principal components' });
     const points = models.map(flattenModel);
-    const result = await pcaOnBackend(points, job.components, backend);
+    const result = pca(points, job.components);
     const index = new Map(ids.map((id, i) => [id, models[i]!]));
     const paths = job.paths
       .filter(([pa, pb]) => index.has(pa) && index.has(pb))

@@ -6,10 +6,10 @@
 import { coordinateGrid } from '../engine/inr';
 import { benchImage, syntheticCloud } from './bench-data';
 import { lossPlane } from '../engine/landscape/plane';
+import { pca } from '../engine/landscape/pca';
 import { initModel, type MlpArch, type Model } from '../engine/model';
 import { pathCurve } from '../engine/paths/barrier';
 import { trainCurve } from '../engine/paths/curve';
-import { pcaOnBackend } from '../engine/tf/pca-gram';
 import { PopulationTrainer } from '../engine/tf/trainer';
 import { defaultLayout, useBackend } from './backends';
 import type { BenchJob, BenchReply } from './protocol';
@@ -59,7 +59,7 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
   if (job.kind === 'pca') {
     // As the Cloud view computes it (analysis-jobs.ts runCloud).
     const cloud = syntheticCloud(job.k, job.dim ?? 50_000, 1);
-    return { times: await repeat(job.reps, () => pcaOnBackend(cloud, 3, job.backend)), backend: job.backend, layout };
+    return { times: await repeat(job.reps, () => Promise.resolve(pca(cloud, 3))), backend: job.backend, layout };
   }
   const arch = sirenArch(job.hidden);
   const data = benchImage(job.size);

@@ -59,8 +59,8 @@ function dot(a: Float64Array, b: Float64Array): number {
 /**
  * G = X̃X̃ᵀ (symmetric, float64), the O(N²D) part of the PCA. The D axis is cut into tiles: each
  * tile of every centred row is copied into one contiguous [N, B] block small enough to stay in
- * cache (~512 KB) while all pairs use it, and `addGramUpper` multiplies it with 4×4 register
- * blocking over the upper triangle only. Centring happens in the copy, so no centred copy of the
+ * cache (~512 KB) while all pairs use it, and `addGramUpper` multiplies it over the upper
+ * triangle only (gram.ts: WebAssembly SIMD, or register-blocked JavaScript). Centring happens in the copy, so no centred copy of the
  * whole cloud (100 MB for 256 × 50,000 float64) is ever held.
  */
 function gramMatrix(points: readonly (Float32Array | Float64Array)[], mean: Float64Array, onProgress?: (done: number, total: number) => void): Float64Array {
@@ -86,7 +86,7 @@ function gramMatrix(points: readonly (Float32Array | Float64Array)[], mean: Floa
 type Points = readonly (Float32Array | Float64Array)[];
 
 /** Checks the points and k, and returns the mean point (float64). */
-export function pcaMean(points: Points, k: number): Float64Array {
+function pcaMean(points: Points, k: number): Float64Array {
   const n = points.length;
   if (n === 0) throw new RangeError('pca: no points');
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`pca: k must be a positive integer, got ${k}`);
@@ -106,11 +106,8 @@ export function pca(points: Points, k = 3, opts: PcaOptions = {}): PcaResult {
   return pcaFromGram(points, mean, gramMatrix(points, mean, opts.onProgress), k);
 }
 
-/**
- * The rest of the PCA once G = X̃X̃ᵀ is known (from `pca`'s float64 kernel, or from a tfjs GEMM,
- * see tf/pca-gram.ts): its eigenpairs give variances, coordinates and the D-dimensional axes.
- */
-export function pcaFromGram(points: Points, mean: Float64Array, gram: Float64Array, k: number): PcaResult {
+/** The rest of the PCA once G = X̃X̃ᵀ is known: its eigenpairs give variances, coordinates and axes. */
+function pcaFromGram(points: Points, mean: Float64Array, gram: Float64Array, k: number): PcaResult {
   const n = points.length;
   const dim = mean.length;
   const { values, vectors } = symmetricEigen(gram, n);
