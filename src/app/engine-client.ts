@@ -90,6 +90,11 @@ export async function ask<T extends Request['type'], R extends Reply['type']>(
   return reply.payload as ReplyPayload<R>;
 }
 
+/** Tells the worker to cancel job `jobId` (no-op for null); a job that already ended is ignored. */
+export function cancelJob(jobId: number | null): void {
+  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+}
+
 type ReplyPayload<R extends Reply['type']> = Extract<Reply, { type: R }>['payload'];
 
 let client: EngineClient | null = null;

@@ -168,7 +168,7 @@ export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number
  * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
  * are grouped with a note instead of failing the whole view.
  */
-export async function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): Promise<CloudGroup[]> {
+export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): CloudGroup[] {
   const byArch = new Map<string, string[]>();
   for (const id of job.modelIds) {
     const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;

@@ -7,7 +7,7 @@
 import { createStore, useStore } from 'zustand';
 import { inrArch, memberSeeds } from '../../engine/population';
 import type { ScoreTarget } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { ask, cancelJob, engine } from '../engine-client';
 import { appStore, showBanner } from '../store';
 import { loadTarget } from '../training';
 
@@ -148,6 +148,6 @@ export async function runWidthSweep(): Promise<void> {
 export function cancelWidthSweep(): void {
   const { jobId } = sweepStore.getState();
   generation++;
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  cancelJob(jobId);
   sweepStore.setState({ busy: false, jobId: null, label: '' });
 }

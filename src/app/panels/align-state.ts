@@ -8,7 +8,7 @@ import { describeArch, type MlpArch } from '../../engine/model';
 import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { AlignReply, AlignSummary, JobProgress, ModelEntry } from '../../workers/protocol';
 import { targetTransferables } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { ask, cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice } from '../score';
 import { addModels, appStore, showBanner, updateSpec } from '../store';
 
@@ -170,5 +170,5 @@ export function cancelAlign(): void {
   const { jobId } = alignStore.getState();
   generation++;
   alignStore.setState({ busy: false, jobId: null, progress: null });
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  cancelJob(jobId);
 }

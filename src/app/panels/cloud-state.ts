@@ -6,7 +6,7 @@
 import { createStore, useStore } from 'zustand';
 import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { CloudGroup, JobProgress, ModelEntry } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { cancelJob, engine } from '../engine-client';
 import { appStore, showBanner, updateSpec } from '../store';
 
 /** One PCA map as the worker returned it, with the metadata of its models at the time. */
@@ -161,6 +161,6 @@ export async function runCloud(): Promise<void> {
 export function cancelCloud(): void {
   const { jobId } = cloudStore.getState();
   generation++;
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  cancelJob(jobId);
   cloudStore.setState({ busy: false, jobId: null, progress: null });
 }

@@ -1,7 +1,7 @@
 /** The random-directions view's state and actions (Li et al. 2018, filter-normalised). */
 import { createStore, useStore } from 'zustand';
 import { targetTransferables, type DirectionsReply, type JobProgress } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice } from '../score';
 import { appStore, showBanner } from '../store';
 
@@ -57,5 +57,5 @@ export function cancelDirections(): void {
   const { jobId } = directionsStore.getState();
   if (jobId === null) return;
   directionsStore.setState({ jobId: null });
-  void ask('cancel', { job: jobId }, 'ok');
+  cancelJob(jobId);
 }

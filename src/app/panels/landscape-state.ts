@@ -6,7 +6,7 @@
 import { createStore, useStore } from 'zustand';
 import { describeArch } from '../../engine/model';
 import { targetTransferables, type JobProgress, type ModelEntry, type PlaneReply } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
 
@@ -107,6 +107,6 @@ export async function runLandscape(): Promise<void> {
 export function cancelLandscape(): void {
   const { jobId } = landscapeStore.getState();
   generation++;
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  cancelJob(jobId);
   landscapeStore.setState({ busy: false, jobId: null, progress: null });
 }

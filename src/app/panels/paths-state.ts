@@ -6,7 +6,7 @@
 import { createStore, useStore } from 'zustand';
 import type { PathKind } from '../../engine/experiment/schema';
 import { targetTransferables, type ImageTarget, type JobProgress, type ModelEntry, type PathCurveReply } from '../../workers/protocol';
-import { ask, engine } from '../engine-client';
+import { ask, cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice, type ScoreOption } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
 
@@ -137,7 +137,7 @@ export async function runPaths(): Promise<void> {
 export function cancelPaths(): void {
   const { jobId } = pathsStore.getState();
   generation++;
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
+  cancelJob(jobId);
   pathsStore.setState({ busy: false, jobId: null, progress: null });
 }
 
