@@ -27,13 +27,26 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'plotly.js*'], message: 'src/engine is framework-free' },
-            { group: ['**/app/**', '**/workers/**', '**/cli/**', 'node:*', 'fs', 'path'], message: 'src/engine must not depend on the app, workers, CLI or Node' },
+            {
+              group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'plotly.js*'],
+              message: 'src/engine is framework-free',
+            },
+            {
+              group: ['**/app/**', '**/workers/**', '**/cli/**', 'node:*', 'fs', 'path'],
+              message: 'src/engine must not depend on the app, workers, CLI or Node',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'document', message: 'no DOM in src/engine' }, { name: 'window', message: 'no DOM in src/engine' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'use the seeded Rng from engine/rng' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'document', message: 'no DOM in src/engine' },
+        { name: 'window', message: 'no DOM in src/engine' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'use the seeded Rng from engine/rng' },
+      ],
     },
   },
 );

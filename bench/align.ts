@@ -66,7 +66,9 @@ function trainSgd(model: Model, data: Digits, steps: number, batch: number, lr: 
       const z = new Float64Array(batch * out);
       addGramNT(hs[l]!, w.data, batch, out, inp, z);
       const b = model.params[biasName(l)]!.data;
-      for (let r = 0; r < batch; r++) for (let o = 0; o < out; o++) z[r * out + o] = Math.max(l < L - 1 ? 0 : -Infinity, z[r * out + o]! + b[o]!);
+      for (let r = 0; r < batch; r++)
+        for (let o = 0; o < out; o++)
+          z[r * out + o] = Math.max(l < L - 1 ? 0 : -Infinity, z[r * out + o]! + b[o]!);
       hs.push(z);
     }
     // d(loss)/d(logits) = softmax − onehot, averaged over the batch.
@@ -77,7 +79,8 @@ function trainSgd(model: Model, data: Digits, steps: number, batch: number, lr: 
       for (let c = 0; c < 10; c++) mx = Math.max(mx, logits[r * 10 + c]!);
       let sum = 0;
       for (let c = 0; c < 10; c++) sum += Math.exp(logits[r * 10 + c]! - mx);
-      for (let c = 0; c < 10; c++) g[r * 10 + c] = (Math.exp(logits[r * 10 + c]! - mx) / sum - (ys[r] === c ? 1 : 0)) / batch;
+      for (let c = 0; c < 10; c++)
+        g[r * 10 + c] = (Math.exp(logits[r * 10 + c]! - mx) / sum - (ys[r] === c ? 1 : 0)) / batch;
     }
     for (let l = L - 1; l >= 0; l--) {
       const w = model.params[weightName(l)]!;
@@ -114,7 +117,12 @@ function accuracy(model: Model, data: Digits, count: number): number {
   return ok / count;
 }
 
-function alignRow(name: string, run: () => AlignResult, t: { median: number; min: number; max: number }, extra: Record<string, number | string>): BenchRow {
+function alignRow(
+  name: string,
+  run: () => AlignResult,
+  t: { median: number; min: number; max: number },
+  extra: Record<string, number | string>,
+): BenchRow {
   const r = run();
   return {
     group: 'align',
@@ -143,7 +151,13 @@ export async function benchAlign(trainSteps = 60): Promise<BenchRow[]> {
     const m = new Float64Array(n * n);
     for (let i = 0; i < m.length; i++) m[i] = rng.next();
     const t = await timeIt(() => solveAssignment(m, n, true), n >= 1024 ? 3 : 7, 1);
-    rows.push({ group: 'lap', name: `LAP ${n}×${n} uniform [0,1), maximise`, runtime: 'node/ts', ...t, unit: 'ms' });
+    rows.push({
+      group: 'lap',
+      name: `LAP ${n}×${n} uniform [0,1), maximise`,
+      runtime: 'node/ts',
+      ...t,
+      unit: 'ms',
+    });
   }
 
   const mlp: MlpArch = { widths: [784, 512, 512, 512, 10], activation: 'relu' };
@@ -165,18 +179,35 @@ export async function benchAlign(trainSteps = 60): Promise<BenchRow[]> {
   rows.push(alignRow(`weight matching MLP 784-512×3-10 relu (${label})`, wm, await timeIt(wm, 3, 1), extra));
   const batch = digits.x.subarray(0, 1000 * 784);
   const am = (): AlignResult => activationMatching(a, b, { x: batch });
-  rows.push(alignRow(`activation matching MLP 784-512×3-10 relu (${label}), 1000 digits`, am, await timeIt(am, 3, 1), {}));
+  rows.push(
+    alignRow(
+      `activation matching MLP 784-512×3-10 relu (${label}), 1000 digits`,
+      am,
+      await timeIt(am, 3, 1),
+      {},
+    ),
+  );
 
   const siren: MlpArch = { widths: [2, 256, 256, 256, 1], activation: 'sine', w0: 30 };
   const sa = initModel(siren, 1);
   const sb = initModel(siren, 2);
   const sw = (): AlignResult => weightMatching(sa, sb, { seed: 0 });
-  rows.push(alignRow('weight matching SIREN 2-256×3-1 signed (untrained inits)', sw, await timeIt(sw, 3, 1), {}));
+  rows.push(
+    alignRow('weight matching SIREN 2-256×3-1 signed (untrained inits)', sw, await timeIt(sw, 3, 1), {}),
+  );
   return rows;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const steps = Number(process.argv[2] ?? 60);
   const rows = await benchAlign(steps);
-  console.table(rows.map((r) => ({ name: r.name, median: r.median.toFixed(3), min: r.min.toFixed(3), unit: r.unit, ...r.extra })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      median: r.median.toFixed(3),
+      min: r.min.toFixed(3),
+      unit: r.unit,
+      ...r.extra,
+    })),
+  );
 }

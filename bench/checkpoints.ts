@@ -25,7 +25,10 @@ function memoryOf(fn: () => unknown): { arrayBuffersMB: number; rssMB: number } 
   const keep = fn();
   const after = process.memoryUsage();
   void keep;
-  return { arrayBuffersMB: (after.arrayBuffers - before.arrayBuffers) / MB, rssMB: (after.rss - before.rss) / MB };
+  return {
+    arrayBuffersMB: (after.arrayBuffers - before.arrayBuffers) / MB,
+    rssMB: (after.rss - before.rss) / MB,
+  };
 }
 
 async function row(name: string, file: string, withModel: boolean): Promise<BenchRow> {
@@ -44,11 +47,25 @@ async function row(name: string, file: string, withModel: boolean): Promise<Benc
     runtime: 'node/ts',
     ...t,
     unit: 'ms',
-    extra: { fileMB: +fileMB.toFixed(1), 'MB/s': +(fileMB / (t.median / 1000)).toFixed(0), arrayBuffersMB: +mem.arrayBuffersMB.toFixed(1), rssMB: +mem.rssMB.toFixed(1) },
+    extra: {
+      fileMB: +fileMB.toFixed(1),
+      'MB/s': +(fileMB / (t.median / 1000)).toFixed(0),
+      arrayBuffersMB: +mem.arrayBuffersMB.toFixed(1),
+      rssMB: +mem.rssMB.toFixed(1),
+    },
   };
 }
 
-const skipped = (name: string, why: string): BenchRow => ({ group: 'checkpoints', name, runtime: 'node/ts', median: NaN, min: NaN, max: NaN, unit: 'ms', skipped: why });
+const skipped = (name: string, why: string): BenchRow => ({
+  group: 'checkpoints',
+  name,
+  runtime: 'node/ts',
+  median: NaN,
+  min: NaN,
+  max: NaN,
+  unit: 'ms',
+  skipped: why,
+});
 
 /** Benchmarks reading ~100 MB checkpoints. */
 export async function benchCheckpoints(): Promise<BenchRow[]> {
@@ -94,5 +111,14 @@ export async function benchCheckpoints(): Promise<BenchRow[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchCheckpoints();
-  console.table(rows.map((r) => ({ name: r.name, median: r.median.toFixed(0), min: r.min.toFixed(0), unit: r.unit, ...r.extra, ...(r.skipped ? { skipped: r.skipped } : {}) })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      median: r.median.toFixed(0),
+      min: r.min.toFixed(0),
+      unit: r.unit,
+      ...r.extra,
+      ...(r.skipped ? { skipped: r.skipped } : {}),
+    })),
+  );
 }

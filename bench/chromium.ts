@@ -32,7 +32,12 @@ interface Target {
   layout?: MatmulLayout;
 }
 
-const TARGETS: Target[] = [{ backend: 'webgpu' }, { backend: 'webgl' }, { backend: 'wasm', layout: 'batched' }, { backend: 'wasm', layout: 'split' }];
+const TARGETS: Target[] = [
+  { backend: 'webgpu' },
+  { backend: 'webgl' },
+  { backend: 'wasm', layout: 'batched' },
+  { backend: 'wasm', layout: 'split' },
+];
 
 const runtimeOf = (t: Target): string => `chromium/${t.backend}${t.layout ? ` ${t.layout}` : ''}`;
 
@@ -41,10 +46,25 @@ function stats(times: number[]): { median: number; min: number; max: number } {
   return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
 }
 
-const skippedRow = (group: string, name: string, runtime: string, unit: string, why: string): BenchRow => ({ group, name, runtime, median: NaN, min: NaN, max: NaN, unit, skipped: why });
+const skippedRow = (group: string, name: string, runtime: string, unit: string, why: string): BenchRow => ({
+  group,
+  name,
+  runtime,
+  median: NaN,
+  min: NaN,
+  max: NaN,
+  unit,
+  skipped: why,
+});
 
 function askOnce(page: Page, job: BenchJob): Promise<BenchReply> {
-  return page.evaluate((j) => (window as unknown as { __weightscope: { ask(t: string, p: unknown, e: string): Promise<BenchReply> } }).__weightscope.ask('bench', j, 'bench'), job);
+  return page.evaluate(
+    (j) =>
+      (
+        window as unknown as { __weightscope: { ask(t: string, p: unknown, e: string): Promise<BenchReply> } }
+      ).__weightscope.ask('bench', j, 'bench'),
+    job,
+  );
 }
 
 /**
@@ -56,7 +76,11 @@ async function ask(page: Page, url: string, job: BenchJob, timeoutMs = 300_000):
   // A job that hangs (seen: curve training on SwiftShader WebGPU never replied) must not stall
   // the whole run: give up after the timeout and reload the app, which ends the stuck worker.
   const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no reply within ${(timeoutMs / 1000).toFixed(0)} s (the job hung; app reloaded)`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(new Error(`no reply within ${(timeoutMs / 1000).toFixed(0)} s (the job hung; app reloaded)`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([askOnce(page, job), hung]);
@@ -79,7 +103,9 @@ async function openIdleApp(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await page.waitForFunction(
     () => {
-      const s = (window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }).__weightscope?.getState().run.status;
+      const s = (
+        window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }
+      ).__weightscope?.getState().run.status;
       return s === 'training' || s === 'done' || s === 'error' || s === 'paused';
     },
     null,
@@ -87,7 +113,14 @@ async function openIdleApp(page: Page, url: string): Promise<void> {
   );
   const stop = page.getByRole('button', { name: 'Stop' });
   if (await stop.isVisible()) await stop.click();
-  await page.waitForFunction(() => (window as unknown as { __weightscope: { getState(): { run: { status: string } } } }).__weightscope.getState().run.status !== 'training', null, { timeout: 60_000, polling: 250 });
+  await page.waitForFunction(
+    () =>
+      (
+        window as unknown as { __weightscope: { getState(): { run: { status: string } } } }
+      ).__weightscope.getState().run.status !== 'training',
+    null,
+    { timeout: 60_000, polling: 250 },
+  );
 }
 
 /** Runs the Chromium rows; a backend or row that cannot run is returned with `skipped`. */
@@ -97,11 +130,17 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
   const budgetMs = 1000 * (opts.rowBudgetS ?? (quick ? 10 : 60));
   const log = opts.log ?? ((): void => undefined);
   const rows: BenchRow[] = [];
-  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 5199, strictPort: false, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'warn' });
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    server: { port: 5199, strictPort: false, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } },
+    logLevel: 'warn',
+  });
   await server.listen();
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5199/';
   try {
-    for (const target of TARGETS.filter((t) => !opts.targets || opts.targets.includes(runtimeOf(t).slice('chromium/'.length)))) {
+    for (const target of TARGETS.filter(
+      (t) => !opts.targets || opts.targets.includes(runtimeOf(t).slice('chromium/'.length)),
+    )) {
       const runtime = runtimeOf(target);
       // A fresh browser per backend: a GPU device lost or a job hung on one backend must not
       // leave the next one a broken GPU process (seen: WebGL hung after a WebGPU reload).
@@ -116,14 +155,27 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       }
     }
   } catch (e) {
-    rows.push(skippedRow('chromium', 'headless Chromium', 'chromium', '', `could not run: ${(e as Error).message.split('\n')[0]}`));
+    rows.push(
+      skippedRow(
+        'chromium',
+        'headless Chromium',
+        'chromium',
+        '',
+        `could not run: ${(e as Error).message.split('\n')[0]}`,
+      ),
+    );
   } finally {
     await server.close();
   }
   return rows;
 
   async function benchTarget(page: Page, url: string, target: Target, runtime: string): Promise<void> {
-    const base = { backend: target.backend, ...(target.layout ? { layout: target.layout } : {}), hidden: 64, size: 64 };
+    const base = {
+      backend: target.backend,
+      ...(target.layout ? { layout: target.layout } : {}),
+      hidden: 64,
+      size: 64,
+    };
     // K = 1 first: it decides whether this backend works at all and projects the other rows.
     let stepMs: number;
     try {
@@ -132,13 +184,29 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       log(`${runtime}: ${stepMs.toFixed(0)} ms per K=1 step`);
     } catch (e) {
       const why = `backend failed: ${(e as Error).message.split('\n')[0]}`;
-      for (const k of [1, 8, 32]) rows.push(skippedRow('train', `SIREN 3×64, 64×64, K=${k}`, runtime, 'model-steps/s', why));
+      for (const k of [1, 8, 32])
+        rows.push(skippedRow('train', `SIREN 3×64, 64×64, K=${k}`, runtime, 'model-steps/s', why));
       return;
     }
-    const plan = async (group: string, name: string, unit: string, projectedMs: number, job: BenchJob, toRow: (times: number[]) => Pick<BenchRow, 'median' | 'min' | 'max' | 'extra'>): Promise<void> => {
+    const plan = async (
+      group: string,
+      name: string,
+      unit: string,
+      projectedMs: number,
+      job: BenchJob,
+      toRow: (times: number[]) => Pick<BenchRow, 'median' | 'min' | 'max' | 'extra'>,
+    ): Promise<void> => {
       if (!groups.has(group)) return;
       if (projectedMs > budgetMs) {
-        rows.push(skippedRow(group, name, runtime, unit, `projected ${(projectedMs / 1000).toFixed(0)} s (from the measured step time) exceeds the ${budgetMs / 1000} s row budget`));
+        rows.push(
+          skippedRow(
+            group,
+            name,
+            runtime,
+            unit,
+            `projected ${(projectedMs / 1000).toFixed(0)} s (from the measured step time) exceeds the ${budgetMs / 1000} s row budget`,
+          ),
+        );
         return;
       }
       try {
@@ -156,38 +224,104 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       // Few steps and repetitions where a step is slow (SwiftShader WebGPU ~2 s per K=1 step).
       const steps = perModelStepMs * k > 500 ? 1 : 5;
       const reps = perModelStepMs * k * steps > 10_000 ? 1 : 3;
-      await plan('train', `SIREN 3×64, 64×64, K=${k}`, 'model-steps/s', perModelStepMs * k * steps * (reps + 1), { ...base, kind: 'train', k, steps, reps }, (times) => {
-        const t = stats(times);
-        perModelStepMs = t.median / steps / k;
-        return { median: (1000 * k * steps) / t.median, min: (1000 * k * steps) / t.max, max: (1000 * k * steps) / t.min, extra: { msPerStep: Number((t.median / steps).toFixed(1)), steps, reps } };
-      });
+      await plan(
+        'train',
+        `SIREN 3×64, 64×64, K=${k}`,
+        'model-steps/s',
+        perModelStepMs * k * steps * (reps + 1),
+        { ...base, kind: 'train', k, steps, reps },
+        (times) => {
+          const t = stats(times);
+          perModelStepMs = t.median / steps / k;
+          return {
+            median: (1000 * k * steps) / t.median,
+            min: (1000 * k * steps) / t.max,
+            max: (1000 * k * steps) / t.min,
+            extra: { msPerStep: Number((t.median / steps).toFixed(1)), steps, reps },
+          };
+        },
+      );
     }
     if (quick) return; // quick: training rows only
     if (target.layout === 'batched') return; // the layout only changes training
     // A forward pass is about a third of a training step.
     const fwdMs = stepMs / 3;
     const reps = fwdMs * 25 > 5000 ? 1 : 3;
-    await plan('paths', 'barrier, 25 points, SIREN 3×64, 64×64', 'ms', fwdMs * 25 * (reps + 1), { ...base, kind: 'barrier', k: 25, steps: 0, reps }, (times) => ({ ...stats(times), extra: { msPerPoint: Number((stats(times).median / 25).toFixed(1)), reps } }));
+    await plan(
+      'paths',
+      'barrier, 25 points, SIREN 3×64, 64×64',
+      'ms',
+      fwdMs * 25 * (reps + 1),
+      { ...base, kind: 'barrier', k: 25, steps: 0, reps },
+      (times) => ({
+        ...stats(times),
+        extra: { msPerPoint: Number((stats(times).median / 25).toFixed(1)), reps },
+      }),
+    );
     const curveSteps = stepMs > 500 ? 2 : 10;
-    await plan('paths', 'curve training (Bezier, 4 t/step), SIREN 3×64, 64×64', 'ms/step', stepMs * 4 * curveSteps * 2, { ...base, kind: 'curve', k: curveSteps, steps: curveSteps, reps: 1 }, (times) => {
-      const t = stats(times.map((x) => x / curveSteps));
-      return { ...t, extra: { timedSteps: curveSteps, projected500StepsS: Number(((t.median * 500) / 1000).toFixed(1)) } };
-    });
+    await plan(
+      'paths',
+      'curve training (Bezier, 4 t/step), SIREN 3×64, 64×64',
+      'ms/step',
+      stepMs * 4 * curveSteps * 2,
+      { ...base, kind: 'curve', k: curveSteps, steps: curveSteps, reps: 1 },
+      (times) => {
+        const t = stats(times.map((x) => x / curveSteps));
+        return {
+          ...t,
+          extra: { timedSteps: curveSteps, projected500StepsS: Number(((t.median * 500) / 1000).toFixed(1)) },
+        };
+      },
+    );
     // PCA as the Cloud view runs it (256 × 50,000): plain engine code in the worker, the same on
     // every tfjs backend, so it is measured once.
-    if (target.backend === 'wasm') await plan('landscape', PCA_NAME, 'ms', 4 * 3000, { ...base, kind: 'pca', k: 256, dim: 50_000, steps: 0, reps: 3 }, (times) => ({ ...stats(times), extra: { reps: 3 } }));
+    if (target.backend === 'wasm')
+      await plan(
+        'landscape',
+        PCA_NAME,
+        'ms',
+        4 * 3000,
+        { ...base, kind: 'pca', k: 256, dim: 50_000, steps: 0, reps: 3 },
+        (times) => ({ ...stats(times), extra: { reps: 3 } }),
+      );
     {
       const side = fwdMs * 441 * 2 > budgetMs ? 11 : 21;
-      await plan('landscape', `loss plane ${side}×${side}, SIREN 3×64, 64×64`, 'ms', fwdMs * side * side * 2, { ...base, kind: 'plane', k: side, steps: 0, reps: 1 }, (times) => {
-        const t = stats(times);
-        return { ...t, extra: { msPerModel: Number((t.median / (side * side)).toFixed(1)), projected21x21S: Number(((t.median / (side * side)) * 441 / 1000).toFixed(1)) } };
-      });
+      await plan(
+        'landscape',
+        `loss plane ${side}×${side}, SIREN 3×64, 64×64`,
+        'ms',
+        fwdMs * side * side * 2,
+        { ...base, kind: 'plane', k: side, steps: 0, reps: 1 },
+        (times) => {
+          const t = stats(times);
+          return {
+            ...t,
+            extra: {
+              msPerModel: Number((t.median / (side * side)).toFixed(1)),
+              projected21x21S: Number((((t.median / (side * side)) * 441) / 1000).toFixed(1)),
+            },
+          };
+        },
+      );
     }
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const t = process.argv.indexOf('--targets');
-  const rows = await benchChromium({ quick: process.argv.includes('--quick'), log: (l) => console.error(l), ...(t > 0 ? { targets: process.argv[t + 1]!.split(',') } : {}) });
-  console.table(rows.map((r) => ({ name: r.name, runtime: r.runtime, median: r.median.toFixed(1), unit: r.unit, ...r.extra, ...(r.skipped ? { skipped: r.skipped } : {}) })));
+  const rows = await benchChromium({
+    quick: process.argv.includes('--quick'),
+    log: (l) => console.error(l),
+    ...(t > 0 ? { targets: process.argv[t + 1]!.split(',') } : {}),
+  });
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      runtime: r.runtime,
+      median: r.median.toFixed(1),
+      unit: r.unit,
+      ...r.extra,
+      ...(r.skipped ? { skipped: r.skipped } : {}),
+    })),
+  );
 }

@@ -18,10 +18,23 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
   const rows: BenchRow[] = [];
   const cloud = syntheticCloud(256, 50_000, 1);
   let ratio = 0;
-  const t = await timeIt(() => {
-    ratio = pca(cloud, 3).explainedVarianceRatio.slice(0, 3).reduce((s, x) => s + x, 0);
-  }, 3, 1);
-  rows.push({ group: 'landscape', name: PCA_NAME, runtime: 'node/ts', ...t, unit: 'ms', extra: { top3Ratio: Number(ratio.toFixed(4)) } });
+  const t = await timeIt(
+    () => {
+      ratio = pca(cloud, 3)
+        .explainedVarianceRatio.slice(0, 3)
+        .reduce((s, x) => s + x, 0);
+    },
+    3,
+    1,
+  );
+  rows.push({
+    group: 'landscape',
+    name: PCA_NAME,
+    runtime: 'node/ts',
+    ...t,
+    unit: 'ms',
+    extra: { top3Ratio: Number(ratio.toFixed(4)) },
+  });
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
@@ -38,7 +51,10 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
       runtime: `node/${backend}`,
       ...p,
       unit: 'ms',
-      extra: { msPerModel: Number(perModel.toFixed(1)), projected21x21S: Number(((perModel * 441) / 1000).toFixed(1)) },
+      extra: {
+        msPerModel: Number(perModel.toFixed(1)),
+        projected21x21S: Number(((perModel * 441) / 1000).toFixed(1)),
+      },
     });
   }
   return rows;
@@ -46,5 +62,13 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchLandscape();
-  console.table(rows.map((r) => ({ name: r.name, runtime: r.runtime, median: r.median.toFixed(1), unit: r.unit, ...r.extra })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      runtime: r.runtime,
+      median: r.median.toFixed(1),
+      unit: r.unit,
+      ...r.extra,
+    })),
+  );
 }

@@ -18,7 +18,11 @@ export interface BenchRow {
 }
 
 /** Runs `fn` after `warmup` untimed calls, `reps` timed calls; returns times in ms. */
-export async function timeIt(fn: () => unknown | Promise<unknown>, reps = 5, warmup = 1): Promise<{ median: number; min: number; max: number }> {
+export async function timeIt(
+  fn: () => unknown | Promise<unknown>,
+  reps = 5,
+  warmup = 1,
+): Promise<{ median: number; min: number; max: number }> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {

@@ -31,7 +31,14 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
     await initNodeBackend(backend);
     const runtime = `node/${backend}`;
     const t = await timeIt(() => pathCurve(a, b, data, { points: 25 }), backend === 'cpu' ? 2 : 3, 1);
-    rows.push({ group: 'paths', name: 'barrier, 25 points, SIREN 3×64, 64×64', runtime, ...t, unit: 'ms', extra: { msPerPoint: Number((t.median / 25).toFixed(1)) } });
+    rows.push({
+      group: 'paths',
+      name: 'barrier, 25 points, SIREN 3×64, 64×64',
+      runtime,
+      ...t,
+      unit: 'ms',
+      extra: { msPerPoint: Number((t.median / 25).toFixed(1)) },
+    });
     // 500 full curve steps take minutes on these backends (~0.9 s/step on wasm): time a slice
     // after a 1-step warm-up, and report ms/step with the projection to 500 steps.
     const curveSteps = opts.curveSteps ?? (backend === 'cpu' ? 4 : 10);
@@ -54,5 +61,13 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchPaths();
-  console.table(rows.map((r) => ({ name: r.name, runtime: r.runtime, median: r.median.toFixed(1), unit: r.unit, ...r.extra })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      runtime: r.runtime,
+      median: r.median.toFixed(1),
+      unit: r.unit,
+      ...r.extra,
+    })),
+  );
 }

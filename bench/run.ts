@@ -36,12 +36,17 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<string> } {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
   const list = i < 0 ? '' : argv[i]!.includes('=') ? argv[i]!.split('=')[1]! : (argv[i + 1] ?? '');
   const only = new Set(list.split(',').filter(Boolean));
-  for (const g of only) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`unknown group ${g}; groups: ${GROUPS.join(', ')}`);
+  for (const g of only)
+    if (!(GROUPS as readonly string[]).includes(g))
+      throw new Error(`unknown group ${g}; groups: ${GROUPS.join(', ')}`);
   return { quick, only };
 }
 
 const t0 = performance.now();
-const log = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const log = (line: string): void =>
+  void process.stderr.write(
+    `[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`,
+  );
 
 /** tfjs float32 GEMM throughput per Node backend: what the tfjs kernels reach on plain matmul. */
 async function benchGemm(backends: NodeBackend[]): Promise<BenchRow[]> {
@@ -54,7 +59,16 @@ async function benchGemm(backends: NodeBackend[]): Promise<BenchRow[]> {
     const b = tf.randomUniform([n, n]);
     const t = await timeIt(() => tf.tidy(() => tf.matMul(a, b)).dataSync(), backend === 'cpu' ? 2 : 5, 1);
     tf.dispose([a, b]);
-    rows.push({ group: 'gemm', name: `float32 GEMM ${n}×${n}×${n}, 1 thread`, runtime: `node/${backend}`, median: flops / t.median / 1e6, min: flops / t.max / 1e6, max: flops / t.min / 1e6, unit: 'GFLOP/s', extra: { ms: Number(t.median.toFixed(1)) } });
+    rows.push({
+      group: 'gemm',
+      name: `float32 GEMM ${n}×${n}×${n}, 1 thread`,
+      runtime: `node/${backend}`,
+      median: flops / t.median / 1e6,
+      min: flops / t.max / 1e6,
+      max: flops / t.min / 1e6,
+      unit: 'GFLOP/s',
+      extra: { ms: Number(t.median.toFixed(1)) },
+    });
   }
   return rows;
 }
@@ -70,13 +84,29 @@ function runPython(quick: boolean, groups: string[]): PythonResult {
   if (!existsSync(PYTHON)) return { rows: [], note: `${PYTHON} not found: no PyTorch reference` };
   let version: string;
   try {
-    version = execFileSync(PYTHON, ['-c', 'import torch, numpy, sys; print(torch.__version__, numpy.__version__, sys.version.split()[0])'], { encoding: 'utf8' }).trim();
+    version = execFileSync(
+      PYTHON,
+      ['-c', 'import torch, numpy, sys; print(torch.__version__, numpy.__version__, sys.version.split()[0])'],
+      { encoding: 'utf8' },
+    ).trim();
   } catch {
     return { rows: [], note: `${PYTHON} has no torch (apt install python3-torch): no PyTorch reference` };
   }
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const args = [here('./torch_bench.py'), '--threads', '1', '--only', groups.join(','), ...(quick ? ['--quick'] : [])];
-  const r = spawnSync(PYTHON, args, { env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [
+    here('./torch_bench.py'),
+    '--threads',
+    '1',
+    '--only',
+    groups.join(','),
+    ...(quick ? ['--quick'] : []),
+  ];
+  const r = spawnSync(PYTHON, args, {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) return { rows: [], note: `bench/torch_bench.py failed (exit ${r.status})`, version };
   const rows = JSON.parse(r.stdout.replace(/\bNaN\b/g, 'null')) as BenchRow[];
   for (const row of rows) if (row.skipped) row.median = row.min = row.max = NaN;
@@ -94,7 +124,14 @@ function ratio(ours: BenchRow, ref: BenchRow | undefined): number {
   return isRate(ours.unit) ? ours.median / ref.median : ref.median / ours.median;
 }
 
-const fmt = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toPrecision(3));
+const fmt = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x)
+    ? ''
+    : Math.abs(x) >= 100
+      ? x.toFixed(0)
+      : Math.abs(x) >= 10
+        ? x.toFixed(1)
+        : x.toPrecision(3);
 
 interface TableRow extends BenchRow {
   pytorch?: number;
@@ -111,7 +148,10 @@ function pair(rows: BenchRow[]): TableRow[] {
     if (isReference(r)) continue;
     const ref = refs.get(keyOf(r));
     if (ref) used.add(keyOf(r));
-    out.push({ ...r, ...(ref ? { pytorch: ref.median, pytorchRuntime: ref.runtime, ratio: ratio(r, ref) } : {}) });
+    out.push({
+      ...r,
+      ...(ref ? { pytorch: ref.median, pytorchRuntime: ref.runtime, ratio: ratio(r, ref) } : {}),
+    });
   }
   // References with no Weightscope row of the same work (e.g. all-cores GEMM) still print.
   for (const r of rows) if (isReference(r) && (!used.has(keyOf(r)) || r !== refs.get(keyOf(r)))) out.push(r);
@@ -123,15 +163,50 @@ function notes(r: TableRow, ceiling: number): string {
   if (r.skipped) return `skipped: ${r.skipped}`;
   const e = r.extra ?? {};
   const parts: string[] = [];
-  if (typeof e.gflops === 'number') parts.push(`${e.gflops} GFLOP/s${ceiling > 0 ? ` (${((100 * e.gflops) / ceiling).toFixed(0)}% of GEMM)` : ''}`);
-  for (const k of ['sweeps', 'msPerStep', 'projected500StepsS', 'projected21x21S', 'MB/s', 'rssMB', 'top3Ratio', 'threads']) if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
+  if (typeof e.gflops === 'number')
+    parts.push(
+      `${e.gflops} GFLOP/s${ceiling > 0 ? ` (${((100 * e.gflops) / ceiling).toFixed(0)}% of GEMM)` : ''}`,
+    );
+  for (const k of [
+    'sweeps',
+    'msPerStep',
+    'projected500StepsS',
+    'projected21x21S',
+    'MB/s',
+    'rssMB',
+    'top3Ratio',
+    'threads',
+  ])
+    if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
   return parts.join(', ');
 }
 
 function printTable(rows: TableRow[], ceiling: number): void {
-  const head = ['group', 'name', 'runtime', 'median', 'min', 'max', 'unit', 'PyTorch median', 'ratio', 'notes'];
-  const body = rows.map((r) => [r.group, r.name, r.runtime, fmt(r.median), fmt(r.min), fmt(r.max), r.unit, fmt(r.pytorch), r.ratio !== undefined && Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '', notes(r, ceiling)]);
+  const head = [
+    'group',
+    'name',
+    'runtime',
+    'median',
+    'min',
+    'max',
+    'unit',
+    'PyTorch median',
+    'ratio',
+    'notes',
+  ];
+  const body = rows.map((r) => [
+    r.group,
+    r.name,
+    r.runtime,
+    fmt(r.median),
+    fmt(r.min),
+    fmt(r.max),
+    r.unit,
+    fmt(r.pytorch),
+    r.ratio !== undefined && Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '',
+    notes(r, ceiling),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(head));
@@ -150,7 +225,16 @@ async function main(): Promise<void> {
     try {
       rows.push(...(await fn()));
     } catch (e) {
-      rows.push({ group, name: `${group} benchmarks`, runtime: 'node', median: NaN, min: NaN, max: NaN, unit: '', skipped: `failed: ${(e as Error).message.split('\n')[0]}` });
+      rows.push({
+        group,
+        name: `${group} benchmarks`,
+        runtime: 'node',
+        median: NaN,
+        min: NaN,
+        max: NaN,
+        unit: '',
+        skipped: `failed: ${(e as Error).message.split('\n')[0]}`,
+      });
     }
   };
 
@@ -167,12 +251,24 @@ async function main(): Promise<void> {
   await step('gemm', () => benchGemm(['wasm', 'cpu']));
   await step('train', async () => {
     const quickCases = TRAIN_CASES.filter((c) => c.hidden === 64 && c.size === 64 && c.k <= 8);
-    const wasm = await benchTrain(['wasm'], 5, { cases: quick ? quickCases : TRAIN_CASES, layouts: { wasm: quick ? ['split'] : ['batched', 'split'] } });
+    const wasm = await benchTrain(['wasm'], 5, {
+      cases: quick ? quickCases : TRAIN_CASES,
+      layouts: { wasm: quick ? ['split'] : ['batched', 'split'] },
+    });
     if (quick) return wasm;
     // tfjs-cpu is a plain JS loop (~10× slower than wasm): the small cases only, 2 steps.
     const cpuCases: TrainCase[] = TRAIN_CASES.filter((c) => c.hidden === 64 && c.size === 64 && c.k <= 8);
     const cpu = await benchTrain(['cpu'], 2, { cases: cpuCases });
-    const skippedCpu = TRAIN_CASES.filter((c) => !cpuCases.includes(c)).map((c): BenchRow => ({ group: 'train', name: `SIREN 3×${c.hidden}, ${c.size}×${c.size}, K=${c.k}`, runtime: 'node/cpu batched', median: NaN, min: NaN, max: NaN, unit: 'model-steps/s', skipped: 'tfjs-cpu too slow for the run budget (see the K≤8 3×64 rows)' }));
+    const skippedCpu = TRAIN_CASES.filter((c) => !cpuCases.includes(c)).map((c): BenchRow => ({
+      group: 'train',
+      name: `SIREN 3×${c.hidden}, ${c.size}×${c.size}, K=${c.k}`,
+      runtime: 'node/cpu batched',
+      median: NaN,
+      min: NaN,
+      max: NaN,
+      unit: 'model-steps/s',
+      skipped: 'tfjs-cpu too slow for the run budget (see the K≤8 3×64 rows)',
+    }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
   if (quick) {
@@ -182,27 +278,78 @@ async function main(): Promise<void> {
       const out: BenchRow[] = [];
       for (const n of [128, 256, 512]) {
         const m = Float64Array.from({ length: n * n }, () => rng.next());
-        out.push({ group: 'lap', name: `LAP ${n}×${n} uniform [0,1), maximise`, runtime: 'node/ts', ...(await timeIt(() => solveAssignment(m, n, true), 7, 1)), unit: 'ms' });
+        out.push({
+          group: 'lap',
+          name: `LAP ${n}×${n} uniform [0,1), maximise`,
+          runtime: 'node/ts',
+          ...(await timeIt(() => solveAssignment(m, n, true), 7, 1)),
+          unit: 'ms',
+        });
       }
       return out;
     });
-    if (want('align')) rows.push({ group: 'align', name: 'weight matching', runtime: 'node/ts', median: NaN, min: NaN, max: NaN, unit: 's', skipped: 'not in --quick' });
+    if (want('align'))
+      rows.push({
+        group: 'align',
+        name: 'weight matching',
+        runtime: 'node/ts',
+        median: NaN,
+        min: NaN,
+        max: NaN,
+        unit: 's',
+        skipped: 'not in --quick',
+      });
   } else if (want('lap') || want('align')) {
     log(want('align') ? 'lap + align (MNIST pair trained in TypeScript first)…' : 'lap…');
     try {
       const r = await benchAlign(want('align') ? 60 : 0);
       rows.push(...r.filter((x) => want(x.group)));
-      if (want('align')) rows.push({ group: 'align', name: 'weight matching (PyTorch)', runtime: 'python/torch', median: NaN, min: NaN, max: NaN, unit: 's', skipped: 'no reference: PyTorch has no weight matching; its solver (SciPy linear_sum_assignment) is compared in the lap rows' });
+      if (want('align'))
+        rows.push({
+          group: 'align',
+          name: 'weight matching (PyTorch)',
+          runtime: 'python/torch',
+          median: NaN,
+          min: NaN,
+          max: NaN,
+          unit: 's',
+          skipped:
+            'no reference: PyTorch has no weight matching; its solver (SciPy linear_sum_assignment) is compared in the lap rows',
+        });
     } catch (e) {
-      rows.push({ group: 'align', name: 'align benchmarks', runtime: 'node/ts', median: NaN, min: NaN, max: NaN, unit: '', skipped: `failed: ${(e as Error).message}` });
+      rows.push({
+        group: 'align',
+        name: 'align benchmarks',
+        runtime: 'node/ts',
+        median: NaN,
+        min: NaN,
+        max: NaN,
+        unit: '',
+        skipped: `failed: ${(e as Error).message}`,
+      });
     }
   }
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
   if (!quick) await step('checkpoints', () => benchCheckpoints());
-  else if (want('checkpoints')) rows.push({ group: 'checkpoints', name: 'checkpoint reading', runtime: 'node/ts', median: NaN, min: NaN, max: NaN, unit: 'ms', skipped: 'not in --quick' });
+  else if (want('checkpoints'))
+    rows.push({
+      group: 'checkpoints',
+      name: 'checkpoint reading',
+      runtime: 'node/ts',
+      median: NaN,
+      min: NaN,
+      max: NaN,
+      unit: 'ms',
+      skipped: 'not in --quick',
+    });
   await step('chromium', () => {
-    const groups = ['train', 'paths', 'landscape'].filter((g) => only.size === 0 || only.has(g) || (only.has('chromium') && ![...only].some((o) => ['train', 'paths', 'landscape'].includes(o))));
+    const groups = ['train', 'paths', 'landscape'].filter(
+      (g) =>
+        only.size === 0 ||
+        only.has(g) ||
+        (only.has('chromium') && ![...only].some((o) => ['train', 'paths', 'landscape'].includes(o))),
+    );
     return benchChromium({ quick, groups, log });
   });
 
@@ -211,14 +358,28 @@ async function main(): Promise<void> {
   const out = here('./results.json');
   let mergedFrom: string | null = null;
   if (only.size > 0 && existsSync(out)) {
-    const prev = JSON.parse(readFileSync(out, 'utf8')) as { date?: string; raw?: (BenchRow & { median: number | null; min: number | null; max: number | null })[] };
-    const rerun = (r: BenchRow): boolean => (r.runtime.startsWith('chromium') ? want('chromium') : want(r.group));
-    const kept = (prev.raw ?? []).filter((r) => !rerun(r)).map((r) => ({ ...r, median: r.median ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, extra: { ...r.extra, measured: r.extra?.measured ?? prev.date ?? 'earlier' } }));
+    const prev = JSON.parse(readFileSync(out, 'utf8')) as {
+      date?: string;
+      raw?: (BenchRow & { median: number | null; min: number | null; max: number | null })[];
+    };
+    const rerun = (r: BenchRow): boolean =>
+      r.runtime.startsWith('chromium') ? want('chromium') : want(r.group);
+    const kept = (prev.raw ?? [])
+      .filter((r) => !rerun(r))
+      .map((r) => ({
+        ...r,
+        median: r.median ?? NaN,
+        min: r.min ?? NaN,
+        max: r.max ?? NaN,
+        extra: { ...r.extra, measured: r.extra?.measured ?? prev.date ?? 'earlier' },
+      }));
     if (kept.length) mergedFrom = prev.date ?? 'an earlier run';
     rows.unshift(...kept);
   }
   const table = pair(rows);
-  const gemm = rows.filter((r) => r.group === 'gemm' && isReference(r) && r.name.endsWith(', 1 thread') && !r.skipped);
+  const gemm = rows.filter(
+    (r) => r.group === 'gemm' && isReference(r) && r.name.endsWith(', 1 thread') && !r.skipped,
+  );
   const ceiling = Math.max(0, ...gemm.map((r) => r.median));
   const machine = {
     cpus: os.cpus().length,
@@ -229,12 +390,21 @@ async function main(): Promise<void> {
     loadavgStart: load0.map((x) => Number(x.toFixed(2))),
     loadavgEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
   };
-  console.log(`\nWeightscope benchmarks (${quick ? 'quick' : 'full'}), ${machine.cpus} × ${machine.model}, ${machine.memGiB} GiB, Node ${machine.node}; reference: ${py.note}.`);
-  console.log(`ratio = Weightscope speed ÷ PyTorch speed (> 1 means Weightscope is faster). GEMM ceiling (1 thread): ${fmt(ceiling)} GFLOP/s.\n`);
+  console.log(
+    `\nWeightscope benchmarks (${quick ? 'quick' : 'full'}), ${machine.cpus} × ${machine.model}, ${machine.memGiB} GiB, Node ${machine.node}; reference: ${py.note}.`,
+  );
+  console.log(
+    `ratio = Weightscope speed ÷ PyTorch speed (> 1 means Weightscope is faster). GEMM ceiling (1 thread): ${fmt(ceiling)} GFLOP/s.\n`,
+  );
   printTable(table, ceiling);
-  console.log(`\nload average ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`);
+  console.log(
+    `\nload average ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`,
+  );
   if (mergedFrom) console.log(`rows not selected by --only are from the run of ${mergedFrom}.`);
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), quick, only: [...only], machine, reference: py.note, gemmCeilingGflops: ceiling, mergedFrom, rows: table, raw: rows }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, only: [...only], machine, reference: py.note, gemmCeilingGflops: ceiling, mergedFrom, rows: table, raw: rows }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
   log(`wrote ${out}`);
 }
 

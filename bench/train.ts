@@ -32,7 +32,11 @@ export const TRAIN_CASES: TrainCase[] = [
   { hidden: 64, size: 128, k: 8 },
 ];
 
-export const caseArch = (c: TrainCase): MlpArch => ({ widths: [2, c.hidden, c.hidden, c.hidden, 1], activation: 'sine', w0: 30 });
+export const caseArch = (c: TrainCase): MlpArch => ({
+  widths: [2, c.hidden, c.hidden, c.hidden, 1],
+  activation: 'sine',
+  w0: 30,
+});
 export const caseName = (c: TrainCase): string => `SIREN 3×${c.hidden}, ${c.size}×${c.size}, K=${c.k}`;
 
 /**
@@ -54,7 +58,11 @@ export interface TrainBenchOptions {
 const DEFAULT_LAYOUTS: Record<NodeBackend, MatmulLayout[]> = { wasm: ['batched', 'split'], cpu: ['batched'] };
 
 /** Rows name the runtime `node/<backend> <layout>`, e.g. "node/wasm split". */
-export async function benchTrain(backends: NodeBackend[] = ['wasm', 'cpu'], maxSteps = 5, opts: TrainBenchOptions = {}): Promise<BenchRow[]> {
+export async function benchTrain(
+  backends: NodeBackend[] = ['wasm', 'cpu'],
+  maxSteps = 5,
+  opts: TrainBenchOptions = {},
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const cases = opts.cases ?? TRAIN_CASES;
   for (const backend of backends) {
@@ -72,10 +80,14 @@ export async function benchTrain(backends: NodeBackend[] = ['wasm', 'cpu'], maxS
         );
         // Repetitions over 20 GFLOP get 2 timed runs instead of 3; warm-up is always excluded.
         const heavy = stepFlops(arch, n) * c.k * steps > 2e10;
-        const t = await timeIt(async () => {
-          for (let i = 0; i < steps; i++) trainer.step();
-          await trainer.evaluate();
-        }, heavy ? 2 : 3, 1);
+        const t = await timeIt(
+          async () => {
+            for (let i = 0; i < steps; i++) trainer.step();
+            await trainer.evaluate();
+          },
+          heavy ? 2 : 3,
+          1,
+        );
         trainer.dispose();
         const perStep = t.median / steps;
         rows.push({
@@ -86,7 +98,12 @@ export async function benchTrain(backends: NodeBackend[] = ['wasm', 'cpu'], maxS
           min: (1000 * c.k * steps) / t.max,
           max: (1000 * c.k * steps) / t.min,
           unit: 'model-steps/s',
-          extra: { layout, steps, msPerStep: Number(perStep.toFixed(2)), gflops: Number(((stepFlops(arch, n) * c.k) / perStep / 1e6).toFixed(2)) },
+          extra: {
+            layout,
+            steps,
+            msPerStep: Number(perStep.toFixed(2)),
+            gflops: Number(((stepFlops(arch, n) * c.k) / perStep / 1e6).toFixed(2)),
+          },
         });
       }
     }
@@ -96,5 +113,13 @@ export async function benchTrain(backends: NodeBackend[] = ['wasm', 'cpu'], maxS
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchTrain();
-  console.table(rows.map((r) => ({ name: r.name, runtime: r.runtime, median: r.median.toFixed(1), unit: r.unit, ...r.extra })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      runtime: r.runtime,
+      median: r.median.toFixed(1),
+      unit: r.unit,
+      ...r.extra,
+    })),
+  );
 }

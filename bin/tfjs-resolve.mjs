@@ -5,7 +5,11 @@
  */
 export async function resolve(specifier, context, next) {
   const parent = context.parentURL ?? '';
-  if (parent.includes('/node_modules/@tensorflow/') && specifier.startsWith('.') && !/\.[cm]?js$/.test(specifier)) {
+  if (
+    parent.includes('/node_modules/@tensorflow/') &&
+    specifier.startsWith('.') &&
+    !/\.[cm]?js$/.test(specifier)
+  ) {
     try {
       return await next(`${specifier}.js`, context);
     } catch {

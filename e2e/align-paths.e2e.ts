@@ -16,24 +16,38 @@ interface Entry {
   arch: { widths: number[] };
 }
 
-const models = () => appState<Entry[]>(page, 's.models.map((m) => ({ id: m.id, name: m.name, source: m.source, arch: m.arch }))');
+const models = () =>
+  appState<Entry[]>(
+    page,
+    's.models.map((m) => ({ id: m.id, name: m.name, source: m.source, arch: m.arch }))',
+  );
 
 /** The barrier rows the Paths panel shows, keyed by path kind. */
 async function barriers(): Promise<Record<string, { value: number; text: string }>> {
   const rows = page.getByTestId('paths-barriers').locator('tbody tr');
   const out: Record<string, { value: number; text: string }> = {};
   for (const row of await rows.all()) {
-    out[(await row.getAttribute('data-kind'))!] = { value: Number(await row.getAttribute('data-barrier')), text: (await row.locator('td').nth(1).textContent())! };
+    out[(await row.getAttribute('data-kind'))!] = {
+      value: Number(await row.getAttribute('data-barrier')),
+      text: (await row.locator('td').nth(1).textContent())!,
+    };
   }
   return out;
 }
 
 /** Presses Run paths and waits for the next result's barrier table. */
 async function runPaths(timeout = 120_000): Promise<void> {
-  const seq = Number((await page.locator('[data-testid="paths-barriers"]').getAttribute('data-seq', { timeout: 100 }).catch(() => null)) ?? 0);
+  const seq = Number(
+    (await page
+      .locator('[data-testid="paths-barriers"]')
+      .getAttribute('data-seq', { timeout: 100 })
+      .catch(() => null)) ?? 0,
+  );
   await page.getByTestId('paths-run').click();
   await page.waitForSelector(`[data-testid="paths-barriers"][data-seq="${seq + 1}"]`, { timeout });
-  await page.waitForFunction(() => !document.querySelector('[data-testid="paths-progress"]'), null, { timeout });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="paths-progress"]'), null, {
+    timeout,
+  });
 }
 
 async function setField(testId: string, value: string): Promise<void> {
@@ -57,7 +71,9 @@ describe('align and paths in the browser', () => {
     await page.getByTestId('align-reference').selectOption(first!.id);
     await page.locator(`[data-testid="align-models"] input[data-model-id="${second!.id}"]`).check();
     // The reference cannot be aligned to itself: its box is disabled and says why.
-    expect(await page.locator(`[data-testid="align-models"] input[data-model-id="${first!.id}"]`).isDisabled()).toBe(true);
+    expect(
+      await page.locator(`[data-testid="align-models"] input[data-model-id="${first!.id}"]`).isDisabled(),
+    ).toBe(true);
     await page.getByTestId('align-weight').check();
     const before = (await models()).length;
     await page.getByTestId('align-run').click();
@@ -72,7 +88,11 @@ describe('align and paths in the browser', () => {
     // Heatmaps: the chosen layer's similarity before and after, with a stronger diagonal after.
     const diag = await page.evaluate(() =>
       ['before', 'after'].map((w) => {
-        const z = (document.querySelector(`[data-testid="align-heatmap-${w}"]`) as unknown as { data: { z: number[][] }[] }).data[0]!.z;
+        const z = (
+          document.querySelector(`[data-testid="align-heatmap-${w}"]`) as unknown as {
+            data: { z: number[][] }[];
+          }
+        ).data[0]!.z;
         return z.reduce((s, r, i) => s + r[i]!, 0) / z.length;
       }),
     );
@@ -84,17 +104,25 @@ describe('align and paths in the browser', () => {
     expect(after.at(-1)!.name).toBe(name);
     await screenshot(page, 'align-weight-matching');
     await page.getByRole('tab', { name: 'Models' }).click();
-    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: name }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: name }).count())
+      .toBe(1);
   });
 
   it('paths between independent models: lerp after alignment has a lower barrier than naive lerp; a model to itself has barrier 0', async () => {
     await page.getByRole('tab', { name: 'Paths' }).click();
     await page.getByTestId('paths-a').selectOption({ label: 'rings independent #1' });
     await page.getByTestId('paths-b').selectOption({ label: 'rings independent #2' });
-    for (const k of ['lerp', 'lerp-aligned']) await page.locator(`[data-testid="paths-kinds"] input[data-kind="${k}"]`).check();
-    for (const k of ['slerp', 'bezier', 'polychain']) await page.locator(`[data-testid="paths-kinds"] input[data-kind="${k}"]`).uncheck();
+    for (const k of ['lerp', 'lerp-aligned'])
+      await page.locator(`[data-testid="paths-kinds"] input[data-kind="${k}"]`).check();
+    for (const k of ['slerp', 'bezier', 'polychain'])
+      await page.locator(`[data-testid="paths-kinds"] input[data-kind="${k}"]`).uncheck();
     await runPaths();
-    const traces = await page.evaluate(() => (document.querySelector('[data-testid="paths-chart"]') as unknown as { data: { name: string }[] }).data.map((t) => t.name));
+    const traces = await page.evaluate(() =>
+      (
+        document.querySelector('[data-testid="paths-chart"]') as unknown as { data: { name: string }[] }
+      ).data.map((t) => t.name),
+    );
     expect(traces).toHaveLength(2);
     expect(traces.every((t) => /barrier/.test(t))).toBe(true);
     const b = await barriers();
@@ -104,9 +132,13 @@ describe('align and paths in the browser', () => {
     expect(await page.getByTestId('paths-filmstrips').locator('canvas').count()).toBe(18);
     // The α slider renders the reconstruction live.
     await page.getByTestId('paths-alpha').fill('0.25');
-    await expect.poll(() => page.getByTestId('paths-live-numbers').textContent()).toMatch(/α = 0\.25: loss .* PSNR/);
+    await expect
+      .poll(() => page.getByTestId('paths-live-numbers').textContent())
+      .toMatch(/α = 0\.25: loss .* PSNR/);
     await page.getByTestId('paths-view-psnr').check();
-    await expect.poll(() => page.locator('[data-testid="paths-chart"] .ytitle').textContent()).toBe('PSNR (dB)');
+    await expect
+      .poll(() => page.locator('[data-testid="paths-chart"] .ytitle').textContent())
+      .toBe('PSNR (dB)');
     await screenshot(page, 'paths-naive-vs-aligned');
 
     await page.getByTestId('paths-b').selectOption({ label: 'rings independent #1' });
@@ -135,7 +167,9 @@ describe('align and paths in the browser', () => {
     const before = await models();
     const shown = await barriers();
     await page.getByTestId('paths-run').click();
-    await expect.poll(() => page.getByTestId('banner').textContent(), { timeout: 30_000 }).toMatch(/layers\.\d+\.(weight|bias)/);
+    await expect
+      .poll(() => page.getByTestId('banner').textContent(), { timeout: 30_000 })
+      .toMatch(/layers\.\d+\.(weight|bias)/);
     expect(await page.getByTestId('banner').textContent()).toContain('unchanged');
     await screenshot(page, 'paths-arch-mismatch');
     expect(await models()).toEqual(before);
@@ -153,7 +187,11 @@ describe('align and paths in the browser', () => {
     expect(Object.keys(b).sort()).toEqual(['bezier', 'lerp']);
     expect(Number.isFinite(b.bezier!.value)).toBe(true);
     expect(b.bezier!.text).not.toBe('');
-    const legend = await page.evaluate(() => (document.querySelector('[data-testid="paths-chart"]') as unknown as { data: { name: string }[] }).data.map((t) => t.name));
+    const legend = await page.evaluate(() =>
+      (
+        document.querySelector('[data-testid="paths-chart"]') as unknown as { data: { name: string }[] }
+      ).data.map((t) => t.name),
+    );
     expect(legend.some((n) => /^Bezier curve — barrier /.test(n))).toBe(true);
     await screenshot(page, 'paths-bezier');
     expect(errors).toEqual([]);

@@ -58,7 +58,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Waits until `expr` (over the app state `s`) is truthy. */
 export async function waitForState(page: Page, expr: string, timeout = 120_000): Promise<void> {
-  await page.waitForFunction((e) => new Function('s', `return ${e}`)((window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState()), expr, { timeout, polling: 250 });
+  await page.waitForFunction(
+    (e) =>
+      new Function('s', `return ${e}`)(
+        (window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState(),
+      ),
+    expr,
+    { timeout, polling: 250 },
+  );
 }
 
 /**

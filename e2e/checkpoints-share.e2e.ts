@@ -15,10 +15,12 @@ afterAll(async () => {
   await context?.close();
 });
 
-
 async function waitFor(page: Page, expr: string, timeout = 180_000): Promise<void> {
   await page.waitForFunction(
-    (e) => new Function('s', `return ${e}`)((window as unknown as { __weightscope: { getState(): unknown } }).__weightscope.getState()),
+    (e) =>
+      new Function('s', `return ${e}`)(
+        (window as unknown as { __weightscope: { getState(): unknown } }).__weightscope.getState(),
+      ),
     expr,
     { timeout, polling: 250 },
   );
@@ -36,7 +38,13 @@ describe('checkpoints in and out', () => {
     await openWithSamples(page);
     const before = await appState<number>(page, 's.models.length');
     await page.getByRole('tab', { name: 'Models' }).click();
-    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'mlp_relu.pt', mimeType: 'application/octet-stream', buffer: fixture('mlp_relu.pt') });
+    await page
+      .getByTestId('checkpoint-input')
+      .setInputFiles({
+        name: 'mlp_relu.pt',
+        mimeType: 'application/octet-stream',
+        buffer: fixture('mlp_relu.pt'),
+      });
     const dialog = page.getByTestId('import-dialog');
     await expect.poll(() => dialog.textContent()).toContain('PyTorch');
     expect(await dialog.textContent()).toMatch(/2 → 16 → 16 → 1/);
@@ -45,16 +53,26 @@ describe('checkpoints in and out', () => {
     await page.getByTestId('import-confirm').click();
     await waitFor(page, `s.models.length === ${before + 1}`);
     const row = page.locator('tr', { hasText: 'mlp_relu' });
-    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'safetensors' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'safetensors' }).click(),
+    ]);
     const bytes = readFileSync((await download.path())!);
     const back = readCheckpoint([{ name: 'x.safetensors', bytes: new Uint8Array(bytes) }]);
     const original = readCheckpoint([{ name: 'mlp_relu.pt', bytes: new Uint8Array(fixture('mlp_relu.pt')) }]);
-    expect(JSON.parse(back.metadata['weightscope.arch']!)).toMatchObject({ activation: 'relu', widths: [2, 16, 16, 1] });
+    expect(JSON.parse(back.metadata['weightscope.arch']!)).toMatchObject({
+      activation: 'relu',
+      widths: [2, 16, 16, 1],
+    });
     // Same numbers, in Weightscope's canonical names and PyTorch's [out, in] layout.
     const w0 = original.tensors.find((t) => /0\.weight$/.test(t.name))!;
-    expect(Array.from(back.tensors.find((t) => t.name === 'layers.0.weight')!.data!)).toEqual(Array.from(w0.data!));
+    expect(Array.from(back.tensors.find((t) => t.name === 'layers.0.weight')!.data!)).toEqual(
+      Array.from(w0.data!),
+    );
     // The exported file comes back in with its activation prefilled from the metadata.
-    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'again.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
+    await page
+      .getByTestId('checkpoint-input')
+      .setInputFiles({ name: 'again.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
     await expect.poll(() => dialog.textContent()).toContain('from the file’s metadata');
     expect(await page.getByTestId('import-activation').inputValue()).toBe('relu');
     await page.getByRole('button', { name: 'Cancel' }).click();
@@ -73,7 +91,9 @@ describe('checkpoints in and out', () => {
       ['int_weights.safetensors', /int|floating/i],
     ];
     for (const [name, message] of cases) {
-      await page.getByTestId('checkpoint-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: fixture(name) });
+      await page
+        .getByTestId('checkpoint-input')
+        .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: fixture(name) });
       await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(message);
       expect(await page.getByTestId('banner').textContent()).toContain('unchanged');
       await page.getByRole('button', { name: 'Dismiss' }).click();
@@ -128,7 +148,9 @@ describe('shareable experiments', () => {
     await page.getByRole('button', { name: 'Run paths' }).click();
     const barriers = page.getByTestId('paths-barriers').locator('tr[data-kind]');
     await expect.poll(() => barriers.count(), { timeout: 120_000 }).toBe(2);
-    const before = await barriers.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-kind'), r.textContent]));
+    const before = await barriers.evaluateAll((rows) =>
+      rows.map((r) => [r.getAttribute('data-kind'), r.textContent]),
+    );
     await page.getByTestId('share').click();
     const url = await page.getByTestId('share-url').inputValue();
 
@@ -136,7 +158,9 @@ describe('shareable experiments', () => {
     await other.goto(url);
     const replayed = other.getByTestId('paths-barriers').locator('tr[data-kind]');
     await expect.poll(() => replayed.count(), { timeout: 180_000 }).toBe(2);
-    const after = await replayed.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-kind'), r.textContent]));
+    const after = await replayed.evaluateAll((rows) =>
+      rows.map((r) => [r.getAttribute('data-kind'), r.textContent]),
+    );
     expect(after).toEqual(before);
     await screenshot(other, 'share-paths-replayed');
     await other.close();

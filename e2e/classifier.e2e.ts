@@ -23,7 +23,9 @@ const waitFor = (expr: string, timeout?: number): Promise<void> => waitForState(
 
 /** A sample classifier from public/models, read as the app reads it (activation from its metadata). */
 function sample(id: string): Model {
-  const c = readCheckpoint([{ name: `${id}.safetensors`, bytes: new Uint8Array(readFileSync(`public/models/${id}.safetensors`)) }]);
+  const c = readCheckpoint([
+    { name: `${id}.safetensors`, bytes: new Uint8Array(readFileSync(`public/models/${id}.safetensors`)) },
+  ]);
   return toModel(c, inferArchitecture(c), { activation: 'relu' });
 }
 
@@ -38,14 +40,21 @@ async function rows(): Promise<Record<string, Row>> {
   const out: Record<string, Row> = {};
   for (const row of await page.getByTestId('paths-barriers').locator('tbody tr').all()) {
     const num = async (a: string) => Number(await row.getAttribute(a));
-    out[(await row.getAttribute('data-kind'))!] = { barrier: await num('data-barrier'), metricBarrier: await num('data-metric-barrier'), accA: await num('data-metric-a'), accB: await num('data-metric-b') };
+    out[(await row.getAttribute('data-kind'))!] = {
+      barrier: await num('data-barrier'),
+      metricBarrier: await num('data-metric-barrier'),
+      accA: await num('data-metric-a'),
+      accB: await num('data-metric-b'),
+    };
   }
   return out;
 }
 
 async function waitForPaths(seq: number): Promise<void> {
   await page.waitForSelector(`[data-testid="paths-barriers"][data-seq="${seq}"]`, { timeout: 180_000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid="paths-progress"]'), null, { timeout: 180_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="paths-progress"]'), null, {
+    timeout: 180_000,
+  });
 }
 
 beforeAll(async () => {
@@ -70,7 +79,9 @@ describe('classifiers in the app', () => {
     await page.getByRole('tab', { name: 'Paths' }).click();
     await page.getByTestId('preset-mnist').click();
     await waitForPaths(1);
-    expect(await page.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(/^MNIST \(1,000 digits\)$/);
+    expect(await page.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(
+      /^MNIST \(1,000 digits\)$/,
+    );
     expect(await page.getByTestId('paths-chart').locator('.main-svg').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('paths-filmstrips').count()).toBe(0);
     const got = await rows();
@@ -95,7 +106,9 @@ describe('classifiers in the app', () => {
     // Accuracy, not PSNR: endpoints are good classifiers, the naive path loses accuracy, alignment helps.
     expect(got.lerp!.accA).toBeGreaterThan(0.8);
     expect(got.lerp!.metricBarrier).toBeGreaterThan(got['lerp-aligned']!.metricBarrier);
-    expect(await page.getByTestId('paths-barriers').textContent()).toMatch(/barrier \(cross-entropy\).*accuracy drop/);
+    expect(await page.getByTestId('paths-barriers').textContent()).toMatch(
+      /barrier \(cross-entropy\).*accuracy drop/,
+    );
 
     // The α slider scores the model at α = 0.5: loss and accuracy, no picture.
     const live = page.getByTestId('paths-live-numbers');
@@ -123,7 +136,9 @@ describe('classifiers in the app', () => {
     await other.goto(url);
     const replayed = other.getByTestId('paths-barriers').locator('tr[data-kind]');
     await expect.poll(() => replayed.count(), { timeout: 240_000 }).toBe(2);
-    expect(await other.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(/^MNIST \(1,000 digits\)$/);
+    expect(await other.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(
+      /^MNIST \(1,000 digits\)$/,
+    );
     for (const row of await replayed.all()) {
       const g = got[(await row.getAttribute('data-kind'))!]!;
       expect(Number(await row.getAttribute('data-barrier'))).toBeCloseTo(g.barrier, 6);
@@ -143,7 +158,9 @@ describe('classifiers in the app', () => {
       ['bad_missing_y.npz', /holds two arrays, x .* and y/],
     ];
     for (const [name, message] of cases) {
-      await page.getByTestId('checkpoint-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: fixture(`datasets/${name}`) });
+      await page
+        .getByTestId('checkpoint-input')
+        .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: fixture(`datasets/${name}`) });
       await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(message);
       const text = (await page.getByTestId('banner').textContent())!;
       expect(text).toContain('could not be used as a dataset');
@@ -156,15 +173,32 @@ describe('classifiers in the app', () => {
   });
 
   it('scores a dropped PyTorch classifier on a dropped dataset .npz, as PyTorch does', async () => {
-    const expected = JSON.parse(fixture('datasets/good.json').toString()) as { loss: number; accuracy: number };
+    const expected = JSON.parse(fixture('datasets/good.json').toString()) as {
+      loss: number;
+      accuracy: number;
+    };
     await page.getByRole('tab', { name: 'Models' }).click();
-    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'classifier.pt', mimeType: 'application/octet-stream', buffer: fixture('checkpoints/classifier.pt') });
+    await page
+      .getByTestId('checkpoint-input')
+      .setInputFiles({
+        name: 'classifier.pt',
+        mimeType: 'application/octet-stream',
+        buffer: fixture('checkpoints/classifier.pt'),
+      });
     await expect.poll(() => page.getByTestId('import-dialog').textContent()).toContain('784 → 32 → 10');
     await page.getByTestId('import-activation').selectOption('relu');
     await page.getByTestId('import-confirm').click();
     await waitFor("s.models.some((m) => m.name === 'classifier')");
-    await page.getByTestId('checkpoint-input').setInputFiles({ name: 'good.npz', mimeType: 'application/octet-stream', buffer: fixture('datasets/good.npz') });
-    await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(/Dataset good\.npz: 32 examples × 784 inputs/);
+    await page
+      .getByTestId('checkpoint-input')
+      .setInputFiles({
+        name: 'good.npz',
+        mimeType: 'application/octet-stream',
+        buffer: fixture('datasets/good.npz'),
+      });
+    await expect
+      .poll(() => page.getByTestId('banner').textContent())
+      .toMatch(/Dataset good\.npz: 32 examples × 784 inputs/);
     expect(await appState<number>(page, 's.datasets.length')).toBe(1);
 
     const id = await appState<string>(page, "s.models.find((m) => m.name === 'classifier').id");
@@ -182,7 +216,11 @@ describe('classifiers in the app', () => {
     expect(got.accB).toBe(expected.accuracy);
     expect(got.barrier).toBeCloseTo(0, 5);
     const live = page.getByTestId('paths-live-numbers');
-    await expect.poll(async () => Math.abs(Number(await live.getAttribute('data-loss')) - expected.loss), { timeout: 60_000 }).toBeLessThan(1e-4);
+    await expect
+      .poll(async () => Math.abs(Number(await live.getAttribute('data-loss')) - expected.loss), {
+        timeout: 60_000,
+      })
+      .toBeLessThan(1e-4);
     expect(await live.textContent()).toContain('good.npz');
 
     // A dropped dataset cannot travel in a link: Share says so.

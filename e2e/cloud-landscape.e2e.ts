@@ -12,10 +12,21 @@ afterAll(async () => {
   await context?.close();
 });
 
-type W = { __weightscope: { getState(): { models: { id: string; source: string; arch: { widths: number[] } }[]; run: { status: string; jobId: number | null } } } };
+type W = {
+  __weightscope: {
+    getState(): {
+      models: { id: string; source: string; arch: { widths: number[] } }[];
+      run: { status: string; jobId: number | null };
+    };
+  };
+};
 
 async function waitFor(page: Page, expr: string, timeout = 120_000): Promise<void> {
-  await page.waitForFunction((e) => new Function('s', `return ${e}`)((window as unknown as W).__weightscope?.getState()), expr, { timeout, polling: 250 });
+  await page.waitForFunction(
+    (e) => new Function('s', `return ${e}`)((window as unknown as W).__weightscope?.getState()),
+    expr,
+    { timeout, polling: 250 },
+  );
 }
 
 /** Stops the experiment the page starts on its own, so the engine is free for the views. */
@@ -37,8 +48,10 @@ async function cloudPlots(page: Page, mode: 'raw' | 'aligned'): Promise<PlotSumm
     type Trace = { meta?: string; x: number[]; y: number[] };
     const out: PlotSummary[] = [];
     for (let i = 0; ; i++) {
-      const scatter = document.querySelector(`[data-testid="cloud-scatter-${m}-${i}"]`) as (HTMLElement & { data?: Trace[] }) | null;
-      const bars = document.querySelector(`[data-testid="cloud-variance-${m}-${i}"]`) as (HTMLElement & { data?: Trace[] }) | null;
+      const scatter = document.querySelector(`[data-testid="cloud-scatter-${m}-${i}"]`) as
+        (HTMLElement & { data?: Trace[] }) | null;
+      const bars = document.querySelector(`[data-testid="cloud-variance-${m}-${i}"]`) as
+        (HTMLElement & { data?: Trace[] }) | null;
       if (!scatter) return out;
       const data = scatter.data ?? [];
       out.push({
@@ -110,9 +123,13 @@ describe('cloud and landscape views', () => {
     await page.getByRole('button', { name: 'none', exact: true }).click();
     await expect.poll(() => page.getByTestId('cloud-run').isDisabled()).toBe(true);
     await expect.poll(() => page.getByTestId('cloud-blocked').textContent()).toContain('at least 2 models');
-    const samples = await appState<string[]>(page, "s.models.filter((m) => m.source === 'sample' && m.arch.widths[0] === 2).map((m) => m.id)");
+    const samples = await appState<string[]>(
+      page,
+      "s.models.filter((m) => m.source === 'sample' && m.arch.widths[0] === 2).map((m) => m.id)",
+    );
     expect(samples.length).toBe(6);
-    for (const id of samples) await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
+    for (const id of samples)
+      await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
     await mapCloud(page);
     expect((await cloudPlots(page, 'raw'))[0]!.points).toBe(6);
     expect((await cloudPlots(page, 'aligned'))[0]!.points).toBe(6);
@@ -125,10 +142,14 @@ describe('cloud and landscape views', () => {
     await page.getByTestId('steps').fill('20');
     await page.getByTestId('train').click();
     await waitFor(page, "s.run.status === 'done'", 150_000);
-    const narrow = await appState<string[]>(page, 's.models.filter((m) => m.arch.widths[1] === 8).map((m) => m.id)');
+    const narrow = await appState<string[]>(
+      page,
+      's.models.filter((m) => m.arch.widths[1] === 8).map((m) => m.id)',
+    );
     expect(narrow.length).toBe(64);
     await page.getByRole('tab', { name: 'Cloud' }).click();
-    for (const id of narrow) await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
+    for (const id of narrow)
+      await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
     // While the worker aligns and maps 70 models, the page keeps answering.
     await page.evaluate(() => {
       const w = window as unknown as { __gaps: number[]; __stop: boolean };
@@ -159,12 +180,28 @@ describe('cloud and landscape views', () => {
     // The loss plane through the three first samples (the default anchors).
     await page.getByRole('tab', { name: 'Landscape' }).click();
     await page.getByTestId('landscape-run').click();
-    await page.waitForFunction(() => (document.querySelector('[data-testid="landscape-plot"]') as { data?: unknown[] } | null)?.data !== undefined, null, { timeout: 90_000 });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="landscape-plot"]') as { data?: unknown[] } | null)?.data !==
+        undefined,
+      null,
+      { timeout: 90_000 },
+    );
     const plane = await page.evaluate(() => {
-      const data = (document.querySelector('[data-testid="landscape-plot"]') as unknown as { data: { type: string; z?: number[][]; x: number[]; text?: string[] }[] }).data;
+      const data = (
+        document.querySelector('[data-testid="landscape-plot"]') as unknown as {
+          data: { type: string; z?: number[][]; x: number[]; text?: string[] }[];
+        }
+      ).data;
       const contour = data.find((t) => t.type === 'contour')!;
       const anchors = data.find((t) => t.type === 'scatter')!;
-      return { rows: contour.z!.length, cols: contour.z!.map((r) => r.length), z: contour.z!.flat(), anchors: anchors.x.length, labels: anchors.text };
+      return {
+        rows: contour.z!.length,
+        cols: contour.z!.map((r) => r.length),
+        z: contour.z!.flat(),
+        anchors: anchors.x.length,
+        labels: anchors.text,
+      };
     });
     expect(plane.rows).toBe(21);
     expect(new Set(plane.cols)).toEqual(new Set([21]));
@@ -176,10 +213,18 @@ describe('cloud and landscape views', () => {
     await screenshot(page, 'landscape-plane');
     // The PSNR toggle recolours the same grid in dB (trained anchors are far above 10 dB).
     await page.getByTestId('landscape-psnr').check();
-    await page.waitForFunction(() => {
-      const data = (document.querySelector('[data-testid="landscape-plot"]') as unknown as { data: { type: string; z?: number[][] }[] }).data;
-      return Math.max(...data.find((t) => t.type === 'contour')!.z!.flat()) > 15;
-    }, null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const data = (
+          document.querySelector('[data-testid="landscape-plot"]') as unknown as {
+            data: { type: string; z?: number[][] }[];
+          }
+        ).data;
+        return Math.max(...data.find((t) => t.type === 'contour')!.z!.flat()) > 15;
+      },
+      null,
+      { timeout: 10_000 },
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -196,7 +241,9 @@ describe('cloud and landscape views', () => {
     await waitFor(page, 's && s.models.length === 2');
     await page.getByRole('tab', { name: 'Landscape' }).click();
     expect(await page.getByTestId('landscape-run').isDisabled()).toBe(true);
-    expect(await page.getByTestId('landscape-disabled-reason').textContent()).toContain('needs 3 models of one architecture');
+    expect(await page.getByTestId('landscape-disabled-reason').textContent()).toContain(
+      'needs 3 models of one architecture',
+    );
     expect(await page.getByTestId('landscape-anchor-0').isDisabled()).toBe(true);
     await screenshot(page, 'landscape-disabled');
     await page.close();
@@ -210,7 +257,12 @@ describe('cloud and landscape views', () => {
     await stopDefaultTraining(page);
     await page.getByRole('tab', { name: 'Landscape' }).click();
     type PlotData = { data: { type: string; x: number[]; y: number[]; z?: number[][] }[] };
-    const plotted = () => page.evaluate(() => (document.querySelector('[data-testid="directions-plot"]') as unknown as PlotData | null)?.data ?? null);
+    const plotted = () =>
+      page.evaluate(
+        () =>
+          (document.querySelector('[data-testid="directions-plot"]') as unknown as PlotData | null)?.data ??
+          null,
+      );
     await page.getByTestId('directions-run').click();
     await expect.poll(plotted, { timeout: 90_000 }).not.toBeNull();
     const line = (await plotted())![0]!;

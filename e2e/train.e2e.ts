@@ -14,7 +14,12 @@ afterAll(async () => {
 
 async function waitForStatus(page: Page, statuses: string[], timeout = 180_000): Promise<string> {
   await page.waitForFunction(
-    (wanted) => wanted.includes((window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }).__weightscope?.getState().run.status ?? ''),
+    (wanted) =>
+      wanted.includes(
+        (
+          window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }
+        ).__weightscope?.getState().run.status ?? '',
+      ),
     statuses,
     { timeout, polling: 250 },
   );
@@ -39,15 +44,27 @@ describe('training in the browser', () => {
     });
     await page.goto(base);
     await waitForStatus(page, ['training']);
-    const backend = await appState<{ name: string; reason: string; calibration?: unknown[] }>(page, 's.backend');
+    const backend = await appState<{ name: string; reason: string; calibration?: unknown[] }>(
+      page,
+      's.backend',
+    );
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend.name);
     // No hardware adapter here, so the choice must come from calibration.
     expect(backend.calibration?.length ?? 0).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('backend-badge').getAttribute('data-backend')).toBe(backend.name);
+    await expect
+      .poll(() => page.getByTestId('backend-badge').getAttribute('data-backend'))
+      .toBe(backend.name);
     // Long tasks are counted from here: training is under way.
     await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
     // Watch 120 steps of the default 500, then stop: the members trained so far join the workspace.
-    await page.waitForFunction(() => (window as unknown as { __weightscope: { getState(): { run: { step: number } } } }).__weightscope.getState().run.step >= 120, null, { timeout: 200_000, polling: 250 });
+    await page.waitForFunction(
+      () =>
+        (
+          window as unknown as { __weightscope: { getState(): { run: { step: number } } } }
+        ).__weightscope.getState().run.step >= 120,
+      null,
+      { timeout: 200_000, polling: 250 },
+    );
     await page.getByRole('button', { name: 'Pause' }).click();
     await waitForStatus(page, ['paused']);
     const pausedAt = await appState<number>(page, 's.run.step');
@@ -57,7 +74,10 @@ describe('training in the browser', () => {
     await waitForStatus(page, ['training']);
     // While it trained (and paused, and resumed), the main thread never stalled.
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-    expect(longTasks.filter((d) => d > 50), `long tasks: ${longTasks.join(', ')}`).toEqual([]);
+    expect(
+      longTasks.filter((d) => d > 50),
+      `long tasks: ${longTasks.join(', ')}`,
+    ).toEqual([]);
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await waitForStatus(page, ['cancelled'])).toBe('cancelled');
     expect(await appState<number>(page, "s.models.filter((m) => m.source === 'trained').length")).toBe(8);
@@ -69,7 +89,9 @@ describe('training in the browser', () => {
     expect(await page.getByTestId('thumbnails').locator('canvas').count()).toBe(9);
     await screenshot(page, 'train-default');
     await page.getByRole('tab', { name: 'Models' }).click();
-    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: 'seed 0 #' }).count()).toBe(8);
+    await expect
+      .poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: 'seed 0 #' }).count())
+      .toBe(8);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -103,7 +125,9 @@ describe('training in the browser', () => {
     await waitForStatus(page, ['training', 'calibrating']);
     const before = await appState<unknown>(page, 's.spec');
     await setField(page, 'hidden', '64, 0');
-    await expect.poll(() => page.locator('.field.invalid .field-error').first().textContent()).toMatch(/hidden/);
+    await expect
+      .poll(() => page.locator('.field.invalid .field-error').first().textContent())
+      .toMatch(/hidden/);
     await setField(page, 'lr', 'NaN');
     await setField(page, 'pop-size', '1000');
     const msgs = await page.locator('.field-error').allTextContents();
@@ -120,7 +144,10 @@ describe('training in the browser', () => {
     const spec = await appState<unknown>(page, 's.spec');
     const pngHeader = (w: number, h: number): Buffer => {
       const b = Buffer.alloc(33);
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(b, 0);
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(
+        b,
+        0,
+      );
       b.writeUInt32BE(w, 16);
       b.writeUInt32BE(h, 20);
       b[24] = 8;
@@ -128,12 +155,19 @@ describe('training in the browser', () => {
       return b;
     };
     const cases = [
-      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, not an image'), expect: /not an image/ },
+      {
+        name: 'notes.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('hello, not an image'),
+        expect: /not an image/,
+      },
       { name: 'empty.png', mimeType: 'image/png', buffer: pngHeader(0, 0), expect: /0×0 px/ },
       { name: 'huge.png', mimeType: 'image/png', buffer: pngHeader(10000, 10000), expect: /10000×10000 px/ },
     ];
     for (const c of cases) {
-      await page.getByTestId('image-input').setInputFiles({ name: c.name, mimeType: c.mimeType, buffer: c.buffer });
+      await page
+        .getByTestId('image-input')
+        .setInputFiles({ name: c.name, mimeType: c.mimeType, buffer: c.buffer });
       await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(c.expect);
       expect(await page.getByTestId('banner').textContent()).toContain('unchanged');
     }

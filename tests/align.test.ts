@@ -28,7 +28,12 @@ const ARCHS: Record<string, MlpArch> = {
   sine: { widths: [2, 32, 32, 32, 1], activation: 'sine', w0: 30 },
   tanh: { widths: [3, 24, 24, 3], activation: 'tanh' },
   gelu: { widths: [3, 20, 16, 2], activation: 'gelu' },
-  rff: { widths: [2, 24, 24, 1], activation: 'relu', encoding: { features: 12, sigma: 2 }, outputOffset: 0.5 },
+  rff: {
+    widths: [2, 24, 24, 1],
+    activation: 'relu',
+    encoding: { features: 12, sigma: 2 },
+    outputOffset: 0.5,
+  },
 };
 const ODD = new Set(['sine', 'tanh']);
 
@@ -49,7 +54,16 @@ function expectSameWeights(a: Model, b: Model): void {
 }
 
 /** B = a hidden random permutation (and, for odd activations, random sign flips) of A. */
-function hide(a: Model, seed: number, withSigns: boolean): { b: Model; perms: Record<string, Int32Array>; signs: Record<string, Float32Array>; spec: PermutationSpec } {
+function hide(
+  a: Model,
+  seed: number,
+  withSigns: boolean,
+): {
+  b: Model;
+  perms: Record<string, Int32Array>;
+  signs: Record<string, Float32Array>;
+  spec: PermutationSpec;
+} {
   const spec = mlpPermutationSpec(a.arch);
   const rng = createRng(seed);
   const perms: Record<string, Int32Array> = {};
@@ -161,7 +175,9 @@ describe('weight matching (Git Re-Basin Alg. 1)', () => {
       }
       expect(res.objectiveAfter).toBe(res.objectivePerSweep[res.objectivePerSweep.length - 1]);
       // B itself is untouched.
-      expect(b.params['layers.0.weight']!.data).toEqual(initModel(ARCHS[key]!, 32).params['layers.0.weight']!.data);
+      expect(b.params['layers.0.weight']!.data).toEqual(
+        initModel(ARCHS[key]!, 32).params['layers.0.weight']!.data,
+      );
     });
   }
 
@@ -290,7 +306,12 @@ describe('alignMany, layerSimilarity and bad input', () => {
   it('mismatched architectures throw ArchitectureMismatchError naming the layer', () => {
     const a = initModel({ widths: [2, 16, 16, 1], activation: 'relu' }, 1);
     const b = initModel({ widths: [2, 16, 12, 1], activation: 'relu' }, 2);
-    for (const run of [() => weightMatching(a, b), () => activationMatching(a, b), () => alignMany(a, [a, b]), () => layerSimilarity(a, b, 0)]) {
+    for (const run of [
+      () => weightMatching(a, b),
+      () => activationMatching(a, b),
+      () => alignMany(a, [a, b]),
+      () => layerSimilarity(a, b, 0),
+    ]) {
       expect(run).toThrow(ArchitectureMismatchError);
       expect(run).toThrow(/layers\.1\.weight/);
     }
@@ -319,16 +340,36 @@ describe('the worker’s align job', () => {
     const { ModelRegistry } = await import('../src/workers/registry');
     const registry = new ModelRegistry();
     const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'relu' };
-    const [ref, b, c] = [1, 2, 3].map((s) => registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id) as [string, string, string];
-    const job = { refId: ref, modelIds: [b, c], method: 'weight' as const, signed: 'auto' as const, seed: 0, target: null, heatmapLayer: 0 };
+    const [ref, b, c] = [1, 2, 3].map(
+      (s) => registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id,
+    ) as [string, string, string];
+    const job = {
+      refId: ref,
+      modelIds: [b, c],
+      method: 'weight' as const,
+      signed: 'auto' as const,
+      seed: 0,
+      target: null,
+      heatmapLayer: 0,
+    };
     let checks = 0;
     const progress: number[] = [];
     // Cancelled after the first model: the job stops before the second and adds neither.
-    await expect(runAlign(job, registry, (p) => progress.push(p.done), () => checks++ >= 1)).rejects.toThrow('cancelled');
+    await expect(
+      runAlign(
+        job,
+        registry,
+        (p) => progress.push(p.done),
+        () => checks++ >= 1,
+      ),
+    ).rejects.toThrow('cancelled');
     expect(progress).toEqual([1]);
     expect(() => registry.entry('m4')).toThrow(/not in the workspace/);
     const reply = await runAlign(job, registry, () => undefined);
-    expect(reply.results.map((r) => r.entry.name)).toEqual(['net 2 aligned to net 1', 'net 3 aligned to net 1']);
+    expect(reply.results.map((r) => r.entry.name)).toEqual([
+      'net 2 aligned to net 1',
+      'net 3 aligned to net 1',
+    ]);
     expect(registry.entry(reply.results[1]!.entry.id).source).toBe('aligned');
   });
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, findReader, inferArchitecture, readCheckpoint, toModel, type CheckpointFile } from '../src/engine/checkpoints';
+import {
+  CheckpointError,
+  findReader,
+  inferArchitecture,
+  readCheckpoint,
+  toModel,
+  type CheckpointFile,
+} from '../src/engine/checkpoints';
 import { createRng, type Rng } from '../src/engine/rng';
 
 /**
@@ -13,8 +20,13 @@ import { createRng, type Rng } from '../src/engine/rng';
 
 const ROOT = 'tests/fixtures';
 const PER_READER = 10_000;
-const manifest = (JSON.parse(readFileSync(`${ROOT}/manifest.json`, 'utf8')) as { fixtures: { files: string[]; stage?: string }[] }).fixtures;
-const load = (paths: string[]): CheckpointFile[] => paths.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(join(ROOT, p))) }));
+const manifest = (
+  JSON.parse(readFileSync(`${ROOT}/manifest.json`, 'utf8')) as {
+    fixtures: { files: string[]; stage?: string }[];
+  }
+).fixtures;
+const load = (paths: string[]): CheckpointFile[] =>
+  paths.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(join(ROOT, p))) }));
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0xffffffff, 0x80000000];
 
@@ -51,7 +63,9 @@ function mutate(src: Uint8Array, rng: Rng): Uint8Array {
     if (nums.length) {
       const m = nums[rng.int(nums.length)]!;
       const repl = String(rng.next() < 0.5 ? INTERESTING[rng.int(INTERESTING.length)] : rng.int(100_000));
-      const bytes = new TextEncoder().encode(head.slice(0, m.index) + repl + head.slice(m.index! + m[0].length));
+      const bytes = new TextEncoder().encode(
+        head.slice(0, m.index) + repl + head.slice(m.index! + m[0].length),
+      );
       const out = new Uint8Array(bytes.length + b.length - Math.min(b.length, 4096));
       out.set(bytes, 0);
       out.set(b.subarray(Math.min(b.length, 4096)), bytes.length);
@@ -81,7 +95,16 @@ function byReader(): Map<string, CheckpointFile[][]> {
 describe('checkpoint fuzzing', () => {
   const groups = byReader();
   it('covers every reader that has a fixture', () => {
-    expect([...groups.keys()].sort()).toEqual(['json', 'npy', 'npz', 'pytorch', 'pytorch-legacy', 'safetensors', 'safetensors-sharded', 'tfjs']);
+    expect([...groups.keys()].sort()).toEqual([
+      'json',
+      'npy',
+      'npz',
+      'pytorch',
+      'pytorch-legacy',
+      'safetensors',
+      'safetensors-sharded',
+      'tfjs',
+    ]);
   });
 
   for (const [id, fixtures] of groups) {
@@ -92,7 +115,9 @@ describe('checkpoint fuzzing', () => {
       for (let i = 0; i < PER_READER; i++) {
         const files = fixtures[i % fixtures.length]!;
         const which = rng.int(files.length);
-        const mutated = files.map((f, k) => (k === which ? { name: f.name, bytes: mutate(f.bytes, rng) } : f));
+        const mutated = files.map((f, k) =>
+          k === which ? { name: f.name, bytes: mutate(f.bytes, rng) } : f,
+        );
         const reader = findReader(mutated);
         try {
           // Call the plug-in directly: the registry's safety net must never be what saves us.
@@ -101,7 +126,9 @@ describe('checkpoint fuzzing', () => {
           ok++;
         } catch (e) {
           if (!(e instanceof CheckpointError) || e.cause !== undefined) {
-            throw new Error(`reader ${id}, iteration ${i} (${files[which]!.name}): ${(e as Error).name}: ${(e as Error).message}`);
+            throw new Error(
+              `reader ${id}, iteration ${i} (${files[which]!.name}): ${(e as Error).name}: ${(e as Error).message}`,
+            );
           }
           refused++;
         }

@@ -4,8 +4,19 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  archFromMetadata, ArchitectureInferenceError, CheckpointError, inferArchitecture, NumpyError, PytorchError, readCheckpoint,
-  SafetensorsError, toModel, writeNpz, writeSafetensors, ZipError, type CheckpointFile,
+  archFromMetadata,
+  ArchitectureInferenceError,
+  CheckpointError,
+  inferArchitecture,
+  NumpyError,
+  PytorchError,
+  readCheckpoint,
+  SafetensorsError,
+  toModel,
+  writeNpz,
+  writeSafetensors,
+  ZipError,
+  type CheckpointFile,
 } from '../src/engine/checkpoints';
 import { readSafetensorsFile } from '../src/engine/checkpoints/safetensors';
 import { writeStoredZip } from '../src/engine/checkpoints/zip';
@@ -28,8 +39,10 @@ interface Entry {
 }
 
 const ROOT = 'tests/fixtures';
-const manifest = (JSON.parse(readFileSync(`${ROOT}/manifest.json`, 'utf8')) as { fixtures: Entry[] }).fixtures;
-const load = (paths: string[]): CheckpointFile[] => paths.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(join(ROOT, p))) }));
+const manifest = (JSON.parse(readFileSync(`${ROOT}/manifest.json`, 'utf8')) as { fixtures: Entry[] })
+  .fixtures;
+const load = (paths: string[]): CheckpointFile[] =>
+  paths.map((p) => ({ name: basename(p), bytes: new Uint8Array(readFileSync(join(ROOT, p))) }));
 
 function caught(fn: () => unknown): Error {
   try {
@@ -84,8 +97,15 @@ describe('fixture manifest', () => {
       }
       if (e.probe) {
         const hint = archFromMetadata(c.metadata);
-        const model = toModel(c, inf, { activation: e.activation ?? hint?.activation ?? 'relu', ...(e.w0 ? { w0: e.w0 } : {}) });
-        const probe = JSON.parse(readFileSync(join(ROOT, e.probe), 'utf8')) as { n: number; x: number[]; y: number[] };
+        const model = toModel(c, inf, {
+          activation: e.activation ?? hint?.activation ?? 'relu',
+          ...(e.w0 ? { w0: e.w0 } : {}),
+        });
+        const probe = JSON.parse(readFileSync(join(ROOT, e.probe), 'utf8')) as {
+          n: number;
+          x: number[];
+          y: number[];
+        };
         const y = forward(model, Float32Array.from(probe.x), probe.n);
         expect(y.length).toBe(probe.y.length);
         let worst = 0;
@@ -117,7 +137,12 @@ describe('writers round-trip', () => {
       expect(c.metadata['weightscope.provenance']).toBe('test seed 100');
       const hint = archFromMetadata(c.metadata)!;
       expect(hint).toEqual(arch);
-      const back = toModel(c, inferArchitecture(c), { activation: hint.activation!, w0: hint.w0, outputOffset: hint.outputOffset, encoding: hint.encoding });
+      const back = toModel(c, inferArchitecture(c), {
+        activation: hint.activation!,
+        w0: hint.w0,
+        outputOffset: hint.outputOffset,
+        encoding: hint.encoding,
+      });
       expect(back.arch).toEqual(arch);
       bitsEqual(model, back);
       // The buffer starts 8-byte aligned, as the reference writer keeps it.
@@ -135,23 +160,29 @@ describe('writers round-trip', () => {
   }
 
   const python = '/usr/bin/python3';
-  const hasNumpy = existsSync(python) && (() => {
-    try {
-      execFileSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasNumpy =
+    existsSync(python) &&
+    (() => {
+      try {
+        execFileSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
   it.skipIf(!hasNumpy)("Python's numpy loads writeNpz and writeSafetensors output exactly", () => {
     const model = initModel(ARCHS[1]!, 7);
     const dir = mkdtempSync(join(tmpdir(), 'ws-ckpt-'));
     try {
       writeFileSync(join(dir, 'model.npz'), writeNpz(model));
       writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model, {}));
-      const expected = Object.fromEntries(Object.entries(model.params).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data) }]));
+      const expected = Object.fromEntries(
+        Object.entries(model.params).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data) }]),
+      );
       writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected));
-      expect(execFileSync(python, ['scripts/make_fixtures.py', '--check', dir], { encoding: 'utf8' }).trim()).toBe('ok');
+      expect(
+        execFileSync(python, ['scripts/make_fixtures.py', '--check', dir], { encoding: 'utf8' }).trim(),
+      ).toBe('ok');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -176,17 +207,24 @@ describe('typed refusals', () => {
 
   it('refuses safetensors offsets that overlap, leave gaps or lie', () => {
     const bad = [
-      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      },
       { a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } },
       { a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } },
       { a: { dtype: 'Q4', shape: [4], data_offsets: [0, 16] } },
       { a: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } },
     ];
-    for (const h of bad) expect(caught(() => readCheckpoint([{ name: 'x.safetensors', bytes: header(h) }]))).toBeInstanceOf(SafetensorsError);
+    for (const h of bad)
+      expect(caught(() => readCheckpoint([{ name: 'x.safetensors', bytes: header(h) }]))).toBeInstanceOf(
+        SafetensorsError,
+      );
   });
 
   it('refuses duplicate tensor names in a safetensors header', () => {
-    const text = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
+    const text =
+      '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
     const h = new TextEncoder().encode(text);
     const bytes = new Uint8Array(8 + h.length + 16);
     new DataView(bytes.buffer).setUint32(0, h.length, true);

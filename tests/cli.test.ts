@@ -15,7 +15,15 @@ import { writeNpy } from '../src/engine/checkpoints/numpy';
 import { writeStoredZip } from '../src/engine/checkpoints/zip';
 import { writeSafetensors } from '../src/engine/checkpoints/writers';
 import { forward } from '../src/engine/forward';
-import { biasName, cloneModel, flattenModel, initModel, weightName, type MlpArch, type Model } from '../src/engine/model';
+import {
+  biasName,
+  cloneModel,
+  flattenModel,
+  initModel,
+  weightName,
+  type MlpArch,
+  type Model,
+} from '../src/engine/model';
 import { crossEntropyAccuracy } from '../src/engine/paths/evaluate-cpu';
 import { createRng, randomPermutation } from '../src/engine/rng';
 
@@ -30,10 +38,15 @@ interface Run {
 
 function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/weightscope.js', ...args], { cwd: ROOT, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'node',
+      ['bin/weightscope.js', ...args],
+      { cwd: ROOT, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -87,7 +100,10 @@ function permuteAndFlip(m: Model, seed: number): Model {
   return out;
 }
 
-function readModelTensors(file: string): { tensors: Map<string, Float32Array>; metadata: Record<string, string> } {
+function readModelTensors(file: string): {
+  tensors: Map<string, Float32Array>;
+  metadata: Record<string, string>;
+} {
   const c = readCheckpoint([{ name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) }]);
   return { tensors: new Map(c.tensors.map((t) => [t.name, t.data!])), metadata: c.metadata };
 }
@@ -115,7 +131,10 @@ beforeAll(() => {
   writeFileSync(f('b-perm.safetensors'), writeSafetensors(permuteAndFlip(modelA, 99)));
   writeFileSync(f('c.safetensors'), writeSafetensors(modelC));
   writeFileSync(f('d.safetensors'), writeSafetensors(initModel(siren, 3)));
-  writeFileSync(f('narrow.safetensors'), writeSafetensors(initModel({ widths: [2, 8, 16, 1], activation: 'sine' }, 4)));
+  writeFileSync(
+    f('narrow.safetensors'),
+    writeSafetensors(initModel({ widths: [2, 8, 16, 1], activation: 'sine' }, 4)),
+  );
   writeFileSync(f('notes.txt'), 'these are not weights\n');
   // A 16×16 grayscale PNG with smooth structure an INR can fit quickly.
   const png = new PNG({ width: 16, height: 16 });
@@ -136,7 +155,13 @@ beforeAll(() => {
   cls = { a: initModel(carch, 6), b: initModel(carch, 7), x, y };
   writeFileSync(f('cls-a.safetensors'), writeSafetensors(cls.a));
   writeFileSync(f('cls-b.safetensors'), writeSafetensors(cls.b));
-  writeFileSync(f('cls.npz'), writeStoredZip([{ name: 'x.npy', data: writeNpy(x, [40, 4]) }, { name: 'y.npy', data: int32Npy(y) }]));
+  writeFileSync(
+    f('cls.npz'),
+    writeStoredZip([
+      { name: 'x.npy', data: writeNpy(x, [40, 4]) },
+      { name: 'y.npy', data: int32Npy(y) },
+    ]),
+  );
 });
 
 afterAll(() => {
@@ -155,7 +180,12 @@ describe('CLI image preparation', () => {
 describe('weightscope CLI', () => {
   it('prints help for every command and refuses unknown commands and flags', async () => {
     const cmds = ['inspect', 'align', 'interpolate', 'barrier', 'pca', 'merge', 'train-inr'];
-    const runs = await Promise.all([...cmds.map((c) => cli(c, '--help')), cli('--help'), cli('frobnicate'), cli('inspect', f('a.safetensors'), '--bogus')]);
+    const runs = await Promise.all([
+      ...cmds.map((c) => cli(c, '--help')),
+      cli('--help'),
+      cli('frobnicate'),
+      cli('inspect', f('a.safetensors'), '--bogus'),
+    ]);
     cmds.forEach((c, i) => {
       expect(runs[i]!.code).toBe(0);
       expect(runs[i]!.stdout).toContain(`Usage: weightscope ${c}`);
@@ -206,7 +236,15 @@ describe('weightscope CLI', () => {
     for (const v of flattenModel(modelA)) normSq += v * v;
     const [w, act] = await Promise.all([
       cliJson('align', f('a.safetensors'), f('b-perm.safetensors'), '--out', f('aligned.safetensors')),
-      cliJson('align', f('a.safetensors'), f('b-perm.safetensors'), '--method', 'activation', '--data', f('img.png')),
+      cliJson(
+        'align',
+        f('a.safetensors'),
+        f('b-perm.safetensors'),
+        '--method',
+        'activation',
+        '--data',
+        f('img.png'),
+      ),
     ]);
     expect(w.method).toBe('weight');
     expect(w.sweeps as number).toBeGreaterThanOrEqual(1);
@@ -215,7 +253,8 @@ describe('weightscope CLI', () => {
     expect(w.maxOutputDiff as number).toBeLessThan(1e-5);
     expect(w.out).toBe(f('aligned.safetensors'));
     const { tensors, metadata } = readModelTensors(f('aligned.safetensors'));
-    for (const [name, t] of Object.entries(modelA.params)) expect(Array.from(tensors.get(name)!)).toEqual(Array.from(t.data));
+    for (const [name, t] of Object.entries(modelA.params))
+      expect(Array.from(tensors.get(name)!)).toEqual(Array.from(t.data));
     expect(metadata['weightscope.command']).toBe('align');
     expect(JSON.parse(metadata['weightscope.arch']!).activation).toBe('sine');
     expect(act.method).toBe('activation');
@@ -226,7 +265,13 @@ describe('weightscope CLI', () => {
 
   it('align: mismatched models, missing files, wrong formats and bad flags', async () => {
     await Promise.all([
-      cliFails(1, ['layers.0.weight', 'narrow.safetensors'], 'align', f('a.safetensors'), f('narrow.safetensors')),
+      cliFails(
+        1,
+        ['layers.0.weight', 'narrow.safetensors'],
+        'align',
+        f('a.safetensors'),
+        f('narrow.safetensors'),
+      ),
       cliFails(1, ['nope.safetensors'], 'align', f('a.safetensors'), f('nope.safetensors')),
       cliFails(1, ['notes.txt'], 'align', f('notes.txt'), f('a.safetensors')),
       cliFails(2, ['--method'], 'align', f('a.safetensors'), f('c.safetensors'), '--method', 'magic'),
@@ -235,9 +280,35 @@ describe('weightscope CLI', () => {
 
   it('interpolate: alpha 0 is A bit for bit; alpha ½ is the mean', async () => {
     const [r0, rh, rs] = await Promise.all([
-      cliJson('interpolate', f('a.safetensors'), f('c.safetensors'), '--alpha', '0', '--out', f('i0.safetensors')),
-      cliJson('interpolate', f('a.safetensors'), f('c.safetensors'), '--alpha', '0.5', '--out', f('ih.safetensors')),
-      cliJson('interpolate', f('a.safetensors'), f('c.safetensors'), '--alpha', '0.25', '--method', 'slerp', '--out', f('is.safetensors')),
+      cliJson(
+        'interpolate',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--alpha',
+        '0',
+        '--out',
+        f('i0.safetensors'),
+      ),
+      cliJson(
+        'interpolate',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--alpha',
+        '0.5',
+        '--out',
+        f('ih.safetensors'),
+      ),
+      cliJson(
+        'interpolate',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--alpha',
+        '0.25',
+        '--method',
+        'slerp',
+        '--out',
+        f('is.safetensors'),
+      ),
     ]);
     expect(r0).toEqual({ method: 'lerp', alpha: 0, out: f('i0.safetensors') });
     expect(rs).toMatchObject({ method: 'slerp', alpha: 0.25 });
@@ -249,24 +320,83 @@ describe('weightscope CLI', () => {
     const ih = readModelTensors(f('ih.safetensors'));
     for (const [name, t] of Object.entries(modelA.params)) {
       const got = ih.tensors.get(name)!;
-      t.data.forEach((v, i) => expect(Math.abs(got[i]! - 0.5 * (v + modelC.params[name]!.data[i]!))).toBeLessThan(1e-6));
+      t.data.forEach((v, i) =>
+        expect(Math.abs(got[i]! - 0.5 * (v + modelC.params[name]!.data[i]!))).toBeLessThan(1e-6),
+      );
     }
   }, 30_000);
 
   it('interpolate: mismatched models, missing --alpha, unreadable input', async () => {
     await Promise.all([
-      cliFails(1, ['layers.0.weight'], 'interpolate', f('a.safetensors'), f('narrow.safetensors'), '--alpha', '0.5', '--out', f('x.safetensors')),
-      cliFails(2, ['--alpha'], 'interpolate', f('a.safetensors'), f('c.safetensors'), '--out', f('x.safetensors')),
-      cliFails(2, ['--alpha'], 'interpolate', f('a.safetensors'), f('c.safetensors'), '--alpha', 'half', '--out', f('x.safetensors')),
-      cliFails(1, ['notes.txt'], 'interpolate', f('a.safetensors'), f('notes.txt'), '--alpha', '0.5', '--out', f('x.safetensors')),
+      cliFails(
+        1,
+        ['layers.0.weight'],
+        'interpolate',
+        f('a.safetensors'),
+        f('narrow.safetensors'),
+        '--alpha',
+        '0.5',
+        '--out',
+        f('x.safetensors'),
+      ),
+      cliFails(
+        2,
+        ['--alpha'],
+        'interpolate',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--out',
+        f('x.safetensors'),
+      ),
+      cliFails(
+        2,
+        ['--alpha'],
+        'interpolate',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--alpha',
+        'half',
+        '--out',
+        f('x.safetensors'),
+      ),
+      cliFails(
+        1,
+        ['notes.txt'],
+        'interpolate',
+        f('a.safetensors'),
+        f('notes.txt'),
+        '--alpha',
+        '0.5',
+        '--out',
+        f('x.safetensors'),
+      ),
     ]);
   }, 30_000);
 
   it('barrier: a model with itself has barrier 0; an aligned permuted copy too; classifiers use cross-entropy', async () => {
     const [self, perm, c] = await Promise.all([
       cliJson('barrier', f('a.safetensors'), f('a.safetensors'), '--data', f('img.png')),
-      cliJson('barrier', f('a.safetensors'), f('b-perm.safetensors'), '--align', '--data', f('img.npy'), '--points', '5'),
-      cliJson('barrier', f('cls-a.safetensors'), f('cls-b.safetensors'), '--data', f('cls.npz'), '--points', '7', '--backend', 'cpu'),
+      cliJson(
+        'barrier',
+        f('a.safetensors'),
+        f('b-perm.safetensors'),
+        '--align',
+        '--data',
+        f('img.npy'),
+        '--points',
+        '5',
+      ),
+      cliJson(
+        'barrier',
+        f('cls-a.safetensors'),
+        f('cls-b.safetensors'),
+        '--data',
+        f('cls.npz'),
+        '--points',
+        '7',
+        '--backend',
+        'cpu',
+      ),
     ]);
     expect(self.alphas).toHaveLength(25);
     expect((self.alphas as number[])[0]).toBe(0);
@@ -292,15 +422,34 @@ describe('weightscope CLI', () => {
     await Promise.all([
       cliFails(1, ['gone.png'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('gone.png')),
       cliFails(1, ['notes.txt'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('notes.txt')),
-      cliFails(1, ['cls.npz', 'takes 2 inputs'], 'barrier', f('a.safetensors'), f('c.safetensors'), '--data', f('cls.npz')),
-      cliFails(1, ['layers.0.weight'], 'barrier', f('a.safetensors'), f('narrow.safetensors'), '--data', f('img.png')),
+      cliFails(
+        1,
+        ['cls.npz', 'takes 2 inputs'],
+        'barrier',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--data',
+        f('cls.npz'),
+      ),
+      cliFails(
+        1,
+        ['layers.0.weight'],
+        'barrier',
+        f('a.safetensors'),
+        f('narrow.safetensors'),
+        '--data',
+        f('img.png'),
+      ),
       cliFails(2, ['--data'], 'barrier', f('a.safetensors'), f('c.safetensors')),
     ]);
   }, 30_000);
 
   it('pca: one row of coordinates per model, variance ratios that sum to at most 1', async () => {
     const files = ['a', 'c', 'd'].map((n) => f(`${n}.safetensors`));
-    const [plain, aligned] = await Promise.all([cliJson('pca', ...files), cliJson('pca', ...files, '--align-to', f('a.safetensors'), '--components', '3')]);
+    const [plain, aligned] = await Promise.all([
+      cliJson('pca', ...files),
+      cliJson('pca', ...files, '--align-to', f('a.safetensors'), '--components', '3'),
+    ]);
     expect(plain.names).toEqual(files);
     const coords = plain.coords as number[][];
     expect(coords).toHaveLength(3);
@@ -318,7 +467,14 @@ describe('weightscope CLI', () => {
 
   it('pca: mismatched models, missing files, too few models', async () => {
     await Promise.all([
-      cliFails(1, ['layers.0.weight', 'narrow.safetensors'], 'pca', f('a.safetensors'), f('c.safetensors'), f('narrow.safetensors')),
+      cliFails(
+        1,
+        ['layers.0.weight', 'narrow.safetensors'],
+        'pca',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        f('narrow.safetensors'),
+      ),
       cliFails(1, ['absent.pt'], 'pca', f('a.safetensors'), f('absent.pt')),
       cliFails(2, ['at least 2'], 'pca', f('a.safetensors')),
     ]);
@@ -326,17 +482,48 @@ describe('weightscope CLI', () => {
 
   it('merge: the mean of models, and aligned merging of a permuted copy returns the original', async () => {
     const [mean, soup, slerp] = await Promise.all([
-      cliJson('merge', f('a.safetensors'), f('c.safetensors'), f('d.safetensors'), '--out', f('mean.safetensors')),
-      cliJson('merge', f('a.safetensors'), f('b-perm.safetensors'), '--align-to', f('a.safetensors'), '--out', f('soup.safetensors')),
-      cliJson('merge', f('a.safetensors'), f('c.safetensors'), '--method', 'slerp', '--out', f('slerp.safetensors')),
+      cliJson(
+        'merge',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        f('d.safetensors'),
+        '--out',
+        f('mean.safetensors'),
+      ),
+      cliJson(
+        'merge',
+        f('a.safetensors'),
+        f('b-perm.safetensors'),
+        '--align-to',
+        f('a.safetensors'),
+        '--out',
+        f('soup.safetensors'),
+      ),
+      cliJson(
+        'merge',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--method',
+        'slerp',
+        '--out',
+        f('slerp.safetensors'),
+      ),
     ]);
-    expect(mean).toEqual({ method: 'mean', inputs: ['a', 'c', 'd'].map((n) => f(`${n}.safetensors`)), out: f('mean.safetensors') });
+    expect(mean).toEqual({
+      method: 'mean',
+      inputs: ['a', 'c', 'd'].map((n) => f(`${n}.safetensors`)),
+      out: f('mean.safetensors'),
+    });
     expect(slerp.method).toBe('slerp');
     const d = initModel(siren, 3);
     const m = readModelTensors(f('mean.safetensors')).tensors;
     for (const [name, t] of Object.entries(modelA.params)) {
       const got = m.get(name)!;
-      t.data.forEach((v, i) => expect(Math.abs(got[i]! - (v + modelC.params[name]!.data[i]! + d.params[name]!.data[i]!) / 3)).toBeLessThan(1e-6));
+      t.data.forEach((v, i) =>
+        expect(
+          Math.abs(got[i]! - (v + modelC.params[name]!.data[i]! + d.params[name]!.data[i]!) / 3),
+        ).toBeLessThan(1e-6),
+      );
     }
     expect(soup.method).toBe('mean');
     const s = readModelTensors(f('soup.safetensors')).tensors;
@@ -345,31 +532,120 @@ describe('weightscope CLI', () => {
 
   it('merge: slerp of three, mismatched models, missing --out, missing file', async () => {
     await Promise.all([
-      cliFails(2, ['exactly 2'], 'merge', f('a.safetensors'), f('c.safetensors'), f('d.safetensors'), '--method', 'slerp', '--out', f('y.safetensors')),
-      cliFails(1, ['layers.0.weight'], 'merge', f('a.safetensors'), f('narrow.safetensors'), '--out', f('y.safetensors')),
+      cliFails(
+        2,
+        ['exactly 2'],
+        'merge',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        f('d.safetensors'),
+        '--method',
+        'slerp',
+        '--out',
+        f('y.safetensors'),
+      ),
+      cliFails(
+        1,
+        ['layers.0.weight'],
+        'merge',
+        f('a.safetensors'),
+        f('narrow.safetensors'),
+        '--out',
+        f('y.safetensors'),
+      ),
       cliFails(2, ['--out'], 'merge', f('a.safetensors'), f('c.safetensors')),
-      cliFails(1, ['lost.safetensors'], 'merge', f('a.safetensors'), f('lost.safetensors'), '--out', f('y.safetensors')),
+      cliFails(
+        1,
+        ['lost.safetensors'],
+        'merge',
+        f('a.safetensors'),
+        f('lost.safetensors'),
+        '--out',
+        f('y.safetensors'),
+      ),
     ]);
   }, 30_000);
 
   it('train-inr: 30 steps on a 16×16 PNG raise the PSNR and write a SIREN', async () => {
-    const r = await cliJson('train-inr', '--image', f('img.png'), '--seed', '1', '--steps', '30', '--out', f('inr.safetensors'), '--hidden', '32,32');
+    const r = await cliJson(
+      'train-inr',
+      '--image',
+      f('img.png'),
+      '--seed',
+      '1',
+      '--steps',
+      '30',
+      '--out',
+      f('inr.safetensors'),
+      '--hidden',
+      '32,32',
+    );
     expect(r.steps).toBe(30);
     expect(r.out).toBe(f('inr.safetensors'));
     expect(r.psnr as number).toBeGreaterThan((r.initialPsnr as number) + 3);
     expect(r.psnr as number).toBeCloseTo(10 * Math.log10(1 / (r.finalLoss as number)), 6);
     const { tensors, metadata } = readModelTensors(f('inr.safetensors'));
-    expect(JSON.parse(metadata['weightscope.arch']!)).toMatchObject({ widths: [2, 32, 32, 1], activation: 'sine', w0: 30 });
+    expect(JSON.parse(metadata['weightscope.arch']!)).toMatchObject({
+      widths: [2, 32, 32, 1],
+      activation: 'sine',
+      w0: 30,
+    });
     expect(metadata['weightscope.command']).toBe('train-inr');
     expect(tensors.get('layers.0.weight')).toHaveLength(64);
   }, 30_000);
 
   it('train-inr: missing image, wrong image format, bad numbers, missing flags', async () => {
     await Promise.all([
-      cliFails(1, ['nothere.png'], 'train-inr', '--image', f('nothere.png'), '--seed', '1', '--steps', '5', '--out', f('z.safetensors')),
-      cliFails(1, ['notes.txt', 'not an image'], 'train-inr', '--image', f('notes.txt'), '--seed', '1', '--steps', '5', '--out', f('z.safetensors')),
-      cliFails(2, ['--steps'], 'train-inr', '--image', f('img.png'), '--seed', '1', '--steps', 'many', '--out', f('z.safetensors')),
-      cliFails(2, ['--seed'], 'train-inr', '--image', f('img.png'), '--steps', '5', '--out', f('z.safetensors')),
+      cliFails(
+        1,
+        ['nothere.png'],
+        'train-inr',
+        '--image',
+        f('nothere.png'),
+        '--seed',
+        '1',
+        '--steps',
+        '5',
+        '--out',
+        f('z.safetensors'),
+      ),
+      cliFails(
+        1,
+        ['notes.txt', 'not an image'],
+        'train-inr',
+        '--image',
+        f('notes.txt'),
+        '--seed',
+        '1',
+        '--steps',
+        '5',
+        '--out',
+        f('z.safetensors'),
+      ),
+      cliFails(
+        2,
+        ['--steps'],
+        'train-inr',
+        '--image',
+        f('img.png'),
+        '--seed',
+        '1',
+        '--steps',
+        'many',
+        '--out',
+        f('z.safetensors'),
+      ),
+      cliFails(
+        2,
+        ['--seed'],
+        'train-inr',
+        '--image',
+        f('img.png'),
+        '--steps',
+        '5',
+        '--out',
+        f('z.safetensors'),
+      ),
     ]);
   }, 30_000);
 });

@@ -4,7 +4,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { inferArchitecture, readCheckpoint, toModel } from '../src/engine/checkpoints';
 import { classificationFor, DatasetError, isDatasetNpz, parseDatasetNpz } from '../src/engine/data/dataset';
-import { decodeExperimentHash, defaultExperiment, encodeExperiment, parseExperiment } from '../src/engine/experiment';
+import {
+  decodeExperimentHash,
+  defaultExperiment,
+  encodeExperiment,
+  parseExperiment,
+} from '../src/engine/experiment';
 import { MNIST_COUNT, MNIST_PIXELS, mnistClassIndices, mnistSplit } from '../src/engine/data/mnist';
 import { initModel, type Model } from '../src/engine/model';
 import { evaluateModels } from '../src/engine/paths/evaluate';
@@ -16,7 +21,13 @@ import { evalDataFor, probeInputs, scoreOne } from '../src/workers/score-data';
 
 const dataset = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/datasets/${name}`));
 const checkpoint = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/checkpoints/${name}`));
-const expected = JSON.parse(readFileSync('tests/fixtures/datasets/good.json', 'utf8')) as { n: number; inputs: number; classes: number; loss: number; accuracy: number };
+const expected = JSON.parse(readFileSync('tests/fixtures/datasets/good.json', 'utf8')) as {
+  n: number;
+  inputs: number;
+  classes: number;
+  loss: number;
+  accuracy: number;
+};
 
 function refused(fn: () => unknown): DatasetError {
   try {
@@ -67,7 +78,9 @@ describe('dataset .npz (x, y) at the boundary', () => {
   });
 
   it('refuses bytes that are not an npz at all', () => {
-    expect(refused(() => parseDatasetNpz(new TextEncoder().encode('hello'), 'notes.npz')).message).toMatch(/not a readable \.npz/);
+    expect(refused(() => parseDatasetNpz(new TextEncoder().encode('hello'), 'notes.npz')).message).toMatch(
+      /not a readable \.npz/,
+    );
   });
 
   it('tells datasets from checkpoints by their array names', () => {
@@ -80,7 +93,9 @@ describe('dataset .npz (x, y) at the boundary', () => {
 
   it('refuses a model whose widths do not fit, naming both shapes', () => {
     const d = parseDatasetNpz(dataset('small_compressed.npz'), 'small.npz');
-    expect(() => classificationFor(d, 'small.npz', 784, 10)).toThrow(/takes 784 inputs and gives 10 outputs, but small\.npz has 4 inputs per example and labels 0–2/);
+    expect(() => classificationFor(d, 'small.npz', 784, 10)).toThrow(
+      /takes 784 inputs and gives 10 outputs, but small\.npz has 4 inputs per example and labels 0–2/,
+    );
     expect(() => classificationFor(d, 'small.npz', 4, 2)).toThrow(/3 classes/);
     expect(classificationFor(d, 'small.npz', 4, 5).classes).toBe(5);
     const big = parseDatasetNpz(dataset('bad_big_label.npz'), 'big.npz');
@@ -104,7 +119,8 @@ describe('MNIST scoring subset', () => {
     const score = mnistSplit(bin, 'score');
     expect(score.n).toBe(1000);
     expect(score.inputs).toBe(784);
-    for (let c = 0; c < 10; c++) expect(score.labels.subarray(c * 100, (c + 1) * 100).every((l) => l === c)).toBe(true);
+    for (let c = 0; c < 10; c++)
+      expect(score.labels.subarray(c * 100, (c + 1) * 100).every((l) => l === c)).toBe(true);
     // Row 100 is digit index 1000 (the first "1"): pixel value (1000 mod 256) / 255.
     expect(score.x[100 * 784]).toBeCloseTo((1000 % 256) / 255, 6);
     const train = mnistSplit(bin, 'train');
@@ -141,15 +157,27 @@ describe('worker: ScoreTarget → EvalData', () => {
 
   it('refuses data that does not fit the model, naming both shapes', () => {
     const model = classifier();
-    expect(() => evalDataFor(target('small_compressed.npz'), model.arch)).toThrow(/the model takes 784 inputs and gives 10 outputs, but small_compressed\.npz has 4 inputs/);
-    const image: ImageTarget = { kind: 'image', id: 'sample:rings@4', image: { width: 4, height: 4, channels: 1, data: new Float32Array(16) } };
-    expect(() => evalDataFor(image, model.arch)).toThrow(/takes 784 inputs .* but the image sample:rings@4 \(4×4, 1 channel\) needs 2 inputs/);
+    expect(() => evalDataFor(target('small_compressed.npz'), model.arch)).toThrow(
+      /the model takes 784 inputs and gives 10 outputs, but small_compressed\.npz has 4 inputs/,
+    );
+    const image: ImageTarget = {
+      kind: 'image',
+      id: 'sample:rings@4',
+      image: { width: 4, height: 4, channels: 1, data: new Float32Array(16) },
+    };
+    expect(() => evalDataFor(image, model.arch)).toThrow(
+      /takes 784 inputs .* but the image sample:rings@4 \(4×4, 1 channel\) needs 2 inputs/,
+    );
     const truncated = { ...target('good.npz'), labels: new Int32Array(3) };
     expect(() => evalDataFor(truncated, model.arch)).toThrow(/expected 32 × 784 and 32/);
   });
 
   it('turns an image target into the coordinate grid, and uses a batch x as probe inputs', () => {
-    const image: ImageTarget = { kind: 'image', id: 'img', image: { width: 3, height: 2, channels: 1, data: new Float32Array(6).fill(0.5) } };
+    const image: ImageTarget = {
+      kind: 'image',
+      id: 'img',
+      image: { width: 3, height: 2, channels: 1, data: new Float32Array(6).fill(0.5) },
+    };
     const data = evalDataFor(image, { widths: [2, 8, 1], activation: 'sine', w0: 30 });
     expect(data.kind === 'regression' && data.channels).toBe(1);
     expect(Array.from(data.x.subarray(0, 2))).toEqual([-1, -1]);
@@ -164,23 +192,32 @@ describe('shared links: what classifiers are scored on', () => {
 
   it('is absent by default, so existing links and the default spec are unchanged', () => {
     expect('score' in defaultExperiment().data).toBe(false);
-    expect(encodeExperiment(defaultExperiment()).length).toBe(encodeExperiment(parseExperiment({ version: 1 })).length);
+    expect(encodeExperiment(defaultExperiment()).length).toBe(
+      encodeExperiment(parseExperiment({ version: 1 })).length,
+    );
   });
 
   it('round-trips MNIST and a dropped dataset (by name and hash) through the URL', () => {
-    for (const score of [{ kind: 'mnist' as const }, { kind: 'file' as const, name: 'digits.npz', sha256: sha }]) {
+    for (const score of [
+      { kind: 'mnist' as const },
+      { kind: 'file' as const, name: 'digits.npz', sha256: sha },
+    ]) {
       const spec = parseExperiment({ version: 1, data: { score }, views: { tab: 'paths' } });
       expect(decodeExperimentHash(encodeExperiment(spec)).data.score).toEqual(score);
     }
   });
 
   it('refuses a hostile score source with the field named', () => {
-    expect(() => parseExperiment({ version: 1, data: { score: { kind: 'http', url: 'x' } } })).toThrow(/data\.score/);
-    expect(() => parseExperiment({ version: 1, data: { score: { kind: 'file', name: '<img>.npz', sha256: sha } } })).toThrow(/data\.score\.name/);
+    expect(() => parseExperiment({ version: 1, data: { score: { kind: 'http', url: 'x' } } })).toThrow(
+      /data\.score/,
+    );
+    expect(() =>
+      parseExperiment({ version: 1, data: { score: { kind: 'file', name: '<img>.npz', sha256: sha } } }),
+    ).toThrow(/data\.score\.name/);
   });
 });
 
-describe('trainClassifiers (the sample classifiers\' trainer)', () => {
+describe("trainClassifiers (the sample classifiers' trainer)", () => {
   beforeAll(async () => {
     await initNodeBackend('wasm');
   });
@@ -209,6 +246,8 @@ describe('trainClassifiers (the sample classifiers\' trainer)', () => {
       expect(end.metric[k]!).toBeGreaterThan(0.9);
     }
     const again = await trainClassifiers(init, data, opts);
-    expect(Array.from(again[1]!.params['layers.0.weight']!.data)).toEqual(Array.from(trained[1]!.params['layers.0.weight']!.data));
+    expect(Array.from(again[1]!.params['layers.0.weight']!.data)).toEqual(
+      Array.from(trained[1]!.params['layers.0.weight']!.data),
+    );
   });
 });

@@ -18,8 +18,16 @@ const FIXTURE = new URL('./fixtures/hostile-links.json', import.meta.url);
 const links = JSON.parse(readFileSync(FIXTURE, 'utf8')) as HostileLink[];
 
 const REASONS: readonly ExperimentErrorReason[] = [
-  'not-experiment', 'too-long', 'bad-base64', 'bad-deflate', 'too-large', 'too-complex',
-  'bad-json', 'bad-version', 'invalid', 'pollution',
+  'not-experiment',
+  'too-long',
+  'bad-base64',
+  'bad-deflate',
+  'too-large',
+  'too-complex',
+  'bad-json',
+  'bad-version',
+  'invalid',
+  'pollution',
 ];
 
 /** Decodes, returning the error (or the spec when it was accepted). */
@@ -67,7 +75,10 @@ describe('hostile links (tests/fixtures/hostile-links.json)', () => {
 });
 
 describe('mutated links never escape as anything but ExperimentError', () => {
-  const base = encodeExperiment({ ...defaultExperiment(), models: [{ kind: 'file', name: 'a.pt', sha256: 'c'.repeat(64) }] });
+  const base = encodeExperiment({
+    ...defaultExperiment(),
+    models: [{ kind: 'file', name: 'a.pt', sha256: 'c'.repeat(64) }],
+  });
   const payload = base.slice(3);
   const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -103,7 +114,22 @@ describe('mutated links never escape as anything but ExperimentError', () => {
   it('valid deflate of mutated JSON text (seeded, 300 cases)', () => {
     const rng = createRng(1234);
     const text = JSON.stringify(defaultExperiment());
-    const junk = ['{', '}', '[', ']', '"', ':', ',', '-', '1e309', 'null', '__proto__', '\\u0000', '\uD800', '9'.repeat(30)];
+    const junk = [
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      ':',
+      ',',
+      '-',
+      '1e309',
+      'null',
+      '__proto__',
+      '\\u0000',
+      '\uD800',
+      '9'.repeat(30),
+    ];
     for (let i = 0; i < 300; i++) {
       let t = text;
       for (let k = 0; k <= rng.int(4); k++) {

@@ -23,7 +23,14 @@ describe('experiment schema: defaults', () => {
     const expected: ExperimentSpec = {
       version: 1,
       data: { source: { kind: 'sample', id: 'rings' }, size: 32 },
-      arch: { activation: 'sine', hidden: [32, 32, 32], w0: 30, fourierFeatures: 0, fourierSigma: 10, outputOffset: 0 },
+      arch: {
+        activation: 'sine',
+        hidden: [32, 32, 32],
+        w0: 30,
+        fourierFeatures: 0,
+        fourierSigma: 10,
+        outputOffset: 0,
+      },
       population: { size: 8, seed: 0, initMode: 'independent' },
       training: { steps: 500, lr: 1e-3, evalEvery: 10 },
       backend: 'auto',
@@ -44,7 +51,11 @@ describe('experiment schema: defaults', () => {
   });
 
   it('fills defaults inside partially given sections', () => {
-    const s = parseExperiment({ version: 1, arch: { activation: 'relu' }, views: { landscape: { resolution: 41 } } });
+    const s = parseExperiment({
+      version: 1,
+      arch: { activation: 'relu' },
+      views: { landscape: { resolution: 41 } },
+    });
     expect(s.arch).toEqual({ ...defaultExperiment().arch, activation: 'relu' });
     expect(s.views.landscape).toEqual({ anchors: [0, 1, 2], resolution: 41, margin: 0.2 });
     expect(s.views.cloud).toEqual({ aligned: true, dims: 2 });
@@ -85,12 +96,27 @@ describe('experiment schema: defaults', () => {
     const hi = parseExperiment({
       version: 1,
       data: { source: { kind: 'mnist', index: 9999 }, size: 128 },
-      arch: { hidden: [256, 256, 256, 256, 256], w0: 200, fourierFeatures: 256, fourierSigma: 100, outputOffset: 10 },
+      arch: {
+        hidden: [256, 256, 256, 256, 256],
+        w0: 200,
+        fourierFeatures: 256,
+        fourierSigma: 100,
+        outputOffset: 10,
+      },
       population: { size: 64, seed: 2 ** 31 - 1 },
       training: { steps: 100000, lr: 1, evalEvery: 1000 },
       alignment: { reference: 127, seed: 2 ** 31 - 1 },
-      paths: { a: 127, b: 127, kinds: ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'], points: 101, curveSteps: 5000 },
-      views: { cloud: { dims: 3, aligned: false }, landscape: { anchors: [127, 127, 127], resolution: 41, margin: 1 } },
+      paths: {
+        a: 127,
+        b: 127,
+        kinds: ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'],
+        points: 101,
+        curveSteps: 5000,
+      },
+      views: {
+        cloud: { dims: 3, aligned: false },
+        landscape: { anchors: [127, 127, 127], resolution: 41, margin: 1 },
+      },
     });
     expect(hi.population.size).toBe(64);
     expect(hi.views.cloud.dims).toBe(3);
@@ -104,7 +130,10 @@ describe('experiment schema: unknown keys', () => {
       theme: 'dark',
       arch: { hidden: [16], dropout: 0.5 },
       data: { source: { kind: 'mnist', index: 7, id: 'leftover' }, crop: true },
-      models: [{ kind: 'sample', id: 'rings', note: 'x' }, { kind: 'file', name: 'a.pt', sha256: 'a'.repeat(64), size: 9 }],
+      models: [
+        { kind: 'sample', id: 'rings', note: 'x' },
+        { kind: 'file', name: 'a.pt', sha256: 'a'.repeat(64), size: 9 },
+      ],
       views: { cloud: { colour: 'red' }, landscape: { anchors: [2, 1, 0], zoom: 3 }, extra: {} },
     });
     expect(s).not.toHaveProperty('theme');
@@ -123,7 +152,18 @@ describe('experiment schema: unknown keys', () => {
 
 describe('experiment schema: migrations', () => {
   it('migrates a version-0 link field by field', () => {
-    const s = parseExperiment({ v: 0, activation: 'relu', width: 64, depth: 2, n: 4, seed: 7, steps: 1000, lr: 0.01, image: 'cat', old: 1 });
+    const s = parseExperiment({
+      v: 0,
+      activation: 'relu',
+      width: 64,
+      depth: 2,
+      n: 4,
+      seed: 7,
+      steps: 1000,
+      lr: 0.01,
+      image: 'cat',
+      old: 1,
+    });
     expect(s).toEqual({
       ...defaultExperiment(),
       data: { source: { kind: 'sample', id: 'cat' }, size: 32 },
@@ -158,11 +198,17 @@ describe('experiment schema: errors', () => {
     const cases: [unknown, string][] = [
       [{ version: 1, population: { size: 1000 } }, 'population.size must be at most 64 (got 1000)'],
       [{ version: 1, arch: { hidden: [32, 4] } }, 'arch.hidden[1] must be at least 8 (got 4)'],
-      [{ version: 1, training: { steps: 2 ** 60 } }, 'training.steps must be at most 100000 (got 1152921504606847000)'],
+      [
+        { version: 1, training: { steps: 2 ** 60 } },
+        'training.steps must be at most 100000 (got 1152921504606847000)',
+      ],
       [{ version: 1, training: { lr: Number.NaN } }, 'training.lr must be a number (got NaN)'],
       [{ version: 1, arch: { w0: Number.POSITIVE_INFINITY } }, 'arch.w0 must be a number (got Infinity)'],
       [{ version: 1, views: { cloud: { dims: 4 } } }, 'views.cloud.dims must be one of 2, 3 (got 4)'],
-      [{ version: 1, data: { source: { kind: 'ftp' } } }, "data.source.kind must be one of 'sample', 'mnist', 'file' (got \"ftp\")"],
+      [
+        { version: 1, data: { source: { kind: 'ftp' } } },
+        "data.source.kind must be one of 'sample', 'mnist', 'file' (got \"ftp\")",
+      ],
       [{ version: 1, models: [{ kind: 'sample' }] }, 'models[0].id is required (a string)'],
       [{ version: 1, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
       [[1, 2], 'An experiment must be a JSON object (got a list of 2 items)'],
@@ -174,7 +220,9 @@ describe('experiment schema: errors', () => {
   });
 
   it('lists every problem in details and counts them in the message', () => {
-    const e = rejects(() => parseExperiment({ version: 1, population: { size: 0, seed: -1 }, backend: 'tpu' }));
+    const e = rejects(() =>
+      parseExperiment({ version: 1, population: { size: 0, seed: -1 }, backend: 'tpu' }),
+    );
     expect(e.reason).toBe('invalid');
     expect(e.details).toHaveLength(3);
     expect(e.message).toMatch(/\(and 2 more problems\)$/);
@@ -189,14 +237,41 @@ describe('experiment schema: errors', () => {
     const cyclic: Record<string, unknown> = { version: 1 };
     cyclic.self = cyclic;
     const getterThrows = { version: 1 };
-    Object.defineProperty(getterThrows, 'arch', { enumerable: true, get: () => { throw new TypeError('boom'); } });
+    Object.defineProperty(getterThrows, 'arch', {
+      enumerable: true,
+      get: () => {
+        throw new TypeError('boom');
+      },
+    });
     const revoked = Proxy.revocable({}, {});
     revoked.revoke();
     const inputs: unknown[] = [
-      undefined, null, 0, -1, 'version', true, Symbol('x'), 10n, () => 1, new Date(0), new Map(), [],
-      cyclic, getterThrows, revoked.proxy, Object.create({ version: 1 }),
-      { version: 1, arch: Object.create({ hidden: [8] }) }, { version: 1, arch: new (class Arch { hidden = [8]; })() },
-      { version: Symbol('1') }, { version: 1, models: new Array(300) }, { version: 1, data: { source: [] } },
+      undefined,
+      null,
+      0,
+      -1,
+      'version',
+      true,
+      Symbol('x'),
+      10n,
+      () => 1,
+      new Date(0),
+      new Map(),
+      [],
+      cyclic,
+      getterThrows,
+      revoked.proxy,
+      Object.create({ version: 1 }),
+      { version: 1, arch: Object.create({ hidden: [8] }) },
+      {
+        version: 1,
+        arch: new (class Arch {
+          hidden = [8];
+        })(),
+      },
+      { version: Symbol('1') },
+      { version: 1, models: new Array(300) },
+      { version: 1, data: { source: [] } },
     ];
     for (const input of inputs) rejects(() => parseExperiment(input));
     expect(rejects(() => parseExperiment(cyclic)).reason).toBe('too-complex');
@@ -227,22 +302,41 @@ describe('experiment schema: prototype pollution', () => {
   });
 
   it('keeps messages short when the author chose long key names', () => {
-    const e = rejects(() => parseExperiment(JSON.parse(`{"version":1,"${'k'.repeat(10000)}":{"__proto__":{}}}`)));
+    const e = rejects(() =>
+      parseExperiment(JSON.parse(`{"version":1,"${'k'.repeat(10000)}":{"__proto__":{}}}`)),
+    );
     expect(e.reason).toBe('pollution');
     expect(e.message.length).toBeLessThan(200);
   });
 
   it('allows those words as values', () => {
-    const s = parseExperiment({ version: 1, models: [{ kind: 'sample', id: 'constructor' }, { kind: 'file', name: '__proto__', sha256: 'f'.repeat(64) }] });
+    const s = parseExperiment({
+      version: 1,
+      models: [
+        { kind: 'sample', id: 'constructor' },
+        { kind: 'file', name: '__proto__', sha256: 'f'.repeat(64) },
+      ],
+    });
     expect(s.models.map((m) => (m.kind === 'sample' ? m.id : m.name))).toEqual(['constructor', '__proto__']);
   });
 });
 
 describe('experiment schema: names and hashes', () => {
-  const file = (name: string, sha256 = 'ab'.repeat(32)) => ({ version: 1, models: [{ kind: 'file', name, sha256 }] });
+  const file = (name: string, sha256 = 'ab'.repeat(32)) => ({
+    version: 1,
+    models: [{ kind: 'file', name, sha256 }],
+  });
 
   it('REJECTS markup, path separators, control and bidi characters in file names (decision)', () => {
-    for (const name of ['<script>alert(1)</script>.pt', 'a<img src=x onerror=alert(1)>.pt', 'x/y.pt', 'x\\y.pt', 'a\u0007.pt', 'a\u202e.pt', 'a\u2066.pt']) {
+    for (const name of [
+      '<script>alert(1)</script>.pt',
+      'a<img src=x onerror=alert(1)>.pt',
+      'x/y.pt',
+      'x\\y.pt',
+      'a\u0007.pt',
+      'a\u202e.pt',
+      'a\u2066.pt',
+    ]) {
       const e = rejects(() => parseExperiment(file(name)));
       expect(e.reason).toBe('invalid');
       expect(e.message).toContain('models[0].name must be a plain file name (no markup <>');
@@ -250,7 +344,14 @@ describe('experiment schema: names and hashes', () => {
   });
 
   it('accepts ordinary, unicode and punctuation-rich names', () => {
-    for (const name of ['rings-7.safetensors', 'my model (v2) & co.pt', 'modèle_模型 #3.npz', "o'brien \"final\".pth", '🙂.pt', 'm'.repeat(200)]) {
+    for (const name of [
+      'rings-7.safetensors',
+      'my model (v2) & co.pt',
+      'modèle_模型 #3.npz',
+      'o\'brien "final".pth',
+      '🙂.pt',
+      'm'.repeat(200),
+    ]) {
       expect((parseExperiment(file(name)).models[0] as { name: string }).name).toBe(name);
     }
   });

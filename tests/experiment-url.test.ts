@@ -43,7 +43,10 @@ function numIn(rng: Rng, lo: number, hi: number): number {
 }
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789-';
 /** Safe file-name characters, unicode included (no < > / \ controls or bidi). */
-const NAME_CHARS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-()[]&#\'"!@%+=,;éüß模型ж', '🙂'];
+const NAME_CHARS = [
+  ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-()[]&#\'"!@%+=,;éüß模型ж',
+  '🙂',
+];
 function str(rng: Rng, chars: readonly string[] | string, min: number, max: number): string {
   const n = intIn(rng, min, max);
   let s = '';
@@ -55,8 +58,15 @@ function str(rng: Rng, chars: readonly string[] | string, min: number, max: numb
   return s;
 }
 const hex = (rng: Rng) => Array.from({ length: 64 }, () => '0123456789abcdef'[rng.int(16)]).join('');
-const sampleRef = (rng: Rng) => ({ kind: 'sample' as const, id: str(rng, ID_CHARS, 1, rng.next() < 0.9 ? 12 : 64) });
-const fileRef = (rng: Rng) => ({ kind: 'file' as const, name: str(rng, NAME_CHARS, 1, rng.next() < 0.9 ? 30 : 200), sha256: hex(rng) });
+const sampleRef = (rng: Rng) => ({
+  kind: 'sample' as const,
+  id: str(rng, ID_CHARS, 1, rng.next() < 0.9 ? 12 : 64),
+});
+const fileRef = (rng: Rng) => ({
+  kind: 'file' as const,
+  name: str(rng, NAME_CHARS, 1, rng.next() < 0.9 ? 30 : 200),
+  sha256: hex(rng),
+});
 
 function randomSource(rng: Rng): DataSource {
   const k = rng.int(3);
@@ -69,9 +79,7 @@ function randomModels(rng: Rng): ModelRef[] {
   const r = rng.next();
   const n = r < 0.3 ? 0 : r < 0.9 ? intIn(rng, 1, 6) : intIn(rng, 7, 64);
   const big = n > 16;
-  return Array.from({ length: n }, () =>
-    rng.next() < 0.5 || big ? sampleRef(rng) : fileRef(rng),
-  );
+  return Array.from({ length: n }, () => (rng.next() < 0.5 || big ? sampleRef(rng) : fileRef(rng)));
 }
 
 function randomSpec(rng: Rng): ExperimentSpec {
@@ -88,7 +96,11 @@ function randomSpec(rng: Rng): ExperimentSpec {
       fourierSigma: numIn(rng, 0.01, 100),
       outputOffset: numIn(rng, -10, 10),
     },
-    population: { size: intIn(rng, 1, 64), seed: seed(), initMode: pick(rng, ['independent', 'shared'] as const) },
+    population: {
+      size: intIn(rng, 1, 64),
+      seed: seed(),
+      initMode: pick(rng, ['independent', 'shared'] as const),
+    },
     training: { steps: intIn(rng, 1, 100000), lr: numIn(rng, 1e-6, 1), evalEvery: intIn(rng, 1, 1000) },
     backend: pick(rng, BACKENDS),
     models: randomModels(rng),
@@ -171,7 +183,8 @@ describe('experiment URL: round trips', () => {
   });
 
   it('writes only what differs from the defaults; unions and lists whole', () => {
-    const json = (hash: string) => JSON.parse(new TextDecoder().decode(inflateSync(decodeBase64Url(hash.slice(3)))));
+    const json = (hash: string) =>
+      JSON.parse(new TextDecoder().decode(inflateSync(decodeBase64Url(hash.slice(3)))));
     expect(json(encodeExperiment(defaultExperiment()))).toEqual({ version: 1 });
     const s = defaultExperiment();
     s.data.source = { kind: 'sample', id: 'cat' };
@@ -196,7 +209,11 @@ describe('experiment URL: round trips', () => {
   });
 
   it('drops unknown keys on the way in and out', () => {
-    const withExtra = { ...defaultExperiment(), theme: 'dark', arch: { ...defaultExperiment().arch, dropout: 0.1 } };
+    const withExtra = {
+      ...defaultExperiment(),
+      theme: 'dark',
+      arch: { ...defaultExperiment().arch, dropout: 0.1 },
+    };
     expect(encodeExperiment(withExtra as ExperimentSpec)).toBe(encodeExperiment(defaultExperiment()));
     const text = JSON.stringify({ version: 1, junk: [1, 2, 3], views: { tab: 'cloud', nope: { a: 1 } } });
     const hash = HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text)));
@@ -205,8 +222,20 @@ describe('experiment URL: round trips', () => {
   });
 
   it('opens a version-0 link as the migrated experiment', () => {
-    const text = JSON.stringify({ v: 0, activation: 'tanh', width: 16, depth: 4, n: 2, seed: 3, steps: 50, lr: 0.1, image: 'cat' });
-    const spec = decodeExperimentHash(HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text))));
+    const text = JSON.stringify({
+      v: 0,
+      activation: 'tanh',
+      width: 16,
+      depth: 4,
+      n: 2,
+      seed: 3,
+      steps: 50,
+      lr: 0.1,
+      image: 'cat',
+    });
+    const spec = decodeExperimentHash(
+      HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text))),
+    );
     expect(spec.version).toBe(1);
     expect(spec.arch.hidden).toEqual([16, 16, 16, 16]);
     expect(spec.arch.activation).toBe('tanh');
@@ -217,7 +246,11 @@ describe('experiment URL: round trips', () => {
   it('refuses to encode what a receiver would refuse', () => {
     const rng = createRng(7);
     const huge = defaultExperiment();
-    huge.models = Array.from({ length: 64 }, () => ({ kind: 'file' as const, name: str(rng, NAME_CHARS, 200, 200), sha256: hex(rng) }));
+    huge.models = Array.from({ length: 64 }, () => ({
+      kind: 'file' as const,
+      name: str(rng, NAME_CHARS, 200, 200),
+      sha256: hex(rng),
+    }));
     let err: unknown;
     try {
       encodeExperiment(huge);

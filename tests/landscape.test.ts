@@ -4,13 +4,24 @@ import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
-import { directionCurve, directionPlane, filterNormalizedDirection, offsetModel } from '../src/engine/landscape/directions';
+import {
+  directionCurve,
+  directionPlane,
+  filterNormalizedDirection,
+  offsetModel,
+} from '../src/engine/landscape/directions';
 import { readFileSync } from 'node:fs';
 import { addGramNT, addGramUpper, useSimdGram } from '../src/engine/gram';
 import { GRAM_WASM_BASE64 } from '../src/engine/wasm/gram-wasm';
 import { symmetricEigen } from '../src/engine/landscape/eigen';
 import { pca, project } from '../src/engine/landscape/pca';
-import { PlaneError, lossPlane, planeBasis, planeModel, projectOntoPlane } from '../src/engine/landscape/plane';
+import {
+  PlaneError,
+  lossPlane,
+  planeBasis,
+  planeModel,
+  projectOntoPlane,
+} from '../src/engine/landscape/plane';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import type { RegressionData } from '../src/engine/paths/evaluate';
 import { lerpModels } from '../src/engine/paths/interpolate';
@@ -21,14 +32,17 @@ const siren: MlpArch = { widths: [2, 8, 8, 1], activation: 'sine', w0: 30 };
 function image(size: number): RegressionData {
   const x = coordinateGrid(size, size);
   const y = new Float32Array(size * size);
-  for (let i = 0; i < size * size; i++) y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
+  for (let i = 0; i < size * size; i++)
+    y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
   return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
 }
 
 /** N points in D dimensions with distinct spreads per axis, shifted off the origin. */
 function cloud(n: number, d: number, seed: number): Float64Array[] {
   const rng = createRng(seed);
-  return Array.from({ length: n }, () => Float64Array.from({ length: d }, (_, j) => 3 + (d - j) * rng.normal()));
+  return Array.from({ length: n }, () =>
+    Float64Array.from({ length: d }, (_, j) => 3 + (d - j) * rng.normal()),
+  );
 }
 
 /** A random orthogonal D×D matrix: Gram–Schmidt on Gaussian columns (rows returned). */
@@ -60,7 +74,9 @@ function powerReference(points: Float64Array[], k: number): { variances: number[
   const mean = new Float64Array(d);
   for (const p of points) for (let j = 0; j < d; j++) mean[j] = mean[j]! + p[j]! / n;
   const c = new Float64Array(d * d);
-  for (const p of points) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! + (p[i]! - mean[i]!) * (p[j]! - mean[j]!);
+  for (const p of points)
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! + (p[i]! - mean[i]!) * (p[j]! - mean[j]!);
   const variances: number[] = [];
   const vectors: Float64Array[] = [];
   for (let m = 0; m < k; m++) {
@@ -78,7 +94,8 @@ function powerReference(points: Float64Array[], k: number): { variances: number[
     }
     variances.push(lambda / (n - 1));
     vectors.push(v);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! - lambda * v[i]! * v[j]!;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j]! - lambda * v[i]! * v[j]!;
   }
   return { variances, vectors };
 }
@@ -144,7 +161,10 @@ describe('symmetric eigendecomposition (Householder + implicit QR)', () => {
     }
     const spectrum = [3, 3, 3, 1, 1, 0, 0, 0, 0, 0, 0, 0];
     const degenerate = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let k = 0; k < m; k++) degenerate[i * m + j] = degenerate[i * m + j]! + spectrum[k]! * q[k]![i]! * q[k]![j]!;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++)
+        for (let k = 0; k < m; k++)
+          degenerate[i * m + j] = degenerate[i * m + j]! + spectrum[k]! * q[k]![i]! * q[k]![j]!;
     r = residuals(degenerate, m);
     expect(r.recon).toBeLessThan(1e-13);
     expect(r.ortho).toBeLessThan(1e-13);
@@ -165,7 +185,12 @@ describe('symmetric eigendecomposition (Householder + implicit QR)', () => {
 describe('Gram kernels', () => {
   it('addGramUpper equals the naive product on the upper triangle, ragged sizes included', () => {
     const rng = createRng(4);
-    for (const [n, k] of [[1, 3], [5, 7], [8, 1], [13, 33]] as const) {
+    for (const [n, k] of [
+      [1, 3],
+      [5, 7],
+      [8, 1],
+      [13, 33],
+    ] as const) {
       const x = Float64Array.from({ length: n * k }, () => rng.normal());
       const out = new Float64Array(n * n).fill(0.25);
       addGramUpper(x, n, k, out);
@@ -183,7 +208,12 @@ describe('Gram kernels', () => {
 describe('the WebAssembly SIMD Gram kernel', () => {
   it('equals the JavaScript kernel (general and upper-triangle products, ragged sizes, float32 and float64 inputs)', () => {
     const rng = createRng(8);
-    for (const [n, m, k] of [[37, 45, 131], [513, 7, 301], [5, 300, 401], [64, 64, 64]] as const) {
+    for (const [n, m, k] of [
+      [37, 45, 131],
+      [513, 7, 301],
+      [5, 300, 401],
+      [64, 64, 64],
+    ] as const) {
       const x = Float64Array.from({ length: n * k }, () => rng.normal());
       const y = Float32Array.from({ length: m * k }, () => rng.normal());
       const run = (simd: boolean, f: (out: Float64Array) => void, len: number): Float64Array => {
@@ -198,7 +228,8 @@ describe('the WebAssembly SIMD Gram kernel', () => {
         a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-11));
         const ua = run(true, (o) => addGramUpper(x, n, k, o), n * n);
         const ub = run(false, (o) => addGramUpper(x, n, k, o), n * n);
-        for (let i = 0; i < n; i++) for (let j = i; j < n; j++) expect(Math.abs(ua[i * n + j]! - ub[i * n + j]!)).toBeLessThan(1e-11);
+        for (let i = 0; i < n; i++)
+          for (let j = i; j < n; j++) expect(Math.abs(ua[i * n + j]! - ub[i * n + j]!)).toBeLessThan(1e-11);
       } finally {
         useSimdGram(true);
       }
@@ -247,8 +278,15 @@ describe('PCA of a weight cloud', () => {
       }
     }
     const ref = symmetricEigen(g, n).values;
-    for (let j = 0; j < 4; j++) expect(Math.abs(r.explainedVariance[j]! - ref[j]! / (n - 1)) / r.explainedVariance[0]!).toBeLessThan(1e-12);
-    pts.forEach((p, i) => project(r, p).forEach((c, j) => expect(Math.abs(c - r.coords[i]![j]!)).toBeLessThan(1e-8 * Math.sqrt(r.explainedVariance[0]!))));
+    for (let j = 0; j < 4; j++)
+      expect(Math.abs(r.explainedVariance[j]! - ref[j]! / (n - 1)) / r.explainedVariance[0]!).toBeLessThan(
+        1e-12,
+      );
+    pts.forEach((p, i) =>
+      project(r, p).forEach((c, j) =>
+        expect(Math.abs(c - r.coords[i]![j]!)).toBeLessThan(1e-8 * Math.sqrt(r.explainedVariance[0]!)),
+      ),
+    );
   });
 
   it('follows a rotation of the points: same coordinates up to sign, same variances', () => {
@@ -259,9 +297,12 @@ describe('PCA of a weight cloud', () => {
     const a = pca(pts, 4);
     const b = pca(rotated, 4);
     for (let j = 0; j < 4; j++) {
-      expect(Math.abs(a.explainedVariance[j]! - b.explainedVariance[j]!)).toBeLessThan(1e-8 * a.explainedVariance[0]!);
+      expect(Math.abs(a.explainedVariance[j]! - b.explainedVariance[j]!)).toBeLessThan(
+        1e-8 * a.explainedVariance[0]!,
+      );
       const sign = Math.sign(a.coords[0]![j]!) === Math.sign(b.coords[0]![j]!) ? 1 : -1;
-      for (let i = 0; i < pts.length; i++) expect(Math.abs(a.coords[i]![j]! - sign * b.coords[i]![j]!)).toBeLessThan(1e-8);
+      for (let i = 0; i < pts.length; i++)
+        expect(Math.abs(a.coords[i]![j]! - sign * b.coords[i]![j]!)).toBeLessThan(1e-8);
     }
   });
 
@@ -270,7 +311,8 @@ describe('PCA of a weight cloud', () => {
     const r = pca(pts, 3);
     pts.forEach((p, i) => {
       const c = project(r, p);
-      for (let j = 0; j < 3; j++) expect(Math.abs(c[j]! - r.coords[i]![j]!)).toBeLessThan(1e-9 * Math.sqrt(r.totalVariance));
+      for (let j = 0; j < 3; j++)
+        expect(Math.abs(c[j]! - r.coords[i]![j]!)).toBeLessThan(1e-9 * Math.sqrt(r.totalVariance));
     });
     for (const u of r.components) expect(Math.hypot(...u)).toBeCloseTo(1, 12);
   });
@@ -298,7 +340,10 @@ describe('PCA of a weight cloud', () => {
     expect(dup.explainedVarianceRatio).toEqual([0, 0]);
 
     // Three points on a line: one direction only, even though N − 1 = 2.
-    const line = pca([0, 1, 3].map((t) => Float32Array.from([t, 2 * t, -t])), 3);
+    const line = pca(
+      [0, 1, 3].map((t) => Float32Array.from([t, 2 * t, -t])),
+      3,
+    );
     expect(line.available).toBe(1);
     expect(line.coords.flat().every(Number.isFinite)).toBe(true);
   });
@@ -345,7 +390,9 @@ describe('loss plane through three models', () => {
       const ix = rng.int(7);
       const iy = rng.int(5);
       const ref = evaluateModelsCpu([planeModel(plane.basis, plane.xs[ix]!, plane.ys[iy]!)], data);
-      expect(Math.abs(plane.loss[iy * 7 + ix]! - ref.loss[0]!)).toBeLessThan(1e-5 * Math.max(1, ref.loss[0]!));
+      expect(Math.abs(plane.loss[iy * 7 + ix]! - ref.loss[0]!)).toBeLessThan(
+        1e-5 * Math.max(1, ref.loss[0]!),
+      );
     }
   });
 
@@ -391,7 +438,8 @@ describe('filter-normalised random directions (Li et al. 2018)', () => {
     const ref = evaluateModelsCpu([offsetModel(model, [curve.direction], [curve.alphas[0]!])], data).loss[0]!;
     expect(Math.abs(curve.loss[0]! - ref)).toBeLessThan(1e-5 * Math.max(1, ref));
     const [d1, d2] = surface.directions;
-    const ref2 = evaluateModelsCpu([offsetModel(model, [d1, d2], [surface.xs[4]!, surface.ys[0]!])], data).loss[0]!;
+    const ref2 = evaluateModelsCpu([offsetModel(model, [d1, d2], [surface.xs[4]!, surface.ys[0]!])], data)
+      .loss[0]!;
     expect(Math.abs(surface.loss[0 * 5 + 4]! - ref2)).toBeLessThan(1e-5 * Math.max(1, ref2));
   });
 });

@@ -16,7 +16,8 @@ const siren: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
 function image(size: number): RegressionData {
   const x = coordinateGrid(size, size);
   const y = new Float32Array(size * size);
-  for (let i = 0; i < size * size; i++) y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
+  for (let i = 0; i < size * size; i++)
+    y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
   return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
 }
 
@@ -46,7 +47,13 @@ describe('curve training (Garipov et al. 2018)', () => {
     for (const kind of ['bezier', 'polychain'] as const) {
       const before = tf.memory().numTensors;
       const seen: number[] = [];
-      const r = await trainCurve(a, b, data, { kind, steps: 150, lr: 3e-3, seed: 1, onProgress: (s) => void seen.push(s) });
+      const r = await trainCurve(a, b, data, {
+        kind,
+        steps: 150,
+        lr: 3e-3,
+        seed: 1,
+        onProgress: (s) => void seen.push(s),
+      });
       expect(tf.memory().numTensors).toBe(before);
       expect(r.status).toBe('done');
       expect(r.diverged).toBe(false);
@@ -76,7 +83,8 @@ describe('curve training (Garipov et al. 2018)', () => {
     const [a, b] = pair;
     const s = await trainCurve(a, b, data, { steps: 4, seed: 8, layout: 'stacked' });
     const p = await trainCurve(a, b, data, { steps: 4, seed: 8, layout: 'per-t' });
-    for (let i = 0; i < 4; i++) expect(Math.abs(s.losses[i]! - p.losses[i]!)).toBeLessThan(1e-6 * Math.max(1, s.losses[i]!));
+    for (let i = 0; i < 4; i++)
+      expect(Math.abs(s.losses[i]! - p.losses[i]!)).toBeLessThan(1e-6 * Math.max(1, s.losses[i]!));
     const vs = modelVector(s.control);
     const vp = modelVector(p.control);
     for (let i = 0; i < vs.length; i++) expect(Math.abs(vs[i]! - vp[i]!)).toBeLessThan(1e-5);

@@ -27,7 +27,8 @@ const rff: MlpArch = { widths: [2, 12, 3], activation: 'relu', encoding: { featu
 function image(size: number): RegressionData {
   const x = coordinateGrid(size, size);
   const y = new Float32Array(size * size);
-  for (let i = 0; i < size * size; i++) y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
+  for (let i = 0; i < size * size; i++)
+    y[i] = 0.5 + 0.4 * Math.sin(3 * x[2 * i]!) * Math.cos(2 * x[2 * i + 1]!);
   return { kind: 'regression', x, y, n: size * size, inputs: 2, channels: 1 };
 }
 
@@ -109,7 +110,9 @@ describe('interpolation', () => {
     }
     const mid = slerpModels(a, bb, 0.37);
     for (const name of Object.keys(mid.params)) {
-      expect(Math.abs(norm(mid.params[name]!.data) / norm(a.params[name]!.data) - 1), name).toBeLessThan(1e-5);
+      expect(Math.abs(norm(mid.params[name]!.data) / norm(a.params[name]!.data) - 1), name).toBeLessThan(
+        1e-5,
+      );
     }
   });
 
@@ -154,7 +157,14 @@ describe('batched evaluation', () => {
         'layers.0.bias': { data: Float32Array.from([0, 0.5, 0]), shape: [3] },
       },
     };
-    const data: ClassificationData = { kind: 'classification', x: Float32Array.from([2, 0, 0, 1]), labels: Int32Array.from([0, 2]), n: 2, inputs: 2, classes: 3 };
+    const data: ClassificationData = {
+      kind: 'classification',
+      x: Float32Array.from([2, 0, 0, 1]),
+      labels: Int32Array.from([0, 2]),
+      n: 2,
+      inputs: 2,
+      classes: 3,
+    };
     // Row 1: logits (2, 0.5, −2), label 0, predicted 0. Row 2: logits (0, 1.5, −1), label 2, predicted 1.
     const ce = (z: number[], y: number): number => Math.log(z.reduce((s, v) => s + Math.exp(v), 0)) - z[y]!;
     const expected = (ce([2, 0.5, -2], 0) + ce([0, 1.5, -1], 2)) / 2;
@@ -177,7 +187,9 @@ describe('batched evaluation', () => {
       const ref = evaluateModelsCpu(models, data);
       for (let k = 0; k < models.length; k++) {
         expect(Math.abs(got.loss[k]! - ref.loss[k]!)).toBeLessThan(1e-5 * Math.max(1, ref.loss[k]!));
-        expect(Math.abs(got.metric[k]! - ref.metric[k]!)).toBeLessThan(data.kind === 'regression' ? 1e-3 : 1e-6);
+        expect(Math.abs(got.metric[k]! - ref.metric[k]!)).toBeLessThan(
+          data.kind === 'regression' ? 1e-3 : 1e-6,
+        );
       }
     }
   });
@@ -196,7 +208,9 @@ describe('batched evaluation', () => {
     const models = [1, 2, 3].map((s) => initModel(rff, s));
     const before = tf.memory().numTensors;
     await evaluateModels(models, blobs(20, 1), { chunk: 2 });
-    await expect(pathCurve(models[0]!, models[1]!, image(6), { points: 5 })).rejects.toThrow(/3 outputs but the data has 1 channels/);
+    await expect(pathCurve(models[0]!, models[1]!, image(6), { points: 5 })).rejects.toThrow(
+      /3 outputs but the data has 1 channels/,
+    );
     const ctrl = new AbortController();
     ctrl.abort();
     await expect(evaluateModels(models, blobs(20, 1), { signal: ctrl.signal })).rejects.toThrow();
@@ -236,7 +250,9 @@ describe('barrier', () => {
     expect(c.losses[0]!).toBeCloseTo(ref.loss[0]!, 5);
     expect(c.losses[24]!).toBeCloseTo(ref.loss[1]!, 5);
     let best = -Infinity;
-    c.alphas.forEach((t, i) => (best = Math.max(best, c.losses[i]! - ((1 - t) * c.losses[0]! + t * c.losses[24]!))));
+    c.alphas.forEach(
+      (t, i) => (best = Math.max(best, c.losses[i]! - ((1 - t) * c.losses[0]! + t * c.losses[24]!))),
+    );
     expect(c.barrier).toBeCloseTo(best, 6);
     expect(c.barrier).toBeGreaterThanOrEqual(0);
     // A generic path function gives the same curve.

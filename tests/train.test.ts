@@ -48,8 +48,16 @@ describe('SIREN init (Sitzmann et al. 2020, Sec. 3.2)', () => {
     const bound0 = 1 / 2;
     const bound1 = Math.sqrt(6 / 256) / 30;
     const stats = (a: Float32Array) => {
-      let mn = Infinity, mx = -Infinity, s = 0, s2 = 0;
-      for (const v of a) { mn = Math.min(mn, v); mx = Math.max(mx, v); s += v; s2 += v * v; }
+      let mn = Infinity,
+        mx = -Infinity,
+        s = 0,
+        s2 = 0;
+      for (const v of a) {
+        mn = Math.min(mn, v);
+        mx = Math.max(mx, v);
+        s += v;
+        s2 += v * v;
+      }
       return { mn, mx, mean: s / a.length, var: s2 / a.length - (s / a.length) ** 2 };
     };
     const s0 = stats(w0);
@@ -76,11 +84,15 @@ describe('SIREN init (Sitzmann et al. 2020, Sec. 3.2)', () => {
 describe('population training', () => {
   it('the batched forward equals the CPU reference', () => {
     const models = [0, 1, 2].map((s) => initModel(siren, s));
-    const relu = [0, 1].map((s) => initModel({ widths: [2, 8, 3], activation: 'relu', encoding: { features: 4, sigma: 3 } }, s));
+    const relu = [0, 1].map((s) =>
+      initModel({ widths: [2, 8, 3], activation: 'relu', encoding: { features: 4, sigma: 3 } }, s),
+    );
     for (const group of [models, relu] as Model[][]) {
       const t = blobTarget(6);
       const p = stackModels(group);
-      const out = tf.tidy(() => forwardStacked(group[0]!.arch, p, tf.tensor2d(t.x, [t.n, 2])).arraySync() as number[][][]);
+      const out = tf.tidy(
+        () => forwardStacked(group[0]!.arch, p, tf.tensor2d(t.x, [t.n, 2])).arraySync() as number[][][],
+      );
       disposeStack(p);
       group.forEach((m, k) => {
         const ref = forward(m, t.x, t.n);
@@ -134,7 +146,11 @@ describe('population training', () => {
   it('loss falls, and no tensor leaks over 200 steps', async () => {
     const target = blobTarget(8);
     const before = tf.memory().numTensors;
-    const trainer = new PopulationTrainer([0, 1].map((s) => initModel(siren, s)), target, { lr: 1e-3, batchFraction: 0.5, noiseSeed: 3 });
+    const trainer = new PopulationTrainer(
+      [0, 1].map((s) => initModel(siren, s)),
+      target,
+      { lr: 1e-3, batchFraction: 0.5, noiseSeed: 3 },
+    );
     const start = await trainer.evaluate();
     const during = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) trainer.step();

@@ -75,7 +75,9 @@ function boot(): void {
   if (booted) return;
   booted = true;
   void loadSampleModels()
-    .catch((e: unknown) => showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`))
+    .catch((e: unknown) =>
+      showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`),
+    )
     .then(() => applyHash(location.hash))
     .then((applied) => {
       if (!applied) void startTraining();
@@ -97,7 +99,13 @@ export function App() {
         </h1>
         <nav className="tabs" role="tablist">
           {tabs.map((t) => (
-            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)}>
+            <button
+              key={t.id}
+              role="tab"
+              aria-selected={tab === t.id}
+              className={tab === t.id ? 'active' : ''}
+              onClick={() => setTab(t.id)}
+            >
               {t.label}
             </button>
           ))}

@@ -27,7 +27,10 @@ export async function adoptDataset(bytes: Uint8Array, fileName: string): Promise
   try {
     data = await ask('parse-dataset', { name, bytes }, 'dataset', {}, [bytes.buffer as ArrayBuffer]);
   } catch (e) {
-    showBanner('error', `${name} could not be used as a dataset: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    showBanner(
+      'error',
+      `${name} could not be used as a dataset: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+    );
     return;
   }
   const id = `dataset:${sha256}`;

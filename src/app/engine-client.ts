@@ -60,14 +60,20 @@ export class EngineClient {
   /** Replaces a dead or hung worker; pending requests fail with `reason`. */
   restart(reason: string): void {
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error(`${reason}; it was restarted and the job was lost`));
+    for (const p of this.pending.values())
+      p.reject(new Error(`${reason}; it was restarted and the job was lost`));
     this.pending.clear();
     this.worker = this.spawn();
     this.onRestart?.(reason);
   }
 
   /** Sends a request; `id` lets the caller pause or cancel it. */
-  call<T extends Request['type']>(type: T, payload: Payload<T>, handlers: CallHandlers = {}, transfer: Transferable[] = []): { id: number; result: Promise<Reply> } {
+  call<T extends Request['type']>(
+    type: T,
+    payload: Payload<T>,
+    handlers: CallHandlers = {},
+    transfer: Transferable[] = [],
+  ): { id: number; result: Promise<Reply> } {
     const id = this.nextId++;
     const result = new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...handlers });
@@ -101,6 +107,12 @@ let client: EngineClient | null = null;
 
 /** The app's one engine worker. */
 export function engine(): EngineClient {
-  client ??= new EngineClient(() => new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'weightscope-engine' }));
+  client ??= new EngineClient(
+    () =>
+      new Worker(new URL('../workers/engine.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'weightscope-engine',
+      }),
+  );
   return client;
 }

@@ -39,7 +39,13 @@ export async function mnistLabel(index: number): Promise<number> {
   return (await mnistBytes())[index]!;
 }
 
-function toTarget(source: CanvasImageSource, sw: number, sh: number, size: number, forceGray = false): ImageData01 {
+function toTarget(
+  source: CanvasImageSource,
+  sw: number,
+  sh: number,
+  size: number,
+  forceGray = false,
+): ImageData01 {
   // Centre-crop to a square, then resize with the browser's high-quality filter.
   const side = Math.min(sw, sh);
   const canvas = new OffscreenCanvas(size, size);
@@ -50,7 +56,8 @@ function toTarget(source: CanvasImageSource, sw: number, sh: number, size: numbe
   const rgba = ctx.getImageData(0, 0, size, size).data;
   let colour = false;
   if (!forceGray) {
-    for (let i = 0; i < rgba.length && !colour; i += 4) colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
+    for (let i = 0; i < rgba.length && !colour; i += 4)
+      colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
   }
   const channels = colour ? 3 : 1;
   const data = new Float32Array(size * size * channels);
@@ -67,7 +74,9 @@ async function decode(bytes: Uint8Array, name: string, size: number): Promise<Im
   try {
     bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: `image/${header.format}` }));
   } catch {
-    throw new ImageInputError(`${name} looks like a ${header.format.toUpperCase()} but the browser could not decode it`);
+    throw new ImageInputError(
+      `${name} looks like a ${header.format.toUpperCase()} but the browser could not decode it`,
+    );
   }
   try {
     return toTarget(bitmap, bitmap.width, bitmap.height, size);

@@ -17,4 +17,6 @@ createRoot(document.getElementById('root')!).render(
 
 // Read-only state and the worker's request function, for automation: the browser tests read
 // progress through it and `npm run bench` runs benchmarks in the real worker with it.
-(window as unknown as { __weightscope: { getState: typeof appStore.getState; ask: typeof ask } }).__weightscope = { getState: appStore.getState, ask };
+(
+  window as unknown as { __weightscope: { getState: typeof appStore.getState; ask: typeof ask } }
+).__weightscope = { getState: appStore.getState, ask };

@@ -75,7 +75,8 @@ export async function resolveTarget(targetId: string): Promise<ImageTarget> {
 /** The experiment's current target id (what the Train tab fits). */
 export function currentTargetId(): string {
   const { source, size } = appStore.getState().spec.data;
-  const key = source.kind === 'sample' ? source.id : source.kind === 'mnist' ? String(source.index) : source.sha256;
+  const key =
+    source.kind === 'sample' ? source.id : source.kind === 'mnist' ? String(source.index) : source.sha256;
   return `${source.kind}:${key}@${size}`;
 }
 
@@ -98,30 +99,62 @@ const hashes = new Map<string, { name: string; sha256: string }>();
  */
 export async function importFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
-  const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  const read = await Promise.all(
+    files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
   if (read.length === 1 && isImage(read[0]!.bytes)) return adoptDroppedImage(files[0]!);
   if (read.length === 1 && isDatasetNpz(read[0]!.bytes)) return adoptDataset(read[0]!.bytes, files[0]!.name);
   const total = read.reduce((s, f) => s + f.bytes.length, 0);
   if (total > 1024 ** 3) {
-    showBanner('error', `${files.map((f) => f.name).join(', ')}: ${(total / 1024 ** 3).toFixed(1)} GB is over the 1 GB limit for checkpoints. The workspace is unchanged.`);
+    showBanner(
+      'error',
+      `${files.map((f) => f.name).join(', ')}: ${(total / 1024 ** 3).toFixed(1)} GB is over the 1 GB limit for checkpoints. The workspace is unchanged.`,
+    );
     return;
   }
   try {
     const sha256 = await sha256Hex(read[0]!.bytes);
-    const info = await ask('inspect', { files: read }, 'inspected', {}, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    const info = await ask(
+      'inspect',
+      { files: read },
+      'inspected',
+      {},
+      read.map((f) => f.bytes.buffer as ArrayBuffer),
+    );
     hashes.set(info.token, { name: files[0]!.name.slice(0, 200), sha256 });
     appStore.setState({ pendingImport: info });
   } catch (e) {
-    showBanner('error', `${files.map((f) => f.name).join(', ')} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    showBanner(
+      'error',
+      `${files.map((f) => f.name).join(', ')} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+    );
   }
 }
 
 /** Adds the pending checkpoint with the activation the person confirmed. */
-export async function confirmImport(info: InspectResult, choice: { name: string; activation: 'relu' | 'sine' | 'tanh' | 'gelu'; w0: number; outputOffset: number; targetId: string | null }): Promise<void> {
+export async function confirmImport(
+  info: InspectResult,
+  choice: {
+    name: string;
+    activation: 'relu' | 'sine' | 'tanh' | 'gelu';
+    w0: number;
+    outputOffset: number;
+    targetId: string | null;
+  },
+): Promise<void> {
   try {
     const { entries } = await ask(
       'add-checkpoint',
-      { token: info.token, name: choice.name, activation: choice.activation, w0: choice.w0, outputOffset: choice.outputOffset, source: 'checkpoint', group: 'dropped', ...(choice.targetId ? { targetId: choice.targetId } : {}) },
+      {
+        token: info.token,
+        name: choice.name,
+        activation: choice.activation,
+        w0: choice.w0,
+        outputOffset: choice.outputOffset,
+        source: 'checkpoint',
+        group: 'dropped',
+        ...(choice.targetId ? { targetId: choice.targetId } : {}),
+      },
       'models',
     );
     addModels(entries);
@@ -129,13 +162,24 @@ export async function confirmImport(info: InspectResult, choice: { name: string;
     const spec = appStore.getState().spec;
     const linked = ref && spec.models.some((m) => m.kind === 'file' && m.sha256 === ref.sha256);
     if (ref && !linked && spec.models.length < 64) {
-      appStore.setState({ spec: { ...spec, models: [...spec.models, { kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }] } });
+      appStore.setState({
+        spec: {
+          ...spec,
+          models: [...spec.models, { kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }],
+        },
+      });
     }
     appStore.setState({ pendingImport: null });
-    showBanner('info', `${choice.name} joined the workspace (${info.format})${linked ? ': it matches the file the shared link names' : ''}.`);
+    showBanner(
+      'info',
+      `${choice.name} joined the workspace (${info.format})${linked ? ': it matches the file the shared link names' : ''}.`,
+    );
   } catch (e) {
     appStore.setState({ pendingImport: null });
-    showBanner('error', `${choice.name} was not added: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    showBanner(
+      'error',
+      `${choice.name} was not added: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+    );
   }
 }
 

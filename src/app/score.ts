@@ -47,29 +47,48 @@ export function scoreOptions(m: ModelEntry, datasets: readonly DatasetInfo[]): S
     const id = m.targetId ?? currentTargetId();
     if (m.targetId || outputs <= 4) out.push({ id, label: imageLabel(id), kind: 'image' });
   }
-  if (inputs === MNIST_PIXELS && outputs === MNIST_CLASSES) out.push({ id: MNIST_SCORE_ID, label: MNIST_SCORE_LABEL, kind: 'classification' });
+  if (inputs === MNIST_PIXELS && outputs === MNIST_CLASSES)
+    out.push({ id: MNIST_SCORE_ID, label: MNIST_SCORE_LABEL, kind: 'classification' });
   for (const d of datasets) {
-    if (d.inputs === inputs && d.classes <= outputs && outputs >= 2) out.push({ id: d.id, label: `${d.name} (${d.n.toLocaleString('en-US')} examples)`, kind: 'classification' });
+    if (d.inputs === inputs && d.classes <= outputs && outputs >= 2)
+      out.push({
+        id: d.id,
+        label: `${d.name} (${d.n.toLocaleString('en-US')} examples)`,
+        kind: 'classification',
+      });
   }
   return out;
 }
 
 /** The option the spec asks for when it fits this model, else the model's first option. */
-export function scoreChoice(m: ModelEntry | undefined, spec: ExperimentSpec, datasets: readonly DatasetInfo[]): ScoreChoice {
+export function scoreChoice(
+  m: ModelEntry | undefined,
+  spec: ExperimentSpec,
+  datasets: readonly DatasetInfo[],
+): ScoreChoice {
   if (!m) return { options: [], chosen: null, problem: 'no model' };
   const options = scoreOptions(m, datasets);
   const want = spec.data.score;
-  const wantId = want?.kind === 'mnist' ? MNIST_SCORE_ID : want?.kind === 'file' ? `dataset:${want.sha256}` : null;
+  const wantId =
+    want?.kind === 'mnist' ? MNIST_SCORE_ID : want?.kind === 'file' ? `dataset:${want.sha256}` : null;
   const picked = options.find((o) => o.id === wantId);
   if (picked) return { options, chosen: picked, problem: null };
   const classifier = !options.some((o) => o.kind === 'image');
   if (want?.kind === 'file' && classifier && !datasets.some((d) => d.sha256 === want.sha256)) {
-    return { options, chosen: null, problem: `this view scores on the dataset ${want.name}: drop that .npz on the page to run it` };
+    return {
+      options,
+      chosen: null,
+      problem: `this view scores on the dataset ${want.name}: drop that .npz on the page to run it`,
+    };
   }
   if (options[0]) return { options, chosen: options[0], problem: null };
   const inputs = m.arch.widths[0]!;
   const outputs = m.arch.widths[m.arch.widths.length - 1]!;
-  return { options, chosen: null, problem: `${m.name} needs data to score on: drop a dataset .npz with x (N × ${inputs}, float) and y (N labels in 0–${outputs - 1})` };
+  return {
+    options,
+    chosen: null,
+    problem: `${m.name} needs data to score on: drop a dataset .npz with x (N × ${inputs}, float) and y (N labels in 0–${outputs - 1})`,
+  };
 }
 
 /** Records the person's choice in the spec (an image choice means "derive from the model"). */
@@ -95,5 +114,14 @@ export async function resolveScore(option: ScoreOption): Promise<ScoreTarget> {
   const held = droppedDataset(option.id);
   if (!held) throw new Error(`the dataset ${option.label} is no longer loaded: drop it again`);
   const d = held.data;
-  return { kind: 'classification', id: option.id, label: held.name, x: d.x.slice(), labels: d.labels.slice(), n: d.n, inputs: d.inputs, classes: d.classes };
+  return {
+    kind: 'classification',
+    id: option.id,
+    label: held.name,
+    x: d.x.slice(),
+    labels: d.labels.slice(),
+    n: d.n,
+    inputs: d.inputs,
+    classes: d.classes,
+  };
 }

@@ -10,7 +10,10 @@ import { startTraining } from './training';
 /** Actions run after a replayed experiment's training, per view (registered by the panels). */
 const replays = new Map<ExperimentSpec['views']['tab'], () => Promise<unknown> | unknown>();
 
-export function registerReplay(tab: ExperimentSpec['views']['tab'], run: () => Promise<unknown> | unknown): void {
+export function registerReplay(
+  tab: ExperimentSpec['views']['tab'],
+  run: () => Promise<unknown> | unknown,
+): void {
   replays.set(tab, run);
 }
 
@@ -37,9 +40,12 @@ export async function shareNow(): Promise<string> {
 /** Files the experiment uses that cannot travel in a link: the receiver must drop them. */
 export function filesToDrop(spec: ExperimentSpec): string[] {
   const out: string[] = [];
-  if (spec.data.source.kind === 'file') out.push(`${spec.data.source.name} (image, SHA-256 ${spec.data.source.sha256.slice(0, 12)}…)`);
-  if (spec.data.score?.kind === 'file') out.push(`${spec.data.score.name} (dataset, SHA-256 ${spec.data.score.sha256.slice(0, 12)}…)`);
-  for (const m of spec.models) if (m.kind === 'file') out.push(`${m.name} (checkpoint, SHA-256 ${m.sha256.slice(0, 12)}…)`);
+  if (spec.data.source.kind === 'file')
+    out.push(`${spec.data.source.name} (image, SHA-256 ${spec.data.source.sha256.slice(0, 12)}…)`);
+  if (spec.data.score?.kind === 'file')
+    out.push(`${spec.data.score.name} (dataset, SHA-256 ${spec.data.score.sha256.slice(0, 12)}…)`);
+  for (const m of spec.models)
+    if (m.kind === 'file') out.push(`${m.name} (checkpoint, SHA-256 ${m.sha256.slice(0, 12)}…)`);
   return out;
 }
 
@@ -51,12 +57,19 @@ export async function applyHash(hash: string): Promise<boolean> {
   const content = readHash(hash);
   if (content.kind === 'none') return false;
   if (content.kind === 'error') {
-    showBanner('error', `This link could not be opened: ${content.error.message}. The current experiment is unchanged.`);
+    showBanner(
+      'error',
+      `This link could not be opened: ${content.error.message}. The current experiment is unchanged.`,
+    );
     return false;
   }
   appStore.setState({ spec: content.spec });
   const missing = filesToDrop(content.spec);
-  if (missing.length > 0) showBanner('info', `This experiment uses files that cannot travel in a link. Drop them on the page: ${missing.join('; ')}.`);
+  if (missing.length > 0)
+    showBanner(
+      'info',
+      `This experiment uses files that cannot travel in a link. Drop them on the page: ${missing.join('; ')}.`,
+    );
   await startTraining();
   await replayView();
   return true;

@@ -7,7 +7,8 @@ import { defaultExperiment, parseExperiment, type ExperimentSpec } from '../engi
 import type { ImageData01 } from '../engine/inr';
 import type { BackendInfo, InspectResult, ModelEntry } from '../workers/protocol';
 
-export type RunStatus = 'idle' | 'loading' | 'calibrating' | 'training' | 'paused' | 'done' | 'cancelled' | 'error';
+export type RunStatus =
+  'idle' | 'loading' | 'calibrating' | 'training' | 'paused' | 'done' | 'cancelled' | 'error';
 
 export interface RunState {
   status: RunStatus;

@@ -10,13 +10,23 @@ import { droppedImage } from './dropped-images';
 import { addModels, appStore, idleRun, patchRun, showBanner } from './store';
 
 /** Loads the experiment's target image and a label for it. */
-export async function loadTarget(spec: ExperimentSpec): Promise<{ image: ImageData01; id: string; label: string }> {
+export async function loadTarget(
+  spec: ExperimentSpec,
+): Promise<{ image: ImageData01; id: string; label: string }> {
   const { source, size } = spec.data;
   switch (source.kind) {
     case 'sample':
-      return { image: await loadSample(source.id, size), id: `sample:${source.id}@${size}`, label: source.id };
+      return {
+        image: await loadSample(source.id, size),
+        id: `sample:${source.id}@${size}`,
+        label: source.id,
+      };
     case 'mnist':
-      return { image: await loadMnist(source.index, size), id: `mnist:${source.index}@${size}`, label: `MNIST #${source.index}` };
+      return {
+        image: await loadMnist(source.index, size),
+        id: `mnist:${source.index}@${size}`,
+        label: `MNIST #${source.index}`,
+      };
     case 'file': {
       const image = await droppedImage(source.sha256, size);
       if (!image) throw new Error(`this experiment trains on ${source.name}: drop that file to run it`);
@@ -37,7 +47,8 @@ export async function startTraining(): Promise<void> {
   try {
     target = await loadTarget(spec);
   } catch (e) {
-    if (mine === generation) patchRun({ status: 'error', message: e instanceof Error ? e.message : String(e) });
+    if (mine === generation)
+      patchRun({ status: 'error', message: e instanceof Error ? e.message : String(e) });
     return;
   }
   // A newer start superseded this one while the image loaded.
@@ -85,18 +96,31 @@ export async function startTraining(): Promise<void> {
       },
     },
   );
-  patchRun({ jobId: id, steps: spec.training.steps, target: target.image, targetLabel: target.label, status: 'calibrating', message: 'starting the engine…' });
+  patchRun({
+    jobId: id,
+    steps: spec.training.steps,
+    target: target.image,
+    targetLabel: target.label,
+    status: 'calibrating',
+    message: 'starting the engine…',
+  });
   let reply: Reply;
   try {
     reply = await result;
   } catch (e) {
-    if (appStore.getState().run.jobId === id) patchRun({ status: 'error', jobId: null, message: e instanceof Error ? e.message : String(e) });
+    if (appStore.getState().run.jobId === id)
+      patchRun({ status: 'error', jobId: null, message: e instanceof Error ? e.message : String(e) });
     return;
   }
   if (reply.type !== 'trained') return;
   addModels(reply.payload.models);
   if (appStore.getState().run.jobId === id) {
-    patchRun({ status: reply.payload.cancelled ? 'cancelled' : 'done', jobId: null, step: reply.payload.steps, message: `${K} models joined the workspace` });
+    patchRun({
+      status: reply.payload.cancelled ? 'cancelled' : 'done',
+      jobId: null,
+      step: reply.payload.steps,
+      message: `${K} models joined the workspace`,
+    });
   }
 }
 

@@ -63,12 +63,20 @@ export function missing(name: string): never {
   throw new UsageError(`--${name} is required`);
 }
 
-function parseNumber(name: string, raw: string, spec: { min?: number; max?: number }, integer: boolean): number {
+function parseNumber(
+  name: string,
+  raw: string,
+  spec: { min?: number; max?: number },
+  integer: boolean,
+): number {
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} takes a number, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(v))
+    throw new UsageError(`--${name} takes a number, got "${raw}"`);
   if (integer && !Number.isSafeInteger(v)) throw new UsageError(`--${name} takes an integer, got "${raw}"`);
-  if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${raw}`);
-  if (spec.max !== undefined && v > spec.max) throw new UsageError(`--${name} must be at most ${spec.max}, got ${raw}`);
+  if (spec.min !== undefined && v < spec.min)
+    throw new UsageError(`--${name} must be at least ${spec.min}, got ${raw}`);
+  if (spec.max !== undefined && v > spec.max)
+    throw new UsageError(`--${name} must be at most ${spec.max}, got ${raw}`);
   return v;
 }
 
@@ -77,7 +85,8 @@ function parseValue(name: string, spec: FlagSpec, raw: string): string | number 
     case 'string':
       return raw;
     case 'choice':
-      if (!spec.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got "${raw}"`);
+      if (!spec.choices.includes(raw))
+        throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got "${raw}"`);
       return raw;
     case 'number':
       return parseNumber(name, raw, spec, false);
@@ -130,7 +139,9 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec): ParsedArgs {
   if (values.get('help') === true) return new ParsedArgs(positionals, values);
   const { names, min, variadic } = spec.positionals;
   if (positionals.length < min) {
-    throw new UsageError(`missing ${names.slice(positionals.length, Math.max(min, positionals.length + 1)).join(' ') || 'arguments'}`);
+    throw new UsageError(
+      `missing ${names.slice(positionals.length, Math.max(min, positionals.length + 1)).join(' ') || 'arguments'}`,
+    );
   }
   if (!variadic && positionals.length > names.length) {
     throw new UsageError(`unexpected argument "${positionals[names.length]}"`);

@@ -2,7 +2,11 @@
 import type { FlagSpec, ParsedArgs } from './args';
 
 export const BACKEND_FLAG: Record<string, FlagSpec> = {
-  backend: { kind: 'choice', choices: ['wasm', 'cpu'], help: 'tfjs backend (default wasm, ~2.5–4× faster than cpu here)' },
+  backend: {
+    kind: 'choice',
+    choices: ['wasm', 'cpu'],
+    help: 'tfjs backend (default wasm, ~2.5–4× faster than cpu here)',
+  },
 };
 
 /**

@@ -28,4 +28,5 @@ export function commandHelp(c: Command): string {
 }
 
 /** Rounds for human output only; JSON keeps full precision. */
-export const fmt = (x: number, digits = 4): string => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x));
+export const fmt = (x: number, digits = 4): string =>
+  Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x);

@@ -14,7 +14,8 @@ import { readInput } from './io';
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-const startsWith = (b: Uint8Array, m: number[]): boolean => b.length >= m.length && m.every((x, i) => b[i] === x);
+const startsWith = (b: Uint8Array, m: number[]): boolean =>
+  b.length >= m.length && m.every((x, i) => b[i] === x);
 
 /**
  * PNG → [0, 1]. Like the app: RGB when any pixel's channels differ by more than 2/255, else
@@ -29,7 +30,8 @@ function decodePng(p: string, bytes: Uint8Array): ImageData01 {
   }
   const { width, height, data: rgba } = png;
   let colour = false;
-  for (let i = 0; i < rgba.length && !colour; i += 4) colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
+  for (let i = 0; i < rgba.length && !colour; i += 4)
+    colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
   const channels = colour ? 3 : 1;
   const data = new Float32Array(width * height * channels);
   for (let q = 0; q < width * height; q++) {
@@ -50,7 +52,9 @@ function decodeNpyImage(p: string, bytes: Uint8Array): ImageData01 {
   if (!t.data) throw new CliError(`${p}: an image .npy must hold floats in [0, 1], not ${t.dtype}`);
   const [h, w, c = 1] = t.shape;
   if ((t.shape.length !== 2 && t.shape.length !== 3) || !h || !w || c < 1 || c > 4) {
-    throw new CliError(`${p}: an image .npy has shape [H, W] or [H, W, C] with C ≤ 4; got [${t.shape.join(', ')}]`);
+    throw new CliError(
+      `${p}: an image .npy has shape [H, W] or [H, W, C] with C ≤ 4; got [${t.shape.join(', ')}]`,
+    );
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -58,7 +62,10 @@ function decodeNpyImage(p: string, bytes: Uint8Array): ImageData01 {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  if (!(lo >= 0 && hi <= 1)) throw new CliError(`${p}: image values must lie in [0, 1], found [${lo}, ${hi}] (divide 8-bit pixels by 255)`);
+  if (!(lo >= 0 && hi <= 1))
+    throw new CliError(
+      `${p}: image values must lie in [0, 1], found [${lo}, ${hi}] (divide 8-bit pixels by 255)`,
+    );
   return { width: w, height: h, channels: c, data: t.data };
 }
 
@@ -66,7 +73,15 @@ function decodeNpyImage(p: string, bytes: Uint8Array): ImageData01 {
  * Area resampling of one axis: output cell o covers source [o·n/m, (o+1)·n/m), each source pixel
  * weighted by its overlap, so downsampling averages and nothing aliases.
  */
-function resampleAxis(src: Float32Array, outer: number, n: number, inner: number, m: number, start = 0, span = n): Float32Array {
+function resampleAxis(
+  src: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  m: number,
+  start = 0,
+  span = n,
+): Float32Array {
   const out = new Float32Array(outer * m * inner);
   const scale = span / m;
   for (let o = 0; o < m; o++) {
@@ -76,7 +91,8 @@ function resampleAxis(src: Float32Array, outer: number, n: number, inner: number
       const w = (Math.min(b, k + 1) - Math.max(a, k)) / scale;
       if (w <= 0) continue;
       for (let r = 0; r < outer; r++) {
-        for (let c = 0; c < inner; c++) out[(r * m + o) * inner + c] = out[(r * m + o) * inner + c]! + w * src[(r * n + k) * inner + c]!;
+        for (let c = 0; c < inner; c++)
+          out[(r * m + o) * inner + c] = out[(r * m + o) * inner + c]! + w * src[(r * n + k) * inner + c]!;
       }
     }
   }
@@ -99,22 +115,38 @@ export function loadImage(p: string, size?: number): ImageData01 {
   let img: ImageData01;
   if (startsWith(bytes, PNG_MAGIC)) img = decodePng(p, bytes);
   else if (startsWith(bytes, NPY_MAGIC)) img = decodeNpyImage(p, bytes);
-  else throw new CliError(`${p}: not an image; give a PNG, or a .npy of shape [H, W] or [H, W, C] with values in [0, 1]`);
+  else
+    throw new CliError(
+      `${p}: not an image; give a PNG, or a .npy of shape [H, W] or [H, W, C] with values in [0, 1]`,
+    );
   return size === undefined ? img : resizeSquare(img, size);
 }
 
 /** An image as an INR regression target over the coordinate grid ((row, col) in [−1, 1]²). */
 export function imageData(img: ImageData01): RegressionData {
   const n = img.width * img.height;
-  return { kind: 'regression', x: coordinateGrid(img.height, img.width), y: img.data, n, inputs: 2, channels: img.channels };
+  return {
+    kind: 'regression',
+    x: coordinateGrid(img.height, img.width),
+    y: img.data,
+    n,
+    inputs: 2,
+    channels: img.channels,
+  };
 }
 
 /** A dataset `.npz` (x, y), checked by the same boundary as a drop in the app. */
-function loadClassification(p: string, bytes: Uint8Array, modelInputs: number, classes: number): ClassificationData {
+function loadClassification(
+  p: string,
+  bytes: Uint8Array,
+  modelInputs: number,
+  classes: number,
+): ClassificationData {
   try {
     return classificationFor(parseDatasetNpz(bytes, p), p, modelInputs, classes);
   } catch (e) {
-    if (e instanceof DatasetError) throw new CliError(e.message.startsWith(p) ? e.message : `${p}: ${e.message}`);
+    if (e instanceof DatasetError)
+      throw new CliError(e.message.startsWith(p) ? e.message : `${p}: ${e.message}`);
     throw e;
   }
 }
@@ -129,9 +161,12 @@ export function loadEvalData(p: string, inputs: number, outputs: number): EvalDa
   let data: EvalData;
   if (startsWith(bytes, ZIP_MAGIC)) data = loadClassification(p, bytes, inputs, outputs);
   else data = imageData(loadImage(p));
-  if (data.inputs !== inputs) throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
+  if (data.inputs !== inputs)
+    throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
   if (data.kind === 'regression' && data.channels !== outputs) {
-    throw new CliError(`${p}: the image has ${data.channels} channel(s) but the models have ${outputs} outputs`);
+    throw new CliError(
+      `${p}: the image has ${data.channels} channel(s) but the models have ${outputs} outputs`,
+    );
   }
   return data;
 }

@@ -39,7 +39,11 @@ export function readInput(p: string): Uint8Array {
 /** JSON text, or null: a model.json or an index is small, so anything over 64 MB is not one. */
 function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
   let i = 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+  )
+    i++;
   if (bytes[i] !== 0x7b || bytes.length > 64 * 2 ** 20) return null;
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(bytes));
@@ -59,7 +63,8 @@ function shardNames(json: Record<string, unknown>): string[] {
     }
   }
   const wm = json.weight_map;
-  if (typeof wm === 'object' && wm !== null) for (const s of Object.values(wm)) if (typeof s === 'string') out.add(s);
+  if (typeof wm === 'object' && wm !== null)
+    for (const s of Object.values(wm)) if (typeof s === 'string') out.add(s);
   return [...out];
 }
 
@@ -80,7 +85,9 @@ export function checkpointFiles(p: string): CheckpointFile[] {
     try {
       files.push({ name: base, bytes: new Uint8Array(readFileSync(full)) });
     } catch {
-      throw new CliError(`${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`);
+      throw new CliError(
+        `${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`,
+      );
     }
   }
   return files;
@@ -111,7 +118,11 @@ export interface ArchFlags {
 
 /** The flags every command that loads models takes. */
 export const ARCH_FLAGS: Record<string, FlagSpec> = {
-  activation: { kind: 'choice', choices: ACTIVATIONS, help: "hidden activation (default: the file's metadata, else relu)" },
+  activation: {
+    kind: 'choice',
+    choices: ACTIVATIONS,
+    help: "hidden activation (default: the file's metadata, else relu)",
+  },
   w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency for sine (default: metadata, else 30)' },
 };
 

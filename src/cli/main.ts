@@ -21,18 +21,41 @@ console.debug = toStderr;
 
 /** The commands, loaded on demand so that `inspect` never pays for tfjs start-up. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  inspect: { summary: 'list a checkpoint\'s tensors and inferred MLP', load: async () => (await import('./commands/inspect')).inspect },
-  align: { summary: 'permute MODEL\'s hidden units to match REF (Git Re-Basin)', load: async () => (await import('./commands/align')).align },
-  interpolate: { summary: 'lerp or slerp between two models', load: async () => (await import('./commands/interpolate')).interpolate },
-  barrier: { summary: 'loss along the path between two models, and its barrier', load: async () => (await import('./commands/barrier')).barrier },
-  pca: { summary: 'PCA coordinates of a set of models', load: async () => (await import('./commands/pca')).pca },
-  merge: { summary: 'average models (model soup) or slerp two, after optional alignment', load: async () => (await import('./commands/merge')).merge },
-  'train-inr': { summary: 'train one INR (SIREN or ReLU MLP) on an image', load: async () => (await import('./commands/train-inr')).trainInr },
+  inspect: {
+    summary: "list a checkpoint's tensors and inferred MLP",
+    load: async () => (await import('./commands/inspect')).inspect,
+  },
+  align: {
+    summary: "permute MODEL's hidden units to match REF (Git Re-Basin)",
+    load: async () => (await import('./commands/align')).align,
+  },
+  interpolate: {
+    summary: 'lerp or slerp between two models',
+    load: async () => (await import('./commands/interpolate')).interpolate,
+  },
+  barrier: {
+    summary: 'loss along the path between two models, and its barrier',
+    load: async () => (await import('./commands/barrier')).barrier,
+  },
+  pca: {
+    summary: 'PCA coordinates of a set of models',
+    load: async () => (await import('./commands/pca')).pca,
+  },
+  merge: {
+    summary: 'average models (model soup) or slerp two, after optional alignment',
+    load: async () => (await import('./commands/merge')).merge,
+  },
+  'train-inr': {
+    summary: 'train one INR (SIREN or ReLU MLP) on an image',
+    load: async () => (await import('./commands/train-inr')).trainInr,
+  },
 };
 
 function mainHelp(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  const list = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`).join('\n');
+  const list = Object.entries(COMMANDS)
+    .map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`)
+    .join('\n');
   return (
     'Usage: weightscope <command> [options]\n\n' +
     'Explore the weight space of MLPs and INRs from the command line.\n\n' +
@@ -61,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    process.stderr.write(`weightscope: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.stderr.write(
+      `weightscope: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}\n`,
+    );
     return 2;
   }
   const cmd = await entry.load();
@@ -72,16 +97,21 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await cmd.run(args);
-    await writeOut(args.flag('json') ? JSON.stringify(result.json) + '\n' : result.text.replace(/\n?$/, '\n'));
+    await writeOut(
+      args.flag('json') ? JSON.stringify(result.json) + '\n' : result.text.replace(/\n?$/, '\n'),
+    );
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`weightscope ${name}: ${oneLine(e.message)}\nRun 'weightscope ${name} --help' for usage.\n`);
+      process.stderr.write(
+        `weightscope ${name}: ${oneLine(e.message)}\nRun 'weightscope ${name} --help' for usage.\n`,
+      );
       return 2;
     }
     const message = e instanceof Error && e.message ? e.message : String(e);
     process.stderr.write(`weightscope ${name}: ${oneLine(message)}\n`);
-    if (!(e instanceof CliError) && process.env.WEIGHTSCOPE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    if (!(e instanceof CliError) && process.env.WEIGHTSCOPE_DEBUG)
+      process.stderr.write(`${(e as Error).stack}\n`);
     return 1;
   }
 }

@@ -1,5 +1,13 @@
 import { addGramNT } from './gram';
-import { ENCODING_NAME, biasName, layerCount, sirenW0, weightName, type Activation, type Model } from './model';
+import {
+  ENCODING_NAME,
+  biasName,
+  layerCount,
+  sirenW0,
+  weightName,
+  type Activation,
+  type Model,
+} from './model';
 
 /** Applies a hidden-layer activation in place. Sine is SIREN's sin(w0·z). */
 export function activateInPlace(z: Float32Array, activation: Activation, w0: number): void {
@@ -46,7 +54,14 @@ export function fourierEncode(model: Model, x: Float32Array, n: number): Float32
  * register-blocked kernel (x·Wᵀ is exactly its NT form), 2–3× faster than a plain triple loop on
  * the alignment proofs and activation matching of 512-wide layers.
  */
-export function linear(x: Float32Array, n: number, w: Float32Array, b: Float32Array, inDim: number, outDim: number): Float32Array {
+export function linear(
+  x: Float32Array,
+  n: number,
+  w: Float32Array,
+  b: Float32Array,
+  inDim: number,
+  outDim: number,
+): Float32Array {
   const acc = new Float64Array(n * outDim);
   addGramNT(x, w, n, outDim, inDim, acc);
   const y = new Float32Array(n * outDim);
@@ -62,7 +77,11 @@ export function linear(x: Float32Array, n: number, w: Float32Array, b: Float32Ar
  * post-activation hidden features of every hidden layer ([n, width] each). This is the reference
  * the tfjs paths are checked against, and what alignment uses for its proofs and activations.
  */
-export function forwardWithHidden(model: Model, x: Float32Array, n: number): { output: Float32Array; hidden: Float32Array[] } {
+export function forwardWithHidden(
+  model: Model,
+  x: Float32Array,
+  n: number,
+): { output: Float32Array; hidden: Float32Array[] } {
   const { arch } = model;
   const w0 = sirenW0(arch);
   let h = fourierEncode(model, x, n);

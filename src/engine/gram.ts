@@ -9,7 +9,14 @@ import { GRAM_WASM_BASE64 } from './wasm/gram-wasm';
  * 4×4 register blocking: each step of the inner loop loads 8 numbers and does 16 multiply–adds,
  * which is what lets plain JavaScript reach ~4 GFLOP/s here (scalar code; no SIMD).
  */
-export function addGramNT(x: Float32Array | Float64Array, y: Float32Array | Float64Array, n: number, m: number, k: number, out: Float64Array): void {
+export function addGramNT(
+  x: Float32Array | Float64Array,
+  y: Float32Array | Float64Array,
+  n: number,
+  m: number,
+  k: number,
+  out: Float64Array,
+): void {
   const simd = 2 * n * m * k >= SIMD_MIN_FLOPS ? simdModule() : null;
   if (simd) gramSimd(simd, x, y, n, m, k, out, false);
   else gramKernel(x, y, n, m, k, out, false);
@@ -60,7 +67,16 @@ function simdModule(): SimdGram | null {
   return simdState;
 }
 
-function gramSimd(w: SimdGram, x: Float32Array | Float64Array, y: Float32Array | Float64Array, n: number, m: number, k: number, out: Float64Array, upper: boolean): void {
+function gramSimd(
+  w: SimdGram,
+  x: Float32Array | Float64Array,
+  y: Float32Array | Float64Array,
+  n: number,
+  m: number,
+  k: number,
+  out: Float64Array,
+  upper: boolean,
+): void {
   const k2 = (k + 1) & ~1;
   const m4 = (m + 3) & ~3;
   // With `upper`, y is x: its rows are read up to m4, so x is padded that far.
@@ -85,7 +101,15 @@ function gramSimd(w: SimdGram, x: Float32Array | Float64Array, y: Float32Array |
 }
 
 /** out[i, j] += x_i · y_j over 4×4 blocks; with `upper`, only blocks and entries with j ≥ i. */
-function gramKernel(x: Float32Array | Float64Array, y: Float32Array | Float64Array, n: number, m: number, k: number, out: Float64Array, upper: boolean): void {
+function gramKernel(
+  x: Float32Array | Float64Array,
+  y: Float32Array | Float64Array,
+  n: number,
+  m: number,
+  k: number,
+  out: Float64Array,
+  upper: boolean,
+): void {
   const n4 = n - (n % 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < n4; i += 4) {
@@ -98,26 +122,68 @@ function gramKernel(x: Float32Array | Float64Array, y: Float32Array | Float64Arr
       const b1 = b0 + k;
       const b2 = b1 + k;
       const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let t = 0; t < k; t++) {
-        const x0 = x[a0 + t]!, x1 = x[a1 + t]!, x2 = x[a2 + t]!, x3 = x[a3 + t]!;
-        const y0 = y[b0 + t]!, y1 = y[b1 + t]!, y2 = y[b2 + t]!, y3 = y[b3 + t]!;
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        const x0 = x[a0 + t]!,
+          x1 = x[a1 + t]!,
+          x2 = x[a2 + t]!,
+          x3 = x[a3 + t]!;
+        const y0 = y[b0 + t]!,
+          y1 = y[b1 + t]!,
+          y2 = y[b2 + t]!,
+          y3 = y[b3 + t]!;
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
       }
       const o0 = i * m + j;
       const o1 = o0 + m;
       const o2 = o1 + m;
       const o3 = o2 + m;
-      out[o0] = out[o0]! + c00; out[o0 + 1] = out[o0 + 1]! + c01; out[o0 + 2] = out[o0 + 2]! + c02; out[o0 + 3] = out[o0 + 3]! + c03;
-      out[o1] = out[o1]! + c10; out[o1 + 1] = out[o1 + 1]! + c11; out[o1 + 2] = out[o1 + 2]! + c12; out[o1 + 3] = out[o1 + 3]! + c13;
-      out[o2] = out[o2]! + c20; out[o2 + 1] = out[o2 + 1]! + c21; out[o2 + 2] = out[o2 + 2]! + c22; out[o2 + 3] = out[o2 + 3]! + c23;
-      out[o3] = out[o3]! + c30; out[o3 + 1] = out[o3 + 1]! + c31; out[o3 + 2] = out[o3 + 2]! + c32; out[o3 + 3] = out[o3 + 3]! + c33;
+      out[o0] = out[o0]! + c00;
+      out[o0 + 1] = out[o0 + 1]! + c01;
+      out[o0 + 2] = out[o0 + 2]! + c02;
+      out[o0 + 3] = out[o0 + 3]! + c03;
+      out[o1] = out[o1]! + c10;
+      out[o1 + 1] = out[o1 + 1]! + c11;
+      out[o1 + 2] = out[o1 + 2]! + c12;
+      out[o1 + 3] = out[o1 + 3]! + c13;
+      out[o2] = out[o2]! + c20;
+      out[o2 + 1] = out[o2 + 1]! + c21;
+      out[o2 + 2] = out[o2 + 2]! + c22;
+      out[o2 + 3] = out[o2 + 3]! + c23;
+      out[o3] = out[o3]! + c30;
+      out[o3 + 1] = out[o3 + 1]! + c31;
+      out[o3 + 2] = out[o3 + 2]! + c32;
+      out[o3 + 3] = out[o3 + 3]! + c33;
     }
   }
   // Ragged edges: the last n % 4 rows against everything (from the diagonal on, with `upper`),
@@ -138,14 +204,20 @@ function gramKernel(x: Float32Array | Float64Array, y: Float32Array | Float64Arr
  * Moves `axis` to the front: src viewed as [outer, n, inner] → out [n, outer · inner]. With
  * axis 0 the layout already matches and `src` itself is returned.
  */
-export function axisToFront<T extends Float32Array | Float64Array>(src: T, shape: readonly number[], axis: number): T {
+export function axisToFront<T extends Float32Array | Float64Array>(
+  src: T,
+  shape: readonly number[],
+  axis: number,
+): T {
   if (axis === 0) return src;
   let outer = 1;
   let inner = 1;
   for (let k = 0; k < axis; k++) outer *= shape[k]!;
   for (let k = axis + 1; k < shape.length; k++) inner *= shape[k]!;
   const n = shape[axis]!;
-  const out = (src instanceof Float32Array ? new Float32Array(src.length) : new Float64Array(src.length)) as T;
+  const out = (
+    src instanceof Float32Array ? new Float32Array(src.length) : new Float64Array(src.length)
+  ) as T;
   const rowLen = outer * inner;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < n; i++) {

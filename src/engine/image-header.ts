@@ -14,9 +14,11 @@ export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp';
 export const MAX_IMAGE_SIDE = 8192;
 
 const u16be = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
-const u32be = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+const u32be = (b: Uint8Array, o: number): number =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const u16le = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8);
-const i32le = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+const i32le = (b: Uint8Array, o: number): number =>
+  b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
 
 function jpegSize(b: Uint8Array): { width: number; height: number } | null {
   let o = 2;
@@ -39,7 +41,10 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | null {
 }
 
 /** Reads format and size from the first bytes of a file; throws ImageInputError when it cannot. */
-export function readImageHeader(bytes: Uint8Array, name = 'file'): { format: ImageFormat; width: number; height: number } {
+export function readImageHeader(
+  bytes: Uint8Array,
+  name = 'file',
+): { format: ImageFormat; width: number; height: number } {
   const b = bytes;
   let format: ImageFormat | null = null;
   let size: { width: number; height: number } | null = null;
@@ -55,7 +60,11 @@ export function readImageHeader(bytes: Uint8Array, name = 'file'): { format: Ima
   } else if (b.length >= 30 && b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) {
     format = 'webp';
     const chunk = String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!);
-    if (chunk === 'VP8X') size = { width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)), height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)) };
+    if (chunk === 'VP8X')
+      size = {
+        width: 1 + (b[24]! | (b[25]! << 8) | (b[26]! << 16)),
+        height: 1 + (b[27]! | (b[28]! << 8) | (b[29]! << 16)),
+      };
     else if (chunk === 'VP8 ') size = { width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
     else if (chunk === 'VP8L') {
       const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
@@ -68,9 +77,14 @@ export function readImageHeader(bytes: Uint8Array, name = 'file'): { format: Ima
   if (!format) {
     throw new ImageInputError(`${name} is not an image Weightscope can read (PNG, JPEG, GIF, WebP or BMP)`);
   }
-  if (!size) throw new ImageInputError(`${name}: the ${format.toUpperCase()} header is damaged; its size cannot be read`);
+  if (!size)
+    throw new ImageInputError(
+      `${name}: the ${format.toUpperCase()} header is damaged; its size cannot be read`,
+    );
   if (size.width === 0 || size.height === 0) {
-    throw new ImageInputError(`${name} is ${size.width}×${size.height} px: an image needs at least one pixel`);
+    throw new ImageInputError(
+      `${name} is ${size.width}×${size.height} px: an image needs at least one pixel`,
+    );
   }
   if (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE) {
     throw new ImageInputError(

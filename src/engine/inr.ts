@@ -36,7 +36,8 @@ export function coordinateGrid(height: number, width: number): Float32Array {
 
 /** Mean squared error, accumulated in float64. */
 export function mse(prediction: ArrayLike<number>, target: ArrayLike<number>): number {
-  if (prediction.length !== target.length) throw new RangeError(`mse: ${prediction.length} vs ${target.length} values`);
+  if (prediction.length !== target.length)
+    throw new RangeError(`mse: ${prediction.length} vs ${target.length} values`);
   let s = 0;
   for (let i = 0; i < target.length; i++) {
     const d = prediction[i]! - target[i]!;

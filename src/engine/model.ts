@@ -125,7 +125,9 @@ export function assertFinite(model: Model, label = 'model'): void {
   for (const [name, t] of Object.entries(model.params)) {
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i]!)) {
-        throw new NonFiniteWeightsError(`${label}: tensor ${name} holds a non-finite value (${t.data[i]}) at index ${i}`);
+        throw new NonFiniteWeightsError(
+          `${label}: tensor ${name} holds a non-finite value (${t.data[i]}) at index ${i}`,
+        );
       }
     }
   }
@@ -212,6 +214,7 @@ export function unflattenModel(like: Model, flat: Float32Array | Float64Array): 
 /** A deep copy of a model. */
 export function cloneModel(m: Model): Model {
   const params: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(m.params)) params[k] = { data: new Float32Array(t.data), shape: [...t.shape] };
+  for (const [k, t] of Object.entries(m.params))
+    params[k] = { data: new Float32Array(t.data), shape: [...t.shape] };
   return { arch: structuredCloneArch(m.arch), params };
 }

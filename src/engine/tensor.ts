@@ -14,7 +14,9 @@ export function numel(shape: readonly number[]): number {
 /** Builds a tensor, checking that the data length matches the shape. */
 export function tensor(data: Float32Array, shape: readonly number[]): Tensor {
   if (data.length !== numel(shape)) {
-    throw new RangeError(`tensor of shape [${shape.join(', ')}] needs ${numel(shape)} values, got ${data.length}`);
+    throw new RangeError(
+      `tensor of shape [${shape.join(', ')}] needs ${numel(shape)} values, got ${data.length}`,
+    );
   }
   return { data, shape: [...shape] };
 }

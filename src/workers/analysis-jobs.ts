@@ -14,7 +14,21 @@ import type { EvalData } from '../engine/paths/evaluate';
 import { interpolateModels, pathFunction } from '../engine/paths/interpolate';
 import { assertCompatible } from '../engine/paths/vector';
 import { ensureBackend } from './backends';
-import type { DirectionsJob, DirectionsReply, AlignJob, AlignReply, CloudGroup, CloudJob, JobProgress, PathCurveReply, PathKind, PathsJob, PlaneJob, PlaneReply, ScoreTarget } from './protocol';
+import type {
+  DirectionsJob,
+  DirectionsReply,
+  AlignJob,
+  AlignReply,
+  CloudGroup,
+  CloudJob,
+  JobProgress,
+  PathCurveReply,
+  PathKind,
+  PathsJob,
+  PlaneJob,
+  PlaneReply,
+  ScoreTarget,
+} from './protocol';
 import type { ModelRegistry } from './registry';
 import { evalDataFor, probeInputs, scoreOne } from './score-data';
 
@@ -34,7 +48,12 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setTimeout(res
  * takes effect between two models, and nothing joins the workspace until every model is aligned,
  * so a cancelled job leaves the workspace as it was.
  */
-export async function runAlign(job: AlignJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): Promise<AlignReply> {
+export async function runAlign(
+  job: AlignJob,
+  registry: ModelRegistry,
+  progress: Progress,
+  cancelled: () => boolean = () => false,
+): Promise<AlignReply> {
   const ref = registry.get(job.refId);
   const refEntry = registry.entry(job.refId);
   const x = probeInputs(job.target, ref.arch);
@@ -43,13 +62,23 @@ export async function runAlign(job: AlignJob, registry: ModelRegistry, progress:
   for (const [i, id] of job.modelIds.entries()) {
     if (cancelled()) throw new Error('cancelled');
     const model = registry.get(id);
-    const r = alignModels(ref, model, { method: job.method, signed: job.signed, seed: job.seed, ...(x ? { x } : {}) });
+    const r = alignModels(ref, model, {
+      method: job.method,
+      signed: job.signed,
+      seed: job.seed,
+      ...(x ? { x } : {}),
+    });
     if (i === 0) {
       const spec = mlpPermutationSpec(ref.arch);
       const layer = Math.min(Math.max(0, job.heatmapLayer), spec.perms.length - 1);
       if (spec.perms.length > 0) {
         const n = spec.perms[layer]!.size;
-        heatmap = { layer, n, before: toF32(layerSimilarity(ref, model, layer)), after: toF32(layerSimilarity(ref, r.model, layer)) };
+        heatmap = {
+          layer,
+          n,
+          before: toF32(layerSimilarity(ref, model, layer)),
+          after: toF32(layerSimilarity(ref, r.model, layer)),
+        };
       }
     }
     aligned.push({ id, r });
@@ -102,7 +131,12 @@ function reconstruct(model: Model, data: EvalData): Float32Array {
 }
 
 /** Evaluates every requested path between two models, with a filmstrip of reconstructions. */
-export async function runPaths(job: PathsJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<PathCurveReply[]> {
+export async function runPaths(
+  job: PathsJob,
+  registry: ModelRegistry,
+  progress: Progress,
+  cancelled: () => boolean,
+): Promise<PathCurveReply[]> {
   await ensureBackend();
   const a = registry.get(job.aId);
   const b = registry.get(job.bId);
@@ -125,19 +159,29 @@ export async function runPaths(job: PathsJob, registry: ModelRegistry, progress:
         steps: job.curveSteps,
         seed: job.curveSeed,
         onProgress: (step) => {
-          if (step % 25 === 0) progress({ done: i + step / Math.max(1, job.curveSteps), total, label: `training ${kind} curve` });
+          if (step % 25 === 0)
+            progress({
+              done: i + step / Math.max(1, job.curveSteps),
+              total,
+              label: `training ${kind} curve`,
+            });
           return !cancelled();
         },
       });
       state = { a, b, control: trained.control };
-      if (trained.diverged) note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
+      if (trained.diverged)
+        note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
       else if (trained.status === 'stopped') note = `stopped after ${trained.steps} steps`;
     } else {
       state = { a, b };
     }
     lastPaths.set(pathKey(job.aId, job.bId, kind), state);
     const method = kind === 'lerp-aligned' ? 'lerp' : kind;
-    const curve = await pathCurve(state.a, state.b, data, { method, points: job.points, ...(state.control ? { control: state.control } : {}) });
+    const curve = await pathCurve(state.a, state.b, data, {
+      method,
+      points: job.points,
+      ...(state.control ? { control: state.control } : {}),
+    });
     const walk = pathFunction(state.a, state.b, method, state.control);
     // A classifier's outputs are logits, not a picture: no filmstrip.
     const frames = data.kind === 'regression' ? job.filmstrip : 0;
@@ -145,7 +189,18 @@ export async function runPaths(job: PathsJob, registry: ModelRegistry, progress:
     const frame = data.kind === 'regression' ? data.n * data.channels : 0;
     const filmstrip = new Float32Array(filmAlphas.length * frame);
     filmAlphas.forEach((al, f) => filmstrip.set(reconstruct(walk(al), data), f * frame));
-    curves.push({ kind, alphas: curve.alphas, losses: curve.losses, metrics: curve.metrics, barrier: curve.barrier, barrierAlpha: curve.barrierAlpha, metricBarrier: curve.metricBarrier, filmstrip, filmAlphas, ...(note ? { note } : {}) });
+    curves.push({
+      kind,
+      alphas: curve.alphas,
+      losses: curve.losses,
+      metrics: curve.metrics,
+      barrier: curve.barrier,
+      barrierAlpha: curve.barrierAlpha,
+      metricBarrier: curve.metricBarrier,
+      filmstrip,
+      filmAlphas,
+      ...(note ? { note } : {}),
+    });
   }
   progress({ done: total, total, label: 'done' });
   return curves;
@@ -155,10 +210,20 @@ export async function runPaths(job: PathsJob, registry: ModelRegistry, progress:
  * The model at α along a path computed by the last paths job, scored: its reconstruction (INRs),
  * loss and metric. A classifier's "render" is its loss and accuracy only (the image is empty).
  */
-export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number, target: ScoreTarget, registry: ModelRegistry): { image: Float32Array; loss: number; metric: number } {
+export function renderAt(
+  aId: string,
+  bId: string,
+  kind: PathKind,
+  alpha: number,
+  target: ScoreTarget,
+  registry: ModelRegistry,
+): { image: Float32Array; loss: number; metric: number } {
   const state = lastPaths.get(pathKey(aId, bId, kind)) ?? { a: registry.get(aId), b: registry.get(bId) };
   const method = kind === 'lerp-aligned' ? 'lerp' : kind;
-  const model = method === 'lerp' || method === 'slerp' ? interpolateModels(state.a, state.b, alpha, method) : pathFunction(state.a, state.b, method, state.control)(alpha);
+  const model =
+    method === 'lerp' || method === 'slerp'
+      ? interpolateModels(state.a, state.b, alpha, method)
+      : pathFunction(state.a, state.b, method, state.control)(alpha);
   const data = evalDataFor(target, model.arch);
   const { out, loss, metric } = scoreOne(model, data);
   return { image: data.kind === 'regression' ? out : new Float32Array(0), loss, metric };
@@ -168,7 +233,12 @@ export function renderAt(aId: string, bId: string, kind: PathKind, alpha: number
  * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
  * are grouped with a note instead of failing the whole view.
  */
-export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean = () => false): CloudGroup[] {
+export function runCloud(
+  job: CloudJob,
+  registry: ModelRegistry,
+  progress: Progress,
+  cancelled: () => boolean = () => false,
+): CloudGroup[] {
   const byArch = new Map<string, string[]>();
   for (const id of job.modelIds) {
     const key = JSON.stringify(registry.get(id).arch.widths) + registry.get(id).arch.activation;
@@ -183,12 +253,28 @@ export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progr
       if (cancelled()) throw new Error('cancelled');
       const m = registry.get(id);
       const out = ref && id !== job.alignTo ? alignModels(ref, m).model : m;
-      progress({ done: ++done, total: job.modelIds.length, label: ref ? 'aligning to the reference' : 'flattening' });
+      progress({
+        done: ++done,
+        total: job.modelIds.length,
+        label: ref ? 'aligning to the reference' : 'flattening',
+      });
       return out;
     });
-    const note = job.alignTo && !ref ? 'not aligned: the reference has another architecture' : byArch.size > 1 ? 'models of different architectures are mapped separately' : undefined;
+    const note =
+      job.alignTo && !ref
+        ? 'not aligned: the reference has another architecture'
+        : byArch.size > 1
+          ? 'models of different architectures are mapped separately'
+          : undefined;
     if (models.length < 2) {
-      groups.push({ arch: describeArch(first.arch), ids, coords: ids.map(() => Array(job.components).fill(0)), explainedVarianceRatio: Array(job.components).fill(0), paths: [], note: 'one model: nothing to map' });
+      groups.push({
+        arch: describeArch(first.arch),
+        ids,
+        coords: ids.map(() => Array(job.components).fill(0)),
+        explainedVarianceRatio: Array(job.components).fill(0),
+        paths: [],
+        note: 'one model: nothing to map',
+      });
       continue;
     }
     progress({ done, total: job.modelIds.length, label: 'principal components' });
@@ -200,15 +286,29 @@ export function runCloud(job: CloudJob, registry: ModelRegistry, progress: Progr
       .map(([pa, pb]) => ({
         a: pa,
         b: pb,
-        coords: Array.from({ length: 21 }, (_, i) => project(result, flattenModel(interpolateModels(index.get(pa)!, index.get(pb)!, i / 20)))),
+        coords: Array.from({ length: 21 }, (_, i) =>
+          project(result, flattenModel(interpolateModels(index.get(pa)!, index.get(pb)!, i / 20))),
+        ),
       }));
-    groups.push({ arch: describeArch(first.arch), ids, coords: result.coords, explainedVarianceRatio: result.explainedVarianceRatio, paths, ...(note ? { note } : {}) });
+    groups.push({
+      arch: describeArch(first.arch),
+      ids,
+      coords: result.coords,
+      explainedVarianceRatio: result.explainedVarianceRatio,
+      paths,
+      ...(note ? { note } : {}),
+    });
   }
   return groups;
 }
 
 /** The loss plane through three models, evaluated as batched populations. */
-export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<PlaneReply> {
+export async function runPlane(
+  job: PlaneJob,
+  registry: ModelRegistry,
+  progress: Progress,
+  cancelled: () => boolean,
+): Promise<PlaneReply> {
   await ensureBackend();
   const models = job.anchorIds.map((id) => registry.get(id));
   const controller = new AbortController();
@@ -222,11 +322,24 @@ export async function runPlane(job: PlaneJob, registry: ModelRegistry, progress:
       progress({ done, total, label: 'evaluating the plane' });
     },
   });
-  return { xs: plane.xs, ys: plane.ys, nx: plane.nx, ny: plane.ny, loss: plane.loss, metric: plane.metric, anchors: plane.anchors.map((p) => ({ x: p.x, y: p.y })) };
+  return {
+    xs: plane.xs,
+    ys: plane.ys,
+    nx: plane.nx,
+    ny: plane.ny,
+    loss: plane.loss,
+    metric: plane.metric,
+    anchors: plane.anchors.map((p) => ({ x: p.x, y: p.y })),
+  };
 }
 
 /** Loss around one model along one or two random filter-normalised directions (Li et al. 2018). */
-export async function runDirections(job: DirectionsJob, registry: ModelRegistry, progress: Progress, cancelled: () => boolean): Promise<DirectionsReply> {
+export async function runDirections(
+  job: DirectionsJob,
+  registry: ModelRegistry,
+  progress: Progress,
+  cancelled: () => boolean,
+): Promise<DirectionsReply> {
   await ensureBackend();
   const model = registry.get(job.modelId);
   const data = evalDataFor(job.target, model.arch);

@@ -54,7 +54,8 @@ export async function probeAdapter(): Promise<AdapterProbe> {
   if (!adapter) return { available: false, fallback: false, description: 'no WebGPU adapter' };
   const fallback = Boolean(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter);
   const info = adapter.info;
-  const description = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  const description =
+    [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unnamed adapter';
   return { available: true, fallback, description };
 }
 
@@ -115,13 +116,25 @@ export async function chooseBackend(
   if (probe.available && !probe.fallback) {
     try {
       await useBackend('webgpu');
-      return { name: 'webgpu', layout: 'batched', reason: `hardware WebGPU adapter (${probe.description})`, adapter };
+      return {
+        name: 'webgpu',
+        layout: 'batched',
+        reason: `hardware WebGPU adapter (${probe.description})`,
+        adapter,
+      };
     } catch {
       // fall through to calibration
     }
   }
-  const why = probe.available ? `WebGPU adapter is a software fallback (${probe.description})` : `no WebGPU (${probe.description})`;
-  const candidates: [BackendName, MatmulLayout][] = [['wasm', 'split'], ['wasm', 'batched'], ['webgl', 'batched'], ['cpu', 'batched']];
+  const why = probe.available
+    ? `WebGPU adapter is a software fallback (${probe.description})`
+    : `no WebGPU (${probe.description})`;
+  const candidates: [BackendName, MatmulLayout][] = [
+    ['wasm', 'split'],
+    ['wasm', 'batched'],
+    ['webgl', 'batched'],
+    ['cpu', 'batched'],
+  ];
   if (probe.available) candidates.push(['webgpu', 'batched']);
   const rows: CalibrationRow[] = [];
   let best: { name: BackendName; layout: MatmulLayout; ms: number } | null = null;
@@ -138,9 +151,16 @@ export async function chooseBackend(
       rows.push({ backend: name, layout, error: e instanceof Error ? e.message : String(e) });
     }
   }
-  if (!best) throw new Error(`no tfjs backend could run: ${rows.map((r) => `${r.backend}: ${r.error}`).join('; ')}`);
+  if (!best)
+    throw new Error(`no tfjs backend could run: ${rows.map((r) => `${r.backend}: ${r.error}`).join('; ')}`);
   await useBackend(best.name);
-  return { name: best.name, layout: best.layout, reason: `${why}; calibration picked the fastest`, adapter, calibration: rows };
+  return {
+    name: best.name,
+    layout: best.layout,
+    reason: `${why}; calibration picked the fastest`,
+    adapter,
+    calibration: rows,
+  };
 }
 
 /** Thrown when the job that asked for a calibration was cancelled meanwhile. */

@@ -14,7 +14,11 @@ import { PopulationTrainer } from '../engine/tf/trainer';
 import { defaultLayout, useBackend } from './backends';
 import type { BenchJob, BenchReply } from './protocol';
 
-const sirenArch = (hidden: number): MlpArch => ({ widths: [2, hidden, hidden, hidden, 1], activation: 'sine', w0: 30 });
+const sirenArch = (hidden: number): MlpArch => ({
+  widths: [2, hidden, hidden, hidden, 1],
+  activation: 'sine',
+  w0: 30,
+});
 
 /** Milliseconds of `reps` calls after one untimed warm-up call. */
 async function repeat(reps: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -59,7 +63,11 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
   if (job.kind === 'pca') {
     // As the Cloud view computes it (analysis-jobs.ts runCloud).
     const cloud = syntheticCloud(job.k, job.dim ?? 50_000, 1);
-    return { times: await repeat(job.reps, () => Promise.resolve(pca(cloud, 3))), backend: job.backend, layout };
+    return {
+      times: await repeat(job.reps, () => Promise.resolve(pca(cloud, 3))),
+      backend: job.backend,
+      layout,
+    };
   }
   const arch = sirenArch(job.hidden);
   const data = benchImage(job.size);

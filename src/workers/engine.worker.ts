@@ -64,32 +64,76 @@ async function handle(req: Request): Promise<void> {
       return send({ type: 'inspected', id: req.id, payload: inspectCheckpoint(req.payload.files) });
     case 'parse-dataset':
       // Parsing and validating tens of MB of .npz is heavy: here, not on the page's thread.
-      return send({ type: 'dataset', id: req.id, payload: parseDatasetNpz(req.payload.bytes, req.payload.name) });
+      return send({
+        type: 'dataset',
+        id: req.id,
+        payload: parseDatasetNpz(req.payload.bytes, req.payload.name),
+      });
     case 'add-checkpoint':
-      return send({ type: 'models', id: req.id, payload: { entries: [addCheckpoint(req.payload, registry)] } });
+      return send({
+        type: 'models',
+        id: req.id,
+        payload: { entries: [addCheckpoint(req.payload, registry)] },
+      });
     case 'export':
-      return send({ type: 'exported', id: req.id, payload: exportModel(req.payload.modelId, req.payload.format, registry) });
+      return send({
+        type: 'exported',
+        id: req.id,
+        payload: exportModel(req.payload.modelId, req.payload.format, registry),
+      });
     case 'remove':
       registry.remove(req.payload.modelId);
       return send({ type: 'ok', id: req.id, payload: null });
     case 'align':
-      return send({ type: 'aligned', id: req.id, payload: await queued(req.id, (control) => runAlign(req.payload, registry, progress, () => control.cancelled)) });
+      return send({
+        type: 'aligned',
+        id: req.id,
+        payload: await queued(req.id, (control) =>
+          runAlign(req.payload, registry, progress, () => control.cancelled),
+        ),
+      });
     case 'paths': {
-      const curves = await queued(req.id, (control) => runPaths(req.payload, registry, progress, () => control.cancelled));
+      const curves = await queued(req.id, (control) =>
+        runPaths(req.payload, registry, progress, () => control.cancelled),
+      );
       return send({ type: 'paths', id: req.id, payload: { curves } });
     }
     case 'render': {
       const { aId, bId, kind, alpha, target } = req.payload;
-      return send({ type: 'rendered', id: req.id, payload: renderAt(aId, bId, kind, alpha, target, registry) });
+      return send({
+        type: 'rendered',
+        id: req.id,
+        payload: renderAt(aId, bId, kind, alpha, target, registry),
+      });
     }
     case 'cloud':
-      return send({ type: 'cloud', id: req.id, payload: { groups: await queued(req.id, (control) => runCloud(req.payload, registry, progress, () => control.cancelled)) } });
+      return send({
+        type: 'cloud',
+        id: req.id,
+        payload: {
+          groups: await queued(req.id, (control) =>
+            runCloud(req.payload, registry, progress, () => control.cancelled),
+          ),
+        },
+      });
     case 'directions':
-      return send({ type: 'directions', id: req.id, payload: await queued(req.id, (control) => runDirections(req.payload, registry, progress, () => control.cancelled)) });
+      return send({
+        type: 'directions',
+        id: req.id,
+        payload: await queued(req.id, (control) =>
+          runDirections(req.payload, registry, progress, () => control.cancelled),
+        ),
+      });
     case 'bench':
       return send({ type: 'bench', id: req.id, payload: await queued(req.id, () => runBench(req.payload)) });
     case 'plane':
-      return send({ type: 'plane', id: req.id, payload: await queued(req.id, (control) => runPlane(req.payload, registry, progress, () => control.cancelled)) });
+      return send({
+        type: 'plane',
+        id: req.id,
+        payload: await queued(req.id, (control) =>
+          runPlane(req.payload, registry, progress, () => control.cancelled),
+        ),
+      });
   }
 }
 

@@ -1,11 +1,23 @@
 /** Checkpoints in and out of the worker's workspace: inspect, add (after confirmation), export. */
-import { READERS, archFromMetadata, inferArchitecture, readCheckpoint, toModel, writeNpz, writeSafetensors, type CheckpointContents } from '../engine/checkpoints';
+import {
+  READERS,
+  archFromMetadata,
+  inferArchitecture,
+  readCheckpoint,
+  toModel,
+  writeNpz,
+  writeSafetensors,
+  type CheckpointContents,
+} from '../engine/checkpoints';
 import { assertFinite, type Model } from '../engine/model';
 import type { AddCheckpoint, InspectResult, ModelEntry } from './protocol';
 import type { ModelRegistry } from './registry';
 
 /** Read but not yet confirmed checkpoints, by token. Nothing joins the workspace until confirmed. */
-const pending = new Map<string, { contents: CheckpointContents; inference: ReturnType<typeof inferArchitecture> }>();
+const pending = new Map<
+  string,
+  { contents: CheckpointContents; inference: ReturnType<typeof inferArchitecture> }
+>();
 let tokens = 0;
 
 /** Reads and validates dropped files; throws a CheckpointError naming what is wrong. */
@@ -20,8 +32,16 @@ export function inspectCheckpoint(files: { name: string; bytes: Uint8Array }[]):
     format: READERS.find((r) => r.id === contents.format)?.label ?? contents.format,
     files: files.map((f) => f.name),
     tensors: contents.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })),
-    architecture: { widths: [...inference.widths], layers: inference.layers.map((l) => ({ ...l })), transposed: [...inference.transposed] },
-    suggested: { activation: meta?.activation ?? null, w0: meta?.w0 ?? null, outputOffset: meta?.outputOffset ?? null },
+    architecture: {
+      widths: [...inference.widths],
+      layers: inference.layers.map((l) => ({ ...l })),
+      transposed: [...inference.transposed],
+    },
+    suggested: {
+      activation: meta?.activation ?? null,
+      w0: meta?.w0 ?? null,
+      outputOffset: meta?.outputOffset ?? null,
+    },
     provenance: contents.metadata['weightscope.provenance'] ?? null,
   };
 }
@@ -50,11 +70,28 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
 }
 
 /** Safetensors (architecture and provenance in `__metadata__`) or .npz bytes of a model. */
-export function exportModel(modelId: string, format: 'safetensors' | 'npz', registry: ModelRegistry): { bytes: Uint8Array; filename: string } {
+export function exportModel(
+  modelId: string,
+  format: 'safetensors' | 'npz',
+  registry: ModelRegistry,
+): { bytes: Uint8Array; filename: string } {
   const model = registry.get(modelId);
   const entry = registry.entry(modelId);
   const base = entry.name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
   if (format === 'npz') return { bytes: writeNpz(model), filename: `${base}.npz` };
-  const provenance = { tool: 'weightscope', name: entry.name, source: entry.source, seed: entry.seed, group: entry.group, target: entry.targetId, psnr: entry.psnr, accuracy: entry.accuracy, note: entry.note };
-  return { bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }), filename: `${base}.safetensors` };
+  const provenance = {
+    tool: 'weightscope',
+    name: entry.name,
+    source: entry.source,
+    seed: entry.seed,
+    group: entry.group,
+    target: entry.targetId,
+    psnr: entry.psnr,
+    accuracy: entry.accuracy,
+    note: entry.note,
+  };
+  return {
+    bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+    filename: `${base}.safetensors`,
+  };
 }

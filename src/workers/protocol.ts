@@ -87,7 +87,11 @@ export interface InspectResult {
   format: string;
   files: string[];
   tensors: { name: string; dtype: string; shape: number[] }[];
-  architecture: { widths: number[]; layers: { weight: string; bias: string | null }[]; transposed: boolean[] };
+  architecture: {
+    widths: number[];
+    layers: { weight: string; bias: string | null }[];
+    transposed: boolean[];
+  };
   /** Prefilled from the file's metadata where it says; the person confirms. */
   suggested: { activation: MlpArch['activation'] | null; w0: number | null; outputOffset: number | null };
   provenance: string | null;
@@ -230,7 +234,9 @@ export interface PlaneJob {
 }
 
 /** The engine's loss plane without its basis (which stays in the worker). */
-export type PlaneReply = Pick<LossPlane, 'xs' | 'ys' | 'nx' | 'ny' | 'loss' | 'metric'> & { anchors: { x: number; y: number }[] };
+export type PlaneReply = Pick<LossPlane, 'xs' | 'ys' | 'nx' | 'ny' | 'loss' | 'metric'> & {
+  anchors: { x: number; y: number }[];
+};
 
 /** Loss around one model along random filter-normalised directions (Li et al. 2018, Sec. 4). */
 export interface DirectionsJob {
@@ -297,7 +303,11 @@ export type Request =
   | { type: 'remove'; id: number; payload: { modelId: string } }
   | { type: 'align'; id: number; payload: AlignJob }
   | { type: 'paths'; id: number; payload: PathsJob }
-  | { type: 'render'; id: number; payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget } }
+  | {
+      type: 'render';
+      id: number;
+      payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget };
+    }
   | { type: 'cloud'; id: number; payload: CloudJob }
   | { type: 'plane'; id: number; payload: PlaneJob }
   | { type: 'bench'; id: number; payload: BenchJob }
@@ -332,7 +342,9 @@ export function transferables(reply: Reply): Transferable[] {
     case 'exported':
       return [reply.payload.bytes.buffer as ArrayBuffer];
     case 'paths':
-      return reply.payload.curves.flatMap((c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[]);
+      return reply.payload.curves.flatMap(
+        (c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[],
+      );
     case 'rendered':
       return [reply.payload.image.buffer as ArrayBuffer];
     case 'dataset':

@@ -9,7 +9,12 @@ export class ModelRegistry {
 
   add(model: Model, meta: Omit<ModelEntry, 'id' | 'arch' | 'params'>): ModelEntry {
     this.counter += 1;
-    const entry: ModelEntry = { ...meta, id: `m${this.counter}`, arch: model.arch, params: paramCount(model.arch) };
+    const entry: ModelEntry = {
+      ...meta,
+      id: `m${this.counter}`,
+      arch: model.arch,
+      params: paramCount(model.arch),
+    };
     this.models.set(entry.id, { entry, model });
     return entry;
   }

@@ -14,12 +14,21 @@ import type { ScoreTarget } from './protocol';
 /** The INR target as evaluation data on its coordinate grid. */
 export function regressionData(t: Extract<ScoreTarget, { kind: 'image' }>): RegressionData {
   const { width, height, channels, data } = t.image;
-  return { kind: 'regression', x: coordinateGrid(height, width), y: data, n: width * height, inputs: 2, channels };
+  return {
+    kind: 'regression',
+    x: coordinateGrid(height, width),
+    y: data,
+    n: width * height,
+    inputs: 2,
+    channels,
+  };
 }
 
 /** What a target is, in words, for error messages. */
 function describeTarget(t: ScoreTarget): string {
-  return t.kind === 'image' ? `the image ${t.id} (${t.image.width}×${t.image.height}, ${t.image.channels} channel${t.image.channels === 1 ? '' : 's'})` : `${t.label}`;
+  return t.kind === 'image'
+    ? `the image ${t.id} (${t.image.width}×${t.image.height}, ${t.image.channels} channel${t.image.channels === 1 ? '' : 's'})`
+    : `${t.label}`;
 }
 
 /**
@@ -34,11 +43,21 @@ export function evalDataFor(t: ScoreTarget, arch: MlpArch): EvalData {
   if (t.kind === 'image') {
     data = regressionData(t);
     if (inputs !== 2 || outputs !== data.channels) {
-      throw new DatasetError(`the model takes ${inputs} inputs and gives ${outputs} output${outputs === 1 ? '' : 's'}, but ${describeTarget(t)} needs 2 inputs (row, col) and ${data.channels} output${data.channels === 1 ? '' : 's'}`);
+      throw new DatasetError(
+        `the model takes ${inputs} inputs and gives ${outputs} output${outputs === 1 ? '' : 's'}, but ${describeTarget(t)} needs 2 inputs (row, col) and ${data.channels} output${data.channels === 1 ? '' : 's'}`,
+      );
     }
   } else {
-    if (t.x.length !== t.n * t.inputs || t.labels.length !== t.n) throw new DatasetError(`${t.label}: x holds ${t.x.length} values and ${t.labels.length} labels, expected ${t.n} × ${t.inputs} and ${t.n}`);
-    data = classificationFor({ x: t.x, labels: t.labels, n: t.n, inputs: t.inputs, classes: t.classes }, describeTarget(t), inputs, outputs);
+    if (t.x.length !== t.n * t.inputs || t.labels.length !== t.n)
+      throw new DatasetError(
+        `${t.label}: x holds ${t.x.length} values and ${t.labels.length} labels, expected ${t.n} × ${t.inputs} and ${t.n}`,
+      );
+    data = classificationFor(
+      { x: t.x, labels: t.labels, n: t.n, inputs: t.inputs, classes: t.classes },
+      describeTarget(t),
+      inputs,
+      outputs,
+    );
   }
   checkEvalData(data);
   return data;

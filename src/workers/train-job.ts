@@ -35,7 +35,12 @@ export function imageTarget(job: TrainJob): RegressionTarget {
 /** Cached calibration per workload, so retraining the same shape does not calibrate again. */
 const calibrated = new Map<string, BackendInfo>();
 
-async function pickBackend(job: TrainJob, target: RegressionTarget, control: JobControl, onPhase: (p: TrainProgress) => void): Promise<BackendInfo> {
+async function pickBackend(
+  job: TrainJob,
+  target: RegressionTarget,
+  control: JobControl,
+  onPhase: (p: TrainProgress) => void,
+): Promise<BackendInfo> {
   const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
   const cached = calibrated.get(key);
   if (cached) {
@@ -44,7 +49,11 @@ async function pickBackend(job: TrainJob, target: RegressionTarget, control: Job
   }
   const inits = job.seeds.map((s) => initModel(job.arch, s));
   const measure = async (layout: MatmulLayout, budgetMs: number): Promise<number> => {
-    const trainer = new PopulationTrainer(inits, target, { lr: job.lr, batchFraction: job.batchFraction, layout });
+    const trainer = new PopulationTrainer(inits, target, {
+      lr: job.lr,
+      batchFraction: job.batchFraction,
+      layout,
+    });
     try {
       const t0 = performance.now();
       trainer.step();
@@ -63,7 +72,15 @@ async function pickBackend(job: TrainJob, target: RegressionTarget, control: Job
   const info = await chooseBackend(
     job.backend,
     measure,
-    () => onPhase({ step: 0, steps: job.steps, mse: new Float32Array(job.seeds.length), stepsPerSec: 0, elapsedMs: 0, phase: 'calibrating' }),
+    () =>
+      onPhase({
+        step: 0,
+        steps: job.steps,
+        mse: new Float32Array(job.seeds.length),
+        stepsPerSec: 0,
+        elapsedMs: 0,
+        phase: 'calibrating',
+      }),
     () => control.cancelled,
   );
   calibrated.set(key, info);
@@ -94,7 +111,15 @@ export async function runTraining(
     let pausedMs = 0;
     let lastPreview = -Infinity;
     let mse = await trainer.evaluate();
-    post({ step: 0, steps: job.steps, mse, stepsPerSec: 0, elapsedMs: 0, phase: 'training', predictions: await trainer.predictions() });
+    post({
+      step: 0,
+      steps: job.steps,
+      mse,
+      stepsPerSec: 0,
+      elapsedMs: 0,
+      phase: 'training',
+      predictions: await trainer.predictions(),
+    });
     let step = 0;
     while (step < job.steps && !control.cancelled) {
       if (control.paused) {
@@ -109,7 +134,14 @@ export async function runTraining(
         mse = await trainer.evaluate();
         const now = performance.now();
         const elapsedMs = now - t0 - pausedMs;
-        const progress: TrainProgress = { step, steps: job.steps, mse, stepsPerSec: (step * 1000) / elapsedMs, elapsedMs, phase: 'training' };
+        const progress: TrainProgress = {
+          step,
+          steps: job.steps,
+          mse,
+          stepsPerSec: (step * 1000) / elapsedMs,
+          elapsedMs,
+          phase: 'training',
+        };
         if (now - lastPreview > 400 || step === job.steps) {
           progress.predictions = await trainer.predictions();
           lastPreview = now;

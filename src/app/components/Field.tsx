@@ -34,7 +34,13 @@ export function Field({ label, value, commit, hint, testId, width }: FieldProps)
           setError(commit(e.target.value));
         }}
       />
-      {error ? <span className="field-error" role="alert">{error}</span> : hint ? <span className="field-hint">{hint}</span> : null}
+      {error ? (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      ) : hint ? (
+        <span className="field-hint">{hint}</span>
+      ) : null}
     </label>
   );
 }

@@ -13,7 +13,16 @@ export interface ImageCanvasProps {
 }
 
 /** Draws a [0, 1] image (1 or 3 channels) into a canvas, pixelated. */
-export function ImageCanvas({ data, offset = 0, width, height, channels, scale = 3, label, testId }: ImageCanvasProps) {
+export function ImageCanvas({
+  data,
+  offset = 0,
+  width,
+  height,
+  channels,
+  scale = 3,
+  label,
+  testId,
+}: ImageCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -30,7 +39,12 @@ export function ImageCanvas({ data, offset = 0, width, height, channels, scale =
   }, [data, offset, width, height, channels]);
   return (
     <figure className="thumb" data-testid={testId}>
-      <canvas ref={ref} width={width} height={height} style={{ width: width * scale, height: height * scale }} />
+      <canvas
+        ref={ref}
+        width={width}
+        height={height}
+        style={{ width: width * scale, height: height * scale }}
+      />
       {label && <figcaption>{label}</figcaption>}
     </figure>
   );

@@ -17,10 +17,15 @@ export async function adoptDroppedImage(file: File): Promise<void> {
       return;
     }
     const name = plainFileName(file.name);
-    appStore.setState((s) => ({ spec: { ...s.spec, data: { ...s.spec.data, source: { kind: 'file', name, sha256 } } } }));
+    appStore.setState((s) => ({
+      spec: { ...s.spec, data: { ...s.spec.data, source: { kind: 'file', name, sha256 } } },
+    }));
     showBanner('info', `${file.name} is the new target image; press Train to fit it.`);
   } catch (e) {
-    showBanner('error', `${file.name} was not used: ${e instanceof Error ? e.message : String(e)}. The experiment is unchanged.`);
+    showBanner(
+      'error',
+      `${file.name} was not used: ${e instanceof Error ? e.message : String(e)}. The experiment is unchanged.`,
+    );
   }
 }
 

@@ -49,8 +49,13 @@ export function ImportDialog() {
             </thead>
             <tbody>
               {info.tensors.map((t) => {
-                const layer = info.architecture.layers.findIndex((l) => l.weight === t.name || l.bias === t.name);
-                const role = layer < 0 ? 'encoding' : `${layer} ${info.architecture.layers[layer]!.weight === t.name ? 'weight' : 'bias'}${info.architecture.transposed[layer] && info.architecture.layers[layer]!.weight === t.name ? ' ([in,out] → transposed)' : ''}`;
+                const layer = info.architecture.layers.findIndex(
+                  (l) => l.weight === t.name || l.bias === t.name,
+                );
+                const role =
+                  layer < 0
+                    ? 'encoding'
+                    : `${layer} ${info.architecture.layers[layer]!.weight === t.name ? 'weight' : 'bias'}${info.architecture.transposed[layer] && info.architecture.layers[layer]!.weight === t.name ? ' ([in,out] → transposed)' : ''}`;
                 return (
                   <tr key={t.name}>
                     <td>{t.name}</td>
@@ -65,13 +70,21 @@ export function ImportDialog() {
           <div>
             <label className="field">
               <span className="field-label">Activation</span>
-              <select value={act} data-testid="import-activation" onChange={(e) => setActivation(e.target.value as Activation)}>
+              <select
+                value={act}
+                data-testid="import-activation"
+                onChange={(e) => setActivation(e.target.value as Activation)}
+              >
                 <option value="relu">ReLU</option>
                 <option value="sine">sine (SIREN)</option>
                 <option value="tanh">tanh</option>
                 <option value="gelu">GELU</option>
               </select>
-              <span className="field-hint">{info.suggested.activation ? 'from the file’s metadata' : 'the file does not say: please confirm'}</span>
+              <span className="field-hint">
+                {info.suggested.activation
+                  ? 'from the file’s metadata'
+                  : 'the file does not say: please confirm'}
+              </span>
             </label>
             {act === 'sine' && (
               <label className="field">
@@ -88,7 +101,12 @@ export function ImportDialog() {
               <label className="field">
                 <span className="field-label">Score on</span>
                 <span>
-                  <input type="checkbox" checked={scoreOnTarget} onChange={(e) => setScoreOnTarget(e.target.checked)} /> the current target image
+                  <input
+                    type="checkbox"
+                    checked={scoreOnTarget}
+                    onChange={(e) => setScoreOnTarget(e.target.checked)}
+                  />{' '}
+                  the current target image
                 </span>
               </label>
             )}
@@ -109,7 +127,13 @@ export function ImportDialog() {
             data-testid="import-confirm"
             disabled={!valid}
             onClick={() => {
-              void confirmImport(info, { name, activation: act, w0: w0Value, outputOffset: offsetValue, targetId: isInr && scoreOnTarget ? currentTargetId() : null });
+              void confirmImport(info, {
+                name,
+                activation: act,
+                w0: w0Value,
+                outputOffset: offsetValue,
+                targetId: isInr && scoreOnTarget ? currentTargetId() : null,
+              });
               setActivation(null);
               setW0(null);
               setOffset(null);

@@ -25,7 +25,17 @@ function niceStep(range: number, ticks: number): number {
  * 2-core machine, every update; this canvas chart costs about a millisecond, so training never
  * makes the page janky. When the run stops, the interactive plotly chart takes its place.
  */
-export function LiveChart({ title, xLabel, yLabel, xMax, xs, ys, colors, height = 320, testId }: LiveChartProps) {
+export function LiveChart({
+  title,
+  xLabel,
+  yLabel,
+  xMax,
+  xs,
+  ys,
+  colors,
+  height = 320,
+  testId,
+}: LiveChartProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const frame = requestAnimationFrame(() => {

@@ -7,7 +7,9 @@ export function ModelsPanel() {
   const models = useApp((s) => s.models);
   const datasets = useApp((s) => s.datasets);
   const download = (id: string, format: 'safetensors' | 'npz') =>
-    void downloadModel(id, format).catch((e: unknown) => showBanner('error', `download failed: ${e instanceof Error ? e.message : String(e)}`));
+    void downloadModel(id, format).catch((e: unknown) =>
+      showBanner('error', `download failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   return (
     <section className="panel" aria-label="Models">
       <div className="panel-head">
@@ -28,12 +30,17 @@ export function ModelsPanel() {
         </label>
       </div>
       <p className="hint">
-        Drop PyTorch (.pt/.pth), safetensors (with a sharded index), NumPy (.npy/.npz), TensorFlow.js (model.json with its shards) or JSON weights anywhere on the page.
-        Classifiers with 784 inputs and 10 outputs are scored on MNIST digits; for any other classifier, drop a dataset .npz with arrays x (N × inputs, float) and y (N integer labels).
+        Drop PyTorch (.pt/.pth), safetensors (with a sharded index), NumPy (.npy/.npz), TensorFlow.js
+        (model.json with its shards) or JSON weights anywhere on the page. Classifiers with 784 inputs and 10
+        outputs are scored on MNIST digits; for any other classifier, drop a dataset .npz with arrays x (N ×
+        inputs, float) and y (N integer labels).
       </p>
       {datasets.length > 0 && (
         <p className="hint" data-testid="datasets">
-          Datasets: {datasets.map((d) => `${d.name} (${d.n.toLocaleString('en-US')} × ${d.inputs}, ${d.classes} classes)`).join('; ')}
+          Datasets:{' '}
+          {datasets
+            .map((d) => `${d.name} (${d.n.toLocaleString('en-US')} × ${d.inputs}, ${d.classes} classes)`)
+            .join('; ')}
         </p>
       )}
       {models.length === 0 ? (
@@ -46,7 +53,9 @@ export function ModelsPanel() {
               <th>architecture</th>
               <th>parameters</th>
               <th>source</th>
-              <th title="PSNR (dB) of an INR on its image; accuracy of a classifier on the data its note names">quality</th>
+              <th title="PSNR (dB) of an INR on its image; accuracy of a classifier on the data its note names">
+                quality
+              </th>
               <th>download</th>
             </tr>
           </thead>
@@ -57,7 +66,13 @@ export function ModelsPanel() {
                 <td>{describeArch(m.arch)}</td>
                 <td>{m.params.toLocaleString()}</td>
                 <td>{m.source}</td>
-                <td>{m.psnr !== undefined ? `${m.psnr.toFixed(2)} dB` : m.accuracy !== undefined ? `${(100 * m.accuracy).toFixed(1)}% accuracy` : '—'}</td>
+                <td>
+                  {m.psnr !== undefined
+                    ? `${m.psnr.toFixed(2)} dB`
+                    : m.accuracy !== undefined
+                      ? `${(100 * m.accuracy).toFixed(1)}% accuracy`
+                      : '—'}
+                </td>
                 <td className="actions">
                   <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
                   <button onClick={() => download(m.id, 'npz')}>.npz</button>

@@ -31,7 +31,12 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
     let live = true;
     void loadPlotly().then((P) => {
       if (live && ref.current) {
-        void P.react(ref.current, data, { ...baseLayout, height, ...layout }, { responsive: true, displaylogo: false });
+        void P.react(
+          ref.current,
+          data,
+          { ...baseLayout, height, ...layout },
+          { responsive: true, displaylogo: false },
+        );
       }
     });
     return () => {

@@ -33,7 +33,8 @@ export function ScoreOn({ model, testId }: { model: ModelEntry | undefined; test
         ))}
       </select>
       <span className={c.problem ? 'field-hint error-text' : 'field-hint'}>
-        {c.problem ?? (classify ? 'loss: cross-entropy (nats) · metric: accuracy' : 'loss: MSE · metric: PSNR (dB)')}
+        {c.problem ??
+          (classify ? 'loss: cross-entropy (nats) · metric: accuracy' : 'loss: MSE · metric: PSNR (dB)')}
         {!c.problem && c.chosen?.id === MNIST_SCORE_ID && <> · {MNIST_SCORE_DETAIL}</>}
         {!c.problem && classify && <> · drop an x/y .npz to score on your own data</>}
       </span>

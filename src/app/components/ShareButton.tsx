@@ -15,7 +15,9 @@ export function ShareButton() {
         onClick={() => {
           shareNow()
             .then(() => setOpen(true))
-            .catch((e: unknown) => showBanner('error', `could not share: ${e instanceof Error ? e.message : String(e)}`));
+            .catch((e: unknown) =>
+              showBanner('error', `could not share: ${e instanceof Error ? e.message : String(e)}`),
+            );
         }}
       >
         Share
@@ -26,7 +28,8 @@ export function ShareButton() {
           <input readOnly value={url} data-testid="share-url" onFocus={(e) => e.target.select()} />
           {missing.length > 0 && (
             <p className="hint" data-testid="share-missing">
-              Dropped files cannot travel in a link; it names them by content hash and asks the receiver to drop the same ones: {missing.join('; ')}.
+              Dropped files cannot travel in a link; it names them by content hash and asks the receiver to
+              drop the same ones: {missing.join('; ')}.
             </p>
           )}
           <button onClick={() => setOpen(false)}>Close</button>

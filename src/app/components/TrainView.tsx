@@ -5,13 +5,28 @@ import { ImageCanvas } from './ImageCanvas';
 import { LiveChart } from './LiveChart';
 import { Plot } from './Plot';
 
-const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const palette = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** Live view of a training run: progress, controls, PSNR curves and reconstructions. */
 export function TrainView() {
   const run = useApp((s) => s.run);
   const K = run.psnr[0]?.length ?? 0;
-  const active = run.status === 'training' || run.status === 'paused' || run.status === 'calibrating' || run.status === 'loading';
+  const active =
+    run.status === 'training' ||
+    run.status === 'paused' ||
+    run.status === 'calibrating' ||
+    run.status === 'loading';
   const data = useMemo(
     () =>
       Array.from({ length: K }, (_, k) => ({
@@ -41,7 +56,13 @@ export function TrainView() {
   return (
     <section className="panel train-view" aria-label="Training">
       <div className="progress-row">
-        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={run.steps} aria-valuenow={run.step}>
+        <div
+          className="progress"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={run.steps}
+          aria-valuenow={run.step}
+        >
           <div className="progress-fill" style={{ width: `${(100 * frac).toFixed(1)}%` }} />
         </div>
         <span className="progress-text" data-testid="progress-text">
@@ -84,7 +105,14 @@ export function TrainView() {
       )}
       {t && (
         <div className="thumbs" data-testid="thumbnails">
-          <ImageCanvas data={t.data} width={t.width} height={t.height} channels={t.channels} scale={scale} label={`target: ${run.targetLabel}`} />
+          <ImageCanvas
+            data={t.data}
+            width={t.width}
+            height={t.height}
+            channels={t.channels}
+            scale={scale}
+            label={`target: ${run.targetLabel}`}
+          />
           {run.predictions &&
             Array.from({ length: Math.min(64, run.predictions.length / t.data.length) }, (_, k) => (
               <ImageCanvas

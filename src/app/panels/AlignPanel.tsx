@@ -31,12 +31,19 @@ export function AlignPanel() {
     <div className="align-layout">
       <section className="panel form" aria-label="Align settings">
         <h2>Align</h2>
-        <p className="hint">Independently trained networks differ by a permutation of their hidden units (and, for sine or tanh, sign flips). Alignment finds that permutation; the aligned model computes exactly the same function.</p>
+        <p className="hint">
+          Independently trained networks differ by a permutation of their hidden units (and, for sine or tanh,
+          sign flips). Alignment finds that permutation; the aligned model computes exactly the same function.
+        </p>
         <fieldset>
           <legend>Reference</legend>
           <label className="field">
             <span className="field-label">Reference</span>
-            <select value={ref?.id ?? ''} data-testid="align-reference" onChange={(e) => setReference(e.target.value)}>
+            <select
+              value={ref?.id ?? ''}
+              data-testid="align-reference"
+              onChange={(e) => setReference(e.target.value)}
+            >
               {!ref && <option value="">— no models —</option>}
               {models.map((m) => (
                 <option key={m.id} value={m.id}>
@@ -48,19 +55,35 @@ export function AlignPanel() {
           </label>
         </fieldset>
         <fieldset>
-          <legend>
-            Models to align ({ids.length})
-          </legend>
+          <legend>Models to align ({ids.length})</legend>
           <div className="cloud-models-actions">
-            <button type="button" onClick={() => selectAll(true)}>all compatible</button>
-            <button type="button" onClick={() => selectAll(false)}>none</button>
+            <button type="button" onClick={() => selectAll(true)}>
+              all compatible
+            </button>
+            <button type="button" onClick={() => selectAll(false)}>
+              none
+            </button>
           </div>
           <div className="align-model-list" data-testid="align-models">
             {models.map((m) => {
               const why = ineligible(m, ref);
               return (
-                <label key={m.id} className={why ? 'disabled' : ''} title={why === 'other architecture' && ref ? `${describeArch(m.arch)}: cannot be aligned to the reference's ${describeArch(ref.arch)}` : describeArch(m.arch)}>
-                  <input type="checkbox" disabled={why !== null} checked={why === null && s.selected.includes(m.id)} data-model-id={m.id} onChange={(e) => toggleModel(m.id, e.target.checked)} />
+                <label
+                  key={m.id}
+                  className={why ? 'disabled' : ''}
+                  title={
+                    why === 'other architecture' && ref
+                      ? `${describeArch(m.arch)}: cannot be aligned to the reference's ${describeArch(ref.arch)}`
+                      : describeArch(m.arch)
+                  }
+                >
+                  <input
+                    type="checkbox"
+                    disabled={why !== null}
+                    checked={why === null && s.selected.includes(m.id)}
+                    data-model-id={m.id}
+                    onChange={(e) => toggleModel(m.id, e.target.checked)}
+                  />
                   <span className="align-model-name">{m.name}</span>
                   {why && <span className="align-why">{why}</span>}
                 </label>
@@ -73,14 +96,40 @@ export function AlignPanel() {
           <div className="field">
             <span className="field-label">Matching</span>
             <span className="cloud-toggle" role="radiogroup" aria-label="method">
-              <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights"><input type="radio" name="align-method" checked={method === 'weight'} data-testid="align-weight" onChange={() => updateSpec((d) => (d.alignment.method = 'weight'))} /> weight</label>
-              <label title="correlation of hidden activations on the reference's data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)"><input type="radio" name="align-method" checked={method === 'activation'} data-testid="align-activation" onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))} /> activation</label>
+              <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights">
+                <input
+                  type="radio"
+                  name="align-method"
+                  checked={method === 'weight'}
+                  data-testid="align-weight"
+                  onChange={() => updateSpec((d) => (d.alignment.method = 'weight'))}
+                />{' '}
+                weight
+              </label>
+              <label title="correlation of hidden activations on the reference's data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)">
+                <input
+                  type="radio"
+                  name="align-method"
+                  checked={method === 'activation'}
+                  data-testid="align-activation"
+                  onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))}
+                />{' '}
+                activation
+              </label>
             </span>
           </div>
           <label className="field">
             <span className="field-label">Signed</span>
-            <select value={signed} data-testid="align-signed" onChange={(e) => updateSpec((d) => (d.alignment.signed = e.target.value as 'auto' | 'on' | 'off'))}>
-              <option value="auto">auto{ref ? ` (${signedFor('auto', ref.arch) ? 'on' : 'off'} for ${ref.arch.activation})` : ''}</option>
+            <select
+              value={signed}
+              data-testid="align-signed"
+              onChange={(e) =>
+                updateSpec((d) => (d.alignment.signed = e.target.value as 'auto' | 'on' | 'off'))
+              }
+            >
+              <option value="auto">
+                auto{ref ? ` (${signedFor('auto', ref.arch) ? 'on' : 'off'} for ${ref.arch.activation})` : ''}
+              </option>
               <option value="on">on: also match sign flips</option>
               <option value="off">off: permutations only</option>
             </select>
@@ -94,7 +143,12 @@ export function AlignPanel() {
           />
           <label className="field">
             <span className="field-label">Heatmap layer</span>
-            <select value={Math.min(s.heatmapLayer, Math.max(0, hidden - 1))} data-testid="align-heatmap-layer" disabled={hidden === 0} onChange={(e) => alignStore.setState({ heatmapLayer: Number(e.target.value) })}>
+            <select
+              value={Math.min(s.heatmapLayer, Math.max(0, hidden - 1))}
+              data-testid="align-heatmap-layer"
+              disabled={hidden === 0}
+              onChange={(e) => alignStore.setState({ heatmapLayer: Number(e.target.value) })}
+            >
               {Array.from({ length: hidden }, (_, l) => (
                 <option key={l} value={l}>
                   layer {l + 1} ({ref!.arch.widths[l + 1]} units)
@@ -103,22 +157,52 @@ export function AlignPanel() {
             </select>
           </label>
         </fieldset>
-        <button type="button" className="primary" data-testid="align-run" disabled={blocked !== null || s.busy} title={blocked ?? undefined} onClick={() => void runAlign()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="align-run"
+          disabled={blocked !== null || s.busy}
+          title={blocked ?? undefined}
+          onClick={() => void runAlign()}
+        >
           Align {ids.length > 0 ? `${ids.length} model${ids.length === 1 ? '' : 's'}` : ''}
         </button>
-        {blocked && !s.busy && <p className="hint" data-testid="align-blocked">Disabled: {blocked}.</p>}
+        {blocked && !s.busy && (
+          <p className="hint" data-testid="align-blocked">
+            Disabled: {blocked}.
+          </p>
+        )}
         {s.busy && (
           <div className="progress-row cloud-progress" data-testid="align-progress">
             <div className="progress">
-              <div className="progress-fill" style={{ width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%` }} />
+              <div
+                className="progress-fill"
+                style={{
+                  width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%`,
+                }}
+              />
             </div>
-            <span className="progress-text">{s.progress ? `${s.progress.label} ${s.progress.done}/${s.progress.total}` : 'waiting for the engine (a running job goes first)…'}</span>
-            <button type="button" onClick={cancelAlign}>Cancel</button>
+            <span className="progress-text">
+              {s.progress
+                ? `${s.progress.label} ${s.progress.done}/${s.progress.total}`
+                : 'waiting for the engine (a running job goes first)…'}
+            </span>
+            <button type="button" onClick={cancelAlign}>
+              Cancel
+            </button>
           </div>
         )}
       </section>
       <section className="panel" aria-label="Alignment results">
-        {s.result ? <AlignResults view={s.result} /> : <p className="hint">Pick a reference, tick the models to align, and press Align. The table proves each aligned model computes the same function; the heatmaps show the chosen layer's unit similarity before and after (the diagonal appears).</p>}
+        {s.result ? (
+          <AlignResults view={s.result} />
+        ) : (
+          <p className="hint">
+            Pick a reference, tick the models to align, and press Align. The table proves each aligned model
+            computes the same function; the heatmaps show the chosen layer's unit similarity before and after
+            (the diagonal appears).
+          </p>
+        )}
       </section>
     </div>
   );

@@ -26,13 +26,22 @@ function ModelChecklist({ models, ids }: { models: ModelEntry[]; ids: string[] }
         Models ({ids.length} of {models.length})
       </legend>
       <div className="cloud-models-actions">
-        <button type="button" onClick={() => selectAll(true)}>all</button>
-        <button type="button" onClick={() => selectAll(false)}>none</button>
+        <button type="button" onClick={() => selectAll(true)}>
+          all
+        </button>
+        <button type="button" onClick={() => selectAll(false)}>
+          none
+        </button>
       </div>
       <div className="cloud-model-list" data-testid="cloud-models">
         {models.map((m) => (
           <label key={m.id} title={`${describeArch(m.arch)}${m.group ? ` · ${m.group}` : ''}`}>
-            <input type="checkbox" checked={chosen.has(m.id)} data-model-id={m.id} onChange={(e) => toggleModel(m.id, e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={chosen.has(m.id)}
+              data-model-id={m.id}
+              onChange={(e) => toggleModel(m.id, e.target.checked)}
+            />
             {m.name}
           </label>
         ))}
@@ -41,7 +50,21 @@ function ModelChecklist({ models, ids }: { models: ModelEntry[]; ids: string[] }
   );
 }
 
-function ModelSelect({ label, value, ids, models, onChange, testId }: { label: string; value: string | null; ids: string[]; models: ModelEntry[]; onChange: (id: string) => void; testId: string }) {
+function ModelSelect({
+  label,
+  value,
+  ids,
+  models,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string | null;
+  ids: string[];
+  models: ModelEntry[];
+  onChange: (id: string) => void;
+  testId: string;
+}) {
   const chosen = new Set(ids);
   return (
     <label className="field">
@@ -76,68 +99,171 @@ export function CloudPanel() {
     <div className="cloud-layout">
       <section className="panel form" aria-label="Cloud settings">
         <h2>Weight cloud</h2>
-        <p className="hint">Each model is a point: its flattened weights, projected on the principal components of the selection. Aligning first removes the permutation symmetry between hidden units.</p>
+        <p className="hint">
+          Each model is a point: its flattened weights, projected on the principal components of the
+          selection. Aligning first removes the permutation symmetry between hidden units.
+        </p>
         <ModelChecklist models={models} ids={ids} />
         <fieldset>
           <legend>Map</legend>
-          <ModelSelect label="Reference" value={ref} ids={ids} models={models} onChange={setReference} testId="cloud-reference" />
+          <ModelSelect
+            label="Reference"
+            value={ref}
+            ids={ids}
+            models={models}
+            onChange={setReference}
+            testId="cloud-reference"
+          />
           <div className="field">
             <span className="field-label">Weights</span>
             <span className="cloud-toggle" role="radiogroup" aria-label="raw or aligned">
-              <label><input type="radio" name="cloud-aligned" checked={!aligned} data-testid="cloud-raw" onChange={() => setAligned(false)} /> raw</label>
-              <label><input type="radio" name="cloud-aligned" checked={aligned} data-testid="cloud-aligned" onChange={() => setAligned(true)} /> aligned</label>
+              <label>
+                <input
+                  type="radio"
+                  name="cloud-aligned"
+                  checked={!aligned}
+                  data-testid="cloud-raw"
+                  onChange={() => setAligned(false)}
+                />{' '}
+                raw
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="cloud-aligned"
+                  checked={aligned}
+                  data-testid="cloud-aligned"
+                  onChange={() => setAligned(true)}
+                />{' '}
+                aligned
+              </label>
             </span>
           </div>
           <div className="field">
             <span className="field-label">View</span>
             <span className="cloud-toggle" role="radiogroup" aria-label="2-D or 3-D">
-              <label><input type="radio" name="cloud-dims" checked={dims === 2} data-testid="cloud-2d" onChange={() => setDims(2)} /> 2-D</label>
-              <label><input type="radio" name="cloud-dims" checked={dims === 3} data-testid="cloud-3d" onChange={() => setDims(3)} /> 3-D</label>
+              <label>
+                <input
+                  type="radio"
+                  name="cloud-dims"
+                  checked={dims === 2}
+                  data-testid="cloud-2d"
+                  onChange={() => setDims(2)}
+                />{' '}
+                2-D
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="cloud-dims"
+                  checked={dims === 3}
+                  data-testid="cloud-3d"
+                  onChange={() => setDims(3)}
+                />{' '}
+                3-D
+              </label>
             </span>
           </div>
           <label className="field">
             <span className="field-label">Compare</span>
-            <span><input type="checkbox" checked={s.compare} data-testid="cloud-compare" onChange={(e) => cloudStore.setState({ compare: e.target.checked })} /> raw and aligned side by side</span>
+            <span>
+              <input
+                type="checkbox"
+                checked={s.compare}
+                data-testid="cloud-compare"
+                onChange={(e) => cloudStore.setState({ compare: e.target.checked })}
+              />{' '}
+              raw and aligned side by side
+            </span>
           </label>
         </fieldset>
         <fieldset>
           <legend>Straight path</legend>
           <label className="field">
             <span className="field-label">Draw</span>
-            <span><input type="checkbox" checked={s.drawPath} data-testid="cloud-draw-path" onChange={(e) => cloudStore.setState({ drawPath: e.target.checked })} /> the straight path A → B</span>
+            <span>
+              <input
+                type="checkbox"
+                checked={s.drawPath}
+                data-testid="cloud-draw-path"
+                onChange={(e) => cloudStore.setState({ drawPath: e.target.checked })}
+              />{' '}
+              the straight path A → B
+            </span>
           </label>
           {s.drawPath && (
             <>
-              <ModelSelect label="A" value={pathA} ids={ids} models={models} onChange={(v) => cloudStore.setState({ pathA: v, pathB })} testId="cloud-path-a" />
-              <ModelSelect label="B" value={pathB} ids={ids} models={models} onChange={(v) => cloudStore.setState({ pathB: v, pathA })} testId="cloud-path-b" />
+              <ModelSelect
+                label="A"
+                value={pathA}
+                ids={ids}
+                models={models}
+                onChange={(v) => cloudStore.setState({ pathA: v, pathB })}
+                testId="cloud-path-a"
+              />
+              <ModelSelect
+                label="B"
+                value={pathB}
+                ids={ids}
+                models={models}
+                onChange={(v) => cloudStore.setState({ pathB: v, pathA })}
+                testId="cloud-path-b"
+              />
               {pathA === pathB && <span className="field-hint">pick two different models</span>}
             </>
           )}
         </fieldset>
-        <button type="button" className="primary" data-testid="cloud-run" disabled={blocked !== null || s.busy} title={blocked ?? undefined} onClick={() => void runCloud()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="cloud-run"
+          disabled={blocked !== null || s.busy}
+          title={blocked ?? undefined}
+          onClick={() => void runCloud()}
+        >
           {s.compare ? 'Map raw and aligned' : aligned ? 'Map aligned' : 'Map raw'}
         </button>
-        {blocked && <p className="hint" data-testid="cloud-blocked">Disabled: {blocked}.</p>}
+        {blocked && (
+          <p className="hint" data-testid="cloud-blocked">
+            Disabled: {blocked}.
+          </p>
+        )}
         {s.busy && (
           <div className="progress-row cloud-progress" data-testid="cloud-progress">
             <div className="progress">
-              <div className="progress-fill" style={{ width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%` }} />
+              <div
+                className="progress-fill"
+                style={{
+                  width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%`,
+                }}
+              />
             </div>
-            <span className="progress-text">{s.progress ? `${s.progress.label} ${s.progress.done}/${s.progress.total}` : 'waiting for the engine (a training job runs first)…'}</span>
-            <button type="button" onClick={cancelCloud}>Cancel</button>
+            <span className="progress-text">
+              {s.progress
+                ? `${s.progress.label} ${s.progress.done}/${s.progress.total}`
+                : 'waiting for the engine (a training job runs first)…'}
+            </span>
+            <button type="button" onClick={cancelCloud}>
+              Cancel
+            </button>
           </div>
         )}
       </section>
       <section className="panel cloud-results" aria-label="Cloud">
         {!any ? (
-          <p className="hint">Pick models and press Map. With “Compare” on, the raw cloud and the cloud aligned to the reference appear side by side.</p>
+          <p className="hint">
+            Pick models and press Map. With “Compare” on, the raw cloud and the cloud aligned to the reference
+            appear side by side.
+          </p>
         ) : (
           <div className={`cloud-columns n${shown.length}`}>
             {shown.map((r, i) =>
               r ? (
                 <CloudResultView key={r.aligned ? 'a' : 'r'} result={r} dims={dims} />
               ) : (
-                <p key={i} className="hint">{s.busy ? 'computing…' : 'not mapped yet: press Map'}</p>
+                <p key={i} className="hint">
+                  {s.busy ? 'computing…' : 'not mapped yet: press Map'}
+                </p>
               ),
             )}
           </div>

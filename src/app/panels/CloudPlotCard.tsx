@@ -55,7 +55,12 @@ export function PlotCard({ data, layout, testId, filename, csv, height, children
     if (!el) return;
     void loadPlotly()
       .then((P) => P.downloadImage(el, { format, filename }))
-      .catch((e: unknown) => showBanner('error', `${format.toUpperCase()} export failed: ${e instanceof Error ? e.message : String(e)}`));
+      .catch((e: unknown) =>
+        showBanner(
+          'error',
+          `${format.toUpperCase()} export failed: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      );
   };
   return (
     <div className="plot-card" ref={wrap}>
@@ -63,9 +68,15 @@ export function PlotCard({ data, layout, testId, filename, csv, height, children
       <div className="plot-exports">
         {children}
         <span className="hint">export</span>
-        <button type="button" onClick={() => image('png')}>PNG</button>
-        <button type="button" onClick={() => image('svg')}>SVG</button>
-        <button type="button" onClick={() => saveBytes(csv(), `${filename}.csv`, 'text/csv')}>CSV</button>
+        <button type="button" onClick={() => image('png')}>
+          PNG
+        </button>
+        <button type="button" onClick={() => image('svg')}>
+          SVG
+        </button>
+        <button type="button" onClick={() => saveBytes(csv(), `${filename}.csv`, 'text/csv')}>
+          CSV
+        </button>
       </div>
     </div>
   );

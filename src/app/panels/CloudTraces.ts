@@ -6,7 +6,18 @@ import type { CloudGroup, ModelEntry } from '../../workers/protocol';
 import type { CloudResult } from './cloud-state';
 import { toCsv } from './CloudPlotCard';
 
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+const PALETTE = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#ca8a04',
+  '#db2777',
+  '#4b5563',
+  '#65a30d',
+];
 
 const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
 
@@ -43,8 +54,16 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
       y: axis(rows, 1),
       ...(dims === 3 ? { z: axis(rows, 2) } : {}),
       text: entries.map((e) => e?.name ?? '?'),
-      customdata: entries.map((e) => [e?.seed ?? '—', e?.psnr !== undefined ? `PSNR ${e.psnr.toFixed(2)} dB` : e?.accuracy !== undefined ? `accuracy ${(100 * e.accuracy).toFixed(1)}%` : 'PSNR —']),
-      hovertemplate: '<b>%{text}</b><br>seed %{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>',
+      customdata: entries.map((e) => [
+        e?.seed ?? '—',
+        e?.psnr !== undefined
+          ? `PSNR ${e.psnr.toFixed(2)} dB`
+          : e?.accuracy !== undefined
+            ? `accuracy ${(100 * e.accuracy).toFixed(1)}%`
+            : 'PSNR —',
+      ]),
+      hovertemplate:
+        '<b>%{text}</b><br>seed %{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>',
       marker: {
         color: PALETTE[t % PALETTE.length],
         size: dims === 3 ? 5 : 10,
@@ -75,10 +94,22 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
 export function cloudLayout(result: CloudResult, group: CloudGroup, dims: 2 | 3): Record<string, unknown> {
   const refName = result.referenceId ? (result.entries[result.referenceId]?.name ?? '?') : '';
   const alignedHere = result.aligned && result.referenceId !== null && group.ids.includes(result.referenceId);
-  const title = alignedHere ? `Aligned to ${refName}` : result.aligned ? 'Not aligned (the reference has another architecture)' : 'Raw weights';
+  const title = alignedHere
+    ? `Aligned to ${refName}`
+    : result.aligned
+      ? 'Not aligned (the reference has another architecture)'
+      : 'Raw weights';
   const ax = (j: number) => ({ title: { text: axisTitle(group, j, dims === 3) }, zeroline: false });
-  const layout: Record<string, unknown> = { title: { text: `${title} (${group.ids.length} models)`, font: { size: 13 } }, showlegend: true, legend: { orientation: 'h', y: -0.2 } };
-  if (dims === 3) Object.assign(layout, { scene: { xaxis: ax(0), yaxis: ax(1), zaxis: ax(2) }, margin: { l: 0, r: 0, t: 40, b: 0 } });
+  const layout: Record<string, unknown> = {
+    title: { text: `${title} (${group.ids.length} models)`, font: { size: 13 } },
+    showlegend: true,
+    legend: { orientation: 'h', y: -0.2 },
+  };
+  if (dims === 3)
+    Object.assign(layout, {
+      scene: { xaxis: ax(0), yaxis: ax(1), zaxis: ax(2) },
+      margin: { l: 0, r: 0, t: 40, b: 0 },
+    });
   else Object.assign(layout, { xaxis: ax(0), yaxis: ax(1) });
   return layout;
 }
@@ -102,7 +133,10 @@ export function varianceTraces(group: CloudGroup): unknown[] {
 export function varianceLayout(result: CloudResult, group: CloudGroup): Record<string, unknown> {
   const total = group.explainedVarianceRatio.reduce((s, r) => s + r, 0);
   return {
-    title: { text: `Explained variance (${result.aligned ? 'aligned' : 'raw'}): ${pct(total)} in ${group.explainedVarianceRatio.length} PCs`, font: { size: 13 } },
+    title: {
+      text: `Explained variance (${result.aligned ? 'aligned' : 'raw'}): ${pct(total)} in ${group.explainedVarianceRatio.length} PCs`,
+      font: { size: 13 },
+    },
     xaxis: { title: { text: 'principal component' } },
     yaxis: { title: { text: 'variance explained (%)' }, rangemode: 'tozero' },
     showlegend: false,
@@ -118,7 +152,18 @@ export function cloudCsv(result: CloudResult, group: CloudGroup): string {
     const e = result.entries[id];
     return ['model', id, e?.name, e?.group, e?.seed, e?.psnr, ...pcs.map((_, j) => group.coords[i]?.[j])];
   });
-  for (const p of group.paths) p.coords.forEach((c, s) => rows.push([`path ${s / (p.coords.length - 1)}`, `${p.a}->${p.b}`, undefined, undefined, undefined, undefined, ...pcs.map((_, j) => c[j])]));
+  for (const p of group.paths)
+    p.coords.forEach((c, s) =>
+      rows.push([
+        `path ${s / (p.coords.length - 1)}`,
+        `${p.a}->${p.b}`,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        ...pcs.map((_, j) => c[j]),
+      ]),
+    );
   rows.push(['explained_variance_ratio', '', '', '', '', '', ...group.explainedVarianceRatio]);
   return toCsv(['kind', 'id', 'name', 'group', 'seed', 'psnr_db', ...pcs], rows);
 }

@@ -4,7 +4,17 @@ import { Field } from '../components/Field';
 import { ScoreOn } from '../components/ScoreOn';
 import { useApp } from '../store';
 import { PlotCard } from './CloudPlotCard';
-import { anchorsProblem, cancelLandscape, landscapeStore, landscapeUnavailable, runLandscape, setAnchor, setPlaneSetting, useLandscape, type PlaneResult } from './landscape-state';
+import {
+  anchorsProblem,
+  cancelLandscape,
+  landscapeStore,
+  landscapeUnavailable,
+  runLandscape,
+  setAnchor,
+  setPlaneSetting,
+  useLandscape,
+  type PlaneResult,
+} from './landscape-state';
 import { planeCsv, planeLayout, planeTraces } from './LandscapeTraces';
 import { DirectionsCard } from './DirectionsCard';
 
@@ -19,11 +29,27 @@ function num(s: string): number {
 }
 
 function PlaneView({ plane, psnr }: { plane: PlaneResult; psnr: boolean }) {
-  const fig = useMemo(() => ({ data: planeTraces(plane, psnr), layout: planeLayout(plane, psnr) }), [plane, psnr]);
+  const fig = useMemo(
+    () => ({ data: planeTraces(plane, psnr), layout: planeLayout(plane, psnr) }),
+    [plane, psnr],
+  );
   return (
-    <PlotCard data={fig.data} layout={fig.layout} testId="landscape-plot" filename={`weightscope-plane-${psnr ? 'psnr' : 'loss'}`} csv={() => planeCsv(plane)} height={560}>
+    <PlotCard
+      data={fig.data}
+      layout={fig.layout}
+      testId="landscape-plot"
+      filename={`weightscope-plane-${psnr ? 'psnr' : 'loss'}`}
+      csv={() => planeCsv(plane)}
+      height={560}
+    >
       <label className="landscape-metric">
-        <input type="checkbox" checked={psnr} data-testid="landscape-psnr" onChange={(e) => landscapeStore.setState({ showPsnr: e.target.checked })} /> colour by {plane.classification ? 'accuracy' : 'PSNR'}
+        <input
+          type="checkbox"
+          checked={psnr}
+          data-testid="landscape-psnr"
+          onChange={(e) => landscapeStore.setState({ showPsnr: e.target.checked })}
+        />{' '}
+        colour by {plane.classification ? 'accuracy' : 'PSNR'}
       </label>
     </PlotCard>
   );
@@ -40,13 +66,21 @@ export function LandscapePanel() {
     <div className="cloud-layout">
       <section className="panel form" aria-label="Landscape settings">
         <h2>Loss landscape</h2>
-        <p className="hint">The plane through three models: w₀ at the origin, u towards w₂, v towards w₁ (orthogonalised). Coordinates are distances in weight space; every grid point is a model, scored on the first anchor’s data (“Score on”).</p>
+        <p className="hint">
+          The plane through three models: w₀ at the origin, u towards w₂, v towards w₁ (orthogonalised).
+          Coordinates are distances in weight space; every grid point is a model, scored on the first anchor’s
+          data (“Score on”).
+        </p>
         <fieldset disabled={unavailable !== null}>
           <legend>Anchors</legend>
           {SLOTS.map(({ slot, label }) => (
             <label className="field" key={slot}>
               <span className="field-label">{label}</span>
-              <select value={models[anchors[slot]] ? anchors[slot] : ''} data-testid={`landscape-anchor-${slot}`} onChange={(e) => setAnchor(slot, Number(e.target.value))}>
+              <select
+                value={models[anchors[slot]] ? anchors[slot] : ''}
+                data-testid={`landscape-anchor-${slot}`}
+                onChange={(e) => setAnchor(slot, Number(e.target.value))}
+              >
                 {!models[anchors[slot]] && <option value="">—</option>}
                 {models.map((m, i) => (
                   <option key={m.id} value={i} title={describeArch(m.arch)}>
@@ -60,10 +94,29 @@ export function LandscapePanel() {
         </fieldset>
         <fieldset disabled={unavailable !== null}>
           <legend>Grid</legend>
-          <Field label="Resolution" value={String(resolution)} hint="5–41 points per side" testId="landscape-resolution" commit={(v) => setPlaneSetting('resolution', num(v))} />
-          <Field label="Margin" value={String(margin)} hint="0–1, beyond the anchors" testId="landscape-margin" commit={(v) => setPlaneSetting('margin', num(v))} />
+          <Field
+            label="Resolution"
+            value={String(resolution)}
+            hint="5–41 points per side"
+            testId="landscape-resolution"
+            commit={(v) => setPlaneSetting('resolution', num(v))}
+          />
+          <Field
+            label="Margin"
+            value={String(margin)}
+            hint="0–1, beyond the anchors"
+            testId="landscape-margin"
+            commit={(v) => setPlaneSetting('margin', num(v))}
+          />
         </fieldset>
-        <button type="button" className="primary" data-testid="landscape-run" disabled={problem !== null || s.busy} title={problem ?? undefined} onClick={() => void runLandscape()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="landscape-run"
+          disabled={problem !== null || s.busy}
+          title={problem ?? undefined}
+          onClick={() => void runLandscape()}
+        >
           Compute the plane ({resolution}×{resolution} models)
         </button>
         {problem && (
@@ -74,16 +127,35 @@ export function LandscapePanel() {
         {s.busy && (
           <div className="progress-row cloud-progress" data-testid="landscape-progress">
             <div className="progress">
-              <div className="progress-fill" style={{ width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%` }} />
+              <div
+                className="progress-fill"
+                style={{
+                  width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%`,
+                }}
+              />
             </div>
-            <span className="progress-text">{s.progress ? `${s.progress.label} ${s.progress.done}/${s.progress.total}` : 'waiting for the engine (a training job runs first)…'}</span>
-            <button type="button" onClick={cancelLandscape}>Cancel</button>
+            <span className="progress-text">
+              {s.progress
+                ? `${s.progress.label} ${s.progress.done}/${s.progress.total}`
+                : 'waiting for the engine (a training job runs first)…'}
+            </span>
+            <button type="button" onClick={cancelLandscape}>
+              Cancel
+            </button>
           </div>
         )}
       </section>
       <div className="landscape-results">
         <section className="panel" aria-label="Landscape">
-          {s.plane ? <PlaneView plane={s.plane} psnr={s.showPsnr} /> : <p className="hint">{unavailable ? `The plane ${unavailable}: train a population or drop checkpoints first.` : 'Pick three models of one architecture and compute the plane.'}</p>}
+          {s.plane ? (
+            <PlaneView plane={s.plane} psnr={s.showPsnr} />
+          ) : (
+            <p className="hint">
+              {unavailable
+                ? `The plane ${unavailable}: train a population or drop checkpoints first.`
+                : 'Pick three models of one architecture and compute the plane.'}
+            </p>
+          )}
         </section>
         <DirectionsCard />
       </div>

@@ -22,12 +22,18 @@ function labels(plane: PlaneResult, psnr: boolean): { bar: string; hover: string
   }
   return psnr
     ? { bar: 'PSNR (dB)', hover: 'PSNR %{z:.2f} dB', title: 'PSNR' }
-    : { bar: 'log₁₀ MSE<br>(log scale: loss spans decades)', hover: 'log₁₀ MSE %{z:.3f}', title: 'Loss (log₁₀ MSE)' };
+    : {
+        bar: 'log₁₀ MSE<br>(log scale: loss spans decades)',
+        hover: 'log₁₀ MSE %{z:.3f}',
+        title: 'Loss (log₁₀ MSE)',
+      };
 }
 
 /** Contour of the plane (rows are v, columns u) with the three anchors marked and named. */
 export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
-  const z = Array.from({ length: plane.ny }, (_, iy) => Array.from({ length: plane.nx }, (_, ix) => value(plane, iy * plane.nx + ix, psnr)));
+  const z = Array.from({ length: plane.ny }, (_, iy) =>
+    Array.from({ length: plane.nx }, (_, ix) => value(plane, iy * plane.nx + ix, psnr)),
+  );
   const l = labels(plane, psnr);
   return [
     {
@@ -61,9 +67,21 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
 
 export function planeLayout(plane: PlaneResult, psnr: boolean): Record<string, unknown> {
   return {
-    title: { text: `${labels(plane, psnr).title} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, on ${plane.scoreLabel})`, font: { size: 13 } },
-    xaxis: { title: { text: 'u (weight-space distance along w₂ − w₀)' }, zeroline: false, constrain: 'domain' },
-    yaxis: { title: { text: 'v (weight-space distance, ⟂ u, towards w₁)' }, zeroline: false, scaleanchor: 'x', constrain: 'domain' },
+    title: {
+      text: `${labels(plane, psnr).title} on the plane through ${plane.names.length} models (${plane.nx}×${plane.ny}, on ${plane.scoreLabel})`,
+      font: { size: 13 },
+    },
+    xaxis: {
+      title: { text: 'u (weight-space distance along w₂ − w₀)' },
+      zeroline: false,
+      constrain: 'domain',
+    },
+    yaxis: {
+      title: { text: 'v (weight-space distance, ⟂ u, towards w₁)' },
+      zeroline: false,
+      scaleanchor: 'x',
+      constrain: 'domain',
+    },
     showlegend: false,
     margin: { l: 70, r: 20, t: 48, b: 56 },
   };
@@ -78,6 +96,17 @@ export function planeCsv(plane: PlaneResult): string {
       rows.push(['grid', '', plane.xs[ix]!, plane.ys[iy]!, plane.loss[i]!, plane.metric[i]!]);
     }
   }
-  plane.anchors.forEach((a, i) => rows.push([`anchor ${ANCHOR_LABELS[i]}`, plane.names[i]!, a.x, a.y, '', '']));
-  return toCsv(['kind', 'model', 'u', 'v', ...(plane.classification ? ['cross_entropy', 'accuracy'] : ['mse', 'psnr_db'])], rows);
+  plane.anchors.forEach((a, i) =>
+    rows.push([`anchor ${ANCHOR_LABELS[i]}`, plane.names[i]!, a.x, a.y, '', '']),
+  );
+  return toCsv(
+    [
+      'kind',
+      'model',
+      'u',
+      'v',
+      ...(plane.classification ? ['cross_entropy', 'accuracy'] : ['mse', 'psnr_db']),
+    ],
+    rows,
+  );
 }

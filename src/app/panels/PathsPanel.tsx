@@ -6,7 +6,18 @@ import { ScoreOn } from '../components/ScoreOn';
 import { scoreChoice } from '../score';
 import { updateSpec, useApp } from '../store';
 import { archKey } from './align-state';
-import { cancelPaths, KIND_LABELS, pathsBlocked, presetIndependent, presetMnist, presetShared, runPaths, setEndpoint, toggleKind, usePaths } from './paths-state';
+import {
+  cancelPaths,
+  KIND_LABELS,
+  pathsBlocked,
+  presetIndependent,
+  presetMnist,
+  presetShared,
+  runPaths,
+  setEndpoint,
+  toggleKind,
+  usePaths,
+} from './paths-state';
 import { PathsResults } from './PathsResults';
 import { runWidthSweep, useSweep } from './PathsSweep';
 import { PathsSweepSettings, PathsSweepView } from './PathsSweepView';
@@ -28,7 +39,11 @@ function Endpoint({ which, models, index }: { which: 'a' | 'b'; models: ModelEnt
   return (
     <label className="field">
       <span className="field-label">{which.toUpperCase()}</span>
-      <select value={m?.id ?? ''} data-testid={`paths-${which}`} onChange={(e) => setEndpoint(which, e.target.value)}>
+      <select
+        value={m?.id ?? ''}
+        data-testid={`paths-${which}`}
+        onChange={(e) => setEndpoint(which, e.target.value)}
+      >
         {!m && <option value="">—</option>}
         {models.map((x) => (
           <option key={x.id} value={x.id}>
@@ -58,14 +73,45 @@ export function PathsPanel() {
     <div className="align-layout">
       <section className="panel form" aria-label="Paths settings">
         <h2>Paths</h2>
-        <p className="hint">Walk from model A to model B and measure the loss on the way. A barrier near 0 means the two sit in one basin (linear mode connectivity).</p>
+        <p className="hint">
+          Walk from model A to model B and measure the loss on the way. A barrier near 0 means the two sit in
+          one basin (linear mode connectivity).
+        </p>
         <fieldset>
           <legend>Presets</legend>
           <div className="paths-presets">
-            <button type="button" disabled={s.busy} data-testid="preset-independent" onClick={() => void presetIndependent()}>Same image, independent inits: naive vs aligned</button>
-            <button type="button" disabled={s.busy} data-testid="preset-shared" onClick={() => void presetShared()}>Shared init (expected: connected)</button>
-            <button type="button" disabled={s.busy} data-testid="preset-mnist" onClick={() => void presetMnist()}>MNIST classifiers: naive vs aligned</button>
-            <button type="button" disabled={sweepBusy} data-testid="preset-width" onClick={() => void runWidthSweep()}>Width sweep: barrier vs hidden units</button>
+            <button
+              type="button"
+              disabled={s.busy}
+              data-testid="preset-independent"
+              onClick={() => void presetIndependent()}
+            >
+              Same image, independent inits: naive vs aligned
+            </button>
+            <button
+              type="button"
+              disabled={s.busy}
+              data-testid="preset-shared"
+              onClick={() => void presetShared()}
+            >
+              Shared init (expected: connected)
+            </button>
+            <button
+              type="button"
+              disabled={s.busy}
+              data-testid="preset-mnist"
+              onClick={() => void presetMnist()}
+            >
+              MNIST classifiers: naive vs aligned
+            </button>
+            <button
+              type="button"
+              disabled={sweepBusy}
+              data-testid="preset-width"
+              onClick={() => void runWidthSweep()}
+            >
+              Width sweep: barrier vs hidden units
+            </button>
           </div>
           <PathsSweepSettings />
         </fieldset>
@@ -73,8 +119,15 @@ export function PathsPanel() {
           <legend>Endpoints</legend>
           <Endpoint which="a" models={models} index={p.a} />
           <Endpoint which="b" models={models} index={p.b} />
-          {mismatch && <p className="paths-note">A and B have different architectures: a path between them does not exist (the run will say which layer differs).</p>}
-          {A && B && A.id === B.id && <p className="hint">A = B: every path is the model itself, barrier 0.</p>}
+          {mismatch && (
+            <p className="paths-note">
+              A and B have different architectures: a path between them does not exist (the run will say which
+              layer differs).
+            </p>
+          )}
+          {A && B && A.id === B.id && (
+            <p className="hint">A = B: every path is the model itself, barrier 0.</p>
+          )}
           <ScoreOn model={A} testId="paths-score" />
         </fieldset>
         <fieldset>
@@ -82,31 +135,84 @@ export function PathsPanel() {
           <div className="paths-kinds" data-testid="paths-kinds">
             {PATH_KINDS.map((k) => (
               <label key={k} title={KIND_HINTS[k]}>
-                <input type="checkbox" checked={p.kinds.includes(k)} data-kind={k} onChange={(e) => toggleKind(k, e.target.checked)} /> {KIND_LABELS[k]}
+                <input
+                  type="checkbox"
+                  checked={p.kinds.includes(k)}
+                  data-kind={k}
+                  onChange={(e) => toggleKind(k, e.target.checked)}
+                />{' '}
+                {KIND_LABELS[k]}
                 <span className="hint"> — {KIND_HINTS[k]}</span>
               </label>
             ))}
           </div>
-          <Field label="Points" value={String(p.points)} hint="α grid, 3–101" testId="paths-points" commit={(v) => updateSpec((d) => (d.paths.points = num(v)))} />
-          <Field label="Curve steps" value={String(p.curveSteps)} hint={curves ? 'training steps for the middle point' : 'used by Bezier and polychain'} testId="paths-curve-steps" commit={(v) => updateSpec((d) => (d.paths.curveSteps = num(v)))} />
-          <Field label="Curve seed" value={String(p.curveSeed)} testId="paths-curve-seed" commit={(v) => updateSpec((d) => (d.paths.curveSeed = num(v)))} />
+          <Field
+            label="Points"
+            value={String(p.points)}
+            hint="α grid, 3–101"
+            testId="paths-points"
+            commit={(v) => updateSpec((d) => (d.paths.points = num(v)))}
+          />
+          <Field
+            label="Curve steps"
+            value={String(p.curveSteps)}
+            hint={curves ? 'training steps for the middle point' : 'used by Bezier and polychain'}
+            testId="paths-curve-steps"
+            commit={(v) => updateSpec((d) => (d.paths.curveSteps = num(v)))}
+          />
+          <Field
+            label="Curve seed"
+            value={String(p.curveSeed)}
+            testId="paths-curve-seed"
+            commit={(v) => updateSpec((d) => (d.paths.curveSeed = num(v)))}
+          />
         </fieldset>
-        <button type="button" className="primary" data-testid="paths-run" disabled={blocked !== null || s.busy} title={blocked ?? undefined} onClick={() => void runPaths()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="paths-run"
+          disabled={blocked !== null || s.busy}
+          title={blocked ?? undefined}
+          onClick={() => void runPaths()}
+        >
           Run paths
         </button>
-        {blocked && <p className="hint" data-testid="paths-blocked">Disabled: {blocked}.</p>}
+        {blocked && (
+          <p className="hint" data-testid="paths-blocked">
+            Disabled: {blocked}.
+          </p>
+        )}
         {s.busy && (
           <div className="progress-row cloud-progress" data-testid="paths-progress">
             <div className="progress">
-              <div className="progress-fill" style={{ width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%` }} />
+              <div
+                className="progress-fill"
+                style={{
+                  width: `${s.progress ? (100 * s.progress.done) / Math.max(1, s.progress.total) : 0}%`,
+                }}
+              />
             </div>
-            <span className="progress-text">{s.progress ? `${s.progress.label} ${(s.progress.done).toFixed(s.progress.done % 1 ? 1 : 0)}/${s.progress.total}` : 'waiting for the engine (a running job goes first)…'}</span>
-            <button type="button" onClick={cancelPaths}>Cancel</button>
+            <span className="progress-text">
+              {s.progress
+                ? `${s.progress.label} ${s.progress.done.toFixed(s.progress.done % 1 ? 1 : 0)}/${s.progress.total}`
+                : 'waiting for the engine (a running job goes first)…'}
+            </span>
+            <button type="button" onClick={cancelPaths}>
+              Cancel
+            </button>
           </div>
         )}
       </section>
       <section className="panel" aria-label="Paths results">
-        {s.result ? <PathsResults result={s.result} /> : <p className="hint">Pick A and B, tick path kinds, and press Run — or try a preset. The chart shows the loss along each path with its barrier; the filmstrips show the image dissolve on a broken path and hold on a connected one.</p>}
+        {s.result ? (
+          <PathsResults result={s.result} />
+        ) : (
+          <p className="hint">
+            Pick A and B, tick path kinds, and press Run — or try a preset. The chart shows the loss along
+            each path with its barrier; the filmstrips show the image dissolve on a broken path and hold on a
+            connected one.
+          </p>
+        )}
         <PathsSweepView />
       </section>
     </div>

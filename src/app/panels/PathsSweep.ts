@@ -38,9 +38,22 @@ export interface SweepState {
 }
 
 /** Small enough to finish in a couple of minutes on tfjs-wasm. */
-export const DEFAULT_SWEEP: SweepConfig = { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 };
+export const DEFAULT_SWEEP: SweepConfig = {
+  widths: [8, 16, 32, 64, 128, 256],
+  size: 16,
+  layers: 2,
+  steps: 200,
+};
 
-export const sweepStore = createStore<SweepState>(() => ({ config: DEFAULT_SWEEP, busy: false, jobId: null, fraction: 0, label: '', rows: [], ranWith: null }));
+export const sweepStore = createStore<SweepState>(() => ({
+  config: DEFAULT_SWEEP,
+  busy: false,
+  jobId: null,
+  fraction: 0,
+  label: '',
+  rows: [],
+  ranWith: null,
+}));
 
 export function useSweep<T>(selector: (s: SweepState) => T): T {
   return useStore(sweepStore, selector);
@@ -49,7 +62,12 @@ export function useSweep<T>(selector: (s: SweepState) => T): T {
 /** Validates and applies one config field; returns why not, or null. */
 export function setSweepConfig(patch: Partial<SweepConfig>): string | null {
   const c = { ...sweepStore.getState().config, ...patch };
-  if (c.widths.length === 0 || c.widths.length > 10 || c.widths.some((w) => !Number.isInteger(w) || w < 2 || w > 512)) return 'widths: 1 to 10 integers from 2 to 512';
+  if (
+    c.widths.length === 0 ||
+    c.widths.length > 10 ||
+    c.widths.some((w) => !Number.isInteger(w) || w < 2 || w > 512)
+  )
+    return 'widths: 1 to 10 integers from 2 to 512';
   if (!Number.isInteger(c.size) || c.size < 8 || c.size > 64) return 'size: an integer from 8 to 64';
   if (!Number.isInteger(c.layers) || c.layers < 1 || c.layers > 5) return 'layers: an integer from 1 to 5';
   if (!Number.isInteger(c.steps) || c.steps < 1 || c.steps > 5000) return 'steps: an integer from 1 to 5000';
@@ -64,9 +82,19 @@ function removeModels(ids: string[]): void {
 }
 
 /** Trains the pair of one width; null when cancelled. */
-async function trainPair(width: number, i: number, n: number, target: Awaited<ReturnType<typeof loadTarget>>, cfg: SweepConfig, mine: number): Promise<string[] | null> {
+async function trainPair(
+  width: number,
+  i: number,
+  n: number,
+  target: Awaited<ReturnType<typeof loadTarget>>,
+  cfg: SweepConfig,
+  mine: number,
+): Promise<string[] | null> {
   const { spec, backend } = appStore.getState();
-  const arch = inrArch({ ...spec.arch, activation: 'sine', hidden: Array.from({ length: cfg.layers }, () => width) }, target.image.channels);
+  const arch = inrArch(
+    { ...spec.arch, activation: 'sine', hidden: Array.from({ length: cfg.layers }, () => width) },
+    target.image.channels,
+  );
   const seeds = memberSeeds({ size: 2, seed: spec.population.seed, initMode: 'independent' });
   const { id, result } = engine().call(
     'train',
@@ -85,7 +113,14 @@ async function trainPair(width: number, i: number, n: number, target: Awaited<Re
       backend: backend?.name ?? spec.backend,
       group: `width sweep ${width}`,
     },
-    { onProgress: (p) => mine === generation && sweepStore.setState({ fraction: (i + 0.8 * (p.step / cfg.steps)) / n, label: `width ${width}: training 2 SIRENs, step ${p.step}/${cfg.steps}` }) },
+    {
+      onProgress: (p) =>
+        mine === generation &&
+        sweepStore.setState({
+          fraction: (i + 0.8 * (p.step / cfg.steps)) / n,
+          label: `width ${width}: training 2 SIRENs, step ${p.step}/${cfg.steps}`,
+        }),
+    },
   );
   sweepStore.setState({ jobId: id });
   const reply = await result;
@@ -99,9 +134,23 @@ async function trainPair(width: number, i: number, n: number, target: Awaited<Re
 }
 
 /** Barriers of lerp and lerp-after-alignment between the pair. */
-async function measure(ids: string[], target: ScoreTarget, mine: number): Promise<{ before: number; after: number } | null> {
+async function measure(
+  ids: string[],
+  target: ScoreTarget,
+  mine: number,
+): Promise<{ before: number; after: number } | null> {
   const { spec } = appStore.getState();
-  const { id, result } = engine().call('paths', { aId: ids[0]!, bId: ids[1]!, kinds: ['lerp', 'lerp-aligned'], points: spec.paths.points, curveSteps: 0, curveSeed: 0, alignMethod: spec.alignment.method, target, filmstrip: 0 });
+  const { id, result } = engine().call('paths', {
+    aId: ids[0]!,
+    bId: ids[1]!,
+    kinds: ['lerp', 'lerp-aligned'],
+    points: spec.paths.points,
+    curveSteps: 0,
+    curveSeed: 0,
+    alignMethod: spec.alignment.method,
+    target,
+    filmstrip: 0,
+  });
   sweepStore.setState({ jobId: id });
   const reply = await result;
   if (reply.type !== 'paths') throw new Error(`engine answered ${reply.type} to paths`);
@@ -129,7 +178,10 @@ export async function runWidthSweep(): Promise<void> {
       const ids = await trainPair(width, i, n, target, cfg, mine);
       if (!ids) return;
       pending = ids;
-      sweepStore.setState({ label: `width ${width}: aligning and measuring barriers`, fraction: (i + 0.85) / n });
+      sweepStore.setState({
+        label: `width ${width}: aligning and measuring barriers`,
+        fraction: (i + 0.85) / n,
+      });
       const r = await measure(ids, { kind: 'image', id: target.id, image: target.image }, mine);
       removeModels(ids);
       pending = [];
@@ -137,7 +189,11 @@ export async function runWidthSweep(): Promise<void> {
       sweepStore.setState((s) => ({ rows: [...s.rows, { width, ...r }], fraction: (i + 1) / n }));
     }
   } catch (e) {
-    if (mine === generation) showBanner('error', `Width sweep failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    if (mine === generation)
+      showBanner(
+        'error',
+        `Width sweep failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+      );
   } finally {
     removeModels(pending);
     if (mine === generation) sweepStore.setState({ busy: false, jobId: null, label: '' });

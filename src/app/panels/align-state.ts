@@ -31,12 +31,18 @@ export interface AlignState {
   result: AlignResultView | null;
 }
 
-export const alignStore = createStore<AlignState>(() => ({ selected: [], heatmapLayer: 0, busy: false, jobId: null, progress: null, result: null }));
+export const alignStore = createStore<AlignState>(() => ({
+  selected: [],
+  heatmapLayer: 0,
+  busy: false,
+  jobId: null,
+  progress: null,
+  result: null,
+}));
 
 export function useAlign<T>(selector: (s: AlignState) => T): T {
   return useStore(alignStore, selector);
 }
-
 
 /** Two models can be aligned when they share widths, activation, w0 and encoding. */
 export function archKey(arch: MlpArch): string {
@@ -65,7 +71,8 @@ export function chosenIds(selected: string[], models: ModelEntry[], ref: ModelEn
 /** Why Run is disabled, or null. */
 export function alignBlocked(models: ModelEntry[], ref: ModelEntry | null, ids: string[]): string | null {
   if (!ref) return 'needs at least 2 models of one architecture';
-  if (!models.some((m) => ineligible(m, ref) === null)) return `needs at least 2 models of one architecture (no other model is a ${describeArch(ref.arch)})`;
+  if (!models.some((m) => ineligible(m, ref) === null))
+    return `needs at least 2 models of one architecture (no other model is a ${describeArch(ref.arch)})`;
   if (ids.length === 0) return 'tick at least one model to align';
   return null;
 }
@@ -82,7 +89,8 @@ export function proofHolds(r: Pick<AlignSummary, 'maxOutputDiff' | 'outputScale'
 
 export function setReference(id: string): void {
   const index = appStore.getState().models.findIndex((m) => m.id === id);
-  const err = index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
+  const err =
+    index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
   if (err) showBanner('error', `reference not changed: ${err}`);
 }
 
@@ -97,7 +105,9 @@ export function toggleModel(id: string, on: boolean): void {
 export function selectAll(on: boolean): void {
   const { spec, models } = appStore.getState();
   const ref = referenceEntry(spec, models);
-  alignStore.setState({ selected: on ? models.filter((m) => ineligible(m, ref) === null).map((m) => m.id) : [] });
+  alignStore.setState({
+    selected: on ? models.filter((m) => ineligible(m, ref) === null).map((m) => m.id) : [],
+  });
 }
 
 let generation = 0;
@@ -112,7 +122,11 @@ export async function runAlign(): Promise<void> {
   const ref = referenceEntry(spec, models);
   const s = alignStore.getState();
   let ids = chosenIds(s.selected, models, ref);
-  if (ids.length === 0 && ref) ids = models.filter((m) => ineligible(m, ref) === null).slice(0, 1).map((m) => m.id);
+  if (ids.length === 0 && ref)
+    ids = models
+      .filter((m) => ineligible(m, ref) === null)
+      .slice(0, 1)
+      .map((m) => m.id);
   const blocked = alignBlocked(models, ref, ids);
   if (blocked || !ref) {
     showBanner('error', `Alignment ${blocked ?? 'needs a reference'}.`);
@@ -131,7 +145,15 @@ export async function runAlign(): Promise<void> {
     const heatmapLayer = Math.min(Math.max(0, s.heatmapLayer), Math.max(0, hidden - 1));
     const { id, result } = engine().call(
       'align',
-      { refId: ref.id, modelIds: ids, method: spec.alignment.method, signed: spec.alignment.signed, seed: spec.alignment.seed, target, heatmapLayer },
+      {
+        refId: ref.id,
+        modelIds: ids,
+        method: spec.alignment.method,
+        signed: spec.alignment.signed,
+        seed: spec.alignment.seed,
+        target,
+        heatmapLayer,
+      },
       { onJobProgress: (p) => mine === generation && alignStore.setState({ progress: p }) },
       targetTransferables(target),
     );
@@ -150,13 +172,23 @@ export async function runAlign(): Promise<void> {
       result: {
         refName: ref.name,
         method: spec.alignment.method,
-        results: reply.payload.results.map((r) => ({ ...r, sourceName: names.get(r.sourceId) ?? r.sourceId })),
+        results: reply.payload.results.map((r) => ({
+          ...r,
+          sourceName: names.get(r.sourceId) ?? r.sourceId,
+        })),
         heatmap: reply.payload.heatmap,
       },
     });
-    showBanner('info', `${entries.length} aligned model${entries.length === 1 ? '' : 's'} joined the workspace (Models tab): ${entries.map((e) => e.name).join('; ')}.`);
+    showBanner(
+      'info',
+      `${entries.length} aligned model${entries.length === 1 ? '' : 's'} joined the workspace (Models tab): ${entries.map((e) => e.name).join('; ')}.`,
+    );
   } catch (e) {
-    if (mine === generation) showBanner('error', `Alignment failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    if (mine === generation)
+      showBanner(
+        'error',
+        `Alignment failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+      );
   } finally {
     if (mine === generation) alignStore.setState({ busy: false, jobId: null, progress: null });
   }

@@ -49,7 +49,6 @@ export function useCloud<T>(selector: (s: CloudState) => T): T {
   return useStore(cloudStore, selector);
 }
 
-
 /** The ids the cloud maps now: the selection, restricted to models still in the workspace. */
 export function selectedIds(selected: string[] | null, models: ModelEntry[]): string[] {
   if (selected === null) return models.map((m) => m.id);
@@ -65,7 +64,10 @@ export function referenceId(spec: ExperimentSpec, models: ModelEntry[], ids: str
 }
 
 /** The straight path's endpoints: the chosen ones while selected, else the first two selected. */
-export function pathEnds(s: Pick<CloudState, 'pathA' | 'pathB'>, ids: string[]): [string | null, string | null] {
+export function pathEnds(
+  s: Pick<CloudState, 'pathA' | 'pathB'>,
+  ids: string[],
+): [string | null, string | null] {
   const a = s.pathA && ids.includes(s.pathA) ? s.pathA : (ids[0] ?? null);
   const b = s.pathB && ids.includes(s.pathB) ? s.pathB : (ids[1] ?? null);
   return [a, b];
@@ -91,7 +93,8 @@ export function selectAll(on: boolean): void {
 /** Sets the alignment reference (a model index in the spec, shared with the Align panel). */
 export function setReference(id: string): void {
   const index = appStore.getState().models.findIndex((m) => m.id === id);
-  const err = index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
+  const err =
+    index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
   if (err) showBanner('error', `reference not changed: ${err}`);
 }
 
@@ -108,7 +111,13 @@ export function setAligned(aligned: boolean): void {
 
 let generation = 0;
 
-async function mapOnce(ids: string[], aligned: boolean, ref: string | null, paths: [string, string][], mine: number): Promise<CloudResult | null> {
+async function mapOnce(
+  ids: string[],
+  aligned: boolean,
+  ref: string | null,
+  paths: [string, string][],
+  mine: number,
+): Promise<CloudResult | null> {
   const models = appStore.getState().models;
   const alignTo = aligned ? ref : null;
   const { id, result } = engine().call(
@@ -151,7 +160,11 @@ export async function runCloud(): Promise<void> {
       cloudStore.setState(aligned ? { aligned: r } : { raw: r });
     }
   } catch (e) {
-    if (mine === generation) showBanner('error', `The cloud could not be mapped: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`);
+    if (mine === generation)
+      showBanner(
+        'error',
+        `The cloud could not be mapped: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`,
+      );
   } finally {
     if (mine === generation) cloudStore.setState({ busy: false, jobId: null, progress: null });
   }

@@ -17,7 +17,17 @@ export interface DirectionsState {
   result: (DirectionsReply & { modelName: string; classification: boolean }) | null;
 }
 
-export const directionsStore = createStore<DirectionsState>(() => ({ modelIndex: 0, dims: 1, points: 21, range: 1, seed: 0, busy: false, jobId: null, progress: null, result: null }));
+export const directionsStore = createStore<DirectionsState>(() => ({
+  modelIndex: 0,
+  dims: 1,
+  points: 21,
+  range: 1,
+  seed: 0,
+  busy: false,
+  jobId: null,
+  progress: null,
+  result: null,
+}));
 
 export function useDirections<T>(selector: (s: DirectionsState) => T): T {
   return useStore(directionsStore, selector);
@@ -45,9 +55,13 @@ export async function runDirections(): Promise<void> {
     );
     directionsStore.setState({ jobId: call.id });
     const reply = await call.result;
-    if (reply.type === 'directions') directionsStore.setState({ result: { ...reply.payload, modelName: entry.name, classification: target.kind === 'classification' } });
+    if (reply.type === 'directions')
+      directionsStore.setState({
+        result: { ...reply.payload, modelName: entry.name, classification: target.kind === 'classification' },
+      });
   } catch (e) {
-    if (directionsStore.getState().jobId !== null) showBanner('error', `random directions failed: ${e instanceof Error ? e.message : String(e)}`);
+    if (directionsStore.getState().jobId !== null)
+      showBanner('error', `random directions failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     directionsStore.setState({ busy: false, jobId: null, progress: null });
   }

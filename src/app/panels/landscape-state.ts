@@ -5,7 +5,12 @@
  */
 import { createStore, useStore } from 'zustand';
 import { describeArch } from '../../engine/model';
-import { targetTransferables, type JobProgress, type ModelEntry, type PlaneReply } from '../../workers/protocol';
+import {
+  targetTransferables,
+  type JobProgress,
+  type ModelEntry,
+  type PlaneReply,
+} from '../../workers/protocol';
 import { cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
@@ -27,7 +32,13 @@ export interface LandscapeState {
   progress: JobProgress | null;
 }
 
-export const landscapeStore = createStore<LandscapeState>(() => ({ plane: null, showPsnr: false, busy: false, jobId: null, progress: null }));
+export const landscapeStore = createStore<LandscapeState>(() => ({
+  plane: null,
+  showPsnr: false,
+  busy: false,
+  jobId: null,
+  progress: null,
+}));
 
 export function useLandscape<T>(selector: (s: LandscapeState) => T): T {
   return useStore(landscapeStore, selector);
@@ -75,7 +86,10 @@ export async function runLandscape(): Promise<void> {
   const choice = scoreChoice(models[anchors[0]], spec, datasets);
   const problem = landscapeUnavailable(models) ?? anchorsProblem(models, anchors) ?? choice.problem;
   if (problem) {
-    showBanner('error', `The loss plane ${problem.startsWith('needs') ? problem : `cannot be drawn: ${problem}`}.`);
+    showBanner(
+      'error',
+      `The loss plane ${problem.startsWith('needs') ? problem : `cannot be drawn: ${problem}`}.`,
+    );
     return;
   }
   const chosen = anchors.map((i) => models[i]!);
@@ -95,9 +109,21 @@ export async function runLandscape(): Promise<void> {
     const reply = await result;
     if (reply.type !== 'plane') throw new Error(`engine answered ${reply.type} to plane`);
     if (mine !== generation) return;
-    landscapeStore.setState({ plane: { ...reply.payload, names: [chosen[0]!.name, chosen[1]!.name, chosen[2]!.name], targetId: target.id, classification: target.kind === 'classification', scoreLabel: score.label } });
+    landscapeStore.setState({
+      plane: {
+        ...reply.payload,
+        names: [chosen[0]!.name, chosen[1]!.name, chosen[2]!.name],
+        targetId: target.id,
+        classification: target.kind === 'classification',
+        scoreLabel: score.label,
+      },
+    });
   } catch (e) {
-    if (mine === generation) showBanner('error', `The loss plane could not be computed: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`);
+    if (mine === generation)
+      showBanner(
+        'error',
+        `The loss plane could not be computed: ${e instanceof Error ? e.message : String(e)}. Nothing changed.`,
+      );
   } finally {
     if (mine === generation) landscapeStore.setState({ busy: false, jobId: null, progress: null });
   }

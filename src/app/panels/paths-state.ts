@@ -5,7 +5,13 @@
  */
 import { createStore, useStore } from 'zustand';
 import type { PathKind } from '../../engine/experiment/schema';
-import { targetTransferables, type ImageTarget, type JobProgress, type ModelEntry, type PathCurveReply } from '../../workers/protocol';
+import {
+  targetTransferables,
+  type ImageTarget,
+  type JobProgress,
+  type ModelEntry,
+  type PathCurveReply,
+} from '../../workers/protocol';
 import { ask, cancelJob, engine } from '../engine-client';
 import { resolveScore, scoreChoice, type ScoreOption } from '../score';
 import { appStore, showBanner, updateSpec } from '../store';
@@ -55,14 +61,29 @@ export interface PathsState {
   render: RenderView | null;
 }
 
-export const pathsStore = createStore<PathsState>(() => ({ busy: false, jobId: null, progress: null, result: null, view: 'loss', alpha: 0.5, renderKind: null, render: null }));
+export const pathsStore = createStore<PathsState>(() => ({
+  busy: false,
+  jobId: null,
+  progress: null,
+  result: null,
+  view: 'loss',
+  alpha: 0.5,
+  renderKind: null,
+  render: null,
+}));
 
 export function usePaths<T>(selector: (s: PathsState) => T): T {
   return useStore(pathsStore, selector);
 }
 
 /** Why Run is disabled, or null. Architecture mismatches are left to the worker, whose error names the layer. */
-export function pathsBlocked(models: ModelEntry[], a: number, b: number, kinds: PathKind[], scoreProblem: string | null = null): string | null {
+export function pathsBlocked(
+  models: ModelEntry[],
+  a: number,
+  b: number,
+  kinds: PathKind[],
+  scoreProblem: string | null = null,
+): string | null {
   if (models.length === 0) return 'needs models in the workspace';
   if (!models[a] || !models[b]) return 'pick both endpoints';
   if (kinds.length === 0) return 'tick at least one path kind';
@@ -113,7 +134,17 @@ export async function runPaths(): Promise<void> {
     const image = target.kind === 'image' ? target : null;
     const { id, result } = engine().call(
       'paths',
-      { aId: A.id, bId: B.id, kinds, points, curveSteps, curveSeed, alignMethod: spec.alignment.method, target, filmstrip: FILMSTRIP },
+      {
+        aId: A.id,
+        bId: B.id,
+        kinds,
+        points,
+        curveSteps,
+        curveSeed,
+        alignMethod: spec.alignment.method,
+        target,
+        filmstrip: FILMSTRIP,
+      },
       { onJobProgress: (p) => mine === generation && pathsStore.setState({ progress: p }) },
       targetTransferables(target),
     );
@@ -123,11 +154,20 @@ export async function runPaths(): Promise<void> {
     if (mine !== generation) return;
     const curves = reply.payload.curves;
     const renderKind = curves.find((c) => c.kind === 'lerp')?.kind ?? curves[0]?.kind ?? null;
-    pathsStore.setState({ result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, score, image, curves }, renderKind, render: null });
-    if (curves.length < kinds.length) showBanner('info', `Paths stopped early: ${curves.length} of ${kinds.length} kinds computed.`);
+    pathsStore.setState({
+      result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, score, image, curves },
+      renderKind,
+      render: null,
+    });
+    if (curves.length < kinds.length)
+      showBanner('info', `Paths stopped early: ${curves.length} of ${kinds.length} kinds computed.`);
     renderNow();
   } catch (e) {
-    if (mine === generation) showBanner('error', `Paths failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`);
+    if (mine === generation)
+      showBanner(
+        'error',
+        `Paths failed: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+      );
   } finally {
     if (mine === generation) pathsStore.setState({ busy: false, jobId: null, progress: null });
   }
@@ -150,11 +190,25 @@ function renderNow(): void {
   if (!result || !renderKind) return;
   const seq = ++renderSeq;
   (result.image ? Promise.resolve(result.image) : resolveScore(result.score))
-    .then((target) => ask('render', { aId: result.aId, bId: result.bId, kind: renderKind, alpha, target }, 'rendered', {}, targetTransferables(target)))
+    .then((target) =>
+      ask(
+        'render',
+        { aId: result.aId, bId: result.bId, kind: renderKind, alpha, target },
+        'rendered',
+        {},
+        targetTransferables(target),
+      ),
+    )
     .then((r) => {
-      if (seq === renderSeq && pathsStore.getState().result === result) pathsStore.setState({ render: { kind: renderKind, alpha, ...r } });
+      if (seq === renderSeq && pathsStore.getState().result === result)
+        pathsStore.setState({ render: { kind: renderKind, alpha, ...r } });
     })
-    .catch((e: unknown) => showBanner('error', `rendering at α = ${alpha.toFixed(2)} failed: ${e instanceof Error ? e.message : String(e)}`));
+    .catch((e: unknown) =>
+      showBanner(
+        'error',
+        `rendering at α = ${alpha.toFixed(2)} failed: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    );
 }
 
 /** Moves the α slider; the reconstruction follows after a 50 ms pause in the dragging. */
@@ -179,7 +233,10 @@ async function preset(aName: string, bName: string, kinds: PathKind[]): Promise<
   const a = sampleIndex(models, aName);
   const b = sampleIndex(models, bName);
   if (a < 0 || b < 0) {
-    showBanner('error', `This preset needs the sample models "${aName}" and "${bName}", which are not in the workspace (reload the page to get them back).`);
+    showBanner(
+      'error',
+      `This preset needs the sample models "${aName}" and "${bName}", which are not in the workspace (reload the page to get them back).`,
+    );
     return;
   }
   const err = updateSpec((d) => {

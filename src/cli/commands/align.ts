@@ -7,14 +7,32 @@ import { ARCH_FLAGS, archFlags, loadModels, writeModel } from '../io';
 export const align: Command = {
   name: 'align',
   summary: "Permute MODEL's hidden units (and flip signs, for odd activations) to match REF.",
-  usage: 'align REF MODEL [--method weight|activation] [--signed auto|on|off] [--data D] [--seed N] [--out F] [--json]',
+  usage:
+    'align REF MODEL [--method weight|activation] [--signed auto|on|off] [--data D] [--seed N] [--out F] [--json]',
   spec: {
     positionals: { names: ['REF', 'MODEL'], min: 2 },
     flags: {
-      method: { kind: 'choice', choices: ['weight', 'activation'], help: 'weight matching (default) or activation matching' },
-      signed: { kind: 'choice', choices: ['auto', 'on', 'off'], help: 'sign symmetry: auto = on for sine and tanh (default)' },
-      data: { kind: 'string', arg: 'D', help: 'activation matching inputs: an image (its INR grid) or an .npz with x' },
-      seed: { kind: 'int', arg: 'N', min: 0, help: 'seed of the sweep order and the random probe batch (default 0)' },
+      method: {
+        kind: 'choice',
+        choices: ['weight', 'activation'],
+        help: 'weight matching (default) or activation matching',
+      },
+      signed: {
+        kind: 'choice',
+        choices: ['auto', 'on', 'off'],
+        help: 'sign symmetry: auto = on for sine and tanh (default)',
+      },
+      data: {
+        kind: 'string',
+        arg: 'D',
+        help: 'activation matching inputs: an image (its INR grid) or an .npz with x',
+      },
+      seed: {
+        kind: 'int',
+        arg: 'N',
+        min: 0,
+        help: 'seed of the sweep order and the random probe batch (default 0)',
+      },
       out: { kind: 'string', arg: 'F', help: 'write the aligned MODEL as safetensors' },
       ...ARCH_FLAGS,
     },
@@ -37,7 +55,9 @@ Example:
     const [ref, model] = loadModels([pref, pmodel], archFlags(args));
     const arch = ref!.model.arch;
     const dataPath = args.string('data');
-    const x = dataPath ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!).x : undefined;
+    const x = dataPath
+      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!).x
+      : undefined;
     const seed = args.number('seed') ?? 0;
     const r = alignModels(ref!.model, model!.model, {
       method,
@@ -46,7 +66,13 @@ Example:
       ...(x ? { x } : {}),
     });
     const out = args.string('out') ?? null;
-    if (out) writeModel(out, r.model, { command: 'align', inputs: [pref, pmodel], method, options: { signed: r.signed, seed, data: dataPath ?? null } });
+    if (out)
+      writeModel(out, r.model, {
+        command: 'align',
+        inputs: [pref, pmodel],
+        method,
+        options: { signed: r.signed, seed, data: dataPath ?? null },
+      });
     const json = {
       method: r.method,
       sweeps: r.sweeps,

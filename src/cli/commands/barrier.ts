@@ -14,10 +14,18 @@ export const barrier: Command = {
   spec: {
     positionals: { names: ['A', 'B'], min: 2 },
     flags: {
-      data: { kind: 'string', arg: 'D', help: 'an image (.png/.npy in [0, 1]) for INRs, or an .npz with x, y for a classifier' },
+      data: {
+        kind: 'string',
+        arg: 'D',
+        help: 'an image (.png/.npy in [0, 1]) for INRs, or an .npz with x, y for a classifier',
+      },
       align: { kind: 'bool', help: 'first align B to A by weight matching' },
       points: { kind: 'int', arg: 'N', min: 2, max: 10000, help: 'α grid points on [0, 1] (default 25)' },
-      method: { kind: 'choice', choices: ['lerp', 'slerp'], help: 'path: lerp (default) or slerp per tensor' },
+      method: {
+        kind: 'choice',
+        choices: ['lerp', 'slerp'],
+        help: 'path: lerp (default) or slerp per tensor',
+      },
       seed: { kind: 'int', arg: 'N', min: 0, help: 'seed of weight matching with --align (default 0)' },
       ...ARCH_FLAGS,
       ...BACKEND_FLAG,
@@ -41,7 +49,9 @@ Example:
     const { widths } = a!.model.arch;
     const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!);
     const aligned = args.flag('align');
-    const bModel = aligned ? alignModels(a!.model, b!.model, { method: 'weight', seed: args.number('seed') ?? 0 }).model : b!.model;
+    const bModel = aligned
+      ? alignModels(a!.model, b!.model, { method: 'weight', seed: args.number('seed') ?? 0 }).model
+      : b!.model;
     await startTf(args);
     const { pathCurve } = await import('../../engine/paths/barrier');
     const curve = await pathCurve(a!.model, bModel, data, { method, points: args.number('points') ?? 25 });

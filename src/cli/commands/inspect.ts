@@ -22,20 +22,37 @@ Example:
     const file = args.positionals[0]!;
     const contents = readContents(file);
     const tensors = contents.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] }));
-    let architecture: { kind: string; widths: number[]; layers: { weight: string; bias: string | null }[] } | null = null;
+    let architecture: {
+      kind: string;
+      widths: number[];
+      layers: { weight: string; bias: string | null }[];
+    } | null = null;
     let architectureError: string | undefined;
     try {
       const inf = inferArchitecture(contents);
-      architecture = { kind: inf.kind, widths: inf.widths, layers: inf.layers.map((l) => ({ weight: l.weight, bias: l.bias })) };
+      architecture = {
+        kind: inf.kind,
+        widths: inf.widths,
+        layers: inf.layers.map((l) => ({ weight: l.weight, bias: l.bias })),
+      };
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       architectureError = e.message;
     }
-    const json: Record<string, unknown> = { format: contents.format, tensors, architecture, metadata: contents.metadata };
+    const json: Record<string, unknown> = {
+      format: contents.format,
+      tensors,
+      architecture,
+      metadata: contents.metadata,
+    };
     if (architectureError !== undefined) json.architectureError = architectureError;
     const lines = [`${file}: ${contents.format}, ${tensors.length} tensors`];
     for (const t of tensors) lines.push(`  ${t.name}  ${t.dtype}  [${t.shape.join(', ')}]`);
-    lines.push(architecture ? `MLP widths ${architecture.widths.join('→')} (${architecture.layers.length} linear layers)` : `no MLP: ${architectureError}`);
+    lines.push(
+      architecture
+        ? `MLP widths ${architecture.widths.join('→')} (${architecture.layers.length} linear layers)`
+        : `no MLP: ${architectureError}`,
+    );
     const arch = contents.metadata['weightscope.arch'];
     if (arch) lines.push(`metadata weightscope.arch: ${arch}`);
     return { json, text: lines.join('\n') };

@@ -11,8 +11,16 @@ export const interpolate: Command = {
   spec: {
     positionals: { names: ['A', 'B'], min: 2 },
     flags: {
-      alpha: { kind: 'number', arg: 'T', help: 'position on the path: 0 = A, 1 = B (outside [0, 1] extrapolates)' },
-      method: { kind: 'choice', choices: ['lerp', 'slerp'], help: 'lerp (default) or slerp per tensor (lerp where |cos| > 0.9995)' },
+      alpha: {
+        kind: 'number',
+        arg: 'T',
+        help: 'position on the path: 0 = A, 1 = B (outside [0, 1] extrapolates)',
+      },
+      method: {
+        kind: 'choice',
+        choices: ['lerp', 'slerp'],
+        help: 'lerp (default) or slerp per tensor (lerp where |cos| > 0.9995)',
+      },
       out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
       ...ARCH_FLAGS,
     },
@@ -34,6 +42,9 @@ Example:
     const [a, b] = loadModels([pa, pb], archFlags(args));
     const model = interpolateModels(a!.model, b!.model, alpha, method);
     writeModel(out, model, { command: 'interpolate', inputs: [pa, pb], method, options: { alpha } });
-    return { json: { method, alpha, out }, text: `${method} at alpha ${fmt(alpha)} between ${pa} and ${pb} → ${out}` };
+    return {
+      json: { method, alpha, out },
+      text: `${method} at alpha ${fmt(alpha)} between ${pa} and ${pb} → ${out}`,
+    };
   },
 };

@@ -28,7 +28,11 @@ export const merge: Command = {
     positionals: { names: ['FILE'], min: 1, variadic: true },
     flags: {
       out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
-      method: { kind: 'choice', choices: ['mean', 'slerp'], help: 'mean of all (default) or slerp at ½ (exactly 2 models)' },
+      method: {
+        kind: 'choice',
+        choices: ['mean', 'slerp'],
+        help: 'mean of all (default) or slerp at ½ (exactly 2 models)',
+      },
       'align-to': { kind: 'string', arg: 'REF', help: 'first align every model to REF by weight matching' },
       seed: { kind: 'int', arg: 'N', min: 0, help: 'seed of weight matching with --align-to (default 0)' },
       ...ARCH_FLAGS,
@@ -48,7 +52,8 @@ Example:
     const files = args.positionals;
     const out = args.string('out') ?? missing('out');
     const method = args.string('method') ?? 'mean';
-    if (method === 'slerp' && files.length !== 2) throw new UsageError(`--method slerp merges exactly 2 models, got ${files.length}`);
+    if (method === 'slerp' && files.length !== 2)
+      throw new UsageError(`--method slerp merges exactly 2 models, got ${files.length}`);
     const flags = archFlags(args);
     const loaded = loadModels(files, flags);
     let models = loaded.map((l) => l.model);
@@ -60,7 +65,12 @@ Example:
       models = models.map((m) => alignModels(ref.model, m, { method: 'weight', seed }).model);
     }
     const merged = method === 'slerp' ? slerpModels(models[0]!, models[1]!, 0.5) : meanModel(models);
-    writeModel(out, merged, { command: 'merge', inputs: files, method, options: { alignTo: refPath ?? null } });
+    writeModel(out, merged, {
+      command: 'merge',
+      inputs: files,
+      method,
+      options: { alignTo: refPath ?? null },
+    });
     return {
       json: { method, inputs: [...files], out },
       text: `${method} of ${files.length} model(s)${refPath ? ` aligned to ${refPath}` : ''} → ${out}`,

@@ -11,21 +11,44 @@ import { writeModel } from '../io';
 export const trainInr: Command = {
   name: 'train-inr',
   summary: 'Train one INR (coordinate → pixel MLP) on an image with full-batch Adam.',
-  usage: 'train-inr --image IMG --seed N --steps N --out F [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
+  usage:
+    'train-inr --image IMG --seed N --steps N --out F [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
   spec: {
     positionals: { names: [], min: 0 },
     flags: {
       image: { kind: 'string', arg: 'IMG', help: 'target image: PNG, or .npy [H, W] / [H, W, C] in [0, 1]' },
-      seed: { kind: 'int', arg: 'N', min: 0, max: 2 ** 32 - 1, help: 'initialisation seed (the app population\'s member 0 for this seed)' },
+      seed: {
+        kind: 'int',
+        arg: 'N',
+        min: 0,
+        max: 2 ** 32 - 1,
+        help: "initialisation seed (the app population's member 0 for this seed)",
+      },
       steps: { kind: 'int', arg: 'N', min: 0, max: 1e7, help: 'Adam steps' },
       out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
-      arch: { kind: 'choice', choices: ['siren', 'relu'], help: 'SIREN (default) or ReLU with random Fourier features' },
+      arch: {
+        kind: 'choice',
+        choices: ['siren', 'relu'],
+        help: 'SIREN (default) or ReLU with random Fourier features',
+      },
       hidden: { kind: 'ints', arg: 'W,W,…', min: 1, max: 4096, help: 'hidden widths (default 64,64,64)' },
       w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency (default 30)' },
-      fourier: { kind: 'int', arg: 'N', min: 0, max: 4096, help: 'ReLU: random Fourier features, 0 = none (default 64)' },
+      fourier: {
+        kind: 'int',
+        arg: 'N',
+        min: 0,
+        max: 4096,
+        help: 'ReLU: random Fourier features, 0 = none (default 64)',
+      },
       sigma: { kind: 'number', arg: 'S', min: 1e-6, help: 'ReLU: Fourier feature scale (default 10)' },
       lr: { kind: 'number', arg: 'LR', min: 0, help: 'Adam learning rate (default 1e-3)' },
-      size: { kind: 'int', arg: 'S', min: 1, max: 4096, help: 'centre-crop to a square and resize to S×S (default: as given)' },
+      size: {
+        kind: 'int',
+        arg: 'S',
+        min: 1,
+        max: 4096,
+        help: 'centre-crop to a square and resize to S×S (default: as given)',
+      },
       ...BACKEND_FLAG,
     },
   },
@@ -61,18 +84,36 @@ Example:
     const backend = await startTf(args);
     const { PopulationTrainer } = await import('../../engine/tf/trainer');
     const data = imageData(img);
-    const trainer = new PopulationTrainer(initPopulation(arch, { size: 1, seed, initMode: 'independent' }), data, { lr });
+    const trainer = new PopulationTrainer(
+      initPopulation(arch, { size: 1, seed, initMode: 'independent' }),
+      data,
+      { lr },
+    );
     try {
       const initialLoss = (await trainer.evaluate())[0]!;
       const every = Math.max(1, Math.round(steps / 10));
       for (let s = 1; s <= steps; s++) {
         trainer.step();
-        if (process.stderr.isTTY && s % every === 0) process.stderr.write(`step ${s}/${steps}  loss ${fmt((await trainer.evaluate())[0]!)}\n`);
+        if (process.stderr.isTTY && s % every === 0)
+          process.stderr.write(`step ${s}/${steps}  loss ${fmt((await trainer.evaluate())[0]!)}\n`);
       }
       const finalLoss = (await trainer.evaluate())[0]!;
       const model = (await trainer.models())[0]!;
-      writeModel(out, model, { command: 'train-inr', inputs: [imagePath], method: siren ? 'siren' : 'relu', options: { seed, steps, lr, size: size ?? null, backend } });
-      const json = { steps, finalLoss, psnr: psnr(finalLoss), out, initialLoss, initialPsnr: psnr(initialLoss), backend };
+      writeModel(out, model, {
+        command: 'train-inr',
+        inputs: [imagePath],
+        method: siren ? 'siren' : 'relu',
+        options: { seed, steps, lr, size: size ?? null, backend },
+      });
+      const json = {
+        steps,
+        finalLoss,
+        psnr: psnr(finalLoss),
+        out,
+        initialLoss,
+        initialPsnr: psnr(initialLoss),
+        backend,
+      };
       const text = [
         `${describeArch(arch)} on ${imagePath} (${img.width}×${img.height}, ${img.channels} channel(s)), seed ${seed}, ${steps} steps on ${backend}`,
         `loss ${fmt(initialLoss)} → ${fmt(finalLoss)}, PSNR ${fmt(psnr(finalLoss))} dB`,

@@ -24,7 +24,12 @@ export function correlationMatrix(a: Float32Array, b: Float32Array, rows: number
   return correlate(a, b, rows, w).c;
 }
 
-function correlate(a: Float32Array, b: Float32Array, rows: number, w: number): { c: Float64Array; constA: boolean[]; constB: boolean[] } {
+function correlate(
+  a: Float32Array,
+  b: Float32Array,
+  rows: number,
+  w: number,
+): { c: Float64Array; constA: boolean[]; constB: boolean[] } {
   const ca = centredUnits(a, rows, w);
   const cb = centredUnits(b, rows, w);
   const c = new Float64Array(w * w);
@@ -39,7 +44,11 @@ function correlate(a: Float32Array, b: Float32Array, rows: number, w: number): {
 }
 
 /** Transposes to units-first, subtracts each unit's mean and returns the centred norms. */
-function centredUnits(h: Float32Array, rows: number, w: number): { units: Float64Array; norms: Float64Array } {
+function centredUnits(
+  h: Float32Array,
+  rows: number,
+  w: number,
+): { units: Float64Array; norms: Float64Array } {
   const units = new Float64Array(w * rows);
   const norms = new Float64Array(w);
   for (let j = 0; j < w; j++) {
@@ -73,7 +82,9 @@ export function activationMatching(ref: Model, model: Model, opts: AlignOptions 
   const inputs = ref.arch.widths[0]!;
   const x = opts.x ?? uniformBatch(inputs, opts.dataPoints ?? 1024, seed);
   if (x.length === 0 || x.length % inputs !== 0) {
-    throw new RangeError(`activation batch has ${x.length} values, not a whole number of ${inputs}-input rows`);
+    throw new RangeError(
+      `activation batch has ${x.length} values, not a whole number of ${inputs}-input rows`,
+    );
   }
   const rows = x.length / inputs;
   const ha = forwardWithHidden(ref, x, rows).hidden;
@@ -87,7 +98,10 @@ export function activationMatching(ref: Model, model: Model, opts: AlignOptions 
   for (const p of spec.perms) {
     const fa = p.hidden === undefined ? undefined : ha[p.hidden];
     const fb = p.hidden === undefined ? undefined : hb[p.hidden];
-    if (!fa || !fb) throw new RangeError(`permutation ${p.name} names no hidden feature map, so activation matching cannot align it`);
+    if (!fa || !fb)
+      throw new RangeError(
+        `permutation ${p.name} names no hidden feature map, so activation matching cannot align it`,
+      );
     const w = p.size;
     const { c, constA, constB } = correlate(fa, fb, rows, w);
     for (let i = 0; i < w; i++) objectiveBefore += c[i * w + i]!;

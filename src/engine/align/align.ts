@@ -10,7 +10,9 @@ import { weightMatching } from './weightMatching';
 
 /** Aligns `model` to `ref` with `opts.method` (default 'weight'). */
 export function alignModels(ref: Model, model: Model, opts: AlignOptions = {}): AlignResult {
-  return (opts.method ?? 'weight') === 'activation' ? activationMatching(ref, model, opts) : weightMatching(ref, model, opts);
+  return (opts.method ?? 'weight') === 'activation'
+    ? activationMatching(ref, model, opts)
+    : weightMatching(ref, model, opts);
 }
 
 /**
@@ -18,7 +20,12 @@ export function alignModels(ref: Model, model: Model, opts: AlignOptions = {}): 
  * work, so a bad model fails the call at once rather than after minutes. `onProgress(done,
  * total)` is called after each model.
  */
-export function alignMany(ref: Model, models: Model[], opts: AlignOptions = {}, onProgress?: AlignProgress): AlignResult[] {
+export function alignMany(
+  ref: Model,
+  models: Model[],
+  opts: AlignOptions = {},
+  onProgress?: AlignProgress,
+): AlignResult[] {
   assertFinite(ref, 'reference');
   models.forEach((m, i) => validatePair(ref, m, `model ${i}`));
   const out: AlignResult[] = [];
@@ -46,7 +53,8 @@ export function layerSimilarity(
   validatePair(ref, model);
   const spec = specFor(ref, opts);
   const perm = spec.perms[permIndex];
-  if (!perm) throw new RangeError(`permutation index ${permIndex} out of range (spec has ${spec.perms.length})`);
+  if (!perm)
+    throw new RangeError(`permutation index ${permIndex} out of range (spec has ${spec.perms.length})`);
   const ids = spec.perms.map((p) => identityPerm(p.size));
   const s = new SimilarityBuilder(spec, ref, model).similarity(permIndex, ids);
   if (opts.normalize === false) return s;

@@ -41,7 +41,12 @@ export function uniformBatch(inputs: number, count: number, seed: number): Float
  * The proof that an alignment is a symmetry: max |f(B)(x) − f(π(B))(x)| on a seeded probe
  * batch in [−1, 1]^inputs, and max |f(B)(x)| to judge it against.
  */
-export function proveSameFunction(b: Model, aligned: Model, seed: number, points?: number): { maxOutputDiff: number; outputScale: number } {
+export function proveSameFunction(
+  b: Model,
+  aligned: Model,
+  seed: number,
+  points?: number,
+): { maxOutputDiff: number; outputScale: number } {
   const inputs = b.arch.widths[0]!;
   points ??= defaultProbePoints(b);
   // A seed offset keeps the probe independent of any batch drawn from `seed` for matching.

@@ -1,7 +1,13 @@
 /** Symmetry alignment: weight matching, activation matching and sign symmetry (Git Re-Basin). */
 export { alignMany, alignModels, layerSimilarity } from './align';
 export { activationMatching, correlationMatrix } from './activationMatching';
-export { defaultProbePoints, isOddActivation, proveSameFunction, resolveSigned, weightObjective } from './common';
+export {
+  defaultProbePoints,
+  isOddActivation,
+  proveSameFunction,
+  resolveSigned,
+  weightObjective,
+} from './common';
 export { AssignmentInputError, solveAssignment, type Assignment } from './lap';
 export {
   applyPermutations,

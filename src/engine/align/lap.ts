@@ -28,14 +28,17 @@ export class AssignmentInputError extends Error {
  * @param maximize true (default) to maximise Σ matrix[i, σ(i)], false to minimise it
  */
 export function solveAssignment(matrix: Float64Array | Float32Array, n: number, maximize = true): Assignment {
-  if (!Number.isInteger(n) || n < 0) throw new AssignmentInputError(`size must be a non-negative integer, got ${n}`);
-  if (matrix.length < n * n) throw new AssignmentInputError(`matrix has ${matrix.length} values, an ${n}×${n} problem needs ${n * n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new AssignmentInputError(`size must be a non-negative integer, got ${n}`);
+  if (matrix.length < n * n)
+    throw new AssignmentInputError(`matrix has ${matrix.length} values, an ${n}×${n} problem needs ${n * n}`);
   const nn = n * n;
   // Work on costs to minimise. Negating is exact in floating point, so ties stay ties.
   const cost = new Float64Array(nn);
   for (let k = 0; k < nn; k++) {
     const x = matrix[k]!;
-    if (!Number.isFinite(x)) throw new AssignmentInputError(`matrix entry ${Math.floor(k / n)},${k % n} is ${x}`);
+    if (!Number.isFinite(x))
+      throw new AssignmentInputError(`matrix entry ${Math.floor(k / n)},${k % n} is ${x}`);
     cost[k] = maximize ? -x : x;
   }
   const rowToCol = new Int32Array(n).fill(-1);
@@ -79,7 +82,13 @@ export function solveAssignment(matrix: Float64Array | Float32Array, n: number, 
  * Invariant kept throughout initialisation: v only decreases, and every assigned row sits at a
  * minimum of its reduced costs. Returns the free rows.
  */
-function columnReduction(cost: Float64Array, n: number, v: Float64Array, rowToCol: Int32Array, colToRow: Int32Array): number[] {
+function columnReduction(
+  cost: Float64Array,
+  n: number,
+  v: Float64Array,
+  rowToCol: Int32Array,
+  colToRow: Int32Array,
+): number[] {
   v.fill(Infinity);
   const argRow = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -123,7 +132,14 @@ function columnReduction(cost: Float64Array, n: number, v: Float64Array, rowToCo
  * evicted row continues the chain. Cheap, and it leaves few rows for the Dijkstra phase. A step
  * budget guards against long chains of tiny dual decreases on near-ties.
  */
-function augmentingRowReduction(cost: Float64Array, n: number, v: Float64Array, rowToCol: Int32Array, colToRow: Int32Array, free: number[]): number[] {
+function augmentingRowReduction(
+  cost: Float64Array,
+  n: number,
+  v: Float64Array,
+  rowToCol: Int32Array,
+  colToRow: Int32Array,
+  free: number[],
+): number[] {
   let list = free;
   for (let pass = 0; pass < 2 && list.length > 0 && n > 1; pass++) {
     const next: number[] = [];

@@ -44,7 +44,9 @@ export function makeSpec(perms: PermDef[], shapes: Record<string, readonly numbe
       const shape = shapes[tensor];
       if (!shape) throw new RangeError(`permutation ${p.name} names unknown tensor ${tensor}`);
       if (shape[axis] !== p.size) {
-        throw new RangeError(`permutation ${p.name} (size ${p.size}) acts on ${tensor} axis ${axis} of size ${shape[axis]}`);
+        throw new RangeError(
+          `permutation ${p.name} (size ${p.size}) acts on ${tensor} axis ${axis} of size ${shape[axis]}`,
+        );
       }
       const row = (axesToPerm[tensor] ??= new Array<number>(shape.length).fill(-1));
       if (row[axis] !== -1) throw new RangeError(`${tensor} axis ${axis} is claimed by two permutations`);
@@ -185,7 +187,12 @@ export function applyPermutations(
  * Composes two alignments: first (p1, s1), then (p2, s2) applied to the result. The composite
  * maps unit i to p1[p2[i]] with sign s2[i]·s1[p2[i]].
  */
-export function composePerms(p1: Int32Array, p2: Int32Array, s1?: Float32Array, s2?: Float32Array): { perm: Int32Array; sign: Float32Array } {
+export function composePerms(
+  p1: Int32Array,
+  p2: Int32Array,
+  s1?: Float32Array,
+  s2?: Float32Array,
+): { perm: Int32Array; sign: Float32Array } {
   const perm = new Int32Array(p2.length);
   const sign = new Float32Array(p2.length);
   for (let i = 0; i < p2.length; i++) {

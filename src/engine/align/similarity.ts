@@ -45,7 +45,12 @@ export class SimilarityBuilder {
         const ta = ref.params[tensor]!;
         const row = spec.axesToPerm[tensor]!;
         const others = row.map((q, ax) => (ax === axis ? -1 : q)).filter((q) => q >= 0);
-        const kind: Term['kind'] = others.length === 0 ? 'const' : ta.shape.length === 2 && others.length === 1 && others[0] !== pi ? 'pair' : 'general';
+        const kind: Term['kind'] =
+          others.length === 0
+            ? 'const'
+            : ta.shape.length === 2 && others.length === 1 && others[0] !== pi
+              ? 'pair'
+              : 'general';
         const term: Term = {
           tensor,
           axis,
@@ -73,7 +78,12 @@ export class SimilarityBuilder {
     return s;
   }
 
-  private contribution(term: Term, n: number, perms: Int32Array[], signs?: (Float32Array | undefined)[]): Float64Array {
+  private contribution(
+    term: Term,
+    n: number,
+    perms: Int32Array[],
+    signs?: (Float32Array | undefined)[],
+  ): Float64Array {
     if (term.kind === 'const') {
       if (!term.contrib) {
         term.contrib = new Float64Array(n * n);
@@ -82,16 +92,26 @@ export class SimilarityBuilder {
       }
       return term.contrib;
     }
-    if (term.kind === 'pair') return this.pairContribution(term, n, perms[term.other!]!, signs?.[term.other!]);
+    if (term.kind === 'pair')
+      return this.pairContribution(term, n, perms[term.other!]!, signs?.[term.other!]);
     const t = this.model.params[term.tensor]!;
-    const b = axisToFront(permutedTensor64(this.spec, term.tensor, t, perms, signs, term.axis), t.shape, term.axis);
+    const b = axisToFront(
+      permutedTensor64(this.spec, term.tensor, t, perms, signs, term.axis),
+      t.shape,
+      term.axis,
+    );
     const out = new Float64Array(n * n);
     addGramNT(term.aUnits, b, n, n, term.rowLen, out);
     return out;
   }
 
   /** 2-D term: B'[j, k] = sign[k] · B_u[j, perm[k]], k over the other axis (length m). */
-  private pairContribution(term: Term, n: number, perm: Int32Array, sign: Float32Array | undefined): Float64Array {
+  private pairContribution(
+    term: Term,
+    n: number,
+    perm: Int32Array,
+    sign: Float32Array | undefined,
+  ): Float64Array {
     const m = term.rowLen;
     const bu = term.bUnits!;
     const changed: number[] = [];
@@ -125,7 +145,8 @@ export class SimilarityBuilder {
         for (let q = 0; q < c; q++) {
           const k = changed[q]!;
           xa[w + q] = au[o + k]!;
-          yb[w + q] = (sign ? sign[k]! : 1) * bu[o + perm[k]!]! - term.snapSign![k]! * bu[o + term.snapPerm![k]!]!;
+          yb[w + q] =
+            (sign ? sign[k]! : 1) * bu[o + perm[k]!]! - term.snapSign![k]! * bu[o + term.snapPerm![k]!]!;
         }
       }
       addGramNT(xa, yb, n, n, c, term.contrib);

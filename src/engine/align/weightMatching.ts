@@ -42,9 +42,12 @@ export function weightMatching(ref: Model, model: Model, opts: AlignOptions = {}
   // of them changed since p was last solved, the assignment would come out the same: skip it.
   const deps = spec.perms.map((perm, pi) => {
     const d = new Set<number>();
-    for (const { tensor, axis } of perm.axes) spec.axesToPerm[tensor]!.forEach((q, ax) => ax !== axis && q >= 0 && d.add(q));
+    for (const { tensor, axis } of perm.axes)
+      spec.axesToPerm[tensor]!.forEach((q, ax) => ax !== axis && q >= 0 && d.add(q));
     d.delete(pi);
-    const selfDependent = perm.axes.some(({ tensor, axis }) => spec.axesToPerm[tensor]!.some((q, ax) => ax !== axis && q === pi));
+    const selfDependent = perm.axes.some(({ tensor, axis }) =>
+      spec.axesToPerm[tensor]!.some((q, ax) => ax !== axis && q === pi),
+    );
     return { others: [...d], selfDependent };
   });
   const version = new Int32Array(P);

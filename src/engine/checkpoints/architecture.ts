@@ -1,6 +1,21 @@
-import { ACTIVATIONS, ENCODING_NAME, biasName, weightName, type Activation, type FourierFeatures, type MlpArch, type Model } from '../model';
+import {
+  ACTIVATIONS,
+  ENCODING_NAME,
+  biasName,
+  weightName,
+  type Activation,
+  type FourierFeatures,
+  type MlpArch,
+  type Model,
+} from '../model';
 import type { Tensor } from '../tensor';
-import { ArchitectureInferenceError, CheckpointError, isFloatDType, type CheckpointContents, type RawTensor } from './types';
+import {
+  ArchitectureInferenceError,
+  CheckpointError,
+  isFloatDType,
+  type CheckpointContents,
+  type RawTensor,
+} from './types';
 
 /**
  * Architecture inference: most formats store tensors without the network that uses them, so the
@@ -35,7 +50,12 @@ function role(name: string): { prefix: string; kind: 'weight' | 'kernel' | 'bias
 /** Natural order: `layers.2` before `layers.10`, `dense_Dense2` before `dense_Dense10`. */
 const natural = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
-interface Candidate { prefix: string; weight: RawTensor; bias: RawTensor | null; hint: boolean }
+interface Candidate {
+  prefix: string;
+  weight: RawTensor;
+  bias: RawTensor | null;
+  hint: boolean;
+}
 
 function candidates(tensors: RawTensor[]): Candidate[] {
   const byPrefix = new Map<string, { weight?: RawTensor; bias?: RawTensor; hint: boolean }>();
@@ -43,10 +63,16 @@ function candidates(tensors: RawTensor[]): Candidate[] {
   for (const t of tensors) {
     if (t.name === ENCODING_NAME) continue;
     const r = role(t.name);
-    if (!r) { unused.push(t.name); continue; }
+    if (!r) {
+      unused.push(t.name);
+      continue;
+    }
     const slot = byPrefix.get(r.prefix) ?? { hint: false };
     if (r.kind === 'bias') slot.bias = t;
-    else { slot.weight = t; slot.hint = r.kind === 'kernel'; }
+    else {
+      slot.weight = t;
+      slot.hint = r.kind === 'kernel';
+    }
     byPrefix.set(r.prefix, slot);
   }
   if (byPrefix.size === 0) {
@@ -59,23 +85,37 @@ function candidates(tensors: RawTensor[]): Candidate[] {
     }
     return out;
   }
-  if (unused.length) fail(`tensors ${unused.slice(0, 6).join(', ')} are neither weights nor biases; Weightscope reads plain MLPs (linear layers only)`);
-  return [...byPrefix.entries()].sort(([a], [b]) => natural(a, b)).map(([prefix, s]) => {
-    if (!s.weight) return fail(`bias ${s.bias!.name} has no matching weight tensor`);
-    return { prefix, weight: s.weight, bias: s.bias ?? null, hint: s.hint };
-  });
+  if (unused.length)
+    fail(
+      `tensors ${unused.slice(0, 6).join(', ')} are neither weights nor biases; Weightscope reads plain MLPs (linear layers only)`,
+    );
+  return [...byPrefix.entries()]
+    .sort(([a], [b]) => natural(a, b))
+    .map(([prefix, s]) => {
+      if (!s.weight) return fail(`bias ${s.bias!.name} has no matching weight tensor`);
+      return { prefix, weight: s.weight, bias: s.bias ?? null, hint: s.hint };
+    });
 }
 
 function checkTypes(c: Candidate): void {
   for (const t of [c.weight, c.bias]) {
-    if (t && (!isFloatDType(t.dtype) || !t.data)) fail(`tensor ${t.name} holds ${t.dtype} values; weights and biases must be floating point (float16/32/64, bfloat16)`);
+    if (t && (!isFloatDType(t.dtype) || !t.data))
+      fail(
+        `tensor ${t.name} holds ${t.dtype} values; weights and biases must be floating point (float16/32/64, bfloat16)`,
+      );
   }
-  if (c.weight.shape.length !== 2) fail(`tensor ${c.weight.name} has shape ${shapeOf(c.weight)}; only linear layers (2-D weights) form an MLP — convolutions, embeddings and norms are not supported`);
-  if (c.bias && c.bias.shape.length !== 1) fail(`bias ${c.bias.name} has shape ${shapeOf(c.bias)}; a bias must be 1-D`);
+  if (c.weight.shape.length !== 2)
+    fail(
+      `tensor ${c.weight.name} has shape ${shapeOf(c.weight)}; only linear layers (2-D weights) form an MLP — convolutions, embeddings and norms are not supported`,
+    );
+  if (c.bias && c.bias.shape.length !== 1)
+    fail(`bias ${c.bias.name} has shape ${shapeOf(c.bias)}; a bias must be 1-D`);
 }
 
 const dims = (c: Candidate, t: boolean): { inp: number; out: number } =>
-  t ? { inp: c.weight.shape[0]!, out: c.weight.shape[1]! } : { inp: c.weight.shape[1]!, out: c.weight.shape[0]! };
+  t
+    ? { inp: c.weight.shape[0]!, out: c.weight.shape[1]! }
+    : { inp: c.weight.shape[1]!, out: c.weight.shape[0]! };
 const biasOk = (c: Candidate, t: boolean): boolean => !c.bias || c.bias.shape[0] === dims(c, t).out;
 
 /** Chains layers greedily after choosing the first layer's orientation; null if they break. */
@@ -103,7 +143,9 @@ export function inferArchitecture(contents: CheckpointContents): ArchitectureInf
   }
   if (!trans) {
     const desc = cs.map((c) => `${c.weight.name} ${shapeOf(c.weight)}`).join(', ');
-    return fail(`these weight shapes form no MLP (each layer's input width must equal the previous layer's output width, biases matching outputs): ${desc}`);
+    return fail(
+      `these weight shapes form no MLP (each layer's input width must equal the previous layer's output width, biases matching outputs): ${desc}`,
+    );
   }
   const widths = [dims(cs[0]!, trans[0]!).inp, ...cs.map((c, i) => dims(c, trans[i]!).out)];
   const result: ArchitectureInference = {
@@ -115,7 +157,9 @@ export function inferArchitecture(contents: CheckpointContents): ArchitectureInf
   const enc = contents.tensors.find((t) => t.name === ENCODING_NAME);
   if (enc) {
     if (!enc.data || enc.shape.length !== 2 || 2 * enc.shape[0]! !== widths[0]) {
-      fail(`${ENCODING_NAME} has shape ${shapeOf(enc)} but the first layer takes ${widths[0]} inputs (needs [${widths[0]! / 2}, inputs])`);
+      fail(
+        `${ENCODING_NAME} has shape ${shapeOf(enc)} but the first layer takes ${widths[0]} inputs (needs [${widths[0]! / 2}, inputs])`,
+      );
     }
     result.encodingTensor = ENCODING_NAME;
     widths[0] = enc.shape[1]!;
@@ -136,7 +180,11 @@ function tensorOf(contents: CheckpointContents, name: string): RawTensor {
   const t = contents.tensors.find((x) => x.name === name);
   if (!t || !t.data) return fail(`tensor ${name} is missing or not floating point`);
   for (let i = 0; i < t.data.length; i++) {
-    if (!Number.isFinite(t.data[i]!)) throw new CheckpointError('model', `tensor ${name} holds a non-finite value (${t.data[i]}) at index ${i}`);
+    if (!Number.isFinite(t.data[i]!))
+      throw new CheckpointError(
+        'model',
+        `tensor ${name} holds a non-finite value (${t.data[i]}) at index ${i}`,
+      );
   }
   return t;
 }
@@ -153,9 +201,13 @@ export function toModel(contents: CheckpointContents, inf: ArchitectureInference
   const params: Record<string, Tensor> = {};
   inf.layers.forEach((layer, i) => {
     const w = tensorOf(contents, layer.weight);
-    params[weightName(i)] = inf.transposed[i] ? transpose(w) : { data: new Float32Array(w.data!), shape: [...w.shape] };
+    params[weightName(i)] = inf.transposed[i]
+      ? transpose(w)
+      : { data: new Float32Array(w.data!), shape: [...w.shape] };
     const out = params[weightName(i)]!.shape[0]!;
-    params[biasName(i)] = layer.bias ? { data: new Float32Array(tensorOf(contents, layer.bias).data!), shape: [out] } : { data: new Float32Array(out), shape: [out] };
+    params[biasName(i)] = layer.bias
+      ? { data: new Float32Array(tensorOf(contents, layer.bias).data!), shape: [out] }
+      : { data: new Float32Array(out), shape: [out] };
   });
   const arch: MlpArch = { widths: [...inf.widths], activation: opts.activation };
   if (opts.w0 !== undefined) arch.w0 = opts.w0;
@@ -165,7 +217,9 @@ export function toModel(contents: CheckpointContents, inf: ArchitectureInference
     params[ENCODING_NAME] = { data: new Float32Array(b.data!), shape: [...b.shape] };
     let ss = 0;
     for (const v of b.data!) ss += v * v;
-    arch.encoding = opts.encoding ? { ...opts.encoding } : { features: b.shape[0]!, sigma: Math.sqrt(ss / Math.max(1, b.data!.length)) };
+    arch.encoding = opts.encoding
+      ? { ...opts.encoding }
+      : { features: b.shape[0]!, sigma: Math.sqrt(ss / Math.max(1, b.data!.length)) };
   }
   return { arch, params };
 }
@@ -182,25 +236,36 @@ export function archFromMetadata(metadata: Record<string, string>): Partial<MlpA
   const raw = metadata['weightscope.arch'];
   if (raw !== undefined) {
     let v: unknown;
-    try { v = JSON.parse(raw); } catch { return null; }
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      return null;
+    }
     if (typeof v !== 'object' || v === null) return null;
     const o = v as Record<string, unknown>;
     const out: Partial<MlpArch> = {};
-    if (Array.isArray(o.widths) && o.widths.length >= 2 && o.widths.length <= 64 && o.widths.every(isPosInt)) out.widths = [...o.widths];
+    if (Array.isArray(o.widths) && o.widths.length >= 2 && o.widths.length <= 64 && o.widths.every(isPosInt))
+      out.widths = [...o.widths];
     if (ACTIVATIONS.includes(o.activation as Activation)) out.activation = o.activation as Activation;
     if (isNum(o.w0)) out.w0 = o.w0;
     if (isNum(o.outputOffset)) out.outputOffset = o.outputOffset;
     const e = o.encoding as Record<string, unknown> | undefined;
-    if (e && typeof e === 'object' && isPosInt(e.features) && isNum(e.sigma)) out.encoding = { features: e.features, sigma: e.sigma };
+    if (e && typeof e === 'object' && isPosInt(e.features) && isNum(e.sigma))
+      out.encoding = { features: e.features, sigma: e.sigma };
     return Object.keys(out).length ? out : null;
   }
   const acts = metadata['tfjs.activations'];
   if (acts !== undefined) {
     let v: unknown;
-    try { v = JSON.parse(acts); } catch { return null; }
+    try {
+      v = JSON.parse(acts);
+    } catch {
+      return null;
+    }
     if (!Array.isArray(v) || v.length < 2) return null;
     const hidden = v.slice(0, -1);
-    if (hidden.every((a) => a === hidden[0]) && ACTIVATIONS.includes(hidden[0] as Activation)) return { activation: hidden[0] as Activation };
+    if (hidden.every((a) => a === hidden[0]) && ACTIVATIONS.includes(hidden[0] as Activation))
+      return { activation: hidden[0] as Activation };
   }
   return null;
 }

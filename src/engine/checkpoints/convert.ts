@@ -22,7 +22,12 @@ function aligned(bytes: Uint8Array, offset: number, len: number): ArrayBuffer {
  * The caller has already checked that `n · size(dtype)` bytes exist.
  */
 export function decodeTensor(
-  name: string, dtype: DType, shape: number[], bytes: Uint8Array, offset: number, littleEndian = true,
+  name: string,
+  dtype: DType,
+  shape: number[],
+  bytes: Uint8Array,
+  offset: number,
+  littleEndian = true,
 ): RawTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const len = n * DTYPE_SIZE[dtype];
@@ -36,8 +41,12 @@ export function decodeTensor(
   if (isFloatDType(dtype)) {
     let data: Float32Array;
     switch (dtype) {
-      case 'F32': data = new Float32Array(buf); break;
-      case 'F64': data = Float32Array.from(new Float64Array(buf)); break;
+      case 'F32':
+        data = new Float32Array(buf);
+        break;
+      case 'F64':
+        data = Float32Array.from(new Float64Array(buf));
+        break;
       case 'F16': {
         const h = new Uint16Array(buf);
         data = new Float32Array(n);
@@ -56,11 +65,20 @@ export function decodeTensor(
   }
   let ints: ArrayLike<number | bigint>;
   switch (dtype) {
-    case 'I64': ints = new BigInt64Array(buf); break;
-    case 'I32': ints = new Int32Array(buf); break;
-    case 'I16': ints = new Int16Array(buf); break;
-    case 'I8': ints = new Int8Array(buf); break;
-    default: ints = new Uint8Array(buf);
+    case 'I64':
+      ints = new BigInt64Array(buf);
+      break;
+    case 'I32':
+      ints = new Int32Array(buf);
+      break;
+    case 'I16':
+      ints = new Int16Array(buf);
+      break;
+    case 'I8':
+      ints = new Int8Array(buf);
+      break;
+    default:
+      ints = new Uint8Array(buf);
   }
   const intData = new Int32Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,12 @@
 /** Checkpoint readers and writers: the public surface for the app, workers and CLI. */
 export * from './types';
 export { readCheckpoint, findReader, READERS, SUPPORTED_FORMATS } from './registry';
-export { inferArchitecture, toModel, archFromMetadata, type ArchitectureInference, type ModelOptions } from './architecture';
+export {
+  inferArchitecture,
+  toModel,
+  archFromMetadata,
+  type ArchitectureInference,
+  type ModelOptions,
+} from './architecture';
 export { writeSafetensors, writeNpz } from './writers';
 export { parseNpy, writeNpy } from './numpy';

@@ -50,12 +50,17 @@ export const jsonReader: CheckpointReader = {
   match: (files) => {
     if (files.length !== 1) return false;
     const v = parseJsonObject(files[0]!.bytes);
-    return v !== null && Object.values(v).some((x) => Array.isArray(x) || (typeof x === 'object' && x !== null));
+    return (
+      v !== null && Object.values(v).some((x) => Array.isArray(x) || (typeof x === 'object' && x !== null))
+    );
   },
   read: (files) => {
     const root = parseJsonObject(files[0]!.bytes);
     if (!root) throw make(`${files[0]!.name} is not a JSON object of at most 50 MB`);
-    const body = typeof root.weights === 'object' && root.weights !== null && !Array.isArray(root.weights) ? (root.weights as Record<string, unknown>) : root;
+    const body =
+      typeof root.weights === 'object' && root.weights !== null && !Array.isArray(root.weights)
+        ? (root.weights as Record<string, unknown>)
+        : root;
     const tensors: RawTensor[] = [];
     for (const [name, v] of Object.entries(body)) {
       if (!Array.isArray(v)) continue;

@@ -1,5 +1,15 @@
 import { decodeTensor } from './convert';
-import { checkFileSize, checkShape, DTYPE_SIZE, NumpyError, type CheckpointContents, type CheckpointFile, type CheckpointReader, type DType, type RawTensor } from './types';
+import {
+  checkFileSize,
+  checkShape,
+  DTYPE_SIZE,
+  NumpyError,
+  type CheckpointContents,
+  type CheckpointFile,
+  type CheckpointReader,
+  type DType,
+  type RawTensor,
+} from './types';
 import { isZip, ZipArchive } from './zip';
 
 /**
@@ -16,35 +26,59 @@ export const isNpy = (b: Uint8Array): boolean => b.length >= 10 && MAGIC.every((
 
 /** NumPy type codes (kind + itemsize) → DType. */
 const DESCR: Record<string, DType> = {
-  f8: 'F64', f4: 'F32', f2: 'F16', i8: 'I64', i4: 'I32', i2: 'I16', i1: 'I8', u1: 'U8', b1: 'BOOL',
+  f8: 'F64',
+  f4: 'F32',
+  f2: 'F16',
+  i8: 'I64',
+  i4: 'I32',
+  i2: 'I16',
+  i1: 'I8',
+  u1: 'U8',
+  b1: 'BOOL',
 };
 
-interface NpyHeader { dtype: DType; littleEndian: boolean; fortran: boolean; shape: number[]; dataOffset: number }
+interface NpyHeader {
+  dtype: DType;
+  littleEndian: boolean;
+  fortran: boolean;
+  shape: number[];
+  dataOffset: number;
+}
 
 function parseHeader(b: Uint8Array, what: string): NpyHeader {
   if (!isNpy(b)) throw make(`${what}: not a .npy file (magic missing)`);
   const major = b[6]!;
   let len: number;
   let start: number;
-  if (major === 1) { len = b[8]! | (b[9]! << 8); start = 10; }
-  else if (major === 2 || major === 3) {
+  if (major === 1) {
+    len = b[8]! | (b[9]! << 8);
+    start = 10;
+  } else if (major === 2 || major === 3) {
     if (b.length < 12) throw make(`${what}: header truncated`);
     len = (b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24)) >>> 0;
     start = 12;
   } else throw make(`${what}: .npy version ${major} is not supported`);
-  if (len > 1 << 20 || start + len > b.length) throw make(`${what}: header length ${len} runs past the end of the file`);
+  if (len > 1 << 20 || start + len > b.length)
+    throw make(`${what}: header length ${len} runs past the end of the file`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(b.subarray(start, start + len));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw make(`${what}: header ${JSON.stringify(text.slice(0, 120))} lacks descr, fortran_order or shape`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw make(`${what}: header ${JSON.stringify(text.slice(0, 120))} lacks descr, fortran_order or shape`);
   const m = /^([<>|=])([a-z])(\d+)$/.exec(descr);
   const dtype = m ? DESCR[`${m[2]}${m[3]}`] : undefined;
   if (!m || !dtype) {
     const hint = descr.includes('O') ? ' (object arrays hold pickles, which Weightscope never loads)' : '';
-    throw make(`${what}: dtype ${JSON.stringify(descr)} is not supported${hint}; supported: float16/32/64, int8/16/32/64, uint8, bool`);
+    throw make(
+      `${what}: dtype ${JSON.stringify(descr)} is not supported${hint}; supported: float16/32/64, int8/16/32/64, uint8, bool`,
+    );
   }
-  const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => (/^\d+L?$/.test(s) ? Number.parseInt(s, 10) : NaN));
+  const dims = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => (/^\d+L?$/.test(s) ? Number.parseInt(s, 10) : NaN));
   const shape = checkShape(dims, b.length, what, make);
   return { dtype, littleEndian: m[1] !== '>', fortran: fortran === 'True', shape, dataOffset: start + len };
 }
@@ -57,7 +91,10 @@ function fromFortran(t: RawTensor): RawTensor {
   const n = src.length;
   const out = src instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
   const fstride: number[] = [];
-  for (let d = 0, s = 1; d < shape.length; d++) { fstride.push(s); s *= shape[d]!; }
+  for (let d = 0, s = 1; d < shape.length; d++) {
+    fstride.push(s);
+    s *= shape[d]!;
+  }
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     let o = 0;
@@ -76,7 +113,9 @@ export function parseNpy(bytes: Uint8Array, name: string): RawTensor {
   const h = parseHeader(bytes, name);
   const need = h.shape.reduce((a, c) => a * c, 1) * DTYPE_SIZE[h.dtype];
   if (h.dataOffset + need !== bytes.length) {
-    throw make(`${name}: shape [${h.shape.join(', ')}] ${h.dtype} needs ${need} data bytes but the file has ${bytes.length - h.dataOffset}`);
+    throw make(
+      `${name}: shape [${h.shape.join(', ')}] ${h.dtype} needs ${need} data bytes but the file has ${bytes.length - h.dataOffset}`,
+    );
   }
   const t = decodeTensor(name, h.dtype, h.shape, bytes, h.dataOffset, h.littleEndian);
   return h.fortran ? fromFortran(t) : t;

@@ -10,8 +10,16 @@ import { PickleError, type DType } from './types';
 
 /** `torch.XStorage` class names → element dtype. */
 export const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
-  DoubleStorage: 'F64', FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16',
-  LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
+  DoubleStorage: 'F64',
+  FloatStorage: 'F32',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
 };
 
 const ALLOWED = new Set([
@@ -32,14 +40,24 @@ export class PDict {
 }
 /** A storage named by a persistent id: its zip record key, dtype and element count. */
 export class PStorage {
-  constructor(readonly key: string, readonly dtype: DType, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: DType,
+    readonly numel: number,
+  ) {}
 }
 /** A tensor view on a storage, as `_rebuild_tensor_v2` describes it. */
 export class PTensor {
-  constructor(readonly storage: PStorage, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: PStorage,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
 }
 
-export type PValue = null | boolean | number | bigint | string | Uint8Array | PValue[] | PDict | PGlobal | PStorage | PTensor;
+export type PValue =
+  null | boolean | number | bigint | string | Uint8Array | PValue[] | PDict | PGlobal | PStorage | PTensor;
 
 const MARK = Symbol('mark');
 type Slot = PValue | typeof MARK;
@@ -56,11 +74,13 @@ function refuse(name: string): never {
 
 const asInt = (v: PValue, what: string): number => {
   const n = typeof v === 'bigint' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new PickleError(`${what} must be a non-negative integer`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new PickleError(`${what} must be a non-negative integer`);
   return n;
 };
 const asIntList = (v: PValue, what: string): number[] => {
-  if (!Array.isArray(v) || v.length > 16) throw new PickleError(`${what} must be a tuple of at most 16 integers`);
+  if (!Array.isArray(v) || v.length > 16)
+    throw new PickleError(`${what} must be a tuple of at most 16 integers`);
   return v.map((x) => asInt(x, what));
 };
 
@@ -75,7 +95,8 @@ function call(fn: PValue, args: PValue): PValue {
     case 'torch._utils._rebuild_tensor':
     case 'torch._utils._rebuild_tensor_v2': {
       const [storage, offset, size, stride] = args;
-      if (!(storage instanceof PStorage)) throw new PickleError(`${fn.name}: first argument is not a storage`);
+      if (!(storage instanceof PStorage))
+        throw new PickleError(`${fn.name}: first argument is not a storage`);
       const shape = asIntList(size ?? null, 'tensor size');
       const st = asIntList(stride ?? null, 'tensor stride');
       if (st.length !== shape.length) throw new PickleError('tensor size and stride differ in length');
@@ -92,12 +113,14 @@ function call(fn: PValue, args: PValue): PValue {
 }
 
 function persistentLoad(pid: PValue): PStorage {
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new PickleError('persistent id is not a torch storage record');
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5)
+    throw new PickleError('persistent id is not a torch storage record');
   const [, type, key, , numel] = pid;
   if (!(type instanceof PGlobal)) throw new PickleError('storage record without a storage type');
   const dtype = STORAGE_DTYPES[type.name.replace(/^torch\./, '')];
   if (!dtype) throw new PickleError(`unsupported storage type ${type.name}`);
-  if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) throw new PickleError('storage key must be a short name');
+  if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key))
+    throw new PickleError('storage key must be a short name');
   return new PStorage(key, dtype, asInt(numel ?? null, 'storage size'));
 }
 
@@ -109,7 +132,8 @@ export function unpickle(bytes: Uint8Array): PValue {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let p = 0;
   const need = (n: number): number => {
-    if (!Number.isSafeInteger(n) || n < 0 || p + n > bytes.length) throw new PickleError('pickle data ends early (truncated or corrupt)');
+    if (!Number.isSafeInteger(n) || n < 0 || p + n > bytes.length)
+      throw new PickleError('pickle data ends early (truncated or corrupt)');
     const at = p;
     p += n;
     return at;
@@ -166,81 +190,223 @@ export function unpickle(bytes: Uint8Array): PValue {
   for (;;) {
     const op = bytes[need(1)]!;
     switch (op) {
-      case 0x80: need(1); break; // PROTO
-      case 0x95: need(8); break; // FRAME (framing is only a hint for buffered readers)
-      case 0x2e: return pop(); // STOP
-      case 0x28: marks.push(stack.length); stack.push(MARK); break; // MARK
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x7d: stack.push(new PDict()); break; // EMPTY_DICT
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); stack.push([pop(), b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); stack.push([pop(), b, c]); break; } // TUPLE3
-      case 0x64: { const kv = popMark(); const d = new PDict(); setItems(d, kv); stack.push(d); break; } // DICT
-      case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) throw new PickleError('APPEND to a non-list'); l.push(v); break; }
-      case 0x65: { const vs = popMark(); const l = top(); if (!Array.isArray(l)) throw new PickleError('APPENDS to a non-list'); for (const v of vs) l.push(v); break; }
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4a: stack.push(dv.getInt32(need(4), true)); break; // BININT
-      case 0x4b: stack.push(bytes[need(1)]!); break; // BININT1
-      case 0x4d: stack.push(dv.getUint16(need(2), true)); break; // BININT2
-      case 0x8a: case 0x8b: { // LONG1 / LONG4: little-endian two's complement
+      case 0x80:
+        need(1);
+        break; // PROTO
+      case 0x95:
+        need(8);
+        break; // FRAME (framing is only a hint for buffered readers)
+      case 0x2e:
+        return pop(); // STOP
+      case 0x28:
+        marks.push(stack.length);
+        stack.push(MARK);
+        break; // MARK
+      case 0x29:
+        stack.push([]);
+        break; // EMPTY_TUPLE
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x7d:
+        stack.push(new PDict());
+        break; // EMPTY_DICT
+      case 0x74:
+        stack.push(popMark());
+        break; // TUPLE
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x85:
+        stack.push([pop()]);
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        stack.push([pop(), b]);
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        stack.push([pop(), b, c]);
+        break;
+      } // TUPLE3
+      case 0x64: {
+        const kv = popMark();
+        const d = new PDict();
+        setItems(d, kv);
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x61: {
+        const v = pop();
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError('APPEND to a non-list');
+        l.push(v);
+        break;
+      }
+      case 0x65: {
+        const vs = popMark();
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError('APPENDS to a non-list');
+        for (const v of vs) l.push(v);
+        break;
+      }
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a:
+        stack.push(dv.getInt32(need(4), true));
+        break; // BININT
+      case 0x4b:
+        stack.push(bytes[need(1)]!);
+        break; // BININT1
+      case 0x4d:
+        stack.push(dv.getUint16(need(2), true));
+        break; // BININT2
+      case 0x8a:
+      case 0x8b: {
+        // LONG1 / LONG4: little-endian two's complement
         const n = op === 0x8a ? bytes[need(1)]! : dv.getUint32(need(4), true);
         if (n > 64) throw new PickleError('pickle integer wider than 512 bits');
         const at = need(n);
         let v = 0n;
         for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]!);
         if (n > 0 && bytes[at + n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
-        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+        stack.push(
+          v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v,
+        );
         break;
       }
-      case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
-      case 0x58: stack.push(str(dv.getUint32(need(4), true))); break; // BINUNICODE
-      case 0x8c: stack.push(str(bytes[need(1)]!)); break; // SHORT_BINUNICODE
-      case 0x8d: { const lo = dv.getUint32(need(8), true); if (dv.getUint32(p - 4, true)) throw new PickleError('pickle string too long'); stack.push(str(lo)); break; }
-      case 0x55: case 0x54: { // SHORT_BINSTRING / BINSTRING: Python 2 str, read as latin-1
+      case 0x47:
+        stack.push(dv.getFloat64(need(8), false));
+        break; // BINFLOAT (big-endian)
+      case 0x58:
+        stack.push(str(dv.getUint32(need(4), true)));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(str(bytes[need(1)]!));
+        break; // SHORT_BINUNICODE
+      case 0x8d: {
+        const lo = dv.getUint32(need(8), true);
+        if (dv.getUint32(p - 4, true)) throw new PickleError('pickle string too long');
+        stack.push(str(lo));
+        break;
+      }
+      case 0x55:
+      case 0x54: {
+        // SHORT_BINSTRING / BINSTRING: Python 2 str, read as latin-1
         const n = op === 0x55 ? bytes[need(1)]! : dv.getUint32(need(4), true);
         const at = need(n);
         stack.push(latin1.decode(bytes.subarray(at, at + n)));
         break;
       }
-      case 0x43: case 0x42: { // SHORT_BINBYTES / BINBYTES
+      case 0x43:
+      case 0x42: {
+        // SHORT_BINBYTES / BINBYTES
         const n = op === 0x43 ? bytes[need(1)]! : dv.getUint32(need(4), true);
         const at = need(n);
         stack.push(bytes.slice(at, at + n));
         break;
       }
-      case 0x63: { const module = line(); stack.push(global(module, line())); break; } // GLOBAL
-      case 0x93: { const name = pop(); const module = pop(); if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError('STACK_GLOBAL needs two strings'); stack.push(global(module, name)); break; }
-      case 0x69: refuse(`${line()}.${line()}`); break; // INST: instantiates a class by name
-      case 0x6f: { const args = popMark(); refuse(args[0] instanceof PGlobal ? args[0].name : 'an object constructor (OBJ)'); break; }
-      case 0x71: memo.set(bytes[need(1)]!, top()); break; // BINPUT
-      case 0x72: memo.set(dv.getUint32(need(4), true), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: stack.push(getMemo(bytes[need(1)]!)); break; // BINGET
-      case 0x6a: stack.push(getMemo(dv.getUint32(need(4), true))); break; // LONG_BINGET
-      case 0x70: memo.set(Number.parseInt(line(), 10), top()); break; // PUT
-      case 0x67: stack.push(getMemo(Number.parseInt(line(), 10))); break; // GET
-      case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID
-      case 0x52: { const args = pop(); stack.push(call(pop(), args)); break; } // REDUCE
-      case 0x81: { const args = pop(); stack.push(call(pop(), args)); break; } // NEWOBJ
-      case 0x62: { // BUILD: OrderedDict's state is `_metadata` (module versions) — not needed.
-        pop();
-        const obj = top();
-        if (!(obj instanceof PDict) && !(obj instanceof PTensor)) throw new PickleError('BUILD on an object Weightscope does not know');
+      case 0x63: {
+        const module = line();
+        stack.push(global(module, line()));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string')
+          throw new PickleError('STACK_GLOBAL needs two strings');
+        stack.push(global(module, name));
         break;
       }
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x82: case 0x83: case 0x84: refuse('an extension-registry object (EXT1/EXT2/EXT4)'); break;
+      case 0x69:
+        refuse(`${line()}.${line()}`);
+        break; // INST: instantiates a class by name
+      case 0x6f: {
+        const args = popMark();
+        refuse(args[0] instanceof PGlobal ? args[0].name : 'an object constructor (OBJ)');
+        break;
+      }
+      case 0x71:
+        memo.set(bytes[need(1)]!, top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(dv.getUint32(need(4), true), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+        stack.push(getMemo(bytes[need(1)]!));
+        break; // BINGET
+      case 0x6a:
+        stack.push(getMemo(dv.getUint32(need(4), true)));
+        break; // LONG_BINGET
+      case 0x70:
+        memo.set(Number.parseInt(line(), 10), top());
+        break; // PUT
+      case 0x67:
+        stack.push(getMemo(Number.parseInt(line(), 10)));
+        break; // GET
+      case 0x51:
+        stack.push(persistentLoad(pop()));
+        break; // BINPERSID
+      case 0x52: {
+        const args = pop();
+        stack.push(call(pop(), args));
+        break;
+      } // REDUCE
+      case 0x81: {
+        const args = pop();
+        stack.push(call(pop(), args));
+        break;
+      } // NEWOBJ
+      case 0x62: {
+        // BUILD: OrderedDict's state is `_metadata` (module versions) — not needed.
+        pop();
+        const obj = top();
+        if (!(obj instanceof PDict) && !(obj instanceof PTensor))
+          throw new PickleError('BUILD on an object Weightscope does not know');
+        break;
+      }
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        refuse('an extension-registry object (EXT1/EXT2/EXT4)');
+        break;
       default:
-        throw new PickleError(`pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${p - 1} is not one a state_dict uses`);
+        throw new PickleError(
+          `pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${p - 1} is not one a state_dict uses`,
+        );
     }
   }
 }

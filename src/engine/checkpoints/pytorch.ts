@@ -1,6 +1,15 @@
 import { decodeTensor } from './convert';
 import { PDict, PTensor, unpickle, type PValue } from './pickle';
-import { checkFileSize, DTYPE_SIZE, isFloatDType, PytorchError, type CheckpointContents, type CheckpointFile, type CheckpointReader, type RawTensor } from './types';
+import {
+  checkFileSize,
+  DTYPE_SIZE,
+  isFloatDType,
+  PytorchError,
+  type CheckpointContents,
+  type CheckpointFile,
+  type CheckpointReader,
+  type RawTensor,
+} from './types';
 import { isZip, ZipArchive, type ZipEntry } from './zip';
 
 /**
@@ -31,7 +40,8 @@ function looksLikeTorchZip(b: Uint8Array): boolean {
 
 /** Picks the model weights out of common wrappers, else flattens nested dicts with dots. */
 function collectTensors(root: PValue): [string, PTensor][] {
-  if (!(root instanceof PDict)) throw make('the checkpoint holds a pickled object that is not a dict; save model.state_dict() instead');
+  if (!(root instanceof PDict))
+    throw make('the checkpoint holds a pickled object that is not a dict; save model.state_dict() instead');
   for (const key of ['state_dict', 'model_state_dict', 'model']) {
     const inner = root.entries.get(key);
     if (inner instanceof PDict) return collectTensors(inner);
@@ -53,18 +63,26 @@ function collectTensors(root: PValue): [string, PTensor][] {
 function materialise(name: string, t: PTensor, storage: Uint8Array, littleEndian: boolean): RawTensor {
   const { dtype, numel } = t.storage;
   const size = DTYPE_SIZE[dtype];
-  if (storage.length < numel * size) throw make(`tensor ${name}: storage ${t.storage.key} holds ${storage.length} bytes, needs ${numel * size}`);
+  if (storage.length < numel * size)
+    throw make(
+      `tensor ${name}: storage ${t.storage.key} holds ${storage.length} bytes, needs ${numel * size}`,
+    );
   const n = t.shape.reduce((a, b) => a * b, 1);
   let last = t.offset;
   for (let i = 0; i < t.shape.length; i++) last += (t.shape[i]! - 1) * t.stride[i]!;
-  if (n > 0 && last >= numel) throw make(`tensor ${name}: shape [${t.shape.join(', ')}] with its strides reads past its storage`);
+  if (n > 0 && last >= numel)
+    throw make(`tensor ${name}: shape [${t.shape.join(', ')}] with its strides reads past its storage`);
   let contiguous = true;
   for (let i = t.shape.length - 1, s = 1; i >= 0; i--) {
     if (t.shape[i]! !== 1 && t.stride[i] !== s) contiguous = false;
     s *= t.shape[i]!;
   }
-  if (n > numel) throw make(`tensor ${name}: a view that repeats storage elements (stride 0) is not supported; save tensor.contiguous()`);
-  if (contiguous || n === 0) return decodeTensor(name, dtype, t.shape, storage, t.offset * size, littleEndian);
+  if (n > numel)
+    throw make(
+      `tensor ${name}: a view that repeats storage elements (stride 0) is not supported; save tensor.contiguous()`,
+    );
+  if (contiguous || n === 0)
+    return decodeTensor(name, dtype, t.shape, storage, t.offset * size, littleEndian);
   // A strided view (e.g. a saved transpose): decode the storage, then gather row-major.
   const whole = decodeTensor(name, dtype, [numel], storage, 0, littleEndian);
   const src = whole.data ?? whole.intData;
@@ -80,7 +98,9 @@ function materialise(name: string, t: PTensor, storage: Uint8Array, littleEndian
       idx[d] = 0;
     }
   }
-  return out instanceof Float32Array ? { name, dtype, shape: t.shape, data: out } : { name, dtype, shape: t.shape, data: null, intData: out };
+  return out instanceof Float32Array
+    ? { name, dtype, shape: t.shape, data: out }
+    : { name, dtype, shape: t.shape, data: null, intData: out };
 }
 
 /** Reads a torch.save zip checkpoint holding a state_dict. */

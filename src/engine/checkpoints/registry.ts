@@ -3,7 +3,12 @@ import { npyReader, npzReader } from './numpy';
 import { legacyPytorchReader, pytorchReader } from './pytorch';
 import { safetensorsIndexReader, safetensorsReader } from './safetensors';
 import { tfjsReader } from './tfjs';
-import { CheckpointError, type CheckpointContents, type CheckpointFile, type CheckpointReader } from './types';
+import {
+  CheckpointError,
+  type CheckpointContents,
+  type CheckpointFile,
+  type CheckpointReader,
+} from './types';
 
 /**
  * Every reader, in the order `match` is tried. Multi-file formats (an index or model.json plus
@@ -38,13 +43,23 @@ export function readCheckpoint(files: CheckpointFile[]): CheckpointContents {
   const reader = findReader(files);
   if (!reader) {
     const names = files.map((f) => f.name).join(', ');
-    const many = files.length > 1 ? ' (several files only go together as a sharded safetensors index or a TensorFlow.js model.json with its shards; drop other files one at a time)' : '';
-    throw new CheckpointError('unknown', `${names}: not a recognised checkpoint${many}. Supported: ${SUPPORTED_FORMATS.join('; ')}.`);
+    const many =
+      files.length > 1
+        ? ' (several files only go together as a sharded safetensors index or a TensorFlow.js model.json with its shards; drop other files one at a time)'
+        : '';
+    throw new CheckpointError(
+      'unknown',
+      `${names}: not a recognised checkpoint${many}. Supported: ${SUPPORTED_FORMATS.join('; ')}.`,
+    );
   }
   try {
     return reader.read(files);
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(reader.id, `${reader.label}: could not read ${files.map((f) => f.name).join(', ')} (${(e as Error).message})`, { cause: e });
+    throw new CheckpointError(
+      reader.id,
+      `${reader.label}: could not read ${files.map((f) => f.name).join(', ')} (${(e as Error).message})`,
+      { cause: e },
+    );
   }
 }

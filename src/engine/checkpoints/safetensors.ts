@@ -1,6 +1,16 @@
 import { decodeTensor } from './convert';
 import { parseJsonObject as parseJsonFile } from './json';
-import { checkFileSize, checkShape, DTYPE_SIZE, SafetensorsError, type CheckpointContents, type CheckpointFile, type CheckpointReader, type DType, type RawTensor } from './types';
+import {
+  checkFileSize,
+  checkShape,
+  DTYPE_SIZE,
+  SafetensorsError,
+  type CheckpointContents,
+  type CheckpointFile,
+  type CheckpointReader,
+  type DType,
+  type RawTensor,
+} from './types';
 
 /**
  * safetensors (huggingface/safetensors, docs "Format"): u64 little-endian header length N, N
@@ -40,7 +50,8 @@ function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknow
   } catch (e) {
     throw make(`${what}: header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw make(`${what}: header must be a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw make(`${what}: header must be a JSON object`);
   return v as Record<string, unknown>;
 }
 
@@ -80,8 +91,10 @@ export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
   checkFileSize(file, make);
   const b = file.bytes;
   const n = headerLength(b);
-  if (n === null || n > MAX_HEADER) throw make(`${file.name}: header length is over 100 MB; the file is corrupt or not safetensors`);
-  if (8 + n > b.length) throw make(`${file.name}: header claims ${n} bytes but the file has ${b.length - 8} after the length`);
+  if (n === null || n > MAX_HEADER)
+    throw make(`${file.name}: header length is over 100 MB; the file is corrupt or not safetensors`);
+  if (8 + n > b.length)
+    throw make(`${file.name}: header claims ${n} bytes but the file has ${b.length - 8} after the length`);
   const header = parseJsonObject(b.subarray(8, 8 + n), file.name);
   const dup = firstDuplicateKey(b.subarray(8, 8 + n));
   if (dup !== null) throw make(`${file.name}: header names tensor ${JSON.stringify(dup)} twice`);
@@ -91,7 +104,8 @@ export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
   const entries: { name: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw make(`${file.name}: __metadata__ must be an object of strings`);
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw make(`${file.name}: __metadata__ must be an object of strings`);
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw make(`${file.name}: __metadata__.${k} is not a string`);
         metadata[k] = v;
@@ -101,27 +115,44 @@ export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
     if (typeof raw !== 'object' || raw === null) throw make(`${file.name}: entry ${name} is not an object`);
     const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in DTYPE_SIZE)) {
-      throw make(`${file.name}: tensor ${name} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(DTYPE_SIZE).join(', ')}`);
+      throw make(
+        `${file.name}: tensor ${name} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(DTYPE_SIZE).join(', ')}`,
+      );
     }
     const dt = dtype as DType;
     const sh = checkShape(shape, dataLen, `${file.name}: tensor ${name}`, make);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
+    ) {
       throw make(`${file.name}: tensor ${name} has malformed data_offsets`);
     }
     const [begin, end] = offs as [number, number];
-    if (begin > end || end > dataLen) throw make(`${file.name}: tensor ${name} data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte buffer`);
+    if (begin > end || end > dataLen)
+      throw make(
+        `${file.name}: tensor ${name} data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte buffer`,
+      );
     const need = sh.reduce((a, c) => a * c, 1) * DTYPE_SIZE[dt];
-    if (need !== end - begin) throw make(`${file.name}: tensor ${name} of shape [${sh.join(', ')}] ${dt} needs ${need} bytes but data_offsets span ${end - begin}`);
+    if (need !== end - begin)
+      throw make(
+        `${file.name}: tensor ${name} of shape [${sh.join(', ')}] ${dt} needs ${need} bytes but data_offsets span ${end - begin}`,
+      );
     entries.push({ name, dtype: dt, shape: sh, begin, end });
   }
   const sorted = [...entries].sort((x, y) => x.begin - y.begin || x.end - y.end);
   let at = 0;
   for (const e of sorted) {
-    if (e.begin !== at) throw make(`${file.name}: tensor ${e.name} starts at byte ${e.begin} but the previous tensor ends at ${at}; offsets must be contiguous`);
+    if (e.begin !== at)
+      throw make(
+        `${file.name}: tensor ${e.name} starts at byte ${e.begin} but the previous tensor ends at ${at}; offsets must be contiguous`,
+      );
     at = e.end;
   }
   if (at !== dataLen) throw make(`${file.name}: tensors cover ${at} bytes but the buffer holds ${dataLen}`);
-  const tensors: RawTensor[] = entries.map((e) => decodeTensor(e.name, e.dtype, e.shape, b, dataStart + e.begin));
+  const tensors: RawTensor[] = entries.map((e) =>
+    decodeTensor(e.name, e.dtype, e.shape, b, dataStart + e.begin),
+  );
   return { format: 'safetensors', tensors, metadata };
 }
 
@@ -134,7 +165,9 @@ export const safetensorsReader: CheckpointReader = {
 
 const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
-function parseIndex(file: CheckpointFile): { weightMap: Record<string, string>; metadata: Record<string, string> } | null {
+function parseIndex(
+  file: CheckpointFile,
+): { weightMap: Record<string, string>; metadata: Record<string, string> } | null {
   const v = parseJsonFile(file.bytes);
   const wm = v?.weight_map;
   if (!v || typeof wm !== 'object' || wm === null || Array.isArray(wm)) return null;
@@ -142,7 +175,8 @@ function parseIndex(file: CheckpointFile): { weightMap: Record<string, string>; 
   for (const [k, s] of Object.entries(wm)) if (typeof s === 'string') weightMap[k] = s;
   const metadata: Record<string, string> = {};
   const md = v.metadata;
-  if (typeof md === 'object' && md !== null) for (const [k, s] of Object.entries(md)) metadata[k] = typeof s === 'string' ? s : JSON.stringify(s);
+  if (typeof md === 'object' && md !== null)
+    for (const [k, s] of Object.entries(md)) metadata[k] = typeof s === 'string' ? s : JSON.stringify(s);
   return { weightMap, metadata };
 }
 
@@ -170,7 +204,8 @@ export const safetensorsIndexReader: CheckpointReader = {
       }
     }
     const missing = Object.keys(weightMap).filter((k) => !seen.has(k));
-    if (missing.length) throw make(`${indexFile.name} maps ${missing.slice(0, 5).join(', ')} to shards that do not hold them`);
+    if (missing.length)
+      throw make(`${indexFile.name} maps ${missing.slice(0, 5).join(', ')} to shards that do not hold them`);
     return { format: 'safetensors-sharded', tensors, metadata };
   },
 };

@@ -1,6 +1,15 @@
 import { decodeTensor } from './convert';
 import { parseJsonObject } from './json';
-import { checkFileSize, checkShape, TfjsError, type CheckpointContents, type CheckpointFile, type CheckpointReader, type DType, type RawTensor } from './types';
+import {
+  checkFileSize,
+  checkShape,
+  TfjsError,
+  type CheckpointContents,
+  type CheckpointFile,
+  type CheckpointReader,
+  type DType,
+  type RawTensor,
+} from './types';
 
 /**
  * TensorFlow.js layers/graph models: `model.json` holds `modelTopology` and a `weightsManifest`
@@ -13,8 +22,18 @@ import { checkFileSize, checkShape, TfjsError, type CheckpointContents, type Che
 const make = (m: string): TfjsError => new TfjsError(m);
 const MAX_JSON = 50_000_000;
 
-interface WeightSpec { name: string; shape: number[]; dtype: string; quantization?: { dtype: string; scale?: number; min?: number } }
-interface ModelJson { modelTopology?: unknown; format?: unknown; generatedBy?: unknown; weightsManifest: { paths: string[]; weights: WeightSpec[] }[] }
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; scale?: number; min?: number };
+}
+interface ModelJson {
+  modelTopology?: unknown;
+  format?: unknown;
+  generatedBy?: unknown;
+  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+}
 
 function parseModelJson(f: CheckpointFile): ModelJson | null {
   const v = parseJsonObject(f.bytes, MAX_JSON);
@@ -25,7 +44,10 @@ const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 /** Hidden/output activations of Dense layers, from the Keras topology, when present. */
 function denseActivations(topology: unknown): string[] {
-  const t = topology as { config?: { layers?: unknown }; model_config?: { config?: { layers?: unknown } } } | null;
+  const t = topology as {
+    config?: { layers?: unknown };
+    model_config?: { config?: { layers?: unknown } };
+  } | null;
   const layers = t?.config?.layers ?? t?.model_config?.config?.layers;
   if (!Array.isArray(layers)) return [];
   const out: string[] = [];
@@ -35,10 +57,22 @@ function denseActivations(topology: unknown): string[] {
   return out;
 }
 
-const TFJS_DTYPES: Record<string, DType> = { float32: 'F32', int32: 'I32', bool: 'BOOL', float16: 'F16', uint8: 'U8', uint16: 'I32' };
+const TFJS_DTYPES: Record<string, DType> = {
+  float32: 'F32',
+  int32: 'I32',
+  bool: 'BOOL',
+  float16: 'F16',
+  uint8: 'U8',
+  uint16: 'I32',
+};
 
-function readGroup(group: { paths: unknown; weights: unknown }, files: CheckpointFile[], out: RawTensor[]): void {
-  if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw make('weightsManifest group lacks paths or weights');
+function readGroup(
+  group: { paths: unknown; weights: unknown },
+  files: CheckpointFile[],
+  out: RawTensor[],
+): void {
+  if (!Array.isArray(group.paths) || !Array.isArray(group.weights))
+    throw make('weightsManifest group lacks paths or weights');
   const shards: Uint8Array[] = [];
   for (const p of group.paths) {
     if (typeof p !== 'string') throw make('weightsManifest path is not a string');
@@ -51,29 +85,44 @@ function readGroup(group: { paths: unknown; weights: unknown }, files: Checkpoin
   const buf = shards.length === 1 ? shards[0]! : new Uint8Array(total);
   if (shards.length > 1) {
     let at = 0;
-    for (const s of shards) { buf.set(s, at); at += s.length; }
+    for (const s of shards) {
+      buf.set(s, at);
+      at += s.length;
+    }
   }
   let off = 0;
   for (const w of group.weights as WeightSpec[]) {
-    if (typeof w !== 'object' || w === null || typeof w.name !== 'string') throw make('weightsManifest entry without a name');
+    if (typeof w !== 'object' || w === null || typeof w.name !== 'string')
+      throw make('weightsManifest entry without a name');
     const shape = checkShape(w.shape, total, `weight ${w.name}`, make);
     const n = shape.reduce((a, b) => a * b, 1);
     const q = w.quantization;
     const stored = q ? q.dtype : w.dtype;
     const dtype = typeof stored === 'string' ? TFJS_DTYPES[stored] : undefined;
-    if (!dtype) throw make(`weight ${w.name} has dtype ${JSON.stringify(stored)}; supported: float32, int32, bool, and float16/uint8/uint16 quantization`);
+    if (!dtype)
+      throw make(
+        `weight ${w.name} has dtype ${JSON.stringify(stored)}; supported: float32, int32, bool, and float16/uint8/uint16 quantization`,
+      );
     const size = stored === 'uint16' ? 2 : dtype === 'F16' ? 2 : dtype === 'U8' || dtype === 'BOOL' ? 1 : 4;
-    if (off + n * size > total) throw make(`weight ${w.name} runs past the end of its shards (${total} bytes)`);
+    if (off + n * size > total)
+      throw make(`weight ${w.name} runs past the end of its shards (${total} bytes)`);
     let t: RawTensor;
     if (q && (stored === 'uint8' || stored === 'uint16')) {
       // Affine quantisation: value = q · scale + min (tfjs-core io/types.ts).
       const scale = typeof q.scale === 'number' ? q.scale : NaN;
       const min = typeof q.min === 'number' ? q.min : NaN;
-      if (!Number.isFinite(scale) || !Number.isFinite(min)) throw make(`weight ${w.name}: quantization lacks a finite scale/min`);
+      if (!Number.isFinite(scale) || !Number.isFinite(min))
+        throw make(`weight ${w.name}: quantization lacks a finite scale/min`);
       const data = new Float32Array(n);
       const dv = new DataView(buf.buffer, buf.byteOffset + off, n * size);
-      for (let i = 0; i < n; i++) data[i] = (size === 1 ? dv.getUint8(i) : dv.getUint16(2 * i, true)) * scale + min;
-      t = { name: w.name, dtype: w.dtype === 'float32' ? 'F32' : 'I32', shape, data: w.dtype === 'float32' ? data : null };
+      for (let i = 0; i < n; i++)
+        data[i] = (size === 1 ? dv.getUint8(i) : dv.getUint16(2 * i, true)) * scale + min;
+      t = {
+        name: w.name,
+        dtype: w.dtype === 'float32' ? 'F32' : 'I32',
+        shape,
+        data: w.dtype === 'float32' ? data : null,
+      };
     } else {
       t = decodeTensor(w.name, dtype, shape, buf, off);
       if (q) t = { ...t, dtype: 'F32' };

@@ -15,7 +15,16 @@ export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8
 
 /** Bytes per element of each dtype. */
 export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 export const isFloatDType = (d: DType): boolean => d === 'F64' || d === 'F32' || d === 'F16' || d === 'BF16';
@@ -63,35 +72,51 @@ export class CheckpointError extends Error {
 
 export class SafetensorsError extends CheckpointError {
   override name = 'SafetensorsError';
-  constructor(message: string) { super('safetensors', message); }
+  constructor(message: string) {
+    super('safetensors', message);
+  }
 }
 export class PickleError extends CheckpointError {
   override name = 'PickleError';
-  constructor(message: string) { super('pytorch', message); }
+  constructor(message: string) {
+    super('pytorch', message);
+  }
 }
 export class PytorchError extends CheckpointError {
   override name = 'PytorchError';
-  constructor(message: string) { super('pytorch', message); }
+  constructor(message: string) {
+    super('pytorch', message);
+  }
 }
 export class NumpyError extends CheckpointError {
   override name = 'NumpyError';
-  constructor(message: string) { super('numpy', message); }
+  constructor(message: string) {
+    super('numpy', message);
+  }
 }
 export class ZipError extends CheckpointError {
   override name = 'ZipError';
-  constructor(message: string) { super('zip', message); }
+  constructor(message: string) {
+    super('zip', message);
+  }
 }
 export class TfjsError extends CheckpointError {
   override name = 'TfjsError';
-  constructor(message: string) { super('tfjs', message); }
+  constructor(message: string) {
+    super('tfjs', message);
+  }
 }
 export class JsonWeightsError extends CheckpointError {
   override name = 'JsonWeightsError';
-  constructor(message: string) { super('json', message); }
+  constructor(message: string) {
+    super('json', message);
+  }
 }
 export class ArchitectureInferenceError extends CheckpointError {
   override name = 'ArchitectureInferenceError';
-  constructor(message: string) { super('architecture', message); }
+  constructor(message: string) {
+    super('architecture', message);
+  }
 }
 
 /** Refuses files over `MAX_FILE_BYTES`, saying why. */
@@ -105,13 +130,21 @@ export function checkFileSize(file: CheckpointFile, make: (msg: string) => Check
 }
 
 /** Checks a shape is a list of non-negative safe integers whose product stays under `maxElems`. */
-export function checkShape(shape: unknown, maxElems: number, what: string, make: (msg: string) => CheckpointError): number[] {
-  if (!Array.isArray(shape) || shape.length > 16) throw make(`${what}: shape must be a list of at most 16 dimensions`);
+export function checkShape(
+  shape: unknown,
+  maxElems: number,
+  what: string,
+  make: (msg: string) => CheckpointError,
+): number[] {
+  if (!Array.isArray(shape) || shape.length > 16)
+    throw make(`${what}: shape must be a list of at most 16 dimensions`);
   let n = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
+      throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
     n *= d;
-    if (n > maxElems) throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than the file holds`);
+    if (n > maxElems)
+      throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than the file holds`);
   }
   return shape as number[];
 }

@@ -5,7 +5,10 @@ import { writeStoredZip } from './zip';
 
 /** Canonical tensors of a model, in file order: the Fourier matrix first, then layer by layer. */
 function orderedTensors(model: Model): { name: string; data: Float32Array; shape: readonly number[] }[] {
-  const names = [...(model.params[ENCODING_NAME] ? [ENCODING_NAME] : []), ...paramShapes(model.arch).map((p) => p.name)];
+  const names = [
+    ...(model.params[ENCODING_NAME] ? [ENCODING_NAME] : []),
+    ...paramShapes(model.arch).map((p) => p.name),
+  ];
   return names.map((name) => {
     const t = model.params[name];
     if (!t) throw new RangeError(`model lacks tensor ${name}`);
@@ -20,7 +23,9 @@ function orderedTensors(model: Model): { name: string; data: Float32Array; shape
  */
 export function writeSafetensors(model: Model, metadata: Record<string, string> = {}): Uint8Array {
   const tensors = orderedTensors(model);
-  const header: Record<string, unknown> = { __metadata__: { ...metadata, 'weightscope.arch': JSON.stringify(model.arch) } };
+  const header: Record<string, unknown> = {
+    __metadata__: { ...metadata, 'weightscope.arch': JSON.stringify(model.arch) },
+  };
   let off = 0;
   for (const t of tensors) {
     header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [off, off + t.data.byteLength] };
@@ -49,5 +54,7 @@ export function writeSafetensors(model: Model, metadata: Record<string, string> 
  * activation must be confirmed again on reading; use safetensors to keep the architecture.
  */
 export function writeNpz(model: Model): Uint8Array {
-  return writeStoredZip(orderedTensors(model).map((t) => ({ name: `${t.name}.npy`, data: writeNpy(t.data, t.shape) })));
+  return writeStoredZip(
+    orderedTensors(model).map((t) => ({ name: `${t.name}.npy`, data: writeNpy(t.data, t.shape) })),
+  );
 }

@@ -24,7 +24,8 @@ export interface ZipLimits {
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: MAX_FILE_BYTES };
 
-export const isZip = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+export const isZip = (b: Uint8Array): boolean =>
+  b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
 function u16(b: Uint8Array, o: number): number {
   if (o < 0 || o + 2 > b.length) throw new ZipError('zip structure points past the end of the file');
@@ -42,10 +43,17 @@ function u64(b: Uint8Array, o: number): number {
 
 /** Refuses names that could escape a folder if anyone ever extracted them. */
 function checkName(name: string): void {
-  if (name.length === 0 || name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
+  if (
+    name.length === 0 ||
+    name.includes('\0') ||
+    name.includes('\\') ||
+    name.startsWith('/') ||
+    /^[a-zA-Z]:/.test(name)
+  ) {
     throw new ZipError(`zip entry name ${JSON.stringify(name)} is absolute or malformed`);
   }
-  if (name.split('/').some((p) => p === '..')) throw new ZipError(`zip entry name ${JSON.stringify(name)} contains '..'`);
+  if (name.split('/').some((p) => p === '..'))
+    throw new ZipError(`zip entry name ${JSON.stringify(name)} contains '..'`);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -68,13 +76,15 @@ export class ZipArchive {
   read(entry: ZipEntry): Uint8Array {
     const b = this.bytes;
     const o = entry.localOffset;
-    if (u32(b, o) !== 0x04034b50) throw new ZipError(`zip entry ${entry.name}: local header signature missing`);
+    if (u32(b, o) !== 0x04034b50)
+      throw new ZipError(`zip entry ${entry.name}: local header signature missing`);
     const start = o + 30 + u16(b, o + 26) + u16(b, o + 28);
     const end = start + entry.compressedSize;
     if (end > b.length) throw new ZipError(`zip entry ${entry.name}: data runs past the end of the file`);
     const raw = b.subarray(start, end);
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.size) throw new ZipError(`zip entry ${entry.name}: stored entry sizes disagree`);
+      if (entry.compressedSize !== entry.size)
+        throw new ZipError(`zip entry ${entry.name}: stored entry sizes disagree`);
       return raw;
     }
     // Inflating into an exactly-sized buffer caps a zip bomb at the declared (and capped) size.
@@ -85,7 +95,10 @@ export class ZipArchive {
     } catch (e) {
       throw new ZipError(`zip entry ${entry.name}: corrupt deflate stream (${(e as Error).message})`);
     }
-    if (got.length !== entry.size) throw new ZipError(`zip entry ${entry.name}: inflated to ${got.length} bytes, header says ${entry.size}`);
+    if (got.length !== entry.size)
+      throw new ZipError(
+        `zip entry ${entry.name}: inflated to ${got.length} bytes, header says ${entry.size}`,
+      );
     return got;
   }
 }
@@ -113,7 +126,8 @@ function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntry[] {
     cdSize = u64(b, rec + 40);
     cdOffset = u64(b, rec + 48);
   }
-  if (count > limits.maxEntries) throw new ZipError(`zip holds ${count} entries; at most ${limits.maxEntries} are read`);
+  if (count > limits.maxEntries)
+    throw new ZipError(`zip holds ${count} entries; at most ${limits.maxEntries} are read`);
   if (cdOffset + cdSize > b.length) throw new ZipError('zip central directory lies outside the file');
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
@@ -141,8 +155,14 @@ function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntry[] {
         const len = u16(b, q + 2);
         if (id === 1) {
           let r = q + 4;
-          if (size === 0xffffffff) { size = u64(b, r); r += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = u64(b, r); r += 8; }
+          if (size === 0xffffffff) {
+            size = u64(b, r);
+            r += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = u64(b, r);
+            r += 8;
+          }
           if (localOffset === 0xffffffff) localOffset = u64(b, r);
           break;
         }
@@ -151,12 +171,19 @@ function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntry[] {
     }
     checkName(name);
     if (flags & 1) throw new ZipError(`zip entry ${name} is encrypted`);
-    if (method !== 0 && method !== 8) throw new ZipError(`zip entry ${name} uses compression method ${method}; only stored and deflated are read`);
+    if (method !== 0 && method !== 8)
+      throw new ZipError(
+        `zip entry ${name} uses compression method ${method}; only stored and deflated are read`,
+      );
     if (names.has(name)) throw new ZipError(`zip holds two entries named ${name}`);
     names.add(name);
     total += size;
-    if (total > limits.maxTotalBytes) throw new ZipError(`zip entries add up to more than ${(limits.maxTotalBytes / 2 ** 20).toFixed(0)} MB uncompressed`);
-    if (localOffset + 30 > b.length || localOffset + compressedSize > b.length) throw new ZipError(`zip entry ${name} lies outside the file`);
+    if (total > limits.maxTotalBytes)
+      throw new ZipError(
+        `zip entries add up to more than ${(limits.maxTotalBytes / 2 ** 20).toFixed(0)} MB uncompressed`,
+      );
+    if (localOffset + 30 > b.length || localOffset + compressedSize > b.length)
+      throw new ZipError(`zip entry ${name} lies outside the file`);
     entries.push({ name, method, compressedSize, size, crc, localOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }

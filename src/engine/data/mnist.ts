@@ -15,7 +15,10 @@ export const MNIST_SCORE_PER_CLASS = 100;
 
 /** Indices of each class's digits, in file order. Validates the packed file. */
 export function mnistClassIndices(bin: Uint8Array): number[][] {
-  if (bin.length !== MNIST_COUNT * (1 + MNIST_PIXELS)) throw new DatasetError(`the MNIST file holds ${bin.length} bytes, expected ${MNIST_COUNT * (1 + MNIST_PIXELS)}`);
+  if (bin.length !== MNIST_COUNT * (1 + MNIST_PIXELS))
+    throw new DatasetError(
+      `the MNIST file holds ${bin.length} bytes, expected ${MNIST_COUNT * (1 + MNIST_PIXELS)}`,
+    );
   const byClass: number[][] = Array.from({ length: MNIST_CLASSES }, () => []);
   for (let i = 0; i < MNIST_COUNT; i++) {
     const c = bin[i]!;
@@ -42,8 +45,15 @@ export function mnistBatch(bin: Uint8Array, indices: readonly number[]): Labelle
  * The scoring subset (the first `perClass` digits of each class, classes in order 0–9) or the
  * training split (every other digit, in file order). Deterministic: no randomness at all.
  */
-export function mnistSplit(bin: Uint8Array, which: 'score' | 'train', perClass = MNIST_SCORE_PER_CLASS): LabelledDataset {
+export function mnistSplit(
+  bin: Uint8Array,
+  which: 'score' | 'train',
+  perClass = MNIST_SCORE_PER_CLASS,
+): LabelledDataset {
   const byClass = mnistClassIndices(bin);
-  const indices = which === 'score' ? byClass.flatMap((ids) => ids.slice(0, perClass)) : byClass.flatMap((ids) => ids.slice(perClass)).sort((a, b) => a - b);
+  const indices =
+    which === 'score'
+      ? byClass.flatMap((ids) => ids.slice(0, perClass))
+      : byClass.flatMap((ids) => ids.slice(perClass)).sort((a, b) => a - b);
   return mnistBatch(bin, indices);
 }

@@ -30,7 +30,8 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 
 /** Decodes unpadded base64url; throws ExperimentError 'bad-base64' on anything malformed. */
 export function decodeBase64Url(text: string): Uint8Array {
-  if (text.length === 0) throw new ExperimentError('bad-base64', 'The link holds no experiment data after "#x="');
+  if (text.length === 0)
+    throw new ExperimentError('bad-base64', 'The link holds no experiment data after "#x="');
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let acc = 0;
   let bits = 0;
@@ -40,7 +41,10 @@ export function decodeBase64Url(text: string): Uint8Array {
     const v = c < 128 ? LOOKUP[c]! : -1;
     if (v < 0) {
       const shown = JSON.stringify(String.fromCodePoint(text.codePointAt(i)!));
-      throw new ExperimentError('bad-base64', `The link's data has a character ${shown} at position ${i} that is not base64url (A-Z a-z 0-9 - _)`);
+      throw new ExperimentError(
+        'bad-base64',
+        `The link's data has a character ${shown} at position ${i} that is not base64url (A-Z a-z 0-9 - _)`,
+      );
     }
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
@@ -51,10 +55,16 @@ export function decodeBase64Url(text: string): Uint8Array {
   }
   // Checked after the characters, so a stray character is reported as such, not as a length.
   if (text.length % 4 === 1) {
-    throw new ExperimentError('bad-base64', `The link's data has an impossible length (${text.length} characters); it was probably cut short`);
+    throw new ExperimentError(
+      'bad-base64',
+      `The link's data has an impossible length (${text.length} characters); it was probably cut short`,
+    );
   }
   if ((acc & ((1 << bits) - 1)) !== 0) {
-    throw new ExperimentError('bad-base64', "The link's data does not end on a byte boundary (non-zero trailing bits)");
+    throw new ExperimentError(
+      'bad-base64',
+      "The link's data does not end on a byte boundary (non-zero trailing bits)",
+    );
   }
   return out;
 }

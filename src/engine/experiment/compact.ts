@@ -38,7 +38,8 @@ function diffObject(value: Plain, base: Plain): Plain {
 /** Structural equality of JSON-like data (numbers by value, so -0 equals 0 as JSON writes it). */
 function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => sameData(x, b[i]));
   if (isPlain(a) && isPlain(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameData(a[k], b[k]));

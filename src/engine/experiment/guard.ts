@@ -38,7 +38,8 @@ export function checkJsonTextDepth(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -74,7 +75,10 @@ export function guardValue(value: unknown): void {
   } catch (e) {
     if (e instanceof ExperimentError) throw e;
     // A hostile object (throwing getter, revoked proxy) is still this boundary's error.
-    throw new ExperimentError('invalid', `The experiment could not be read (${e instanceof Error ? e.message : String(e)})`);
+    throw new ExperimentError(
+      'invalid',
+      `The experiment could not be read (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
 }
 
@@ -95,7 +99,10 @@ function walk(value: unknown, path: PropertyKey[], depth: number): void {
   if (proto !== Object.prototype && proto !== null) {
     // Class instances, Maps, Dates, objects with a crafted prototype: zod would read inherited
     // properties from them, so only plain data crosses the boundary.
-    throw new ExperimentError('invalid', `${formatPath(path)} must be plain data (got ${value.constructor?.name ?? 'an exotic object'})`);
+    throw new ExperimentError(
+      'invalid',
+      `${formatPath(path)} must be plain data (got ${value.constructor?.name ?? 'an exotic object'})`,
+    );
   }
   const keys = Object.keys(value);
   if (keys.length > MAX_OBJECT_KEYS) {

@@ -13,7 +13,8 @@ type Issue = z.core.$ZodIssue;
 export function throwIssues(reason: ExperimentErrorReason, issues: readonly Issue[], input: unknown): never {
   const details = pickIssues(issues).map((issue) => describeIssue(issue, input));
   const first = details[0] ?? 'The experiment is invalid';
-  const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
+  const more =
+    details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
   throw new ExperimentError(reason, first + more, details);
 }
 
@@ -22,10 +23,14 @@ export function throwIssues(reason: ExperimentErrorReason, issues: readonly Issu
  * bound is worth reading, so the safe-integer issue is dropped when another issue names the path.
  */
 function pickIssues(issues: readonly Issue[]): Issue[] {
-  const key = (i: Issue): string => JSON.stringify(i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)));
+  const key = (i: Issue): string =>
+    JSON.stringify(i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)));
   const counts = new Map<string, number>();
   for (const i of issues) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
-  return issues.filter((i) => !((i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && counts.get(key(i))! > 1));
+  return issues.filter(
+    (i) =>
+      !((i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && counts.get(key(i))! > 1),
+  );
 }
 
 /** One readable sentence for one issue. */
@@ -42,7 +47,8 @@ export function describeIssue(issue: Issue, input: unknown): string {
     case 'too_small': {
       const big = issue.code === 'too_big';
       const bound = Number(big ? issue.maximum : issue.minimum);
-      const cmp = issue.inclusive === false ? (big ? 'less than' : 'more than') : big ? 'at most' : 'at least';
+      const cmp =
+        issue.inclusive === false ? (big ? 'less than' : 'more than') : big ? 'at most' : 'at least';
       if (issue.origin === 'array' || issue.origin === 'set') {
         const n = Array.isArray(value) ? value.length : '?';
         return `${path} must have ${cmp} ${bound} item${bound === 1 ? '' : 's'} (got ${n})`;
@@ -73,7 +79,8 @@ export function describeIssue(issue: Issue, input: unknown): string {
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
   for (const key of path) {
-    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key))
+      return undefined;
     v = (v as Record<PropertyKey, unknown>)[key];
   }
   return v;

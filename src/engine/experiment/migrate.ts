@@ -23,7 +23,11 @@ const legacyV0 = z.object({
   width: z.int().min(8).max(256).default(32),
   depth: z.int().min(1).max(5).default(3),
   n: z.int().min(1).max(64).default(8),
-  seed: z.int().min(0).max(2 ** 31 - 1).default(0),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   steps: z.int().min(1).max(100000).default(500),
   lr: z.number().min(1e-6).max(1).default(1e-3),
   image: z
@@ -62,7 +66,8 @@ export function migrateToCurrent(input: unknown): Raw {
   let version = readVersion(raw);
   while (version < EXPERIMENT_VERSION) {
     const step = MIGRATIONS[version];
-    if (!step) throw new ExperimentError('bad-version', `Experiment version ${version} is no longer supported`);
+    if (!step)
+      throw new ExperimentError('bad-version', `Experiment version ${version} is no longer supported`);
     raw = step(raw);
     version++;
   }
@@ -81,7 +86,10 @@ function readVersion(raw: Raw): number {
     throw new ExperimentError('bad-version', `${key} must be a whole number (got ${describeValue(v)})`);
   }
   if (key === 'v' && v !== 0) {
-    throw new ExperimentError('bad-version', `Unknown legacy experiment version v=${v} (only v=0 used that key)`);
+    throw new ExperimentError(
+      'bad-version',
+      `Unknown legacy experiment version v=${v} (only v=0 used that key)`,
+    );
   }
   if (v > EXPERIMENT_VERSION) {
     throw new ExperimentError(

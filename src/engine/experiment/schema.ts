@@ -19,7 +19,9 @@ const seed = () => int(0, MAX_SEED).default(0);
 /** Model indices address the population plus loaded models (at most 64 + 64). */
 const modelIndex = (d: number) => int(0, 127).default(d);
 
-const sampleId = z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'must be a sample id (1 to 64 of a-z, 0-9, -)' });
+const sampleId = z
+  .string()
+  .regex(/^[a-z0-9-]{1,64}$/, { error: 'must be a sample id (1 to 64 of a-z, 0-9, -)' });
 
 /**
  * A dropped file's name, shown to the receiver ("drop rings-7.safetensors"). Markup (`<`, `>`),
@@ -36,7 +38,16 @@ const fileName = z
   });
 
 function unsafeNameChar(c: number): boolean {
-  return c < 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x2f || c === 0x5c || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return (
+    c < 0x20 ||
+    c === 0x7f ||
+    c === 0x3c ||
+    c === 0x3e ||
+    c === 0x2f ||
+    c === 0x5c ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069)
+  );
 }
 
 function hasUnsafeNameChar(s: string): boolean {
@@ -46,7 +57,9 @@ function hasUnsafeNameChar(s: string): boolean {
 
 /** A dropped file's name made fit for a link: unsafe characters become '_', at most 200 long. */
 export function plainFileName(name: string): string {
-  const out = Array.from(name, (ch) => (unsafeNameChar(ch.charCodeAt(0)) ? '_' : ch)).join('').slice(0, 200);
+  const out = Array.from(name, (ch) => (unsafeNameChar(ch.charCodeAt(0)) ? '_' : ch))
+    .join('')
+    .slice(0, 200);
   return out.length > 0 ? out : 'file';
 }
 
@@ -72,7 +85,10 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
  * "derive it from the model" (an INR's image, MNIST for 784 → 10 models), so v1 links without it
  * mean what they always meant.
  */
-export const scoreSourceSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('mnist') }), fileRef]);
+export const scoreSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('mnist') }),
+  fileRef,
+]);
 
 /** A checkpoint the experiment uses: a sample by id, a dropped file by name + content hash. */
 export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
@@ -95,7 +111,11 @@ export const experimentSchema = z.object({
   arch: z
     .object({
       activation: z.enum(ACTIVATIONS).default('sine'),
-      hidden: z.array(int(8, 256)).min(1).max(5).default(() => [32, 32, 32]),
+      hidden: z
+        .array(int(8, 256))
+        .min(1)
+        .max(5)
+        .default(() => [32, 32, 32]),
       w0: num(1, 200).default(30),
       fourierFeatures: int(0, 256).default(0),
       fourierSigma: num(0.01, 100).default(10),
@@ -117,7 +137,10 @@ export const experimentSchema = z.object({
     })
     .prefault({}),
   backend: z.enum(BACKENDS).default('auto'),
-  models: z.array(modelRefSchema).max(64).default(() => []),
+  models: z
+    .array(modelRefSchema)
+    .max(64)
+    .default(() => []),
   alignment: z
     .object({
       method: z.enum(['weight', 'activation']).default('weight'),
@@ -148,7 +171,9 @@ export const experimentSchema = z.object({
         .prefault({}),
       landscape: z
         .object({
-          anchors: z.tuple([int(0, 127), int(0, 127), int(0, 127)]).default((): [number, number, number] => [0, 1, 2]),
+          anchors: z
+            .tuple([int(0, 127), int(0, 127), int(0, 127)])
+            .default((): [number, number, number] => [0, 1, 2]),
           resolution: int(5, 41).default(21),
           margin: num(0, 1).default(0.2),
         })

@@ -48,7 +48,10 @@ export function encodeExperiment(spec: ExperimentSpec): string {
  */
 export function decodeExperimentHash(hash: string): ExperimentSpec {
   if (typeof hash !== 'string' || !hash.startsWith(HASH_PREFIX)) {
-    throw new ExperimentError('not-experiment', `The link holds no experiment (it must start with "${HASH_PREFIX}")`);
+    throw new ExperimentError(
+      'not-experiment',
+      `The link holds no experiment (it must start with "${HASH_PREFIX}")`,
+    );
   }
   const payload = hash.slice(HASH_PREFIX.length);
   if (payload.length > MAX_ENCODED_CHARS) {
@@ -69,9 +72,7 @@ export function decodeExperimentHash(hash: string): ExperimentSpec {
 
 /** What a URL hash holds. */
 export type HashContent =
-  | { kind: 'none' }
-  | { kind: 'spec'; spec: ExperimentSpec }
-  | { kind: 'error'; error: ExperimentError };
+  { kind: 'none' } | { kind: 'spec'; spec: ExperimentSpec } | { kind: 'error'; error: ExperimentError };
 
 /**
  * Convenience for URL sync: a hash without `#x=` (including '' and '#') is 'none', so other
@@ -83,7 +84,9 @@ export function readHash(hash: string): HashContent {
     return { kind: 'spec', spec: decodeExperimentHash(hash) };
   } catch (e) {
     const error =
-      e instanceof ExperimentError ? e : new ExperimentError('invalid', `The experiment could not be read (${String(e)})`);
+      e instanceof ExperimentError
+        ? e
+        : new ExperimentError('invalid', `The experiment could not be read (${String(e)})`);
     return { kind: 'error', error };
   }
 }

@@ -72,7 +72,10 @@ export interface DirectionPlane {
   directions: [Model, Model];
 }
 
-async function withEvaluator<T>(data: EvalData | BatchEvaluator, fn: (ev: BatchEvaluator) => Promise<T>): Promise<T> {
+async function withEvaluator<T>(
+  data: EvalData | BatchEvaluator,
+  fn: (ev: BatchEvaluator) => Promise<T>,
+): Promise<T> {
   const ev = data instanceof BatchEvaluator ? data : new BatchEvaluator(data);
   try {
     return await fn(ev);
@@ -82,7 +85,11 @@ async function withEvaluator<T>(data: EvalData | BatchEvaluator, fn: (ev: BatchE
 }
 
 /** 1-D loss curve along a random filter-normalised direction (default 21 points). */
-export function directionCurve(model: Model, data: EvalData | BatchEvaluator, opts: DirectionOptions & { points?: number } = {}): Promise<DirectionCurve> {
+export function directionCurve(
+  model: Model,
+  data: EvalData | BatchEvaluator,
+  opts: DirectionOptions & { points?: number } = {},
+): Promise<DirectionCurve> {
   const range = opts.range ?? 1;
   const direction = filterNormalizedDirection(model, createRng(opts.seed ?? 0));
   const alphas = spaced(-range, range, opts.points ?? 21);
@@ -93,17 +100,27 @@ export function directionCurve(model: Model, data: EvalData | BatchEvaluator, op
 }
 
 /** 2-D loss surface along two random filter-normalised directions (default 21×21). */
-export function directionPlane(model: Model, data: EvalData | BatchEvaluator, opts: DirectionOptions & { nx?: number; ny?: number } = {}): Promise<DirectionPlane> {
+export function directionPlane(
+  model: Model,
+  data: EvalData | BatchEvaluator,
+  opts: DirectionOptions & { nx?: number; ny?: number } = {},
+): Promise<DirectionPlane> {
   const range = opts.range ?? 1;
   const rng = createRng(opts.seed ?? 0);
-  const directions: [Model, Model] = [filterNormalizedDirection(model, rng), filterNormalizedDirection(model, rng)];
+  const directions: [Model, Model] = [
+    filterNormalizedDirection(model, rng),
+    filterNormalizedDirection(model, rng),
+  ];
   const nx = opts.nx ?? 21;
   const ny = opts.ny ?? 21;
   const xs = spaced(-range, range, nx);
   const ys = spaced(-range, range, ny);
   return withEvaluator(data, async (ev) => {
-    const r = await ev.evaluate(nx * ny, (i) => offsetModel(model, directions, [xs[i % nx]!, ys[Math.floor(i / nx)]!]), opts);
+    const r = await ev.evaluate(
+      nx * ny,
+      (i) => offsetModel(model, directions, [xs[i % nx]!, ys[Math.floor(i / nx)]!]),
+      opts,
+    );
     return { xs, ys, ...r, directions };
   });
 }
-

@@ -101,7 +101,8 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   if (a.length !== n * n) throw new RangeError(`symmetricEigen: ${a.length} values for a ${n}×${n} matrix`);
   const m = new Float64Array(n * n);
   // Symmetrise, so that rounding in a Gram matrix cannot bias the reduction.
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) m[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
   const { d, e, v } = tridiagonalise(m, n);
   const eps = Number.EPSILON;
   const negligible = (i: number): boolean => Math.abs(e[i]!) <= eps * (Math.abs(d[i]!) + Math.abs(d[i + 1]!));

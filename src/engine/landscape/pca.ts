@@ -63,7 +63,11 @@ function dot(a: Float64Array, b: Float64Array): number {
  * triangle only (gram.ts: WebAssembly SIMD, or register-blocked JavaScript). Centring happens in the copy, so no centred copy of the
  * whole cloud (100 MB for 256 × 50,000 float64) is ever held.
  */
-function gramMatrix(points: readonly (Float32Array | Float64Array)[], mean: Float64Array, onProgress?: (done: number, total: number) => void): Float64Array {
+function gramMatrix(
+  points: readonly (Float32Array | Float64Array)[],
+  mean: Float64Array,
+  onProgress?: (done: number, total: number) => void,
+): Float64Array {
   const n = points.length;
   const dim = mean.length;
   const gram = new Float64Array(n * n);
@@ -116,7 +120,12 @@ function pcaFromGram(points: Points, mean: Float64Array, gram: Float64Array, k: 
   for (let i = 0; i < n; i++) trace += gram[i * n + i]!;
   const lambdaMax = Math.max(values[0] ?? 0, 0);
   let available = 0;
-  while (available < Math.min(k, n - 1) && values[available]! > lambdaMax * RANK_TOLERANCE && values[available]! > 0) available++;
+  while (
+    available < Math.min(k, n - 1) &&
+    values[available]! > lambdaMax * RANK_TOLERANCE &&
+    values[available]! > 0
+  )
+    available++;
 
   const components: Float64Array[] = [];
   const coords: number[][] = Array.from({ length: n }, () => new Array<number>(k).fill(0));
@@ -147,12 +156,24 @@ function pcaFromGram(points: Points, mean: Float64Array, gram: Float64Array, k: 
     explainedVariance[j] = lambda / denom;
     explainedVarianceRatio[j] = trace > 0 ? lambda / trace : 0;
   }
-  return { n, dim, k, available, mean, components, coords, explainedVariance, explainedVarianceRatio, totalVariance: trace / denom };
+  return {
+    n,
+    dim,
+    k,
+    available,
+    mean,
+    components,
+    coords,
+    explainedVariance,
+    explainedVarianceRatio,
+    totalVariance: trace / denom,
+  };
 }
 
 /** Coordinates of a further point (a path sample, a merged model) in a PCA's basis, padded to k. */
 export function project(result: PcaResult, point: Float32Array | Float64Array): number[] {
-  if (point.length !== result.dim) throw new RangeError(`project: point has ${point.length} values, the PCA has ${result.dim}`);
+  if (point.length !== result.dim)
+    throw new RangeError(`project: point has ${point.length} values, the PCA has ${result.dim}`);
   const out = new Array<number>(result.k).fill(0);
   result.components.forEach((u, j) => {
     let s = 0;

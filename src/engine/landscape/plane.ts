@@ -50,9 +50,14 @@ function dotOf(x: Float64Array, y: Float64Array): number {
 /** The plane through models[0], models[1], models[2]. */
 export function planeBasis(models: readonly Model[]): PlaneBasis {
   if (models.length < 3) throw new PlaneError(`a loss plane needs 3 models, got ${models.length}`);
-  if (models.length > 3) throw new PlaneError(`a loss plane goes through exactly 3 models, got ${models.length}; pick three`);
+  if (models.length > 3)
+    throw new PlaneError(`a loss plane goes through exactly 3 models, got ${models.length}; pick three`);
   assertCompatible(models, 'plane');
-  const [w0, w1, w2] = models.map((m) => Float64Array.from(modelVector(m))) as [Float64Array, Float64Array, Float64Array];
+  const [w0, w1, w2] = models.map((m) => Float64Array.from(modelVector(m))) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
   const d = w0.length;
   const u = new Float64Array(d);
   const r = new Float64Array(d);
@@ -61,23 +66,35 @@ export function planeBasis(models: readonly Model[]): PlaneBasis {
     r[i] = w1[i]! - w0[i]!;
   }
   const uNorm = normOf(u);
-  if (uNorm === 0) throw new PlaneError('models 0 and 2 are identical, so they do not span a plane; pick three distinct models');
+  if (uNorm === 0)
+    throw new PlaneError(
+      'models 0 and 2 are identical, so they do not span a plane; pick three distinct models',
+    );
   const rNorm = normOf(r);
-  if (rNorm === 0) throw new PlaneError('models 0 and 1 are identical, so they do not span a plane; pick three distinct models');
+  if (rNorm === 0)
+    throw new PlaneError(
+      'models 0 and 1 are identical, so they do not span a plane; pick three distinct models',
+    );
   for (let i = 0; i < d; i++) u[i] = u[i]! / uNorm;
   const along = dotOf(r, u);
   const v = new Float64Array(d);
   for (let i = 0; i < d; i++) v[i] = r[i]! - along * u[i]!;
   const vNorm = normOf(v);
   if (vNorm <= COLLINEAR_SIN * rNorm) {
-    throw new PlaneError('the three models are collinear (model 1 lies on the line through models 0 and 2), so they span no plane; pick a model off that line');
+    throw new PlaneError(
+      'the three models are collinear (model 1 lies on the line through models 0 and 2), so they span no plane; pick a model off that line',
+    );
   }
   for (let i = 0; i < d; i++) v[i] = v[i]! / vNorm;
   return {
     origin: w0,
     u,
     v,
-    anchors: [{ x: 0, y: 0 }, { x: along, y: vNorm }, { x: uNorm, y: 0 }],
+    anchors: [
+      { x: 0, y: 0 },
+      { x: along, y: vNorm },
+      { x: uNorm, y: 0 },
+    ],
     like: models[0]!,
   };
 }
@@ -118,14 +135,22 @@ export function spaced(lo: number, hi: number, n: number): Float64Array {
  * Grid axes covering the anchors' bounding box plus `margin` × its extent on each side
  * (Garipov et al. show the plane a little beyond the three models).
  */
-export function planeGrid(anchors: readonly PlanePoint[], nx = 21, ny = 21, margin = 0.2): { xs: Float64Array; ys: Float64Array } {
+export function planeGrid(
+  anchors: readonly PlanePoint[],
+  nx = 21,
+  ny = 21,
+  margin = 0.2,
+): { xs: Float64Array; ys: Float64Array } {
   const xsA = anchors.map((p) => p.x);
   const ysA = anchors.map((p) => p.y);
   const [x0, x1] = [Math.min(...xsA), Math.max(...xsA)];
   const [y0, y1] = [Math.min(...ysA), Math.max(...ysA)];
   const ex = x1 - x0;
   const ey = y1 - y0;
-  return { xs: spaced(x0 - margin * ex, x1 + margin * ex, nx), ys: spaced(y0 - margin * ey, y1 + margin * ey, ny) };
+  return {
+    xs: spaced(x0 - margin * ex, x1 + margin * ex, nx),
+    ys: spaced(y0 - margin * ey, y1 + margin * ey, ny),
+  };
 }
 
 export interface LossPlaneOptions extends EvalOptions {
@@ -148,15 +173,24 @@ export interface LossPlane {
 }
 
 /** Evaluates the loss plane through models[0..2] (default 21×21, margin 0.2). */
-export async function lossPlane(models: readonly Model[], data: EvalData | BatchEvaluator, opts: LossPlaneOptions = {}): Promise<LossPlane> {
+export async function lossPlane(
+  models: readonly Model[],
+  data: EvalData | BatchEvaluator,
+  opts: LossPlaneOptions = {},
+): Promise<LossPlane> {
   const nx = opts.nx ?? 21;
   const ny = opts.ny ?? 21;
-  if (!(Number.isInteger(nx) && Number.isInteger(ny) && nx >= 1 && ny >= 1)) throw new RangeError(`grid must be at least 1×1 integers, got ${nx}×${ny}`);
+  if (!(Number.isInteger(nx) && Number.isInteger(ny) && nx >= 1 && ny >= 1))
+    throw new RangeError(`grid must be at least 1×1 integers, got ${nx}×${ny}`);
   const basis = planeBasis(models);
   const { xs, ys } = planeGrid(basis.anchors, nx, ny, opts.margin ?? 0.2);
   const ev = data instanceof BatchEvaluator ? data : new BatchEvaluator(data);
   try {
-    const { loss, metric } = await ev.evaluate(nx * ny, (i) => planeModel(basis, xs[i % nx]!, ys[Math.floor(i / nx)]!), opts);
+    const { loss, metric } = await ev.evaluate(
+      nx * ny,
+      (i) => planeModel(basis, xs[i % nx]!, ys[Math.floor(i / nx)]!),
+      opts,
+    );
     return { xs, ys, nx, ny, loss, metric, anchors: basis.anchors, basis };
   } finally {
     if (ev !== data) ev.dispose();

@@ -38,14 +38,19 @@ export interface PathCurveOptions extends EvalOptions {
 
 /** n evenly spaced α from 0 to 1 inclusive; the ends are exactly 0 and 1. */
 export function alphaGrid(points: number): Float32Array {
-  if (!Number.isInteger(points) || points < 2) throw new RangeError(`a path needs at least 2 points, got ${points}`);
+  if (!Number.isInteger(points) || points < 2)
+    throw new RangeError(`a path needs at least 2 points, got ${points}`);
   const out = new Float32Array(points);
   for (let i = 0; i < points; i++) out[i] = i / (points - 1);
   return out;
 }
 
 /** The barrier and its curve from losses and metrics sampled at α (first = 0, last = 1). */
-export function barrierFromCurve(alphas: Float32Array, losses: Float32Array, metrics: Float32Array): PathCurve {
+export function barrierFromCurve(
+  alphas: Float32Array,
+  losses: Float32Array,
+  metrics: Float32Array,
+): PathCurve {
   const n = alphas.length;
   const l0 = losses[0]!;
   const l1 = losses[n - 1]!;
@@ -74,7 +79,11 @@ export function barrierFromCurve(alphas: Float32Array, losses: Float32Array, met
  * Evaluates a generic path α → model on a grid, all points as one batched population (chunked),
  * and reports the barrier. The path must return models of one architecture.
  */
-export async function pathCurveOf(path: (alpha: number) => Model, data: EvalData | BatchEvaluator, opts: PathCurveOptions = {}): Promise<PathCurve> {
+export async function pathCurveOf(
+  path: (alpha: number) => Model,
+  data: EvalData | BatchEvaluator,
+  opts: PathCurveOptions = {},
+): Promise<PathCurve> {
   const alphas = opts.alphas ? Float32Array.from(opts.alphas) : alphaGrid(opts.points ?? 25);
   const ev = data instanceof BatchEvaluator ? data : new BatchEvaluator(data);
   try {
@@ -92,6 +101,11 @@ export interface PathBetweenOptions extends PathCurveOptions {
 }
 
 /** Loss curve and barrier between two models along lerp, slerp, or a Bezier/polychain curve. */
-export async function pathCurve(a: Model, b: Model, data: EvalData | BatchEvaluator, opts: PathBetweenOptions = {}): Promise<PathCurve> {
+export async function pathCurve(
+  a: Model,
+  b: Model,
+  data: EvalData | BatchEvaluator,
+  opts: PathBetweenOptions = {},
+): Promise<PathCurve> {
   return pathCurveOf(pathFunction(a, b, opts.method ?? 'lerp', opts.control), data, opts);
 }

@@ -17,7 +17,15 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ENCODING_NAME, type Model } from '../model';
 import { createRng } from '../rng';
 import { disposeStack, stackModels, unstackModels, type StackedParams } from '../tf/stack';
-import { assertOutputsMatch, checkEvalData, disposeData, memberLoss, prefersPerModel, uploadData, type EvalData } from './evaluate';
+import {
+  assertOutputsMatch,
+  checkEvalData,
+  disposeData,
+  memberLoss,
+  prefersPerModel,
+  uploadData,
+  type EvalData,
+} from './evaluate';
 import { curveCoefficients, midpointModel, type CurveKind } from './interpolate';
 import { assertCompatible } from './vector';
 
@@ -78,7 +86,12 @@ function controlVariables(control: StackedParams): tf.Variable[] {
  * Trains the curve's control point on `data`. Never throws on divergence: it stops, reports
  * `diverged` with the step, and returns the last control point whose loss was finite.
  */
-export async function trainCurve(a: Model, b: Model, data: EvalData, opts: CurveTrainOptions = {}): Promise<CurveTrainResult> {
+export async function trainCurve(
+  a: Model,
+  b: Model,
+  data: EvalData,
+  opts: CurveTrainOptions = {},
+): Promise<CurveTrainResult> {
   const kind = opts.kind ?? 'bezier';
   const steps = opts.steps ?? 500;
   const lr = opts.lr ?? 1e-3;
@@ -137,14 +150,21 @@ export async function trainCurve(a: Model, b: Model, data: EvalData, opts: Curve
           if (layout === 'per-t') {
             // One K = 1 population per t: batch-1 matmuls, which tfjs-wasm sends to XNNPACK.
             const each = coeffs.map(([ca, ct, cb]) => {
-              const point = (ta: tf.Tensor3D, tt: tf.Tensor, tb: tf.Tensor3D): tf.Tensor3D => tf.add(tf.add(tf.mul(ta, ca), tf.mul(tt, ct)), tf.mul(tb, cb));
+              const point = (ta: tf.Tensor3D, tt: tf.Tensor, tb: tf.Tensor3D): tf.Tensor3D =>
+                tf.add(tf.add(tf.mul(ta, ca), tf.mul(tt, ct)), tf.mul(tb, cb));
               return memberLoss(arch, stackedPoint(point), tensors);
             });
             return tf.mean(tf.concat(each));
           }
           // Coefficient columns [T, 1, 1], broadcast against the [1, in, out] weights.
-          const [ka, kt, kb] = [0, 1, 2].map((i) => tf.tensor3d(coeffs.map((c) => c[i]!), [batchT, 1, 1]));
-          const point = (ta: tf.Tensor3D, tt: tf.Tensor, tb: tf.Tensor3D): tf.Tensor3D => tf.add(tf.add(tf.mul(ka!, ta), tf.mul(kt!, tt)), tf.mul(kb!, tb));
+          const [ka, kt, kb] = [0, 1, 2].map((i) =>
+            tf.tensor3d(
+              coeffs.map((c) => c[i]!),
+              [batchT, 1, 1],
+            ),
+          );
+          const point = (ta: tf.Tensor3D, tt: tf.Tensor, tb: tf.Tensor3D): tf.Tensor3D =>
+            tf.add(tf.add(tf.mul(ka!, ta), tf.mul(kt!, tt)), tf.mul(kb!, tb));
           return tf.mean(memberLoss(arch, stackedPoint(point), tensors));
         };
         return tf.variableGrads(lossFn, vars);
@@ -201,8 +221,22 @@ export async function trainCurve(a: Model, b: Model, data: EvalData, opts: Curve
       biases: vars.slice(L) as tf.Variable<tf.Rank.R3>[],
       encoding: null,
     });
-    const control: Model = { arch: trained!.arch, params: { ...(start.params[ENCODING_NAME] ? { [ENCODING_NAME]: start.params[ENCODING_NAME] } : {}), ...trained!.params } };
-    return { kind, control, steps: kept, losses: Float32Array.from(losses), status, diverged: status === 'diverged', divergedAt };
+    const control: Model = {
+      arch: trained!.arch,
+      params: {
+        ...(start.params[ENCODING_NAME] ? { [ENCODING_NAME]: start.params[ENCODING_NAME] } : {}),
+        ...trained!.params,
+      },
+    };
+    return {
+      kind,
+      control,
+      steps: kept,
+      losses: Float32Array.from(losses),
+      status,
+      diverged: status === 'diverged',
+      divergedAt,
+    };
   } finally {
     tf.dispose([...vars, ...m, ...v, ...(good ?? [])]);
     disposeStack(ends[0]);

@@ -9,7 +9,12 @@ import type { Model } from '../model';
 import { checkEvalData, type EvalData, type EvalResult } from './evaluate';
 
 /** Mean cross-entropy of logits [n, classes] against labels, and accuracy (first max wins ties). */
-export function crossEntropyAccuracy(logits: Float32Array, labels: Int32Array, n: number, classes: number): { loss: number; accuracy: number } {
+export function crossEntropyAccuracy(
+  logits: Float32Array,
+  labels: Int32Array,
+  n: number,
+  classes: number,
+): { loss: number; accuracy: number } {
   let loss = 0;
   let correct = 0;
   for (let r = 0; r < n; r++) {

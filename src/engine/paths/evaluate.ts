@@ -57,19 +57,26 @@ export function metricName(data: EvalData): string {
 
 /** Validates an EvalData's lengths and labels once, at the boundary. */
 export function checkEvalData(data: EvalData): void {
-  if (data.x.length !== data.n * data.inputs) throw new RangeError(`x holds ${data.x.length} values, expected n·inputs = ${data.n * data.inputs}`);
+  if (data.x.length !== data.n * data.inputs)
+    throw new RangeError(`x holds ${data.x.length} values, expected n·inputs = ${data.n * data.inputs}`);
   if (data.kind === 'regression') {
-    if (data.y.length !== data.n * data.channels) throw new RangeError(`y holds ${data.y.length} values, expected n·channels = ${data.n * data.channels}`);
+    if (data.y.length !== data.n * data.channels)
+      throw new RangeError(
+        `y holds ${data.y.length} values, expected n·channels = ${data.n * data.channels}`,
+      );
     return;
   }
-  if (data.labels.length !== data.n) throw new RangeError(`labels hold ${data.labels.length} values, expected n = ${data.n}`);
+  if (data.labels.length !== data.n)
+    throw new RangeError(`labels hold ${data.labels.length} values, expected n = ${data.n}`);
   for (let i = 0; i < data.n; i++) {
     const c = data.labels[i]!;
-    if (!(c >= 0 && c < data.classes)) throw new RangeError(`label ${c} at index ${i} is outside [0, ${data.classes})`);
+    if (!(c >= 0 && c < data.classes))
+      throw new RangeError(`label ${c} at index ${i} is outside [0, ${data.classes})`);
   }
 }
 
-const maxWidth = (arch: MlpArch): number => Math.max(...arch.widths, arch.encoding ? 2 * arch.encoding.features : 0);
+const maxWidth = (arch: MlpArch): number =>
+  Math.max(...arch.widths, arch.encoding ? 2 * arch.encoding.features : 0);
 
 /**
  * Whether one model per forward pass beats a stacked population on the current backend.
@@ -117,7 +124,8 @@ export interface DataTensors {
 export function uploadData(data: EvalData): DataTensors {
   checkEvalData(data);
   const x = tf.tensor2d(data.x, [data.n, data.inputs]);
-  if (data.kind === 'regression') return { x, y: tf.tensor2d(data.y, [data.n, data.channels]), oneHot: null, labels: null };
+  if (data.kind === 'regression')
+    return { x, y: tf.tensor2d(data.y, [data.n, data.channels]), oneHot: null, labels: null };
   const labels = tf.tensor1d(data.labels, 'int32');
   const oneHot = tf.tidy(() => tf.cast(tf.oneHot(labels, data.classes), 'float32') as tf.Tensor2D);
   return { x, y: null, oneHot, labels };
@@ -207,7 +215,12 @@ export class BatchEvaluator {
 }
 
 /** Evaluates models built on demand, uploading the data once for this call. */
-export async function evaluateMany(count: number, build: (i: number) => Model, data: EvalData, opts: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateMany(
+  count: number,
+  build: (i: number) => Model,
+  data: EvalData,
+  opts: EvalOptions = {},
+): Promise<EvalResult> {
   const ev = new BatchEvaluator(data);
   try {
     return await ev.evaluate(count, build, opts);
@@ -217,6 +230,10 @@ export async function evaluateMany(count: number, build: (i: number) => Model, d
 }
 
 /** Loss and metric of each model (all of one architecture) as one batched population. */
-export function evaluateModels(models: readonly Model[], data: EvalData, opts: EvalOptions = {}): Promise<EvalResult> {
+export function evaluateModels(
+  models: readonly Model[],
+  data: EvalData,
+  opts: EvalOptions = {},
+): Promise<EvalResult> {
   return evaluateMany(models.length, (i) => models[i]!, data, opts);
 }

@@ -76,19 +76,33 @@ export function curveCoefficients(kind: CurveKind, t: number): [number, number, 
 }
 
 /** A point on a Bezier or polychain curve between flat vectors. */
-export function curveVector(kind: CurveKind, a: Float32Array, control: Float32Array, b: Float32Array, t: number): Float32Array {
+export function curveVector(
+  kind: CurveKind,
+  a: Float32Array,
+  control: Float32Array,
+  b: Float32Array,
+  t: number,
+): Float32Array {
   if (t === 0) return new Float32Array(a);
   if (t === 1) return new Float32Array(b);
   return combine([a, control, b], curveCoefficients(kind, t));
 }
 
 /** Quadratic Bezier (1−t)²a + 2t(1−t)θ + t²b on flat vectors. */
-export const bezierVector = (a: Float32Array, control: Float32Array, b: Float32Array, t: number): Float32Array =>
-  curveVector('bezier', a, control, b, t);
+export const bezierVector = (
+  a: Float32Array,
+  control: Float32Array,
+  b: Float32Array,
+  t: number,
+): Float32Array => curveVector('bezier', a, control, b, t);
 
 /** Polygonal chain a → θ → b on flat vectors. */
-export const polychainVector = (a: Float32Array, control: Float32Array, b: Float32Array, t: number): Float32Array =>
-  curveVector('polychain', a, control, b, t);
+export const polychainVector = (
+  a: Float32Array,
+  control: Float32Array,
+  b: Float32Array,
+  t: number,
+): Float32Array => curveVector('polychain', a, control, b, t);
 
 function endpoint(a: Model, b: Model, t: number): Model | null {
   if (t === 0) return cloneModel(a);
@@ -109,7 +123,12 @@ export function slerpModels(a: Model, b: Model, alpha: number): Model {
 }
 
 /** lerp or slerp, by name. */
-export function interpolateModels(a: Model, b: Model, alpha: number, method: InterpolationMethod = 'lerp'): Model {
+export function interpolateModels(
+  a: Model,
+  b: Model,
+  alpha: number,
+  method: InterpolationMethod = 'lerp',
+): Model {
   return method === 'slerp' ? slerpModels(a, b, alpha) : lerpModels(a, b, alpha);
 }
 
@@ -120,10 +139,12 @@ export function curveModel(kind: CurveKind, a: Model, control: Model, b: Model, 
 }
 
 /** Quadratic Bezier point between models. */
-export const bezierModel = (a: Model, control: Model, b: Model, t: number): Model => curveModel('bezier', a, control, b, t);
+export const bezierModel = (a: Model, control: Model, b: Model, t: number): Model =>
+  curveModel('bezier', a, control, b, t);
 
 /** Polychain point between models. */
-export const polychainModel = (a: Model, control: Model, b: Model, t: number): Model => curveModel('polychain', a, control, b, t);
+export const polychainModel = (a: Model, control: Model, b: Model, t: number): Model =>
+  curveModel('polychain', a, control, b, t);
 
 /**
  * The midpoint ½(a + b): where curve training starts, and the control point at which both curve
@@ -135,7 +156,12 @@ export function midpointModel(a: Model, b: Model): Model {
 }
 
 /** A path α ∈ [0, 1] → model, for any family; curves need their control point. */
-export function pathFunction(a: Model, b: Model, method: PathMethod, control?: Model): (alpha: number) => Model {
+export function pathFunction(
+  a: Model,
+  b: Model,
+  method: PathMethod,
+  control?: Model,
+): (alpha: number) => Model {
   if (method === 'lerp' || method === 'slerp') return (alpha) => interpolateModels(a, b, alpha, method);
   if (!control) throw new RangeError(`a ${method} path needs a control point`);
   return (t) => curveModel(method, a, control, b, t);

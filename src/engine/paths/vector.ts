@@ -1,4 +1,10 @@
-import { ENCODING_NAME, assertSameArchitecture, paramShapes, structuredCloneArch, type Model } from '../model';
+import {
+  ENCODING_NAME,
+  assertSameArchitecture,
+  paramShapes,
+  structuredCloneArch,
+  type Model,
+} from '../model';
 import { numel, sameShape, shapeString, type Tensor } from '../tensor';
 
 /**
@@ -27,13 +33,17 @@ export function assertCompatible(models: readonly Model[], what = 'models'): voi
     assertSameArchitecture(first, m, [`${what}[0]`, `${what}[${i}]`]);
     const other = tensorNames(m);
     if (other.join() !== names.join()) {
-      throw new PathInputError(`${what}[${i}] holds tensors [${other.join(', ')}] but ${what}[0] holds [${names.join(', ')}]`);
+      throw new PathInputError(
+        `${what}[${i}] holds tensors [${other.join(', ')}] but ${what}[0] holds [${names.join(', ')}]`,
+      );
     }
     for (const n of names) {
       const a = first.params[n]!;
       const b = m.params[n]!;
       if (!sameShape(a.shape, b.shape)) {
-        throw new PathInputError(`${what}[${i}]: tensor ${n} has shape ${shapeString(b.shape)}, expected ${shapeString(a.shape)}`);
+        throw new PathInputError(
+          `${what}[${i}]: tensor ${n} has shape ${shapeString(b.shape)}, expected ${shapeString(a.shape)}`,
+        );
       }
     }
   });
@@ -73,11 +83,20 @@ export function vectorModel(like: Model, v: Float32Array | Float64Array): Model 
 }
 
 /** Builds a model tensor by tensor from the matching tensors of several models. */
-export function mapModels(models: readonly Model[], fn: (tensors: Float32Array[], name: string) => Float32Array): Model {
+export function mapModels(
+  models: readonly Model[],
+  fn: (tensors: Float32Array[], name: string) => Float32Array,
+): Model {
   const like = models[0]!;
   const params: Record<string, Tensor> = {};
   for (const n of tensorNames(like)) {
-    params[n] = { data: fn(models.map((m) => m.params[n]!.data), n), shape: [...like.params[n]!.shape] };
+    params[n] = {
+      data: fn(
+        models.map((m) => m.params[n]!.data),
+        n,
+      ),
+      shape: [...like.params[n]!.shape],
+    };
   }
   return { arch: structuredCloneArch(like.arch), params };
 }

@@ -21,7 +21,11 @@ export interface ClassifierTraining {
 }
 
 /** Returns the trained models (the inputs are not changed). */
-export async function trainClassifiers(models: readonly Model[], data: ClassificationData, opts: ClassifierTraining): Promise<Model[]> {
+export async function trainClassifiers(
+  models: readonly Model[],
+  data: ClassificationData,
+  opts: ClassifierTraining,
+): Promise<Model[]> {
   checkEvalData(data);
   const arch = models[0]!.arch;
   const stacked = stackModels(models);
@@ -36,11 +40,19 @@ export async function trainClassifiers(models: readonly Model[], data: Classific
   const batch = Math.min(opts.batch, data.n);
   try {
     for (let step = 0; step < opts.steps; step++) {
-      const idx = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(data.n)), 'int32');
+      const idx = tf.tensor1d(
+        Int32Array.from({ length: batch }, () => rng.int(data.n)),
+        'int32',
+      );
       const cost = optimizer.minimize(
         () => {
           const lb = tf.gather(labels, idx);
-          const t = { x: tf.gather(x, idx) as tf.Tensor2D, y: null, oneHot: tf.cast(tf.oneHot(lb, data.classes), 'float32') as tf.Tensor2D, labels: lb as tf.Tensor1D };
+          const t = {
+            x: tf.gather(x, idx) as tf.Tensor2D,
+            y: null,
+            oneHot: tf.cast(tf.oneHot(lb, data.classes), 'float32') as tf.Tensor2D,
+            labels: lb as tf.Tensor1D,
+          };
           return tf.sum(memberLoss(arch, { weights, biases, encoding: null }, t)) as tf.Scalar;
         },
         false,

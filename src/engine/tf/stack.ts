@@ -40,7 +40,8 @@ export function stackModels(models: readonly Model[]): StackedParams {
     const e = new Float32Array(K * inputs * m);
     models.forEach((model, k) => {
       const src = model.params[ENCODING_NAME]!.data;
-      for (let j = 0; j < m; j++) for (let i = 0; i < inputs; i++) e[k * inputs * m + i * m + j] = src[j * inputs + i]!;
+      for (let j = 0; j < m; j++)
+        for (let i = 0; i < inputs; i++) e[k * inputs * m + i * m + j] = src[j * inputs + i]!;
     });
     encoding = tf.tensor3d(e, [K, inputs, m]);
   }
@@ -50,14 +51,18 @@ export function stackModels(models: readonly Model[]): StackedParams {
 /** Downloads stacked tensors back into K models in PyTorch layout. */
 export async function unstackModels(arch: MlpArch, p: StackedParams): Promise<Model[]> {
   const K = p.weights[0]!.shape[0];
-  const models: Model[] = Array.from({ length: K }, () => ({ arch: { ...arch, widths: [...arch.widths] }, params: {} }));
+  const models: Model[] = Array.from({ length: K }, () => ({
+    arch: { ...arch, widths: [...arch.widths] },
+    params: {},
+  }));
   for (let l = 0; l < p.weights.length; l++) {
     const [, inp, out] = p.weights[l]!.shape;
     const w = await p.weights[l]!.data<'float32'>();
     const b = await p.biases[l]!.data<'float32'>();
     for (let k = 0; k < K; k++) {
       const wt = new Float32Array(out * inp);
-      for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) wt[o * inp + i] = w[k * inp * out + i * out + o]!;
+      for (let o = 0; o < out; o++)
+        for (let i = 0; i < inp; i++) wt[o * inp + i] = w[k * inp * out + i * out + o]!;
       models[k]!.params[weightName(l)] = { data: wt, shape: [out, inp] };
       models[k]!.params[biasName(l)] = { data: b.slice(k * out, (k + 1) * out), shape: [out] };
     }
@@ -67,7 +72,8 @@ export async function unstackModels(arch: MlpArch, p: StackedParams): Promise<Mo
     const e = await p.encoding.data<'float32'>();
     for (let k = 0; k < K; k++) {
       const bt = new Float32Array(m * inputs);
-      for (let j = 0; j < m; j++) for (let i = 0; i < inputs; i++) bt[j * inputs + i] = e[k * inputs * m + i * m + j]!;
+      for (let j = 0; j < m; j++)
+        for (let i = 0; i < inputs; i++) bt[j * inputs + i] = e[k * inputs * m + i * m + j]!;
       models[k]!.params[ENCODING_NAME] = { data: bt, shape: [m, inputs] };
     }
   }
@@ -118,7 +124,13 @@ const plainMatMul = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
 }) as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 function layerMatMul(h: tf.Tensor3D, w: tf.Tensor3D, layout: MatmulLayout): tf.Tensor3D {
-  if (layout === 'batched' || w.shape[0] === 1) return layout === 'batched' ? tf.matMul(h, w) : (tf.expandDims(plainMatMul(tf.squeeze(h, [0]) as tf.Tensor2D, tf.squeeze(w, [0]) as tf.Tensor2D), 0) as tf.Tensor3D);
+  if (layout === 'batched' || w.shape[0] === 1)
+    return layout === 'batched'
+      ? tf.matMul(h, w)
+      : (tf.expandDims(
+          plainMatMul(tf.squeeze(h, [0]) as tf.Tensor2D, tf.squeeze(w, [0]) as tf.Tensor2D),
+          0,
+        ) as tf.Tensor3D);
   const hs = tf.unstack(h) as tf.Tensor2D[];
   const ws = tf.unstack(w) as tf.Tensor2D[];
   return tf.stack(hs.map((hk, k) => plainMatMul(hk, ws[k]!))) as tf.Tensor3D;
@@ -128,9 +140,15 @@ function layerMatMul(h: tf.Tensor3D, w: tf.Tensor3D, layout: MatmulLayout): tf.T
  * Batched forward pass of the whole population: x is [N, inputs] shared by all members, or
  * [K, N, inputs]; returns [K, N, outputs]. Call inside tf.tidy.
  */
-export function forwardStacked(arch: MlpArch, p: StackedParams, x: tf.Tensor2D | tf.Tensor3D, layout: MatmulLayout = 'batched'): tf.Tensor3D {
+export function forwardStacked(
+  arch: MlpArch,
+  p: StackedParams,
+  x: tf.Tensor2D | tf.Tensor3D,
+  layout: MatmulLayout = 'batched',
+): tf.Tensor3D {
   const K = p.weights[0]!.shape[0];
-  let h: tf.Tensor3D = x.rank === 2 ? (tf.broadcastTo(x, [K, x.shape[0], x.shape[1]!]) as tf.Tensor3D) : (x as tf.Tensor3D);
+  let h: tf.Tensor3D =
+    x.rank === 2 ? (tf.broadcastTo(x, [K, x.shape[0], x.shape[1]!]) as tf.Tensor3D) : (x as tf.Tensor3D);
   if (p.encoding) {
     const proj = tf.mul(layerMatMul(h, p.encoding, layout), 2 * Math.PI) as tf.Tensor3D;
     h = tf.concat([tf.sin(proj), tf.cos(proj)], 2);

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
 import { createRng, type Rng } from '../rng';
-import { disposeStack, forwardStacked, perMemberMse, stackModels, unstackModels, type MatmulLayout, type StackedParams } from './stack';
+import {
+  disposeStack,
+  forwardStacked,
+  perMemberMse,
+  stackModels,
+  unstackModels,
+  type MatmulLayout,
+  type StackedParams,
+} from './stack';
 
 /** What a population trains on: one target shared by every member (the INR's image). */
 export interface RegressionTarget {
@@ -57,7 +65,15 @@ export class PopulationTrainer {
     this.arch = models[0]!.arch;
     this.k = models.length;
     this.target = target;
-    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, batchFraction: 1, noiseSeed: 0, layout: 'batched', ...opts };
+    this.opts = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      batchFraction: 1,
+      noiseSeed: 0,
+      layout: 'batched',
+      ...opts,
+    };
     this.noise = createRng(this.opts.noiseSeed);
     const stacked = stackModels(models);
     const toVar = (t: tf.Tensor3D): tf.Variable<tf.Rank.R3> => {
@@ -123,7 +139,9 @@ export class PopulationTrainer {
 
   /** Per-member MSE on the full target, read back asynchronously. */
   async evaluate(): Promise<Float32Array> {
-    const mse = tf.tidy(() => perMemberMse(forwardStacked(this.arch, this.params, this.x, this.opts.layout), this.y));
+    const mse = tf.tidy(() =>
+      perMemberMse(forwardStacked(this.arch, this.params, this.x, this.opts.layout), this.y),
+    );
     const out = await mse.data<'float32'>();
     mse.dispose();
     return new Float32Array(out);
