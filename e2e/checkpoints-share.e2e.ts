@@ -38,13 +38,11 @@ describe('checkpoints in and out', () => {
     await openWithSamples(page);
     const before = await appState<number>(page, 's.models.length');
     await page.getByRole('tab', { name: 'Models' }).click();
-    await page
-      .getByTestId('checkpoint-input')
-      .setInputFiles({
-        name: 'mlp_relu.pt',
-        mimeType: 'application/octet-stream',
-        buffer: fixture('mlp_relu.pt'),
-      });
+    await page.getByTestId('checkpoint-input').setInputFiles({
+      name: 'mlp_relu.pt',
+      mimeType: 'application/octet-stream',
+      buffer: fixture('mlp_relu.pt'),
+    });
     const dialog = page.getByTestId('import-dialog');
     await expect.poll(() => dialog.textContent()).toContain('PyTorch');
     expect(await dialog.textContent()).toMatch(/2 → 16 → 16 → 1/);

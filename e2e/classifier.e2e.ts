@@ -178,24 +178,20 @@ describe('classifiers in the app', () => {
       accuracy: number;
     };
     await page.getByRole('tab', { name: 'Models' }).click();
-    await page
-      .getByTestId('checkpoint-input')
-      .setInputFiles({
-        name: 'classifier.pt',
-        mimeType: 'application/octet-stream',
-        buffer: fixture('checkpoints/classifier.pt'),
-      });
+    await page.getByTestId('checkpoint-input').setInputFiles({
+      name: 'classifier.pt',
+      mimeType: 'application/octet-stream',
+      buffer: fixture('checkpoints/classifier.pt'),
+    });
     await expect.poll(() => page.getByTestId('import-dialog').textContent()).toContain('784 → 32 → 10');
     await page.getByTestId('import-activation').selectOption('relu');
     await page.getByTestId('import-confirm').click();
     await waitFor("s.models.some((m) => m.name === 'classifier')");
-    await page
-      .getByTestId('checkpoint-input')
-      .setInputFiles({
-        name: 'good.npz',
-        mimeType: 'application/octet-stream',
-        buffer: fixture('datasets/good.npz'),
-      });
+    await page.getByTestId('checkpoint-input').setInputFiles({
+      name: 'good.npz',
+      mimeType: 'application/octet-stream',
+      buffer: fixture('datasets/good.npz'),
+    });
     await expect
       .poll(() => page.getByTestId('banner').textContent())
       .toMatch(/Dataset good\.npz: 32 examples × 784 inputs/);
