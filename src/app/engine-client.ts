@@ -190,6 +190,11 @@ export function engine(): EngineClient {
   return client;
 }
 
+/** Replaces the app's engine client (tests drive the app's jobs against a fake or in-process worker). */
+export function setEngine(c: EngineClient): void {
+  client = c;
+}
+
 /** Sends a request and resolves with its typed result (errors reject). */
 export function ask<T extends RequestType>(
   type: T,

@@ -5,6 +5,7 @@
  * ones.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { yieldToEvents } from '../cancel';
 import { psnr } from '../inr';
 import type { MlpArch, Model } from '../model';
 import { assertOutputsMatch, checkEvalData, type EvalData, type EvalResult } from '../data/eval-data';
@@ -113,7 +114,8 @@ export class BatchEvaluator {
     if (count === 0) return { loss, metric };
     let chunk = opts.chunk ?? 0;
     for (let start = 0; start < count; start += chunk) {
-      opts.signal?.throwIfAborted();
+      // A macrotask turn per chunk: a worker receives a cancel (or a ping) between chunks.
+      await yieldToEvents(opts.signal);
       const first = build(start);
       if (start === 0) assertOutputsMatch(first.arch, this.data);
       if (chunk <= 0) chunk = defaultChunk(first.arch, this.data.n);
