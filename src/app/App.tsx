@@ -78,7 +78,10 @@ function boot(): void {
     .catch((e: unknown) =>
       showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`),
     )
-    .then(() => applyHash(location.hash))
+    .then(() => {
+      appStore.setState({ ready: true });
+      return applyHash(location.hash);
+    })
     .then((applied) => {
       if (!applied) void startTraining();
     });
