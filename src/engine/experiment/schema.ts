@@ -8,6 +8,7 @@
  * version and a migration (migrate.ts), and tests pin the default spec.
  */
 import { z } from 'zod';
+import { ACTIVATIONS, type Activation } from '../model';
 import { guardValue } from './guard';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
@@ -93,7 +94,6 @@ export const scoreSourceSchema = z.discriminatedUnion('kind', [
 /** A checkpoint the experiment uses: a sample by id, a dropped file by name + content hash. */
 export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
 
-export const ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
 export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape'] as const;
@@ -190,10 +190,10 @@ export type DataSource = ExperimentSpec['data']['source'];
 export type ScoreSource = z.output<typeof scoreSourceSchema>;
 /** A checkpoint reference (sample id, or dropped file name + SHA-256). */
 export type ModelRef = ExperimentSpec['models'][number];
-export type Activation = (typeof ACTIVATIONS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
 export type PathKind = (typeof PATH_KINDS)[number];
 export type ViewTab = (typeof VIEW_TABS)[number];
+export { ACTIVATIONS, type Activation };
 
 /**
  * Validates an untrusted value (parsed JSON, stored state) into a complete experiment: refuses

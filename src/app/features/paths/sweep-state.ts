@@ -10,7 +10,7 @@ import type { ScoreTarget } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobRun, type JobState } from '../../jobs';
 import { appStore } from '../../store';
-import { loadTarget } from '../train/train-state';
+import { loadTarget } from '../../data/targets';
 
 export interface SweepConfig {
   widths: number[];
