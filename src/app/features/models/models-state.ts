@@ -11,7 +11,7 @@ import type { InspectResult } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { adoptDroppedImage } from '../train/ImageDrop';
 import { sha256Hex } from '../../data/images';
-import { addModels, appStore, showBanner } from '../../store';
+import { addModels, appStore, showBanner, updateSpec } from '../../store';
 import { saveBytes } from '../../lib/download';
 import { adoptDataset } from '../../data/datasets';
 
@@ -142,14 +142,9 @@ export async function confirmImport(
     const ref = hashes.get(info.token);
     const spec = appStore.getState().spec;
     const linked = ref && spec.models.some((m) => m.kind === 'file' && m.sha256 === ref.sha256);
-    if (ref && !linked && spec.models.length < 64) {
-      appStore.setState({
-        spec: {
-          ...spec,
-          models: [...spec.models, { kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }],
-        },
-      });
-    }
+    // The link can name the file from now on (a full list of 64 simply stops growing).
+    if (ref && !linked && spec.models.length < 64)
+      updateSpec((d) => d.models.push({ kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }));
     appStore.setState({ pendingImport: null });
     showBanner(
       'info',
