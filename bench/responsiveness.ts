@@ -63,11 +63,11 @@ export async function benchResponsiveness(url: string, log: (l: string) => void)
     await page.goto(
       tinyExperimentUrl(url, (s) => {
         s.population.size = 8;
-        s.training.steps = 150;
+        s.training.steps = 60;
         s.training.evalEvery = 10;
       }),
     );
-    await waitForState(page, "s && s.run.status === 'training'", 300_000);
+    await waitForState(page, "s && s.ready && s.run.status === 'calibrating'", 300_000);
     await startWatch(page);
     await waitForState(page, "s.run.status === 'done'", 600_000);
     const training = await stopWatch(page);
@@ -90,7 +90,7 @@ export async function benchResponsiveness(url: string, log: (l: string) => void)
     const cloud = await stopWatch(page);
     log(`ui: cloud, longest frame gap ${cloud.maxGap.toFixed(0)} ms`);
     return [
-      row('page while 8 SIRENs 3×32 train (32×32, wasm)', training),
+      row('page while 8 SIRENs 3×32 train 60 steps (32×32, wasm)', training),
       row('page while the Cloud aligns and maps 73 models', cloud),
     ];
   } finally {

@@ -34,11 +34,6 @@ export function mnistBytes(): Promise<Uint8Array> {
   return mnist;
 }
 
-/** Label of MNIST digit `index`. */
-export async function mnistLabel(index: number): Promise<number> {
-  return (await mnistBytes())[index]!;
-}
-
 function toTarget(
   source: CanvasImageSource,
   sw: number,
