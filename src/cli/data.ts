@@ -153,14 +153,14 @@ function loadClassification(
 
 /**
  * `--data D` for models with `inputs` inputs and `outputs` outputs: an image for INRs, or a
- * classification `.npz`. Checks the shapes against the models here, so that a mismatch is
+ * classification `.npz`; `size` resizes an image to size×size (its training size). Checks the shapes against the models here, so that a mismatch is
  * reported in terms of the files rather than as a tensor-shape error deep inside tfjs.
  */
-export function loadEvalData(p: string, inputs: number, outputs: number): EvalData {
+export function loadEvalData(p: string, inputs: number, outputs: number, size?: number): EvalData {
   const bytes = readInput(p);
   let data: EvalData;
   if (startsWith(bytes, ZIP_MAGIC)) data = loadClassification(p, bytes, inputs, outputs);
-  else data = imageData(loadImage(p));
+  else data = imageData(loadImage(p, size));
   if (data.inputs !== inputs)
     throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
   if (data.kind === 'regression' && data.channels !== outputs) {

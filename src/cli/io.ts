@@ -1,21 +1,22 @@
 /**
- * Files in and out of the CLI: reading a checkpoint (with the shards a model.json or a
- * safetensors index names), turning it into a Model with the activation the person confirmed,
- * and writing results as safetensors that record where they came from.
+ * Files into the CLI: reading a checkpoint (with the shards a model.json or a safetensors index
+ * names) and turning it into a Model with the activation the person confirmed. Results go out
+ * through output.ts.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   CheckpointError,
   archFromMetadata,
   inferArchitecture,
   readCheckpoint,
+  layoutFromInference,
   toModel,
-  writeSafetensors,
   type ArchitectureInference,
   type CheckpointContents,
   type CheckpointFile,
   type ModelOptions,
+  type TensorLayout,
 } from '../engine/checkpoints/index';
 import { ACTIVATIONS, assertSameArchitecture, type Activation, type Model } from '../engine/model';
 import { CliError, type FlagSpec, type ParsedArgs } from './args';
@@ -141,6 +142,8 @@ export interface LoadedModel {
   contents: CheckpointContents;
   inference: ArchitectureInference;
   model: Model;
+  /** The file's tensor names, orientation and dtype, so outputs keep them. */
+  layout: TensorLayout;
 }
 
 /** Reads a checkpoint and builds its Model; the activation comes from the flags, the metadata, or relu. */
@@ -161,7 +164,8 @@ export function loadModel(p: string, flags: ArchFlags = {}): LoadedModel {
   if (meta.outputOffset !== undefined) opts.outputOffset = meta.outputOffset;
   if (meta.encoding && inference.encodingTensor) opts.encoding = meta.encoding;
   try {
-    return { path: p, contents, inference, model: toModel(contents, inference, opts) };
+    const model = toModel(contents, inference, opts);
+    return { path: p, contents, inference, model, layout: layoutFromInference(contents, inference) };
   } catch (e) {
     if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
     throw e;
@@ -183,35 +187,5 @@ export function sameArchitecture(a: LoadedModel, b: LoadedModel): void {
     const msg = (e as Error).message;
     const hint = / uses /.test(msg) ? ' (pass --activation to set one activation for both)' : '';
     throw new CliError(`models do not match: ${msg}${hint}`);
-  }
-}
-
-/** Where a result came from, stored in the output's safetensors metadata. */
-export interface Provenance {
-  command: string;
-  inputs: readonly string[];
-  method?: string;
-  /** Further settings (alpha, seed, steps…), stored as JSON. */
-  options?: Record<string, unknown>;
-}
-
-/**
- * Writes a model as safetensors with `weightscope.command`, `weightscope.inputs` (JSON list),
- * `weightscope.method` and `weightscope.options` beside the architecture, so a result file says
- * how it was made without any log from the run.
- */
-export function writeModel(p: string, model: Model, prov: Provenance): void {
-  const meta: Record<string, string> = {
-    'weightscope.command': prov.command,
-    'weightscope.inputs': JSON.stringify(prov.inputs),
-  };
-  if (prov.method !== undefined) meta['weightscope.method'] = prov.method;
-  if (prov.options) meta['weightscope.options'] = JSON.stringify(prov.options);
-  const bytes = writeSafetensors(model, meta);
-  try {
-    mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
-    writeFileSync(p, bytes);
-  } catch (e) {
-    throw new CliError(`${p}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

@@ -6,7 +6,7 @@ import { missing } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
 import { imageData, loadImage } from '../data';
-import { writeModel } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const trainInr: Command = {
   name: 'train-inr',
@@ -25,7 +25,7 @@ export const trainInr: Command = {
         help: "initialisation seed (the app population's member 0 for this seed)",
       },
       steps: { kind: 'int', arg: 'N', min: 0, max: 1e7, help: 'Adam steps' },
-      out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
+      out: { kind: 'string', arg: 'F', help: 'output file: .pt/.pth (PyTorch), .npz, else safetensors' },
       arch: {
         kind: 'choice',
         choices: ['siren', 'relu'],
@@ -67,6 +67,7 @@ Example:
     const steps = args.number('steps') ?? missing('steps');
     const out = args.string('out') ?? missing('out');
     const size = args.number('size');
+    checkOutPath(out);
     const lr = args.number('lr') ?? 1e-3;
     const siren = (args.string('arch') ?? 'siren') === 'siren';
     const img = loadImage(imagePath, size);
@@ -101,9 +102,10 @@ Example:
       const model = (await trainer.models())[0]!;
       writeModel(out, model, {
         command: 'train-inr',
-        inputs: [imagePath],
+        inputs: [fileRef(imagePath)],
         method: siren ? 'siren' : 'relu',
         options: { seed, steps, lr, size: size ?? null, backend },
+        imageSize: `${img.width}x${img.height}`,
       });
       const json = {
         steps,

@@ -9,6 +9,7 @@ import {
   type Model,
 } from '../model';
 import type { Tensor } from '../tensor';
+import { isEncodingName } from './layout';
 import {
   ArchitectureInferenceError,
   CheckpointError,
@@ -61,7 +62,7 @@ function candidates(tensors: RawTensor[]): Candidate[] {
   const byPrefix = new Map<string, { weight?: RawTensor; bias?: RawTensor; hint: boolean }>();
   const unused: string[] = [];
   for (const t of tensors) {
-    if (t.name === ENCODING_NAME) continue;
+    if (isEncodingName(t.name)) continue;
     const r = role(t.name);
     if (!r) {
       unused.push(t.name);
@@ -79,7 +80,7 @@ function candidates(tensors: RawTensor[]): Candidate[] {
     // Unnamed arrays (np.savez(*arrays) → arr_0, arr_1…): weights and biases in file order.
     const out: Candidate[] = [];
     for (const t of tensors) {
-      if (t.name === ENCODING_NAME) continue;
+      if (isEncodingName(t.name)) continue;
       if (t.shape.length === 1 && out.length && !out[out.length - 1]!.bias) out[out.length - 1]!.bias = t;
       else out.push({ prefix: t.name, weight: t, bias: null, hint: false });
     }
@@ -154,14 +155,14 @@ export function inferArchitecture(contents: CheckpointContents): ArchitectureInf
     layers: cs.map((c) => ({ weight: c.weight.name, bias: c.bias?.name ?? null })),
     transposed: trans,
   };
-  const enc = contents.tensors.find((t) => t.name === ENCODING_NAME);
+  const enc = contents.tensors.find((t) => isEncodingName(t.name));
   if (enc) {
     if (!enc.data || enc.shape.length !== 2 || 2 * enc.shape[0]! !== widths[0]) {
       fail(
-        `${ENCODING_NAME} has shape ${shapeOf(enc)} but the first layer takes ${widths[0]} inputs (needs [${widths[0]! / 2}, inputs])`,
+        `${enc.name} has shape ${shapeOf(enc)} but the first layer takes ${widths[0]} inputs (needs [${widths[0]! / 2}, inputs])`,
       );
     }
-    result.encodingTensor = ENCODING_NAME;
+    result.encodingTensor = enc.name;
     widths[0] = enc.shape[1]!;
   }
   return result;

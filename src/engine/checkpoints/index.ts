@@ -8,5 +8,14 @@ export {
   type ArchitectureInference,
   type ModelOptions,
 } from './architecture';
-export { writeSafetensors, writeNpz } from './writers';
+export { writeSafetensors, writeNpz, writePt } from './writers';
+export {
+  exportTensors,
+  layoutFromInference,
+  sequentialLayout,
+  type ExportTensor,
+  type LayerLayout,
+  type TensorLayout,
+} from './layout';
+export { type FloatDType } from './encode';
 export { parseNpy, writeNpy } from './numpy';

@@ -1,3 +1,4 @@
+import { encodeFloats, type FloatDType } from './encode';
 import { decodeTensor } from './convert';
 import {
   checkFileSize,
@@ -161,18 +162,28 @@ export const npzReader: CheckpointReader = {
   read: (files) => readNpz(files[0]!),
 };
 
-/** Serialises a float32 tensor as `.npy` v1.0 ('<f4', C order, header padded to 64 bytes). */
-export function writeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+/**
+ * Serialises a float tensor as `.npy` v1.0 (C order, header padded to 64 bytes), in float32
+ * ('<f4') or the source's '<f8' / '<f2'. NumPy has no bfloat16, so BF16 is written as '<f4'.
+ */
+export function writeNpy(
+  data: Float32Array,
+  shape: readonly number[],
+  dtype: FloatDType = 'F32',
+): Uint8Array {
+  const kind: FloatDType = dtype === 'BF16' ? 'F32' : dtype;
+  const descr = { F32: '<f4', F64: '<f8', F16: '<f2' }[kind as 'F32' | 'F64' | 'F16'];
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
+  const body = encodeFloats(data, kind);
+  const out = new Uint8Array(10 + header.length + body.length);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[8] = header.length & 0xff;
   out[9] = header.length >> 8;
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  out.set(body, 10 + header.length);
   return out;
 }

@@ -207,8 +207,12 @@ export function crc32(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Writes a stored (uncompressed) zip; names must be ASCII. Sizes must stay under 4 GB. */
-export function writeStoredZip(files: { name: string; data: Uint8Array }[]): Uint8Array {
+/**
+ * Writes a stored (uncompressed) zip; names must be ASCII. Sizes must stay under 4 GB. With
+ * `align`, each entry's data starts on a multiple of `align` bytes, padded by an extra field
+ * with id "FB" as PyTorch's writer does (it aligns storages to 64 bytes so they can be mapped).
+ */
+export function writeStoredZip(files: { name: string; data: Uint8Array }[], align = 0): Uint8Array {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
@@ -216,7 +220,9 @@ export function writeStoredZip(files: { name: string; data: Uint8Array }[]): Uin
   for (const f of files) {
     const name = enc.encode(f.name);
     const crc = crc32(f.data);
-    const local = new Uint8Array(30 + name.length);
+    const pad = align > 0 ? (align - ((offset + 30 + name.length + 4) % align)) % align : -4;
+    const extra = pad + 4;
+    const local = new Uint8Array(30 + name.length + extra);
     const dv = new DataView(local.buffer);
     dv.setUint32(0, 0x04034b50, true);
     dv.setUint16(4, 20, true);
@@ -224,7 +230,13 @@ export function writeStoredZip(files: { name: string; data: Uint8Array }[]): Uin
     dv.setUint32(18, f.data.length, true);
     dv.setUint32(22, f.data.length, true);
     dv.setUint16(26, name.length, true);
+    dv.setUint16(28, extra, true);
     local.set(name, 30);
+    if (extra > 0) {
+      dv.setUint16(30 + name.length, 0x4246, true); // "FB"
+      dv.setUint16(32 + name.length, pad, true);
+      local.fill(0x5a, 34 + name.length); // "Z"
+    }
     const cd = new Uint8Array(46 + name.length);
     const cv = new DataView(cd.buffer);
     cv.setUint32(0, 0x02014b50, true);
