@@ -13,6 +13,7 @@ import {
   readCheckpoint,
   SafetensorsError,
   toModel,
+  exportTensors,
   writeNpz,
   writeSafetensors,
   ZipError,
@@ -176,8 +177,9 @@ describe('writers round-trip', () => {
     try {
       writeFileSync(join(dir, 'model.npz'), writeNpz(model));
       writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(model, {}));
+      // Under the names the writers give a model Weightscope created (nn.Sequential's).
       const expected = Object.fromEntries(
-        Object.entries(model.params).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.data) }]),
+        exportTensors(model).map((t) => [t.name, { shape: t.shape, data: Array.from(t.data) }]),
       );
       writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected));
       expect(
