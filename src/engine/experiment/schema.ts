@@ -8,6 +8,7 @@
  * version and a migration (migrate.ts), and tests pin the default spec.
  */
 import { z } from 'zod';
+import './zod-jitless';
 import { guardValue } from './guard';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
