@@ -69,7 +69,12 @@ function send(
   text: string,
   extra: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { ...SITE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
+  res.writeHead(status, {
+    ...SITE_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...extra,
+  });
   res.end(text);
 }
 
@@ -128,6 +133,7 @@ export function createStaticServer(opts: ServerOptions): http.Server {
           ...SITE_HEADERS,
           'Content-Type': MIME_TYPES['.json']!,
           'Cache-Control': 'no-store',
+          'Content-Length': String(Buffer.byteLength(body)),
         });
         return res.end(req.method === 'HEAD' ? undefined : body);
       }
