@@ -4,6 +4,16 @@ import { layoutFits, sequentialLayout, type TensorLayout } from './layout';
 /** A download format, as the snippet loads it. */
 export type ExportFormat = 'pt' | 'safetensors' | 'npz';
 
+/**
+ * The file stem a model downloads under: its name in [A-Za-z0-9._-], without a checkpoint
+ * extension it already carries ("run-1.pt" downloads as run-1.pt, not run-1.pt.pt). It is also
+ * the record folder inside a .pt archive, as torch.save uses the file's stem.
+ */
+export function downloadStem(name: string): string {
+  const stem = name.replace(/\.(pt|pth|safetensors|npz|npy)$/i, '');
+  return stem.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
+}
+
 const py = (s: string): string => JSON.stringify(s); // a JSON string is a valid Python literal here
 
 /** The activation module, as PyTorch spells it (SIREN's sine needs the small class below). */
