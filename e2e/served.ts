@@ -5,7 +5,7 @@
  * `new Function`, which the page's CSP (rightly) refuses.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -13,9 +13,28 @@ import { build } from 'vite';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Builds dist/ once per test file (the build is what ships; ~20 s here). */
+/** The newest modification time of the build's inputs (sources, config, public files). */
+function newestInput(): number {
+  let newest = 0;
+  const walk = (p: string): void => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(path.join(p, n));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['src', 'public', 'index.html', 'vite.config.ts', 'scripts/vite-csp.ts', 'package.json'])
+    walk(path.join(ROOT, p));
+  return newest;
+}
+
+/**
+ * Builds dist/ (the build is what ships; ~20 s here), unless a build this helper made is newer
+ * than every input, so the browser tests that need it share one build.
+ */
 export async function buildApp(): Promise<void> {
+  const stamp = path.join(ROOT, 'dist', '.e2e-build');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs > newestInput()) return;
   await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
+  writeFileSync(stamp, new Date().toISOString());
 }
 
 /** A running `weightscope open`: its URL, the files it listed, and how to stop it. */
