@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseSize, recordedSize } from '../src/cli/image-size';
 import { readCheckpoint } from '../src/engine/checkpoints/index';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -125,4 +126,50 @@ describe('training image size', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('resized to 16×16');
   }, 60_000);
+});
+
+describe('recorded sizes are untrusted metadata', () => {
+  it('parses W×H, WxH and S strictly, and the @S of a sample target', () => {
+    expect(recordedSize({ 'weightscope.imageSize': '32x48' })).toEqual({ width: 32, height: 48 });
+    expect(recordedSize({ 'weightscope.imageSize': '64×64' })).toEqual({ width: 64, height: 64 });
+    expect(recordedSize({ 'weightscope.imageSize': '16' })).toEqual({ width: 16, height: 16 });
+    for (const bad of ['', '0', '-3', '1e3', '32x', 'x32', '999999', '32x32x3', '32;rm'])
+      expect(recordedSize({ 'weightscope.imageSize': bad }), bad).toBeNull();
+    expect(recordedSize({ 'weightscope.provenance': '{"target":"sample:rings@32"}' })).toEqual({
+      width: 32,
+      height: 32,
+    });
+    expect(recordedSize({ 'weightscope.provenance': '{not json' })).toBeNull();
+    expect(recordedSize({})).toBeNull();
+  });
+
+  it('uses the recorded size, lets --size win, and warns when sizes disagree', () => {
+    const s = (w: number, h = w) => ({ width: w, height: h });
+    expect(
+      chooseSize(undefined, [
+        { file: 'a', size: s(32) },
+        { file: 'b', size: s(32) },
+      ]),
+    ).toEqual({
+      side: 32,
+      warnings: [],
+    });
+    const mixed = chooseSize(undefined, [
+      { file: 'a', size: s(32) },
+      { file: 'b', size: s(64) },
+    ]);
+    expect(mixed.side).toBe(32);
+    expect(mixed.warnings).toEqual(['warning: a was trained at 32×32 but b at 64×64']);
+    const flag = chooseSize(64, [
+      { file: 'a', size: s(32) },
+      { file: 'b', size: null },
+    ]);
+    expect(flag).toEqual({
+      side: 64,
+      warnings: ['warning: --size 64 differs from the 32×32 image a was trained on'],
+    });
+    expect(chooseSize(undefined, [{ file: 'a', size: null }])).toEqual({ side: undefined, warnings: [] });
+    // A non-square recorded size cannot be reached by a square resize: the image is used as is.
+    expect(chooseSize(undefined, [{ file: 'a', size: s(32, 48) }]).side).toBeUndefined();
+  });
 });

@@ -171,6 +171,7 @@ describe('the Python snippet of the Models tab', () => {
     ['Fourier-feature ReLU', 'rff'],
     ['PyTorch source with its own names', 'named'],
     ['Keras-layout source', 'keras'],
+    ['bias-less PyTorch source', 'nobias'],
   ];
 
   it.skipIf(!hasTorch).each(cases)('%s: loads the .pt download into a matching nn.Sequential', (_, kind) => {
@@ -185,7 +186,8 @@ describe('the Python snippet of the Models tab', () => {
             : { widths: [2, 8, 3], activation: 'gelu', encoding: { features: 4, sigma: 3 } };
         model = initModel(arch, 5);
       } else {
-        const src = read(path.join(FIX, kind === 'named' ? 'named_a.pt' : 'keras_a.safetensors'));
+        const file = { named: 'named_a.pt', keras: 'keras_a.safetensors', nobias: 'nobias_a.pt' }[kind]!;
+        const src = read(path.join(FIX, file));
         const inf = inferArchitecture(src);
         model = toModel(src, inf, { activation: kind === 'named' ? 'tanh' : 'relu' });
         layout = layoutFromInference(src, inf);
