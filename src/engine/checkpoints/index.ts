@@ -10,3 +10,4 @@ export {
 } from './architecture';
 export { writeSafetensors, writeNpz } from './writers';
 export { parseNpy, writeNpy } from './numpy';
+export { ImportBudget, IMPORT_LIMITS, formatBytes, type ImportLimits } from './budget';
