@@ -9,5 +9,5 @@ export {
   type ModelOptions,
 } from './architecture';
 export { writeSafetensors, writeNpz } from './writers';
-export { parseNpy, writeNpy } from './numpy';
+export { parseNpy, readNpyShape, writeNpy } from './numpy';
 export { ImportBudget, IMPORT_LIMITS, formatBytes, type ImportLimits } from './budget';

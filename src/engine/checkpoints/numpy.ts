@@ -148,6 +148,12 @@ function fromFortran(t: RawTensor): RawTensor {
   return out instanceof Float32Array ? { ...t, data: out } : { ...t, intData: out };
 }
 
+/** The dtype and shape of a `.npy`, from its header alone (nothing decoded); throws NumpyError. */
+export function readNpyShape(bytes: Uint8Array, name: string): { dtype: DType; shape: number[] } {
+  const h = parseHeader(bytes, name, new ImportBudget());
+  return { dtype: h.dtype, shape: h.shape };
+}
+
 /** Parses one `.npy` buffer into a tensor named `name`, charging `budget` before decoding. */
 export function parseNpy(bytes: Uint8Array, name: string, budget = new ImportBudget()): RawTensor {
   const h = parseHeader(bytes, name, budget);

@@ -143,7 +143,7 @@ export function checkShape(
       throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
     if (d > maxElems)
       throw make(
-        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} is larger than the ${maxElems} elements the data can hold`,
+        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} claims more elements than the data holds (${maxElems}); each dimension is checked, zeros elsewhere included`,
       );
     n *= d;
     if (n > maxElems)
