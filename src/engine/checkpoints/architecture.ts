@@ -43,6 +43,11 @@ const fail = (m: string): never => {
   throw new ArchitectureInferenceError(m);
 };
 const shapeOf = (t: RawTensor): string => `[${t.shape.join(', ')}]`;
+/** "2 → 64 → 1", or the ends and a count when there are many layers. */
+const chainOf = (w: number[]): string =>
+  w.length <= 8
+    ? w.join(' → ')
+    : `${w.slice(0, 3).join(' → ')} → … → ${w.slice(-2).join(' → ')} (${w.length - 1} layers)`;
 
 /** Most parameters of a model built from a checkpoint: the tensor budget, in float32 values. */
 const MAX_MODEL_PARAMS = IMPORT_LIMITS.maxTensorBytes / DECODED_BYTES;
@@ -160,12 +165,12 @@ export function inferArchitecture(contents: CheckpointContents): ArchitectureInf
   const widths = [dims(cs[0]!, trans[0]!).inp, ...cs.map((c, i) => dims(c, trans[i]!).out)];
   const zero = widths.findIndex((w) => w < 1);
   if (zero >= 0)
-    fail(`layer widths ${widths.join(' → ')} include ${widths[zero]}; every layer needs at least one unit`);
+    fail(`layer widths ${chainOf(widths)} include ${widths[zero]}; every layer needs at least one unit`);
   let params = 0;
   for (let i = 1; i < widths.length; i++) params += widths[i]! * (widths[i - 1]! + 1);
   if (params > MAX_MODEL_PARAMS)
     fail(
-      `an MLP ${widths.join(' → ')} has ${params.toLocaleString('en-US')} parameters; Weightscope builds models of at most ${MAX_MODEL_PARAMS.toLocaleString('en-US')} (limit maxTensorBytes / 4)`,
+      `an MLP ${chainOf(widths)} has ${params.toLocaleString('en-US')} parameters; Weightscope builds models of at most ${MAX_MODEL_PARAMS.toLocaleString('en-US')} (limit maxTensorBytes / 4)`,
     );
   const result: ArchitectureInference = {
     kind: 'mlp',

@@ -93,7 +93,8 @@ class Storages {
       make,
     );
     const bytes = this.zip.read(entry);
-    const t = decodeTensor(s.key, s.dtype, [s.numel], bytes, 0, this.littleEndian);
+    // A deflated entry was inflated into a fresh buffer of ours: decode it in place when it can be.
+    const t = decodeTensor(s.key, s.dtype, [s.numel], bytes, 0, this.littleEndian, entry.method !== 0);
     const values = t.data ?? t.intData ?? null;
     this.decoded.set(id, { storage: s, values });
     return values;
@@ -109,6 +110,7 @@ function materialise(name: string, t: PTensor, storages: Storages, budget: Impor
     `tensor ${name}`,
     make,
     budget.limits.maxRank,
+    'the tensor budget allows (limit maxTensorBytes)',
   );
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (n > numel)

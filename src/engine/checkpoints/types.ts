@@ -134,6 +134,7 @@ export function checkShape(
   what: string,
   make: (msg: string) => CheckpointError,
   maxRank = IMPORT_LIMITS.maxRank,
+  holds = 'the data holds',
 ): number[] {
   if (!Array.isArray(shape) || shape.length > maxRank)
     throw make(`${what}: shape must be a list of at most ${maxRank} dimensions (limit maxRank)`);
@@ -143,11 +144,11 @@ export function checkShape(
       throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
     if (d > maxElems)
       throw make(
-        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} claims more elements than the data holds (${maxElems}); each dimension is checked, zeros elsewhere included`,
+        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems}); each dimension is checked, zeros elsewhere included`,
       );
     n *= d;
     if (n > maxElems)
-      throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than the file holds`);
+      throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems})`);
   }
   return shape as number[];
 }
