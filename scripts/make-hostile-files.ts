@@ -201,8 +201,8 @@ function pickleCases(): HostileCase[] {
       ]),
     ),
     expect: 'refuse',
-    error: 'PytorchError',
-    message: 'limit maxTensorBytes',
+    error: 'ZipError',
+    message: 'limit maxInflatedBytes',
     why: '#15.4: a 1 MB .pt with 1 GB of zeros reached 3.2 GB',
   });
   add({

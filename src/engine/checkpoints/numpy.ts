@@ -186,12 +186,10 @@ export function readNpz(file: CheckpointFile, budget = new ImportBudget()): Chec
   budget.checkFiles([file], make);
   const zip = new ZipArchive(file.bytes, budget);
   const tensors: RawTensor[] = [];
-  for (const e of zip.entries) {
-    if (!e.name.endsWith('.npy')) continue;
-    // Before inflating: an entry too small for a header is refused by parseNpy, one whose
-    // declared size would pass the budget is refused by the zip reader's charge.
-    tensors.push(parseNpy(zip.read(e), e.name.slice(0, -4), budget));
-  }
+  const arrays = zip.entries.filter((e) => e.name.endsWith('.npy'));
+  // All declared sizes are charged before the first entry is inflated.
+  zip.reserve(arrays);
+  for (const e of arrays) tensors.push(parseNpy(zip.read(e), e.name.slice(0, -4), budget));
   if (tensors.length === 0) throw make(`${file.name} is a zip with no .npy entries`);
   return { format: 'npz', tensors, metadata: {} };
 }

@@ -168,8 +168,12 @@ export function readPytorch(file: CheckpointFile, budget = new ImportBudget()): 
   budget.charge('header', pkl.size, `${pkl.name} (the pickle)`, make);
   const root = unpickle(zip.read(pkl), budget.limits);
   const storages = new Storages(zip, dir, littleEndian, budget);
+  const found = walkTensors(stateDict(root), budget.limits);
+  // The storages' declared sizes together, before the first one is inflated.
+  const keys = new Set(found.map((t) => t.tensor.storage.key));
+  zip.reserve([...keys].flatMap((k) => zip.get(`${dir}/data/${k}`) ?? []));
   const tensors: RawTensor[] = [];
-  for (const { name, tensor } of walkTensors(stateDict(root), budget.limits)) {
+  for (const { name, tensor } of found) {
     budget.countTensor(name, make);
     tensors.push(materialise(name, tensor, storages, budget));
   }

@@ -78,6 +78,26 @@ export class ZipArchive {
     return this.byName.get(name);
   }
 
+  private readonly reserved = new Set<ZipEntry>();
+
+  /**
+   * Charges the declared sizes of every deflated entry a reader is about to read, all at once,
+   * so that an archive whose entries together pass the budget is refused before any inflation.
+   */
+  reserve(entries: readonly ZipEntry[]): void {
+    const todo = entries.filter((e) => e.method !== 0 && !this.reserved.has(e));
+    const total = todo.reduce((s, e) => s + e.size, 0);
+    const what =
+      todo.length === 1
+        ? `zip entry ${todo[0]!.name}`
+        : `${todo.length} zip entries (${todo
+            .slice(0, 3)
+            .map((e) => e.name)
+            .join(', ')}${todo.length > 3 ? ', …' : ''})`;
+    this.budget.charge('inflated', total, what, make);
+    for (const e of todo) this.reserved.add(e);
+  }
+
   /**
    * The entry's uncompressed bytes: a view for stored entries, a fresh buffer for deflated ones,
    * whose declared size is charged to the import budget BEFORE inflating. Inflation streams and
@@ -91,7 +111,8 @@ export class ZipArchive {
         throw new ZipError(`zip entry ${entry.name}: stored entry sizes disagree`);
       out = raw;
     } else {
-      this.budget.charge('inflated', entry.size, `zip entry ${entry.name}`, make);
+      if (!this.reserved.has(entry))
+        this.budget.charge('inflated', entry.size, `zip entry ${entry.name}`, make);
       out = inflateBounded(raw, entry);
     }
     if (crc32(out) !== entry.crc)
