@@ -194,11 +194,21 @@ export function readNpz(file: CheckpointFile, budget = new ImportBudget()): Chec
   return { format: 'npz', tensors, metadata: {} };
 }
 
-/** Magic: a zip whose first entry is named `*.npy`. */
+/**
+ * Magic: a zip whose first entry is named `*.npy`, or (other writers order entries freely, and
+ * np.load reads them all) whose directory lists a `*.npy` and no PyTorch `data.pkl`.
+ */
 function looksLikeNpz(b: Uint8Array): boolean {
   if (!isZip(b) || b.length < 30) return false;
   const nameLen = b[26]! | (b[27]! << 8);
-  return new TextDecoder().decode(b.subarray(30, Math.min(b.length, 30 + nameLen))).endsWith('.npy');
+  if (new TextDecoder().decode(b.subarray(30, Math.min(b.length, 30 + nameLen))).endsWith('.npy'))
+    return true;
+  try {
+    const names = new ZipArchive(b).entries.map((e) => e.name);
+    return names.some((n) => n.endsWith('.npy')) && !names.some((n) => /^[^/]+\/data\.pkl$/.test(n));
+  } catch {
+    return false;
+  }
 }
 
 export const npzReader: CheckpointReader = {

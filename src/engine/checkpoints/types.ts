@@ -124,9 +124,14 @@ export class ArchitectureInferenceError extends CheckpointError {
   }
 }
 
+/** Largest single dimension anywhere: the tensor budget in elements (a dimension can never exceed it). */
+export const MAX_DIMENSION = IMPORT_LIMITS.maxTensorBytes / 4;
+
 /**
- * Checks a shape: at most `maxRank` non-negative safe integers, EACH at most `maxElems` (a zero
- * elsewhere in the shape must not let a dimension of 2⁵³ through), product at most `maxElems`.
+ * Checks a shape: at most `maxRank` non-negative safe integers, EACH at most MAX_DIMENSION
+ * whatever the others are (a zero elsewhere must not let a dimension of 2⁵³ through; an empty
+ * [0, 3] array is fine), and a product of at most `maxElems` (what `holds` names: the data, the
+ * budget).
  */
 export function checkShape(
   shape: unknown,
@@ -142,9 +147,10 @@ export function checkShape(
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
       throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
-    if (d > maxElems)
+    if (d > MAX_DIMENSION)
       throw make(
-        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems}); each dimension is checked, zeros elsewhere included`,
+        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} is over the ${MAX_DIMENSION} elements a tensor may hold ` +
+          '(limit maxTensorBytes / 4); each dimension is checked, zeros elsewhere included',
       );
     n *= d;
     if (n > maxElems)
