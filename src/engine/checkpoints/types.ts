@@ -153,8 +153,9 @@ export function checkShape(
           '(limit maxTensorBytes / 4); each dimension is checked, zeros elsewhere included',
       );
     n *= d;
-    if (n > maxElems)
-      throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems})`);
   }
+  // After the loop, so that a 0-d shape [] (one element) is held to the bound too.
+  if (n > maxElems)
+    throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems})`);
   return shape as number[];
 }
