@@ -8,7 +8,7 @@ import { CheckpointError, parseNpy, readNpyShape } from '../engine/checkpoints/i
 import { classificationFor, DatasetError, parseDatasetNpz } from '../engine/data/dataset';
 import { checkImageSize, ImageInputError, readImageHeader } from '../engine/image-header';
 import { coordinateGrid, type ImageData01 } from '../engine/inr';
-import type { ClassificationData, EvalData, RegressionData } from '../engine/paths/evaluate';
+import type { ClassificationData, EvalData, RegressionData } from '../engine/data/eval-data';
 import { CliError } from './args';
 import { readInput } from './io';
 
