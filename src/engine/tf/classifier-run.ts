@@ -1,0 +1,109 @@
+/**
+ * A whole training run of a classifier population: epochs of minibatch steps, a held-out score
+ * after every epoch (the live curves), progress, pause and cancellation. The same function serves
+ * the worker, the CLI and the presets; fine-tuning is a run that starts from given weights.
+ */
+import type { Model } from '../model';
+import type { ClassificationData } from '../paths/evaluate';
+import { ClassifierTrainer, type ClassifierTrainerOptions, type MemberScores } from './classifier';
+
+/** One point of the live curves: every member after one epoch. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  /** Mean minibatch cross-entropy over the epoch, per member. */
+  trainLoss: number[];
+  heldOutLoss: number[];
+  heldOutAccuracy: number[];
+  /** Learning rate at the end of the epoch. */
+  lr: number;
+  /** Seconds since the run started. */
+  seconds: number;
+}
+
+export interface RunHooks {
+  /** Checked between steps; an abort rejects with the signal's reason and keeps nothing. */
+  signal?: AbortSignal;
+  /** (steps done, total steps), at most every ~100 ms. */
+  onProgress?: (done: number, total: number) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  /** Awaited between steps: resolves when the run may go on (a paused job holds it). */
+  gate?: () => Promise<void>;
+}
+
+export interface RunResult {
+  models: Model[];
+  history: EpochRecord[];
+  /** Final scores; `train` only when asked for (a forward pass over the whole training part). */
+  train: MemberScores | null;
+  heldOut: MemberScores;
+  seconds: number;
+}
+
+/** Hands the event loop a turn, so a worker sees cancel/pause messages during a long run. */
+const macrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Trains `models` (K of one architecture) on `train`, scoring on `heldOut` after each epoch.
+ * The inputs are not changed; the trained models are returned with the history.
+ */
+export async function trainClassifierRun(
+  models: readonly Model[],
+  train: ClassificationData,
+  heldOut: ClassificationData,
+  opts: ClassifierTrainerOptions & { scoreTrain?: boolean },
+  hooks: RunHooks = {},
+): Promise<RunResult> {
+  const t0 = performance.now();
+  const trainer = new ClassifierTrainer(models, train, opts);
+  const history: EpochRecord[] = [];
+  let lastYield = performance.now();
+  let lastProgress = 0;
+  try {
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      for (let s = 0; s < trainer.stepsPerEpoch; s++) {
+        hooks.signal?.throwIfAborted();
+        if (hooks.gate) await hooks.gate();
+        trainer.step();
+        const now = performance.now();
+        if (now - lastYield > 50) {
+          // Reading nothing back keeps the queue full; a macrotask lets messages in.
+          await macrotask();
+          lastYield = performance.now();
+        }
+        if (hooks.onProgress && now - lastProgress > 100) {
+          hooks.onProgress(trainer.steps, trainer.totalSteps);
+          lastProgress = now;
+        }
+      }
+      const trainLoss = await trainer.epochTrainLoss();
+      const scores = await trainer.score(heldOut);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: Array.from(trainLoss),
+        heldOutLoss: Array.from(scores.loss),
+        heldOutAccuracy: Array.from(scores.accuracy),
+        lr: trainer.lr,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      history.push(record);
+      hooks.onEpoch?.(record);
+      hooks.onProgress?.(trainer.steps, trainer.totalSteps);
+    }
+    const last = history.at(-1)!;
+    const heldOutScores = {
+      loss: Float32Array.from(last.heldOutLoss),
+      accuracy: Float32Array.from(last.heldOutAccuracy),
+    };
+    const trainScores = opts.scoreTrain ? await trainer.score(train) : null;
+    return {
+      models: await trainer.models(),
+      history,
+      train: trainScores,
+      heldOut: heldOutScores,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
