@@ -79,7 +79,7 @@ export interface SoupResult {
   ingredients: SoupIngredient[];
   bestSingle: { index: number; heldOutAccuracy: number; validationAccuracy: number };
   uniformSoup: { heldOutAccuracy: number; heldOutLoss: number };
-  greedySoup: { heldOutAccuracy: number; heldOutLoss: number; members: number[] };
+  greedySoup: { heldOutAccuracy: number; heldOutLoss: number; validationAccuracy: number; members: number[] };
   /** The soups as models (uniform, greedy), to add to a workspace. */
   models: { base: Model; uniform: Model; greedy: Model; ingredients: Model[] };
   paper: PaperClaim;
@@ -200,6 +200,7 @@ export async function runSoupPreset(
     greedySoup: {
       heldOutAccuracy: soups.metric[1]!,
       heldOutLoss: soups.loss[1]!,
+      validationAccuracy: greedyVal,
       members: greedyMembers.sort((a, b) => a - b),
     },
     models: { base, uniform, greedy, ingredients },
