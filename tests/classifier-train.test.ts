@@ -185,6 +185,39 @@ describe('training', () => {
     expect(flattenModel(r.models[0]!)).not.toEqual(flattenModel(r.models[1]!));
   });
 
+  it('Stop keeps what was trained (a partial epoch included); an abort keeps nothing', async () => {
+    const data = asClassification(blobs());
+    const s = { ...tiny, population: 2, epochs: 3 };
+    const pop = classifierPopulation(s, 4, 3);
+    let steps = 0;
+    const before = tf.memory().numTensors;
+    const r = await trainClassifierRun(
+      pop.models,
+      data,
+      data,
+      { ...s, batchSeeds: pop.batchSeeds },
+      {
+        stop: () => ++steps > 9, // 6 steps per epoch: stops half-way through epoch 2
+      },
+    );
+    expect(r.stopped).toBe(true);
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 1.5]);
+    expect(r.models).toHaveLength(2);
+    expect(flattenModel(r.models[0]!)).not.toEqual(flattenModel(pop.models[0]!));
+    const ctl = new AbortController();
+    ctl.abort(new Error('cancelled'));
+    await expect(
+      trainClassifierRun(
+        pop.models,
+        data,
+        data,
+        { ...s, batchSeeds: pop.batchSeeds },
+        { signal: ctl.signal },
+      ),
+    ).rejects.toThrow(/cancelled/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('784-128-10 reaches ≥ 90 % held-out accuracy on MNIST in 3 epochs', async () => {
     const split = mnistTrainTest(packMnist());
     const s = { ...DEFAULT_CLASSIFIER, hidden: [128], epochs: 3, lr: 3e-3, seed: 1 };

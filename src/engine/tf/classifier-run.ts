@@ -9,7 +9,7 @@ import { ClassifierTrainer, type ClassifierTrainerOptions, type MemberScores } f
 
 /** One point of the live curves: every member after one epoch. */
 export interface EpochRecord {
-  /** 1-based. */
+  /** 1-based; fractional for the last, partial epoch of a stopped run (e.g. 2.5). */
   epoch: number;
   /** Mean minibatch cross-entropy over the epoch, per member. */
   trainLoss: number[];
@@ -29,6 +29,11 @@ export interface RunHooks {
   onEpoch?: (record: EpochRecord) => void;
   /** Awaited between steps: resolves when the run may go on (a paused job holds it). */
   gate?: () => Promise<void>;
+  /**
+   * Checked between steps: true ends the run early and KEEPS what was trained (the result's
+   * `stopped` is true), unlike an abort, which keeps nothing.
+   */
+  stop?: () => boolean;
 }
 
 export interface RunResult {
@@ -37,6 +42,8 @@ export interface RunResult {
   /** Final scores; `train` only when asked for (a forward pass over the whole training part). */
   train: MemberScores | null;
   heldOut: MemberScores;
+  /** Ended early by `stop`; `history` then holds the epochs finished, plus the partial one. */
+  stopped: boolean;
   seconds: number;
 }
 
@@ -59,11 +66,16 @@ export async function trainClassifierRun(
   const history: EpochRecord[] = [];
   let lastYield = performance.now();
   let lastProgress = 0;
+  let stopped = false;
   try {
-    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    for (let epoch = 1; epoch <= opts.epochs && !stopped; epoch++) {
       for (let s = 0; s < trainer.stepsPerEpoch; s++) {
         hooks.signal?.throwIfAborted();
         if (hooks.gate) await hooks.gate();
+        if (hooks.stop?.()) {
+          stopped = true;
+          break;
+        }
         trainer.step();
         const now = performance.now();
         if (now - lastYield > 50) {
@@ -76,10 +88,12 @@ export async function trainClassifierRun(
           lastProgress = now;
         }
       }
+      // A stop before this epoch's first step leaves nothing new to report.
+      if (stopped && trainer.steps === (epoch - 1) * trainer.stepsPerEpoch) break;
       const trainLoss = await trainer.epochTrainLoss();
       const scores = await trainer.score(heldOut);
       const record: EpochRecord = {
-        epoch,
+        epoch: trainer.steps / trainer.stepsPerEpoch,
         trainLoss: Array.from(trainLoss),
         heldOutLoss: Array.from(scores.loss),
         heldOutAccuracy: Array.from(scores.accuracy),
@@ -90,17 +104,17 @@ export async function trainClassifierRun(
       hooks.onEpoch?.(record);
       hooks.onProgress?.(trainer.steps, trainer.totalSteps);
     }
-    const last = history.at(-1)!;
-    const heldOutScores = {
-      loss: Float32Array.from(last.heldOutLoss),
-      accuracy: Float32Array.from(last.heldOutAccuracy),
-    };
+    const last = history.at(-1);
+    const heldOutScores = last
+      ? { loss: Float32Array.from(last.heldOutLoss), accuracy: Float32Array.from(last.heldOutAccuracy) }
+      : await trainer.score(heldOut);
     const trainScores = opts.scoreTrain ? await trainer.score(train) : null;
     return {
       models: await trainer.models(),
       history,
       train: trainScores,
       heldOut: heldOutScores,
+      stopped,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
