@@ -12,9 +12,9 @@ import {
 } from '../src/engine/experiment';
 import { MNIST_COUNT, MNIST_PIXELS, mnistClassIndices, mnistSplit } from '../src/engine/data/mnist';
 import type { Model } from '../src/engine/model';
-import { evaluateModels } from '../src/engine/paths/evaluate';
+import { evaluateModels } from '../src/engine/tf/evaluate';
 import type { ClassificationTarget, ImageTarget } from '../src/workers/protocol';
-import { evalDataFor, probeInputs, scoreOne } from '../src/workers/score-data';
+import { evalDataFor, probeInputs, scoreOne } from '../src/workers/jobs/score-data';
 
 const dataset = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/datasets/${name}`));
 const checkpoint = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/checkpoints/${name}`));

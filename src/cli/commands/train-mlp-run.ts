@@ -11,7 +11,7 @@ import {
 import { fineTune, fineTuneMetadata } from '../../engine/classifier/finetune';
 import { classifierPopulation, type ClassifierSettings } from '../../engine/classifier/settings';
 import type { Model } from '../../engine/model';
-import { evaluateModels } from '../../engine/paths/evaluate';
+import { evaluateModels } from '../../engine/tf/evaluate';
 import { trainClassifierRun, type EpochRecord, type RunHooks } from '../../engine/tf/classifier-run';
 
 export interface TrainRequest {

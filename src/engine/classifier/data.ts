@@ -9,7 +9,7 @@
  *   (rounded, at least one row of every class with two or more rows) is held out.
  */
 import { createRng, randomPermutation } from '../rng';
-import type { ClassificationData } from '../paths/evaluate';
+import type { ClassificationData } from '../data/eval-data';
 import { DatasetError, type LabelledDataset } from '../data/dataset';
 import { MNIST_CLASSES, mnistBatch, mnistClassIndices, MNIST_SCORE_PER_CLASS } from '../data/mnist';
 

@@ -5,7 +5,7 @@
  */
 import type { Model } from '../model';
 import type { LabelledDataset } from '../data/dataset';
-import { evaluateModels } from '../paths/evaluate';
+import { evaluateModels } from '../tf/evaluate';
 import { trainClassifierRun, type EpochRecord, type RunHooks } from '../tf/classifier-run';
 import { asClassification, checkTrainData, formatClassList, selectClasses } from './data';
 import { batchSeed } from './schedule';

@@ -3,8 +3,9 @@
  * after every epoch (the live curves), progress, pause and cancellation. The same function serves
  * the worker, the CLI and the presets; fine-tuning is a run that starts from given weights.
  */
+import { yieldToEvents } from '../cancel';
 import type { Model } from '../model';
-import type { ClassificationData } from '../paths/evaluate';
+import type { ClassificationData } from '../data/eval-data';
 import { ClassifierTrainer, type ClassifierTrainerOptions, type MemberScores } from './classifier';
 
 /** One point of the live curves: every member after one epoch. */
@@ -47,8 +48,6 @@ export interface RunResult {
   seconds: number;
 }
 
-/** Hands the event loop a turn, so a worker sees cancel/pause messages during a long run. */
-const macrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * Trains `models` (K of one architecture) on `train`, scoring on `heldOut` after each epoch.
@@ -79,8 +78,8 @@ export async function trainClassifierRun(
         trainer.step();
         const now = performance.now();
         if (now - lastYield > 50) {
-          // Reading nothing back keeps the queue full; a macrotask lets messages in.
-          await macrotask();
+          // Reading nothing back keeps the queue full; a turn of the event loop lets messages in.
+          await yieldToEvents(hooks.signal);
           lastYield = performance.now();
         }
         if (hooks.onProgress && now - lastProgress > 100) {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
-import { checkEvalData, type ClassificationData } from '../paths/evaluate';
+import { checkEvalData, type ClassificationData } from '../data/eval-data';
 import { BatchOrder, learningRateAt, stepsPerEpoch } from '../classifier/schedule';
 import { checkTraining, type ClassifierTraining } from '../classifier/settings';
 import { createOptimizer, type StackOptimizer } from './optimizers';

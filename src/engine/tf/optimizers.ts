@@ -1,14 +1,14 @@
 /**
  * The optimisers of the classifier trainer behind one small interface, so that the trainer does
- * not care which one runs (and the Adam can be swapped for the codebase's shared one). Both follow
+ * not care which one runs. Both follow
  * PyTorch's formulations, so a run can be compared with torch.optim step for step:
  * - SGD with momentum μ (torch.optim.SGD, dampening 0, no Nesterov): v ← μv + g; θ ← θ − lr·v.
- * - Adam (Kingma & Ba 2015, Alg. 1, as torch.optim.Adam): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
- *   θ ← θ − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
+ * - Adam: the codebase's one Adam (./adam.ts, torch.optim.Adam's formulation), with the step's lr.
  * Weight decay λ is L2 added to the gradient (g ← g + λθ), as both torch optimisers do.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerName } from '../classifier/settings';
+import { Adam } from './adam';
 
 /** Updates variables from their gradients; owns its state tensors. */
 export interface StackOptimizer {
@@ -62,38 +62,24 @@ class Sgd implements StackOptimizer {
   }
 }
 
-class Adam implements StackOptimizer {
-  private m: tf.Variable[] | null = null;
-  private v: tf.Variable[] | null = null;
-  private t = 0;
+/** The codebase's one Adam (./adam.ts), behind the interface, with L2 decay added to the gradient. */
+class AdamStep implements StackOptimizer {
+  private adam: Adam | null = null;
   constructor(
-    private readonly beta1: number,
-    private readonly beta2: number,
-    private readonly eps: number,
+    private readonly opts: { beta1: number; beta2: number; eps: number },
     private readonly wd: number,
   ) {}
 
   apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number): void {
-    this.m ??= zerosFor(vars);
-    this.v ??= zerosFor(vars);
-    this.t += 1;
-    const { beta1, beta2, eps } = this;
-    const bc1 = 1 - beta1 ** this.t;
-    const bc2 = 1 - beta2 ** this.t;
-    vars.forEach((p, i) => {
-      const g = withDecay(grads[i]!, p, this.wd);
-      const m = tf.add(tf.mul(this.m![i]!, beta1), tf.mul(g, 1 - beta1));
-      const v = tf.add(tf.mul(this.v![i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
-      this.m![i]!.assign(m);
-      this.v![i]!.assign(v);
-      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
-      p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
-    });
+    this.adam ??= new Adam(vars, { lr, ...this.opts });
+    const named: tf.NamedTensorMap = {};
+    vars.forEach((p, i) => (named[p.name] = withDecay(grads[i]!, p, this.wd)));
+    this.adam.update(named, lr);
   }
 
   dispose(): void {
-    tf.dispose([...(this.m ?? []), ...(this.v ?? [])]);
-    this.m = this.v = null;
+    this.adam?.dispose();
+    this.adam = null;
   }
 }
 
@@ -101,5 +87,5 @@ class Adam implements StackOptimizer {
 export function createOptimizer(opts: OptimizerOptions): StackOptimizer {
   const wd = opts.weightDecay ?? 0;
   if (opts.name === 'sgd') return new Sgd(opts.momentum ?? 0, wd);
-  return new Adam(opts.beta1 ?? 0.9, opts.beta2 ?? 0.999, opts.eps ?? 1e-8, wd);
+  return new AdamStep({ beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8 }, wd);
 }

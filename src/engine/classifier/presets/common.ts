@@ -5,7 +5,7 @@
  */
 import type { LabelledDataset } from '../../data/dataset';
 import type { Model } from '../../model';
-import type { ClassificationData } from '../../paths/evaluate';
+import type { ClassificationData } from '../../data/eval-data';
 import { trainClassifierRun, type EpochRecord } from '../../tf/classifier-run';
 import { asClassification, mnistTrainTest, takeRows, type TrainTestSplit } from '../data';
 import {

@@ -6,7 +6,7 @@
  */
 import { alignModels } from '../../align/align';
 import type { Model } from '../../model';
-import { BatchEvaluator } from '../../paths/evaluate';
+import { BatchEvaluator } from '../../tf/evaluate';
 import { pathCurve, type PathCurve } from '../../paths/barrier';
 import type { ClassifierActivation, ClassifierTraining } from '../settings';
 import {

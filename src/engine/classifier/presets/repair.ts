@@ -7,7 +7,8 @@
 import { alignModels } from '../../align/align';
 import type { Model } from '../../model';
 import { lerpModels } from '../../paths/interpolate';
-import { BatchEvaluator, type ClassificationData } from '../../paths/evaluate';
+import { BatchEvaluator } from '../../tf/evaluate';
+import type { ClassificationData } from '../../data/eval-data';
 import { pathCurve, type PathCurve } from '../../paths/barrier';
 import type { ClassifierActivation, ClassifierTraining } from '../settings';
 import {

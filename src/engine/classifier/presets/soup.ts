@@ -10,7 +10,8 @@
  * (class-stratified, seeded), so the held-out digits are never used to choose anything.
  */
 import type { Model } from '../../model';
-import { evaluateModels, type ClassificationData } from '../../paths/evaluate';
+import { evaluateModels } from '../../tf/evaluate';
+import type { ClassificationData } from '../../data/eval-data';
 import { mapModels } from '../../paths/vector';
 import { trainClassifierRun } from '../../tf/classifier-run';
 import { asClassification, splitHeldOut } from '../data';

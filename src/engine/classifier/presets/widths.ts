@@ -5,7 +5,7 @@
  */
 import { alignModels } from '../../align/align';
 import type { Model } from '../../model';
-import { BatchEvaluator } from '../../paths/evaluate';
+import { BatchEvaluator } from '../../tf/evaluate';
 import { pathCurve } from '../../paths/barrier';
 import { CLASSIFIER_LIMITS, type ClassifierActivation, type ClassifierTraining } from '../settings';
 import {
