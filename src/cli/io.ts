@@ -3,11 +3,13 @@
  * names) and turning it into a Model with the activation the person confirmed. Results go out
  * through output.ts.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   CheckpointError,
+  IMPORT_LIMITS,
   archFromMetadata,
+  formatBytes,
   inferArchitecture,
   readCheckpoint,
   layoutFromInference,
@@ -21,8 +23,8 @@ import {
 import { ACTIVATIONS, assertSameArchitecture, type Activation, type Model } from '../engine/model';
 import { CliError, type FlagSpec, type ParsedArgs } from './args';
 
-/** Reads a whole file, turning Node's errors into messages that name the file. */
-export function readInput(p: string): Uint8Array {
+/** The size of a regular file, refusing devices, FIFOs, sockets and directories by name. */
+function regularFileSize(p: string): number {
   let st;
   try {
     st = statSync(p);
@@ -30,14 +32,52 @@ export function readInput(p: string): Uint8Array {
     throw new CliError(`${p}: no such file`);
   }
   if (st.isDirectory()) throw new CliError(`${p}: is a directory, not a file`);
+  if (!st.isFile())
+    throw new CliError(`${p}: is not a regular file (a device, FIFO or socket); give a file on disk`);
+  return st.size;
+}
+
+/**
+ * Reads a whole regular file of at most `maxBytes`, into one buffer of its size (no second copy).
+ * The size is checked BEFORE reading, on the opened descriptor (so a file swapped for a FIFO or
+ * /dev/zero between the check and the read is still refused, and opening never blocks), and a
+ * file that grows while being read is read only up to the size that was checked.
+ */
+export function readInput(p: string, maxBytes: number = IMPORT_LIMITS.maxFileBytes): Uint8Array {
+  const size = regularFileSize(p);
+  if (size > maxBytes)
+    throw new CliError(
+      `${p}: is ${formatBytes(size)}; the limit for an input file is ${formatBytes(maxBytes)}`,
+    );
+  let fd: number;
   try {
-    return new Uint8Array(readFileSync(p));
+    fd = openSync(p, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new CliError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes)
+      throw new CliError(
+        `${p}: changed while being opened; give a regular file of at most ${formatBytes(maxBytes)}`,
+      );
+    const out = new Uint8Array(st.size);
+    let at = 0;
+    while (at < out.length) {
+      const n = readSync(fd, out, at, out.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === out.length ? out : out.subarray(0, at);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** JSON text, or null: a model.json or an index is small, so anything over 64 MB is not one. */
+/** JSON text, or null: a model.json or an index is small, so anything over the header budget is not one. */
 function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
   let i = 0;
   while (
@@ -45,7 +85,7 @@ function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
     (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
   )
     i++;
-  if (bytes[i] !== 0x7b || bytes.length > 64 * 2 ** 20) return null;
+  if (bytes[i] !== 0x7b || bytes.length > IMPORT_LIMITS.maxHeaderBytes) return null;
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -80,17 +120,31 @@ export function checkpointFiles(p: string): CheckpointFile[] {
   const json = jsonOf(bytes);
   if (!json) return files;
   const dir = path.dirname(p);
-  for (const shard of shardNames(json)) {
-    const base = path.basename(shard.replaceAll('\\', '/'));
+  // The shards' sizes together, before any of them is read.
+  let total = bytes.length;
+  const shards: { shard: string; base: string; full: string }[] = [];
+  for (const shard of new Set(shardNames(json).map((s) => s.replaceAll('\\', '/')))) {
+    const base = path.basename(shard);
     const full = path.join(dir, base);
+    if (shards.some((s) => s.full === full)) continue;
+    let size: number;
     try {
-      files.push({ name: base, bytes: new Uint8Array(readFileSync(full)) });
-    } catch {
-      throw new CliError(
-        `${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`,
-      );
+      size = regularFileSize(full);
+    } catch (e) {
+      if (e instanceof CliError && e.message.endsWith('no such file'))
+        throw new CliError(
+          `${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`,
+        );
+      throw e;
     }
+    total += size;
+    if (total > IMPORT_LIMITS.maxInputBytes)
+      throw new CliError(
+        `${p} and its shards are more than ${formatBytes(IMPORT_LIMITS.maxInputBytes)} together (limit maxInputBytes)`,
+      );
+    shards.push({ shard, base, full });
   }
+  for (const s of shards) files.push({ name: s.base, bytes: readInput(s.full) });
   return files;
 }
 
@@ -156,7 +210,14 @@ export function loadModel(p: string, flags: ArchFlags = {}): LoadedModel {
     if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
     throw e;
   }
-  const meta = archFromMetadata(contents.metadata) ?? {};
+  let meta: ReturnType<typeof archFromMetadata>;
+  try {
+    meta = archFromMetadata(contents.metadata);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
+    throw e;
+  }
+  meta ??= {};
   const activation = flags.activation ?? meta.activation ?? 'relu';
   const opts: ModelOptions = { activation };
   const w0 = flags.w0 ?? meta.w0;

@@ -69,6 +69,8 @@ export interface Provenance {
   options?: Record<string, unknown>;
   /** Training image size, "WxH", recorded as `weightscope.imageSize`. */
   imageSize?: string;
+  /** Further metadata keys as they are (e.g. `weightscope.base` of a fine-tuned model). */
+  extra?: Record<string, string>;
 }
 
 /** The metadata strings a safetensors output carries. */
@@ -80,7 +82,7 @@ export function provenanceMetadata(prov: Provenance): Record<string, string> {
   if (prov.method !== undefined) meta['weightscope.method'] = prov.method;
   if (prov.options) meta['weightscope.options'] = JSON.stringify(prov.options);
   if (prov.imageSize) meta['weightscope.imageSize'] = prov.imageSize;
-  return meta;
+  return Object.assign(meta, prov.extra);
 }
 
 /**

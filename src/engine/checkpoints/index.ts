@@ -18,4 +18,5 @@ export {
   type TensorLayout,
 } from './layout';
 export { type FloatDType } from './encode';
-export { parseNpy, writeNpy } from './numpy';
+export { parseNpy, readNpyShape, writeNpy } from './numpy';
+export { ImportBudget, IMPORT_LIMITS, formatBytes, type ImportLimits } from './budget';
