@@ -275,6 +275,8 @@ export interface Provenance {
   method?: string;
   /** Further settings (alpha, seed, steps…), stored as JSON. */
   options?: Record<string, unknown>;
+  /** Further metadata keys as they are (e.g. `weightscope.base` of a fine-tuned model). */
+  extra?: Record<string, string>;
 }
 
 /**
@@ -289,6 +291,7 @@ export function writeModel(p: string, model: Model, prov: Provenance): void {
   };
   if (prov.method !== undefined) meta['weightscope.method'] = prov.method;
   if (prov.options) meta['weightscope.options'] = JSON.stringify(prov.options);
+  Object.assign(meta, prov.extra);
   const bytes = writeSafetensors(model, meta);
   try {
     mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
