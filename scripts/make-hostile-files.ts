@@ -59,8 +59,8 @@ function dictPickle(entries: [string, (w: PickleWriter) => void][]): Uint8Array 
 function pickleCases(): HostileCase[] {
   const C: HostileCase[] = [];
   const add = (c: Omit<HostileCase, 'via'>) => C.push({ via: 'checkpoint', ...c });
-  // 48 keys, one 64 MB storage: read once (64 MB), then the 48-layer model is refused by size.
-  const side = 4096;
+  // 48 keys, one 16 MB storage: read once (16 MB, not 48 × 16 MB), then the 48-layer model is refused by size.
+  const side = 2048;
   const shared = new PickleWriter().op(0x7d).op(0x28);
   shared
     .str('0.weight')
@@ -76,7 +76,7 @@ function pickleCases(): HostileCase[] {
     expect: 'refuse',
     error: 'ArchitectureInferenceError',
     message: 'parameters.*limit maxTensorBytes',
-    why: '#15.1: 48 keys referencing one compressed 64 MB storage reached 3.2 GB',
+    why: '#15.1: 48 keys referencing one compressed 64 MB storage reached 3.2 GB (16 MB here, same shape of attack)',
   });
   // Dicts sharing children 12 ways over 9 levels: a DAG walked once per node, not 12⁹ times.
   const dag = new PickleWriter().op(0x7d).put(0).op(0x28).str('w').tensor('0', 4, [2, 2]).op(0x75);
@@ -223,7 +223,7 @@ function pickleCases(): HostileCase[] {
     files: one(
       'lie.pt',
       torchZip(dictPickle([['0.weight', (w) => w.tensor('0', 4, [2, 2])]]), [
-        { name: '0', data: zeros(16 * MiB), deflate: true, declaredSize: 16 },
+        { name: '0', data: zeros(4 * MiB), deflate: true, declaredSize: 16 },
       ]),
     ),
     expect: 'refuse',
@@ -256,7 +256,7 @@ function zipCases(): HostileCase[] {
     files: one(
       'same.npz',
       writeZip([
-        { name: 'a0.npy', data: zeros(32 * MiB), deflate: true },
+        { name: 'a0.npy', data: zeros(8 * MiB), deflate: true },
         ...Array.from({ length: 9 }, (_, i) => ({ name: `a${i + 1}.npy`, data: zeros(0), sameAs: 'a0.npy' })),
       ]),
     ),
@@ -272,7 +272,7 @@ function zipCases(): HostileCase[] {
       'nested.npz',
       nestedZip(
         Array.from({ length: 10 }, (_, i) => `e${i}.npy`),
-        zeros(32 * MiB),
+        zeros(8 * MiB),
       ),
     ),
     expect: 'refuse',

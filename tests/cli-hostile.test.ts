@@ -91,3 +91,14 @@ describe('CLI images: the app caps, before decoding', () => {
     await refused(['barrier', m, m, '--data', arr], /9000|more elements/);
   });
 });
+
+describe('CLI settings: the ranges an import accepts', () => {
+  it('train-inr refuses a w0, Fourier features or a depth that its own output could not be read back with', async () => {
+    const img = path.join(ROOT, 'public/samples/rings.png');
+    const out = path.join(dir, 'x.safetensors');
+    const base = ['train-inr', '--image', img, '--seed', '1', '--steps', '1', '--out', out];
+    await refused([...base, '--w0', '500'], /--w0 must be at most 200/);
+    await refused([...base, '--arch', 'relu', '--fourier', '1000'], /--fourier must be at most 256/);
+    await refused([...base, '--hidden', Array(70).fill(4).join(',')], /at most 64 linear layers/);
+  });
+});

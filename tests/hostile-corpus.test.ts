@@ -6,7 +6,10 @@
  * acceptances reading the tensor as its writer meant it.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR, hostileCases, manifestEntry } from '../scripts/make-hostile-files';
 
 interface Result {
   name: string;
@@ -102,5 +105,19 @@ describe('hostile-file corpus', () => {
       'classic',
     ])
       expect(names).toContain(kind);
+  });
+
+  it('the committed corpus is what scripts/make-hostile-files.ts writes, byte for byte', () => {
+    const cases = hostileCases();
+    const manifest = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'manifest.json'), 'utf8')) as {
+      cases: unknown[];
+    };
+    expect(manifest.cases).toEqual(JSON.parse(JSON.stringify(cases.map(manifestEntry))));
+    for (const c of cases)
+      for (const f of c.files)
+        expect(
+          Buffer.from(readFileSync(path.join(CORPUS_DIR, c.name, f.name))).equals(Buffer.from(f.bytes)),
+          `${c.name}/${f.name}`,
+        ).toBe(true);
   });
 });

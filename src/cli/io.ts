@@ -20,7 +20,13 @@ import {
   type ModelOptions,
   type TensorLayout,
 } from '../engine/checkpoints/index';
-import { ACTIVATIONS, assertSameArchitecture, type Activation, type Model } from '../engine/model';
+import {
+  ACTIVATIONS,
+  ARCH_BOUNDS,
+  assertSameArchitecture,
+  type Activation,
+  type Model,
+} from '../engine/model';
 import { CliError, type FlagSpec, type ParsedArgs } from './args';
 
 /** The size of a regular file, refusing devices, FIFOs, sockets and directories by name. */
@@ -178,7 +184,13 @@ export const ARCH_FLAGS: Record<string, FlagSpec> = {
     choices: ACTIVATIONS,
     help: "hidden activation (default: the file's metadata, else relu)",
   },
-  w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency for sine (default: metadata, else 30)' },
+  w0: {
+    kind: 'number',
+    arg: 'N',
+    min: ARCH_BOUNDS.w0[0],
+    max: ARCH_BOUNDS.w0[1],
+    help: 'SIREN frequency for sine (default: metadata, else 30)',
+  },
 };
 
 export function archFlags(args: ParsedArgs): ArchFlags {

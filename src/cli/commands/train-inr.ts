@@ -1,8 +1,8 @@
 /** `weightscope train-inr --image IMG --seed N --steps N --out F`: one INR, trained in Node. */
 import { psnr } from '../../engine/inr';
-import { describeArch } from '../../engine/model';
+import { ARCH_BOUNDS, describeArch, MAX_LAYERS } from '../../engine/model';
 import { inrArch, initPopulation } from '../../engine/population';
-import { missing } from '../args';
+import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
 import { imageData, loadImage } from '../data';
@@ -32,15 +32,27 @@ export const trainInr: Command = {
         help: 'SIREN (default) or ReLU with random Fourier features',
       },
       hidden: { kind: 'ints', arg: 'W,W,…', min: 1, max: 4096, help: 'hidden widths (default 64,64,64)' },
-      w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency (default 30)' },
+      w0: {
+        kind: 'number',
+        arg: 'N',
+        min: ARCH_BOUNDS.w0[0],
+        max: ARCH_BOUNDS.w0[1],
+        help: 'SIREN frequency (default 30)',
+      },
       fourier: {
         kind: 'int',
         arg: 'N',
         min: 0,
-        max: 4096,
+        max: ARCH_BOUNDS.fourierFeatures[1],
         help: 'ReLU: random Fourier features, 0 = none (default 64)',
       },
-      sigma: { kind: 'number', arg: 'S', min: 1e-6, help: 'ReLU: Fourier feature scale (default 10)' },
+      sigma: {
+        kind: 'number',
+        arg: 'S',
+        min: ARCH_BOUNDS.fourierSigma[0],
+        max: ARCH_BOUNDS.fourierSigma[1],
+        help: 'ReLU: Fourier feature scale (default 10)',
+      },
       lr: { kind: 'number', arg: 'LR', min: 0, help: 'Adam learning rate (default 1e-3)' },
       size: {
         kind: 'int',
@@ -70,11 +82,16 @@ Example:
     checkOutPath(out);
     const lr = args.number('lr') ?? 1e-3;
     const siren = (args.string('arch') ?? 'siren') === 'siren';
+    const hidden = args.ints('hidden') ?? [64, 64, 64];
+    if (hidden.length > MAX_LAYERS - 1)
+      throw new UsageError(
+        `--hidden lists ${hidden.length} layers; an MLP has at most ${MAX_LAYERS} linear layers`,
+      );
     const img = loadImage(imagePath, size);
     const arch = inrArch(
       {
         activation: siren ? 'sine' : 'relu',
-        hidden: args.ints('hidden') ?? [64, 64, 64],
+        hidden,
         w0: args.number('w0') ?? 30,
         fourierFeatures: args.number('fourier') ?? 64,
         fourierSigma: args.number('sigma') ?? 10,

@@ -155,14 +155,22 @@ export function readNpyShape(bytes: Uint8Array, name: string): { dtype: DType; s
   return { dtype: h.dtype, shape: h.shape };
 }
 
-/** Parses one `.npy` buffer into a tensor named `name`, charging `budget` before decoding. */
-export function parseNpy(bytes: Uint8Array, name: string, budget = new ImportBudget()): RawTensor {
+/**
+ * Parses one `.npy` buffer into a tensor named `name`, charging `budget` before decoding. `owned`
+ * says `bytes` is a fresh buffer (an inflated entry) that float32 data may be viewed in place.
+ */
+export function parseNpy(
+  bytes: Uint8Array,
+  name: string,
+  budget = new ImportBudget(),
+  owned = false,
+): RawTensor {
   const h = parseHeader(bytes, name, budget);
   const n = h.shape.reduce((a, c) => a * c, 1);
   // checkShape bounded n by the bytes after the header; any trailing bytes are ignored, as np.load does.
   budget.countTensor(name, make);
   budget.charge('tensor', n * DECODED_BYTES * (h.fortran ? 2 : 1), `${name} [${h.shape.join(', ')}]`, make);
-  const t = decodeTensor(name, h.dtype, h.shape, bytes, h.dataOffset, h.littleEndian);
+  const t = decodeTensor(name, h.dtype, h.shape, bytes, h.dataOffset, h.littleEndian, owned);
   return h.fortran ? fromFortran(t) : t;
 }
 
@@ -190,7 +198,7 @@ export function readNpz(file: CheckpointFile, budget = new ImportBudget()): Chec
   const arrays = zip.entries.filter((e) => e.name.endsWith('.npy'));
   // All declared sizes are charged before the first entry is inflated.
   zip.reserve(arrays);
-  for (const e of arrays) tensors.push(parseNpy(zip.read(e), e.name.slice(0, -4), budget));
+  for (const e of arrays) tensors.push(parseNpy(zip.read(e), e.name.slice(0, -4), budget, e.method !== 0));
   if (tensors.length === 0) throw make(`${file.name} is a zip with no .npy entries`);
   return { format: 'npz', tensors, metadata: {} };
 }

@@ -140,9 +140,9 @@ export type PickleLimits = Pick<
   'maxPickleOps' | 'maxPickleStack' | 'maxPickleMemo' | 'maxContainerItems' | 'maxNesting' | 'maxTensors'
 >;
 
-const over = (what: string, limit: number, key: string): PickleError =>
+const over = (what: string, limit: number, unit: string, key: string): PickleError =>
   new PickleError(
-    `the pickle ${what} more than ${limit.toLocaleString('en-US')} (limit ${key}); a state_dict never needs that many`,
+    `the pickle ${what} more than ${limit.toLocaleString('en-US')} ${unit} (limit ${key}); a state_dict never needs that many`,
   );
 
 /** Runs the restricted unpickler over `bytes`; returns the top-level value. */
@@ -177,11 +177,12 @@ export function unpickle(bytes: Uint8Array, limits: PickleLimits = IMPORT_LIMITS
   let ops = 0;
   const remember = (k: number, v: PValue): void => {
     memo.set(k, v);
-    if (memo.size > limits.maxPickleMemo) throw over('memo holds', limits.maxPickleMemo, 'maxPickleMemo');
+    if (memo.size > limits.maxPickleMemo)
+      throw over('memo holds', limits.maxPickleMemo, 'entries', 'maxPickleMemo');
   };
   const grown = (n: number): void => {
     if (n > limits.maxContainerItems)
-      throw over('builds a container of', limits.maxContainerItems, 'maxContainerItems');
+      throw over('builds a list, tuple or dict of', limits.maxContainerItems, 'items', 'maxContainerItems');
   };
   const pop = (): PValue => {
     const v = stack.pop();
@@ -216,9 +217,9 @@ export function unpickle(bytes: Uint8Array, limits: PickleLimits = IMPORT_LIMITS
     return memo.get(k)!;
   };
   for (;;) {
-    if (++ops > limits.maxPickleOps) throw over('runs', limits.maxPickleOps, 'maxPickleOps');
+    if (++ops > limits.maxPickleOps) throw over('runs', limits.maxPickleOps, 'opcodes', 'maxPickleOps');
     if (stack.length > limits.maxPickleStack)
-      throw over('stack holds', limits.maxPickleStack, 'maxPickleStack');
+      throw over('stack holds', limits.maxPickleStack, 'values', 'maxPickleStack');
     const op = bytes[need(1)]!;
     switch (op) {
       case 0x80:
