@@ -120,6 +120,12 @@ export async function trainWeightSpace(zoo: Zoo, split: ZooSplit, opts: WsTrainO
         );
         lossSum += (await loss!.data())[0]! * ids.length;
         tf.dispose([x, t, loss!]);
+        await opts.tick?.();
+        if (opts.signal?.aborted) break;
+      }
+      if (opts.signal?.aborted) {
+        cancelled = true;
+        break;
       }
       const acc = async (ids: number[]): Promise<number> =>
         accuracy(

@@ -39,6 +39,8 @@ export interface WsTrainOptions {
   width?: number;
   signal?: AbortSignal;
   onEpoch?: (e: WsEpoch) => void;
+  /** Awaited after every batch: a worker yields here so that a cancel message gets in. */
+  tick?: () => Promise<void>;
 }
 
 /** Accuracies after one epoch (fractions in [0, 1]); NaN for an empty part. */
