@@ -6,7 +6,7 @@
  *
  *   npm run bench                       full run (~20 min on 2 cores)
  *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints chromium
+ *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints zoo chromium
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -26,8 +26,19 @@ import { benchLandscape } from './landscape';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
+import { benchZoo } from './zoo';
 
-const GROUPS = ['gemm', 'train', 'lap', 'align', 'paths', 'landscape', 'checkpoints', 'chromium'] as const;
+const GROUPS = [
+  'gemm',
+  'train',
+  'lap',
+  'align',
+  'paths',
+  'landscape',
+  'checkpoints',
+  'zoo',
+  'chromium',
+] as const;
 const PYTHON = '/usr/bin/python3';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -239,7 +250,7 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'lap', 'landscape', 'paths', 'checkpoints', 'zoo'].filter(want);
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -331,6 +342,7 @@ async function main(): Promise<void> {
   }
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
+  await step('zoo', () => benchZoo(quick ? 1 : 2, log));
   if (!quick) await step('checkpoints', () => benchCheckpoints());
   else if (want('checkpoints'))
     rows.push({
