@@ -305,6 +305,8 @@ export interface ZooFitJob {
   psnr: number;
   seed: number;
   lr: number;
+  /** Members trained at once; default the largest that fits the worker's memory budget. */
+  batch?: number;
 }
 
 /** What the app shows of the worker's zoo (its weights stay in the worker). */

@@ -99,6 +99,7 @@ export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => b
     targetPsnr: job.psnr,
     seed: job.seed,
     lr: job.lr,
+    ...(job.batch !== undefined ? { batchSize: job.batch } : {}),
     signal: ctx.signal,
     waitWhilePaused: async () => {
       while (paused() && !ctx.signal.aborted) await sleep(100);
