@@ -90,6 +90,24 @@ describe('zoo jobs in the worker', () => {
     expect(progress?.type === 'job-progress' ? progress.payload.label : '').toMatch(/INRs · batch 2/);
   }, 60_000);
 
+  it('fits one image under many seeds: one label, members differing only by their init', async () => {
+    const data = Float32Array.from({ length: 64 }, (_, i) => (i % 8) / 8);
+    const s = await send('zoo-fit', {
+      mnist: new Uint8Array(0),
+      perClass: 1,
+      classes: [0],
+      size: 8,
+      hidden: [8, 8],
+      steps: 10,
+      psnr: 99,
+      seed: 3,
+      lr: 3e-3,
+      image: { data: { width: 8, height: 8, channels: 1, data }, name: 'ramp', count: 3 },
+    }).result;
+    expect(s).toMatchObject({ n: 3, name: 'seeds-zoo-3', labelNames: ['ramp'], source: 'seeds:ramp' });
+    expect(Array.from(s.labels)).toEqual([0, 0, 0]);
+  }, 60_000);
+
   it('trains np (invariant) and maps the cloud of the current zoo', async () => {
     await send('zoo-open', file('siren_zoo.npz')).result;
     const r = await send('zoo-train', { method: 'np', epochs: 1, seed: 0, augment: [] }).result;

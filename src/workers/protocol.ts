@@ -301,7 +301,7 @@ export interface BenchReply {
   layout: MatmulLayout;
 }
 
-/** Fit an MNIST-INR zoo: one SIREN per digit image (DWSNets setting by default). */
+/** Fit a zoo: one SIREN per MNIST digit (DWSNets setting by default), or one image under many seeds. */
 export interface ZooFitJob {
   /** The packed MNIST file (data/mnist.ts), copied to the worker. */
   mnist: Uint8Array;
@@ -315,6 +315,8 @@ export interface ZooFitJob {
   lr: number;
   /** Members trained at once; default the largest that fits the worker's memory budget. */
   batch?: number;
+  /** Instead of MNIST: one image fitted `count` times from different seeds (labels all 0). */
+  image?: { data: ImageData01; name: string; count: number };
 }
 
 /** What the app shows of the worker's zoo (its weights stay in the worker). */

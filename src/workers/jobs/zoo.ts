@@ -22,7 +22,7 @@ import {
   zooSplit,
   type Zoo,
 } from '../../engine/zoo/index';
-import { mnistTargets } from '../../engine/zoo/sources';
+import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
 import type { ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
 import type { JobContext } from './context';
@@ -84,17 +84,19 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
   };
 }
 
-/** Builds an MNIST-INR zoo; cancel keeps the finished members (fewer than 2 → rejects). */
+/** Builds a zoo (MNIST digits, or one image under seeds); cancel keeps the finished members (fewer than 2 → rejects). */
 export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => boolean): Promise<ZooSummary> {
   await ensureBackend();
-  const src = mnistTargets(job.mnist, {
-    perClass: job.perClass,
-    seed: job.seed,
-    size: job.size,
-    classes: job.classes,
-  });
+  const src = job.image
+    ? seedTargets(job.image.data, job.image.count, job.image.name)
+    : mnistTargets(job.mnist, {
+        perClass: job.perClass,
+        seed: job.seed,
+        size: job.size,
+        classes: job.classes,
+      });
   const r = await fitZoo(src, {
-    arch: { widths: [2, ...job.hidden, 1], activation: 'sine', w0: 30 },
+    arch: { widths: [2, ...job.hidden, src.channels], activation: 'sine', w0: 30 },
     maxSteps: job.steps,
     targetPsnr: job.psnr,
     seed: job.seed,
@@ -119,7 +121,7 @@ export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => b
     ctx.signal.throwIfAborted();
     throw new Error(`only ${r.done} INR(s) finished; a zoo needs at least 2`);
   }
-  const name = `mnist-inr-zoo-${r.zoo.n}`;
+  const name = job.image ? `seeds-zoo-${r.zoo.n}` : `mnist-inr-zoo-${r.zoo.n}`;
   current = { zoo: r.zoo, name };
   return summary(r.zoo, name, { cancelled: r.cancelled, seconds: r.seconds });
 }

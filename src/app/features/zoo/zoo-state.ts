@@ -14,9 +14,13 @@ import { mnistBytes } from '../../data/images';
 import { engine } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { saveBytes } from '../../lib/download';
-import { showBanner } from '../../store';
+import { appStore, showBanner } from '../../store';
+import { loadTarget } from '../train/train-state';
 
 export interface ZooFitSettings {
+  /** MNIST digits, or the Train tab's image fitted `count` times from different seeds. */
+  source: 'mnist' | 'image';
+  count: number;
   perClass: number;
   classes: number[];
   size: number;
@@ -46,6 +50,8 @@ export interface ZooState {
 
 /** DWSNets' INR setting (2→32→32→1, w0 = 30, 28×28), with a browser-sized budget per INR. */
 export const DEFAULT_FIT: ZooFitSettings = {
+  source: 'mnist',
+  count: 16,
   perClass: 10,
   classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   size: 28,
@@ -90,8 +96,21 @@ export function buildZoo(): Promise<void> {
   const fit = zooStore.getState().fit;
   zooStore.setState({ running: 'fit', paused: false });
   return runJob(zooStore, failure('building the zoo failed'), async (run) => {
-    const mnist = (await run.step(mnistBytes())).slice();
-    const summary = await run.call('zoo-fit', { ...fit, mnist }, { transfer: [mnist.buffer] });
+    const { source, count, ...settings } = fit;
+    let summary: ZooSummary;
+    if (source === 'image') {
+      // The Train tab's target image, at the zoo's grid size.
+      const spec = appStore.getState().spec;
+      const t = await run.step(loadTarget({ ...spec, data: { ...spec.data, size: fit.size } }));
+      summary = await run.call('zoo-fit', {
+        ...settings,
+        mnist: new Uint8Array(0),
+        image: { data: t.image, name: t.label, count },
+      });
+    } else {
+      const mnist = (await run.step(mnistBytes())).slice();
+      summary = await run.call('zoo-fit', { ...settings, mnist }, { transfer: [mnist.buffer] });
+    }
     newZoo(summary);
     if (summary.cancelled)
       showBanner('info', `Stopped: the zoo keeps the ${summary.n} INRs finished before the stop.`);
