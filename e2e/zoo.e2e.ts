@@ -42,6 +42,11 @@ describe('Zoo tab', () => {
     await openIdleApp(page, base);
     await page.getByRole('tab', { name: 'Zoo' }).click();
 
+    // The seeds source swaps the digit fields for a member count.
+    await page.getByTestId('zoo-source-image').check();
+    await page.getByTestId('zoo-count').waitFor();
+    await page.getByTestId('zoo-source-mnist').check();
+
     // 2 digits × 5 INRs, 8×8 grid, 2→8→8→1: seconds even on the software WebGPU adapter.
     await fill(page, 'zoo-per-class', '5');
     await fill(page, 'zoo-classes', '0,1');

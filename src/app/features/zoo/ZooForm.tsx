@@ -75,19 +75,48 @@ export function ZooForm() {
     <section className="panel form zoo-form" aria-label="Zoo settings">
       <h2>Model zoo</h2>
       <p className="hint">
-        One SIREN per MNIST digit (DWSNets: 2→32→32→1, w₀ = 30, 28×28, Adam, early stop at a target PSNR). The
-        zoo is a dataset of weights: classify its digits from the weights alone.
+        One SIREN per MNIST digit (DWSNets: 2→32→32→1, w₀ = 30, 28×28, Adam, early stop at a target PSNR), or
+        the Train tab's image under many seeds. The zoo is a dataset of weights: classify its digits from the
+        weights alone.
       </p>
       <fieldset>
-        <legend>Build from MNIST ({total} INRs)</legend>
-        {intField('Per class', fit.perClass, 1, 1000, (v) => setFit({ perClass: v }), 'zoo-per-class')}
-        {listField(
-          'Digits',
-          fit.classes,
-          0,
-          9,
-          (v) => setFit({ classes: [...new Set(v)].sort() }),
-          'zoo-classes',
+        <legend>Build ({fit.source === 'mnist' ? total : fit.count} INRs)</legend>
+        <div className="zoo-checks" role="radiogroup" aria-label="source">
+          <label>
+            <input
+              type="radio"
+              name="zoo-source"
+              checked={fit.source === 'mnist'}
+              data-testid="zoo-source-mnist"
+              onChange={() => setFit({ source: 'mnist' })}
+            />
+            MNIST digits
+          </label>
+          <label title="The Train tab's target image, fitted from many seeds: members differ only by symmetry and init">
+            <input
+              type="radio"
+              name="zoo-source"
+              checked={fit.source === 'image'}
+              data-testid="zoo-source-image"
+              onChange={() => setFit({ source: 'image' })}
+            />
+            one image, many seeds
+          </label>
+        </div>
+        {fit.source === 'mnist' ? (
+          <>
+            {intField('Per class', fit.perClass, 1, 1000, (v) => setFit({ perClass: v }), 'zoo-per-class')}
+            {listField(
+              'Digits',
+              fit.classes,
+              0,
+              9,
+              (v) => setFit({ classes: [...new Set(v)].sort() }),
+              'zoo-classes',
+            )}
+          </>
+        ) : (
+          intField('Seeds', fit.count, 2, 10_000, (v) => setFit({ count: v }), 'zoo-count')
         )}
         {intField('Grid', fit.size, 4, 28, (v) => setFit({ size: v }), 'zoo-size')}
         {listField('Hidden', fit.hidden, 1, 256, (v) => setFit({ hidden: v }), 'zoo-hidden')}
