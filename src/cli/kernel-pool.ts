@@ -1,0 +1,58 @@
+/**
+ * The fused kernel on every core in Node: one worker_thread per shard, each running the same
+ * shard handler as the browser's workers. Threads load the TypeScript engine through
+ * bin/register.mjs, as the CLI itself does.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Model } from '../engine/model';
+import type { KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
+import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
+import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
+
+const register = new URL('../../bin/register.mjs', import.meta.url).href;
+const entry = new URL('./kernel-worker.ts', import.meta.url);
+
+/** A port to a new worker thread; requests are answered in order. */
+export function threadPort(): ShardPort {
+  const worker = new Worker(entry, { execArgv: ['--import', register] });
+  const waiting: { resolve: (r: ShardReply) => void; reject: (e: Error) => void }[] = [];
+  // Referenced only while a request is out: an idle pool never keeps the process alive.
+  worker.on('message', (r: ShardReply) => {
+    waiting.shift()?.resolve(r);
+    if (waiting.length === 0) worker.unref();
+  });
+  const fail = (e: Error): void => {
+    for (const w of waiting.splice(0)) w.reject(e);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`kernel worker exited with code ${code}`)));
+  worker.unref();
+  return {
+    request: (req: ShardRequest, transfer: ArrayBuffer[] = []) =>
+      new Promise<ShardReply>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        worker.ref();
+        worker.postMessage(req, transfer);
+      }),
+    close: () => void worker.terminate(),
+  };
+}
+
+/** Cores this process may use (at least 1). */
+export const availableCores = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+/**
+ * A pool of `threads` workers (default: one per core, never more than members); with one thread
+ * the shard runs in this thread, sparing a worker's start-up.
+ */
+export async function nodeKernelPool(
+  models: readonly Model[],
+  data: KernelRegression,
+  opts: KernelOptions,
+  threads = availableCores(),
+): Promise<KernelPool> {
+  const n = Math.max(1, Math.min(threads, models.length));
+  const ports = n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
+  return KernelPool.create(models, data, opts, ports);
+}
