@@ -6,7 +6,10 @@
  *
  *   npm run bench                       full run (~20 min on 2 cores)
  *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints chromium
+ *   npm run bench -- --only train,lap   groups: gemm train kernels lap align paths landscape checkpoints chromium
+ *
+ * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
+ * thread and on all cores.
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -22,12 +25,23 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
+import { benchKernels } from './kernels';
 import { benchLandscape } from './landscape';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
 
-const GROUPS = ['gemm', 'train', 'lap', 'align', 'paths', 'landscape', 'checkpoints', 'chromium'] as const;
+const GROUPS = [
+  'gemm',
+  'train',
+  'kernels',
+  'lap',
+  'align',
+  'paths',
+  'landscape',
+  'checkpoints',
+  'chromium',
+] as const;
 const PYTHON = '/usr/bin/python3';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -176,6 +190,11 @@ function notes(r: TableRow, ceiling: number): string {
     'rssMB',
     'top3Ratio',
     'threads',
+    'ofGemm',
+    'cpuS',
+    'sysS',
+    'minorFaults',
+    'majorFaults',
   ])
     if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
@@ -271,6 +290,7 @@ async function main(): Promise<void> {
     }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
+  await step('kernels', () => benchKernels({ quick, log }));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
     await step('lap', async () => {
