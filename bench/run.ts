@@ -191,6 +191,7 @@ function notes(r: TableRow, ceiling: number): string {
     'top3Ratio',
     'threads',
     'ofGemm',
+    'perCpuSecond',
     'cpuS',
     'sysS',
     'minorFaults',

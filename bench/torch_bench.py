@@ -175,6 +175,7 @@ def bench_kernel_row(k, threads, max_steps=20):
     }, "model-steps/s", {
         "steps": steps, "reps": reps, "threads": threads, "msPerStep": round(per_step, 2),
         "gflops": round(step_flops(widths, n) * k / per_step / 1e6, 2),
+        "perCpuSecond": round(k * steps * reps / (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime), 2),
         "cpuS": round(r1.ru_utime - r0.ru_utime, 3), "sysS": round(r1.ru_stime - r0.ru_stime, 3),
         "minorFaults": r1.ru_minflt - r0.ru_minflt, "majorFaults": r1.ru_majflt - r0.ru_majflt,
     })

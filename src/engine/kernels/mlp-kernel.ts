@@ -224,6 +224,23 @@ export class MlpKernel {
     }
   }
 
+  /**
+   * Replaces member k's weights (and Fourier matrix) with `model`'s, e.g. to evaluate many models
+   * through one kernel. Its Adam moments are left as they are.
+   */
+  setMember(k: number, model: Model): void {
+    if (!(k >= 0 && k < this.k)) throw new RangeError(`member ${k} is outside 0…${this.k - 1}`);
+    const flat = flattenModel(model);
+    if (flat.length !== paramCount(this.arch)) throw new RangeError('setMember: the architecture differs');
+    new Float32Array(this.memory.buffer, this.at.params + 4 * k * this.stride, flat.length).set(flat);
+    if (this.arch.encoding) {
+      const size = this.arch.encoding.features * this.arch.widths[0]!;
+      new Float32Array(this.memory.buffer, this.at.encoding + 4 * k * size, size).set(
+        model.params[ENCODING_NAME]!.data,
+      );
+    }
+  }
+
   /** Steps taken so far. */
   get steps(): number {
     return this.t;
