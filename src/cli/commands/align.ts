@@ -44,8 +44,8 @@ correlates hidden units over a batch: the coordinate grid of --data's image, the
 classification .npz, or 1024 seeded points in [−1, 1]^inputs. The aligned model computes the
 same function as MODEL; maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
 
-JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, out (null without
---out); also signed and outputScale.
+JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, proved, tolerance, out
+(null without --out); also signed and outputScale.
 
 Example:
   weightscope align a.safetensors b.safetensors --out b-aligned.safetensors --json`,
@@ -79,6 +79,8 @@ Example:
       objectiveBefore: r.objectiveBefore,
       objectiveAfter: r.objectiveAfter,
       maxOutputDiff: r.maxOutputDiff,
+      proved: r.proved,
+      tolerance: r.tolerance,
       out,
       signed: r.signed,
       outputScale: r.outputScale,
@@ -87,6 +89,9 @@ Example:
       `${method} matching of ${pmodel} to ${pref}${r.signed ? ' (signed)' : ''}: ${r.sweeps} sweep(s)`,
       `objective ${fmt(r.objectiveBefore)} → ${fmt(r.objectiveAfter)}`,
       `max output difference ${r.maxOutputDiff.toExponential(2)} (output scale ${fmt(r.outputScale)})`,
+      r.proved
+        ? `proved: the aligned model computes the same function (difference ≤ ${r.tolerance.toExponential(1)})`
+        : `NOT proved: the difference exceeds the tolerance ${r.tolerance.toExponential(1)}`,
       out ? `wrote ${out}` : 'no --out given; nothing written',
     ].join('\n');
     return { json, text };
