@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { coordinateGrid } from '../src/engine/inr';
 import { evaluateOnKernel, kernelEvaluationCoverage } from '../src/engine/kernels/evaluate';
 import { initModel, type MlpArch } from '../src/engine/model';
-import type { EvalData } from '../src/engine/paths/evaluate';
+import type { EvalData } from '../src/engine/data/eval-data';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { createRng } from '../src/engine/rng';
 

@@ -5,7 +5,8 @@
  */
 import { psnr } from '../inr';
 import type { Model } from '../model';
-import type { EvalData, EvalOptions, EvalResult } from '../paths/evaluate';
+import type { EvalData, EvalResult } from '../data/eval-data';
+import type { EvalOptions } from '../tf/evaluate';
 import { crossEntropyAccuracy } from '../paths/evaluate-cpu';
 import { kernelCoverage, MlpKernel } from './mlp-kernel';
 

@@ -21,7 +21,7 @@ import {
   type MlpArch,
   type Model,
 } from '../model';
-import type { RegressionData } from '../paths/evaluate';
+import type { RegressionData } from '../data/eval-data';
 import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS } from './layout';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from './mlp-wasm';
 
