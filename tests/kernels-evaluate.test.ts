@@ -2,13 +2,19 @@
  * Evaluating many models through the fused kernel (barrier points, plane grids) gives the losses
  * and metrics of the plain-TypeScript reference, chunk boundaries included.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
 import { evaluateOnKernel, kernelEvaluationCoverage } from '../src/engine/kernels/evaluate';
 import { initModel, type MlpArch } from '../src/engine/model';
 import type { EvalData } from '../src/engine/data/eval-data';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { createRng } from '../src/engine/rng';
+import { BatchEvaluator } from '../src/engine/tf/evaluate';
+
+beforeAll(async () => {
+  await initNodeBackend('cpu');
+});
 
 function regression(size: number, channels: number): EvalData {
   const x = coordinateGrid(size, size);
@@ -44,11 +50,11 @@ describe('evaluateOnKernel', () => {
     },
   });
   for (const c of cases) {
-    it(`${c.name}: 11 models in chunks of 4 match the TypeScript reference`, () => {
+    it(`${c.name}: 11 models in chunks of 4 match the TypeScript reference`, async () => {
       const models = Array.from({ length: 11 }, (_, i) => initModel(c.arch, 20 + i));
       expect(kernelEvaluationCoverage(models[0]!, c.data)).toBeNull();
       const done: number[] = [];
-      const got = evaluateOnKernel(11, (i) => models[i]!, c.data, {
+      const got = await evaluateOnKernel(11, (i) => models[i]!, c.data, {
         chunk: 4,
         onProgress: (d) => done.push(d),
       });
@@ -59,9 +65,26 @@ describe('evaluateOnKernel', () => {
     });
   }
 
-  it('refuses data whose outputs do not match the models', () => {
+  it('refuses data whose outputs do not match the models', async () => {
     const m = initModel({ widths: [2, 8, 1], activation: 'sine' }, 1);
     expect(kernelEvaluationCoverage(m, regression(5, 3))).toMatch(/outputs/);
-    expect(() => evaluateOnKernel(1, () => m, regression(5, 3))).toThrow(/outputs/);
+    await expect(evaluateOnKernel(1, () => m, regression(5, 3))).rejects.toThrow(/outputs/);
+  });
+
+  it('BatchEvaluator (barriers, planes) takes the kernel where it covers the models, and agrees with tfjs', async () => {
+    const c = cases[0]!;
+    const models = Array.from({ length: 5 }, (_, i) => initModel(c.arch, 60 + i));
+    const ev = new BatchEvaluator(c.data);
+    try {
+      const fused = await ev.evaluate(5, (i) => models[i]!);
+      expect(ev.lastPath).toBe('fused');
+      const ref = await ev.evaluate(5, (i) => models[i]!, { kernel: false });
+      expect(ev.lastPath).toBe('tfjs');
+      fused.loss.forEach((l, i) =>
+        expect(Math.abs(l - ref.loss[i]!)).toBeLessThan(1e-5 * (1 + ref.loss[i]!)),
+      );
+    } finally {
+      ev.dispose();
+    }
   });
 });

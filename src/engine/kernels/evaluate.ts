@@ -3,6 +3,7 @@
  * points and the loss plane's grid, a chunk of members per call. One kernel is reused for every
  * chunk (weights swapped in with setMember), so a 21×21 plane allocates one memory, not 441.
  */
+import { yieldToEvents } from '../cancel';
 import { psnr } from '../inr';
 import type { Model } from '../model';
 import type { EvalData, EvalResult } from '../data/eval-data';
@@ -24,12 +25,12 @@ export function kernelEvaluationCoverage(like: Model, data: EvalData): string | 
  * PSNR for regression, mean cross-entropy and accuracy for classification (the losses of
  * src/engine/paths/evaluate.ts). The caller checks `kernelEvaluationCoverage` first.
  */
-export function evaluateOnKernel(
+export async function evaluateOnKernel(
   count: number,
   build: (i: number) => Model,
   data: EvalData,
   opts: EvalOptions = {},
-): EvalResult {
+): Promise<EvalResult> {
   const loss = new Float32Array(count);
   const metric = new Float32Array(count);
   if (count === 0) return { loss, metric };
@@ -48,7 +49,8 @@ export function evaluateOnKernel(
         );
   if (data.kind === 'classification') kernel.setBatch(data.x, data.labels);
   for (let start = 0; start < count; start += chunk) {
-    opts.signal?.throwIfAborted();
+    // A macrotask turn per chunk: a worker receives a cancel (or a ping) between chunks.
+    await yieldToEvents(opts.signal);
     const end = Math.min(count, start + chunk);
     for (let i = start; i < end; i++) kernel.setMember(i - start, i === 0 ? first : build(i));
     if (data.kind === 'regression') {
