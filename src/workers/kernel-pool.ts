@@ -29,9 +29,14 @@ export function webWorkerPort(): ShardPort {
   };
 }
 
-/** Shard workers for a population: one per core, never more than members. */
+/**
+ * Shard workers for a population: one per core but one, which the page keeps (its charts and
+ * inputs must not stall: the e2e test counts long tasks), never more than members. On 2 cores
+ * that is one shard, run inside the engine worker itself.
+ */
 export function kernelWorkers(members: number): number {
-  return Math.max(1, Math.min(members, globalThis.navigator?.hardwareConcurrency || 1));
+  const cores = globalThis.navigator?.hardwareConcurrency || 1;
+  return Math.max(1, Math.min(members, cores - 1));
 }
 
 /** A pool on Web Workers (in this worker when one shard is enough). */
