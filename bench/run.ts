@@ -6,7 +6,7 @@
  *
  *   npm run bench                       full run (~20 min on 2 cores)
  *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train kernels lap align paths landscape checkpoints chromium
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align paths landscape checkpoints chromium
  *
  * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
  * thread and on all cores.
@@ -26,6 +26,7 @@ import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
 import { benchKernels } from './kernels';
+import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
@@ -35,6 +36,7 @@ const GROUPS = [
   'gemm',
   'train',
   'kernels',
+  'classifier',
   'lap',
   'align',
   'paths',
@@ -260,7 +262,7 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -293,6 +295,7 @@ async function main(): Promise<void> {
     return [...wasm, ...cpu, ...skippedCpu];
   });
   await step('kernels', () => benchKernels({ quick, log }));
+  await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
     await step('lap', async () => {
