@@ -618,7 +618,7 @@ describe('weightscope CLI', () => {
       '16,16',
     ];
     const [fused, ref] = await Promise.all([
-      cliJson(...common, '--models', '3', '--threads', '2', '--out', f('pop/m.safetensors')),
+      cliJson(...common, '--models', '3', '--threads', '2', '--out', f('pop.safetensors')),
       cliJson(
         ...common,
         '--models',
@@ -628,7 +628,7 @@ describe('weightscope CLI', () => {
         '--backend',
         'cpu',
         '--out',
-        f('ref/m.safetensors'),
+        f('ref.safetensors'),
       ),
     ]);
     expect(fused.models).toBe(3);
@@ -636,12 +636,12 @@ describe('weightscope CLI', () => {
     expect(fused.threads).toBe(2);
     expect(fused.modelStepsPerSecond as number).toBeGreaterThan(0);
     expect(ref.kernel).toBe('tfjs cpu');
-    expect(fused.outs).toEqual([0, 1, 2].map((k) => f(`pop/m-${k}.safetensors`)));
+    expect(fused.outs).toEqual([0, 1, 2].map((k) => f(`pop-${k}.safetensors`)));
     const a = fused.finalLosses as number[];
     const b = ref.finalLosses as number[];
     a.forEach((l, k) => expect(Math.abs(l - b[k]!)).toBeLessThan(1e-4 * b[k]!));
     // Member 1 is the app population's member 1: a different init from member 0.
-    const w = (k: number) => readModelTensors(f(`pop/m-${k}.safetensors`)).tensors.get('layers.0.weight')!;
+    const w = (k: number) => readModelTensors(f(`pop-${k}.safetensors`)).tensors.get('layers.0.weight')!;
     expect(Array.from(w(1))).not.toEqual(Array.from(w(0)));
   }, 60_000);
 
