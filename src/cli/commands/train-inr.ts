@@ -1,13 +1,13 @@
 /** `weightscope train-inr --image IMG --seed N --steps N --out F [--models K]`: INRs, trained in Node. */
 import path from 'node:path';
-import { psnr } from '../../engine/inr';
+import { imageRegressionData, psnr } from '../../engine/inr';
 import { kernelCoverage } from '../../engine/kernels/mlp-kernel';
 import { ARCH_BOUNDS, describeArch, MAX_LAYERS } from '../../engine/model';
 import { inrArch, initPopulation } from '../../engine/population';
 import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
-import { imageData, loadImage } from '../data';
+import { loadImage } from '../data';
 import { availableCores } from '../kernel-pool';
 import { checkOutPath, fileRef, writeModel } from '../output';
 import { trainFused, trainTfjs } from '../train-runners';
@@ -143,7 +143,7 @@ Example:
     if (choice === 'fused' && uncovered) throw new UsageError(`--kernel fused: ${uncovered}`);
     const fused = choice !== 'tfjs' && uncovered === null;
     const models = initPopulation(arch, { size: members, seed, initMode: 'independent' });
-    const data = imageData(img);
+    const data = imageRegressionData(img);
     const run = fused
       ? await trainFused(models, data, lr, steps, args.number('threads') ?? availableCores())
       : await trainTfjs(models, data, lr, steps, await startTf(args));

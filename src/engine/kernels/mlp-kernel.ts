@@ -17,7 +17,7 @@ import {
   paramCount,
   paramShapes,
   sirenW0,
-  unflattenModel,
+  structuredCloneArch,
   type MlpArch,
   type Model,
 } from '../model';
@@ -315,8 +315,17 @@ export class MlpKernel {
     const params = new Float32Array(this.memory.buffer, this.at.params, this.k * this.stride);
     const n = paramCount(this.arch);
     const out: Model[] = [];
+    const shapes = paramShapes(this.arch);
     for (let k = 0; k < this.k; k++) {
-      const m = unflattenModel(this.like, params.subarray(k * this.stride, k * this.stride + n));
+      // The parameter vector is flattenModel's order: each tensor in paramShapes order.
+      const flat = params.subarray(k * this.stride, k * this.stride + n);
+      const m: Model = { arch: structuredCloneArch(this.like.arch), params: {} };
+      let off = 0;
+      for (const { name, shape } of shapes) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        m.params[name] = { data: flat.slice(off, off + size), shape: [...shape] };
+        off += size;
+      }
       out.push(m);
     }
     // Each member keeps its own Fourier matrix.
