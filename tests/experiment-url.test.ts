@@ -8,6 +8,7 @@ import {
   MAX_ENCODED_CHARS,
   MAX_INFLATED_BYTES,
   PATH_KINDS,
+  PRESETS,
   VIEW_TABS,
   decodeExperimentHash,
   defaultExperiment,
@@ -37,7 +38,8 @@ function numIn(rng: Rng, lo: number, hi: number): number {
   const r = rng.next();
   if (r < 0.1) return lo;
   if (r < 0.2) return hi;
-  if (r < 0.3) return Math.min(hi, Math.max(lo, Math.round(rng.uniform(lo, hi))));
+  // `+ 0` turns a rounded −0 into 0: JSON has no −0, so a link could not carry it.
+  if (r < 0.3) return Math.min(hi, Math.max(lo, Math.round(rng.uniform(lo, hi)))) + 0;
   if (r < 0.6 && lo > 0) return Math.min(hi, Math.exp(rng.uniform(Math.log(lo), Math.log(hi))));
   return rng.uniform(lo, hi);
 }
@@ -117,6 +119,30 @@ function randomSpec(rng: Rng): ExperimentSpec {
       points: intIn(rng, 3, 101),
       curveSteps: intIn(rng, 0, 5000),
       curveSeed: seed(),
+    },
+    classifier: {
+      data: rng.next() < 0.5 ? { kind: 'mnist' as const } : fileRef(rng),
+      heldOut: numIn(rng, 0.05, 0.5),
+      hidden: Array.from({ length: intIn(rng, 1, 6) }, () => intIn(rng, 8, 1024)),
+      activation: pick(rng, ['relu', 'gelu', 'tanh'] as const),
+      optimizer: pick(rng, ['adam', 'sgd'] as const),
+      lr: numIn(rng, 1e-6, 10),
+      momentum: numIn(rng, 0, 0.999),
+      weightDecay: numIn(rng, 0, 1),
+      schedule: pick(rng, ['constant', 'cosine'] as const),
+      epochs: intIn(rng, 1, 1000),
+      batch: intIn(rng, 1, 65536),
+      population: intIn(rng, 1, 32),
+      seed: seed(),
+      initMode: pick(rng, ['independent', 'shared'] as const),
+      fineTune: { classes: '0-4', tasks: '1,3; 2-7', epochs: intIn(rng, 1, 100), lr: numIn(rng, 1e-6, 10) },
+      presets: {
+        last: pick(rng, PRESETS),
+        epochs: intIn(rng, 0, 100),
+        hidden: Array.from({ length: intIn(rng, 0, 6) }, () => intIn(rng, 8, 1024)),
+        widths: Array.from({ length: intIn(rng, 1, 8) }, () => intIn(rng, 8, 1024)),
+        seed: seed(),
+      },
     },
     views: {
       tab: pick(rng, VIEW_TABS),

@@ -16,6 +16,8 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ClassifierPanel } from './features/classifier/ClassifierPanel';
+import { replayClassifier } from './features/classifier/classifier-state';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -28,6 +30,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'paths', label: 'Paths' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'classifier', label: 'Classifiers' },
 ];
 
 function setTab(tab: Tab): void {
@@ -63,6 +66,7 @@ registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
+registerReplay('classifier', replayClassifier);
 
 let booted = false;
 
@@ -127,6 +131,7 @@ export function App() {
         {tab === 'paths' && <PathsPanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'classifier' && <ClassifierPanel />}
       </main>
     </div>
   );
