@@ -126,7 +126,10 @@ for (const { label, pop } of groups) {
     };
     writeFileSync(
       `${OUT}/${id}.safetensors`,
-      writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+      writeSafetensors(model, {
+        'weightscope.provenance': JSON.stringify(provenance),
+        'weightscope.imageSize': `${SIZE}x${SIZE}`,
+      }),
     );
     manifest.push({
       id,

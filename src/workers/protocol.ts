@@ -8,6 +8,8 @@ import type { PaperClaim } from '../engine/classifier/presets/common';
 import type { MidpointScore } from '../engine/classifier/presets/repair';
 import type { SoupIngredient } from '../engine/classifier/presets/soup';
 import type { WidthPoint } from '../engine/classifier/presets/widths';
+import type { TensorLayout } from '../engine/checkpoints/layout';
+import type { ExportFormat } from '../engine/checkpoints/snippet';
 import type { LabelledDataset } from '../engine/data/dataset';
 import type { EpochRecord } from '../engine/tf/classifier-run';
 import type { MlpArch } from '../engine/model';
@@ -53,6 +55,12 @@ export interface ModelEntry {
   note?: string;
   /** Workspace id of the model this one was fine-tuned from (its task vector's base). */
   base?: string;
+  /**
+   * The tensor names, orientation and dtype of the file the model (or the model it was made
+   * from) was read from; downloads keep them. Absent: a model Weightscope created, downloaded
+   * with nn.Sequential names.
+   */
+  layout?: TensorLayout;
 }
 
 export interface TrainJob {
@@ -409,7 +417,7 @@ export interface Api {
   'parse-dataset': { payload: { name: string; bytes: Uint8Array }; result: LabelledDataset };
   'add-checkpoint': { payload: AddCheckpoint; result: ModelEntry };
   export: {
-    payload: { modelId: string; format: 'safetensors' | 'npz' };
+    payload: { modelId: string; format: ExportFormat };
     result: { bytes: Uint8Array; filename: string };
   };
   remove: { payload: { modelId: string }; result: null };

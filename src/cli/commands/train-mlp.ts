@@ -23,7 +23,8 @@ import { describeArch, type Model } from '../../engine/model';
 import { CliError, UsageError, missing, type ParsedArgs } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
-import { loadModel, readInput, writeModel } from '../io';
+import { loadModel, readInput, type LoadedModel } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 import { packMnist } from '../mnist';
 
 /** The data as a train / held-out split: MNIST's fixed one, or a seeded split of a dropped .npz. */
@@ -148,15 +149,18 @@ Example:
   async run(args) {
     const dataSpec = args.string('data') ?? missing('data');
     const out = args.string('out') ?? missing('out');
+    checkOutPath(out);
     const settings = settingsFrom(args);
     const initFrom = args.string('init-from');
     if (initFrom && args.has('hidden'))
       throw new UsageError('--hidden comes from the --init-from checkpoint; drop one of them');
     let base: Model | null = null;
+    let baseFile: LoadedModel | null = null;
     let baseId: string | null = null;
     if (initFrom) {
       const a = args.string('activation');
-      base = loadModel(initFrom, a ? { activation: a as ClassifierActivation } : {}).model;
+      baseFile = loadModel(initFrom, a ? { activation: a as ClassifierActivation } : {});
+      base = baseFile.model;
       baseId = `file:${createHash('sha256').update(readInput(initFrom)).digest('hex')}`;
       settings.hidden = base.arch.widths.slice(1, -1);
       settings.activation = base.arch.activation as ClassifierActivation;
@@ -181,13 +185,19 @@ Example:
     const { trainClassifier } = await import('./train-mlp-run');
     try {
       const r = await trainClassifier({ settings, split, classes, base, baseId, inputs, outputs });
-      writeModel(out, r.model, {
-        command: 'train-mlp',
-        inputs: initFrom ? [dataSpec, initFrom] : [dataSpec],
-        method: initFrom ? 'fine-tune' : 'train',
-        options: { ...settings, classes: args.string('classes') ?? null, data: split.description, backend },
-        ...(r.metadata ? { extra: r.metadata } : {}),
-      });
+      // Fine-tuned from a checkpoint: the result keeps that file's names, layout and dtype.
+      writeModel(
+        out,
+        r.model,
+        {
+          command: 'train-mlp',
+          inputs: (initFrom ? [dataSpec, initFrom] : [dataSpec]).map(fileRef),
+          method: initFrom ? 'fine-tune' : 'train',
+          options: { ...settings, classes: args.string('classes') ?? null, data: split.description, backend },
+          ...(r.metadata ? { extra: r.metadata } : {}),
+        },
+        baseFile?.layout,
+      );
       const json = {
         epochs: settings.epochs,
         trainLoss: r.train.loss,
