@@ -386,6 +386,8 @@ export interface ClassifierPresetReply {
   };
   notes: string[];
   paper: PaperClaim;
+  /** What ran, in words (architecture, epochs), to read beside the paper's setup. */
+  setup: string;
   seconds: number;
 }
 

@@ -158,6 +158,10 @@ export async function runClassifierFineTune(
   };
 }
 
+/** "3 epochs of adam, batch 128". */
+const describe = (t: ClassifierTraining): string =>
+  `${t.epochs} epoch${t.epochs === 1 ? '' : 's'} of ${t.optimizer === 'sgd' ? 'SGD' : 'Adam'}, batch ${t.batch}`;
+
 /** The preset's training with the job's epochs (0: the preset's own). */
 const withEpochs = (t: ClassifierTraining, epochs: number): ClassifierTraining =>
   epochs > 0 ? { ...t, epochs } : t;
@@ -183,6 +187,7 @@ export async function runClassifierPreset(
     case 'rebasin': {
       const training = withEpochs(REBASIN_DEFAULTS.training, job.epochs);
       const r = await runRebasinPreset(job.mnist, { ...hidden, seed, training }, hooks);
+      const setup = `two 784-${r.options.hidden.join('-')}-10 ${r.options.activation} MLPs, ${describe(r.options.training)}`;
       const models = [add(r.models.a, `re-basin A (${tag})`), add(r.models.b, `re-basin B (${tag})`)];
       return {
         preset: 'rebasin',
@@ -194,24 +199,28 @@ export async function runClassifierPreset(
         })),
         notes: r.notes,
         paper: r.paper,
+        setup,
         seconds: r.seconds,
       };
     }
     case 'widths': {
       const training = withEpochs(WIDTH_SWEEP_DEFAULTS.training, job.epochs);
       const r = await runWidthSweep(job.mnist, { widths: job.widths, seed, training }, hooks);
+      const setup = `two MLPs of ${r.options.depth} hidden layers per width, ${describe(r.options.training)}`;
       return {
         preset: 'widths',
         models: [],
         points: r.points,
         notes: [],
         paper: r.paper,
+        setup,
         seconds: r.seconds,
       };
     }
     case 'repair': {
       const training = withEpochs(REPAIR_DEFAULTS.training, job.epochs);
       const r = await runRepairPreset(job.mnist, { ...hidden, seed, training }, hooks);
+      const setup = `two 784-${r.options.hidden.join('-')}-10 MLPs, ${describe(r.options.training)}`;
       return {
         preset: 'repair',
         models: [],
@@ -223,6 +232,7 @@ export async function runClassifierPreset(
         ],
         notes: r.notes,
         paper: r.paper,
+        setup,
         seconds: r.seconds,
       };
     }
@@ -242,6 +252,8 @@ export async function runClassifierPreset(
         add(r.models.uniform, `uniform soup (${tag})`),
         add(r.models.greedy, `greedy soup (${tag})`),
       ];
+      const o = r.options;
+      const setup = `784-${o.hidden.join('-')}-10 base (${describe(o.base)}), ${o.ingredients} fine-tuned ingredients (${describe(o.fineTune)}, lr ${o.lrs.join(' / ')})`;
       return {
         preset: 'soup',
         models,
@@ -255,6 +267,7 @@ export async function runClassifierPreset(
         },
         notes: [],
         paper: r.paper,
+        setup,
         seconds: r.seconds,
       };
     }

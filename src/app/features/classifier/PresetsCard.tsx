@@ -112,11 +112,18 @@ export function PresetsCard() {
         >
           <div className="preset-figures">
             {presetFigures(result).map((f) => (
-              <Plot key={f.testId} testId={f.testId} data={f.data} layout={f.layout} height={300} />
+              <Plot
+                key={f.testId}
+                testId={f.testId}
+                data={f.data}
+                layout={f.layout}
+                height={f.height ?? 300}
+              />
             ))}
           </div>
           <div className="preset-compare">
             <h3>Your run</h3>
+            <p className="hint">{result.setup}</p>
             <p data-testid="preset-summary">{presetSummary(result)}</p>
             <p className="hint">
               {result.seconds.toFixed(0)} s

@@ -5,6 +5,7 @@ export interface Figure {
   testId: string;
   data: unknown[];
   layout: Record<string, unknown>;
+  height?: number;
 }
 
 const COLORS: Record<string, string> = { naive: '#d64545', weight: '#2f6fdb', activation: '#1f9d55' };
@@ -14,6 +15,8 @@ const LABELS: Record<string, string> = {
   activation: 'activation matching',
 };
 const alphaAxis = { title: { text: 'α (0 = model A, 1 = model B)' } };
+/** Six legend entries in two columns need room below the axis title. */
+const roomyLegend = { margin: { l: 60, r: 16, t: 44, b: 110 }, legend: { orientation: 'h', y: -0.3 } };
 
 function rebasinFigures(r: ClassifierPresetReply): Figure[] {
   const curves = r.curves ?? [];
@@ -40,20 +43,24 @@ function rebasinFigures(r: ClassifierPresetReply): Figure[] {
   return [
     {
       testId: 'preset-loss-chart',
+      height: 380,
       data: lines((d) => d.losses, 1),
       layout: {
         title: { text: 'Loss along the line from A to B' },
         xaxis: alphaAxis,
         yaxis: { title: { text: 'cross-entropy (nats)' } },
+        ...roomyLegend,
       },
     },
     {
       testId: 'preset-acc-chart',
+      height: 380,
       data: lines((d) => d.accuracies, 100),
       layout: {
         title: { text: 'Accuracy along the line from A to B' },
         xaxis: alphaAxis,
         yaxis: { title: { text: 'accuracy (%)' } },
+        ...roomyLegend,
       },
     },
   ];
@@ -133,6 +140,9 @@ function soupFigures(r: ClassifierPresetReply): Figure[] {
   const s = r.soup;
   if (!s) return [];
   const labels = ['base', 'best single', 'uniform soup', `greedy soup (${s.greedyMembers})`];
+  const all = [s.base, s.bestSingle, s.uniform, s.greedy, ...s.ingredients.map((i) => i.heldOutAccuracy)];
+  // Soups and singles differ by a point or two: an axis from 0 would hide it.
+  const lo = Math.max(0, Math.floor(100 * Math.min(...all)) - 5);
   return [
     {
       testId: 'preset-soup-chart',
@@ -147,16 +157,20 @@ function soupFigures(r: ClassifierPresetReply): Figure[] {
         {
           type: 'scatter',
           mode: 'markers',
-          x: s.ingredients.map(() => 'best single'),
+          x: s.ingredients.map(() => 'ingredients'),
           y: s.ingredients.map((i) => 100 * i.heldOutAccuracy),
-          name: 'each ingredient',
-          marker: { color: '#1f2933', size: 7 },
+          name: 'each fine-tuned ingredient',
+          marker: { color: '#1f2933', size: 8 },
         },
       ],
       layout: {
         title: { text: 'Held-out accuracy of soups and single models' },
-        xaxis: { title: { text: 'model' } },
-        yaxis: { title: { text: 'accuracy (%)' } },
+        xaxis: {
+          title: { text: 'model' },
+          categoryorder: 'array',
+          categoryarray: ['base', 'ingredients', ...labels.slice(1)],
+        },
+        yaxis: { title: { text: 'accuracy (%)' }, range: [lo, 100] },
       },
     },
   ];
