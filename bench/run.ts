@@ -7,7 +7,7 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train classifier lap align paths landscape checkpoints chromium ui
+ *   npm run bench -- --only train,lap   groups: gemm train classifier lap align paths landscape checkpoints zoo chromium ui
  *   npm run bench -- --save             also replace the committed bench/results.json
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
@@ -29,6 +29,7 @@ import { benchLandscape } from './landscape';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
+import { benchZoo } from './zoo';
 
 const GROUPS = [
   'gemm',
@@ -39,6 +40,7 @@ const GROUPS = [
   'paths',
   'landscape',
   'checkpoints',
+  'zoo',
   'chromium',
   'ui',
 ] as const;
@@ -256,7 +258,9 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints', 'zoo'].filter(
+    want,
+  );
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -349,6 +353,7 @@ async function main(): Promise<void> {
   }
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
+  await step('zoo', () => benchZoo(quick ? 1 : 2, log));
   if (!quick) await step('checkpoints', () => benchCheckpoints());
   else if (want('checkpoints'))
     rows.push({

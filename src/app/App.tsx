@@ -19,6 +19,7 @@ import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
 import { ClassifierPanel } from './features/classifier/ClassifierPanel';
 import { replayClassifier } from './features/classifier/classifier-state';
+import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -32,6 +33,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
   { id: 'classifier', label: 'Classifiers' },
+  { id: 'zoo', label: 'Zoo' },
 ];
 
 function setTab(tab: Tab): void {
@@ -143,6 +145,7 @@ export function App() {
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
         {tab === 'classifier' && <ClassifierPanel />}
+        {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>
   );

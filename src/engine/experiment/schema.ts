@@ -124,7 +124,16 @@ export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef])
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
-export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape', 'classifier'] as const;
+export const VIEW_TABS = [
+  'train',
+  'models',
+  'align',
+  'paths',
+  'cloud',
+  'landscape',
+  'zoo',
+  'classifier',
+] as const;
 export const PRESETS = ['none', 'rebasin', 'widths', 'repair', 'soup'] as const;
 
 const widthList = (lo: number, hi: number) => z.array(int(8, 1024)).min(lo).max(hi);
