@@ -17,6 +17,8 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ClassifierPanel } from './features/classifier/ClassifierPanel';
+import { replayClassifier } from './features/classifier/classifier-state';
 import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
@@ -30,6 +32,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'paths', label: 'Paths' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'classifier', label: 'Classifiers' },
   { id: 'zoo', label: 'Zoo' },
 ];
 
@@ -66,6 +69,7 @@ registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
+registerReplay('classifier', replayClassifier);
 
 let booted = false;
 
@@ -140,6 +144,7 @@ export function App() {
         {tab === 'paths' && <PathsPanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'classifier' && <ClassifierPanel />}
         {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>

@@ -74,7 +74,8 @@ export async function applyHash(hash: string): Promise<boolean> {
       'info',
       `This experiment uses files that cannot travel in a link. Drop them on the page: ${missing.join('; ')}.`,
     );
-  await startTraining();
+  // The Classifier lab trains its own models; the INR population would only delay its replay.
+  if (content.spec.views.tab !== 'classifier') await startTraining();
   await replayView();
   return true;
 }

@@ -7,6 +7,7 @@
 import { parseDatasetNpz } from '../engine/data/dataset';
 import { runAlign } from './jobs/align';
 import { runBench } from './jobs/bench';
+import { runClassifierFineTune, runClassifierPreset, runClassifierTrain } from './jobs/classifier';
 import { runCloud } from './jobs/cloud';
 import type { JobContext } from './jobs/context';
 import { runDirections, runPlane } from './jobs/landscape';
@@ -28,6 +29,8 @@ import { ModelRegistry } from './registry';
 interface Control {
   abort: AbortController;
   paused: boolean;
+  /** A Stop that keeps what was trained (classifier training). */
+  stopped: boolean;
 }
 
 type Handlers = {
@@ -59,7 +62,7 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     id: number,
     run: (signal: AbortSignal, control: Control) => Promise<T>,
   ): Promise<T> {
-    const control: Control = { abort: new AbortController(), paused: false };
+    const control: Control = { abort: new AbortController(), paused: false, stopped: false };
     jobs.set(id, control);
     const result = queue.then(() => {
       // Cancelled while it waited for the queue: it never starts.
@@ -98,6 +101,18 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     pause: (p) => control(p.job, (c) => (c.paused = true)),
     resume: (p) => control(p.job, (c) => (c.paused = false)),
     cancel: (p) => control(p.job, (c) => c.abort.abort()),
+    stop: (p) => control(p.job, (c) => (c.stopped = true)),
+    'classifier-train': (p, id) =>
+      queued(id, (signal, c) =>
+        runClassifierTrain(p, registry, {
+          ...ctx(id, signal),
+          paused: () => c.paused,
+          stopped: () => c.stopped,
+        }),
+      ),
+    'classifier-finetune': (p, id) =>
+      queued(id, (signal) => runClassifierFineTune(p, registry, ctx(id, signal))),
+    'classifier-preset': (p, id) => queued(id, (signal) => runClassifierPreset(p, registry, ctx(id, signal))),
     ping: () => null,
     inspect: (p) => inspectCheckpoint(p.files),
     release: (p) => {

@@ -3,9 +3,15 @@
  * worker always answers it, with a result or an `error` reply, and long jobs stream `progress`
  * replies with the same id. Big buffers are transferred, never copied.
  */
+import type { ClassifierSettings, ClassifierTraining } from '../engine/classifier/settings';
+import type { PaperClaim } from '../engine/classifier/presets/common';
+import type { MidpointScore } from '../engine/classifier/presets/repair';
+import type { SoupIngredient } from '../engine/classifier/presets/soup';
+import type { WidthPoint } from '../engine/classifier/presets/widths';
 import type { TensorLayout } from '../engine/checkpoints/layout';
 import type { ExportFormat } from '../engine/checkpoints/snippet';
 import type { LabelledDataset } from '../engine/data/dataset';
+import type { EpochRecord } from '../engine/tf/classifier-run';
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
@@ -57,6 +63,8 @@ export interface ModelEntry {
   /** Accuracy in [0, 1] of a classifier on the data it was measured on (see note). */
   accuracy?: number;
   note?: string;
+  /** Workspace id of the model this one was fine-tuned from (its task vector's base). */
+  base?: string;
   /**
    * The tensor names, orientation and dtype of the file the model (or the model it was made
    * from) was read from; downloads keep them. Absent: a model Weightscope created, downloaded
@@ -285,6 +293,8 @@ export interface JobProgress {
   done: number;
   total: number;
   label: string;
+  /** Classifier training: every epoch finished so far, one value per member (the live curves). */
+  history?: EpochRecord[];
 }
 
 /** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
@@ -310,6 +320,88 @@ export interface BenchReply {
   layout: MatmulLayout;
 }
 
+/** What a classifier job trains on: the packed MNIST bytes (the app's split), or a dropped dataset. */
+export type ClassifierDataSpec =
+  | { kind: 'mnist'; bin: Uint8Array }
+  | { kind: 'dataset'; name: string; dataset: LabelledDataset; heldOutFraction: number; seed: number };
+
+export interface ClassifierTrainJob {
+  settings: ClassifierSettings;
+  data: ClassifierDataSpec;
+  group: string;
+}
+
+export interface ClassifierTrainReply {
+  models: ModelEntry[];
+  history: EpochRecord[];
+  /** Ended early by Stop (the models trained so far still joined). */
+  stopped: boolean;
+  /** The split in words. */
+  description: string;
+}
+
+export interface ClassifierFineTuneJob {
+  baseId: string;
+  data: ClassifierDataSpec;
+  /** One subset: a fine-tuned model; several: one task model per subset. */
+  subsets: number[][];
+  training: ClassifierTraining;
+  seed: number;
+}
+
+export interface ClassifierFineTuneReply {
+  models: ModelEntry[];
+  /** Held-out accuracy on the subset's classes before and after, and on all classes after. */
+  results: { classes: string; before: number; after: number; allAfter: number }[];
+}
+
+export type PresetName = 'rebasin' | 'widths' | 'repair' | 'soup';
+
+export interface ClassifierPresetJob {
+  preset: PresetName;
+  /** The packed MNIST bytes (/data/mnist.bin), transferred. */
+  mnist: Uint8Array;
+  /** Hidden widths; empty: the preset's own (e.g. 512, 512, 512 for Git Re-Basin). */
+  hidden: number[];
+  /** The widths swept by 'widths'. */
+  widths: number[];
+  /** Training epochs; 0: the preset's own. */
+  epochs: number;
+  seed: number;
+}
+
+/** A path curve as plain numbers. */
+export interface CurveData {
+  alphas: number[];
+  losses: number[];
+  accuracies: number[];
+  barrier: number;
+  accuracyDrop: number;
+}
+
+export interface ClassifierPresetReply {
+  preset: PresetName;
+  models: ModelEntry[];
+  curves?: { method: string; train: CurveData | null; heldOut: CurveData }[];
+  points?: WidthPoint[];
+  endpoints?: { accuracy: number; loss: number };
+  midpoints?: MidpointScore[];
+  soup?: {
+    base: number;
+    ingredients: SoupIngredient[];
+    bestSingle: number;
+    uniform: number;
+    greedy: number;
+    greedyMembers: number;
+  };
+  notes: string[];
+  paper: PaperClaim;
+  /** What ran, in words (architecture, epochs), to read beside the paper's setup. */
+  setup: string;
+  seconds: number;
+}
+
+/** The payload of a job that stands for another job (pause, resume, stop, cancel). */
 /** Fit a zoo: one SIREN per MNIST digit (DWSNets setting by default), or one image under many seeds. */
 export interface ZooFitJob {
   /** The packed MNIST file (data/mnist.ts), copied to the worker. */
@@ -377,6 +469,11 @@ export interface Api {
   pause: { payload: JobRef; result: null };
   resume: { payload: JobRef; result: null };
   cancel: { payload: JobRef; result: null };
+  /** Ends a classifier training early, keeping what it trained (cancel keeps nothing). */
+  stop: { payload: JobRef; result: null };
+  'classifier-train': { payload: ClassifierTrainJob; result: ClassifierTrainReply };
+  'classifier-finetune': { payload: ClassifierFineTuneJob; result: ClassifierFineTuneReply };
+  'classifier-preset': { payload: ClassifierPresetJob; result: ClassifierPresetReply };
   /** Liveness: answered at once, even while a job runs (the client restarts a silent worker). */
   ping: { payload: null; result: null };
   inspect: { payload: { files: { name: string; bytes: Uint8Array }[] }; result: InspectResult };
@@ -437,6 +534,10 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'pause',
   'resume',
   'cancel',
+  'stop',
+  'classifier-train',
+  'classifier-finetune',
+  'classifier-preset',
   'ping',
   'inspect',
   'release',
