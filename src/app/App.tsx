@@ -17,6 +17,7 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -29,6 +30,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'paths', label: 'Paths' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'zoo', label: 'Zoo' },
 ];
 
 function setTab(tab: Tab): void {
@@ -138,6 +140,7 @@ export function App() {
         {tab === 'paths' && <PathsPanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>
   );
