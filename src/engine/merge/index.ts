@@ -13,3 +13,12 @@ export {
   type MethodInfo,
   type ParamName,
 } from './types';
+export {
+  columnStats,
+  forwardCorrected,
+  preActivationStats,
+  repairModel,
+  type LayerCorrection,
+  type RepairResult,
+  type UnitStats,
+} from './repair';
