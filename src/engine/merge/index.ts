@@ -22,3 +22,4 @@ export {
   type RepairResult,
   type UnitStats,
 } from './repair';
+export { repairedLerpPath } from './repair-path';
