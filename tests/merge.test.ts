@@ -273,3 +273,22 @@ describe('merge inputs refused with the reason', () => {
     refuse(() => mergeModels('model_stock', [tiny([1, 0]), tiny([-1, 0])], { base }), /−1\/\(N−1\)/);
   });
 });
+
+describe('magnitude ranks', () => {
+  it('rank bands and row ranks agree with a stable sort, ties by position', async () => {
+    const { rankBandMask, rowRanks } = await import('../src/engine/merge/rank');
+    const rng = createRng(5);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + rng.int(40);
+      // few distinct values, so ties are common
+      const abs = Float64Array.from({ length: n }, () => rng.int(6) / 2);
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => abs[a]! - abs[b]! || a - b);
+      const rank = new Array<number>(n);
+      order.forEach((i, r) => (rank[i] = r));
+      expect(Array.from(rowRanks(abs, 0, n))).toEqual(rank);
+      const lo = rng.int(n);
+      const hi = lo + rng.int(n - lo + 1);
+      expect(Array.from(rankBandMask(abs, lo, hi))).toEqual(rank.map((r) => (r >= lo && r < hi ? 1 : 0)));
+    }
+  });
+});

@@ -110,7 +110,8 @@ export function mergeModels(method: MergeMethod, models: readonly Model[], opts:
       const g = GTA[method]!;
       const b = f64(base!.params[name]!);
       const deltas = xs.map((x, m) => {
-        const tau = x.map((val, i) => val - b[i]!);
+        const tau = new Float64Array(x.length);
+        for (let i = 0; i < tau.length; i++) tau[i] = x[i]! - b[i]!;
         if (!g.sparsify) return tau;
         const seed = deriveSeed(deriveSeed(p.seed, m), ti);
         return g.sparsify(tau, { ...v, rescale: p.rescale, shape, rng: () => createRng(seed) });

@@ -19,7 +19,11 @@ export function modelStockTensor(
   name: string,
 ): Float64Array {
   const N = tensors.length;
-  const offsets = tensors.map((w) => w.map((x, i) => x - base[i]!));
+  const offsets = tensors.map((w) => {
+    const o = new Float64Array(w.length);
+    for (let i = 0; i < o.length; i++) o[i] = w[i]! - base[i]!;
+    return o;
+  });
   let cosSum = 0;
   let pairs = 0;
   for (let i = 0; i < N; i++) {
