@@ -23,3 +23,5 @@ export {
   type UnitStats,
 } from './repair';
 export { repairedLerpPath } from './repair-path';
+export { MATCHING_NAMES, type MatchingMethodName } from './matching-name';
+export { recipeId, type MergeRecipe, type RecipeAlignment } from './recipe';

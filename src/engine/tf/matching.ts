@@ -9,10 +9,10 @@ import type { Model } from '../model';
 import type { EvalData } from '../paths/evaluate';
 import { steMatching, type SteResult } from './ste';
 
-/** Every matching method. */
-export type MatchingMethod = 'weight' | 'activation' | 'ste';
+import type { MatchingMethodName } from '../merge/matching-name';
 
-export const MATCHING_METHODS: readonly MatchingMethod[] = ['weight', 'activation', 'ste'];
+/** Every matching method. */
+export type MatchingMethod = MatchingMethodName;
 
 /** Options of `matchModels`. */
 export interface MatchOptions {
