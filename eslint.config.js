@@ -3,6 +3,18 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
+/** What src/engine may not import: it runs unchanged in workers, Node, tests and benchmarks. */
+const engineBoundary = [
+  {
+    group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'plotly.js*'],
+    message: 'src/engine is framework-free',
+  },
+  {
+    group: ['**/app/**', '**/workers/**', '**/cli/**', 'node:*', 'fs', 'path'],
+    message: 'src/engine must not depend on the app, workers, CLI or Node',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'public', 'e2e/artifacts', 'coverage', 'tests/fixtures'] },
   js.configs.recommended,
@@ -27,13 +39,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            ...engineBoundary,
             {
-              group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'plotly.js*'],
-              message: 'src/engine is framework-free',
-            },
-            {
-              group: ['**/app/**', '**/workers/**', '**/cli/**', 'node:*', 'fs', 'path'],
-              message: 'src/engine must not depend on the app, workers, CLI or Node',
+              group: ['@tensorflow/*'],
+              message:
+                'tfjs lives in src/engine/tf only (docs/ARCHITECTURE.md, "One way into TensorFlow.js")',
             },
           ],
         },
@@ -48,5 +58,10 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'use the seeded Rng from engine/rng' },
       ],
     },
+  },
+  {
+    // The engine's one way into TensorFlow.js.
+    files: ['src/engine/tf/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: engineBoundary }] },
   },
 );

@@ -2,7 +2,7 @@
  * Benchmarks through the real app worker in headless Debian Chromium (the e2e launch flags:
  * WebGPU and WebGL on SwiftShader, i.e. on the CPU): training model-steps/s, the 25-point barrier,
  * the loss plane and curve training per backend, and the Cloud view's PCA in the worker. The page is the app served by Vite; each job is
- * `window.__weightscope.ask('bench', job, 'bench')`, run by src/workers/bench-job.ts.
+ * `window.__weightscope.ask('bench', job)`, run by src/workers/jobs/bench.ts.
  *
  * SwiftShader is slow, so a row is first projected from the K = 1 measurement on its backend and
  * skipped (with the projection as the reason) when it would not fit the row budget.
@@ -61,8 +61,8 @@ function askOnce(page: Page, job: BenchJob): Promise<BenchReply> {
   return page.evaluate(
     (j) =>
       (
-        window as unknown as { __weightscope: { ask(t: string, p: unknown, e: string): Promise<BenchReply> } }
-      ).__weightscope.ask('bench', j, 'bench'),
+        window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<BenchReply> } }
+      ).__weightscope.ask('bench', j),
     job,
   );
 }

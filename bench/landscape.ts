@@ -8,7 +8,7 @@ import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel } from '../src/engine/model';
 import { pca } from '../src/engine/landscape/pca';
 import { lossPlane } from '../src/engine/landscape/plane';
-import { benchImage, syntheticCloud } from '../src/workers/bench-data';
+import { benchImage, syntheticCloud } from '../src/workers/jobs/bench-data';
 import { BENCH_SIREN } from './paths';
 import { timeIt, type BenchRow } from './measure';
 

@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
-import { trainCurve } from '../src/engine/paths/curve';
-import { benchImage } from '../src/workers/bench-data';
+import { trainCurve } from '../src/engine/tf/curve';
+import { benchImage } from '../src/workers/jobs/bench-data';
 import { timeIt, type BenchRow } from './measure';
 
 export const BENCH_SIREN: MlpArch = { widths: [2, 64, 64, 64, 1], activation: 'sine', w0: 30 };

@@ -14,7 +14,7 @@ import { MNIST_SCORE_PER_CLASS, mnistSplit } from '../src/engine/data/mnist';
 import { coordinateGrid, psnr } from '../src/engine/inr';
 import { batchFraction, inrArch, memberSeeds, type PopulationSettings } from '../src/engine/population';
 import { initModel, type MlpArch } from '../src/engine/model';
-import { evaluateModels } from '../src/engine/paths/evaluate';
+import { evaluateModels } from '../src/engine/tf/evaluate';
 import { trainClassifiers } from '../src/engine/tf/classifier';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 import { packMnist } from './mnist';

@@ -336,7 +336,7 @@ describe('alignMany, layerSimilarity and bad input', () => {
 
 describe('the worker’s align job', () => {
   it('cancelled between models: rejects and adds nothing; run to the end: adds every aligned model', async () => {
-    const { runAlign } = await import('../src/workers/analysis-jobs');
+    const { runAlign } = await import('../src/workers/jobs/align');
     const { ModelRegistry } = await import('../src/workers/registry');
     const registry = new ModelRegistry();
     const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'relu' };
@@ -352,24 +352,29 @@ describe('the worker’s align job', () => {
       target: null,
       heatmapLayer: 0,
     };
-    let checks = 0;
     const progress: number[] = [];
+    const ctrl = new AbortController();
     // Cancelled after the first model: the job stops before the second and adds neither.
     await expect(
-      runAlign(
-        job,
-        registry,
-        (p) => progress.push(p.done),
-        () => checks++ >= 1,
-      ),
-    ).rejects.toThrow('cancelled');
+      runAlign(job, registry, {
+        signal: ctrl.signal,
+        progress: (p) => {
+          progress.push(p.done);
+          ctrl.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
     expect(progress).toEqual([1]);
-    expect(() => registry.entry('m4')).toThrow(/not in the workspace/);
-    const reply = await runAlign(job, registry, () => undefined);
+    expect(registry.ids()).toEqual([ref, b, c]);
+    const reply = await runAlign(job, registry, {
+      signal: new AbortController().signal,
+      progress: () => undefined,
+    });
     expect(reply.results.map((r) => r.entry.name)).toEqual([
       'net 2 aligned to net 1',
       'net 3 aligned to net 1',
     ]);
+    expect(reply.results.every((r) => r.proved)).toBe(true);
     expect(registry.entry(reply.results[1]!.entry.id).source).toBe('aligned');
   });
 });

@@ -12,12 +12,12 @@ import {
 } from '../src/engine/experiment';
 import { MNIST_COUNT, MNIST_PIXELS, mnistClassIndices, mnistSplit } from '../src/engine/data/mnist';
 import { initModel, type Model } from '../src/engine/model';
-import { evaluateModels } from '../src/engine/paths/evaluate';
+import { evaluateModels } from '../src/engine/tf/evaluate';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { createRng } from '../src/engine/rng';
 import { trainClassifiers } from '../src/engine/tf/classifier';
 import type { ClassificationTarget, ImageTarget } from '../src/workers/protocol';
-import { evalDataFor, probeInputs, scoreOne } from '../src/workers/score-data';
+import { evalDataFor, probeInputs, scoreOne } from '../src/workers/jobs/score-data';
 
 const dataset = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/datasets/${name}`));
 const checkpoint = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/checkpoints/${name}`));

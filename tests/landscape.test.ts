@@ -23,7 +23,7 @@ import {
   projectOntoPlane,
 } from '../src/engine/landscape/plane';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
-import type { RegressionData } from '../src/engine/paths/evaluate';
+import type { RegressionData } from '../src/engine/data/eval-data';
 import { lerpModels } from '../src/engine/paths/interpolate';
 import { modelVector } from '../src/engine/paths/vector';
 

@@ -4,9 +4,9 @@ import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch, type Model } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
-import { trainCurve } from '../src/engine/paths/curve';
+import { trainCurve } from '../src/engine/tf/curve';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
-import type { RegressionData } from '../src/engine/paths/evaluate';
+import type { RegressionData } from '../src/engine/data/eval-data';
 import { curveModel, lerpModels, midpointModel } from '../src/engine/paths/interpolate';
 import { modelVector } from '../src/engine/paths/vector';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
@@ -90,21 +90,23 @@ describe('curve training (Garipov et al. 2018)', () => {
     for (let i = 0; i < vs.length; i++) expect(Math.abs(vs[i]! - vp[i]!)).toBeLessThan(1e-5);
   });
 
-  it('stops when the callback returns false or the signal aborts', async () => {
+  it('a cancel (the signal aborts) rejects: no partial curve is returned as if trained', async () => {
     const [a, b] = pair;
-    const r = await trainCurve(a, b, data, { steps: 50, onProgress: (s) => s < 7 });
-    expect(r.status).toBe('stopped');
-    expect(r.steps).toBe(7);
+    const before = tf.memory().numTensors;
     const ctrl = new AbortController();
-    const q = await trainCurve(a, b, data, {
-      steps: 50,
-      signal: ctrl.signal,
-      onProgress: (s) => {
-        if (s === 4) ctrl.abort();
-      },
-    });
-    expect(q.status).toBe('stopped');
-    expect(q.steps).toBe(4);
+    const steps: number[] = [];
+    await expect(
+      trainCurve(a, b, data, {
+        steps: 50,
+        signal: ctrl.signal,
+        onProgress: (s) => {
+          steps.push(s);
+          if (s === 4) ctrl.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('on a NaN/Inf loss (huge lr) stops, reports the step and keeps the last good control point', async () => {

@@ -5,7 +5,8 @@ import { coordinateGrid } from '../src/engine/inr';
 import { ArchitectureMismatchError, initModel, type MlpArch, type Model } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { alphaGrid, pathCurve, pathCurveOf } from '../src/engine/paths/barrier';
-import { evaluateModels, type ClassificationData, type RegressionData } from '../src/engine/paths/evaluate';
+import { evaluateModels } from '../src/engine/tf/evaluate';
+import { type ClassificationData, type RegressionData } from '../src/engine/data/eval-data';
 import { crossEntropyAccuracy, evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import {
   bezierModel,

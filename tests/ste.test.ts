@@ -6,7 +6,7 @@ import { classificationFor } from '../src/engine/data/dataset';
 import { mnistSplit } from '../src/engine/data/mnist';
 import { coordinateGrid } from '../src/engine/inr';
 import { initModel, type MlpArch } from '../src/engine/model';
-import type { EvalData } from '../src/engine/paths/evaluate';
+import type { EvalData } from '../src/engine/data/eval-data';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { midpointModel } from '../src/engine/paths/interpolate';
 import { steMatching } from '../src/engine/tf/ste';

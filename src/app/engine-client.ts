@@ -1,35 +1,83 @@
 /**
- * The main-thread side of the worker protocol: numbered requests, promises for their results,
- * progress callbacks, and a restart when the worker crashes (every pending request is rejected
- * with a message that says so).
+ * The main-thread side of the worker protocol: numbered requests, typed promises for their
+ * results, progress callbacks, cancellation by AbortSignal, and a restart when the worker crashes
+ * or stops answering (every pending request is rejected with a message that says so).
  */
-import type { BackendInfo, JobProgress, Reply, Request, TrainProgress } from '../workers/protocol';
+import type {
+  BackendInfo,
+  JobProgress,
+  Payload,
+  Reply,
+  Request,
+  RequestType,
+  Result,
+  TrainProgress,
+} from '../workers/protocol';
 
-type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
-type Payload<T extends Request['type']> = RequestOf<T>['payload'];
-
-interface Pending {
-  resolve: (reply: Reply) => void;
-  reject: (error: Error) => void;
+export interface CallOptions {
   onProgress?: (p: TrainProgress) => void;
   onBackend?: (b: BackendInfo) => void;
   onJobProgress?: (p: JobProgress) => void;
+  /** Buffers to transfer with the request. */
+  transfer?: Transferable[];
+  /** Aborting tells the worker to cancel the job; the promise still settles with the worker's answer. */
+  signal?: AbortSignal;
+  /** Rejects when no answer came after this long (default: `requestTimeoutMs`, none for jobs). */
+  timeoutMs?: number;
 }
 
-export interface CallHandlers {
-  onProgress?: (p: TrainProgress) => void;
-  onBackend?: (b: BackendInfo) => void;
-  onJobProgress?: (p: JobProgress) => void;
+interface Pending extends CallOptions {
+  type: RequestType;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Requests that run as long as their work needs; they are watched by liveness pings instead. */
+const JOBS: ReadonlySet<RequestType> = new Set([
+  'train',
+  'align',
+  'paths',
+  'cloud',
+  'plane',
+  'directions',
+  'bench',
+]);
+
+export interface ClientTimings {
+  /** A worker silent (no reply, progress or ping answer) this long while requests wait is restarted. */
+  silenceMs: number;
+  /** How often to ping the worker while requests wait. */
+  pingMs: number;
+  /** The answer deadline of a request that is not a long job. */
+  requestTimeoutMs: number;
+}
+
+/** A minute of silence: longer than any synchronous step of a job (the longest seen: ~26 s). */
+export const DEFAULT_TIMINGS: ClientTimings = { silenceMs: 60_000, pingMs: 5_000, requestTimeoutMs: 120_000 };
+
+/** An error carrying the worker's error name (e.g. AbortError for a cancelled job). */
+function workerError(payload: { name: string; message: string }): Error {
+  const err = new Error(payload.message);
+  err.name = payload.name;
+  return err;
 }
 
 export class EngineClient {
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Called after the worker died and a fresh one replaced it. */
+  private lastHeard = 0;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private readonly timings: ClientTimings;
+  /** Called after the worker died or hung and a fresh one replaced it. */
   onRestart: ((reason: string) => void) | null = null;
 
-  constructor(private readonly create: () => Worker) {
+  constructor(
+    private readonly create: () => Worker,
+    timings: Partial<ClientTimings> = {},
+  ) {
+    this.timings = { ...DEFAULT_TIMINGS, ...timings };
     this.worker = this.spawn();
   }
 
@@ -44,64 +92,89 @@ export class EngineClient {
   }
 
   private receive(reply: Reply): void {
+    this.lastHeard = Date.now();
+    if (reply.id === null) return;
     const p = this.pending.get(reply.id);
     if (!p) return;
     if (reply.type === 'progress') return p.onProgress?.(reply.payload);
     if (reply.type === 'backend') return p.onBackend?.(reply.payload);
     if (reply.type === 'job-progress') return p.onJobProgress?.(reply.payload);
-    this.pending.delete(reply.id);
-    if (reply.type === 'error') {
-      const err = new Error(reply.payload.message);
-      err.name = reply.payload.name;
-      p.reject(err);
-    } else p.resolve(reply);
+    this.settle(reply.id);
+    if (reply.type === 'error') p.reject(workerError(reply.payload));
+    else p.resolve(reply.payload);
+  }
+
+  private settle(id: number): void {
+    const p = this.pending.get(id);
+    if (p?.timer) clearTimeout(p.timer);
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.watchdog) {
+      clearInterval(this.watchdog);
+      this.watchdog = null;
+    }
+  }
+
+  /** While requests wait: ping, and restart the worker when it has been silent too long. */
+  private watch(): void {
+    if (this.watchdog) return;
+    this.lastHeard = Date.now();
+    this.watchdog = setInterval(() => {
+      const silent = Date.now() - this.lastHeard;
+      if (silent > this.timings.silenceMs) {
+        this.restart(`the engine worker stopped answering for ${Math.round(silent / 1000)} s`);
+        return;
+      }
+      this.post('ping', null, {});
+    }, this.timings.pingMs);
   }
 
   /** Replaces a dead or hung worker; pending requests fail with `reason`. */
   restart(reason: string): void {
     this.worker.terminate();
-    for (const p of this.pending.values())
-      p.reject(new Error(`${reason}; it was restarted and the job was lost`));
-    this.pending.clear();
+    const lost = [...this.pending.entries()];
+    for (const [id] of lost) this.settle(id);
+    for (const [, p] of lost) p.reject(new Error(`${reason}; it was restarted and the job was lost`));
     this.worker = this.spawn();
     this.onRestart?.(reason);
   }
 
+  private post<T extends RequestType>(type: T, payload: Payload<T>, opts: CallOptions): number {
+    const id = this.nextId++;
+    this.worker.postMessage({ type, id, payload } as Request, opts.transfer ?? []);
+    return id;
+  }
+
   /** Sends a request; `id` lets the caller pause or cancel it. */
-  call<T extends Request['type']>(
+  call<T extends RequestType>(
     type: T,
     payload: Payload<T>,
-    handlers: CallHandlers = {},
-    transfer: Transferable[] = [],
-  ): { id: number; result: Promise<Reply> } {
-    const id = this.nextId++;
-    const result = new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, ...handlers });
+    opts: CallOptions = {},
+  ): { id: number; result: Promise<Result<T>> } {
+    const id = this.nextId;
+    const result = new Promise<Result<T>>((resolve, reject) => {
+      const p: Pending = { ...opts, type, resolve: resolve as (r: unknown) => void, reject };
+      const timeout = opts.timeoutMs ?? (JOBS.has(type) ? undefined : this.timings.requestTimeoutMs);
+      if (timeout !== undefined)
+        p.timer = setTimeout(() => {
+          this.settle(id);
+          reject(
+            new Error(`the engine worker did not answer ${type} within ${Math.round(timeout / 1000)} s`),
+          );
+        }, timeout);
+      this.pending.set(id, p);
     });
-    this.worker.postMessage({ type, id, payload } as Request, transfer);
+    this.post(type, payload, opts);
+    this.watch();
+    if (opts.signal?.aborted) this.cancel(id);
+    else opts.signal?.addEventListener('abort', () => this.cancel(id), { once: true });
     return { id, result };
   }
-}
 
-/** Sends a request and resolves with its reply of the expected type (errors reject). */
-export async function ask<T extends Request['type'], R extends Reply['type']>(
-  type: T,
-  payload: Payload<T>,
-  expect: R,
-  handlers: CallHandlers = {},
-  transfer: Transferable[] = [],
-): Promise<ReplyPayload<R>> {
-  const reply = await engine().call(type, payload, handlers, transfer).result;
-  if (reply.type !== expect) throw new Error(`engine answered ${reply.type} to ${type}`);
-  return reply.payload as ReplyPayload<R>;
+  /** Tells the worker to cancel job `id`; a job that already ended is ignored. */
+  cancel(id: number): void {
+    if (this.pending.has(id)) void this.call('cancel', { job: id }).result.catch(() => undefined);
+  }
 }
-
-/** Tells the worker to cancel job `jobId` (no-op for null); a job that already ended is ignored. */
-export function cancelJob(jobId: number | null): void {
-  if (jobId !== null) void ask('cancel', { job: jobId }, 'ok').catch(() => undefined);
-}
-
-type ReplyPayload<R extends Reply['type']> = Extract<Reply, { type: R }>['payload'];
 
 let client: EngineClient | null = null;
 
@@ -115,4 +188,18 @@ export function engine(): EngineClient {
       }),
   );
   return client;
+}
+
+/** Replaces the app's engine client (tests drive the app's jobs against a fake or in-process worker). */
+export function setEngine(c: EngineClient): void {
+  client = c;
+}
+
+/** Sends a request and resolves with its typed result (errors reject). */
+export function ask<T extends RequestType>(
+  type: T,
+  payload: Payload<T>,
+  opts: CallOptions = {},
+): Promise<Result<T>> {
+  return engine().call(type, payload, opts).result;
 }

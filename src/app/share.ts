@@ -5,7 +5,7 @@
 import { encodeExperiment, readHash } from '../engine/experiment';
 import type { ExperimentSpec } from '../engine/experiment/schema';
 import { appStore, showBanner } from './store';
-import { startTraining } from './training';
+import { startTraining } from './features/train/train-state';
 
 /** Actions run after a replayed experiment's training, per view (registered by the panels). */
 const replays = new Map<ExperimentSpec['views']['tab'], () => Promise<unknown> | unknown>();

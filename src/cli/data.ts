@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { CheckpointError, parseNpy } from '../engine/checkpoints/index';
 import { classificationFor, DatasetError, parseDatasetNpz } from '../engine/data/dataset';
 import { coordinateGrid, type ImageData01 } from '../engine/inr';
-import type { ClassificationData, EvalData, RegressionData } from '../engine/paths/evaluate';
+import type { ClassificationData, EvalData, RegressionData } from '../engine/data/eval-data';
 import { CliError } from './args';
 import { readInput } from './io';
 

@@ -80,6 +80,16 @@ export function describeArch(arch: MlpArch): string {
   return `${arch.activation.toUpperCase()} ${io}${enc}`;
 }
 
+/**
+ * "Same architecture", decided once for the whole app: two models whose keys are equal have the
+ * same widths, activation, w₀ and Fourier encoding, so they can be aligned, interpolated, mapped
+ * in one PCA and drawn in one loss plane. (`assertSameArchitecture` checks the tensor shapes
+ * alone and names the first layer that differs.)
+ */
+export function archKey(arch: MlpArch): string {
+  return `${arch.widths.join('-')}|${describeArch(arch)}`;
+}
+
 /** Thrown when two models (or a model and an operation) do not share an architecture. */
 export class ArchitectureMismatchError extends Error {
   override name = 'ArchitectureMismatchError';

@@ -105,7 +105,7 @@ export async function chooseBackend(
   preference: BackendPreference,
   measure: (layout: MatmulLayout, budgetMs: number) => Promise<number>,
   onCalibrating?: (backend: BackendName) => void,
-  cancelled: () => boolean = () => false,
+  signal?: AbortSignal,
 ): Promise<BackendInfo> {
   const probe = await probeAdapter();
   const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
@@ -139,7 +139,7 @@ export async function chooseBackend(
   const rows: CalibrationRow[] = [];
   let best: { name: BackendName; layout: MatmulLayout; ms: number } | null = null;
   for (const [name, layout] of candidates) {
-    if (cancelled()) throw new CancelledError('calibration cancelled');
+    signal?.throwIfAborted();
     onCalibrating?.(name);
     try {
       await useBackend(name);
@@ -161,11 +161,6 @@ export async function chooseBackend(
     adapter,
     calibration: rows,
   };
-}
-
-/** Thrown when the job that asked for a calibration was cancelled meanwhile. */
-export class CancelledError extends Error {
-  override name = 'CancelledError';
 }
 
 /** Thrown by `measure` when a backend runs past its calibration budget. */

@@ -8,6 +8,7 @@ import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
+import type { PathKind } from '../engine/experiment/schema';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -171,14 +172,15 @@ export interface AlignSummary {
   timeMs: number;
   maxOutputDiff: number;
   outputScale: number;
+  /** The engine's verdict (align/common.ts, proofVerdict) and the tolerance it used. */
+  proved: boolean;
+  tolerance: number;
 }
 
 export interface AlignReply {
   results: AlignSummary[];
   heatmap: { layer: number; n: number; before: Float32Array; after: Float32Array } | null;
 }
-
-export type PathKind = 'lerp' | 'lerp-aligned' | 'slerp' | 'bezier' | 'polychain';
 
 export interface PathsJob {
   aId: string;
@@ -290,64 +292,104 @@ export interface BenchReply {
   layout: MatmulLayout;
 }
 
-/** Requests the app sends. */
-export type Request =
-  | { type: 'train'; id: number; payload: TrainJob }
-  | { type: 'pause'; id: number; payload: { job: number } }
-  | { type: 'resume'; id: number; payload: { job: number } }
-  | { type: 'cancel'; id: number; payload: { job: number } }
-  | { type: 'inspect'; id: number; payload: { files: { name: string; bytes: Uint8Array }[] } }
-  | { type: 'parse-dataset'; id: number; payload: { name: string; bytes: Uint8Array } }
-  | { type: 'add-checkpoint'; id: number; payload: AddCheckpoint }
-  | { type: 'export'; id: number; payload: { modelId: string; format: 'safetensors' | 'npz' } }
-  | { type: 'remove'; id: number; payload: { modelId: string } }
-  | { type: 'align'; id: number; payload: AlignJob }
-  | { type: 'paths'; id: number; payload: PathsJob }
-  | {
-      type: 'render';
-      id: number;
-      payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget };
-    }
-  | { type: 'cloud'; id: number; payload: CloudJob }
-  | { type: 'plane'; id: number; payload: PlaneJob }
-  | { type: 'bench'; id: number; payload: BenchJob }
-  | { type: 'directions'; id: number; payload: DirectionsJob };
+/** The payload of a job that stands for another job (pause, resume, cancel). */
+export interface JobRef {
+  job: number;
+}
 
-/** Replies the worker sends. */
+/**
+ * Every request the worker answers: what it takes, and what it resolves with. The client's
+ * `call`/`ask` return `Api[T]['result']` typed, so no call site checks reply types by hand.
+ * Long jobs also stream `progress` (training), `backend` and `job-progress` messages.
+ */
+export interface Api {
+  train: { payload: TrainJob; result: TrainResult };
+  pause: { payload: JobRef; result: null };
+  resume: { payload: JobRef; result: null };
+  cancel: { payload: JobRef; result: null };
+  /** Liveness: answered at once, even while a job runs (the client restarts a silent worker). */
+  ping: { payload: null; result: null };
+  inspect: { payload: { files: { name: string; bytes: Uint8Array }[] }; result: InspectResult };
+  /** Forgets an inspected checkpoint the person did not confirm. */
+  release: { payload: { token: string }; result: null };
+  'parse-dataset': { payload: { name: string; bytes: Uint8Array }; result: LabelledDataset };
+  'add-checkpoint': { payload: AddCheckpoint; result: ModelEntry };
+  export: {
+    payload: { modelId: string; format: 'safetensors' | 'npz' };
+    result: { bytes: Uint8Array; filename: string };
+  };
+  remove: { payload: { modelId: string }; result: null };
+  align: { payload: AlignJob; result: AlignReply };
+  paths: { payload: PathsJob; result: PathCurveReply[] };
+  /** `image` is the reconstruction at α for INRs, empty for classifiers. */
+  render: {
+    payload: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget };
+    result: { image: Float32Array; loss: number; metric: number };
+  };
+  cloud: { payload: CloudJob; result: CloudGroup[] };
+  plane: { payload: PlaneJob; result: PlaneReply };
+  bench: { payload: BenchJob; result: BenchReply };
+  directions: { payload: DirectionsJob; result: DirectionsReply };
+}
+
+export type RequestType = keyof Api;
+export type Payload<T extends RequestType> = Api[T]['payload'];
+export type Result<T extends RequestType> = Api[T]['result'];
+
+/** Requests the app sends. */
+export type Request = { [T in RequestType]: { type: T; id: number; payload: Payload<T> } }[RequestType];
+
+/** A request's result; `request` names the request it answers. */
+export type ResultReply = {
+  [T in RequestType]: { type: 'result'; id: number; request: T; payload: Result<T> };
+}[RequestType];
+
+/** Replies the worker sends: a result or an error per request, and progress on the way. */
 export type Reply =
+  | ResultReply
   | { type: 'progress'; id: number; payload: TrainProgress }
   | { type: 'job-progress'; id: number; payload: JobProgress }
   | { type: 'backend'; id: number; payload: BackendInfo }
-  | { type: 'trained'; id: number; payload: TrainResult }
-  | { type: 'inspected'; id: number; payload: InspectResult }
-  | { type: 'dataset'; id: number; payload: LabelledDataset }
-  | { type: 'models'; id: number; payload: { entries: ModelEntry[] } }
-  | { type: 'exported'; id: number; payload: { bytes: Uint8Array; filename: string } }
-  | { type: 'aligned'; id: number; payload: AlignReply }
-  | { type: 'paths'; id: number; payload: { curves: PathCurveReply[] } }
-  /** `image` is the reconstruction at α for INRs, empty for classifiers. */
-  | { type: 'rendered'; id: number; payload: { image: Float32Array; loss: number; metric: number } }
-  | { type: 'cloud'; id: number; payload: { groups: CloudGroup[] } }
-  | { type: 'plane'; id: number; payload: PlaneReply }
-  | { type: 'bench'; id: number; payload: BenchReply }
-  | { type: 'directions'; id: number; payload: DirectionsReply }
-  | { type: 'ok'; id: number; payload: null }
-  | { type: 'error'; id: number; payload: { name: string; message: string } };
+  /** `id` is null when the message had none (a malformed message). */
+  | { type: 'error'; id: number | null; payload: { name: string; message: string } };
+
+/** The request types the worker knows, for checking messages at its boundary. */
+export const REQUEST_TYPES: readonly RequestType[] = [
+  'train',
+  'pause',
+  'resume',
+  'cancel',
+  'ping',
+  'inspect',
+  'release',
+  'parse-dataset',
+  'add-checkpoint',
+  'export',
+  'remove',
+  'align',
+  'paths',
+  'render',
+  'cloud',
+  'plane',
+  'bench',
+  'directions',
+] satisfies readonly RequestType[];
 
 /** The buffers of a reply that should be transferred rather than copied. */
 export function transferables(reply: Reply): Transferable[] {
-  switch (reply.type) {
-    case 'progress':
-      return reply.payload.predictions ? [reply.payload.predictions.buffer as ArrayBuffer] : [];
-    case 'exported':
+  if (reply.type === 'progress')
+    return reply.payload.predictions ? [reply.payload.predictions.buffer as ArrayBuffer] : [];
+  if (reply.type !== 'result') return [];
+  switch (reply.request) {
+    case 'export':
       return [reply.payload.bytes.buffer as ArrayBuffer];
     case 'paths':
-      return reply.payload.curves.flatMap(
+      return reply.payload.flatMap(
         (c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[],
       );
-    case 'rendered':
+    case 'render':
       return [reply.payload.image.buffer as ArrayBuffer];
-    case 'dataset':
+    case 'parse-dataset':
       // x and labels may be views of one buffer (a stored .npz): each buffer once.
       return [...new Set([reply.payload.x.buffer, reply.payload.labels.buffer] as ArrayBuffer[])];
     case 'plane':

@@ -31,6 +31,11 @@ export class ModelRegistry {
     return found.entry;
   }
 
+  /** The ids held now, oldest first. */
+  ids(): string[] {
+    return [...this.models.keys()];
+  }
+
   remove(id: string): void {
     this.models.delete(id);
   }

@@ -1,5 +1,5 @@
 import type { ModelEntry } from '../../workers/protocol';
-import { MNIST_SCORE_DETAIL, MNIST_SCORE_ID, scoreChoice, setScoreChoice } from '../score';
+import { MNIST_SCORE_DETAIL, MNIST_SCORE_ID, scoreChoice, setScoreChoice } from '../data/score';
 import { showBanner, useApp } from '../store';
 
 /**

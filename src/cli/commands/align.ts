@@ -50,8 +50,9 @@ same function as MODEL. STE matching (Alg. 2) trains a proxy of MODEL so that th
 and π(MODEL) has low loss on --data, re-solving π by weight matching each step, and keeps the best
 π (weight matching's own is the first candidate, so it is never worse). maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
 
-JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, out (null without
---out); also signed and outputScale; for ste also midpointLoss, weightMatchingLoss, bestStep.
+JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, proved, tolerance, out
+(null without --out); also signed and outputScale; for ste also midpointLoss, weightMatchingLoss,
+bestStep.
 
 Example:
   weightscope align a.safetensors b.safetensors --out b-aligned.safetensors --json`,
@@ -89,6 +90,8 @@ Example:
       objectiveBefore: r.objectiveBefore,
       objectiveAfter: r.objectiveAfter,
       maxOutputDiff: r.maxOutputDiff,
+      proved: r.proved,
+      tolerance: r.tolerance,
       out,
       signed: r.signed,
       outputScale: r.outputScale,
@@ -100,6 +103,9 @@ Example:
       `${method} matching of ${pmodel} to ${pref}${r.signed ? ' (signed)' : ''}: ${r.sweeps} sweep(s)`,
       `objective ${fmt(r.objectiveBefore)} → ${fmt(r.objectiveAfter)}`,
       `max output difference ${r.maxOutputDiff.toExponential(2)} (output scale ${fmt(r.outputScale)})`,
+      r.proved
+        ? `proved: the aligned model computes the same function (difference ≤ ${r.tolerance.toExponential(1)})`
+        : `NOT proved: the difference exceeds the tolerance ${r.tolerance.toExponential(1)}`,
       out ? `wrote ${out}` : 'no --out given; nothing written',
     ].join('\n');
     return { json, text };

@@ -11,7 +11,7 @@ import {
   type MergeParams,
 } from '../../engine/merge/index';
 import type { Model } from '../../engine/model';
-import type { EvalData } from '../../engine/paths/evaluate';
+import type { EvalData } from '../../engine/data/eval-data';
 import { CliError, UsageError, missing, type ParsedArgs } from '../args';
 import { startTf } from '../backend';
 import type { Command } from '../command';

@@ -38,15 +38,39 @@ export function uniformBatch(inputs: number, count: number, seed: number): Float
 }
 
 /**
- * The proof that an alignment is a symmetry: max |f(B)(x) − f(π(B))(x)| on a seeded probe
- * batch in [−1, 1]^inputs, and max |f(B)(x)| to judge it against.
+ * Relative tolerance of the proof: float32 forward passes of a permuted network differ by
+ * rounding only (summation order), far below this; a wrong permutation differs by O(1).
  */
-export function proveSameFunction(
-  b: Model,
-  aligned: Model,
-  seed: number,
-  points?: number,
-): { maxOutputDiff: number; outputScale: number } {
+export const PROOF_TOLERANCE = 1e-5;
+
+/** The verdict of an alignment's proof (see `proveSameFunction`). */
+export interface AlignProof {
+  /** max |f(B)(x) − f(π(B))(x)| over the probe batch. */
+  maxOutputDiff: number;
+  /** max |f(B)(x)| over the probe batch. */
+  outputScale: number;
+  /** The bound the difference is held to: PROOF_TOLERANCE · max(1, outputScale). */
+  tolerance: number;
+  /** The difference is finite and within `tolerance`: π(B) computes B's function. */
+  proved: boolean;
+}
+
+/** Judges a measured difference against PROOF_TOLERANCE, relative to the output scale. */
+export function proofVerdict(maxOutputDiff: number, outputScale: number): AlignProof {
+  const tolerance = PROOF_TOLERANCE * Math.max(1, outputScale);
+  return {
+    maxOutputDiff,
+    outputScale,
+    tolerance,
+    proved: Number.isFinite(maxOutputDiff) && maxOutputDiff <= tolerance,
+  };
+}
+
+/**
+ * The proof that an alignment is a symmetry: max |f(B)(x) − f(π(B))(x)| on a seeded probe
+ * batch in [−1, 1]^inputs, judged against max |f(B)(x)| (see `proofVerdict`).
+ */
+export function proveSameFunction(b: Model, aligned: Model, seed: number, points?: number): AlignProof {
   const inputs = b.arch.widths[0]!;
   points ??= defaultProbePoints(b);
   // A seed offset keeps the probe independent of any batch drawn from `seed` for matching.
@@ -59,7 +83,7 @@ export function proveSameFunction(
     maxOutputDiff = Math.max(maxOutputDiff, Math.abs(yb[i]! - ya[i]!));
     outputScale = Math.max(outputScale, Math.abs(yb[i]!));
   }
-  return { maxOutputDiff, outputScale };
+  return proofVerdict(maxOutputDiff, outputScale);
 }
 
 /**

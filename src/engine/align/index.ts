@@ -4,7 +4,10 @@ export { activationMatching, correlationMatrix } from './activationMatching';
 export {
   defaultProbePoints,
   isOddActivation,
+  PROOF_TOLERANCE,
+  proofVerdict,
   proveSameFunction,
+  type AlignProof,
   resolveSigned,
   weightObjective,
 } from './common';

@@ -61,6 +61,10 @@ export interface AlignResult {
   maxOutputDiff: number;
   /** max |f(B)(x)| over the probe batch, to judge `maxOutputDiff` against. */
   outputScale: number;
+  /** The bound `maxOutputDiff` is held to (PROOF_TOLERANCE relative to the output scale). */
+  tolerance: number;
+  /** The verdict: the aligned model computes B's function up to float rounding. */
+  proved: boolean;
 }
 
 /** Progress of a batch alignment: `done` of `total` models finished. */

@@ -7,7 +7,7 @@
 import { readNpz } from '../checkpoints/numpy';
 import { CheckpointError, type RawTensor } from '../checkpoints/types';
 import { isZip, ZipArchive } from '../checkpoints/zip';
-import type { ClassificationData } from '../paths/evaluate';
+import type { ClassificationData } from './eval-data';
 
 /** A refused dataset file; the message says what is wrong and what to do. */
 export class DatasetError extends Error {

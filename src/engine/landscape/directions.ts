@@ -8,7 +8,8 @@
  */
 import { layerCount, weightName, type Model } from '../model';
 import { createRng, type Rng } from '../rng';
-import { BatchEvaluator, type EvalData, type EvalOptions } from '../paths/evaluate';
+import { BatchEvaluator, type EvalOptions } from '../tf/evaluate';
+import { type EvalData } from '../data/eval-data';
 import { mapModels } from '../paths/vector';
 import { spaced } from './plane';
 

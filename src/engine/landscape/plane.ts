@@ -6,7 +6,8 @@
  * at (⟨w₁ − w₀, û⟩, |v|). Every grid point's model is evaluated as one batched population.
  */
 import type { Model } from '../model';
-import { BatchEvaluator, type EvalData, type EvalOptions } from '../paths/evaluate';
+import { BatchEvaluator, type EvalOptions } from '../tf/evaluate';
+import { type EvalData } from '../data/eval-data';
 import { assertCompatible, modelVector, vectorModel } from '../paths/vector';
 
 /** Thrown when three models do not span a plane. */

@@ -6,7 +6,8 @@
  * since one number hides where (and whether) the path climbs.
  */
 import type { Model } from '../model';
-import { BatchEvaluator, type EvalData, type EvalOptions } from './evaluate';
+import { BatchEvaluator, type EvalOptions } from '../tf/evaluate';
+import { type EvalData } from '../data/eval-data';
 import { pathFunction, type PathMethod } from './interpolate';
 
 /** A path evaluated on a grid of α. */

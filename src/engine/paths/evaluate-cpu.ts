@@ -6,7 +6,7 @@
 import { forward } from '../forward';
 import { mse, psnr } from '../inr';
 import type { Model } from '../model';
-import { checkEvalData, type EvalData, type EvalResult } from './evaluate';
+import { checkEvalData, type EvalData, type EvalResult } from '../data/eval-data';
 
 /** Mean cross-entropy of logits [n, classes] against labels, and accuracy (first max wins ties). */
 export function crossEntropyAccuracy(

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Model } from '../model';
-import { checkEvalData, memberLoss, type ClassificationData } from '../paths/evaluate';
+import { memberLoss } from './evaluate';
+import { checkEvalData, type ClassificationData } from '../data/eval-data';
 import { createRng } from '../rng';
 import { disposeStack, stackModels, unstackModels } from './stack';
 

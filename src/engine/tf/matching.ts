@@ -6,7 +6,7 @@
 import { alignModels } from '../align/align';
 import type { AlignResult, SignMode } from '../align/types';
 import type { Model } from '../model';
-import type { EvalData } from '../paths/evaluate';
+import type { EvalData } from '../data/eval-data';
 import { steMatching, type SteResult } from './ste';
 
 import type { MatchingMethodName } from '../merge/matching-name';

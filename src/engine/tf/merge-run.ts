@@ -4,10 +4,11 @@
  * replayed recipe gives the same numbers on every backend. STE matching needs tfjs, hence the
  * tf layer.
  */
+import { yieldToEvents } from '../cancel';
 import { forward } from '../forward';
 import { mergeModels, repairModel, resolveParams, MergeInputError, type MergeRecipe } from '../merge/index';
 import type { Model } from '../model';
-import type { EvalData } from '../paths/evaluate';
+import type { EvalData } from '../data/eval-data';
 import { evaluateModelsCpu } from '../paths/evaluate-cpu';
 import { matchModels } from './matching';
 
@@ -184,7 +185,7 @@ export async function sweepMergeRecipe(
     const r = evaluateModelsCpu([m], data);
     loss.push(r.loss[0]!);
     metric.push(r.metric[0]!);
-    await new Promise((res) => setTimeout(res, 0));
+    await yieldToEvents(opts.signal);
   }
   opts.onProgress?.(values.length, values.length, 'done');
   return { values: [...values], loss, metric };

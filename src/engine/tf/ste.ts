@@ -10,13 +10,15 @@
  * The gradient needs tfjs; the matching and the Adam update run on the CPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { yieldToEvents } from '../cancel';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { proveSameFunction, weightObjective } from '../align/common';
 import { applyPermutations, mlpPermutationSpec } from '../align/permspec';
 import type { AlignResult, SignMode } from '../align/types';
 import { weightMatching } from '../align/weightMatching';
 import { biasName, cloneModel, layerCount, paramShapes, weightName, type Model } from '../model';
-import { disposeData, memberLoss, uploadData, type DataTensors, type EvalData } from '../paths/evaluate';
+import type { EvalData } from '../data/eval-data';
+import { disposeData, memberLoss, uploadData, type DataTensors } from './evaluate';
 import { midpointModel } from '../paths/interpolate';
 import { disposeStack, stackModels } from './stack';
 
@@ -153,8 +155,8 @@ export async function steMatching(
           p[i] = p[i]! - (lr * (a[i]! / c1)) / (Math.sqrt(v[i]! / c2) + 1e-8);
         }
       }
-      // Let the event loop breathe so that a cancel can arrive between steps.
-      await new Promise((r) => setTimeout(r, 0));
+      // A cancel message can arrive between steps.
+      await yieldToEvents(opts.signal);
     }
   } finally {
     disposeData(tensors);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
 import { createRng, type Rng } from '../rng';
+import { Adam } from './adam';
 import {
   disposeStack,
   forwardStacked,
@@ -42,7 +43,7 @@ export interface TrainerOptions {
 
 /**
  * Trains K MLPs of one architecture together: every layer of every member in one batched matmul,
- * and one Adam update (PyTorch's formulation, Kingma & Ba 2015, Alg. 1) for the whole stack.
+ * and one Adam update (tf/adam.ts, PyTorch's formulation) for the whole stack.
  * The loss is the SUM of the members' mean losses, so each member's gradient is exactly its own;
  * Adam is elementwise, so batched training equals K separate runs.
  */
@@ -51,14 +52,12 @@ export class PopulationTrainer {
   readonly k: number;
   private readonly params: StackedParams;
   private readonly vars: tf.Variable[];
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly adam: Adam;
   private readonly x: tf.Tensor2D;
   private readonly y: tf.Tensor2D;
   private readonly opts: Required<TrainerOptions>;
   private readonly noise: Rng;
   private readonly target: RegressionTarget;
-  private t = 0;
   private disposed = false;
 
   constructor(models: readonly Model[], target: RegressionTarget, opts: TrainerOptions) {
@@ -87,16 +86,14 @@ export class PopulationTrainer {
       encoding: stacked.encoding,
     };
     this.vars = [...this.params.weights, ...this.params.biases] as tf.Variable[];
-    // Variables share their initial tensor's data, so the zeros are made inside tidy.
-    this.m = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-    this.v = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.adam = new Adam(this.vars, this.opts);
     this.x = tf.tensor2d(target.x, [target.n, target.inputs]);
     this.y = tf.tensor2d(target.y, [target.n, target.channels]);
   }
 
   /** Steps taken so far. */
   get steps(): number {
-    return this.t;
+    return this.adam.steps;
   }
 
   private mask(): tf.Tensor3D | null {
@@ -110,8 +107,6 @@ export class PopulationTrainer {
 
   /** One Adam step for every member; returns nothing so that no GPU→CPU sync happens. */
   step(): void {
-    this.t += 1;
-    const { lr, beta1, beta2, eps } = this.opts;
     const mask = this.mask();
     tf.tidy(() => {
       const lossFn = (): tf.Scalar => {
@@ -121,18 +116,7 @@ export class PopulationTrainer {
         const counts = tf.maximum(tf.mul(tf.sum(mask, [1, 2]), this.target.channels), 1);
         return tf.sum(tf.div(tf.sum(se, [1, 2]), counts));
       };
-      const { grads } = tf.variableGrads(lossFn, this.vars);
-      const bc1 = 1 - beta1 ** this.t;
-      const bc2 = 1 - beta2 ** this.t;
-      this.vars.forEach((p, i) => {
-        const g = grads[p.name]!;
-        const m = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.m[i]!.assign(m);
-        this.v[i]!.assign(v);
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
-      });
+      this.adam.update(tf.variableGrads(lossFn, this.vars).grads);
     });
     mask?.dispose();
   }
@@ -164,6 +148,7 @@ export class PopulationTrainer {
     if (this.disposed) return;
     this.disposed = true;
     disposeStack(this.params);
-    tf.dispose([...this.m, ...this.v, this.x, this.y]);
+    this.adam.dispose();
+    tf.dispose([this.x, this.y]);
   }
 }

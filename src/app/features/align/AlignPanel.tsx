@@ -1,0 +1,191 @@
+import { describeArch } from '../../../engine/model';
+import { Field } from '../../components/Field';
+import { JobProgressRow } from '../../components/JobProgress';
+import { updateSpec, useApp } from '../../store';
+import {
+  alignBlocked,
+  alignStore,
+  cancelAlign,
+  chosenIds,
+  ineligible,
+  referenceEntry,
+  runAlign,
+  selectAll,
+  setReference,
+  signedFor,
+  toggleModel,
+  useAlign,
+} from './align-state';
+import { AlignResults } from './AlignResults';
+
+/** The Align view: remove the permutation (and sign) symmetry between models, provably. */
+export function AlignPanel() {
+  const models = useApp((s) => s.models);
+  const spec = useApp((s) => s.spec);
+  const s = useAlign((x) => x);
+  const ref = referenceEntry(spec, models);
+  const ids = chosenIds(s.selected, models, ref);
+  const blocked = alignBlocked(models, ref, ids);
+  const hidden = ref ? ref.arch.widths.length - 2 : 0;
+  const { method, signed } = spec.alignment;
+  return (
+    <div className="align-layout">
+      <section className="panel form" aria-label="Align settings">
+        <h2>Align</h2>
+        <p className="hint">
+          Independently trained networks differ by a permutation of their hidden units (and, for sine or tanh,
+          sign flips). Alignment finds that permutation; the aligned model computes exactly the same function.
+        </p>
+        <fieldset>
+          <legend>Reference</legend>
+          <label className="field">
+            <span className="field-label">Reference</span>
+            <select
+              value={ref?.id ?? ''}
+              data-testid="align-reference"
+              onChange={(e) => setReference(e.target.value)}
+            >
+              {!ref && <option value="">— no models —</option>}
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+            {ref && <span className="field-hint">{describeArch(ref.arch)}</span>}
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Models to align ({ids.length})</legend>
+          <div className="cloud-models-actions">
+            <button type="button" onClick={() => selectAll(true)}>
+              all compatible
+            </button>
+            <button type="button" onClick={() => selectAll(false)}>
+              none
+            </button>
+          </div>
+          <div className="align-model-list" data-testid="align-models">
+            {models.map((m) => {
+              const why = ineligible(m, ref);
+              return (
+                <label
+                  key={m.id}
+                  className={why ? 'disabled' : ''}
+                  title={
+                    why === 'other architecture' && ref
+                      ? `${describeArch(m.arch)}: cannot be aligned to the reference's ${describeArch(ref.arch)}`
+                      : describeArch(m.arch)
+                  }
+                >
+                  <input
+                    type="checkbox"
+                    disabled={why !== null}
+                    checked={why === null && s.selected.includes(m.id)}
+                    data-model-id={m.id}
+                    onChange={(e) => toggleModel(m.id, e.target.checked)}
+                  />
+                  <span className="align-model-name">{m.name}</span>
+                  {why && <span className="align-why">{why}</span>}
+                </label>
+              );
+            })}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Method</legend>
+          <div className="field">
+            <span className="field-label">Matching</span>
+            <span className="cloud-toggle" role="radiogroup" aria-label="method">
+              <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights">
+                <input
+                  type="radio"
+                  name="align-method"
+                  checked={method === 'weight'}
+                  data-testid="align-weight"
+                  onChange={() => updateSpec((d) => (d.alignment.method = 'weight'))}
+                />{' '}
+                weight
+              </label>
+              <label title="correlation of hidden activations on the reference's data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)">
+                <input
+                  type="radio"
+                  name="align-method"
+                  checked={method === 'activation'}
+                  data-testid="align-activation"
+                  onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))}
+                />{' '}
+                activation
+              </label>
+            </span>
+          </div>
+          <label className="field">
+            <span className="field-label">Signed</span>
+            <select
+              value={signed}
+              data-testid="align-signed"
+              onChange={(e) =>
+                updateSpec((d) => (d.alignment.signed = e.target.value as 'auto' | 'on' | 'off'))
+              }
+            >
+              <option value="auto">
+                auto{ref ? ` (${signedFor('auto', ref.arch) ? 'on' : 'off'} for ${ref.arch.activation})` : ''}
+              </option>
+              <option value="on">on: also match sign flips</option>
+              <option value="off">off: permutations only</option>
+            </select>
+          </label>
+          <Field
+            label="Seed"
+            value={String(spec.alignment.seed)}
+            hint="order of the permutation sweeps"
+            testId="align-seed"
+            commit={(v) => updateSpec((d) => (d.alignment.seed = v.trim() === '' ? NaN : Number(v)))}
+          />
+          <label className="field">
+            <span className="field-label">Heatmap layer</span>
+            <select
+              value={Math.min(s.heatmapLayer, Math.max(0, hidden - 1))}
+              data-testid="align-heatmap-layer"
+              disabled={hidden === 0}
+              onChange={(e) => alignStore.setState({ heatmapLayer: Number(e.target.value) })}
+            >
+              {Array.from({ length: hidden }, (_, l) => (
+                <option key={l} value={l}>
+                  layer {l + 1} ({ref!.arch.widths[l + 1]} units)
+                </option>
+              ))}
+            </select>
+          </label>
+        </fieldset>
+        <button
+          type="button"
+          className="primary"
+          data-testid="align-run"
+          disabled={blocked !== null || s.job.busy}
+          title={blocked ?? undefined}
+          onClick={() => void runAlign()}
+        >
+          Align {ids.length > 0 ? `${ids.length} model${ids.length === 1 ? '' : 's'}` : ''}
+        </button>
+        {blocked && !s.job.busy && (
+          <p className="hint" data-testid="align-blocked">
+            Disabled: {blocked}.
+          </p>
+        )}
+        <JobProgressRow job={s.job} testId="align-progress" onCancel={cancelAlign} />
+      </section>
+      <section className="panel" aria-label="Alignment results">
+        {s.result ? (
+          <AlignResults view={s.result} />
+        ) : (
+          <p className="hint">
+            Pick a reference, tick the models to align, and press Align. The table proves each aligned model
+            computes the same function; the heatmaps show the chosen layer's unit similarity before and after
+            (the diagonal appears).
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}

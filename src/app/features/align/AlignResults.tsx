@@ -1,0 +1,191 @@
+import { useMemo } from 'react';
+import { PlotCard } from '../../components/PlotCard';
+import { toCsv } from '../../lib/csv';
+import type { AlignResultView } from './align-state';
+
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
+
+function objectiveLabel(method: 'weight' | 'activation'): string {
+  return method === 'weight' ? 'objective Σ⟨W_A, π(W_B)⟩ (weight²)' : 'objective Σ corr(A, π(B)) (unitless)';
+}
+
+/** Objective per sweep, one line per aligned model (sweep 0 = identity, before alignment). */
+function ObjectiveChart({ view }: { view: AlignResultView }) {
+  const data = useMemo(
+    () =>
+      view.results.map((r) => {
+        const ys = [r.objectiveBefore, ...r.objectivePerSweep];
+        return { type: 'scatter', mode: 'lines+markers', name: r.sourceName, x: ys.map((_, i) => i), y: ys };
+      }),
+    [view],
+  );
+  const layout = useMemo(
+    () => ({
+      title: { text: `Objective per sweep (${view.method} matching)` },
+      xaxis: { title: { text: 'sweep (0 = before alignment)' }, dtick: 1 },
+      yaxis: { title: { text: objectiveLabel(view.method) } },
+      showlegend: true,
+    }),
+    [view],
+  );
+  const csv = () =>
+    toCsv(
+      ['model', 'sweep', 'objective'],
+      view.results.flatMap((r) =>
+        [r.objectiveBefore, ...r.objectivePerSweep].map((y, i) => [r.sourceName, i, y]),
+      ),
+    );
+  return (
+    <PlotCard
+      data={data}
+      layout={layout}
+      testId="align-objective"
+      filename="align-objective"
+      csv={csv}
+      height={300}
+    />
+  );
+}
+
+/** The chosen layer's unit similarity (cosine of weights) before and after, as two heatmaps. */
+function Heatmaps({ view }: { view: AlignResultView }) {
+  const h = view.heatmap;
+  const first = view.results[0];
+  const grids = useMemo(() => {
+    if (!h) return null;
+    const grid = (m: Float32Array) =>
+      Array.from({ length: h.n }, (_, i) => Array.from(m.subarray(i * h.n, (i + 1) * h.n)));
+    const diag = (m: Float32Array) => {
+      let t = 0;
+      for (let i = 0; i < h.n; i++) t += m[i * h.n + i]!;
+      return t / h.n;
+    };
+    return {
+      before: grid(h.before),
+      after: grid(h.after),
+      diagBefore: diag(h.before),
+      diagAfter: diag(h.after),
+    };
+  }, [h]);
+  if (!h || !grids || !first) return <p className="hint">No hidden layer to show.</p>;
+  const card = (which: 'before' | 'after') => {
+    const data = [
+      {
+        type: 'heatmap',
+        z: grids[which],
+        colorscale: 'RdBu',
+        reversescale: true,
+        zmin: -1,
+        zmax: 1,
+        colorbar: { title: { text: 'cosine' } },
+      },
+    ];
+    const layout = {
+      title: { text: `Hidden layer ${h.layer + 1} similarity, ${which} alignment` },
+      xaxis: { title: { text: `unit of model (${first.sourceName})` }, constrain: 'domain' },
+      yaxis: {
+        title: { text: `unit of reference (${view.refName})` },
+        autorange: 'reversed',
+        scaleanchor: 'x',
+      },
+      margin: { l: 70, r: 16, t: 44, b: 56 },
+    };
+    const csv = () => {
+      const m = which === 'before' ? h.before : h.after;
+      const rows: number[][] = [];
+      for (let i = 0; i < h.n; i++) for (let j = 0; j < h.n; j++) rows.push([i, j, m[i * h.n + j]!]);
+      return toCsv(['reference_unit', 'model_unit', 'cosine_similarity'], rows);
+    };
+    return (
+      <PlotCard
+        key={which}
+        data={data}
+        layout={layout}
+        testId={`align-heatmap-${which}`}
+        filename={`align-similarity-layer${h.layer + 1}-${which}`}
+        csv={csv}
+        height={380}
+      />
+    );
+  };
+  return (
+    <>
+      <p className="hint" data-testid="align-diagonal">
+        Cosine similarity of each reference unit's weights (incoming row, bias and outgoing column) with each
+        model unit's. Mean on the diagonal: {grids.diagBefore.toFixed(3)} before →{' '}
+        <strong>{grids.diagAfter.toFixed(3)}</strong> after alignment.
+      </p>
+      <div className="align-heatmaps">
+        {card('before')}
+        {card('after')}
+      </div>
+    </>
+  );
+}
+
+/** Sweeps, time, objective and the proof that each aligned model computes the same function. */
+function ResultTable({ view }: { view: AlignResultView }) {
+  return (
+    <table className="align-table" data-testid="align-table">
+      <thead>
+        <tr>
+          <th>model → joined as</th>
+          <th>sweeps</th>
+          <th>time (ms)</th>
+          <th>objective before → after</th>
+          <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
+            function equality
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {view.results.map((r) => {
+          const ok = r.proved;
+          return (
+            <tr
+              key={r.entry.id}
+              data-sweeps={r.sweeps}
+              data-before={r.objectiveBefore}
+              data-after={r.objectiveAfter}
+              data-maxdiff={r.maxOutputDiff}
+              data-scale={r.outputScale}
+              data-proof={ok ? 'ok' : 'fail'}
+            >
+              <td>
+                {r.sourceName}
+                <div className="hint">
+                  → {r.entry.name}
+                  {r.signed ? ' (signed)' : ''}
+                </div>
+              </td>
+              <td className="num">{r.sweeps}</td>
+              <td className="num">{r.timeMs.toFixed(1)}</td>
+              <td className="num">
+                {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
+              </td>
+              <td className={ok ? 'align-ok' : 'align-fail'}>
+                {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
+                <div className="hint">
+                  ≤ 1e-5 · max(1, scale {r.outputScale.toPrecision(3)}) {ok ? 'holds' : 'FAILS'}
+                </div>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Everything one alignment run produced. */
+export function AlignResults({ view }: { view: AlignResultView }) {
+  return (
+    <div className="align-results" data-testid="align-results">
+      <h3 className="align-title">Aligned to {view.refName}</h3>
+      <ResultTable view={view} />
+      <ObjectiveChart view={view} />
+      <Heatmaps view={view} />
+    </div>
+  );
+}

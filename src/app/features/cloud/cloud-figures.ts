@@ -1,0 +1,169 @@
+/**
+ * Plotly traces and CSV for one architecture's PCA map. Light work only (a few hundred points at
+ * most): the PCA itself ran in the worker.
+ */
+import type { CloudGroup, ModelEntry } from '../../../workers/protocol';
+import type { CloudResult } from './cloud-state';
+import { toCsv } from '../../lib/csv';
+
+const PALETTE = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#ca8a04',
+  '#db2777',
+  '#4b5563',
+  '#65a30d',
+];
+
+const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
+
+/** "PC1 (42.0% of variance)". */
+export function axisTitle(group: CloudGroup, j: number, short = false): string {
+  return `PC${j + 1} (${pct(group.explainedVarianceRatio[j])}${short ? '' : ' of variance'})`;
+}
+
+/** What a model is coloured by: its group (seed group, init mode, trained vs aligned). */
+function colourKey(e: ModelEntry | undefined): string {
+  if (!e) return 'unknown';
+  return e.group ?? e.source;
+}
+
+/** Scatter (2-D) or scatter3d (3-D) traces: one per colour group, then one line per path. */
+export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3): unknown[] {
+  const byKey = new Map<string, number[]>();
+  group.ids.forEach((id, i) => {
+    const k = colourKey(result.entries[id]);
+    byKey.set(k, [...(byKey.get(k) ?? []), i]);
+  });
+  const type = dims === 3 ? 'scatter3d' : 'scatter';
+  const axis = (rows: number[][], j: number) => rows.map((c) => c[j] ?? 0);
+  const traces: unknown[] = [];
+  [...byKey.entries()].forEach(([key, idx], t) => {
+    const rows = idx.map((i) => group.coords[i]!);
+    const entries = idx.map((i) => result.entries[group.ids[i]!]);
+    traces.push({
+      type,
+      mode: 'markers',
+      meta: 'models',
+      name: key,
+      x: axis(rows, 0),
+      y: axis(rows, 1),
+      ...(dims === 3 ? { z: axis(rows, 2) } : {}),
+      text: entries.map((e) => e?.name ?? '?'),
+      customdata: entries.map((e) => [
+        e?.seed ?? '—',
+        e?.psnr !== undefined
+          ? `PSNR ${e.psnr.toFixed(2)} dB`
+          : e?.accuracy !== undefined
+            ? `accuracy ${(100 * e.accuracy).toFixed(1)}%`
+            : 'PSNR —',
+      ]),
+      hovertemplate:
+        '<b>%{text}</b><br>seed %{customdata[0]}<br>%{customdata[1]}<extra>%{fullData.name}</extra>',
+      marker: {
+        color: PALETTE[t % PALETTE.length],
+        size: dims === 3 ? 5 : 10,
+        symbol: idx.map((i) => (group.ids[i] === result.referenceId ? 'diamond' : 'circle')),
+        line: { width: dims === 3 ? 0 : 1, color: '#fff' },
+      },
+    });
+  });
+  for (const p of group.paths) {
+    const a = result.entries[p.a]?.name ?? p.a;
+    const b = result.entries[p.b]?.name ?? p.b;
+    traces.push({
+      type,
+      mode: 'lines',
+      meta: 'path',
+      name: `straight path ${a} → ${b}`,
+      x: axis(p.coords, 0),
+      y: axis(p.coords, 1),
+      ...(dims === 3 ? { z: axis(p.coords, 2) } : {}),
+      line: { color: '#111827', width: 2, dash: 'dot' },
+      hoverinfo: 'name',
+    });
+  }
+  return traces;
+}
+
+/** Title and axes of the scatter. */
+export function cloudLayout(result: CloudResult, group: CloudGroup, dims: 2 | 3): Record<string, unknown> {
+  const refName = result.referenceId ? (result.entries[result.referenceId]?.name ?? '?') : '';
+  const alignedHere = result.aligned && result.referenceId !== null && group.ids.includes(result.referenceId);
+  const title = alignedHere
+    ? `Aligned to ${refName}`
+    : result.aligned
+      ? 'Not aligned (the reference has another architecture)'
+      : 'Raw weights';
+  const ax = (j: number) => ({ title: { text: axisTitle(group, j, dims === 3) }, zeroline: false });
+  const layout: Record<string, unknown> = {
+    title: { text: `${title} (${group.ids.length} models)`, font: { size: 13 } },
+    showlegend: true,
+    legend: { orientation: 'h', y: -0.2 },
+  };
+  if (dims === 3)
+    Object.assign(layout, {
+      scene: { xaxis: ax(0), yaxis: ax(1), zaxis: ax(2) },
+      margin: { l: 0, r: 0, t: 40, b: 0 },
+    });
+  else Object.assign(layout, { xaxis: ax(0), yaxis: ax(1) });
+  return layout;
+}
+
+/** Explained-variance bars for each computed component. */
+export function varianceTraces(group: CloudGroup): unknown[] {
+  const ratios = group.explainedVarianceRatio;
+  return [
+    {
+      type: 'bar',
+      x: ratios.map((_, j) => `PC${j + 1}`),
+      y: ratios.map((r) => r * 100),
+      text: ratios.map((r) => pct(r)),
+      textposition: 'auto',
+      marker: { color: '#64748b' },
+      hovertemplate: '%{x}: %{y:.2f}% of variance<extra></extra>',
+    },
+  ];
+}
+
+export function varianceLayout(result: CloudResult, group: CloudGroup): Record<string, unknown> {
+  const total = group.explainedVarianceRatio.reduce((s, r) => s + r, 0);
+  return {
+    title: {
+      text: `Explained variance (${result.aligned ? 'aligned' : 'raw'}): ${pct(total)} in ${group.explainedVarianceRatio.length} PCs`,
+      font: { size: 13 },
+    },
+    xaxis: { title: { text: 'principal component' } },
+    yaxis: { title: { text: 'variance explained (%)' }, rangemode: 'tozero' },
+    showlegend: false,
+    margin: { l: 60, r: 16, t: 40, b: 44 },
+  };
+}
+
+/** Every model's coordinates (and every path sample's) as CSV. */
+export function cloudCsv(result: CloudResult, group: CloudGroup): string {
+  const k = group.explainedVarianceRatio.length;
+  const pcs = Array.from({ length: k }, (_, j) => `pc${j + 1}`);
+  const rows: (string | number | undefined)[][] = group.ids.map((id, i) => {
+    const e = result.entries[id];
+    return ['model', id, e?.name, e?.group, e?.seed, e?.psnr, ...pcs.map((_, j) => group.coords[i]?.[j])];
+  });
+  for (const p of group.paths)
+    p.coords.forEach((c, s) =>
+      rows.push([
+        `path ${s / (p.coords.length - 1)}`,
+        `${p.a}->${p.b}`,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        ...pcs.map((_, j) => c[j]),
+      ]),
+    );
+  rows.push(['explained_variance_ratio', '', '', '', '', '', ...group.explainedVarianceRatio]);
+  return toCsv(['kind', 'id', 'name', 'group', 'seed', 'psnr_db', ...pcs], rows);
+}

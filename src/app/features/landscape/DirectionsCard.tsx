@@ -1,0 +1,172 @@
+import { useMemo } from 'react';
+import { useApp } from '../../store';
+import { PlotCard } from '../../components/PlotCard';
+import { toCsv } from '../../lib/csv';
+import {
+  cancelDirections,
+  directionsStore,
+  runDirections,
+  useDirections,
+  type DirectionsState,
+} from './directions-state';
+
+function figure(r: NonNullable<DirectionsState['result']>) {
+  const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
+  const cls = r.classification;
+  if (r.dims === 1) {
+    return {
+      data: [
+        {
+          x: Array.from(r.xs),
+          y: Array.from(r.loss),
+          type: 'scatter',
+          mode: 'lines+markers',
+          name: cls ? 'cross-entropy' : 'MSE',
+        },
+      ],
+      layout: {
+        title: { text: title },
+        xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } },
+        yaxis: cls
+          ? { title: { text: 'loss (cross-entropy, nats)' } }
+          : { title: { text: 'loss (MSE, log scale)' }, type: 'log' },
+      },
+    };
+  }
+  const nx = r.xs.length;
+  const z = Array.from(r.ys, (_, iy) =>
+    Array.from(r.loss.subarray(iy * nx, (iy + 1) * nx), (v) => (cls ? v : Math.log10(Math.max(v, 1e-12)))),
+  );
+  return {
+    data: [
+      {
+        x: Array.from(r.xs),
+        y: Array.from(r.ys),
+        z,
+        type: 'contour',
+        colorscale: 'Viridis',
+        colorbar: { title: { text: cls ? 'cross-entropy (nats)' : 'log₁₀ MSE' } },
+      },
+      {
+        x: [0],
+        y: [0],
+        type: 'scatter',
+        mode: 'markers+text',
+        text: ['model'],
+        textposition: 'top center',
+        marker: { symbol: 'star', size: 14, color: '#fff', line: { color: '#000', width: 1 } },
+        showlegend: false,
+      },
+    ],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: 'α along d₁ (filter-normalised)' } },
+      yaxis: { title: { text: 'β along d₂ (filter-normalised)' } },
+    },
+  };
+}
+
+function csvOf(r: NonNullable<DirectionsState['result']>): string {
+  const cols = r.classification ? ['cross_entropy', 'accuracy'] : ['mse', 'psnr_db'];
+  if (r.dims === 1)
+    return toCsv(
+      ['alpha', ...cols],
+      Array.from(r.xs, (x, i) => [x, r.loss[i]!, r.metric[i]!]),
+    );
+  const nx = r.xs.length;
+  return toCsv(
+    ['alpha', 'beta', ...cols],
+    Array.from(r.loss, (v, i) => [r.xs[i % nx]!, r.ys[Math.floor(i / nx)]!, v, r.metric[i]!]),
+  );
+}
+
+/**
+ * The loss around one model along random Gaussian directions whose rows are rescaled to the
+ * model's row norms (Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets", Sec. 4).
+ */
+export function DirectionsCard() {
+  const models = useApp((s) => s.models);
+  const s = useDirections((x) => x);
+  const fig = useMemo(() => (s.result ? figure(s.result) : null), [s.result]);
+  return (
+    <section className="panel directions" aria-label="Random directions" data-testid="directions">
+      <h2>Around one model: random filter-normalised directions</h2>
+      <div className="directions-controls">
+        <label>
+          Model{' '}
+          <select
+            value={s.modelIndex}
+            data-testid="directions-model"
+            onChange={(e) => directionsStore.setState({ modelIndex: Number(e.target.value) })}
+          >
+            {models.map((m, i) => (
+              <option key={m.id} value={i}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input type="radio" checked={s.dims === 1} onChange={() => directionsStore.setState({ dims: 1 })} />{' '}
+          1-D
+        </label>
+        <label>
+          <input
+            type="radio"
+            checked={s.dims === 2}
+            data-testid="directions-2d"
+            onChange={() => directionsStore.setState({ dims: 2 })}
+          />{' '}
+          2-D
+        </label>
+        <label>
+          seed{' '}
+          <input
+            type="number"
+            min={0}
+            value={s.seed}
+            style={{ width: 70 }}
+            onChange={(e) =>
+              directionsStore.setState({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })
+            }
+          />
+        </label>
+        <button
+          type="button"
+          className="primary inline"
+          data-testid="directions-run"
+          disabled={s.job.busy || models.length === 0}
+          title={models.length === 0 ? 'needs a model' : undefined}
+          onClick={() => void runDirections()}
+        >
+          {s.dims === 1 ? `Evaluate ${s.points} points` : `Evaluate ${s.points}×${s.points} grid`}
+        </button>
+        {s.job.busy && (
+          <>
+            <span className="progress-text">
+              {s.job.progress ? `${s.job.progress.done}/${s.job.progress.total}` : 'waiting for the engine…'}
+            </span>
+            <button type="button" onClick={cancelDirections}>
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
+      {s.result && fig ? (
+        <PlotCard
+          data={fig.data}
+          layout={fig.layout}
+          testId="directions-plot"
+          filename={`weightscope-directions-${s.result.dims}d`}
+          csv={() => csvOf(s.result!)}
+          height={420}
+        />
+      ) : (
+        <p className="hint">
+          Each direction is Gaussian with every row rescaled to the norm of the model’s row (biases zero), so
+          the axes are comparable across models.
+        </p>
+      )}
+    </section>
+  );
+}

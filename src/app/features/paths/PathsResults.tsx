@@ -1,0 +1,302 @@
+import { useMemo } from 'react';
+import type { PathKind } from '../../../engine/experiment/schema';
+import type { ImageTarget } from '../../../workers/protocol';
+import { ImageCanvas } from '../../components/ImageCanvas';
+import { PlotCard } from '../../components/PlotCard';
+import { toCsv } from '../../lib/csv';
+import { KIND_LABELS, pathsStore, setAlpha, setRenderKind, usePaths, type PathsResult } from './paths-state';
+
+const COLORS: Record<PathKind, string> = {
+  lerp: '#d92d20',
+  'lerp-aligned': '#1570ef',
+  slerp: '#f79009',
+  bezier: '#12b76a',
+  polychain: '#7a5af8',
+};
+
+export const fmtBarrier = (v: number) =>
+  v === 0 ? '0' : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4);
+
+/** Names and scales of what a result plots: MSE / PSNR for INRs, cross-entropy / accuracy for classifiers. */
+function units(result: PathsResult) {
+  const cls = result.score.kind === 'classification';
+  return {
+    cls,
+    loss: cls ? 'cross-entropy (nats)' : 'MSE',
+    metric: cls ? 'accuracy (%)' : 'PSNR (dB)',
+    /** Accuracy is plotted in percent. */
+    metricScale: cls ? 100 : 1,
+  };
+}
+
+function LossChart({ result }: { result: PathsResult }) {
+  const view = usePaths((s) => s.view);
+  const alpha = usePaths((s) => s.alpha);
+  const psnr = view === 'psnr';
+  const u = units(result);
+  const data = useMemo(
+    () =>
+      result.curves.map((c) => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        marker: { size: 4 },
+        line: { color: COLORS[c.kind] },
+        name:
+          psnr && u.cls
+            ? `${KIND_LABELS[c.kind]} — accuracy drop ${(100 * c.metricBarrier).toFixed(1)} pts`
+            : `${KIND_LABELS[c.kind]} — barrier ${fmtBarrier(c.barrier)}`,
+        meta: c.kind,
+        x: Array.from(c.alphas),
+        y: psnr ? Array.from(c.metrics, (v) => v * u.metricScale) : Array.from(c.losses),
+      })),
+    [result, psnr, u.cls, u.metricScale],
+  );
+  const layout = useMemo(
+    () => ({
+      title: {
+        text: `${psnr ? (u.cls ? 'Accuracy' : 'PSNR') : 'Loss'} along paths: ${result.aName} → ${result.bName}${u.cls ? ` (on ${result.score.label})` : ''}`,
+        font: { size: u.cls ? 13 : 16 },
+      },
+      xaxis: { title: { text: `α (0 = A, 1 = B)` }, range: [0, 1] },
+      yaxis: psnr
+        ? { title: { text: u.metric } }
+        : u.cls
+          ? { title: { text: `loss (${u.loss})` } }
+          : { title: { text: 'loss (MSE, log scale)' }, type: 'log', exponentformat: 'power' },
+      shapes: [
+        {
+          type: 'line',
+          xref: 'x',
+          yref: 'paper',
+          x0: alpha,
+          x1: alpha,
+          y0: 0,
+          y1: 1,
+          line: { color: '#98a2b3', dash: 'dot', width: 1 },
+        },
+      ],
+      showlegend: true,
+    }),
+    [result, psnr, alpha, u.cls, u.metric, u.loss],
+  );
+  const csv = () =>
+    u.cls
+      ? toCsv(
+          ['kind', 'alpha', 'loss_cross_entropy', 'accuracy', 'barrier', 'accuracy_drop'],
+          result.curves.flatMap((c) =>
+            Array.from(c.alphas, (a, i) => [
+              c.kind,
+              a,
+              c.losses[i]!,
+              c.metrics[i]!,
+              c.barrier,
+              c.metricBarrier,
+            ]),
+          ),
+        )
+      : toCsv(
+          ['kind', 'alpha', 'loss_mse', 'psnr_db', 'barrier'],
+          result.curves.flatMap((c) =>
+            Array.from(c.alphas, (a, i) => [c.kind, a, c.losses[i]!, c.metrics[i]!, c.barrier]),
+          ),
+        );
+  return (
+    <PlotCard
+      data={data}
+      layout={layout}
+      testId="paths-chart"
+      filename={`paths-${psnr ? (u.cls ? 'accuracy' : 'psnr') : 'loss'}`}
+      csv={csv}
+      height={360}
+    >
+      <span
+        className="landscape-metric"
+        role="radiogroup"
+        aria-label={`loss or ${u.cls ? 'accuracy' : 'PSNR'}`}
+      >
+        <label>
+          <input
+            type="radio"
+            name="paths-view"
+            checked={!psnr}
+            data-testid="paths-view-loss"
+            onChange={() => pathsStore.setState({ view: 'loss' })}
+          />{' '}
+          loss ({u.loss})
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="paths-view"
+            checked={psnr}
+            data-testid="paths-view-psnr"
+            onChange={() => pathsStore.setState({ view: 'psnr' })}
+          />{' '}
+          {u.metric}
+        </label>
+      </span>
+    </PlotCard>
+  );
+}
+
+function BarrierTable({ result }: { result: PathsResult }) {
+  const u = units(result);
+  return (
+    <table className="align-table" data-testid="paths-barriers" data-seq={result.seq}>
+      <thead>
+        <tr>
+          <th>path</th>
+          <th title="max over α of L(θα) − ((1−α)L(A) + αL(B)), Entezari et al. 2022">
+            barrier ({u.cls ? 'cross-entropy' : 'MSE'})
+          </th>
+          <th>at α</th>
+          {u.cls && <th title="max over α of ((1−α)acc(A) + α acc(B)) − acc(θα)">accuracy drop</th>}
+          {u.cls && <th>accuracy at A · B</th>}
+          <th>notes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {result.curves.map((c) => (
+          <tr
+            key={c.kind}
+            data-kind={c.kind}
+            data-barrier={c.barrier}
+            data-metric-barrier={c.metricBarrier}
+            data-metric-a={c.metrics[0]}
+            data-metric-b={c.metrics[c.metrics.length - 1]}
+          >
+            <td>
+              <span className="paths-swatch" style={{ background: COLORS[c.kind] }} />
+              {KIND_LABELS[c.kind]}
+            </td>
+            <td className="num">{fmtBarrier(c.barrier)}</td>
+            <td className="num">{c.barrierAlpha.toFixed(2)}</td>
+            {u.cls && <td className="num">{(100 * c.metricBarrier).toFixed(1)} pts</td>}
+            {u.cls && (
+              <td className="num">
+                {(100 * c.metrics[0]!).toFixed(1)}% · {(100 * c.metrics[c.metrics.length - 1]!).toFixed(1)}%
+              </td>
+            )}
+            <td className={c.note ? 'paths-note' : 'hint'}>{c.note ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Filmstrips({ result, image }: { result: PathsResult; image: ImageTarget }) {
+  const { width, height, channels } = image.image;
+  const frame = width * height * channels;
+  const scale = Math.max(1, Math.round(72 / width));
+  return (
+    <div className="paths-films" data-testid="paths-filmstrips">
+      {result.curves.map((c) => (
+        <div key={c.kind} className="paths-film" data-kind={c.kind}>
+          <div className="paths-film-label">
+            <span className="paths-swatch" style={{ background: COLORS[c.kind] }} />
+            {KIND_LABELS[c.kind]}
+          </div>
+          <div className="thumbs">
+            {c.filmAlphas.map((a, f) => (
+              <ImageCanvas
+                key={f}
+                data={c.filmstrip}
+                offset={f * frame}
+                width={width}
+                height={height}
+                channels={channels}
+                scale={scale}
+                label={`α = ${a.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')}`}
+              />
+            ))}
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function AlphaSlider({ result }: { result: PathsResult }) {
+  const alpha = usePaths((s) => s.alpha);
+  const kind = usePaths((s) => s.renderKind);
+  const render = usePaths((s) => s.render);
+  const u = units(result);
+  return (
+    <div className="paths-live" data-testid="paths-live">
+      <div className="paths-live-controls">
+        <label className="field">
+          <span className="field-label">Path</span>
+          <select
+            value={kind ?? ''}
+            data-testid="paths-render-kind"
+            onChange={(e) => setRenderKind(e.target.value as PathKind)}
+          >
+            {result.curves.map((c) => (
+              <option key={c.kind} value={c.kind}>
+                {KIND_LABELS[c.kind]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">α = {alpha.toFixed(2)}</span>
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.01}
+            value={alpha}
+            data-testid="paths-alpha"
+            onChange={(e) => setAlpha(Number(e.target.value))}
+          />
+        </label>
+        {render && (
+          <p
+            className="progress-text"
+            data-testid="paths-live-numbers"
+            data-loss={render.loss}
+            data-metric={render.metric}
+          >
+            {u.cls
+              ? `${KIND_LABELS[render.kind]} at α = ${render.alpha.toFixed(2)}: loss ${render.loss.toFixed(4)} (cross-entropy, nats), accuracy ${(100 * render.metric).toFixed(1)}% on ${result.score.label}`
+              : `${KIND_LABELS[render.kind]} at α = ${render.alpha.toFixed(2)}: loss ${render.loss.toExponential(3)} (MSE), PSNR ${render.metric.toFixed(2)} dB`}
+          </p>
+        )}
+      </div>
+      {result.image ? (
+        render ? (
+          <ImageCanvas
+            data={render.image}
+            width={result.image.image.width}
+            height={result.image.image.height}
+            channels={result.image.image.channels}
+            scale={Math.max(2, Math.round(160 / result.image.image.width))}
+            label="live reconstruction"
+            testId="paths-live-image"
+          />
+        ) : (
+          <p className="hint">rendering…</p>
+        )
+      ) : null}
+    </div>
+  );
+}
+
+/** The curves, barriers, filmstrips and live α view of the last paths run. */
+export function PathsResults({ result }: { result: PathsResult }) {
+  return (
+    <div data-testid="paths-results">
+      <LossChart result={result} />
+      <BarrierTable result={result} />
+      {result.image && (
+        <>
+          <h3 className="align-title">Reconstructions along each path</h3>
+          <Filmstrips result={result} image={result.image} />
+        </>
+      )}
+      <h3 className="align-title">Walk the path</h3>
+      <AlphaSlider result={result} />
+    </div>
+  );
+}

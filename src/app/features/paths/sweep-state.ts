@@ -1,0 +1,191 @@
+/**
+ * The width-sweep preset: for each hidden width, train two independent SIRENs on the experiment's
+ * image, then measure the lerp barrier before and after alignment (Entezari et al. 2022 conjecture
+ * that wider networks, once permuted, sit in one basin: the aligned barrier should fall with width).
+ * The trained pairs are scratch models: they are removed from the worker once measured.
+ */
+import { createStore, useStore } from 'zustand';
+import { inrArch, memberSeeds } from '../../../engine/population';
+import type { ScoreTarget } from '../../../workers/protocol';
+import { ask } from '../../engine-client';
+import { cancelJob, idleJob, runJob, type JobRun, type JobState } from '../../jobs';
+import { appStore } from '../../store';
+import { loadTarget } from '../train/train-state';
+
+export interface SweepConfig {
+  widths: number[];
+  /** Image side in pixels (the experiment's image, resized). */
+  size: number;
+  layers: number;
+  steps: number;
+}
+
+export interface SweepRow {
+  width: number;
+  before: number;
+  after: number;
+}
+
+export interface SweepState {
+  config: SweepConfig;
+  /** Progress `done` is the fraction 0..1 of the whole sweep, `label` what runs now. */
+  job: JobState;
+  rows: SweepRow[];
+  /** The config and image the rows were measured with. */
+  ranWith: (SweepConfig & { image: string }) | null;
+}
+
+/** Small enough to finish in a couple of minutes on tfjs-wasm. */
+export const DEFAULT_SWEEP: SweepConfig = {
+  widths: [8, 16, 32, 64, 128, 256],
+  size: 16,
+  layers: 2,
+  steps: 200,
+};
+
+export const sweepStore = createStore<SweepState>(() => ({
+  config: DEFAULT_SWEEP,
+  job: idleJob(),
+  rows: [],
+  ranWith: null,
+}));
+
+export function useSweep<T>(selector: (s: SweepState) => T): T {
+  return useStore(sweepStore, selector);
+}
+
+/** Validates and applies one config field; returns why not, or null. */
+export function setSweepConfig(patch: Partial<SweepConfig>): string | null {
+  const c = { ...sweepStore.getState().config, ...patch };
+  if (
+    c.widths.length === 0 ||
+    c.widths.length > 10 ||
+    c.widths.some((w) => !Number.isInteger(w) || w < 2 || w > 512)
+  )
+    return 'widths: 1 to 10 integers from 2 to 512';
+  if (!Number.isInteger(c.size) || c.size < 8 || c.size > 64) return 'size: an integer from 8 to 64';
+  if (!Number.isInteger(c.layers) || c.layers < 1 || c.layers > 5) return 'layers: an integer from 1 to 5';
+  if (!Number.isInteger(c.steps) || c.steps < 1 || c.steps > 5000) return 'steps: an integer from 1 to 5000';
+  sweepStore.setState({ config: c });
+  return null;
+}
+
+function removeModels(ids: string[]): void {
+  for (const id of ids) void ask('remove', { modelId: id }).catch(() => undefined);
+}
+
+const step = (fraction: number, label: string) => ({ done: fraction, total: 1, label });
+
+/** Trains the pair of one width; returns the two model ids. */
+async function trainPair(
+  run: JobRun,
+  width: number,
+  i: number,
+  n: number,
+  target: Awaited<ReturnType<typeof loadTarget>>,
+  cfg: SweepConfig,
+): Promise<string[]> {
+  const { spec, backend } = appStore.getState();
+  const arch = inrArch(
+    { ...spec.arch, activation: 'sine', hidden: Array.from({ length: cfg.layers }, () => width) },
+    target.image.channels,
+  );
+  const seeds = memberSeeds({ size: 2, seed: spec.population.seed, initMode: 'independent' });
+  const trained = await run.call(
+    'train',
+    {
+      arch,
+      seeds,
+      target: target.image,
+      targetId: target.id,
+      targetLabel: target.label,
+      steps: cfg.steps,
+      lr: spec.training.lr,
+      evalEvery: Math.max(1, Math.floor(cfg.steps / 4)),
+      batchFraction: 1,
+      noiseSeed: spec.population.seed,
+      // Reuse the backend the experiment calibrated: one calibration per width would cost more than the sweep.
+      backend: backend?.name ?? spec.backend,
+      group: `width sweep ${width}`,
+    },
+    {
+      onProgress: (p) =>
+        run.progress(
+          step(
+            (i + 0.8 * (p.step / cfg.steps)) / n,
+            `width ${width}: training 2 SIRENs, step ${p.step}/${cfg.steps}`,
+          ),
+        ),
+      // Scratch models of a cancelled sweep leave the worker again.
+      discard: (r) => removeModels(r.models.map((m) => m.id)),
+    },
+  );
+  const ids = trained.models.map((m) => m.id);
+  if (trained.cancelled) {
+    removeModels(ids);
+    throw new DOMException('the sweep was cancelled', 'AbortError');
+  }
+  return ids;
+}
+
+/** Barriers of lerp and lerp-after-alignment between the pair. */
+async function measure(
+  run: JobRun,
+  ids: string[],
+  target: ScoreTarget,
+): Promise<{ before: number; after: number }> {
+  const { spec } = appStore.getState();
+  const curves = await run.call('paths', {
+    aId: ids[0]!,
+    bId: ids[1]!,
+    kinds: ['lerp', 'lerp-aligned'],
+    points: spec.paths.points,
+    curveSteps: 0,
+    curveSeed: 0,
+    alignMethod: spec.alignment.method,
+    target,
+    filmstrip: 0,
+  });
+  const get = (k: string) => curves.find((c) => c.kind === k)?.barrier;
+  const before = get('lerp');
+  const after = get('lerp-aligned');
+  if (before === undefined || after === undefined) throw new Error('the engine returned no barrier');
+  return { before, after };
+}
+
+/** Runs the sweep with the current config on the experiment's image; rows appear as widths finish. */
+export async function runWidthSweep(): Promise<void> {
+  if (sweepStore.getState().job.busy) return;
+  const cfg = sweepStore.getState().config;
+  const spec = appStore.getState().spec;
+  sweepStore.setState({ rows: [] });
+  let pending: string[] = [];
+  await runJob(
+    sweepStore,
+    (msg) => `Width sweep failed: ${msg}. The workspace is unchanged.`,
+    async (run) => {
+      run.progress(step(0, 'loading the image…'));
+      try {
+        const target = await run.step(loadTarget({ ...spec, data: { ...spec.data, size: cfg.size } }));
+        sweepStore.setState({ ranWith: { ...cfg, image: `${target.label} ${cfg.size}×${cfg.size}` } });
+        const n = cfg.widths.length;
+        for (const [i, width] of cfg.widths.entries()) {
+          pending = await trainPair(run, width, i, n, target, cfg);
+          run.progress(step((i + 0.85) / n, `width ${width}: aligning and measuring barriers`));
+          const r = await measure(run, pending, { kind: 'image', id: target.id, image: target.image });
+          removeModels(pending);
+          pending = [];
+          sweepStore.setState((s) => ({ rows: [...s.rows, { width, ...r }] }));
+          run.progress(step((i + 1) / n, `width ${width}: done`));
+        }
+      } finally {
+        removeModels(pending);
+      }
+    },
+  );
+}
+
+/** Stops the sweep; widths finished so far stay on the chart. */
+export function cancelWidthSweep(): void {
+  cancelJob(sweepStore);
+}

@@ -1,0 +1,157 @@
+/** Actions of the Train panel: start, pause, resume, stop. They dispatch to the worker. */
+import { psnr } from '../../../engine/inr';
+import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
+import type { ExperimentSpec } from '../../../engine/experiment/schema';
+import type { ImageData01 } from '../../../engine/inr';
+import { isAbort } from '../../../engine/cancel';
+import type { TrainResult } from '../../../workers/protocol';
+import { engine } from '../../engine-client';
+import { loadMnist, loadSample } from '../../data/images';
+import { droppedImage } from '../../data/dropped-images';
+import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
+
+/** Loads the experiment's target image and a label for it. */
+export async function loadTarget(
+  spec: ExperimentSpec,
+): Promise<{ image: ImageData01; id: string; label: string }> {
+  const { source, size } = spec.data;
+  switch (source.kind) {
+    case 'sample':
+      return {
+        image: await loadSample(source.id, size),
+        id: `sample:${source.id}@${size}`,
+        label: source.id,
+      };
+    case 'mnist':
+      return {
+        image: await loadMnist(source.index, size),
+        id: `mnist:${source.index}@${size}`,
+        label: `MNIST #${source.index}`,
+      };
+    case 'file': {
+      const image = await droppedImage(source.sha256, size);
+      if (!image) throw new Error(`this experiment trains on ${source.name}: drop that file to run it`);
+      return { image, id: `file:${source.sha256}@${size}`, label: source.name };
+    }
+  }
+}
+
+/** Starts training the experiment now in the store, replacing any running job. */
+let generation = 0;
+
+export async function startTraining(): Promise<void> {
+  const { spec, run } = appStore.getState();
+  if (run.jobId !== null) cancelTraining();
+  const mine = ++generation;
+  patchRun({ ...idleRun(), status: 'loading', message: 'loading the target image…' });
+  let target: Awaited<ReturnType<typeof loadTarget>>;
+  try {
+    target = await loadTarget(spec);
+  } catch (e) {
+    if (mine === generation)
+      patchRun({ status: 'error', message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  // A newer start superseded this one while the image loaded.
+  if (mine !== generation) return;
+  const arch = inrArch(spec.arch, target.image.channels);
+  const seeds = memberSeeds(spec.population);
+  const K = seeds.length;
+  const group = `${spec.arch.activation === 'sine' ? 'SIREN' : spec.arch.activation.toUpperCase()} ${spec.arch.hidden.join('-')} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
+  const { id, result } = engine().call(
+    'train',
+    {
+      arch,
+      seeds,
+      target: target.image,
+      targetId: target.id,
+      targetLabel: target.label,
+      steps: spec.training.steps,
+      lr: spec.training.lr,
+      evalEvery: spec.training.evalEvery,
+      batchFraction: batchFraction(spec.population),
+      noiseSeed: spec.population.seed,
+      backend: spec.backend,
+      group,
+    },
+    {
+      onBackend: (b) => {
+        if (appStore.getState().run.jobId === id) appStore.setState({ backend: b });
+      },
+      onProgress: (p) => {
+        if (appStore.getState().run.jobId !== id) return;
+        if (p.phase === 'calibrating') {
+          patchRun({ status: 'calibrating', message: 'measuring which backend runs this workload fastest…' });
+          return;
+        }
+        const s = appStore.getState().run;
+        patchRun({
+          status: s.status === 'paused' ? 'paused' : 'training',
+          step: p.step,
+          stepsPerSec: p.stepsPerSec,
+          evalSteps: [...s.evalSteps, p.step],
+          psnr: [...s.psnr, Array.from(p.mse, (m) => psnr(m))],
+          ...(p.predictions ? { predictions: p.predictions } : {}),
+          message: '',
+        });
+      },
+    },
+  );
+  patchRun({
+    jobId: id,
+    steps: spec.training.steps,
+    target: target.image,
+    targetLabel: target.label,
+    status: 'calibrating',
+    message: 'starting the engine…',
+  });
+  let trained: TrainResult;
+  try {
+    trained = await result;
+  } catch (e) {
+    if (appStore.getState().run.jobId !== id) return;
+    // Stopped while calibrating, before any step: nothing was trained.
+    if (isAbort(e)) patchRun({ status: 'cancelled', jobId: null, message: 'stopped before training began' });
+    else patchRun({ status: 'error', jobId: null, message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  addModels(trained.models);
+  if (appStore.getState().run.jobId === id) {
+    patchRun({
+      status: trained.cancelled ? 'cancelled' : 'done',
+      jobId: null,
+      step: trained.steps,
+      message: `${K} models joined the workspace`,
+    });
+  }
+}
+
+export function pauseTraining(): void {
+  const { jobId } = appStore.getState().run;
+  if (jobId === null) return;
+  void engine()
+    .call('pause', { job: jobId })
+    .result.catch(() => undefined);
+  patchRun({ status: 'paused' });
+}
+
+export function resumeTraining(): void {
+  const { jobId } = appStore.getState().run;
+  if (jobId === null) return;
+  void engine()
+    .call('resume', { job: jobId })
+    .result.catch(() => undefined);
+  patchRun({ status: 'training' });
+}
+
+/** Stops the job; the members trained so far still join the workspace. */
+export function cancelTraining(): void {
+  const { jobId } = appStore.getState().run;
+  if (jobId === null) return;
+  engine().cancel(jobId);
+}
+
+engine().onRestart = (reason) => {
+  showBanner('error', `${reason}. It was restarted; models held by the old worker are gone.`);
+  appStore.setState({ models: [] });
+};

@@ -1,0 +1,82 @@
+/** The worker's cloud job: PCA maps of the models' weights, one per architecture. */
+import { alignModels } from '../../engine/align';
+import { yieldToEvents } from '../../engine/cancel';
+import { pca, project } from '../../engine/landscape/pca';
+import { archKey, describeArch, flattenModel, type Model } from '../../engine/model';
+import { interpolateModels } from '../../engine/paths/interpolate';
+import type { CloudGroup, CloudJob } from '../protocol';
+import type { ModelRegistry } from '../registry';
+import type { JobContext } from './context';
+
+/**
+ * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
+ * are grouped with a note instead of failing the whole view. Cancelling takes effect between
+ * models (each may be aligned first) and rejects.
+ */
+export async function runCloud(
+  job: CloudJob,
+  registry: ModelRegistry,
+  ctx: JobContext,
+): Promise<CloudGroup[]> {
+  const byArch = new Map<string, string[]>();
+  for (const id of job.modelIds) {
+    const key = archKey(registry.get(id).arch);
+    byArch.set(key, [...(byArch.get(key) ?? []), id]);
+  }
+  const groups: CloudGroup[] = [];
+  let done = 0;
+  for (const ids of byArch.values()) {
+    const first = registry.get(ids[0]!);
+    const ref = job.alignTo && ids.includes(job.alignTo) ? registry.get(job.alignTo) : null;
+    const models: Model[] = [];
+    for (const id of ids) {
+      await yieldToEvents(ctx.signal);
+      const m = registry.get(id);
+      models.push(ref && id !== job.alignTo ? alignModels(ref, m).model : m);
+      ctx.progress({
+        done: ++done,
+        total: job.modelIds.length,
+        label: ref ? 'aligning to the reference' : 'flattening',
+      });
+    }
+    const note =
+      job.alignTo && !ref
+        ? 'not aligned: the reference has another architecture'
+        : byArch.size > 1
+          ? 'models of different architectures are mapped separately'
+          : undefined;
+    if (models.length < 2) {
+      groups.push({
+        arch: describeArch(first.arch),
+        ids,
+        coords: ids.map(() => Array(job.components).fill(0)),
+        explainedVarianceRatio: Array(job.components).fill(0),
+        paths: [],
+        note: 'one model: nothing to map',
+      });
+      continue;
+    }
+    ctx.progress({ done, total: job.modelIds.length, label: 'principal components' });
+    await yieldToEvents(ctx.signal);
+    const result = pca(models.map(flattenModel), job.components);
+    const index = new Map(ids.map((id, i) => [id, models[i]!]));
+    const paths = job.paths
+      .filter(([pa, pb]) => index.has(pa) && index.has(pb))
+      .map(([pa, pb]) => ({
+        a: pa,
+        b: pb,
+        coords: Array.from({ length: 21 }, (_, i) =>
+          project(result, flattenModel(interpolateModels(index.get(pa)!, index.get(pb)!, i / 20))),
+        ),
+      }));
+    groups.push({
+      arch: describeArch(first.arch),
+      ids,
+      coords: result.coords,
+      explainedVarianceRatio: result.explainedVarianceRatio,
+      paths,
+      ...(note ? { note } : {}),
+    });
+  }
+  return groups;
+}

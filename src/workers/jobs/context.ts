@@ -1,0 +1,16 @@
+import type { JobProgress } from '../protocol';
+
+/**
+ * What a worker job gets besides its payload: the signal that cancels it (checked where the job
+ * yields, see engine/cancel.ts) and a progress sink. A cancelled job throws the signal's reason; it
+ * never returns a partial result as if complete.
+ */
+export interface JobContext {
+  signal: AbortSignal;
+  progress: (p: JobProgress) => void;
+}
+
+/** A context that is never cancelled and drops progress (tests, the bench). */
+export function quietContext(signal: AbortSignal = new AbortController().signal): JobContext {
+  return { signal, progress: () => undefined };
+}

@@ -1,0 +1,114 @@
+/** Checkpoints in and out of the worker's workspace: inspect, add (after confirmation), export. */
+import {
+  READERS,
+  archFromMetadata,
+  inferArchitecture,
+  readCheckpoint,
+  toModel,
+  writeNpz,
+  writeSafetensors,
+  type CheckpointContents,
+} from '../../engine/checkpoints';
+import { assertFinite, type Model } from '../../engine/model';
+import type { AddCheckpoint, InspectResult, ModelEntry } from '../protocol';
+import type { ModelRegistry } from '../registry';
+
+/**
+ * Read but not yet confirmed checkpoints, by token. Nothing joins the workspace until confirmed;
+ * the app releases a token when its dialog is cancelled, and only the newest MAX_PENDING are kept
+ * in case it never does, so unconfirmed files cannot pile up in the worker's memory.
+ */
+const pending = new Map<
+  string,
+  { contents: CheckpointContents; inference: ReturnType<typeof inferArchitecture> }
+>();
+let tokens = 0;
+const MAX_PENDING = 4;
+
+/** Forgets an inspected checkpoint (its dialog was cancelled); unknown tokens are ignored. */
+export function releaseCheckpoint(token: string): void {
+  pending.delete(token);
+}
+
+/** How many inspected checkpoints await confirmation (for tests). */
+export function pendingCheckpoints(): number {
+  return pending.size;
+}
+
+/** Reads and validates dropped files; throws a CheckpointError naming what is wrong. */
+export function inspectCheckpoint(files: { name: string; bytes: Uint8Array }[]): InspectResult {
+  const contents = readCheckpoint(files);
+  const inference = inferArchitecture(contents);
+  const meta = archFromMetadata(contents.metadata);
+  const token = `c${++tokens}`;
+  pending.set(token, { contents, inference });
+  // Maps iterate in insertion order: the first keys are the oldest.
+  for (const old of pending.keys()) if (pending.size > MAX_PENDING) pending.delete(old);
+  return {
+    token,
+    format: READERS.find((r) => r.id === contents.format)?.label ?? contents.format,
+    files: files.map((f) => f.name),
+    tensors: contents.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] })),
+    architecture: {
+      widths: [...inference.widths],
+      layers: inference.layers.map((l) => ({ ...l })),
+      transposed: [...inference.transposed],
+    },
+    suggested: {
+      activation: meta?.activation ?? null,
+      w0: meta?.w0 ?? null,
+      outputOffset: meta?.outputOffset ?? null,
+    },
+    provenance: contents.metadata['weightscope.provenance'] ?? null,
+  };
+}
+
+/** Builds the model with the confirmed activation and adds it; refuses NaN/Inf weights by name. */
+export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): ModelEntry {
+  const p = pending.get(req.token);
+  if (!p) throw new Error('that checkpoint is no longer pending; drop it again');
+  const model: Model = toModel(p.contents, p.inference, {
+    activation: req.activation,
+    ...(req.activation === 'sine' ? { w0: req.w0 } : {}),
+    ...(req.outputOffset !== 0 ? { outputOffset: req.outputOffset } : {}),
+  });
+  assertFinite(model, req.name);
+  pending.delete(req.token);
+  return registry.add(model, {
+    name: req.name,
+    source: req.source,
+    ...(req.group ? { group: req.group } : {}),
+    ...(req.seed !== undefined ? { seed: req.seed } : {}),
+    ...(req.targetId ? { targetId: req.targetId } : {}),
+    ...(req.psnr !== undefined ? { psnr: req.psnr } : {}),
+    ...(req.accuracy !== undefined ? { accuracy: req.accuracy } : {}),
+    ...(req.note ? { note: req.note } : {}),
+  });
+}
+
+/** Safetensors (architecture and provenance in `__metadata__`) or .npz bytes of a model. */
+export function exportModel(
+  modelId: string,
+  format: 'safetensors' | 'npz',
+  registry: ModelRegistry,
+): { bytes: Uint8Array; filename: string } {
+  const model = registry.get(modelId);
+  const entry = registry.entry(modelId);
+  const base = entry.name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
+  if (format === 'npz') return { bytes: writeNpz(model), filename: `${base}.npz` };
+  const provenance = {
+    tool: 'weightscope',
+    name: entry.name,
+    source: entry.source,
+    seed: entry.seed,
+    group: entry.group,
+    target: entry.targetId,
+    psnr: entry.psnr,
+    accuracy: entry.accuracy,
+    note: entry.note,
+  };
+  return {
+    bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+    filename: `${base}.safetensors`,
+  };
+}

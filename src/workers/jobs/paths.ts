@@ -1,0 +1,132 @@
+/** The worker's paths job: every requested path between two models, and renders along them. */
+import { alignModels } from '../../engine/align';
+import { yieldToEvents } from '../../engine/cancel';
+import type { EvalData } from '../../engine/data/eval-data';
+import type { PathKind } from '../../engine/experiment/schema';
+import { forward } from '../../engine/forward';
+import type { Model } from '../../engine/model';
+import { pathCurve } from '../../engine/paths/barrier';
+import { interpolateModels, pathFunction } from '../../engine/paths/interpolate';
+import { assertCompatible } from '../../engine/paths/vector';
+import { trainCurve } from '../../engine/tf/curve';
+import { ensureBackend } from '../backends';
+import type { PathCurveReply, PathsJob, ScoreTarget } from '../protocol';
+import type { ModelRegistry } from '../registry';
+import type { JobContext } from './context';
+import { evalDataFor, scoreOne } from './score-data';
+
+/** The models a path kind walks between, and its middle control point for curves. */
+interface PathState {
+  a: Model;
+  b: Model;
+  control?: Model;
+}
+
+/** The last paths job's endpoints per kind, so the α slider can render without recomputing. */
+const lastPaths = new Map<string, PathState>();
+const pathKey = (aId: string, bId: string, kind: PathKind): string => `${aId}|${bId}|${kind}`;
+
+function reconstruct(model: Model, data: EvalData): Float32Array {
+  return forward(model, data.x, data.n);
+}
+
+/**
+ * Evaluates every requested path between two models, with a filmstrip of reconstructions. A
+ * cancel stops it (curve training included) and rejects: it never answers with fewer kinds.
+ */
+export async function runPaths(
+  job: PathsJob,
+  registry: ModelRegistry,
+  ctx: JobContext,
+): Promise<PathCurveReply[]> {
+  await ensureBackend();
+  const a = registry.get(job.aId);
+  const b = registry.get(job.bId);
+  assertCompatible([a, b], 'endpoints');
+  const data = evalDataFor(job.target, a.arch);
+  const curves: PathCurveReply[] = [];
+  const states = new Map<string, PathState>();
+  let aligned: Model | null = null;
+  const total = job.kinds.length;
+  for (const [i, kind] of job.kinds.entries()) {
+    await yieldToEvents(ctx.signal);
+    ctx.progress({ done: i, total, label: kind });
+    let state: PathState;
+    let note: string | undefined;
+    if (kind === 'lerp-aligned') {
+      aligned ??= alignModels(a, b, { method: job.alignMethod, x: data.x }).model;
+      state = { a, b: aligned };
+    } else if (kind === 'bezier' || kind === 'polychain') {
+      const trained = await trainCurve(a, b, data, {
+        kind,
+        steps: job.curveSteps,
+        seed: job.curveSeed,
+        signal: ctx.signal,
+        onProgress: (step) => {
+          if (step % 25 === 0)
+            ctx.progress({
+              done: i + step / Math.max(1, job.curveSteps),
+              total,
+              label: `training ${kind} curve`,
+            });
+        },
+      });
+      state = { a, b, control: trained.control };
+      if (trained.diverged)
+        note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
+    } else {
+      state = { a, b };
+    }
+    states.set(pathKey(job.aId, job.bId, kind), state);
+    const method = kind === 'lerp-aligned' ? 'lerp' : kind;
+    const curve = await pathCurve(state.a, state.b, data, {
+      method,
+      points: job.points,
+      signal: ctx.signal,
+      ...(state.control ? { control: state.control } : {}),
+    });
+    const walk = pathFunction(state.a, state.b, method, state.control);
+    // A classifier's outputs are logits, not a picture: no filmstrip.
+    const frames = data.kind === 'regression' ? job.filmstrip : 0;
+    const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
+    const frame = data.kind === 'regression' ? data.n * data.channels : 0;
+    const filmstrip = new Float32Array(filmAlphas.length * frame);
+    filmAlphas.forEach((al, f) => filmstrip.set(reconstruct(walk(al), data), f * frame));
+    curves.push({
+      kind,
+      alphas: curve.alphas,
+      losses: curve.losses,
+      metrics: curve.metrics,
+      barrier: curve.barrier,
+      barrierAlpha: curve.barrierAlpha,
+      metricBarrier: curve.metricBarrier,
+      filmstrip,
+      filmAlphas,
+      ...(note ? { note } : {}),
+    });
+  }
+  // Only a finished job replaces what the slider renders along.
+  for (const [key, state] of states) lastPaths.set(key, state);
+  ctx.progress({ done: total, total, label: 'done' });
+  return curves;
+}
+
+/**
+ * The model at α along a path computed by the last paths job, scored: its reconstruction (INRs),
+ * loss and metric. A classifier's "render" is its loss and accuracy only (the image is empty).
+ */
+export function renderAt(
+  req: { aId: string; bId: string; kind: PathKind; alpha: number; target: ScoreTarget },
+  registry: ModelRegistry,
+): { image: Float32Array; loss: number; metric: number } {
+  const { aId, bId, kind, alpha, target } = req;
+  const state = lastPaths.get(pathKey(aId, bId, kind)) ?? { a: registry.get(aId), b: registry.get(bId) };
+  const method = kind === 'lerp-aligned' ? 'lerp' : kind;
+  const model =
+    method === 'lerp' || method === 'slerp'
+      ? interpolateModels(state.a, state.b, alpha, method)
+      : pathFunction(state.a, state.b, method, state.control)(alpha);
+  const data = evalDataFor(target, model.arch);
+  const { out, loss, metric } = scoreOne(model, data);
+  return { image: data.kind === 'regression' ? out : new Float32Array(0), loss, metric };
+}

@@ -1,0 +1,255 @@
+/**
+ * The app's job runner and engine client against fake Workers: the real worker switch running in
+ * this process (real jobs, real registry), and a worker that hangs. Progress lands in the job
+ * slice, a cancel reaches the worker and leaves the workspace as it was, a failure shows in the
+ * banner, and a silent worker is restarted with its job reported failed.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStore } from 'zustand';
+import { EngineClient, setEngine } from '../src/app/engine-client';
+import { idleJob, cancelJob, runJob, type JobState } from '../src/app/jobs';
+import { appStore } from '../src/app/store';
+import { initModel, type MlpArch } from '../src/engine/model';
+import { useBackend } from '../src/workers/backends';
+import { createHandler } from '../src/workers/handler';
+import type { JobProgress, Reply } from '../src/workers/protocol';
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+type Listener = ((e: MessageEvent) => void) | null;
+
+/** Enough of a Worker for EngineClient: messages are cloned like postMessage clones them. */
+class FakeWorker {
+  onmessage: Listener = null;
+  onerror: ((e: ErrorEvent) => void) | null = null;
+  terminated = false;
+  readonly received: unknown[] = [];
+  constructor(private readonly answer: ((msg: unknown, reply: (r: Reply) => void) => void) | null) {}
+  postMessage(msg: unknown): void {
+    if (this.terminated) return;
+    const copy = structuredClone(msg);
+    this.received.push(copy);
+    // A later macrotask, like a real worker's.
+    setTimeout(
+      () =>
+        this.answer?.(
+          copy,
+          (r) => !this.terminated && this.onmessage?.({ data: structuredClone(r) } as MessageEvent),
+        ),
+      0,
+    );
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
+/** A fake worker running the real message switch over a fresh workspace of four SIRENs. */
+function inProcessWorker() {
+  let reply: (r: Reply) => void = () => undefined;
+  const handle = createHandler((r) => reply(r));
+  const arch: MlpArch = { widths: [2, 32, 32, 1], activation: 'sine', w0: 30 };
+  const ids = [1, 2, 3, 4].map(
+    (s) => handle.registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id,
+  );
+  const worker = new FakeWorker((msg, send) => {
+    reply = send;
+    handle(msg);
+  });
+  return { worker, ids, registry: handle.registry };
+}
+
+const testStore = () =>
+  createStore<{ job: JobState; seen: JobProgress[] }>(() => ({ job: idleJob(), seen: [] }));
+
+afterEach(() => appStore.setState({ banner: null }));
+
+describe('runJob', () => {
+  it('fills the job slice with the worker’s progress and idles when done', async () => {
+    const { worker, ids } = inProcessWorker();
+    setEngine(new EngineClient(() => worker as unknown as Worker));
+    const store = testStore();
+    const seen: JobProgress[] = [];
+    store.subscribe((s, prev) => {
+      if (s.job.progress && s.job.progress !== prev.job.progress) seen.push(s.job.progress);
+    });
+    let groups = 0;
+    const done = runJob(
+      store,
+      (m) => `failed: ${m}`,
+      async (run) => {
+        groups = (await run.call('cloud', { modelIds: ids, alignTo: ids[0]!, components: 2, paths: [] }))
+          .length;
+      },
+    );
+    expect(store.getState().job.busy).toBe(true);
+    await done;
+    expect(groups).toBe(1);
+    expect(store.getState().job).toEqual(idleJob());
+    expect(seen.map((p) => p.done)).toEqual(expect.arrayContaining([1, 2, 3, 4]));
+    expect(appStore.getState().banner).toBeNull();
+  });
+
+  it('cancel: the worker stops the alignment, the job ends silently, the workspace is unchanged', async () => {
+    const { worker, ids, registry } = inProcessWorker();
+    setEngine(new EngineClient(() => worker as unknown as Worker));
+    const store = testStore();
+    let finished = false;
+    const unsub = store.subscribe((s) => {
+      if (s.job.progress?.done === 1) cancelJob(store);
+    });
+    await runJob(
+      store,
+      (m) => `failed: ${m}`,
+      async (run) => {
+        await run.call('align', {
+          refId: ids[0]!,
+          modelIds: ids.slice(1),
+          method: 'weight',
+          signed: 'auto',
+          seed: 0,
+          target: null,
+          heatmapLayer: 0,
+        });
+        finished = true;
+      },
+    );
+    unsub();
+    expect(finished).toBe(false);
+    expect(store.getState().job).toEqual(idleJob());
+    expect(appStore.getState().banner).toBeNull();
+    // The worker was told: a cancel message for the align request went out, and it added nothing.
+    const sent = worker.received as { type: string; id: number; payload: { job?: number } }[];
+    const align = sent.find((m) => m.type === 'align')!;
+    expect(sent.some((m) => m.type === 'cancel' && m.payload.job === align.id)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(registry.ids()).toEqual(ids);
+  });
+
+  it('a failure shows the feature’s message in the banner and idles the job', async () => {
+    const { worker, ids } = inProcessWorker();
+    setEngine(new EngineClient(() => worker as unknown as Worker));
+    const store = testStore();
+    await runJob(
+      store,
+      (m) => `Alignment failed: ${m}. The workspace is unchanged.`,
+      async (run) => {
+        await run.call('align', {
+          refId: ids[0]!,
+          modelIds: ['m404'],
+          method: 'weight',
+          signed: 'auto',
+          seed: 0,
+          target: null,
+          heatmapLayer: 0,
+        });
+      },
+    );
+    expect(store.getState().job).toEqual(idleJob());
+    expect(appStore.getState().banner?.text).toMatch(
+      /^Alignment failed: model m404 is not in the workspace.*unchanged\.$/,
+    );
+  });
+
+  it('a newer run supersedes the running one: only the newer answer lands', async () => {
+    const { worker, ids } = inProcessWorker();
+    setEngine(new EngineClient(() => worker as unknown as Worker));
+    const store = testStore();
+    const landed: string[] = [];
+    const job = (tag: string) =>
+      runJob(
+        store,
+        (m) => m,
+        async (run) => {
+          await run.call('cloud', { modelIds: ids, alignTo: null, components: 2, paths: [] });
+          landed.push(tag);
+        },
+      );
+    await Promise.all([job('first'), job('second')]);
+    expect(landed).toEqual(['second']);
+    expect(store.getState().job).toEqual(idleJob());
+  });
+});
+
+describe('EngineClient', () => {
+  it('a hung worker (never answers, not even pings) is restarted; its job fails with a message', async () => {
+    const workers: FakeWorker[] = [];
+    const client = new EngineClient(
+      () => {
+        const w = new FakeWorker(null);
+        workers.push(w);
+        return w as unknown as Worker;
+      },
+      { silenceMs: 60, pingMs: 10 },
+    );
+    const restarts: string[] = [];
+    client.onRestart = (r) => restarts.push(r);
+    setEngine(client);
+    const store = testStore();
+    await runJob(
+      store,
+      (m) => `The loss plane could not be computed: ${m}`,
+      async (run) => {
+        await run.call('cloud', { modelIds: [], alignTo: null, components: 2, paths: [] });
+      },
+    );
+    expect(workers).toHaveLength(2);
+    expect(workers[0]!.terminated).toBe(true);
+    expect(workers[1]!.terminated).toBe(false);
+    expect(restarts).toEqual([expect.stringMatching(/stopped answering/)]);
+    expect(appStore.getState().banner?.text).toMatch(
+      /could not be computed: the engine worker stopped answering.*restarted/,
+    );
+    expect(store.getState().job).toEqual(idleJob());
+    // Pings went out while it waited.
+    expect((workers[0]!.received as { type: string }[]).some((m) => m.type === 'ping')).toBe(true);
+  });
+
+  it('a busy worker that answers pings is not restarted', async () => {
+    let release: () => void = () => undefined;
+    const worker = new FakeWorker((msg, reply) => {
+      const m = msg as { type: string; id: number };
+      if (m.type === 'ping') reply({ type: 'result', id: m.id, request: 'ping', payload: null });
+      else release = () => reply({ type: 'result', id: m.id, request: 'cloud', payload: [] });
+    });
+    const client = new EngineClient(() => worker as unknown as Worker, { silenceMs: 60, pingMs: 10 });
+    const result = client.call('cloud', { modelIds: [], alignTo: null, components: 2, paths: [] }).result;
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await expect(result).resolves.toEqual([]);
+    expect(worker.terminated).toBe(false);
+  });
+
+  it('a quick request that gets no answer times out; a crash restarts the worker', async () => {
+    const worker = new FakeWorker((msg, reply) => {
+      const m = msg as { type: string; id: number };
+      if (m.type === 'ping') reply({ type: 'result', id: m.id, request: 'ping', payload: null });
+    });
+    const made: FakeWorker[] = [];
+    const client = new EngineClient(
+      () => {
+        const w = made.length === 0 ? worker : new FakeWorker(null);
+        made.push(w);
+        return w as unknown as Worker;
+      },
+      { requestTimeoutMs: 50, pingMs: 10, silenceMs: 1000 },
+    );
+    await expect(client.call('remove', { modelId: 'm1' }).result).rejects.toThrow(
+      /did not answer remove within/,
+    );
+    const pending = client.call('align', {
+      refId: 'm1',
+      modelIds: [],
+      method: 'weight',
+      signed: 'auto',
+      seed: 0,
+      target: null,
+      heatmapLayer: 0,
+    }).result;
+    worker.onerror?.({ message: 'boom', preventDefault: () => undefined } as ErrorEvent);
+    await expect(pending).rejects.toThrow(/crashed \(boom\); it was restarted/);
+    expect(made).toHaveLength(2);
+  });
+});
