@@ -37,6 +37,8 @@ describe('experiment schema: defaults', () => {
       models: [],
       alignment: { method: 'weight', signed: 'auto', reference: 0, seed: 0 },
       paths: { a: 0, b: 1, kinds: ['lerp', 'lerp-aligned'], points: 25, curveSteps: 300, curveSeed: 0 },
+      // Added in place, not as a new version: an absent recipe means what old links meant (no merge).
+      merge: {},
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },

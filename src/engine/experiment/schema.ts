@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { guardValue } from './guard';
+import { mergeViewSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 
@@ -95,8 +96,8 @@ export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef])
 
 export const ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
-export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape'] as const;
+export const PATH_KINDS = ['lerp', 'lerp-aligned', 'lerp-repair', 'slerp', 'bezier', 'polychain'] as const;
+export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'merge', 'cloud', 'landscape'] as const;
 
 /** The version-1 experiment schema. Object defaults are prefaults, so inner defaults fill in. */
 export const experimentSchema = z.object({
@@ -163,6 +164,8 @@ export const experimentSchema = z.object({
       curveSeed: seed(),
     })
     .prefault({}),
+  /** The Merge tab: the recipe (models by identity) and the sweep (merge-schema.ts). */
+  merge: mergeViewSchema,
   views: z
     .object({
       tab: z.enum(VIEW_TABS).default('train'),
