@@ -5,6 +5,8 @@ import { importFiles, loadSampleModels } from './features/models/models-state';
 import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
+import { replayMerge } from './features/merge/merge-state';
+import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
@@ -26,6 +28,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'models', label: 'Models' },
   { id: 'align', label: 'Align' },
   { id: 'paths', label: 'Paths' },
+  { id: 'merge', label: 'Merge' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
 ];
@@ -61,6 +64,7 @@ function usePageDrop(): void {
 // What a shared link's view shows once its experiment has trained.
 registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
+registerReplay('merge', replayMerge);
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
 
@@ -125,6 +129,7 @@ export function App() {
         {tab === 'models' && <ModelsPanel />}
         {tab === 'align' && <AlignPanel />}
         {tab === 'paths' && <PathsPanel />}
+        {tab === 'merge' && <MergePanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
       </main>

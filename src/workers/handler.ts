@@ -11,6 +11,7 @@ import { runCloud } from './jobs/cloud';
 import type { JobContext } from './jobs/context';
 import { runDirections, runPlane } from './jobs/landscape';
 import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from './jobs/models';
+import { runMerge, runMergeSweep } from './jobs/merge';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
 import {
@@ -118,6 +119,8 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     plane: (p, id) => queued(id, (signal) => runPlane(p, registry, ctx(id, signal))),
     directions: (p, id) => queued(id, (signal) => runDirections(p, registry, ctx(id, signal))),
     bench: (p, id) => queued(id, () => runBench(p)),
+    merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
+    'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
   };
 
   function fail(id: number | null, e: unknown): void {

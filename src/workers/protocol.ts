@@ -9,6 +9,8 @@ import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { MergeRecipe } from '../engine/merge/recipe';
+import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -36,7 +38,14 @@ export interface ModelEntry {
   name: string;
   arch: MlpArch;
   params: number;
-  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path';
+  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path' | 'merge';
+  /**
+   * The model by identity, as a shared link names it: `sample:<name>`, `file:<sha256>`, or a merge
+   * recipe's id. Absent for models a link cannot name yet.
+   */
+  identity?: string;
+  /** A merged model's recipe (JSON), written into its download's metadata. */
+  recipe?: string;
   seed?: number;
   group?: string;
   /** Id of the target image the model is scored on, when it is an INR. */
@@ -102,6 +111,8 @@ export interface InspectResult {
 export interface AddCheckpoint {
   token: string;
   name: string;
+  /** `sample:<name>` or `file:<sha256>` (see ModelEntry.identity). */
+  identity?: string;
   activation: MlpArch['activation'];
   w0: number;
   outputOffset: number;
@@ -262,6 +273,34 @@ export interface DirectionsReply {
   metric: Float32Array;
 }
 
+/**
+ * A merge: the recipe names models by identity; `ids` maps each identity to the workspace model
+ * that has it. The merged model joins the workspace as `name`.
+ */
+export interface MergeJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  name: string;
+}
+
+export interface MergeReply {
+  entry: ModelEntry;
+  /** Base, inputs and merge on the target (loss; PSNR in dB or accuracy in [0, 1]). */
+  scores: MergeScore[];
+  /** INRs: the merge's reconstruction [H, W, C]; empty for classifiers. */
+  reconstruction: Float32Array;
+}
+
+/** The merge's score against λ or one input's weight. */
+export interface MergeSweepJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  param: SweepParam;
+  values: number[];
+}
+
 /** Progress of a long analysis job. */
 export interface JobProgress {
   done: number;
@@ -330,6 +369,8 @@ export interface Api {
   plane: { payload: PlaneJob; result: PlaneReply };
   bench: { payload: BenchJob; result: BenchReply };
   directions: { payload: DirectionsJob; result: DirectionsReply };
+  merge: { payload: MergeJob; result: MergeReply };
+  'merge-sweep': { payload: MergeSweepJob; result: MergeSweep };
 }
 
 export type RequestType = keyof Api;
@@ -373,6 +414,8 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'plane',
   'bench',
   'directions',
+  'merge',
+  'merge-sweep',
 ] satisfies readonly RequestType[];
 
 /** The buffers of a reply that should be transferred rather than copied. */
@@ -389,6 +432,8 @@ export function transferables(reply: Reply): Transferable[] {
       );
     case 'render':
       return [reply.payload.image.buffer as ArrayBuffer];
+    case 'merge':
+      return [reply.payload.reconstruction.buffer as ArrayBuffer];
     case 'parse-dataset':
       // x and labels may be views of one buffer (a stored .npz): each buffer once.
       return [...new Set([reply.payload.x.buffer, reply.payload.labels.buffer] as ArrayBuffer[])];

@@ -77,6 +77,7 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
   return registry.add(model, {
     name: req.name,
     source: req.source,
+    ...(req.identity ? { identity: req.identity } : {}),
     ...(req.group ? { group: req.group } : {}),
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
     ...(req.targetId ? { targetId: req.targetId } : {}),
@@ -107,8 +108,12 @@ export function exportModel(
     accuracy: entry.accuracy,
     note: entry.note,
   };
+  // A merge carries its recipe, so the file says how to make it again (`weightscope merge`).
+  const meta: Record<string, string> = { 'weightscope.provenance': JSON.stringify(provenance) };
+  if (entry.recipe) meta['weightscope.recipe'] = entry.recipe;
+  if (entry.identity) meta['weightscope.identity'] = entry.identity;
   return {
-    bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+    bytes: writeSafetensors(model, meta),
     filename: `${base}.safetensors`,
   };
 }
