@@ -126,4 +126,24 @@ describe('the Merge tab', () => {
     await other.close();
     expect(errors).toEqual([]);
   }, 600_000);
+
+  it('slerps two sample SIRENs after alignment with REPAIR: PSNR and the reconstruction', async () => {
+    await page.getByTestId('merge-method').selectOption('slerp');
+    await page.getByTestId('merge-base').selectOption('');
+    for (const id of ['sample:mnist-mlp-2', 'sample:mnist-mlp-3'])
+      await page.locator(`[data-identity="${id}"]`).uncheck();
+    await page.locator('[data-identity="sample:rings-independent-1"]').check();
+    await page.locator('[data-identity="sample:rings-independent-2"]').check();
+    await page.getByTestId('merge-repair').check();
+    await page.getByTestId('merge-run').click();
+    await page.waitForSelector('[data-testid="merge-name"]:has-text("slerp of rings independent #1")', {
+      timeout: 120_000,
+    });
+    const rows = await table(page);
+    expect(rows.map((r) => r[0])).toEqual(['input', 'input', 'merge']);
+    for (const r of rows) expect(r[3]).toMatch(/^\d+\.\d\d dB$/);
+    expect(await page.getByTestId('merge-reconstruction').count()).toBe(1);
+    await screenshot(page, 'merge-slerp-sirens');
+    expect(errors).toEqual([]);
+  }, 300_000);
 });

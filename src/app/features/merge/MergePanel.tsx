@@ -118,7 +118,11 @@ export function MergePanel() {
                   </option>
                 ))}
               </select>
-              <span className="field-hint">task vectors are θ − base</span>
+              <span className="field-hint">
+                {d.method === 'slerp'
+                  ? 'with a base, the arc runs from the base (t = 0) to the one model ticked'
+                  : 'task vectors are θ − base'}
+              </span>
             </label>
           )}
           <div className="align-model-list" data-testid="merge-models">
@@ -227,7 +231,7 @@ export function MergePanel() {
           title={sweep ? 'score the merge at 11 values from 0 to 1' : `${d.method} has neither λ nor weights`}
           onClick={() => void runSweep()}
         >
-          Sweep {sweep?.kind === 'lambda' ? 'λ' : 'weight'}
+          {sweep ? `Sweep ${sweep.kind === 'lambda' ? 'λ' : 'weight'}` : 'Sweep (nothing to sweep)'}
         </button>
         {problem && !s.job.busy && (
           <p className="hint error-text" data-testid="merge-problem" role="alert">

@@ -53,6 +53,8 @@ export interface MergeResultView {
 }
 
 export interface SweepView extends MergeSweep {
+  /** The recipe swept (λ or the weight left as the form had it). */
+  recipeId: string;
   param: SweepParam;
   label: string;
   classify: boolean;
@@ -281,7 +283,10 @@ export async function runMerge(): Promise<void> {
       addModels([reply.entry]);
       const names = new Map(models.filter(nameable).map((m) => [m.identity!, m.name]));
       const img = target.kind === 'image' ? target.image : null;
+      const stale = mergeStore.getState().sweep?.recipeId !== recipeId(recipe);
       mergeStore.setState({
+        // A sweep of another recipe would sit under this table as if it were this merge's.
+        ...(stale ? { sweep: null } : {}),
         result: {
           recipe,
           id: recipeId(recipe),
@@ -362,6 +367,7 @@ export async function runSweep(): Promise<void> {
       mergeStore.setState({
         sweep: {
           ...r,
+          recipeId: recipeId(recipe),
           param,
           label:
             param.kind === 'lambda'
