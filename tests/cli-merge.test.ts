@@ -51,9 +51,9 @@ async function cliFails(code: number, needles: string[], ...args: string[]): Pro
   expect(r.stdout).toBe('');
   for (const n of needles) expect(r.stderr).toContain(n);
 }
+/** A written model's tensors by canonical name (files keep their source's layout and names). */
 function tensors(file: string): Map<string, Float32Array> {
-  const c = readCheckpoint([{ name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) }]);
-  return new Map(c.tensors.map((t) => [t.name, t.data!]));
+  return new Map(Object.entries(loadModel(file).model.params).map(([k, t]) => [k, t.data]));
 }
 function metadata(file: string): Record<string, string> {
   return readCheckpoint([{ name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) }]).metadata;

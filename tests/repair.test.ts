@@ -9,7 +9,8 @@ import { lerpModels } from '../src/engine/paths/interpolate';
 import { uniformBatch } from '../src/engine/align/common';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { classificationFor } from '../src/engine/data/dataset';
-import { trainClassifiers } from '../src/engine/tf/classifier';
+import { DEFAULT_TRAINING } from '../src/engine/classifier/settings';
+import { trainClassifierRun } from '../src/engine/tf/classifier-run';
 import { packMnist } from '../scripts/mnist';
 
 describe('REPAIR (Jordan et al. 2023)', () => {
@@ -76,11 +77,16 @@ describe('REPAIR (Jordan et al. 2023)', () => {
     const train = classificationFor(mnistSplit(bin, 'train'), 'MNIST', 784, 10);
     const test = classificationFor(mnistSplit(bin, 'score'), 'MNIST', 784, 10);
     // Deep and narrow, where Jordan et al. find variance collapse strongest: 784-32×4-10, two
-    // seeds, each its own minibatch order, 400 Adam steps.
+    // seeds, each its own minibatch order.
     const arch: MlpArch = { widths: [784, 32, 32, 32, 32, 10], activation: 'relu' };
-    const settings = { steps: 400, lr: 2e-3, batch: 128 };
-    const [m1] = await trainClassifiers([initModel(arch, 101)], train, { ...settings, seed: 1 });
-    const [m2] = await trainClassifiers([initModel(arch, 202)], train, { ...settings, seed: 2 });
+    // ~6 epochs of 70 minibatches of 128 (Adam, lr 2e-3), each model its own batch order.
+    const settings = { ...DEFAULT_TRAINING, epochs: 6, lr: 2e-3, batch: 128 };
+    const m1 = (
+      await trainClassifierRun([initModel(arch, 101)], train, test, { ...settings, batchSeeds: [1] })
+    ).models[0];
+    const m2 = (
+      await trainClassifierRun([initModel(arch, 202)], train, test, { ...settings, batchSeeds: [2] })
+    ).models[0];
     const aligned = alignModels(m1!, m2!, { method: 'weight', seed: 0 }).model;
     const mid = lerpModels(m1!, aligned, 0.5);
     // measure on 1,000 training digits, score on the held-out 1,000 scoring digits

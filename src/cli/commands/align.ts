@@ -4,13 +4,15 @@ import { UsageError } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
-import { ARCH_FLAGS, archFlags, loadModels, writeModel } from '../io';
+import { imageSideFor, imageSizeOf, SIZE_FLAG } from '../image-size';
+import { ARCH_FLAGS, archFlags, loadModels } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const align: Command = {
   name: 'align',
   summary: "Permute MODEL's hidden units (and flip signs, for odd activations) to match REF.",
   usage:
-    'align REF MODEL [--method weight|activation|ste] [--signed auto|on|off] [--data D] [--seed N] [--out F] [--json]',
+    'align REF MODEL [--method weight|activation|ste] [--signed auto|on|off] [--data D] [--size S] [--seed N] [--out F] [--json]',
   spec: {
     positionals: { names: ['REF', 'MODEL'], min: 2 },
     flags: {
@@ -36,7 +38,12 @@ export const align: Command = {
         help: 'seed of the sweep order and the random probe batch (default 0)',
       },
       steps: { kind: 'int', arg: 'N', min: 0, max: 100000, help: 'STE gradient steps (default 30)' },
-      out: { kind: 'string', arg: 'F', help: 'write the aligned MODEL as safetensors' },
+      out: {
+        kind: 'string',
+        arg: 'F',
+        help: 'write the aligned MODEL: .pt/.pth (PyTorch), .npz, else safetensors',
+      },
+      ...SIZE_FLAG,
       ...ARCH_FLAGS,
       ...BACKEND_FLAG,
     },
@@ -48,11 +55,11 @@ correlates hidden units over a batch: the coordinate grid of --data's image, the
 classification .npz, or 1024 seeded points in [−1, 1]^inputs. The aligned model computes the
 same function as MODEL. STE matching (Alg. 2) trains a proxy of MODEL so that the midpoint of REF
 and π(MODEL) has low loss on --data, re-solving π by weight matching each step, and keeps the best
-π (weight matching's own is the first candidate, so it is never worse). maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
+π (weight matching's own is the first candidate, so it is never worse); maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
 
 JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, proved, tolerance, out
-(null without --out); also signed and outputScale; for ste also midpointLoss, weightMatchingLoss,
-bestStep.
+(null without --out); also signed and outputScale; for ste also midpointLoss,
+weightMatchingLoss, bestStep.
 
 Example:
   weightscope align a.safetensors b.safetensors --out b-aligned.safetensors --json`,
@@ -61,11 +68,14 @@ Example:
     const method = (args.string('method') ?? 'weight') as 'weight' | 'activation' | 'ste';
     if (method === 'ste' && !args.string('data'))
       throw new UsageError('--method ste trains on data: give --data D (an image, or an .npz with x, y)');
+    const out = args.string('out') ?? null;
+    if (out) checkOutPath(out);
     const [ref, model] = loadModels([pref, pmodel], archFlags(args));
     const arch = ref!.model.arch;
     const dataPath = args.string('data');
+    const side = dataPath ? imageSideFor(args.number('size'), [ref!, model!]) : undefined;
     const data = dataPath
-      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!)
+      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!, side)
       : undefined;
     const seed = args.number('seed') ?? 0;
     if (method === 'ste') await startTf(args);
@@ -76,14 +86,19 @@ Example:
       ...(data ? { data } : {}),
       ...(args.has('steps') ? { steSteps: args.number('steps')! } : {}),
     });
-    const out = args.string('out') ?? null;
     if (out)
-      writeModel(out, r.model, {
-        command: 'align',
-        inputs: [pref, pmodel],
-        method,
-        options: { signed: r.signed, seed, data: dataPath ?? null },
-      });
+      writeModel(
+        out,
+        r.model,
+        {
+          command: 'align',
+          inputs: [pref, pmodel, ...(dataPath ? [dataPath] : [])].map(fileRef),
+          method,
+          options: { signed: r.signed, seed, size: side ?? null },
+          ...imageSizeOf(model!.contents.metadata),
+        },
+        model!.layout,
+      );
     const json = {
       method: r.method,
       sweeps: r.sweeps,

@@ -5,12 +5,13 @@ import { UsageError, missing } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
+import { imageSideFor, SIZE_FLAG } from '../image-size';
 import { ARCH_FLAGS, archFlags, loadModels } from '../io';
 
 export const barrier: Command = {
   name: 'barrier',
   summary: 'Evaluate the loss along the path from A to B and report its barrier.',
-  usage: 'barrier A B --data D [--align] [--repair] [--points N] [--method lerp|slerp] [--json]',
+  usage: 'barrier A B --data D [--size S] [--align [--repair]] [--points N] [--method lerp|slerp] [--json]',
   spec: {
     positionals: { names: ['A', 'B'], min: 2 },
     flags: {
@@ -31,6 +32,7 @@ export const barrier: Command = {
         help: 'path: lerp (default) or slerp per tensor',
       },
       seed: { kind: 'int', arg: 'N', min: 0, help: 'seed of weight matching with --align (default 0)' },
+      ...SIZE_FLAG,
       ...ARCH_FLAGS,
       ...BACKEND_FLAG,
     },
@@ -38,7 +40,9 @@ export const barrier: Command = {
   details: `
 Barrier (Entezari et al. 2022, Def. 1): max over α of L(θ_α) − ((1−α)·L(A) + α·L(B)). The loss is
 MSE on the image's INR coordinate grid (metric "mse"), or mean cross-entropy of the logits
-against the labels of a classification .npz (metric "cross-entropy"). All α are evaluated as
+against the labels of a classification .npz (metric "cross-entropy"). An image is resized to the
+training size the models record (weightscope.imageSize); --size overrides, and a size that
+differs from the recorded one is warned about on stderr. All α are evaluated as
 one batched population on tfjs (wasm by default).
 
 --repair adds the path "lerp after alignment + REPAIR": every interior point has its hidden
@@ -55,7 +59,8 @@ Example:
     const method = (args.string('method') ?? 'lerp') as InterpolationMethod;
     const [a, b] = loadModels([pa, pb], archFlags(args));
     const { widths } = a!.model.arch;
-    const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!);
+    const side = imageSideFor(args.number('size'), [a!, b!]);
+    const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!, side);
     const aligned = args.flag('align');
     const repair = args.flag('repair');
     if (repair && !aligned) throw new UsageError('--repair interpolates aligned models: add --align');

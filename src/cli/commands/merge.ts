@@ -16,7 +16,9 @@ import { CliError, UsageError, missing, type ParsedArgs } from '../args';
 import { startTf } from '../backend';
 import type { Command } from '../command';
 import { loadEvalData } from '../data';
-import { ARCH_FLAGS, archFlags, loadModel, loadModels, sameArchitecture, writeModel } from '../io';
+import { imageSideFor, imageSizeOf, SIZE_FLAG } from '../image-size';
+import { ARCH_FLAGS, archFlags, loadModel, loadModels, sameArchitecture } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 /** A number or a comma list (a per-layer gradient); NaN and junk refused with the flag named. */
 function gradientFlag(args: ParsedArgs, name: string): Gradient | undefined {
@@ -73,7 +75,7 @@ export const merge: Command = {
   spec: {
     positionals: { names: ['FILE'], min: 1, variadic: true },
     flags: {
-      out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
+      out: { kind: 'string', arg: 'F', help: 'output file: .pt/.pth (PyTorch), .npz, else safetensors' },
       method: {
         kind: 'choice',
         choices: ['mean', ...MERGE_METHODS],
@@ -121,6 +123,7 @@ export const merge: Command = {
         arg: 'D',
         help: 'an image (INR) or an .npz with x, y: for --repair, activation and ste',
       },
+      ...SIZE_FLAG,
       ...ARCH_FLAGS,
     },
   },
@@ -175,6 +178,7 @@ Examples:
     if (repair && !dataPath) throw new UsageError('--repair measures statistics on data: give --data D');
     if (matching === 'ste' && !dataPath) throw new UsageError('--matching ste trains on data: give --data D');
 
+    checkOutPath(out);
     const flags = archFlags(args);
     const loaded = loadModels(files, flags);
     const basePath = args.string('base');
@@ -183,8 +187,9 @@ Examples:
     let models = loaded.map((l) => l.model);
     let base = baseLoaded?.model;
     const { widths } = models[0]!.arch;
+    const side = dataPath ? imageSideFor(args.number('size'), loaded) : undefined;
     const data: EvalData | undefined = dataPath
-      ? loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!)
+      ? loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!, side)
       : undefined;
     if (refPath) {
       const ref = loadModel(refPath, flags);
@@ -230,18 +235,24 @@ Examples:
       merged = repairModel(merged, endpoints, coeffs, data!.x, data!.n).model;
     }
     const reported = reportedParams(method, params);
-    writeModel(out, merged, {
-      command: 'merge',
-      inputs: files,
-      method: named,
-      options: {
-        base: basePath ?? null,
-        params: reported,
-        alignTo: refPath ?? null,
-        matching: refPath ? matching : null,
-        repair: repair ? dataPath : null,
+    writeModel(
+      out,
+      merged,
+      {
+        command: 'merge',
+        inputs: [...files, ...(basePath ? [basePath] : []), ...(dataPath ? [dataPath] : [])].map(fileRef),
+        method: named,
+        options: {
+          base: basePath ? fileRef(basePath) : null,
+          params: reported,
+          alignTo: refPath ? fileRef(refPath) : null,
+          matching: refPath ? matching : null,
+          repair: repair && dataPath ? fileRef(dataPath) : null,
+        },
+        ...imageSizeOf(loaded[0]!.contents.metadata),
       },
-    });
+      loaded[0]!.layout,
+    );
     const json = {
       method: named,
       base: basePath ?? null,

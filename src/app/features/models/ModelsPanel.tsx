@@ -1,12 +1,16 @@
+import { Fragment, useState } from 'react';
+import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import { describeArch } from '../../../engine/model';
 import { downloadModel, importFiles } from './models-state';
 import { showBanner, useApp } from '../../store';
+import { TorchSnippet } from './TorchSnippet';
 
 /** The workspace: every model the worker holds, with provenance, quality and downloads. */
 export function ModelsPanel() {
   const models = useApp((s) => s.models);
   const datasets = useApp((s) => s.datasets);
-  const download = (id: string, format: 'safetensors' | 'npz') =>
+  const [snippetFor, setSnippetFor] = useState<string | null>(null);
+  const download = (id: string, format: ExportFormat) =>
     void downloadModel(id, format).catch((e: unknown) =>
       showBanner('error', `download failed: ${e instanceof Error ? e.message : String(e)}`),
     );
@@ -61,23 +65,45 @@ export function ModelsPanel() {
           </thead>
           <tbody>
             {models.map((m) => (
-              <tr key={m.id} data-model-id={m.id}>
-                <td title={m.note}>{m.name}</td>
-                <td>{describeArch(m.arch)}</td>
-                <td>{m.params.toLocaleString()}</td>
-                <td>{m.source}</td>
-                <td>
-                  {m.psnr !== undefined
-                    ? `${m.psnr.toFixed(2)} dB`
-                    : m.accuracy !== undefined
-                      ? `${(100 * m.accuracy).toFixed(1)}% accuracy`
-                      : '—'}
-                </td>
-                <td className="actions">
-                  <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
-                  <button onClick={() => download(m.id, 'npz')}>.npz</button>
-                </td>
-              </tr>
+              <Fragment key={m.id}>
+                <tr data-model-id={m.id}>
+                  <td title={m.note}>{m.name}</td>
+                  <td>{describeArch(m.arch)}</td>
+                  <td>{m.params.toLocaleString()}</td>
+                  <td>{m.source}</td>
+                  <td>
+                    {m.psnr !== undefined
+                      ? `${m.psnr.toFixed(2)} dB`
+                      : m.accuracy !== undefined
+                        ? `${(100 * m.accuracy).toFixed(1)}% accuracy`
+                        : '—'}
+                  </td>
+                  <td className="actions">
+                    <button
+                      onClick={() => download(m.id, 'pt')}
+                      title="PyTorch state_dict (torch.load(f, weights_only=True))"
+                    >
+                      .pt
+                    </button>
+                    <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
+                    <button onClick={() => download(m.id, 'npz')}>.npz</button>
+                    <button
+                      aria-expanded={snippetFor === m.id}
+                      title="Python that loads this download into a matching torch.nn.Sequential"
+                      onClick={() => setSnippetFor(snippetFor === m.id ? null : m.id)}
+                    >
+                      Python
+                    </button>
+                  </td>
+                </tr>
+                {snippetFor === m.id && (
+                  <tr className="snippet-row">
+                    <td colSpan={6}>
+                      <TorchSnippet model={m} onClose={() => setSnippetFor(null)} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

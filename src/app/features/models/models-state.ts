@@ -6,6 +6,7 @@ import { readImageHeader } from '../../../engine/image-header';
 import { plainFileName } from '../../../engine/experiment/schema';
 import type { ImageData01 } from '../../../engine/inr';
 import { isDatasetNpz } from '../../../engine/data/dataset';
+import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import type { ImageTarget, InspectResult } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { droppedImage } from '../../data/dropped-images';
@@ -163,16 +164,7 @@ export async function confirmImport(
     });
     addModels([entry]);
     const ref = hashes.get(info.token);
-    const spec = appStore.getState().spec;
-    const linked = ref && spec.models.some((m) => m.kind === 'file' && m.sha256 === ref.sha256);
-    if (ref && !linked && spec.models.length < 64) {
-      appStore.setState({
-        spec: {
-          ...spec,
-          models: [...spec.models, { kind: 'file', name: plainFileName(ref.name), sha256: ref.sha256 }],
-        },
-      });
-    }
+    const linked = ref ? rememberFile(ref.name, ref.sha256) : false;
     appStore.setState({ pendingImport: null });
     showBanner(
       'info',
@@ -187,8 +179,23 @@ export async function confirmImport(
   }
 }
 
-/** Saves a model as safetensors (architecture in __metadata__) or .npz. */
-export async function downloadModel(modelId: string, format: 'safetensors' | 'npz'): Promise<void> {
+/**
+ * Names an imported file in the experiment spec by name and content hash, so a shared link can
+ * ask for it; true when the spec already named it (the link's file has arrived).
+ */
+export function rememberFile(name: string, sha256: string): boolean {
+  const spec = appStore.getState().spec;
+  const linked = spec.models.some((m) => m.kind === 'file' && m.sha256 === sha256);
+  if (!linked && spec.models.length < 64) {
+    appStore.setState({
+      spec: { ...spec, models: [...spec.models, { kind: 'file', name: plainFileName(name), sha256 }] },
+    });
+  }
+  return linked;
+}
+
+/** Saves a model as .pt (a PyTorch state_dict), safetensors (architecture in __metadata__) or .npz. */
+export async function downloadModel(modelId: string, format: ExportFormat): Promise<void> {
   const { bytes, filename } = await ask('export', { modelId, format });
   saveBytes(bytes, filename, 'application/octet-stream');
 }
