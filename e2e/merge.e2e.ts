@@ -146,4 +146,27 @@ describe('the Merge tab', () => {
     await screenshot(page, 'merge-slerp-sirens');
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('Paths: "lerp after alignment + REPAIR" sits beside the aligned lerp on one plot', async () => {
+    await page.getByRole('tab', { name: 'Paths' }).click();
+    await page.getByTestId('preset-mnist').click();
+    const rows = page.getByTestId('paths-barriers').locator('tr[data-kind]');
+    await expect.poll(() => rows.count(), { timeout: 180_000 }).toBe(2);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="paths-progress"]'), null, {
+      timeout: 180_000,
+    });
+    await page.locator('[data-testid="paths-kinds"] input[data-kind="lerp-repair"]').check();
+    await page.getByRole('button', { name: 'Run paths' }).click();
+    await expect.poll(() => rows.count(), { timeout: 180_000 }).toBe(3);
+    const barrier = async (k: string) =>
+      Number(
+        await page
+          .locator(`[data-testid="paths-barriers"] tr[data-kind="${k}"]`)
+          .getAttribute('data-barrier'),
+      );
+    // REPAIR changes the interior of the aligned path (its endpoints are the same models)
+    expect(await barrier('lerp-repair')).not.toBeCloseTo(await barrier('lerp-aligned'), 6);
+    await screenshot(page, 'paths-lerp-repair');
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
