@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { appStore, showBanner, useApp } from './store';
+import { appStore, showBanner, updateSpec, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
 import { loadServedCheckpoints } from './features/models/served-checkpoints';
@@ -35,7 +35,7 @@ const tabs: { id: Tab; label: string }[] = [
 ];
 
 function setTab(tab: Tab): void {
-  appStore.setState((s) => ({ spec: { ...s.spec, views: { ...s.spec.views, tab } } }));
+  updateSpec((d) => (d.views.tab = tab));
 }
 
 /** Files dropped anywhere on the page: an image becomes the target, anything else a checkpoint. */
@@ -88,6 +88,7 @@ function boot(): void {
     .then(() => loadServedCheckpoints())
     .then((n) => {
       served = n;
+      appStore.setState({ ready: true });
       return applyHash(location.hash);
     })
     .then((applied) => {

@@ -1,10 +1,11 @@
 import { createRng, type Rng } from './rng';
 import { numel, shapeString, type Tensor } from './tensor';
 
-/** Hidden-layer nonlinearity. Sine is SIREN's `sin(w0 · z)`. */
-export type Activation = 'relu' | 'sine' | 'tanh' | 'gelu';
+/** Every hidden-layer nonlinearity, defined once (schema, readers, CLI and forms use this list). */
+export const ACTIVATIONS = ['relu', 'sine', 'tanh', 'gelu'] as const;
 
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'sine', 'tanh', 'gelu'];
+/** Hidden-layer nonlinearity. Sine is SIREN's `sin(w0 · z)`. */
+export type Activation = (typeof ACTIVATIONS)[number];
 
 /**
  * Random Fourier features (Tancik et al. 2020): γ(x) = [sin(2πBx), cos(2πBx)], B ~ N(0, σ²),
@@ -240,23 +241,6 @@ export function flattenModel(model: Model): Float32Array {
     off += t.data.length;
   }
   return out;
-}
-
-/** Inverse of `flattenModel`; non-trainable tensors (the Fourier matrix) come from `like`. */
-export function unflattenModel(like: Model, flat: Float32Array | Float64Array): Model {
-  const params: Record<string, Tensor> = {};
-  if (like.params[ENCODING_NAME]) {
-    const b = like.params[ENCODING_NAME];
-    params[ENCODING_NAME] = { data: new Float32Array(b.data), shape: [...b.shape] };
-  }
-  let off = 0;
-  for (const { name, shape } of paramShapes(like.arch)) {
-    const n = numel(shape);
-    params[name] = { data: Float32Array.from(flat.subarray(off, off + n)), shape };
-    off += n;
-  }
-  if (off !== flat.length) throw new RangeError(`flat vector has ${flat.length} values, model needs ${off}`);
-  return { arch: structuredCloneArch(like.arch), params };
 }
 
 /** A deep copy of a model. */

@@ -2,7 +2,7 @@
  * One entry point for every merge method: validates, resolves mergekit's defaults and per-layer
  * gradients, and merges tensor by tensor in float64 (rounded to float32 once).
  */
-import { cloneTensor, type Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { ENCODING_NAME, paramShapes, structuredCloneArch, type Model } from '../model';
 import { createRng, deriveSeed } from '../rng';
 import { bernoulliDrop } from './dare';
@@ -97,7 +97,7 @@ export function mergeModels(method: MergeMethod, models: readonly Model[], opts:
 
   const params: Record<string, Tensor> = {};
   const enc = like.params[ENCODING_NAME];
-  if (enc) params[ENCODING_NAME] = cloneTensor(enc);
+  if (enc) params[ENCODING_NAME] = { data: new Float32Array(enc.data), shape: [...enc.shape] };
   shapes.forEach(({ name, shape }, ti) => {
     const v = perTensor[ti]!;
     const xs = models.map((m) => f64(m.params[name]!));
