@@ -7,8 +7,11 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train classifier lap align merge paths landscape checkpoints chromium ui
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align merge paths landscape checkpoints zoo chromium ui
  *   npm run bench -- --save             also replace the committed bench/results.json
+ *
+ * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
+ * thread and on all cores.
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -24,16 +27,19 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
+import { benchKernels } from './kernels';
 import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchMerge } from './merge';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
+import { benchZoo } from './zoo';
 
 const GROUPS = [
   'gemm',
   'train',
+  'kernels',
   'classifier',
   'lap',
   'align',
@@ -41,6 +47,7 @@ const GROUPS = [
   'paths',
   'landscape',
   'checkpoints',
+  'zoo',
   'chromium',
   'ui',
 ] as const;
@@ -193,6 +200,13 @@ function notes(r: TableRow, ceiling: number): string {
     'rssMB',
     'top3Ratio',
     'threads',
+    'perCpuSecond',
+    'gflopsPerCpuS',
+    'ofGemm',
+    'cpuS',
+    'sysS',
+    'minorFaults',
+    'majorFaults',
   ])
     if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
@@ -258,7 +272,9 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints', 'zoo'].filter(
+    want,
+  );
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -290,6 +306,7 @@ async function main(): Promise<void> {
     }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
+  await step('kernels', () => benchKernels({ quick, log }));
   await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
@@ -352,6 +369,7 @@ async function main(): Promise<void> {
   await step('merge', () => benchMerge(quick ? 1 : 3));
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
+  await step('zoo', () => benchZoo(quick ? 1 : 2, log));
   if (!quick) await step('checkpoints', () => benchCheckpoints());
   else if (want('checkpoints'))
     rows.push({

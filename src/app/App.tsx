@@ -19,6 +19,7 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -32,6 +33,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'merge', label: 'Merge' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'zoo', label: 'Zoo' },
 ];
 
 function setTab(tab: Tab): void {
@@ -143,6 +145,7 @@ export function App() {
         {tab === 'merge' && <MergePanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>
   );

@@ -243,6 +243,23 @@ export function flattenModel(model: Model): Float32Array {
   return out;
 }
 
+/** Inverse of `flattenModel`; non-trainable tensors (the Fourier matrix) come from `like`. */
+export function unflattenModel(like: Model, flat: Float32Array | Float64Array): Model {
+  const params: Record<string, Tensor> = {};
+  if (like.params[ENCODING_NAME]) {
+    const b = like.params[ENCODING_NAME];
+    params[ENCODING_NAME] = { data: new Float32Array(b.data), shape: [...b.shape] };
+  }
+  let off = 0;
+  for (const { name, shape } of paramShapes(like.arch)) {
+    const n = numel(shape);
+    params[name] = { data: Float32Array.from(flat.subarray(off, off + n)), shape };
+    off += n;
+  }
+  if (off !== flat.length) throw new RangeError(`flat vector has ${flat.length} values, model needs ${off}`);
+  return { arch: structuredCloneArch(like.arch), params };
+}
+
 /** A deep copy of a model. */
 export function cloneModel(m: Model): Model {
   const params: Record<string, Tensor> = {};

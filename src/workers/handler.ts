@@ -14,6 +14,7 @@ import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from
 import { runMerge, runMergeSweep } from './jobs/merge';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
+import { exportZoo, openZoo, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
 import {
   REQUEST_TYPES,
   type Payload,
@@ -121,6 +122,11 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     bench: (p, id) => queued(id, () => runBench(p)),
     merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
     'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
+    'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused)),
+    'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
+    'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),
+    'zoo-cloud': (p, id) => queued(id, (signal) => runZooCloud(p.components, ctx(id, signal))),
+    'zoo-export': (p) => exportZoo(p.format),
   };
 
   function fail(id: number | null, e: unknown): void {

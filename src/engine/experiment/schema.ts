@@ -125,7 +125,7 @@ export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef])
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export const PATH_KINDS = ['lerp', 'lerp-aligned', 'lerp-repair', 'slerp', 'bezier', 'polychain'] as const;
-export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'merge', 'cloud', 'landscape'] as const;
+export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'merge', 'cloud', 'landscape', 'zoo'] as const;
 
 /** The experiment schema. Object defaults are prefaults, so inner defaults fill in. */
 export const experimentSchema = z.object({
