@@ -65,6 +65,8 @@ describe('experiment schema: defaults', () => {
         fineTune: { classes: '0-4', tasks: '0-4; 5-9', epochs: 2, lr: 1e-3 },
         presets: { last: 'none', epochs: 0, hidden: [], widths: [32, 64, 128, 256, 512], seed: 0 },
       },
+      // Added within version 2: an absent recipe means what older links meant (no merge).
+      merge: {},
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },

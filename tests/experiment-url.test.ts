@@ -87,7 +87,7 @@ function randomModels(rng: Rng): ModelRef[] {
 function randomSpec(rng: Rng): ExperimentSpec {
   const idx = () => intIn(rng, 0, 127);
   const seed = () => intIn(rng, 0, 2 ** 31 - 1);
-  return {
+  const spec: Omit<ExperimentSpec, 'merge'> = {
     version: 2,
     data: { source: randomSource(rng), size: intIn(rng, 16, 128) },
     arch: {
@@ -161,6 +161,40 @@ function randomSpec(rng: Rng): ExperimentSpec {
         range: numIn(rng, 0.01, 10),
         seed: seed(),
       },
+    },
+  };
+  // Drawn last, so the other keys see the same random stream as before merge existed.
+  const { views, ...rest } = spec;
+  return { ...rest, merge: randomMerge(rng), views };
+}
+
+/** Sometimes a merge recipe (models by identity) and a sweep, in the schema's key order. */
+function randomMerge(rng: Rng): ExperimentSpec['merge'] {
+  if (rng.next() < 0.5) return {};
+  const id = (): string => (rng.next() < 0.5 ? `sample:${str(rng, ID_CHARS, 1, 12)}` : `file:${hex(rng)}`);
+  const models = Array.from({ length: intIn(rng, 1, 4) }, id);
+  return {
+    recipe: {
+      method: 'ties',
+      base: id(),
+      models,
+      params: { density: numIn(rng, 0.01, 1), lambda: [numIn(rng, -2, 2) + 0, numIn(rng, -2, 2) + 0] },
+      align:
+        rng.next() < 0.5
+          ? null
+          : {
+              matching: pick(rng, ['weight', 'activation', 'ste'] as const),
+              reference: id(),
+              seed: intIn(rng, 0, 99),
+            },
+      repair: rng.next() < 0.5,
+    },
+    sweep: {
+      param: pick(rng, ['lambda', 'weight'] as const),
+      index: intIn(rng, 0, 3),
+      from: numIn(rng, -2, 0) + 0,
+      to: numIn(rng, 0, 2),
+      points: intIn(rng, 2, 41),
     },
   };
 }

@@ -6,6 +6,8 @@ import { loadServedCheckpoints } from './features/models/served-checkpoints';
 import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
+import { replayMerge } from './features/merge/merge-state';
+import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
@@ -30,6 +32,7 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'models', label: 'Models' },
   { id: 'align', label: 'Align' },
   { id: 'paths', label: 'Paths' },
+  { id: 'merge', label: 'Merge' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
   { id: 'classifier', label: 'Classifiers' },
@@ -67,6 +70,7 @@ function usePageDrop(): void {
 // What a shared link's view shows once its experiment has trained.
 registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
+registerReplay('merge', replayMerge);
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
 registerReplay('classifier', replayClassifier);
@@ -142,6 +146,7 @@ export function App() {
         {tab === 'models' && <ModelsPanel />}
         {tab === 'align' && <AlignPanel />}
         {tab === 'paths' && <PathsPanel />}
+        {tab === 'merge' && <MergePanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
         {tab === 'classifier' && <ClassifierPanel />}

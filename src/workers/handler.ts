@@ -12,6 +12,7 @@ import { runCloud } from './jobs/cloud';
 import type { JobContext } from './jobs/context';
 import { runDirections, runPlane } from './jobs/landscape';
 import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from './jobs/models';
+import { runMerge, runMergeSweep } from './jobs/merge';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
 import { exportZoo, openZoo, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
@@ -134,6 +135,8 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     plane: (p, id) => queued(id, (signal) => runPlane(p, registry, ctx(id, signal))),
     directions: (p, id) => queued(id, (signal) => runDirections(p, registry, ctx(id, signal))),
     bench: (p, id) => queued(id, () => runBench(p)),
+    merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
+    'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
     'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused)),
     'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
     'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),

@@ -17,6 +17,8 @@ import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { MergeRecipe } from '../engine/merge/recipe';
+import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
 import type { WsAugment, WsMethod, WsResult } from '../engine/weightspace/types';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -54,7 +56,14 @@ export interface ModelEntry {
   name: string;
   arch: MlpArch;
   params: number;
-  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path';
+  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path' | 'merge';
+  /**
+   * The model by identity, as a shared link names it: `sample:<name>`, `file:<sha256>`, or a merge
+   * recipe's id. Absent for models a link cannot name yet.
+   */
+  identity?: string;
+  /** A merged model's recipe (JSON), written into its download's metadata. */
+  recipe?: string;
   seed?: number;
   group?: string;
   /** Id of the target image the model is scored on, when it is an INR. */
@@ -128,6 +137,8 @@ export interface InspectResult {
 export interface AddCheckpoint {
   token: string;
   name: string;
+  /** `sample:<name>` or `file:<sha256>` (see ModelEntry.identity). */
+  identity?: string;
   activation: MlpArch['activation'];
   w0: number;
   outputOffset: number;
@@ -286,6 +297,34 @@ export interface DirectionsReply {
   /** 1-D: [points]; 2-D: row-major [ys, xs]. */
   loss: Float32Array;
   metric: Float32Array;
+}
+
+/**
+ * A merge: the recipe names models by identity; `ids` maps each identity to the workspace model
+ * that has it. The merged model joins the workspace as `name`.
+ */
+export interface MergeJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  name: string;
+}
+
+export interface MergeReply {
+  entry: ModelEntry;
+  /** Base, inputs and merge on the target (loss; PSNR in dB or accuracy in [0, 1]). */
+  scores: MergeScore[];
+  /** INRs: the merge's reconstruction [H, W, C]; empty for classifiers. */
+  reconstruction: Float32Array;
+}
+
+/** The merge's score against λ or one input's weight. */
+export interface MergeSweepJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  param: SweepParam;
+  values: number[];
 }
 
 /** Progress of a long analysis job. */
@@ -497,6 +536,8 @@ export interface Api {
   plane: { payload: PlaneJob; result: PlaneReply };
   bench: { payload: BenchJob; result: BenchReply };
   directions: { payload: DirectionsJob; result: DirectionsReply };
+  merge: { payload: MergeJob; result: MergeReply };
+  'merge-sweep': { payload: MergeSweepJob; result: MergeSweep };
   'zoo-fit': { payload: ZooFitJob; result: ZooSummary };
   'zoo-open': { payload: { name: string; bytes: Uint8Array }; result: ZooSummary };
   'zoo-train': { payload: ZooTrainJob; result: WsResult };
@@ -552,6 +593,8 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'plane',
   'bench',
   'directions',
+  'merge',
+  'merge-sweep',
   'zoo-fit',
   'zoo-open',
   'zoo-train',
@@ -577,6 +620,8 @@ export function transferables(reply: Reply): Transferable[] {
       );
     case 'render':
       return [reply.payload.image.buffer as ArrayBuffer];
+    case 'merge':
+      return [reply.payload.reconstruction.buffer as ArrayBuffer];
     case 'parse-dataset':
       // x and labels may be views of one buffer (a stored .npz): each buffer once.
       return [...new Set([reply.payload.x.buffer, reply.payload.labels.buffer] as ArrayBuffer[])];

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import './zod-jitless';
 import { ACTIVATIONS, type Activation } from '../model';
 import { guardValue } from './guard';
+import { mergeViewSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 
@@ -123,12 +124,13 @@ export const scoreSourceSchema = z.discriminatedUnion('kind', [
 export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
+export const PATH_KINDS = ['lerp', 'lerp-aligned', 'lerp-repair', 'slerp', 'bezier', 'polychain'] as const;
 export const VIEW_TABS = [
   'train',
   'models',
   'align',
   'paths',
+  'merge',
   'cloud',
   'landscape',
   'zoo',
@@ -262,6 +264,8 @@ export const experimentSchema = z.object({
     })
     .prefault({}),
   classifier: classifierSchema,
+  /** The Merge tab: the recipe (models by identity) and the sweep (merge-schema.ts). */
+  merge: mergeViewSchema,
   views: z
     .object({
       tab: z.enum(VIEW_TABS).default('train'),

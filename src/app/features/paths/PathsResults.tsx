@@ -9,6 +9,7 @@ import { KIND_LABELS, pathsStore, setAlpha, setRenderKind, usePaths, type PathsR
 const COLORS: Record<PathKind, string> = {
   lerp: '#d92d20',
   'lerp-aligned': '#1570ef',
+  'lerp-repair': '#0e9384',
   slerp: '#f79009',
   bezier: '#12b76a',
   polychain: '#7a5af8',

@@ -19,6 +19,7 @@ import { appStore, showBanner, updateSpec } from '../../store';
 export const KIND_LABELS: Record<PathKind, string> = {
   lerp: 'lerp',
   'lerp-aligned': 'lerp after alignment',
+  'lerp-repair': 'lerp after alignment + REPAIR',
   slerp: 'slerp',
   bezier: 'Bezier curve',
   polychain: 'polychain',
