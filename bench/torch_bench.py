@@ -401,6 +401,10 @@ def main():
         rows += bench_checkpoints()
     if want("classifier"):
         rows += bench_classifier((1,) if args.quick else (1, 2))
+    if want("zoo"):
+        from torch_zoo import bench_zoo  # bench/torch_zoo.py, next to this file
+
+        rows += bench_zoo(1 if args.quick else 2)
     for r in rows:
         r.setdefault("extra", {}).setdefault("threads", torch.get_num_threads() if r["runtime"] == "python/torch" else args.threads)
     json.dump(rows, sys.stdout, allow_nan=True)

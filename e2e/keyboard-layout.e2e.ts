@@ -7,7 +7,6 @@ let context: BrowserContext;
 let page: Page;
 let errors: string[];
 const base = inject('baseUrl');
-const TABS = ['Train', 'Models', 'Align', 'Paths', 'Cloud', 'Landscape'];
 
 beforeAll(async () => {
   context = await launch();
@@ -54,9 +53,10 @@ describe('keyboard and small screens', () => {
     expect(await page.locator('[role="tab"][tabindex="0"]').count()).toBe(1);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await tabTo('tab:Train');
+    const last = (await page.getByRole('tab').allTextContents()).at(-1)!;
     await page.keyboard.press('End');
-    expect(await selectedTab()).toBe('Landscape');
-    expect(await focused()).toBe('tab:Landscape');
+    expect(await selectedTab()).toBe(last);
+    expect(await focused()).toBe(`tab:${last}`);
     await page.keyboard.press('ArrowRight'); // wraps
     expect(await selectedTab()).toBe('Train');
     await page.keyboard.press('ArrowLeft');
@@ -118,6 +118,8 @@ describe('keyboard and small screens', () => {
   });
 
   it('no tab overflows sideways at 1400×900, 900×700 and 600×800; Share and the badge stay on screen', async () => {
+    const TABS = await page.getByRole('tab').allTextContents();
+    expect(TABS.length).toBeGreaterThanOrEqual(6);
     for (const [width, height] of [
       [1400, 900],
       [900, 700],

@@ -201,7 +201,7 @@ export function buildHostileLinks(): HostileLink[] {
 
   // Versions.
   add('version 999', v1({ version: 999 }), 'bad-version', 'made by a newer Weightscope');
-  add('version 2', v1({ version: 2 }), 'bad-version', 'experiment version 2');
+  add('version 3', v1({ version: 3 }), 'bad-version', 'experiment version 3');
   add('version as string', v1({ version: '1' }), 'bad-version', 'version must be a whole number (got "1")');
   add('version 1.5', v1({ version: 1.5 }), 'bad-version', 'whole number (got 1.5)');
   add('version -1', v1({ version: -1 }), 'bad-version', 'whole number (got -1)');
@@ -354,7 +354,7 @@ export function buildHostileLinks(): HostileLink[] {
     'unknown activation',
     v1({ arch: { activation: 'swish' } }),
     'invalid',
-    "arch.activation must be one of 'sine', 'relu', 'tanh', 'gelu' (got \"swish\")",
+    "arch.activation must be one of 'relu', 'sine', 'tanh', 'gelu' (got \"swish\")",
   );
   add('unknown backend', v1({ backend: 'cuda' }), 'invalid', 'backend must be one of');
   add(

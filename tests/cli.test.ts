@@ -258,6 +258,9 @@ describe('weightscope CLI', () => {
     expect(w.objectiveAfter as number).toBeCloseTo(normSq, 3);
     expect(w.objectiveBefore as number).toBeLessThan((w.objectiveAfter as number) - 1);
     expect(w.maxOutputDiff as number).toBeLessThan(1e-5);
+    // The verdict is the engine's, with the tolerance it was held to.
+    expect(w.proved).toBe(true);
+    expect(w.tolerance as number).toBeGreaterThanOrEqual(1e-5);
     expect(w.out).toBe(f('aligned.safetensors'));
     const { tensors, metadata } = readModelTensors(f('aligned.safetensors'));
     for (const [name, t] of Object.entries(modelA.params))
@@ -268,6 +271,7 @@ describe('weightscope CLI', () => {
     expect(act.out).toBeNull();
     expect(act.objectiveAfter as number).toBeGreaterThan(act.objectiveBefore as number);
     expect(act.maxOutputDiff as number).toBeLessThan(1e-5);
+    expect(act.proved).toBe(true);
   }, 30_000);
 
   it('align: mismatched models, missing files, wrong formats and bad flags', async () => {

@@ -18,7 +18,6 @@ describe('the worker’s cloud job', () => {
   it('aligns each architecture to a reference of its own, and alignment shrinks the mean distance', async () => {
     const { runCloud } = await import('../src/workers/jobs/cloud');
     const { ModelRegistry } = await import('../src/workers/registry');
-    const { quietContext } = await import('../src/workers/jobs/context');
     const { initModel } = await import('../src/engine/model');
     const registry = new ModelRegistry();
     const small = { widths: [2, 16, 16, 1], activation: 'relu' as const };
@@ -30,8 +29,14 @@ describe('the worker’s cloud job', () => {
       (s) => registry.add(initModel(wide, s), { name: `w${s}`, source: 'sample' }).id,
     );
     const job = { modelIds: [...ids, ...wideIds], components: 2, paths: [] as [string, string][] };
-    const raw = await runCloud({ ...job, alignTo: null }, registry, quietContext());
-    const aligned = await runCloud({ ...job, alignTo: ids[0]! }, registry, quietContext());
+    const raw = await runCloud({ ...job, alignTo: null }, registry, {
+      signal: new AbortController().signal,
+      progress: () => undefined,
+    });
+    const aligned = await runCloud({ ...job, alignTo: ids[0]! }, registry, {
+      signal: new AbortController().signal,
+      progress: () => undefined,
+    });
     expect(raw.map((g) => g.referenceId)).toEqual([null, null]);
     // The wide group cannot use the small reference: it is aligned to its own first model.
     expect(aligned.map((g) => g.referenceId)).toEqual([ids[0], wideIds[0]]);

@@ -20,9 +20,9 @@ function rejects(f: () => unknown): ExperimentError {
 }
 
 describe('experiment schema: defaults', () => {
-  it('pins the version-1 defaults (changing one needs a new version and a migration)', () => {
+  it('pins the version-2 defaults (changing one needs a new version and a migration)', () => {
     const expected: ExperimentSpec = {
-      version: 1,
+      version: 2,
       data: { source: { kind: 'sample', id: 'rings' }, size: 32 },
       arch: {
         activation: 'sine',
@@ -37,14 +37,25 @@ describe('experiment schema: defaults', () => {
       backend: 'auto',
       models: [],
       alignment: { method: 'weight', signed: 'auto', reference: 0, seed: 0 },
-      paths: { a: 0, b: 1, kinds: ['lerp', 'lerp-aligned'], points: 25, curveSteps: 300, curveSeed: 0 },
+      paths: {
+        a: 0,
+        b: 1,
+        kinds: ['lerp', 'lerp-aligned'],
+        points: 25,
+        curveSteps: 300,
+        curveSeed: 0,
+        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 },
+      },
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },
         landscape: { anchors: [0, 1, 2], resolution: 21, margin: 0.2 },
+        directions: { model: 0, dims: 1, points: 21, range: 1, seed: 0 },
       },
     };
-    expect(EXPERIMENT_VERSION).toBe(1);
+    expect(EXPERIMENT_VERSION).toBe(2);
+    expect(parseExperiment({ version: 2 })).toEqual(expected);
+    // A version-1 link never set the new views' settings: it migrates to their defaults.
     expect(parseExperiment({ version: 1 })).toEqual(expected);
     expect(defaultExperiment()).toEqual(expected);
     // Key order is part of the canonical encoding.
@@ -172,7 +183,7 @@ describe('experiment schema: migrations', () => {
       population: { size: 4, seed: 7, initMode: 'independent' },
       training: { steps: 1000, lr: 0.01, evalEvery: 10 },
     });
-    expect(s.version).toBe(1);
+    expect(s.version).toBe(2);
   });
 
   it('an all-default version-0 link is the default experiment', () => {
@@ -186,7 +197,7 @@ describe('experiment schema: migrations', () => {
   });
 
   it('refuses future and malformed versions', () => {
-    expect(rejects(() => parseExperiment({ version: 2 })).message).toContain('made by a newer Weightscope');
+    expect(rejects(() => parseExperiment({ version: 3 })).message).toContain('made by a newer Weightscope');
     expect(rejects(() => parseExperiment({ version: '1' })).reason).toBe('bad-version');
     expect(rejects(() => parseExperiment({})).message).toContain('no version number');
     // `version` wins over the legacy `v` key.

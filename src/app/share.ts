@@ -4,7 +4,7 @@
  */
 import { encodeExperiment, readHash } from '../engine/experiment';
 import type { ExperimentSpec } from '../engine/experiment/schema';
-import { appStore, showBanner } from './store';
+import { appStore, showBanner, updateSpec } from './store';
 import { startTraining } from './features/train/train-state';
 
 /** Actions run after a replayed experiment's training, per view (registered by the panels). */
@@ -63,7 +63,11 @@ export async function applyHash(hash: string): Promise<boolean> {
     );
     return false;
   }
-  appStore.setState({ spec: content.spec });
+  const err = updateSpec((d) => Object.assign(d, content.spec));
+  if (err) {
+    showBanner('error', `This link could not be opened: ${err}. The current experiment is unchanged.`);
+    return false;
+  }
   const missing = filesToDrop(content.spec);
   if (missing.length > 0)
     showBanner(

@@ -54,6 +54,8 @@ export interface AppState {
   pendingImport: InspectResult | null;
   /** The last link Share made, shown for copying. */
   shareUrl: string | null;
+  /** The page finished booting: the sample models loaded (or failed to, with a banner). */
+  ready: boolean;
 }
 
 export const idleRun = (): RunState => ({
@@ -79,6 +81,7 @@ export const appStore = createStore<AppState>(() => ({
   banner: null,
   pendingImport: null,
   shareUrl: null,
+  ready: false,
 }));
 
 /** React hook over the vanilla store. */

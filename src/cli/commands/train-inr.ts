@@ -5,7 +5,8 @@ import { inrArch, initPopulation } from '../../engine/population';
 import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
-import { imageData, loadImage } from '../data';
+import { imageRegressionData } from '../../engine/inr';
+import { loadImage } from '../data';
 import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const trainInr: Command = {
@@ -101,7 +102,7 @@ Example:
     );
     const backend = await startTf(args);
     const { PopulationTrainer } = await import('../../engine/tf/trainer');
-    const data = imageData(img);
+    const data = imageRegressionData(img);
     const trainer = new PopulationTrainer(
       initPopulation(arch, { size: 1, seed, initMode: 'independent' }),
       data,

@@ -13,7 +13,7 @@ import { ExperimentError } from './errors';
 import { describeValue, throwIssues } from './issues';
 
 /** The version this build writes, and the newest it reads. */
-export const EXPERIMENT_VERSION = 1;
+export const EXPERIMENT_VERSION = 2;
 
 type Raw = Record<string, unknown>;
 
@@ -51,8 +51,17 @@ function fromV0(raw: Raw): Raw {
   };
 }
 
+/**
+ * v1 → v2: the random-directions view (`views.directions`) and the width sweep (`paths.sweep`)
+ * joined the schema. A v1 link never set them, so it gets their defaults, which are the settings
+ * those views started with before v2.
+ */
+function fromV1(raw: Raw): Raw {
+  return { ...raw, version: 2 };
+}
+
 /** MIGRATIONS[n] lifts a version-n object to version n + 1. */
-const MIGRATIONS: Readonly<Record<number, (raw: Raw) => Raw>> = { 0: fromV0 };
+const MIGRATIONS: Readonly<Record<number, (raw: Raw) => Raw>> = { 0: fromV0, 1: fromV1 };
 
 /**
  * Reads the version of an untrusted (already structurally guarded) value and migrates it to
@@ -80,7 +89,10 @@ function readVersion(raw: Raw): number {
   // Version 0 wrote its version as `v`; every later version writes `version`.
   const key = has('version') ? 'version' : has('v') ? 'v' : null;
   if (key === null) {
-    throw new ExperimentError('bad-version', 'The experiment has no version number (expected "version": 1)');
+    throw new ExperimentError(
+      'bad-version',
+      `The experiment has no version number (expected "version": ${EXPERIMENT_VERSION})`,
+    );
   }
   const v = raw[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {

@@ -61,7 +61,7 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
   const layout = job.layout ?? defaultLayout(job.backend);
   if (job.kind === 'train') return { times: await trainTimes(job, layout), backend: job.backend, layout };
   if (job.kind === 'pca') {
-    // As the Cloud view computes it (analysis-jobs.ts runCloud).
+    // As the Cloud view computes it (jobs/cloud.ts runCloud).
     const cloud = syntheticCloud(job.k, job.dim ?? 50_000, 1);
     return {
       times: await repeat(job.reps, () => Promise.resolve(pca(cloud, 3))),

@@ -1,5 +1,5 @@
 import { yieldToEvents } from '../../engine/cancel';
-import { coordinateGrid, psnr } from '../../engine/inr';
+import { imageRegressionData, psnr } from '../../engine/inr';
 import { initModel } from '../../engine/model';
 import { PopulationTrainer, type RegressionTarget } from '../../engine/tf/trainer';
 import type { MatmulLayout } from '../../engine/tf/stack';
@@ -21,12 +21,6 @@ export interface TrainControl {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The image as a regression target over the INR coordinate grid. */
-export function imageTarget(job: TrainJob): RegressionTarget {
-  const { width, height, channels, data } = job.target;
-  return { x: coordinateGrid(height, width), y: data, n: width * height, inputs: 2, channels };
-}
 
 /** Cached calibration per workload, so retraining the same shape does not calibrate again. */
 const calibrated = new Map<string, BackendInfo>();
@@ -92,7 +86,7 @@ export async function runTraining(
   control: TrainControl,
 ): Promise<TrainResult> {
   const { signal, post } = control;
-  const target = imageTarget(job);
+  const target = imageRegressionData(job.target);
   const backend = await pickBackend(job, target, control);
   control.onBackend(backend);
   const trainer = new PopulationTrainer(

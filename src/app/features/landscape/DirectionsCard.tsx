@@ -5,7 +5,7 @@ import { toCsv } from '../../lib/csv';
 import { qualityColors } from './landscape-figures';
 import {
   cancelDirections,
-  directionsStore,
+  setDirections,
   runDirections,
   useDirections,
   type DirectionsState,
@@ -88,6 +88,7 @@ function csvOf(r: NonNullable<DirectionsState['result']>): string {
 export function DirectionsCard() {
   const models = useApp((s) => s.models);
   const s = useDirections((x) => x);
+  const settings = useApp((x) => x.spec.views.directions);
   const fig = useMemo(() => (s.result ? figure(s.result) : null), [s.result]);
   return (
     <section className="panel directions" aria-label="Random directions" data-testid="directions">
@@ -96,9 +97,9 @@ export function DirectionsCard() {
         <label>
           Model{' '}
           <select
-            value={s.modelIndex}
+            value={settings.model}
             data-testid="directions-model"
-            onChange={(e) => directionsStore.setState({ modelIndex: Number(e.target.value) })}
+            onChange={(e) => setDirections({ model: Number(e.target.value) })}
           >
             {models.map((m, i) => (
               <option key={m.id} value={i}>
@@ -108,15 +109,14 @@ export function DirectionsCard() {
           </select>
         </label>
         <label>
-          <input type="radio" checked={s.dims === 1} onChange={() => directionsStore.setState({ dims: 1 })} />{' '}
-          1-D
+          <input type="radio" checked={settings.dims === 1} onChange={() => setDirections({ dims: 1 })} /> 1-D
         </label>
         <label>
           <input
             type="radio"
-            checked={s.dims === 2}
+            checked={settings.dims === 2}
             data-testid="directions-2d"
-            onChange={() => directionsStore.setState({ dims: 2 })}
+            onChange={() => setDirections({ dims: 2 })}
           />{' '}
           2-D
         </label>
@@ -125,11 +125,9 @@ export function DirectionsCard() {
           <input
             type="number"
             min={0}
-            value={s.seed}
+            value={settings.seed}
             style={{ width: 70 }}
-            onChange={(e) =>
-              directionsStore.setState({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })
-            }
+            onChange={(e) => setDirections({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
           />
         </label>
         <button
@@ -140,7 +138,9 @@ export function DirectionsCard() {
           title={models.length === 0 ? 'needs a model' : undefined}
           onClick={() => void runDirections()}
         >
-          {s.dims === 1 ? `Evaluate ${s.points} points` : `Evaluate ${s.points}×${s.points} grid`}
+          {settings.dims === 1
+            ? `Evaluate ${settings.points} points`
+            : `Evaluate ${settings.points}×${settings.points} grid`}
         </button>
         {s.job.busy && (
           <>

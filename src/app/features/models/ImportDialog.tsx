@@ -1,7 +1,8 @@
 import { useRef, useState } from 'react';
 import { useDialogFocus } from '../../components/useDialogFocus';
 import type { Activation } from '../../../engine/model';
-import { cancelImport, confirmImport, currentTargetId } from './models-state';
+import { currentTargetId } from '../../data/targets';
+import { cancelImport, confirmImport } from './models-state';
 import { useApp } from '../../store';
 
 /**
