@@ -7,8 +7,11 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train classifier lap align paths landscape checkpoints zoo chromium ui
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align paths landscape checkpoints zoo chromium ui
  *   npm run bench -- --save             also replace the committed bench/results.json
+ *
+ * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
+ * thread and on all cores.
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -24,6 +27,7 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
+import { benchKernels } from './kernels';
 import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { timeIt, type BenchRow } from './measure';
@@ -34,6 +38,7 @@ import { benchZoo } from './zoo';
 const GROUPS = [
   'gemm',
   'train',
+  'kernels',
   'classifier',
   'lap',
   'align',
@@ -193,6 +198,13 @@ function notes(r: TableRow, ceiling: number): string {
     'rssMB',
     'top3Ratio',
     'threads',
+    'perCpuSecond',
+    'gflopsPerCpuS',
+    'ofGemm',
+    'cpuS',
+    'sysS',
+    'minorFaults',
+    'majorFaults',
   ])
     if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
@@ -292,6 +304,7 @@ async function main(): Promise<void> {
     }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
+  await step('kernels', () => benchKernels({ quick, log }));
   await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.

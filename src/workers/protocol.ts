@@ -18,7 +18,8 @@ export type BackendPreference = 'auto' | BackendName;
 
 /** One candidate's calibration figure. */
 export interface CalibrationRow {
-  backend: BackendName;
+  /** A tfjs backend, or 'fused' for the fused WebAssembly kernel (src/engine/kernels). */
+  backend: BackendName | 'fused';
   layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
@@ -31,6 +32,14 @@ export interface BackendInfo {
   reason: string;
   adapter?: { fallback: boolean; description: string } | null;
   calibration?: CalibrationRow[];
+  /**
+   * Set when population training runs on the fused WebAssembly kernel instead of tfjs (`name`
+   * is then the tfjs backend of everything else): its SIMD build and how many workers share the
+   * members.
+   */
+  kernel?: { flavour: string; workers: number };
+  /** Why training did not run on the fused kernel, when it did not. */
+  kernelReason?: string;
 }
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
