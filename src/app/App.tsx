@@ -11,6 +11,7 @@ import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
+import { TabBar, panelId, tabId, type TabDef } from './components/TabBar';
 import { ImportDialog } from './features/models/ImportDialog';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
@@ -27,7 +28,7 @@ import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
 
 type Tab = ExperimentSpec['views']['tab'];
-const tabs: { id: Tab; label: string }[] = [
+const tabs: TabDef<Tab>[] = [
   { id: 'train', label: 'Train' },
   { id: 'models', label: 'Models' },
   { id: 'align', label: 'Align' },
@@ -118,25 +119,17 @@ export function App() {
         <h1>
           Weightscope <span className="tagline">weight space of neural networks, in your browser</span>
         </h1>
-        <nav className="tabs" role="tablist">
-          {tabs.map((t) => (
-            <button
-              key={t.id}
-              role="tab"
-              aria-selected={tab === t.id}
-              className={tab === t.id ? 'active' : ''}
-              onClick={() => setTab(t.id)}
-            >
-              {t.label}
-            </button>
-          ))}
+        <nav className="tabs-nav" aria-label="Views">
+          <TabBar tabs={tabs} selected={tab} label="Views" onSelect={setTab} />
         </nav>
-        <BackendBadge />
-        <ShareButton />
+        <div className="topbar-tools">
+          <BackendBadge />
+          <ShareButton />
+        </div>
       </header>
       <Banner />
       <ImportDialog />
-      <main className="main">
+      <main className="main" role="tabpanel" id={panelId(tab)} aria-labelledby={tabId(tab)}>
         {tab === 'train' && (
           <div className="train-layout">
             <TrainForm />

@@ -262,6 +262,10 @@ export interface CloudGroup {
   coords: number[][];
   explainedVarianceRatio: number[];
   paths: { a: string; b: string; coords: number[][] }[];
+  /** Mean Euclidean distance over all pairs, in the full (aligned, if aligned) weight space. */
+  meanDistance: number;
+  /** The model this group was aligned to (its own architecture), or null for a raw map. */
+  referenceId: string | null;
   note?: string;
 }
 

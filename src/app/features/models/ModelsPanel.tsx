@@ -4,6 +4,7 @@ import { describeArch } from '../../../engine/model';
 import { downloadModel, importFiles } from './models-state';
 import { showBanner, useApp } from '../../store';
 import { TorchSnippet } from './TorchSnippet';
+import { FilePickButton } from '../../components/FilePickButton';
 
 /** The workspace: every model the worker holds, with provenance, quality and downloads. */
 export function ModelsPanel() {
@@ -18,20 +19,12 @@ export function ModelsPanel() {
     <section className="panel" aria-label="Models">
       <div className="panel-head">
         <h2>Models ({models.length})</h2>
-        <label className="button-like">
-          Add checkpoint…
-          <input
-            type="file"
-            multiple
-            hidden
-            data-testid="checkpoint-input"
-            onChange={(e) => {
-              const files = Array.from(e.target.files ?? []);
-              e.target.value = '';
-              void importFiles(files);
-            }}
-          />
-        </label>
+        <FilePickButton
+          label="Add checkpoint…"
+          multiple
+          testId="checkpoint-input"
+          onFiles={(files) => void importFiles(files)}
+        />
       </div>
       <p className="hint">
         Drop PyTorch (.pt/.pth), safetensors (with a sharded index), NumPy (.npy/.npz), TensorFlow.js
