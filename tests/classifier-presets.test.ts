@@ -41,11 +41,14 @@ describe('Git Re-Basin preset (reduced: 784-64-64-10, 1 epoch)', () => {
     for (const split of ['train', 'heldOut'] as const) {
       expect(by.naive![split].barrier).toBeGreaterThan(by.weight![split].barrier + 0.05);
       expect(by.naive![split].barrier).toBeGreaterThan(by.activation![split].barrier + 0.05);
+      expect(by.naive![split].barrier).toBeGreaterThan(by.ste![split].barrier + 0.05);
     }
+    // STE keeps weight matching's permutation unless a trained step found a better midpoint.
+    expect(by.ste!.train.losses[2]).toBeLessThanOrEqual(by.weight!.train.losses[2]! + 1e-6);
     // Both lines start at A; the aligned one ends at π(B), the same function as B.
     expect(by.weight!.heldOut.losses[4]).toBeCloseTo(by.naive!.heldOut.losses[4]!, 4);
     expect(r.endpointAccuracy[0]).toBeGreaterThan(0.8);
-    expect(r.notes.join(' ')).toMatch(/STE/);
+    expect(r.notes.join(' ')).toMatch(/STE matching kept step \d+ of 30/);
     expect(r.paper.reported).toMatch(/barrier/);
     expect(fractions.at(-1)).toBe(1);
     for (let i = 1; i < fractions.length; i++)
@@ -84,11 +87,11 @@ describe('the other presets at tiny sizes', () => {
     await expect(runWidthSweep(mnist, { widths: [4] })).rejects.toThrow(/width 4 is outside 8–1024/);
   }, 120_000);
 
-  it('REPAIR preset: naive and aligned midpoints, and says REPAIR is absent', async () => {
+  it('REPAIR preset: naive, aligned and aligned + REPAIR midpoints; REPAIR lowers the aligned loss', async () => {
     const r = await runRepairPreset(mnist, { hidden: [32, 32, 32], training: quick, points: 5 });
-    expect(r.midpoints.map((m) => m.label)).toEqual(['naive', 'aligned']);
+    expect(r.midpoints.map((m) => m.label)).toEqual(['naive', 'aligned', 'aligned + REPAIR']);
     expect(r.midpoints[1]!.accuracy).toBeGreaterThan(r.midpoints[0]!.accuracy);
-    expect(r.notes.join(' ')).toMatch(/REPAIR is not in this build/);
+    expect(r.midpoints[2]!.loss).toBeLessThan(r.midpoints[1]!.loss);
   }, 120_000);
 
   it('model soup: greedy soup never scores below the best single on validation', async () => {

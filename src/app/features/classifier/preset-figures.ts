@@ -8,14 +8,20 @@ export interface Figure {
   height?: number;
 }
 
-const COLORS: Record<string, string> = { naive: '#d64545', weight: '#2f6fdb', activation: '#1f9d55' };
+const COLORS: Record<string, string> = {
+  naive: '#d64545',
+  weight: '#2f6fdb',
+  activation: '#1f9d55',
+  ste: '#9b51e0',
+};
 const LABELS: Record<string, string> = {
   naive: 'naive',
   weight: 'weight matching',
   activation: 'activation matching',
+  ste: 'STE matching',
 };
 const alphaAxis = { title: { text: 'α (0 = model A, 1 = model B)' } };
-/** Six legend entries in two columns need room below the axis title. */
+/** Eight legend entries in two columns need room below the axis title. */
 const roomyLegend = { margin: { l: 60, r: 16, t: 44, b: 110 }, legend: { orientation: 'h', y: -0.3 } };
 
 function rebasinFigures(r: ClassifierPresetReply): Figure[] {

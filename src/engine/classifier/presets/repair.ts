@@ -1,14 +1,14 @@
 /**
  * Preset 3, REPAIR on MNIST (Jordan et al. 2023): a deep, narrow MLP pair where the barrier
  * survives alignment. Reports held-out accuracy and loss at α = ½ for the naive midpoint, the
- * weight-matched midpoint and, when a REPAIR function is supplied, the repaired aligned midpoint,
- * beside the endpoints' mean. The curves along α come with it for the plot.
+ * weight-matched midpoint and the REPAIRed aligned midpoint (engine/merge/repair-path.ts, statistics
+ * measured on a class-balanced probe of the training digits), beside the endpoints' mean. The curves along α come with it for the plot.
  */
 import { alignModels } from '../../align/align';
+import { repairedLerpPath } from '../../merge/repair-path';
 import type { Model } from '../../model';
 import { lerpModels } from '../../paths/interpolate';
 import { BatchEvaluator } from '../../tf/evaluate';
-import type { ClassificationData } from '../../data/eval-data';
 import { pathCurve, type PathCurve } from '../../paths/barrier';
 import type { ClassifierActivation, ClassifierTraining } from '../settings';
 import {
@@ -19,17 +19,6 @@ import {
   type PaperClaim,
   type PresetHooks,
 } from './common';
-
-/**
- * REPAIR as the merge engine provides it: the interpolated model at `alpha` between `a` and the
- * aligned `b`, each hidden unit's statistics reset from the endpoints' on `x` ([n, inputs]).
- */
-export type RepairFn = (
-  a: Model,
-  alignedB: Model,
-  alpha: number,
-  x: ClassificationData,
-) => Model | Promise<Model>;
 
 export interface RepairPresetOptions {
   hidden: number[];
@@ -73,12 +62,11 @@ export interface RepairPresetResult {
   seconds: number;
 }
 
-/** Runs preset 3; pass `repair` to add the REPAIR midpoint (absent: the result says so). */
+/** Runs preset 3. */
 export async function runRepairPreset(
   mnist: Uint8Array,
   over: Partial<RepairPresetOptions> = {},
   hooks: PresetHooks = {},
-  repair?: RepairFn,
 ): Promise<RepairPresetResult> {
   const t0 = performance.now();
   const options: RepairPresetOptions = { ...REPAIR_DEFAULTS, ...over };
@@ -108,13 +96,11 @@ export async function runRepairPreset(
     const opts = { points: options.points, ...(hooks.signal ? { signal: hooks.signal } : {}) };
     const naive = await pathCurve(a, b, ev, opts);
     const aligned = await pathCurve(a, alignedB, ev, opts);
-    const mids: Model[] = [lerpModels(a, b, 0.5), lerpModels(a, alignedB, 0.5)];
-    const labels: MidpointScore['label'][] = ['naive', 'aligned'];
+    const probe = data.trainProbe;
+    const repaired = repairedLerpPath(a, alignedB, probe.x, probe.n)(0.5);
+    const mids: Model[] = [lerpModels(a, b, 0.5), lerpModels(a, alignedB, 0.5), repaired];
+    const labels: MidpointScore['label'][] = ['naive', 'aligned', 'aligned + REPAIR'];
     const notes: string[] = [];
-    if (repair) {
-      mids.push(await repair(a, alignedB, 0.5, data.trainProbe));
-      labels.push('aligned + REPAIR');
-    } else notes.push('REPAIR is not in this build yet, so only the naive and aligned midpoints are shown.');
     const scores = await ev.evaluate(mids.length, (i) => mids[i]!);
     progress.finish('curves');
     const n = naive.metrics.length;
