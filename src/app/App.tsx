@@ -9,6 +9,8 @@ import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
 import { ImportDialog } from './features/models/ImportDialog';
+import { NpyChoice } from './features/models/NpyChoice';
+import { LinkConfirm } from './components/LinkConfirm';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
 import { ModelsPanel } from './features/models/ModelsPanel';
@@ -115,6 +117,8 @@ export function App() {
       </header>
       <Banner />
       <ImportDialog />
+      <NpyChoice />
+      <LinkConfirm />
       <main className="main">
         {tab === 'train' && (
           <div className="train-layout">

@@ -32,7 +32,13 @@ export interface BackendInfo {
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
 export interface ModelEntry {
+  /** The worker's handle for the weights it holds (valid in this page only). */
   id: string;
+  /**
+   * The model's identity (engine/experiment/model-id.ts), what a link names it by; set by the app
+   * when the model joins the workspace. Absent: the model cannot be named in a link.
+   */
+  ref?: string;
   name: string;
   arch: MlpArch;
   params: number;

@@ -1,4 +1,5 @@
 import { appStore, useApp } from '../store';
+import { FilePick } from './FilePick';
 
 /** One message at the top of the page; text only, never HTML. */
 export function Banner() {
@@ -11,6 +12,7 @@ export function Banner() {
       data-testid="banner"
     >
       <span>{banner.text}</span>
+      {banner.pick && <FilePick label="Choose files…" testId="banner-files" />}
       <button aria-label="Dismiss" onClick={() => appStore.setState({ banner: null })}>
         ×
       </button>

@@ -11,7 +11,7 @@ export {
   type BackendChoice,
   type DataSource,
   type ExperimentSpec,
-  type ModelRef,
+  type FileModel,
   type PathKind,
   type ScoreSource,
   type ViewTab,
@@ -26,3 +26,20 @@ export {
   readHash,
   type HashContent,
 } from './url';
+export { experimentTrainingHash, plainFileName } from './schema';
+export {
+  describeModelId,
+  formatModelId,
+  isModelId,
+  leafIds,
+  parseModelId,
+  ModelIdError,
+  type ModelId,
+} from './model-id';
+export {
+  modelsUsedByView,
+  needsTraining,
+  replayCost,
+  LINK_COST_THRESHOLD_GFLOP,
+  type ReplayCost,
+} from './replay-plan';

@@ -1,11 +1,11 @@
 /** Actions of the Train panel: start, pause, resume, stop. They dispatch to the worker. */
 import { psnr } from '../../../engine/inr';
 import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
-import type { ExperimentSpec } from '../../../engine/experiment/schema';
+import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import type { ImageData01 } from '../../../engine/inr';
 import { isAbort } from '../../../engine/cancel';
-import type { TrainResult } from '../../../workers/protocol';
-import { engine } from '../../engine-client';
+import type { ModelEntry, TrainResult } from '../../../workers/protocol';
+import { ask, engine } from '../../engine-client';
 import { loadMnist, loadSample } from '../../data/images';
 import { droppedImage } from '../../data/dropped-images';
 import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
@@ -115,15 +115,42 @@ export async function startTraining(): Promise<void> {
     else patchRun({ status: 'error', jobId: null, message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  addModels(trained.models);
+  const joined = memberEntries(trained, spec);
+  if (joined.length < trained.models.length)
+    for (const m of trained.models) void ask('remove', { modelId: m.id }).catch(() => undefined);
+  addModels(joined);
   if (appStore.getState().run.jobId === id) {
     patchRun({
       status: trained.cancelled ? 'cancelled' : 'done',
       jobId: null,
       step: trained.steps,
-      message: `${K} models joined the workspace`,
+      message:
+        joined.length === 0
+          ? 'stopped before the first step: nothing joined the workspace'
+          : trained.cancelled
+            ? `stopped at step ${trained.steps} of ${spec.training.steps}: ${K} partly trained models joined the workspace, marked as such`
+            : `${K} models joined the workspace`,
     });
   }
+}
+
+/**
+ * The members as workspace entries. A finished run's members are `member:<hash>/<i>`, what a link
+ * re-trains; a stopped run's are marked "stopped at step n" and carry no identity (no link can
+ * name them: re-training would not stop at the same step). Stopped before any step: none.
+ */
+function memberEntries(trained: TrainResult, spec: ExperimentSpec): ModelEntry[] {
+  if (!trained.cancelled) {
+    const hash = experimentTrainingHash(spec);
+    return trained.models.map((m, k) => ({ ...m, ref: `member:${hash}/${k}` }));
+  }
+  if (trained.steps === 0) return [];
+  const mark = `stopped at step ${trained.steps} of ${spec.training.steps}`;
+  return trained.models.map((m) => ({
+    ...m,
+    name: `${m.name} (${mark})`,
+    note: `${mark}: not the experiment's trained member`,
+  }));
 }
 
 export function pauseTraining(): void {
