@@ -6,7 +6,7 @@
  *
  *   npm run bench                       full run (~20 min on 2 cores)
  *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints chromium
+ *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints chromium longtasks
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -23,11 +23,22 @@ import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
 import { benchLandscape } from './landscape';
+import { benchLongTasks } from './longtasks';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
 
-const GROUPS = ['gemm', 'train', 'lap', 'align', 'paths', 'landscape', 'checkpoints', 'chromium'] as const;
+const GROUPS = [
+  'gemm',
+  'train',
+  'lap',
+  'align',
+  'paths',
+  'landscape',
+  'checkpoints',
+  'chromium',
+  'longtasks',
+] as const;
 const PYTHON = '/usr/bin/python3';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -352,6 +363,8 @@ async function main(): Promise<void> {
     );
     return benchChromium({ quick, groups, log });
   });
+
+  await step('longtasks', () => benchLongTasks(log));
 
   // With --only, the other groups' rows of the last results.json are kept, so that one group can
   // be re-measured without redoing the whole run (the table then says which rows are older).

@@ -19,6 +19,8 @@ export interface CalibrationRow {
   layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
+  /** Why it was not measured. */
+  skipped?: string;
 }
 
 /** Which backend runs the engine, and why. */
@@ -66,6 +68,8 @@ export interface TrainJob {
   noiseSeed: number;
   backend: BackendPreference;
   group: string;
+  /** An earlier calibration of this workload shape, reused when the adapter is the same. */
+  calibration?: BackendInfo;
 }
 
 export interface TrainProgress {

@@ -1,30 +1,99 @@
+import { useState } from 'react';
+import type { BackendInfo, CalibrationRow } from '../../workers/protocol';
+import { clearCalibrations } from '../data/calibration-cache';
 import { useApp } from '../store';
 
-/** Names the backend in use and, when a better one was not available, why. */
+function figure(r: CalibrationRow): string {
+  if (r.msPerStep !== undefined) return `${r.msPerStep.toFixed(1)} ms/step`;
+  if (r.skipped) return `not measured: ${r.skipped}`;
+  return `failed: ${r.error ?? 'unknown error'}`;
+}
+
+/** The calibration behind the choice, readable in full (click the badge). */
+function Details({ b, close }: { b: BackendInfo; close: () => void }) {
+  const [cleared, setCleared] = useState(false);
+  return (
+    <div
+      className="share-pop badge-pop"
+      role="dialog"
+      aria-label="Backend choice"
+      data-testid="backend-details"
+    >
+      <p>
+        <strong>{b.name}</strong>
+        {b.layout === 'split' ? ' with per-model matmuls' : ' with batched matmuls'}: {b.reason}.
+      </p>
+      {b.calibration ? (
+        <table className="models calibration" data-testid="calibration-table">
+          <thead>
+            <tr>
+              <th>backend</th>
+              <th>layout</th>
+              <th>one training step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {b.calibration.map((r) => (
+              <tr
+                key={`${r.backend}-${r.layout}`}
+                className={r.backend === b.name && r.layout === b.layout ? 'chosen' : ''}
+              >
+                <td>{r.backend}</td>
+                <td>{r.layout}</td>
+                <td>{figure(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="hint">No calibration was needed for this choice.</p>
+      )}
+      {b.calibration && (
+        <p className="hint">
+          Calibrations are kept in this browser per workload shape, so the same experiment starts at once next
+          time.{' '}
+          <button
+            className="link-button"
+            disabled={cleared}
+            onClick={() => {
+              clearCalibrations();
+              setCleared(true);
+            }}
+          >
+            {cleared ? 'forgotten: the next Train measures again' : 'measure again next time'}
+          </button>
+        </p>
+      )}
+      <button onClick={close}>Close</button>
+    </div>
+  );
+}
+
+/** Names the backend in use; a click shows why, with the calibration table. */
 export function BackendBadge() {
   const b = useApp((s) => s.backend);
+  const [open, setOpen] = useState(false);
   if (!b)
     return (
       <span className="badge muted" data-testid="backend-badge">
         backend: choosing…
       </span>
     );
-  const table = b.calibration
-    ?.map(
-      (r) =>
-        `${r.backend} (${r.layout}): ${r.msPerStep !== undefined ? `${r.msPerStep.toFixed(1)} ms/step` : r.error}`,
-    )
-    .join('\n');
   return (
-    <span
-      className="badge"
-      data-testid="backend-badge"
-      data-backend={b.name}
-      title={`${b.reason}${table ? `\n\ncalibration:\n${table}` : ''}`}
-    >
-      <strong>{b.name}</strong>
-      {b.layout === 'split' && <span className="badge-layout">per-model matmuls</span>}
-      <span className="badge-reason">{b.reason}</span>
-    </span>
+    <div className="share">
+      <button
+        className="badge"
+        data-testid="backend-badge"
+        data-backend={b.name}
+        aria-expanded={open}
+        title="Why this backend? Click for the calibration"
+        onClick={() => setOpen(!open)}
+      >
+        <strong>{b.name}</strong>
+        {b.layout === 'split' && <span className="badge-layout">per-model</span>}
+        <span className="badge-layout">{b.calibration ? 'calibrated ▾' : 'why? ▾'}</span>
+      </button>
+      {open && <Details b={b} close={() => setOpen(false)} />}
+    </div>
   );
 }

@@ -77,6 +77,7 @@ async function pickBackend(
         phase: 'calibrating',
       }),
     control.signal,
+    job.calibration,
   );
   calibrated.set(key, info);
   return info;

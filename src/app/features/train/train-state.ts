@@ -4,7 +4,8 @@ import { batchFraction, inrArch, memberSeeds } from '../../../engine/population'
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import type { ImageData01 } from '../../../engine/inr';
 import { isAbort } from '../../../engine/cancel';
-import type { ModelEntry, TrainResult } from '../../../workers/protocol';
+import type { ModelEntry, TrainJob, TrainResult } from '../../../workers/protocol';
+import { storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
 import { ask, engine } from '../../engine-client';
 import { loadMnist, loadSample } from '../../data/images';
 import { droppedImage } from '../../data/dropped-images';
@@ -58,45 +59,47 @@ export async function startTraining(): Promise<void> {
   const seeds = memberSeeds(spec.population);
   const K = seeds.length;
   const group = `${spec.arch.activation === 'sine' ? 'SIREN' : spec.arch.activation.toUpperCase()} ${spec.arch.hidden.join('-')} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
-  const { id, result } = engine().call(
-    'train',
-    {
-      arch,
-      seeds,
-      target: target.image,
-      targetId: target.id,
-      targetLabel: target.label,
-      steps: spec.training.steps,
-      lr: spec.training.lr,
-      evalEvery: spec.training.evalEvery,
-      batchFraction: batchFraction(spec.population),
-      noiseSeed: spec.population.seed,
-      backend: spec.backend,
-      group,
+  const job: TrainJob = {
+    arch,
+    seeds,
+    target: target.image,
+    targetId: target.id,
+    targetLabel: target.label,
+    steps: spec.training.steps,
+    lr: spec.training.lr,
+    evalEvery: spec.training.evalEvery,
+    batchFraction: batchFraction(spec.population),
+    noiseSeed: spec.population.seed,
+    backend: spec.backend,
+    group,
+  };
+  // The same workload shape calibrated before (this page or an earlier one): no need to measure.
+  const shape = workloadKey(job);
+  const known = spec.backend === 'auto' ? storedCalibration(shape) : undefined;
+  if (known) job.calibration = known;
+  const { id, result } = engine().call('train', job, {
+    onBackend: (b) => {
+      storeCalibration(shape, b);
+      if (appStore.getState().run.jobId === id) appStore.setState({ backend: b });
     },
-    {
-      onBackend: (b) => {
-        if (appStore.getState().run.jobId === id) appStore.setState({ backend: b });
-      },
-      onProgress: (p) => {
-        if (appStore.getState().run.jobId !== id) return;
-        if (p.phase === 'calibrating') {
-          patchRun({ status: 'calibrating', message: 'measuring which backend runs this workload fastest…' });
-          return;
-        }
-        const s = appStore.getState().run;
-        patchRun({
-          status: s.status === 'paused' ? 'paused' : 'training',
-          step: p.step,
-          stepsPerSec: p.stepsPerSec,
-          evalSteps: [...s.evalSteps, p.step],
-          psnr: [...s.psnr, Array.from(p.mse, (m) => psnr(m))],
-          ...(p.predictions ? { predictions: p.predictions } : {}),
-          message: '',
-        });
-      },
+    onProgress: (p) => {
+      if (appStore.getState().run.jobId !== id) return;
+      if (p.phase === 'calibrating') {
+        patchRun({ status: 'calibrating', message: 'measuring which backend runs this workload fastest…' });
+        return;
+      }
+      const s = appStore.getState().run;
+      patchRun({
+        status: s.status === 'paused' ? 'paused' : 'training',
+        step: p.step,
+        stepsPerSec: p.stepsPerSec,
+        evalSteps: [...s.evalSteps, p.step],
+        psnr: [...s.psnr, Array.from(p.mse, (m) => psnr(m))],
+        ...(p.predictions ? { predictions: p.predictions } : {}),
+        message: '',
+      });
     },
-  );
+  });
   patchRun({
     jobId: id,
     steps: spec.training.steps,
