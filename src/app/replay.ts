@@ -112,19 +112,25 @@ export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Pro
     .filter((l) => !byRef(models, formatModelId(l)));
   const unique = [...new Map(missing.map((m) => [m.sha256, m])).values()];
   if (unique.length > 0) {
-    showBanner(
-      'info',
-      `This link's ${tab} view uses ${unique.length === 1 ? 'a checkpoint' : `${unique.length} checkpoints`} that cannot travel in a link. Drop ${unique.length === 1 ? 'it' : 'them'} on the page (any order) to replay: ${unique.map((m) => describeModelId(m, nameOf)).join('; ')}.`,
-      true,
-    );
+    const ask = (left: typeof unique): void =>
+      showBanner(
+        'info',
+        `This link's ${tab} view uses ${left.length === 1 ? 'a checkpoint' : `${left.length} checkpoints`} that cannot travel in a link. Drop ${left.length === 1 ? 'it' : 'them'} on the page (any order) to replay: ${left.map((m) => describeModelId(m, nameOf)).join('; ')}.`,
+        true,
+      );
+    ask(unique);
     // Re-try when models arrive; the link's answers add the files without questions.
     unsubscribe = appStore.subscribe((s, prev) => {
       if (s.models === prev.models || generation !== mine) return;
-      if (unique.every((m) => byRef(s.models, formatModelId(m)))) {
-        unsubscribe?.();
-        unsubscribe = null;
-        void replayLink(appStore.getState().spec, runView);
+      const left = unique.filter((m) => !byRef(s.models, formatModelId(m)));
+      if (left.length > 0) {
+        // After the import's own "joined" message, which is set right after the model is added.
+        setTimeout(() => generation === mine && ask(left), 0);
+        return;
       }
+      unsubscribe?.();
+      unsubscribe = null;
+      void replayLink(appStore.getState().spec, runView);
     });
     return;
   }

@@ -45,7 +45,7 @@ function Endpoint({ which, models, at }: { which: 'a' | 'b'; models: ModelEntry[
         data-testid={`paths-${which}`}
         onChange={(e) => setEndpoint(which, e.target.value)}
       >
-        {!m && <option value="">—</option>}
+        {!m && <option value="">{at ? 'waiting for the linked model' : '—'}</option>}
         {models.map((x) => (
           <option key={x.id} value={x.id}>
             {x.name}
