@@ -1,6 +1,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { packMnist } from './scripts/mnist.ts';
+import { plotlyWithoutEval, tfjsWasmPthreadFiles } from './scripts/vite-csp.ts';
+import { SITE_HEADERS } from './src/cli/site-headers.ts';
 
 /**
  * Serves the `mnist` package's 10,000 digits as one binary at /data/mnist.bin (dev) and emits it
@@ -29,10 +31,13 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react(), mnistAsset()],
+  plugins: [react(), mnistAsset(), plotlyWithoutEval(), tfjsWasmPthreadFiles()],
+  // Dev keeps no CSP (React's refresh preamble is an inline script); `vite preview` serves the
+  // build with every production header, as `weightscope open` (npm run preview) does.
   server: { headers: isolation },
-  preview: { headers: isolation },
-  worker: { format: 'es' },
-  // tfjs-wasm's threaded build breaks when minified (DESIGN, 'Backend choice').
-  build: { minify: false, target: 'es2022', chunkSizeWarningLimit: 8000 },
+  preview: { headers: { ...SITE_HEADERS } },
+  worker: { format: 'es', plugins: () => [tfjsWasmPthreadFiles()] },
+  // Minified: tfjs-wasm's pthread scripts are emitted as their own unminified files instead of
+  // a toString() of minified code (scripts/vite-csp.ts), which is what broke threads before.
+  build: { minify: true, target: 'es2022', chunkSizeWarningLimit: 8000 },
 });

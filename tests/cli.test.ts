@@ -4,13 +4,14 @@
  * and nothing at all on stdout).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resizeSquare } from '../src/cli/data';
-import { readCheckpoint } from '../src/engine/checkpoints/index';
+import { inferArchitecture, readCheckpoint, toModel } from '../src/engine/checkpoints/index';
 import { writeNpy } from '../src/engine/checkpoints/numpy';
 import { writeStoredZip } from '../src/engine/checkpoints/zip';
 import { writeSafetensors } from '../src/engine/checkpoints/writers';
@@ -105,7 +106,12 @@ function readModelTensors(file: string): {
   metadata: Record<string, string>;
 } {
   const c = readCheckpoint([{ name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) }]);
-  return { tensors: new Map(c.tensors.map((t) => [t.name, t.data!])), metadata: c.metadata };
+  // By canonical name (layers.{i}.weight), whatever names the file keeps from its source.
+  const model = toModel(c, inferArchitecture(c), { activation: 'relu' });
+  return {
+    tensors: new Map(Object.entries(model.params).map(([k, t]) => [k, t.data])),
+    metadata: c.metadata,
+  };
 }
 
 /** An int32 .npy: writeNpy's float32 layout with the dtype string swapped (same length). */
@@ -118,6 +124,7 @@ function int32Npy(v: Int32Array): Uint8Array {
 
 let dir = '';
 const f = (name: string): string => path.join(dir, name);
+const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 const siren: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
 let modelA: Model;
 let modelC: Model;
@@ -316,7 +323,11 @@ describe('weightscope CLI', () => {
     const i0 = readModelTensors(f('i0.safetensors'));
     for (const [name, t] of Object.entries(modelA.params)) expect(i0.tensors.get(name)).toEqual(t.data);
     expect(i0.metadata['weightscope.command']).toBe('interpolate');
-    expect(JSON.parse(i0.metadata['weightscope.inputs']!)).toEqual([f('a.safetensors'), f('c.safetensors')]);
+    // Inputs by name and content hash, never by path.
+    expect(JSON.parse(i0.metadata['weightscope.inputs']!)).toEqual(
+      ['a.safetensors', 'c.safetensors'].map((n) => ({ name: n, sha256: sha256(f(n)) })),
+    );
+    expect(JSON.stringify(i0.metadata)).not.toContain(dir);
     const ih = readModelTensors(f('ih.safetensors'));
     for (const [name, t] of Object.entries(modelA.params)) {
       const got = ih.tensors.get(name)!;

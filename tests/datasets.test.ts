@@ -11,11 +11,8 @@ import {
   parseExperiment,
 } from '../src/engine/experiment';
 import { MNIST_COUNT, MNIST_PIXELS, mnistClassIndices, mnistSplit } from '../src/engine/data/mnist';
-import { initModel, type Model } from '../src/engine/model';
+import type { Model } from '../src/engine/model';
 import { evaluateModels } from '../src/engine/tf/evaluate';
-import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
-import { createRng } from '../src/engine/rng';
-import { trainClassifiers } from '../src/engine/tf/classifier';
 import type { ClassificationTarget, ImageTarget } from '../src/workers/protocol';
 import { evalDataFor, probeInputs, scoreOne } from '../src/workers/jobs/score-data';
 
@@ -214,40 +211,5 @@ describe('shared links: what classifiers are scored on', () => {
     expect(() =>
       parseExperiment({ version: 2, data: { score: { kind: 'file', name: '<img>.npz', sha256: sha } } }),
     ).toThrow(/data\.score\.name/);
-  });
-});
-
-describe("trainClassifiers (the sample classifiers' trainer)", () => {
-  beforeAll(async () => {
-    await initNodeBackend('wasm');
-  });
-
-  it('lowers the cross-entropy of a stacked population on a separable set, deterministically, without leaking tensors', async () => {
-    // Three Gaussian blobs in 4-D, labels by blob; seeded.
-    const rng = createRng(3);
-    const n = 90;
-    const x = new Float32Array(n * 4);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      labels[i] = i % 3;
-      for (let j = 0; j < 4; j++) x[i * 4 + j] = (j === labels[i] ? 2 : 0) + 0.5 * rng.normal();
-    }
-    const data = { kind: 'classification' as const, x, labels, n, inputs: 4, classes: 3 };
-    const arch = { widths: [4, 16, 3], activation: 'relu' as const };
-    const init = [initModel(arch, 1), initModel(arch, 2)];
-    const before = tf.memory().numTensors;
-    const opts = { steps: 150, lr: 1e-2, batch: 32, seed: 5 };
-    const trained = await trainClassifiers(init, data, opts);
-    expect(tf.memory().numTensors).toBe(before);
-    const start = evaluateModelsCpu(init, data);
-    const end = evaluateModelsCpu(trained, data);
-    for (let k = 0; k < 2; k++) {
-      expect(end.loss[k]!).toBeLessThan(start.loss[k]! / 2);
-      expect(end.metric[k]!).toBeGreaterThan(0.9);
-    }
-    const again = await trainClassifiers(init, data, opts);
-    expect(Array.from(again[1]!.params['layers.0.weight']!.data)).toEqual(
-      Array.from(trained[1]!.params['layers.0.weight']!.data),
-    );
   });
 });

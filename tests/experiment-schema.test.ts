@@ -6,6 +6,7 @@ import {
   parseExperiment,
   type ExperimentSpec,
 } from '../src/engine/experiment';
+import { plainFileName } from '../src/engine/experiment/schema';
 
 /** Runs `f`, asserting it throws an ExperimentError; returns it. */
 function rejects(f: () => unknown): ExperimentError {
@@ -358,6 +359,22 @@ describe('experiment schema: names and hashes', () => {
       'a\u0007.pt',
       'a\u202e.pt',
       'a\u2066.pt',
+      // C1 controls, zero-width and invisible characters, separators, lookalike slashes (issue #15).
+      'a\u0085.pt',
+      'a\u009b31m.pt',
+      'a\u200b.pt',
+      'a\u200d.pt',
+      'a\u2060.pt',
+      'a\ufeff.pt',
+      'a\u2028b.pt',
+      'a\u2029b.pt',
+      'x\u2215y.pt',
+      'x\u2044y.pt',
+      'x\uff0fy.pt',
+      'x\u29f8y.pt',
+      'x\uff3cy.pt',
+      'a\ud800.pt',
+      'a\u{e0041}.pt',
     ]) {
       const e = rejects(() => parseExperiment(file(name)));
       expect(e.reason).toBe('invalid');
@@ -376,6 +393,14 @@ describe('experiment schema: names and hashes', () => {
     ]) {
       expect(parseExperiment(file(name)).files[0]!.name).toBe(name);
     }
+  });
+
+  it('makes any dropped name fit for a link: unsafe characters become _, pairs never split', () => {
+    expect(plainFileName('a\u0085b\u200b\u2215c\u2028.pt')).toBe('a_b__c_.pt');
+    const long = 'm'.repeat(199) + '🙂';
+    expect(plainFileName(long)).toBe('m'.repeat(199));
+    for (const name of ['a\u009b.pt', 'x\uff0f.pt', long, '\u200b'])
+      expect(() => parseExperiment(file(plainFileName(name)))).not.toThrow();
   });
 
   it('keeps sha256 lower-case whatever case it was given in', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, readImageHeader } from '../src/engine/image-header';
+import { gif, jpeg, latin1, pngHeader, sof } from '../scripts/hostile/bytes';
 
 function png(w: number, h: number): Uint8Array {
   const b = new Uint8Array(33);
@@ -50,5 +51,55 @@ describe('image boundary', () => {
         }
       }
     }
+  });
+  it('reads the size a decoder allocates: GIF frames, JPEG markers past fill bytes (issue #15)', () => {
+    expect(readImageHeader(gif(16, 16))).toEqual({ format: 'gif', width: 16, height: 16 });
+    expect(() => readImageHeader(gif(16, 9000), 'g.gif')).toThrow(/9000×9000 px/);
+    expect(() => readImageHeader(gif(9000, 16), 'g.gif')).toThrow(/9000×9000 px/);
+    // A fill byte before APP1, whose payload holds a fake 16×16 SOF: the real frame is 9000².
+    const hidden = jpeg([
+      [0xe1, [0xff, 0xc0, 0, 11, ...sof(16, 16)], 1],
+      [0xc0, sof(9000, 9000)],
+    ]);
+    expect(() => readImageHeader(hidden, 'j.jpg')).toThrow(/9000×9000 px/);
+    // The other way round: a huge fake SOF inside APP1 is data; the frame is 16×16.
+    const fake = jpeg([
+      [0xe1, [0xff, 0xc0, 0, 11, ...sof(9000, 9000)]],
+      [0xc0, sof(16, 16)],
+    ]);
+    expect(readImageHeader(fake)).toEqual({ format: 'jpeg', width: 16, height: 16 });
+    // Two SOFs before the scan: the larger is the one that counts.
+    expect(() =>
+      readImageHeader(
+        jpeg([
+          [0xc0, sof(16, 16)],
+          [0xc2, sof(9000, 9000)],
+        ]),
+      ),
+    ).toThrow(/9000/);
+  });
+
+  it('PNG needs IHDR first; WebP frames and BMP core headers count; the pixel cap holds', () => {
+    const noIhdr = pngHeader(16, 16);
+    noIhdr.set(latin1('IDAT'), 12);
+    expect(() => readImageHeader(noIhdr, 'p.png')).toThrow(/damaged/);
+    expect(() => readImageHeader(pngHeader(4097, 4097), 'p.png')).toThrow(/MAX_IMAGE_PIXELS/);
+    expect(readImageHeader(pngHeader(8192, 2048))).toMatchObject({ width: 8192, height: 2048 });
+    const u24 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff];
+    const chunk = (id: string, payload: number[]) => [...latin1(id), ...u24(payload.length), 0, ...payload];
+    const webp = (chunks: number[][]) => {
+      const body = chunks.flat();
+      return Uint8Array.from([...latin1('RIFF'), ...u24(body.length + 4), 0, ...latin1('WEBP'), ...body]);
+    };
+    const vp8x = chunk('VP8X', [0x02, 0, 0, 0, ...u24(15), ...u24(15)]);
+    const frame = chunk('ANMF', [...u24(0), ...u24(0), ...u24(8999), ...u24(8999), 0, 0, 0, 0]);
+    expect(readImageHeader(webp([vp8x]))).toMatchObject({ format: 'webp', width: 16, height: 16 });
+    expect(() => readImageHeader(webp([vp8x, frame]), 'a.webp')).toThrow(/9000×9000 px/);
+    const bmp = new Uint8Array(26);
+    bmp.set([0x42, 0x4d], 0);
+    new DataView(bmp.buffer).setUint32(14, 12, true);
+    new DataView(bmp.buffer).setUint16(18, 9000, true);
+    new DataView(bmp.buffer).setUint16(20, 16, true);
+    expect(() => readImageHeader(bmp, 'b.bmp')).toThrow(/9000×16 px/);
   });
 });

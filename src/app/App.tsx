@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { appStore, showBanner, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
+import { loadServedCheckpoints } from './features/models/served-checkpoints';
 import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
@@ -70,19 +71,28 @@ let booted = false;
 
 /**
  * Once per page (React's StrictMode runs effects twice in development): the sample models join the
- * workspace, then the link's experiment, or the default one, starts on its own. No upload and no
+ * workspace, then the checkpoints `weightscope open` serves (if any), then the link's experiment,
+ * or the default one, starts on its own (not when opened on checkpoints: the Models tab shows). No upload and no
  * network are needed.
  */
 function boot(): void {
   if (booted) return;
   booted = true;
+  let served = 0;
   void loadSampleModels()
     .catch((e: unknown) =>
       showBanner('error', `sample models could not be loaded: ${e instanceof Error ? e.message : String(e)}`),
     )
-    .then(() => applyHash(location.hash))
+    .then(() => loadServedCheckpoints())
+    .then((n) => {
+      served = n;
+      return applyHash(location.hash);
+    })
     .then((applied) => {
-      if (!applied) void startTraining();
+      if (applied) return;
+      // Opened on a folder of checkpoints (weightscope open): show them, keep the CPU free.
+      if (served > 0) setTab('models');
+      else void startTraining();
     });
 }
 

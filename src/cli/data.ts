@@ -4,8 +4,9 @@
  * labels) becomes a classification batch. The file type is recognised by its bytes.
  */
 import { PNG } from 'pngjs';
-import { CheckpointError, parseNpy } from '../engine/checkpoints/index';
+import { CheckpointError, parseNpy, readNpyShape } from '../engine/checkpoints/index';
 import { classificationFor, DatasetError, parseDatasetNpz } from '../engine/data/dataset';
+import { checkImageSize, ImageInputError, readImageHeader } from '../engine/image-header';
 import { coordinateGrid, type ImageData01 } from '../engine/inr';
 import type { ClassificationData, EvalData, RegressionData } from '../engine/data/eval-data';
 import { CliError } from './args';
@@ -22,6 +23,8 @@ const startsWith = (b: Uint8Array, m: number[]): boolean =>
  * grayscale by luminance (ITU-R BT.601 weights); alpha is ignored.
  */
 function decodePng(p: string, bytes: Uint8Array): ImageData01 {
+  // The app's caps, from the header, before pngjs allocates anything.
+  imageCaps(() => readImageHeader(bytes, p));
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -41,9 +44,22 @@ function decodePng(p: string, bytes: Uint8Array): ImageData01 {
   return { width, height, channels, data };
 }
 
+/** Runs an image-size check, turning its refusal into a CliError. */
+function imageCaps(check: () => unknown): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof ImageInputError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
 function decodeNpyImage(p: string, bytes: Uint8Array): ImageData01 {
   let t;
   try {
+    // The same caps as a PNG, from the header, before any value is decoded.
+    const { shape } = readNpyShape(bytes, p);
+    if (shape.length === 2 || shape.length === 3) imageCaps(() => checkImageSize(shape[1]!, shape[0]!, p));
     t = parseNpy(bytes, p);
   } catch (e) {
     if (e instanceof CheckpointError) throw new CliError(`${p}: ${e.message}`);
@@ -110,8 +126,7 @@ export function resizeSquare(img: ImageData01, size: number): ImageData01 {
 }
 
 /** Reads an image (PNG or .npy) with values in [0, 1]; `size` centre-crops and resizes. */
-export function loadImage(p: string, size?: number): ImageData01 {
-  const bytes = readInput(p);
+export function loadImage(p: string, size?: number, bytes: Uint8Array = readInput(p)): ImageData01 {
   let img: ImageData01;
   if (startsWith(bytes, PNG_MAGIC)) img = decodePng(p, bytes);
   else if (startsWith(bytes, NPY_MAGIC)) img = decodeNpyImage(p, bytes);
@@ -153,14 +168,14 @@ function loadClassification(
 
 /**
  * `--data D` for models with `inputs` inputs and `outputs` outputs: an image for INRs, or a
- * classification `.npz`. Checks the shapes against the models here, so that a mismatch is
+ * classification `.npz`; `size` resizes an image to size×size (its training size). Checks the shapes against the models here, so that a mismatch is
  * reported in terms of the files rather than as a tensor-shape error deep inside tfjs.
  */
-export function loadEvalData(p: string, inputs: number, outputs: number): EvalData {
+export function loadEvalData(p: string, inputs: number, outputs: number, size?: number): EvalData {
   const bytes = readInput(p);
   let data: EvalData;
   if (startsWith(bytes, ZIP_MAGIC)) data = loadClassification(p, bytes, inputs, outputs);
-  else data = imageData(loadImage(p));
+  else data = imageData(loadImage(p, size, bytes));
   if (data.inputs !== inputs)
     throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
   if (data.kind === 'regression' && data.channels !== outputs) {

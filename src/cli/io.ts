@@ -1,27 +1,36 @@
 /**
- * Files in and out of the CLI: reading a checkpoint (with the shards a model.json or a
- * safetensors index names), turning it into a Model with the activation the person confirmed,
- * and writing results as safetensors that record where they came from.
+ * Files into the CLI: reading a checkpoint (with the shards a model.json or a safetensors index
+ * names) and turning it into a Model with the activation the person confirmed. Results go out
+ * through output.ts.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   CheckpointError,
+  IMPORT_LIMITS,
   archFromMetadata,
+  formatBytes,
   inferArchitecture,
   readCheckpoint,
+  layoutFromInference,
   toModel,
-  writeSafetensors,
   type ArchitectureInference,
   type CheckpointContents,
   type CheckpointFile,
   type ModelOptions,
+  type TensorLayout,
 } from '../engine/checkpoints/index';
-import { ACTIVATIONS, assertSameArchitecture, type Activation, type Model } from '../engine/model';
+import {
+  ACTIVATIONS,
+  ARCH_BOUNDS,
+  assertSameArchitecture,
+  type Activation,
+  type Model,
+} from '../engine/model';
 import { CliError, type FlagSpec, type ParsedArgs } from './args';
 
-/** Reads a whole file, turning Node's errors into messages that name the file. */
-export function readInput(p: string): Uint8Array {
+/** The size of a regular file, refusing devices, FIFOs, sockets and directories by name. */
+function regularFileSize(p: string): number {
   let st;
   try {
     st = statSync(p);
@@ -29,14 +38,52 @@ export function readInput(p: string): Uint8Array {
     throw new CliError(`${p}: no such file`);
   }
   if (st.isDirectory()) throw new CliError(`${p}: is a directory, not a file`);
+  if (!st.isFile())
+    throw new CliError(`${p}: is not a regular file (a device, FIFO or socket); give a file on disk`);
+  return st.size;
+}
+
+/**
+ * Reads a whole regular file of at most `maxBytes`, into one buffer of its size (no second copy).
+ * The size is checked BEFORE reading, on the opened descriptor (so a file swapped for a FIFO or
+ * /dev/zero between the check and the read is still refused, and opening never blocks), and a
+ * file that grows while being read is read only up to the size that was checked.
+ */
+export function readInput(p: string, maxBytes: number = IMPORT_LIMITS.maxFileBytes): Uint8Array {
+  const size = regularFileSize(p);
+  if (size > maxBytes)
+    throw new CliError(
+      `${p}: is ${formatBytes(size)}; the limit for an input file is ${formatBytes(maxBytes)}`,
+    );
+  let fd: number;
   try {
-    return new Uint8Array(readFileSync(p));
+    fd = openSync(p, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new CliError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes)
+      throw new CliError(
+        `${p}: changed while being opened; give a regular file of at most ${formatBytes(maxBytes)}`,
+      );
+    const out = new Uint8Array(st.size);
+    let at = 0;
+    while (at < out.length) {
+      const n = readSync(fd, out, at, out.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === out.length ? out : out.subarray(0, at);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** JSON text, or null: a model.json or an index is small, so anything over 64 MB is not one. */
+/** JSON text, or null: a model.json or an index is small, so anything over the header budget is not one. */
 function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
   let i = 0;
   while (
@@ -44,7 +91,7 @@ function jsonOf(bytes: Uint8Array): Record<string, unknown> | null {
     (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
   )
     i++;
-  if (bytes[i] !== 0x7b || bytes.length > 64 * 2 ** 20) return null;
+  if (bytes[i] !== 0x7b || bytes.length > IMPORT_LIMITS.maxHeaderBytes) return null;
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -79,17 +126,31 @@ export function checkpointFiles(p: string): CheckpointFile[] {
   const json = jsonOf(bytes);
   if (!json) return files;
   const dir = path.dirname(p);
-  for (const shard of shardNames(json)) {
-    const base = path.basename(shard.replaceAll('\\', '/'));
+  // The shards' sizes together, before any of them is read.
+  let total = bytes.length;
+  const shards: { shard: string; base: string; full: string }[] = [];
+  for (const shard of new Set(shardNames(json).map((s) => s.replaceAll('\\', '/')))) {
+    const base = path.basename(shard);
     const full = path.join(dir, base);
+    if (shards.some((s) => s.full === full)) continue;
+    let size: number;
     try {
-      files.push({ name: base, bytes: new Uint8Array(readFileSync(full)) });
-    } catch {
-      throw new CliError(
-        `${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`,
-      );
+      size = regularFileSize(full);
+    } catch (e) {
+      if (e instanceof CliError && e.message.endsWith('no such file'))
+        throw new CliError(
+          `${p} lists weight shard ${shard}, but ${full} does not exist; keep the shards next to it`,
+        );
+      throw e;
     }
+    total += size;
+    if (total > IMPORT_LIMITS.maxInputBytes)
+      throw new CliError(
+        `${p} and its shards are more than ${formatBytes(IMPORT_LIMITS.maxInputBytes)} together (limit maxInputBytes)`,
+      );
+    shards.push({ shard, base, full });
   }
+  for (const s of shards) files.push({ name: s.base, bytes: readInput(s.full) });
   return files;
 }
 
@@ -123,7 +184,13 @@ export const ARCH_FLAGS: Record<string, FlagSpec> = {
     choices: ACTIVATIONS,
     help: "hidden activation (default: the file's metadata, else relu)",
   },
-  w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency for sine (default: metadata, else 30)' },
+  w0: {
+    kind: 'number',
+    arg: 'N',
+    min: ARCH_BOUNDS.w0[0],
+    max: ARCH_BOUNDS.w0[1],
+    help: 'SIREN frequency for sine (default: metadata, else 30)',
+  },
 };
 
 export function archFlags(args: ParsedArgs): ArchFlags {
@@ -141,6 +208,8 @@ export interface LoadedModel {
   contents: CheckpointContents;
   inference: ArchitectureInference;
   model: Model;
+  /** The file's tensor names, orientation and dtype, so outputs keep them. */
+  layout: TensorLayout;
 }
 
 /** Reads a checkpoint and builds its Model; the activation comes from the flags, the metadata, or relu. */
@@ -153,7 +222,14 @@ export function loadModel(p: string, flags: ArchFlags = {}): LoadedModel {
     if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
     throw e;
   }
-  const meta = archFromMetadata(contents.metadata) ?? {};
+  let meta: ReturnType<typeof archFromMetadata>;
+  try {
+    meta = archFromMetadata(contents.metadata);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
+    throw e;
+  }
+  meta ??= {};
   const activation = flags.activation ?? meta.activation ?? 'relu';
   const opts: ModelOptions = { activation };
   const w0 = flags.w0 ?? meta.w0;
@@ -161,7 +237,8 @@ export function loadModel(p: string, flags: ArchFlags = {}): LoadedModel {
   if (meta.outputOffset !== undefined) opts.outputOffset = meta.outputOffset;
   if (meta.encoding && inference.encodingTensor) opts.encoding = meta.encoding;
   try {
-    return { path: p, contents, inference, model: toModel(contents, inference, opts) };
+    const model = toModel(contents, inference, opts);
+    return { path: p, contents, inference, model, layout: layoutFromInference(contents, inference) };
   } catch (e) {
     if (e instanceof CheckpointError) throw new CliError(aboutFile(p, e.message));
     throw e;
@@ -183,35 +260,5 @@ export function sameArchitecture(a: LoadedModel, b: LoadedModel): void {
     const msg = (e as Error).message;
     const hint = / uses /.test(msg) ? ' (pass --activation to set one activation for both)' : '';
     throw new CliError(`models do not match: ${msg}${hint}`);
-  }
-}
-
-/** Where a result came from, stored in the output's safetensors metadata. */
-export interface Provenance {
-  command: string;
-  inputs: readonly string[];
-  method?: string;
-  /** Further settings (alpha, seed, steps…), stored as JSON. */
-  options?: Record<string, unknown>;
-}
-
-/**
- * Writes a model as safetensors with `weightscope.command`, `weightscope.inputs` (JSON list),
- * `weightscope.method` and `weightscope.options` beside the architecture, so a result file says
- * how it was made without any log from the run.
- */
-export function writeModel(p: string, model: Model, prov: Provenance): void {
-  const meta: Record<string, string> = {
-    'weightscope.command': prov.command,
-    'weightscope.inputs': JSON.stringify(prov.inputs),
-  };
-  if (prov.method !== undefined) meta['weightscope.method'] = prov.method;
-  if (prov.options) meta['weightscope.options'] = JSON.stringify(prov.options);
-  const bytes = writeSafetensors(model, meta);
-  try {
-    mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
-    writeFileSync(p, bytes);
-  } catch (e) {
-    throw new CliError(`${p}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

@@ -45,6 +45,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'average models (model soup) or slerp two, after optional alignment',
     load: async () => (await import('./commands/merge')).merge,
   },
+  open: {
+    summary: 'serve the app on 127.0.0.1 with checkpoints from files or a folder (--watch)',
+    load: async () => (await import('./commands/open')).open,
+  },
+  'train-mlp': {
+    summary: 'train or fine-tune one MLP classifier on MNIST or an x/y .npz',
+    load: async () => (await import('./commands/train-mlp')).trainMlp,
+  },
+  replicate: {
+    summary: "run a paper's MNIST experiment now (rebasin, widths, repair, soup)",
+    load: async () => (await import('./commands/replicate')).replicate,
+  },
   'train-inr': {
     summary: 'train one INR (SIREN or ReLU MLP) on an image',
     load: async () => (await import('./commands/train-inr')).trainInr,

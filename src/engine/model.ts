@@ -45,6 +45,41 @@ export const ENCODING_NAME = 'encoding.B';
 /** Number of linear layers. */
 export const layerCount = (arch: MlpArch): number => arch.widths.length - 1;
 
+/**
+ * Most linear layers an MLP may have, anywhere (imports, training, links). Real INRs and the
+ * MLPs of the Re-Basin papers have 2–10; the bound keeps a hostile file's 10,000 "layers" out.
+ */
+export const MAX_LAYERS = 64;
+
+/**
+ * Ranges of the architecture's scalar settings, the same as the share schema's
+ * (src/engine/experiment/schema.ts; a test keeps the two equal). Checkpoint metadata and import
+ * answers are held to them too: a w0 of 1e308 from a file is as untrusted as one from a link.
+ */
+export const ARCH_BOUNDS = {
+  w0: [1, 200],
+  outputOffset: [-10, 10],
+  fourierFeatures: [1, 256],
+  fourierSigma: [0.01, 100],
+} as const;
+
+/** Thrown when an architecture is deeper than MAX_LAYERS or has a width below 1. */
+export class ArchitectureBoundsError extends RangeError {
+  override name = 'ArchitectureBoundsError';
+}
+
+/** Refuses more than MAX_LAYERS layers and non-positive widths, before anything is allocated. */
+export function checkArchBounds(arch: MlpArch): void {
+  const layers = layerCount(arch);
+  if (layers < 1 || layers > MAX_LAYERS)
+    throw new ArchitectureBoundsError(
+      `an MLP has 1 to ${MAX_LAYERS} linear layers (limit MAX_LAYERS); this one has ${layers}`,
+    );
+  for (const w of arch.widths)
+    if (!Number.isSafeInteger(w) || w < 1)
+      throw new ArchitectureBoundsError(`layer widths must be positive integers; got ${w}`);
+}
+
 /** Input width the first linear layer sees (after any Fourier encoding). */
 export function firstLayerInputs(arch: MlpArch): number {
   return arch.encoding ? 2 * arch.encoding.features : arch.widths[0]!;
@@ -157,6 +192,7 @@ function fillUniform(n: number, bound: number, rng: Rng): Float32Array {
  * - Fourier features: B ~ N(0, σ²).
  */
 export function initModel(arch: MlpArch, seed: number): Model {
+  checkArchBounds(arch);
   const rng = createRng(seed);
   const params: Record<string, Tensor> = {};
   if (arch.encoding) {
@@ -167,10 +203,12 @@ export function initModel(arch: MlpArch, seed: number): Model {
     params[ENCODING_NAME] = { data: b, shape: [features, inputs] };
   }
   const w0 = sirenW0(arch);
-  for (const [l, { name, shape }] of paramShapes(arch).entries()) {
+  // The shapes once, outside the loop: recomputing them per tensor made building quadratic in depth.
+  const shapes = paramShapes(arch);
+  for (const [l, { name, shape }] of shapes.entries()) {
     const layer = l >> 1;
     const isWeight = l % 2 === 0;
-    const fanIn = isWeight ? shape[1]! : (paramShapes(arch)[l - 1]!.shape[1] as number);
+    const fanIn = isWeight ? shape[1]! : shapes[l - 1]!.shape[1]!;
     let bound: number;
     if (isWeight && arch.activation === 'sine') {
       bound = layer === 0 ? 1 / fanIn : Math.sqrt(6 / fanIn) / w0;

@@ -3,6 +3,8 @@
  * worker always answers it, with a result or an `error` reply, and long jobs stream `progress`
  * replies with the same id. Big buffers are transferred, never copied.
  */
+import type { TensorLayout } from '../engine/checkpoints/layout';
+import type { ExportFormat } from '../engine/checkpoints/snippet';
 import type { LabelledDataset } from '../engine/data/dataset';
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
@@ -53,6 +55,12 @@ export interface ModelEntry {
   /** Accuracy in [0, 1] of a classifier on the data it was measured on (see note). */
   accuracy?: number;
   note?: string;
+  /**
+   * The tensor names, orientation and dtype of the file the model (or the model it was made
+   * from) was read from; downloads keep them. Absent: a model Weightscope created, downloaded
+   * with nn.Sequential names.
+   */
+  layout?: TensorLayout;
 }
 
 export interface TrainJob {
@@ -325,7 +333,7 @@ export interface Api {
   'parse-dataset': { payload: { name: string; bytes: Uint8Array }; result: LabelledDataset };
   'add-checkpoint': { payload: AddCheckpoint; result: ModelEntry };
   export: {
-    payload: { modelId: string; format: 'safetensors' | 'npz' };
+    payload: { modelId: string; format: ExportFormat };
     result: { bytes: Uint8Array; filename: string };
   };
   remove: { payload: { modelId: string }; result: null };

@@ -2,13 +2,15 @@
 import { alignModels, type AlignMethod, type SignMode } from '../../engine/align/index';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
-import { ARCH_FLAGS, archFlags, loadModels, writeModel } from '../io';
+import { imageSideFor, imageSizeOf, SIZE_FLAG } from '../image-size';
+import { ARCH_FLAGS, archFlags, loadModels } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const align: Command = {
   name: 'align',
   summary: "Permute MODEL's hidden units (and flip signs, for odd activations) to match REF.",
   usage:
-    'align REF MODEL [--method weight|activation] [--signed auto|on|off] [--data D] [--seed N] [--out F] [--json]',
+    'align REF MODEL [--method weight|activation] [--signed auto|on|off] [--data D] [--size S] [--seed N] [--out F] [--json]',
   spec: {
     positionals: { names: ['REF', 'MODEL'], min: 2 },
     flags: {
@@ -33,7 +35,12 @@ export const align: Command = {
         min: 0,
         help: 'seed of the sweep order and the random probe batch (default 0)',
       },
-      out: { kind: 'string', arg: 'F', help: 'write the aligned MODEL as safetensors' },
+      out: {
+        kind: 'string',
+        arg: 'F',
+        help: 'write the aligned MODEL: .pt/.pth (PyTorch), .npz, else safetensors',
+      },
+      ...SIZE_FLAG,
       ...ARCH_FLAGS,
     },
   },
@@ -52,11 +59,14 @@ Example:
   async run(args) {
     const [pref, pmodel] = args.positionals as [string, string];
     const method = (args.string('method') ?? 'weight') as AlignMethod;
+    const out = args.string('out') ?? null;
+    if (out) checkOutPath(out);
     const [ref, model] = loadModels([pref, pmodel], archFlags(args));
     const arch = ref!.model.arch;
     const dataPath = args.string('data');
+    const side = dataPath ? imageSideFor(args.number('size'), [ref!, model!]) : undefined;
     const x = dataPath
-      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!).x
+      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!, side).x
       : undefined;
     const seed = args.number('seed') ?? 0;
     const r = alignModels(ref!.model, model!.model, {
@@ -65,14 +75,19 @@ Example:
       seed,
       ...(x ? { x } : {}),
     });
-    const out = args.string('out') ?? null;
     if (out)
-      writeModel(out, r.model, {
-        command: 'align',
-        inputs: [pref, pmodel],
-        method,
-        options: { signed: r.signed, seed, data: dataPath ?? null },
-      });
+      writeModel(
+        out,
+        r.model,
+        {
+          command: 'align',
+          inputs: [pref, pmodel, ...(dataPath ? [dataPath] : [])].map(fileRef),
+          method,
+          options: { signed: r.signed, seed, size: side ?? null },
+          ...imageSizeOf(model!.contents.metadata),
+        },
+        model!.layout,
+      );
     const json = {
       method: r.method,
       sweeps: r.sweeps,

@@ -5,12 +5,13 @@ import { missing } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
+import { imageSideFor, SIZE_FLAG } from '../image-size';
 import { ARCH_FLAGS, archFlags, loadModels } from '../io';
 
 export const barrier: Command = {
   name: 'barrier',
   summary: 'Evaluate the loss along the path from A to B and report its barrier.',
-  usage: 'barrier A B --data D [--align] [--points N] [--method lerp|slerp] [--json]',
+  usage: 'barrier A B --data D [--size S] [--align] [--points N] [--method lerp|slerp] [--json]',
   spec: {
     positionals: { names: ['A', 'B'], min: 2 },
     flags: {
@@ -27,6 +28,7 @@ export const barrier: Command = {
         help: 'path: lerp (default) or slerp per tensor',
       },
       seed: { kind: 'int', arg: 'N', min: 0, help: 'seed of weight matching with --align (default 0)' },
+      ...SIZE_FLAG,
       ...ARCH_FLAGS,
       ...BACKEND_FLAG,
     },
@@ -34,7 +36,9 @@ export const barrier: Command = {
   details: `
 Barrier (Entezari et al. 2022, Def. 1): max over α of L(θ_α) − ((1−α)·L(A) + α·L(B)). The loss is
 MSE on the image's INR coordinate grid (metric "mse"), or mean cross-entropy of the logits
-against the labels of a classification .npz (metric "cross-entropy"). All α are evaluated as
+against the labels of a classification .npz (metric "cross-entropy"). An image is resized to the
+training size the models record (weightscope.imageSize); --size overrides, and a size that
+differs from the recorded one is warned about on stderr. All α are evaluated as
 one batched population on tfjs (wasm by default).
 
 JSON fields: alphas, losses, barrier, aligned, metric; also barrierAlpha, method.
@@ -47,7 +51,8 @@ Example:
     const method = (args.string('method') ?? 'lerp') as InterpolationMethod;
     const [a, b] = loadModels([pa, pb], archFlags(args));
     const { widths } = a!.model.arch;
-    const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!);
+    const side = imageSideFor(args.number('size'), [a!, b!]);
+    const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!, side);
     const aligned = args.flag('align');
     const bModel = aligned
       ? alignModels(a!.model, b!.model, { method: 'weight', seed: args.number('seed') ?? 0 }).model

@@ -2,7 +2,9 @@
 import { interpolateModels, type InterpolationMethod } from '../../engine/paths/interpolate';
 import { missing } from '../args';
 import { fmt, type Command } from '../command';
-import { ARCH_FLAGS, archFlags, loadModels, writeModel } from '../io';
+import { imageSizeOf } from '../image-size';
+import { ARCH_FLAGS, archFlags, loadModels } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const interpolate: Command = {
   name: 'interpolate',
@@ -21,7 +23,7 @@ export const interpolate: Command = {
         choices: ['lerp', 'slerp'],
         help: 'lerp (default) or slerp per tensor (lerp where |cos| > 0.9995)',
       },
-      out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
+      out: { kind: 'string', arg: 'F', help: 'output file: .pt/.pth (PyTorch), .npz, else safetensors' },
       ...ARCH_FLAGS,
     },
   },
@@ -39,9 +41,21 @@ Example:
     const alpha = args.number('alpha') ?? missing('alpha');
     const out = args.string('out') ?? missing('out');
     const method = (args.string('method') ?? 'lerp') as InterpolationMethod;
+    checkOutPath(out);
     const [a, b] = loadModels([pa, pb], archFlags(args));
     const model = interpolateModels(a!.model, b!.model, alpha, method);
-    writeModel(out, model, { command: 'interpolate', inputs: [pa, pb], method, options: { alpha } });
+    writeModel(
+      out,
+      model,
+      {
+        command: 'interpolate',
+        inputs: [pa, pb].map(fileRef),
+        method,
+        options: { alpha },
+        ...imageSizeOf(a!.contents.metadata),
+      },
+      a!.layout,
+    );
     return {
       json: { method, alpha, out },
       text: `${method} at alpha ${fmt(alpha)} between ${pa} and ${pb} → ${out}`,

@@ -5,7 +5,9 @@ import { mapModels } from '../../engine/paths/vector';
 import type { Model } from '../../engine/model';
 import { UsageError, missing } from '../args';
 import type { Command } from '../command';
-import { ARCH_FLAGS, archFlags, loadModel, loadModels, sameArchitecture, writeModel } from '../io';
+import { imageSizeOf } from '../image-size';
+import { ARCH_FLAGS, archFlags, loadModel, loadModels, sameArchitecture } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 /** Uniform average of every tensor, summed in float64 and rounded once. */
 function meanModel(models: readonly Model[]): Model {
@@ -27,7 +29,7 @@ export const merge: Command = {
   spec: {
     positionals: { names: ['FILE'], min: 1, variadic: true },
     flags: {
-      out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
+      out: { kind: 'string', arg: 'F', help: 'output file: .pt/.pth (PyTorch), .npz, else safetensors' },
       method: {
         kind: 'choice',
         choices: ['mean', 'slerp'],
@@ -54,6 +56,7 @@ Example:
     const method = args.string('method') ?? 'mean';
     if (method === 'slerp' && files.length !== 2)
       throw new UsageError(`--method slerp merges exactly 2 models, got ${files.length}`);
+    checkOutPath(out);
     const flags = archFlags(args);
     const loaded = loadModels(files, flags);
     let models = loaded.map((l) => l.model);
@@ -65,12 +68,18 @@ Example:
       models = models.map((m) => alignModels(ref.model, m, { method: 'weight', seed }).model);
     }
     const merged = method === 'slerp' ? slerpModels(models[0]!, models[1]!, 0.5) : meanModel(models);
-    writeModel(out, merged, {
-      command: 'merge',
-      inputs: files,
-      method,
-      options: { alignTo: refPath ?? null },
-    });
+    writeModel(
+      out,
+      merged,
+      {
+        command: 'merge',
+        inputs: files.map(fileRef),
+        method,
+        options: { alignTo: refPath ? fileRef(refPath) : null },
+        ...imageSizeOf(loaded[0]!.contents.metadata),
+      },
+      loaded[0]!.layout,
+    );
     return {
       json: { method, inputs: [...files], out },
       text: `${method} of ${files.length} model(s)${refPath ? ` aligned to ${refPath}` : ''} → ${out}`,

@@ -1,12 +1,12 @@
 /** `weightscope train-inr --image IMG --seed N --steps N --out F`: one INR, trained in Node. */
 import { psnr } from '../../engine/inr';
-import { describeArch } from '../../engine/model';
+import { ARCH_BOUNDS, describeArch, MAX_LAYERS } from '../../engine/model';
 import { inrArch, initPopulation } from '../../engine/population';
-import { missing } from '../args';
+import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
 import { imageData, loadImage } from '../data';
-import { writeModel } from '../io';
+import { checkOutPath, fileRef, writeModel } from '../output';
 
 export const trainInr: Command = {
   name: 'train-inr',
@@ -25,22 +25,34 @@ export const trainInr: Command = {
         help: "initialisation seed (the app population's member 0 for this seed)",
       },
       steps: { kind: 'int', arg: 'N', min: 0, max: 1e7, help: 'Adam steps' },
-      out: { kind: 'string', arg: 'F', help: 'output safetensors file' },
+      out: { kind: 'string', arg: 'F', help: 'output file: .pt/.pth (PyTorch), .npz, else safetensors' },
       arch: {
         kind: 'choice',
         choices: ['siren', 'relu'],
         help: 'SIREN (default) or ReLU with random Fourier features',
       },
       hidden: { kind: 'ints', arg: 'W,W,…', min: 1, max: 4096, help: 'hidden widths (default 64,64,64)' },
-      w0: { kind: 'number', arg: 'N', min: 1e-6, help: 'SIREN frequency (default 30)' },
+      w0: {
+        kind: 'number',
+        arg: 'N',
+        min: ARCH_BOUNDS.w0[0],
+        max: ARCH_BOUNDS.w0[1],
+        help: 'SIREN frequency (default 30)',
+      },
       fourier: {
         kind: 'int',
         arg: 'N',
         min: 0,
-        max: 4096,
+        max: ARCH_BOUNDS.fourierFeatures[1],
         help: 'ReLU: random Fourier features, 0 = none (default 64)',
       },
-      sigma: { kind: 'number', arg: 'S', min: 1e-6, help: 'ReLU: Fourier feature scale (default 10)' },
+      sigma: {
+        kind: 'number',
+        arg: 'S',
+        min: ARCH_BOUNDS.fourierSigma[0],
+        max: ARCH_BOUNDS.fourierSigma[1],
+        help: 'ReLU: Fourier feature scale (default 10)',
+      },
       lr: { kind: 'number', arg: 'LR', min: 0, help: 'Adam learning rate (default 1e-3)' },
       size: {
         kind: 'int',
@@ -67,13 +79,19 @@ Example:
     const steps = args.number('steps') ?? missing('steps');
     const out = args.string('out') ?? missing('out');
     const size = args.number('size');
+    checkOutPath(out);
     const lr = args.number('lr') ?? 1e-3;
     const siren = (args.string('arch') ?? 'siren') === 'siren';
+    const hidden = args.ints('hidden') ?? [64, 64, 64];
+    if (hidden.length > MAX_LAYERS - 1)
+      throw new UsageError(
+        `--hidden lists ${hidden.length} layers; an MLP has at most ${MAX_LAYERS} linear layers`,
+      );
     const img = loadImage(imagePath, size);
     const arch = inrArch(
       {
         activation: siren ? 'sine' : 'relu',
-        hidden: args.ints('hidden') ?? [64, 64, 64],
+        hidden,
         w0: args.number('w0') ?? 30,
         fourierFeatures: args.number('fourier') ?? 64,
         fourierSigma: args.number('sigma') ?? 10,
@@ -101,9 +119,10 @@ Example:
       const model = (await trainer.models())[0]!;
       writeModel(out, model, {
         command: 'train-inr',
-        inputs: [imagePath],
+        inputs: [fileRef(imagePath)],
         method: siren ? 'siren' : 'relu',
         options: { seed, steps, lr, size: size ?? null, backend },
+        imageSize: `${img.width}x${img.height}`,
       });
       const json = {
         steps,

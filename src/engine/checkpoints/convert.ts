@@ -19,7 +19,9 @@ function aligned(bytes: Uint8Array, offset: number, len: number): ArrayBuffer {
  * Decodes `n` elements of `dtype` starting at `bytes[offset]` into a RawTensor body. Floats
  * become a fresh Float32Array (never a view on the file, so callers may mutate it); integers
  * become `intData` when every value fits in int32. `littleEndian = false` serves NumPy's '>'.
- * The caller has already checked that `n · size(dtype)` bytes exist.
+ * The caller has already checked that `n · size(dtype)` bytes exist. `owned` says `bytes` is a
+ * fresh buffer nobody else holds (an inflated zip entry): little-endian float32 at an aligned
+ * offset is then viewed in place instead of copied.
  */
 export function decodeTensor(
   name: string,
@@ -28,9 +30,12 @@ export function decodeTensor(
   bytes: Uint8Array,
   offset: number,
   littleEndian = true,
+  owned = false,
 ): RawTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const len = n * DTYPE_SIZE[dtype];
+  if (owned && dtype === 'F32' && littleEndian && (bytes.byteOffset + offset) % 4 === 0)
+    return { name, dtype, shape, data: new Float32Array(bytes.buffer, bytes.byteOffset + offset, n) };
   const buf = aligned(bytes, offset, len);
   if (!littleEndian && DTYPE_SIZE[dtype] > 1) {
     const u = new Uint8Array(buf);

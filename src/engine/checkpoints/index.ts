@@ -8,5 +8,15 @@ export {
   type ArchitectureInference,
   type ModelOptions,
 } from './architecture';
-export { writeSafetensors, writeNpz } from './writers';
-export { parseNpy, writeNpy } from './numpy';
+export { writeSafetensors, writeNpz, writePt } from './writers';
+export {
+  exportTensors,
+  layoutFromInference,
+  sequentialLayout,
+  type ExportTensor,
+  type LayerLayout,
+  type TensorLayout,
+} from './layout';
+export { type FloatDType } from './encode';
+export { parseNpy, readNpyShape, writeNpy } from './numpy';
+export { ImportBudget, IMPORT_LIMITS, formatBytes, type ImportLimits } from './budget';

@@ -1,3 +1,4 @@
+import { DECODED_BYTES, IMPORT_LIMITS, ImportBudget } from './budget';
 import { checkShape, JsonWeightsError, type CheckpointReader, type RawTensor } from './types';
 
 /** Cheap JSON sniffing shared by the JSON-based readers: '{' first, no NUL in the first bytes. */
@@ -9,8 +10,14 @@ export function looksLikeJsonObject(b: Uint8Array): boolean {
   return true;
 }
 
-/** Parses a JSON object of at most `maxBytes`, or returns null. */
-export function parseJsonObject(b: Uint8Array, maxBytes = 50_000_000): Record<string, unknown> | null {
+/**
+ * Parses a JSON object of at most `maxBytes` (the header budget: JSON is parsed whole, and a parse
+ * takes several times the text in memory), or returns null.
+ */
+export function parseJsonObject(
+  b: Uint8Array,
+  maxBytes = IMPORT_LIMITS.maxHeaderBytes,
+): Record<string, unknown> | null {
   if (b.length > maxBytes || !looksLikeJsonObject(b)) return null;
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(b));
@@ -54,9 +61,11 @@ export const jsonReader: CheckpointReader = {
       v !== null && Object.values(v).some((x) => Array.isArray(x) || (typeof x === 'object' && x !== null))
     );
   },
-  read: (files) => {
-    const root = parseJsonObject(files[0]!.bytes);
-    if (!root) throw make(`${files[0]!.name} is not a JSON object of at most 50 MB`);
+  read: (files, budget = new ImportBudget()) => {
+    budget.checkFiles(files, make);
+    budget.charge('header', files[0]!.bytes.length, files[0]!.name, make);
+    const root = parseJsonObject(files[0]!.bytes, budget.limits.maxHeaderBytes);
+    if (!root) throw make(`${files[0]!.name} is not a valid JSON object`);
     const body =
       typeof root.weights === 'object' && root.weights !== null && !Array.isArray(root.weights)
         ? (root.weights as Record<string, unknown>)
@@ -64,8 +73,10 @@ export const jsonReader: CheckpointReader = {
     const tensors: RawTensor[] = [];
     for (const [name, v] of Object.entries(body)) {
       if (!Array.isArray(v)) continue;
+      budget.countTensor(name, make);
       const { shape, values } = flatten(v, name);
       checkShape(shape, values.length, name, make);
+      budget.charge('tensor', values.length * DECODED_BYTES, name, make);
       tensors.push({ name, dtype: 'F32', shape, data: Float32Array.from(values) });
     }
     if (tensors.length === 0) throw make(`${files[0]!.name} holds no arrays of numbers`);

@@ -1,3 +1,4 @@
+import { IMPORT_LIMITS, type ImportLimits } from './budget';
 import { PickleError, type DType } from './types';
 
 /**
@@ -6,6 +7,12 @@ import { PickleError, type DType } from './types';
  * STACK_GLOBAL, INST, OBJ, REDUCE, NEWOBJ — is limited to the handful of names a PyTorch
  * `state_dict` needs; any other name is refused *by name* before anything else happens. Nothing
  * from the file is ever executed: "calling" a whitelisted name builds a plain descriptor.
+ *
+ * The machine runs within budgets (DESIGN.md, "Budgets at every boundary"): opcodes executed,
+ * stack slots, memo entries and items in one container are counted as it runs, so 300 M `DUP`s
+ * or 17 M `MEMOIZE`s stop at the limit instead of exhausting memory. Shared references stay
+ * references (BINGET pushes the same object); the consumer walks the result as a graph
+ * (`walkTensors`), visiting each container once and refusing cycles.
  */
 
 /** `torch.XStorage` class names → element dtype. */
@@ -127,8 +134,19 @@ function persistentLoad(pid: PValue): PStorage {
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The limits the pickle machine runs under (a subset of the import budget). */
+export type PickleLimits = Pick<
+  ImportLimits,
+  'maxPickleOps' | 'maxPickleStack' | 'maxPickleMemo' | 'maxContainerItems' | 'maxNesting' | 'maxTensors'
+>;
+
+const over = (what: string, limit: number, unit: string, key: string): PickleError =>
+  new PickleError(
+    `the pickle ${what} more than ${limit.toLocaleString('en-US')} ${unit} (limit ${key}); a state_dict never needs that many`,
+  );
+
 /** Runs the restricted unpickler over `bytes`; returns the top-level value. */
-export function unpickle(bytes: Uint8Array): PValue {
+export function unpickle(bytes: Uint8Array, limits: PickleLimits = IMPORT_LIMITS): PValue {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let p = 0;
   const need = (n: number): number => {
@@ -156,6 +174,16 @@ export function unpickle(bytes: Uint8Array): PValue {
   const stack: Slot[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PValue>();
+  let ops = 0;
+  const remember = (k: number, v: PValue): void => {
+    memo.set(k, v);
+    if (memo.size > limits.maxPickleMemo)
+      throw over('memo holds', limits.maxPickleMemo, 'entries', 'maxPickleMemo');
+  };
+  const grown = (n: number): void => {
+    if (n > limits.maxContainerItems)
+      throw over('builds a list, tuple or dict of', limits.maxContainerItems, 'items', 'maxContainerItems');
+  };
   const pop = (): PValue => {
     const v = stack.pop();
     if (v === undefined || v === MARK) throw new PickleError('pickle stack underflow');
@@ -182,12 +210,16 @@ export function unpickle(bytes: Uint8Array): PValue {
     if (!(d instanceof PDict)) throw new PickleError('SETITEM on something that is not a dict');
     if (kv.length % 2) throw new PickleError('SETITEMS with an odd number of items');
     for (let i = 0; i < kv.length; i += 2) d.entries.set(kv[i]!, kv[i + 1]!);
+    grown(d.entries.size);
   };
   const getMemo = (k: number): PValue => {
     if (!memo.has(k)) throw new PickleError(`pickle memo ${k} read before it was written`);
     return memo.get(k)!;
   };
   for (;;) {
+    if (++ops > limits.maxPickleOps) throw over('runs', limits.maxPickleOps, 'opcodes', 'maxPickleOps');
+    if (stack.length > limits.maxPickleStack)
+      throw over('stack holds', limits.maxPickleStack, 'values', 'maxPickleStack');
     const op = bytes[need(1)]!;
     switch (op) {
       case 0x80:
@@ -212,11 +244,12 @@ export function unpickle(bytes: Uint8Array): PValue {
         stack.push(new PDict());
         break; // EMPTY_DICT
       case 0x74:
-        stack.push(popMark());
-        break; // TUPLE
-      case 0x6c:
-        stack.push(popMark());
-        break; // LIST
+      case 0x6c: {
+        const items = popMark();
+        grown(items.length);
+        stack.push(items);
+        break; // TUPLE, LIST
+      }
       case 0x85:
         stack.push([pop()]);
         break; // TUPLE1
@@ -243,12 +276,14 @@ export function unpickle(bytes: Uint8Array): PValue {
         const l = top();
         if (!Array.isArray(l)) throw new PickleError('APPEND to a non-list');
         l.push(v);
+        grown(l.length);
         break;
       }
       case 0x65: {
         const vs = popMark();
         const l = top();
         if (!Array.isArray(l)) throw new PickleError('APPENDS to a non-list');
+        grown(l.length + vs.length);
         for (const v of vs) l.push(v);
         break;
       }
@@ -348,13 +383,13 @@ export function unpickle(bytes: Uint8Array): PValue {
         break;
       }
       case 0x71:
-        memo.set(bytes[need(1)]!, top());
+        remember(bytes[need(1)]!, top());
         break; // BINPUT
       case 0x72:
-        memo.set(dv.getUint32(need(4), true), top());
+        remember(dv.getUint32(need(4), true), top());
         break; // LONG_BINPUT
       case 0x94:
-        memo.set(memo.size, top());
+        remember(memo.size, top());
         break; // MEMOIZE
       case 0x68:
         stack.push(getMemo(bytes[need(1)]!));
@@ -363,7 +398,7 @@ export function unpickle(bytes: Uint8Array): PValue {
         stack.push(getMemo(dv.getUint32(need(4), true)));
         break; // LONG_BINGET
       case 0x70:
-        memo.set(Number.parseInt(line(), 10), top());
+        remember(Number.parseInt(line(), 10), top());
         break; // PUT
       case 0x67:
         stack.push(getMemo(Number.parseInt(line(), 10)));
@@ -409,4 +444,44 @@ export function unpickle(bytes: Uint8Array): PValue {
         );
     }
   }
+}
+
+/** A tensor found by `walkTensors`, with its dotted name. */
+export interface NamedTensor {
+  name: string;
+  tensor: PTensor;
+}
+
+/**
+ * The tensors of a state_dict-like value, named by their dotted key paths. The value is walked
+ * as a graph: a dict reached a second time (a DAG) is not expanded again — its tensors keep their
+ * first names — so a pickle whose dicts share children 12 ways over 9 levels costs 12·9 steps, not
+ * 12⁹; a dict that contains itself is refused; nesting past `maxNesting` is refused. A tensor
+ * object reached under two keys (tied weights) is listed under both, sharing its storage.
+ */
+export function walkTensors(root: PDict, limits: PickleLimits = IMPORT_LIMITS): NamedTensor[] {
+  const out: NamedTensor[] = [];
+  const done = new Set<PDict>();
+  const onPath = new Set<PDict>();
+  const walk = (d: PDict, prefix: string, depth: number): void => {
+    if (onPath.has(d))
+      throw new PickleError('the pickle holds a dict that contains itself; a state_dict never does');
+    if (done.has(d)) return;
+    if (depth > limits.maxNesting)
+      throw new PickleError(`the pickle nests dicts more than ${limits.maxNesting} deep (limit maxNesting)`);
+    onPath.add(d);
+    for (const [k, v] of d.entries) {
+      if (typeof k !== 'string' && typeof k !== 'number') continue;
+      const name = prefix + String(k);
+      if (v instanceof PTensor) {
+        out.push({ name, tensor: v });
+        if (out.length > limits.maxTensors)
+          throw new PickleError(`the pickle holds more than ${limits.maxTensors} tensors (limit maxTensors)`);
+      } else if (v instanceof PDict) walk(v, `${name}.`, depth + 1);
+    }
+    onPath.delete(d);
+    done.add(d);
+  };
+  walk(root, '', 0);
+  return out;
 }

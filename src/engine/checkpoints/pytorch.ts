@@ -1,7 +1,8 @@
+import { DECODED_BYTES, ImportBudget } from './budget';
 import { decodeTensor } from './convert';
-import { PDict, PTensor, unpickle, type PValue } from './pickle';
+import { PDict, PStorage, PTensor, unpickle, walkTensors, type PValue } from './pickle';
 import {
-  checkFileSize,
+  checkShape,
   DTYPE_SIZE,
   isFloatDType,
   PytorchError,
@@ -16,6 +17,10 @@ import { isZip, ZipArchive, type ZipEntry } from './zip';
  * PyTorch's zip checkpoint (torch.save since 1.6, `torch/serialization.py`): an archive
  * `<name>/data.pkl` (the pickled object, storages replaced by persistent ids), `<name>/data/<key>`
  * (raw storage bytes), `<name>/version` and optionally `<name>/byteorder`.
+ *
+ * Only the pickle, the byteorder record and the storages the pickle names are read. Each storage
+ * is decoded once, whatever number of tensors view it (its bytes are charged to the import budget
+ * once), and a contiguous tensor is a view on that decoded storage, never a copy.
  */
 
 const make = (m: string): PytorchError => new PytorchError(m);
@@ -38,36 +43,80 @@ function looksLikeTorchZip(b: Uint8Array): boolean {
   }
 }
 
-/** Picks the model weights out of common wrappers, else flattens nested dicts with dots. */
-function collectTensors(root: PValue): [string, PTensor][] {
+/** Picks the model weights out of common wrappers (never following a cycle), else the whole dict. */
+function stateDict(root: PValue): PDict {
   if (!(root instanceof PDict))
     throw make('the checkpoint holds a pickled object that is not a dict; save model.state_dict() instead');
-  for (const key of ['state_dict', 'model_state_dict', 'model']) {
-    const inner = root.entries.get(key);
-    if (inner instanceof PDict) return collectTensors(inner);
+  const seen = new Set<PDict>();
+  let d = root;
+  for (;;) {
+    seen.add(d);
+    const inner = ['state_dict', 'model_state_dict', 'model']
+      .map((k) => d.entries.get(k))
+      .find((v): v is PDict => v instanceof PDict);
+    if (!inner) return d;
+    if (seen.has(inner)) throw make('the pickle holds a dict that contains itself; a state_dict never does');
+    d = inner;
   }
-  const out: [string, PTensor][] = [];
-  const walk = (d: PDict, prefix: string, depth: number): void => {
-    if (depth > 8) return;
-    for (const [k, v] of d.entries) {
-      if (typeof k !== 'string' && typeof k !== 'number') continue;
-      const name = prefix + String(k);
-      if (v instanceof PTensor) out.push([name, v]);
-      else if (v instanceof PDict) walk(v, `${name}.`, depth + 1);
-    }
-  };
-  walk(root, '', 0);
-  return out;
 }
 
-function materialise(name: string, t: PTensor, storage: Uint8Array, littleEndian: boolean): RawTensor {
-  const { dtype, numel } = t.storage;
-  const size = DTYPE_SIZE[dtype];
-  if (storage.length < numel * size)
-    throw make(
-      `tensor ${name}: storage ${t.storage.key} holds ${storage.length} bytes, needs ${numel * size}`,
+/** A storage decoded once: float32 or int32 values (null for int64 values outside int32). */
+type Decoded = Float32Array | Int32Array | null;
+
+class Storages {
+  private readonly decoded = new Map<string, { storage: PStorage; values: Decoded }>();
+  constructor(
+    private readonly zip: ZipArchive,
+    private readonly dir: string,
+    private readonly littleEndian: boolean,
+    private readonly budget: ImportBudget,
+  ) {}
+
+  /** The storage's values, decoded on first use and charged to the budget once. */
+  get(s: PStorage, tensor: string): Decoded {
+    const id = `${s.key}:${s.dtype}`;
+    const hit = this.decoded.get(id);
+    if (hit) {
+      if (hit.storage.numel !== s.numel)
+        throw make(`storage ${s.key} is declared with two sizes (${hit.storage.numel} and ${s.numel})`);
+      return hit.values;
+    }
+    const entry = this.zip.get(`${this.dir}/data/${s.key}`);
+    if (!entry) throw make(`tensor ${tensor} refers to storage ${s.key}, which the archive lacks`);
+    const need = s.numel * DTYPE_SIZE[s.dtype];
+    if (entry.size < need)
+      throw make(`tensor ${tensor}: storage ${s.key} holds ${entry.size} bytes, needs ${need}`);
+    this.budget.charge(
+      'tensor',
+      s.numel * DECODED_BYTES,
+      `storage ${s.key} (${s.numel} ${s.dtype} values)`,
+      make,
     );
+    const bytes = this.zip.read(entry);
+    // A deflated entry was inflated into a fresh buffer of ours: decode it in place when it can be.
+    const t = decodeTensor(s.key, s.dtype, [s.numel], bytes, 0, this.littleEndian, entry.method !== 0);
+    const values = t.data ?? t.intData ?? null;
+    this.decoded.set(id, { storage: s, values });
+    return values;
+  }
+}
+
+function materialise(name: string, t: PTensor, storages: Storages, budget: ImportBudget): RawTensor {
+  const { dtype, numel } = t.storage;
+  // Each dimension on its own, zeros included: [0, 2²⁸] must not pass because its product is 0.
+  checkShape(
+    t.shape,
+    budget.limits.maxTensorBytes / DECODED_BYTES,
+    `tensor ${name}`,
+    make,
+    budget.limits.maxRank,
+    'the tensor budget allows (limit maxTensorBytes)',
+  );
   const n = t.shape.reduce((a, b) => a * b, 1);
+  if (n > numel)
+    throw make(
+      `tensor ${name}: shape [${t.shape.join(', ')}] has more elements than its storage; a view that repeats storage elements (stride 0) is not supported; save tensor.contiguous()`,
+    );
   let last = t.offset;
   for (let i = 0; i < t.shape.length; i++) last += (t.shape[i]! - 1) * t.stride[i]!;
   if (n > 0 && last >= numel)
@@ -77,17 +126,19 @@ function materialise(name: string, t: PTensor, storage: Uint8Array, littleEndian
     if (t.shape[i]! !== 1 && t.stride[i] !== s) contiguous = false;
     s *= t.shape[i]!;
   }
-  if (n > numel)
-    throw make(
-      `tensor ${name}: a view that repeats storage elements (stride 0) is not supported; save tensor.contiguous()`,
-    );
-  if (contiguous || n === 0)
-    return decodeTensor(name, dtype, t.shape, storage, t.offset * size, littleEndian);
-  // A strided view (e.g. a saved transpose): decode the storage, then gather row-major.
-  const whole = decodeTensor(name, dtype, [numel], storage, 0, littleEndian);
-  const src = whole.data ?? whole.intData;
+  const src = storages.get(t.storage, name);
   if (!src) return { name, dtype, shape: t.shape, data: null };
-  const out = isFloatDType(dtype) ? new Float32Array(n) : new Int32Array(n);
+  const float = isFloatDType(dtype);
+  if (contiguous || n === 0) {
+    // A view on the decoded storage: tensors that share a storage share its memory.
+    const view = src.subarray(t.offset, t.offset + n);
+    return float
+      ? { name, dtype, shape: t.shape, data: view as Float32Array }
+      : { name, dtype, shape: t.shape, data: null, intData: view as Int32Array };
+  }
+  // A strided view (e.g. a saved transpose): gather row-major into a new buffer.
+  budget.charge('tensor', n * DECODED_BYTES, `tensor ${name} (a strided view, gathered)`, make);
+  const out = float ? new Float32Array(n) : new Int32Array(n);
   const idx = new Array<number>(t.shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     let o = t.offset;
@@ -104,26 +155,27 @@ function materialise(name: string, t: PTensor, storage: Uint8Array, littleEndian
 }
 
 /** Reads a torch.save zip checkpoint holding a state_dict. */
-export function readPytorch(file: CheckpointFile): CheckpointContents {
-  checkFileSize(file, make);
-  const zip = new ZipArchive(file.bytes);
+export function readPytorch(file: CheckpointFile, budget = new ImportBudget()): CheckpointContents {
+  budget.checkFiles([file], make);
+  const zip = new ZipArchive(file.bytes, budget);
   const pkl = pickleEntry(zip);
   if (!pkl) throw make(`${file.name} is a zip but has no <name>/data.pkl; it is not a torch.save checkpoint`);
   const dir = pkl.name.slice(0, pkl.name.indexOf('/'));
   const order = zip.get(`${dir}/byteorder`);
+  if (order && order.size > 16)
+    throw make(`${file.name}: the byteorder record is ${order.size} bytes, not "little" or "big"`);
   const littleEndian = order ? new TextDecoder().decode(zip.read(order)).trim() !== 'big' : true;
-  const root = unpickle(zip.read(pkl));
-  const storages = new Map<string, Uint8Array>();
+  budget.charge('header', pkl.size, `${pkl.name} (the pickle)`, make);
+  const root = unpickle(zip.read(pkl), budget.limits);
+  const storages = new Storages(zip, dir, littleEndian, budget);
+  const found = walkTensors(stateDict(root), budget.limits);
+  // The storages' declared sizes together, before the first one is inflated.
+  const keys = new Set(found.map((t) => t.tensor.storage.key));
+  zip.reserve([...keys].flatMap((k) => zip.get(`${dir}/data/${k}`) ?? []));
   const tensors: RawTensor[] = [];
-  for (const [name, t] of collectTensors(root)) {
-    let bytes = storages.get(t.storage.key);
-    if (!bytes) {
-      const entry = zip.get(`${dir}/data/${t.storage.key}`);
-      if (!entry) throw make(`tensor ${name} refers to storage ${t.storage.key}, which the archive lacks`);
-      bytes = zip.read(entry);
-      storages.set(t.storage.key, bytes);
-    }
-    tensors.push(materialise(name, t, bytes, littleEndian));
+  for (const { name, tensor } of found) {
+    budget.countTensor(name, make);
+    tensors.push(materialise(name, tensor, storages, budget));
   }
   if (tensors.length === 0) throw make(`${file.name} holds no tensors`);
   return { format: 'pytorch', tensors, metadata: {} };
@@ -133,7 +185,7 @@ export const pytorchReader: CheckpointReader = {
   id: 'pytorch',
   label: 'PyTorch state_dict (.pt/.pth, torch.save zip format)',
   match: (files) => files.length === 1 && looksLikeTorchZip(files[0]!.bytes),
-  read: (files) => readPytorch(files[0]!),
+  read: (files, budget) => readPytorch(files[0]!, budget),
 };
 
 /** Legacy (pre-1.6 or `_use_new_zipfile_serialization=False`) files start with a pickle. */

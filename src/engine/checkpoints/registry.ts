@@ -1,3 +1,4 @@
+import { ImportBudget } from './budget';
 import { jsonReader } from './json';
 import { npyReader, npzReader } from './numpy';
 import { legacyPytorchReader, pytorchReader } from './pytorch';
@@ -36,10 +37,14 @@ export function findReader(files: CheckpointFile[]): CheckpointReader | null {
 /**
  * Reads dropped files as one checkpoint, choosing the reader by magic bytes (never by file
  * extension). Always throws a `CheckpointError`: a failure that is not one (a reader bug) is
- * wrapped, so callers have one error type to show.
+ * wrapped, so callers have one error type to show. One `budget` covers every file of the import.
  */
-export function readCheckpoint(files: CheckpointFile[]): CheckpointContents {
+export function readCheckpoint(
+  files: CheckpointFile[],
+  budget: ImportBudget = new ImportBudget(),
+): CheckpointContents {
   if (files.length === 0) throw new CheckpointError('unknown', 'no files given');
+  budget.checkFiles(files, (m) => new CheckpointError('unknown', m));
   const reader = findReader(files);
   if (!reader) {
     const names = files.map((f) => f.name).join(', ');
@@ -53,7 +58,7 @@ export function readCheckpoint(files: CheckpointFile[]): CheckpointContents {
     );
   }
   try {
-    return reader.read(files);
+    return reader.read(files, budget);
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(

@@ -1,7 +1,7 @@
 import { decodeTensor } from './convert';
 import { parseJsonObject as parseJsonFile } from './json';
+import { DECODED_BYTES, ImportBudget } from './budget';
 import {
-  checkFileSize,
   checkShape,
   DTYPE_SIZE,
   SafetensorsError,
@@ -37,13 +37,15 @@ export function looksLikeSafetensors(b: Uint8Array): boolean {
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 
-function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
-  let text: string;
+function decodeHeader(bytes: Uint8Array, what: string): string {
   try {
-    text = fatal.decode(bytes);
+    return fatal.decode(bytes);
   } catch {
     throw make(`${what}: header is not valid UTF-8`);
   }
+}
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -56,29 +58,41 @@ function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknow
 }
 
 /**
- * JSON.parse keeps the last of two equal keys silently, so top-level keys are scanned once in
- * the raw (already validated) text: depth is tracked outside strings, and a string at depth 1
- * followed by ':' is a key.
+ * JSON.parse keeps the last of two equal keys silently. The reference implementation (Rust,
+ * serde) refuses a repeated field inside a tensor entry ("duplicate field `dtype`"), and a repeated
+ * tensor name would make two readers see two files, so both are found here in one linear pass over
+ * the (already validated) text: a stack of key sets, one per open object at depth 1 and 2, outside
+ * `__metadata__`, whose map semantics keep the last value in both readers.
  */
-function firstDuplicateKey(bytes: Uint8Array): string | null {
-  const text = new TextDecoder().decode(bytes);
-  const keys = new Set<string>();
-  let depth = 0;
+function firstDuplicateKey(text: string): string | null {
+  const stack: (Set<string> | null)[] = [];
+  let skipDepth = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-    else if (c === '"') {
+    if (c === '{') stack.push(stack.length < 2 && skipDepth < 0 ? new Set() : null);
+    else if (c === '[') stack.push(null);
+    else if (c === '}' || c === ']') {
+      stack.pop();
+      if (stack.length <= skipDepth) skipDepth = -1;
+    } else if (c === '"') {
       let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      if (depth === 1) {
-        let k = j + 1;
-        while (k < text.length && /\s/.test(text[k]!)) k++;
-        if (text[k] === ':') {
-          const key = JSON.parse(text.slice(i, j + 1)) as string;
-          if (keys.has(key)) return key;
-          keys.add(key);
+      let escaped = false;
+      while (j < text.length && text[j] !== '"') {
+        if (text[j] === '\\') {
+          escaped = true;
+          j++;
         }
+        j++;
+      }
+      let k = j + 1;
+      while (k < text.length && (text[k] === ' ' || text[k] === '\n' || text[k] === '\r' || text[k] === '\t'))
+        k++;
+      const keys = stack[stack.length - 1];
+      if (text[k] === ':' && keys) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (keys.has(key)) return stack.length === 1 ? key : `a field ${key} inside one entry`;
+        keys.add(key);
+        if (stack.length === 1 && key === '__metadata__') skipDepth = 1;
       }
       i = j;
     }
@@ -87,17 +101,22 @@ function firstDuplicateKey(bytes: Uint8Array): string | null {
 }
 
 /** Reads one safetensors file, validating the header before touching any tensor bytes. */
-export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
-  checkFileSize(file, make);
+export function readSafetensorsFile(file: CheckpointFile, budget = new ImportBudget()): CheckpointContents {
+  budget.checkFiles([file], make);
   const b = file.bytes;
   const n = headerLength(b);
   if (n === null || n > MAX_HEADER)
     throw make(`${file.name}: header length is over 100 MB; the file is corrupt or not safetensors`);
   if (8 + n > b.length)
     throw make(`${file.name}: header claims ${n} bytes but the file has ${b.length - 8} after the length`);
-  const header = parseJsonObject(b.subarray(8, 8 + n), file.name);
-  const dup = firstDuplicateKey(b.subarray(8, 8 + n));
-  if (dup !== null) throw make(`${file.name}: header names tensor ${JSON.stringify(dup)} twice`);
+  budget.charge('header', n, `${file.name} header`, make);
+  const text = decodeHeader(b.subarray(8, 8 + n), file.name);
+  const header = parseJsonObject(text, file.name);
+  const dup = firstDuplicateKey(text);
+  if (dup !== null)
+    throw make(
+      `${file.name}: header names ${dup.startsWith('a field') ? dup : `tensor ${JSON.stringify(dup)}`} twice`,
+    );
   const dataStart = 8 + n;
   const dataLen = b.length - dataStart;
   const metadata: Record<string, string> = {};
@@ -112,9 +131,10 @@ export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
       }
       continue;
     }
+    budget.countTensor(`${file.name}: tensor ${name}`, make);
     if (typeof raw !== 'object' || raw === null) throw make(`${file.name}: entry ${name} is not an object`);
     const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_SIZE)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, dtype)) {
       throw make(
         `${file.name}: tensor ${name} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(DTYPE_SIZE).join(', ')}`,
       );
@@ -133,11 +153,13 @@ export function readSafetensorsFile(file: CheckpointFile): CheckpointContents {
       throw make(
         `${file.name}: tensor ${name} data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte buffer`,
       );
-    const need = sh.reduce((a, c) => a * c, 1) * DTYPE_SIZE[dt];
+    const elems = sh.reduce((a, c) => a * c, 1);
+    const need = elems * DTYPE_SIZE[dt];
     if (need !== end - begin)
       throw make(
         `${file.name}: tensor ${name} of shape [${sh.join(', ')}] ${dt} needs ${need} bytes but data_offsets span ${end - begin}`,
       );
+    budget.charge('tensor', elems * DECODED_BYTES, `${file.name}: tensor ${name}`, make);
     entries.push({ name, dtype: dt, shape: sh, begin, end });
   }
   const sorted = [...entries].sort((x, y) => x.begin - y.begin || x.end - y.end);
@@ -160,7 +182,7 @@ export const safetensorsReader: CheckpointReader = {
   id: 'safetensors',
   label: 'safetensors (.safetensors)',
   match: (files) => files.length === 1 && looksLikeSafetensors(files[0]!.bytes),
-  read: (files) => readSafetensorsFile(files[0]!),
+  read: (files, budget) => readSafetensorsFile(files[0]!, budget),
 };
 
 const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
@@ -185,8 +207,10 @@ export const safetensorsIndexReader: CheckpointReader = {
   id: 'safetensors-sharded',
   label: 'sharded safetensors (model.safetensors.index.json + shards)',
   match: (files) => files.some((f) => parseIndex(f) !== null),
-  read: (files) => {
+  read: (files, budget = new ImportBudget()) => {
+    budget.checkFiles(files, make);
     const indexFile = files.find((f) => parseIndex(f) !== null)!;
+    budget.charge('header', indexFile.bytes.length, indexFile.name, make);
     const { weightMap, metadata } = parseIndex(indexFile)!;
     const shardNames = [...new Set(Object.values(weightMap))];
     const tensors: RawTensor[] = [];
@@ -194,7 +218,7 @@ export const safetensorsIndexReader: CheckpointReader = {
     for (const shard of shardNames) {
       const file = files.find((f) => f.name === shard || baseName(f.name) === baseName(shard));
       if (!file) throw make(`${indexFile.name} lists shard ${shard}; drop it together with the index`);
-      const c = readSafetensorsFile(file);
+      const c = readSafetensorsFile(file, budget);
       Object.assign(metadata, c.metadata);
       for (const t of c.tensors) {
         if (weightMap[t.name] === undefined) continue;

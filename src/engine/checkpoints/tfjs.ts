@@ -1,7 +1,7 @@
 import { decodeTensor } from './convert';
 import { parseJsonObject } from './json';
+import { DECODED_BYTES, IMPORT_LIMITS, ImportBudget } from './budget';
 import {
-  checkFileSize,
   checkShape,
   TfjsError,
   type CheckpointContents,
@@ -20,13 +20,13 @@ import {
  */
 
 const make = (m: string): TfjsError => new TfjsError(m);
-const MAX_JSON = 50_000_000;
+const MAX_JSON = IMPORT_LIMITS.maxHeaderBytes;
 
 interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
-  quantization?: { dtype: string; scale?: number; min?: number };
+  quantization?: { dtype: unknown; scale?: unknown; min?: unknown };
 }
 interface ModelJson {
   modelTopology?: unknown;
@@ -57,31 +57,85 @@ function denseActivations(topology: unknown): string[] {
   return out;
 }
 
-const TFJS_DTYPES: Record<string, DType> = {
-  float32: 'F32',
-  int32: 'I32',
-  bool: 'BOOL',
-  float16: 'F16',
-  uint8: 'U8',
-  uint16: 'I32',
+/** Bytes per stored element and the DType decoded, for the dtypes tfjs-core's decodeWeight reads. */
+const PLAIN: Record<string, { dtype: DType; size: number }> = {
+  float32: { dtype: 'F32', size: 4 },
+  int32: { dtype: 'I32', size: 4 },
+  bool: { dtype: 'BOOL', size: 1 },
 };
+const QUANT_SIZE: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+/** A table lookup that never reaches Object.prototype ("constructor", "toString"…). */
+const own = <T>(table: Record<string, T>, key: unknown): T | undefined =>
+  typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+
+/**
+ * Decodes one weight exactly as tfjs-core 4.22 `io/io_utils.ts` decodeWeight does: without
+ * quantization only float32, int32 and bool exist; uint8/uint16 quantization needs min and scale
+ * (int32 weights round); float16 quantization only for float32 weights. Everything else is
+ * refused with tfjs's own reason, never read some other way.
+ */
+function decodeWeight(w: WeightSpec, shape: number[], buf: Uint8Array, off: number): RawTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const q = w.quantization;
+  if (!q) {
+    const plain = own(PLAIN, w.dtype);
+    if (!plain)
+      throw make(
+        `weight ${w.name} has dtype ${JSON.stringify(w.dtype)}; TensorFlow.js stores weights as float32, int32 or bool (other widths only as quantization)`,
+      );
+    return decodeTensor(w.name, plain.dtype, shape, buf, off);
+  }
+  if (typeof q !== 'object' || q === null || !own(QUANT_SIZE, q.dtype))
+    throw make(
+      `weight ${w.name} has quantization ${JSON.stringify(q?.dtype)}; supported: uint8, uint16, float16`,
+    );
+  if (q.dtype === 'float16') {
+    if (w.dtype !== 'float32')
+      throw make(`weight ${w.name}: float16 quantization is only for float32 weights`);
+    return { ...decodeTensor(w.name, 'F16', shape, buf, off), dtype: 'F32' };
+  }
+  if (w.dtype !== 'float32' && w.dtype !== 'int32')
+    throw make(`weight ${w.name}: ${q.dtype} quantization is only for float32 or int32 weights`);
+  // Affine quantisation: value = q · scale + min (tfjs-core io/types.ts).
+  const scale = typeof q.scale === 'number' ? q.scale : NaN;
+  const min = typeof q.min === 'number' ? q.min : NaN;
+  if (!Number.isFinite(scale) || !Number.isFinite(min))
+    throw make(`weight ${w.name}: quantization lacks a finite scale/min`);
+  const dv = new DataView(buf.buffer, buf.byteOffset + off, n * own(QUANT_SIZE, q.dtype)!);
+  const value = (i: number): number =>
+    (q.dtype === 'uint8' ? dv.getUint8(i) : dv.getUint16(2 * i, true)) * scale + min;
+  if (w.dtype === 'float32') {
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = value(i);
+    return { name: w.name, dtype: 'F32', shape, data };
+  }
+  const intData = new Int32Array(n);
+  for (let i = 0; i < n; i++) intData[i] = Math.round(value(i));
+  return { name: w.name, dtype: 'I32', shape, data: null, intData };
+}
 
 function readGroup(
   group: { paths: unknown; weights: unknown },
   files: CheckpointFile[],
   out: RawTensor[],
+  names: Set<string>,
+  budget: ImportBudget,
 ): void {
   if (!Array.isArray(group.paths) || !Array.isArray(group.weights))
     throw make('weightsManifest group lacks paths or weights');
   const shards: Uint8Array[] = [];
+  const used = new Set<CheckpointFile>();
   for (const p of group.paths) {
     if (typeof p !== 'string') throw make('weightsManifest path is not a string');
     const f = files.find((x) => x.name === p || baseName(x.name) === baseName(p));
     if (!f) throw make(`model.json needs weight shard ${baseName(p)}; drop it together with model.json`);
-    checkFileSize(f, make);
+    // One shard listed 3,000 times would otherwise be concatenated 3,000 times.
+    if (used.has(f)) throw make(`model.json lists weight shard ${baseName(p)} twice`);
+    used.add(f);
     shards.push(f.bytes);
   }
   const total = shards.reduce((s, x) => s + x.length, 0);
+  if (shards.length > 1) budget.charge('inflated', total, 'the weight shards, joined', make);
   const buf = shards.length === 1 ? shards[0]! : new Uint8Array(total);
   if (shards.length > 1) {
     let at = 0;
@@ -94,53 +148,34 @@ function readGroup(
   for (const w of group.weights as WeightSpec[]) {
     if (typeof w !== 'object' || w === null || typeof w.name !== 'string')
       throw make('weightsManifest entry without a name');
+    // Two weights of one name: the model would be built from one, the architecture read from the other.
+    if (names.has(w.name)) throw make(`model.json lists weight ${w.name} twice`);
+    names.add(w.name);
+    budget.countTensor(`weight ${w.name}`, make);
     const shape = checkShape(w.shape, total, `weight ${w.name}`, make);
     const n = shape.reduce((a, b) => a * b, 1);
-    const q = w.quantization;
-    const stored = q ? q.dtype : w.dtype;
-    const dtype = typeof stored === 'string' ? TFJS_DTYPES[stored] : undefined;
-    if (!dtype)
-      throw make(
-        `weight ${w.name} has dtype ${JSON.stringify(stored)}; supported: float32, int32, bool, and float16/uint8/uint16 quantization`,
-      );
-    const size = stored === 'uint16' ? 2 : dtype === 'F16' ? 2 : dtype === 'U8' || dtype === 'BOOL' ? 1 : 4;
+    const stored = w.quantization ? own(QUANT_SIZE, w.quantization.dtype) : own(PLAIN, w.dtype)?.size;
+    const size = stored ?? 4;
     if (off + n * size > total)
       throw make(`weight ${w.name} runs past the end of its shards (${total} bytes)`);
-    let t: RawTensor;
-    if (q && (stored === 'uint8' || stored === 'uint16')) {
-      // Affine quantisation: value = q · scale + min (tfjs-core io/types.ts).
-      const scale = typeof q.scale === 'number' ? q.scale : NaN;
-      const min = typeof q.min === 'number' ? q.min : NaN;
-      if (!Number.isFinite(scale) || !Number.isFinite(min))
-        throw make(`weight ${w.name}: quantization lacks a finite scale/min`);
-      const data = new Float32Array(n);
-      const dv = new DataView(buf.buffer, buf.byteOffset + off, n * size);
-      for (let i = 0; i < n; i++)
-        data[i] = (size === 1 ? dv.getUint8(i) : dv.getUint16(2 * i, true)) * scale + min;
-      t = {
-        name: w.name,
-        dtype: w.dtype === 'float32' ? 'F32' : 'I32',
-        shape,
-        data: w.dtype === 'float32' ? data : null,
-      };
-    } else {
-      t = decodeTensor(w.name, dtype, shape, buf, off);
-      if (q) t = { ...t, dtype: 'F32' };
-    }
-    out.push(t);
+    budget.charge('tensor', n * DECODED_BYTES, `weight ${w.name}`, make);
+    out.push(decodeWeight(w, shape, buf, off));
     off += n * size;
   }
 }
 
 /** Reads `model.json` plus its weight shards (matched by base name). */
-export function readTfjs(files: CheckpointFile[]): CheckpointContents {
+export function readTfjs(files: CheckpointFile[], budget = new ImportBudget()): CheckpointContents {
+  budget.checkFiles(files, make);
   const jsonFile = files.find((f) => parseModelJson(f) !== null);
   if (!jsonFile) throw make('no model.json with a weightsManifest among the files');
+  budget.charge('header', jsonFile.bytes.length, jsonFile.name, make);
   const model = parseModelJson(jsonFile)!;
   const tensors: RawTensor[] = [];
+  const names = new Set<string>();
   for (const group of model.weightsManifest) {
     if (typeof group !== 'object' || group === null) throw make('weightsManifest group is not an object');
-    readGroup(group, files, tensors);
+    readGroup(group, files, tensors, names, budget);
   }
   const metadata: Record<string, string> = {};
   if (typeof model.format === 'string') metadata['tfjs.format'] = model.format;

@@ -1,3 +1,5 @@
+import { IMPORT_LIMITS, type ImportBudget } from './budget';
+
 /**
  * Shared types for checkpoint readers and writers. Readers are plug-ins in the style of netron
  * (`source/safetensors.js`): each has `match` (by magic bytes, never by file extension) and
@@ -49,16 +51,19 @@ export interface CheckpointContents {
   metadata: Record<string, string>;
 }
 
-/** A format plug-in. `match` looks only at magic bytes and cheap structure; `read` validates. */
+/**
+ * A format plug-in. `match` looks only at magic bytes and cheap structure; `read` validates,
+ * charging `budget` (one per import; a fresh default one when omitted) while it reads.
+ */
 export interface CheckpointReader {
   id: string;
   label: string;
   match(files: CheckpointFile[]): boolean;
-  read(files: CheckpointFile[]): CheckpointContents;
+  read(files: CheckpointFile[], budget?: ImportBudget): CheckpointContents;
 }
 
 /** Largest single file Weightscope reads: this is an MLP explorer, not a model zoo loader. */
-export const MAX_FILE_BYTES = 1 << 30;
+export const MAX_FILE_BYTES = IMPORT_LIMITS.maxFileBytes;
 
 /** Base class of every checkpoint error; `format` names the reader (or 'unknown'). */
 export class CheckpointError extends Error {
@@ -119,32 +124,38 @@ export class ArchitectureInferenceError extends CheckpointError {
   }
 }
 
-/** Refuses files over `MAX_FILE_BYTES`, saying why. */
-export function checkFileSize(file: CheckpointFile, make: (msg: string) => CheckpointError): void {
-  if (file.bytes.length > MAX_FILE_BYTES) {
-    throw make(
-      `${file.name} is ${(file.bytes.length / 2 ** 20).toFixed(0)} MB; Weightscope reads checkpoints up to 1 GB ` +
-        '(it explores MLPs and INRs, whose checkpoints are far smaller)',
-    );
-  }
-}
+/** Largest single dimension anywhere: the tensor budget in elements (a dimension can never exceed it). */
+export const MAX_DIMENSION = IMPORT_LIMITS.maxTensorBytes / 4;
 
-/** Checks a shape is a list of non-negative safe integers whose product stays under `maxElems`. */
+/**
+ * Checks a shape: at most `maxRank` non-negative safe integers, EACH at most MAX_DIMENSION
+ * whatever the others are (a zero elsewhere must not let a dimension of 2⁵³ through; an empty
+ * [0, 3] array is fine), and a product of at most `maxElems` (what `holds` names: the data, the
+ * budget).
+ */
 export function checkShape(
   shape: unknown,
   maxElems: number,
   what: string,
   make: (msg: string) => CheckpointError,
+  maxRank = IMPORT_LIMITS.maxRank,
+  holds = 'the data holds',
 ): number[] {
-  if (!Array.isArray(shape) || shape.length > 16)
-    throw make(`${what}: shape must be a list of at most 16 dimensions`);
+  if (!Array.isArray(shape) || shape.length > maxRank)
+    throw make(`${what}: shape must be a list of at most ${maxRank} dimensions (limit maxRank)`);
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
       throw make(`${what}: shape ${JSON.stringify(shape)} holds a non-integer or negative dimension`);
+    if (d > MAX_DIMENSION)
+      throw make(
+        `${what}: dimension ${d} of shape ${JSON.stringify(shape)} is over the ${MAX_DIMENSION} elements a tensor may hold ` +
+          '(limit maxTensorBytes / 4); each dimension is checked, zeros elsewhere included',
+      );
     n *= d;
-    if (n > maxElems)
-      throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than the file holds`);
   }
+  // After the loop, so that a 0-d shape [] (one element) is held to the bound too.
+  if (n > maxElems)
+    throw make(`${what}: shape ${JSON.stringify(shape)} claims more elements than ${holds} (${maxElems})`);
   return shape as number[];
 }

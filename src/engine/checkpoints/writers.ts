@@ -1,35 +1,32 @@
-import { ENCODING_NAME, paramShapes, type Model } from '../model';
-import { float32Bytes } from './convert';
+import type { Model } from '../model';
+import { encodeFloats } from './encode';
+import { exportTensors, type TensorLayout } from './layout';
 import { writeNpy } from './numpy';
 import { writeStoredZip } from './zip';
 
-/** Canonical tensors of a model, in file order: the Fourier matrix first, then layer by layer. */
-function orderedTensors(model: Model): { name: string; data: Float32Array; shape: readonly number[] }[] {
-  const names = [
-    ...(model.params[ENCODING_NAME] ? [ENCODING_NAME] : []),
-    ...paramShapes(model.arch).map((p) => p.name),
-  ];
-  return names.map((name) => {
-    const t = model.params[name];
-    if (!t) throw new RangeError(`model lacks tensor ${name}`);
-    return { name, data: t.data, shape: t.shape };
-  });
-}
+export { writePt } from './pt-writer';
 
 /**
- * Writes a safetensors file (F32, canonical names). `__metadata__` carries the architecture as
- * JSON under `weightscope.arch` plus the caller's metadata (provenance…), so the file round-trips
- * into Weightscope with its activation and loads in Python's `safetensors.numpy.load_file`.
+ * Writes a safetensors file. Tensors are named, oriented and typed as `layout` says — the source
+ * file's names, [out, in] or [in, out], and dtype, so the file loads straight into the person's
+ * model — or, for a model Weightscope created (no layout), with nn.Sequential names in float32.
+ * `__metadata__` carries the architecture as JSON under `weightscope.arch` plus the caller's
+ * metadata (provenance…), so the file round-trips into Weightscope with its activation and loads
+ * in Python's `safetensors`.
  */
-export function writeSafetensors(model: Model, metadata: Record<string, string> = {}): Uint8Array {
-  const tensors = orderedTensors(model);
+export function writeSafetensors(
+  model: Model,
+  metadata: Record<string, string> = {},
+  layout?: TensorLayout,
+): Uint8Array {
+  const tensors = exportTensors(model, layout).map((t) => ({ ...t, bytes: encodeFloats(t.data, t.dtype) }));
   const header: Record<string, unknown> = {
     __metadata__: { ...metadata, 'weightscope.arch': JSON.stringify(model.arch) },
   };
   let off = 0;
   for (const t of tensors) {
-    header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [off, off + t.data.byteLength] };
-    off += t.data.byteLength;
+    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [off, off + t.bytes.length] };
+    off += t.bytes.length;
   }
   let json = JSON.stringify(header);
   const enc = new TextEncoder();
@@ -42,19 +39,23 @@ export function writeSafetensors(model: Model, metadata: Record<string, string> 
   out.set(hb, 8);
   let p = 8 + hb.length;
   for (const t of tensors) {
-    out.set(float32Bytes(t.data), p);
-    p += t.data.byteLength;
+    out.set(t.bytes, p);
+    p += t.bytes.length;
   }
   return out;
 }
 
 /**
- * Writes an `.npz` (a stored zip of float32 `.npy`, one per tensor, canonical names such as
- * `layers.0.weight`). It carries tensors only: NumPy archives have no metadata slot, so the
- * activation must be confirmed again on reading; use safetensors to keep the architecture.
+ * Writes an `.npz` (a stored zip of `.npy`, one per tensor, named and typed as `writeSafetensors`
+ * names them; bfloat16 becomes float32, which NumPy lacks). It carries tensors only: NumPy
+ * archives have no metadata slot, so the activation must be confirmed again on reading; use
+ * safetensors to keep the architecture.
  */
-export function writeNpz(model: Model): Uint8Array {
+export function writeNpz(model: Model, layout?: TensorLayout): Uint8Array {
   return writeStoredZip(
-    orderedTensors(model).map((t) => ({ name: `${t.name}.npy`, data: writeNpy(t.data, t.shape) })),
+    exportTensors(model, layout).map((t) => ({
+      name: `${t.name}.npy`,
+      data: writeNpy(t.data, t.shape, t.dtype),
+    })),
   );
 }

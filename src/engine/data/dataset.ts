@@ -4,6 +4,7 @@
  * here, at the boundary: shapes, finite inputs, integer labels and size caps are checked, and
  * every refusal names what to change.
  */
+import { ImportBudget } from '../checkpoints/budget';
 import { readNpz } from '../checkpoints/numpy';
 import { CheckpointError, type RawTensor } from '../checkpoints/types';
 import { isZip, ZipArchive } from '../checkpoints/zip';
@@ -56,8 +57,15 @@ export function parseDatasetNpz(bytes: Uint8Array, name: string): LabelledDatase
       `${name} is ${(bytes.length / 2 ** 20).toFixed(0)} MB; datasets are capped at ${DATASET_LIMITS.maxBytes / 2 ** 20} MB (use a subset)`,
     );
   let tensors: RawTensor[];
+  // The caps below, as a budget charged while reading: x (float64 at most) and y inflate and
+  // decode within them, so a 1 MB file claiming gigabytes is refused before it is inflated.
+  const { maxValues, maxRows } = DATASET_LIMITS;
+  const budget = new ImportBudget({
+    maxInflatedBytes: 8 * (maxValues + maxRows) + 2 ** 20,
+    maxTensorBytes: 4 * (maxValues + maxRows),
+  });
   try {
-    tensors = readNpz({ name, bytes }).tensors;
+    tensors = readNpz({ name, bytes }, budget).tensors;
   } catch (e) {
     if (e instanceof CheckpointError) throw new DatasetError(`${name} is not a readable .npz: ${e.message}`);
     throw e;

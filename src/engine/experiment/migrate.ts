@@ -8,6 +8,7 @@
  * layers of `width` units, `n` models trained on the sample image `image`).
  */
 import { z } from 'zod';
+import './zod-jitless';
 import { ExperimentError } from './errors';
 import { describeValue, throwIssues } from './issues';
 

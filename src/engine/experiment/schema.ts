@@ -8,6 +8,7 @@
  * version and a migration (migrate.ts), and tests pin the default spec.
  */
 import { z } from 'zod';
+import './zod-jitless';
 import { guardValue } from './guard';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
@@ -43,41 +44,67 @@ const sampleId = z
 
 /**
  * A dropped file's name, shown to the receiver ("drop rings-7.safetensors"). Markup (`<`, `>`),
- * path separators, control and bidi-override characters are REJECTED: a real file name from a
- * drop has none, and a name that spoofs its display is an attack. (The UI renders text only, so
- * this is defence in depth, not the only line.)
+ * path separators and their lookalikes (fraction, division and fullwidth slashes…), C0 and C1
+ * control characters, line and paragraph separators, zero-width and other invisible characters,
+ * bidi controls and unpaired surrogates are REJECTED: a real file name from a drop has none, and a
+ * name that spoofs its display is an attack. (The UI renders text only, so this is defence in
+ * depth, not the only line.)
  */
 const fileName = z
   .string()
   .min(1)
   .max(200)
   .refine((s) => !hasUnsafeNameChar(s), {
-    error: 'must be a plain file name (no markup <>, path separators, control or bidi characters)',
+    error:
+      'must be a plain file name (no markup <>, slashes or lookalike slashes, control, invisible or bidi characters)',
   });
+
+/** Characters that draw as a slash or backslash without being one. */
+const LOOKALIKE_SLASHES = new Set([
+  0x2044, 0x2215, 0x2216, 0x2571, 0x2572, 0x27cb, 0x27cd, 0x29f5, 0x29f8, 0x29f9, 0xfe68, 0xff0f, 0xff3c,
+]);
 
 function unsafeNameChar(c: number): boolean {
   return (
-    c < 0x20 ||
-    c === 0x7f ||
+    c < 0x20 || // C0 controls
+    (c >= 0x7f && c <= 0x9f) || // DEL and C1 controls (U+0085 NEL, U+009B CSI…)
     c === 0x3c ||
     c === 0x3e ||
     c === 0x2f ||
     c === 0x5c ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2066 && c <= 0x2069)
+    LOOKALIKE_SLASHES.has(c) ||
+    c === 0xad || // soft hyphen
+    c === 0x061c || // Arabic letter mark
+    c === 0x115f ||
+    c === 0x1160 ||
+    c === 0x3164 || // Hangul fillers: blank letters
+    c === 0x180e || // Mongolian vowel separator
+    (c >= 0x200b && c <= 0x200f) || // zero-width space/joiners, LRM, RLM
+    (c >= 0x2028 && c <= 0x202e) || // line/paragraph separators, bidi embeddings and overrides
+    (c >= 0x2060 && c <= 0x206f) || // word joiner, invisible operators, bidi isolates, deprecated format
+    c === 0xfeff || // zero-width no-break space (BOM)
+    (c >= 0xfff9 && c <= 0xfffb) || // interlinear annotation
+    c === 0xfffe ||
+    c === 0xffff ||
+    (c >= 0xd800 && c <= 0xdfff) || // an unpaired surrogate (pairs arrive as one code point)
+    (c >= 0xe0000 && c <= 0xe007f) // tag characters
   );
 }
 
 function hasUnsafeNameChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (unsafeNameChar(s.charCodeAt(i))) return true;
+  for (const ch of s) if (unsafeNameChar(ch.codePointAt(0)!)) return true;
   return false;
 }
 
 /** A dropped file's name made fit for a link: unsafe characters become '_', at most 200 long. */
 export function plainFileName(name: string): string {
-  const out = Array.from(name, (ch) => (unsafeNameChar(ch.charCodeAt(0)) ? '_' : ch))
-    .join('')
-    .slice(0, 200);
+  let out = '';
+  for (const ch of name) {
+    const safe = unsafeNameChar(ch.codePointAt(0)!) ? '_' : ch;
+    // Cut at 200 UTF-16 units without splitting a surrogate pair (which the schema would refuse).
+    if (out.length + safe.length > 200) break;
+    out += safe;
+  }
   return out.length > 0 ? out : 'file';
 }
 

@@ -47,10 +47,13 @@ export class Adam {
     return this.t;
   }
 
-  /** One update from `grads` (by variable name, as tf.variableGrads returns them); grads are not disposed. */
-  update(grads: tf.NamedTensorMap): void {
+  /**
+   * One update from `grads` (by variable name, as tf.variableGrads returns them); grads are not
+   * disposed. `lr` overrides the constructor's rate for this step (a learning-rate schedule).
+   */
+  update(grads: tf.NamedTensorMap, lr = this.lr): void {
     this.t += 1;
-    const { lr, beta1, beta2, eps } = this;
+    const { beta1, beta2, eps } = this;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
     tf.tidy(() => {

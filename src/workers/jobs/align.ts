@@ -56,6 +56,8 @@ export async function runAlign(job: AlignJob, registry: ModelRegistry, ctx: JobC
         ...(entry.psnr !== undefined ? { psnr: entry.psnr } : {}),
         ...(entry.accuracy !== undefined ? { accuracy: entry.accuracy } : {}),
         note: `${r.method} matching${r.signed ? ' (signed)' : ''}, ${r.sweeps} sweeps, max |Δf| ${r.maxOutputDiff.toExponential(1)}`,
+        // A permutation of the model's units: it keeps the model's file names and layout.
+        ...(entry.layout ? { layout: entry.layout } : {}),
       });
       added.push(joined.id);
       return {

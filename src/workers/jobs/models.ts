@@ -3,12 +3,15 @@ import {
   READERS,
   archFromMetadata,
   inferArchitecture,
+  layoutFromInference,
   readCheckpoint,
   toModel,
   writeNpz,
+  writePt,
   writeSafetensors,
   type CheckpointContents,
 } from '../../engine/checkpoints';
+import { downloadStem, type ExportFormat } from '../../engine/checkpoints/snippet';
 import { assertFinite, type Model } from '../../engine/model';
 import type { AddCheckpoint, InspectResult, ModelEntry } from '../protocol';
 import type { ModelRegistry } from '../registry';
@@ -83,19 +86,26 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
     ...(req.psnr !== undefined ? { psnr: req.psnr } : {}),
     ...(req.accuracy !== undefined ? { accuracy: req.accuracy } : {}),
     ...(req.note ? { note: req.note } : {}),
+    // Sample models were made by Weightscope: they download with nn.Sequential names.
+    ...(req.source === 'sample' ? {} : { layout: layoutFromInference(p.contents, p.inference) }),
   });
 }
 
-/** Safetensors (architecture and provenance in `__metadata__`) or .npz bytes of a model. */
+/**
+ * A model's file: `.pt` (PyTorch zip, a state_dict), safetensors (architecture and provenance in
+ * `__metadata__`) or `.npz`, under the names, layout and dtype of the file it came from (nn.Sequential
+ * names for models Weightscope created), so the download loads straight back into the person's model.
+ */
 export function exportModel(
   modelId: string,
-  format: 'safetensors' | 'npz',
+  format: ExportFormat,
   registry: ModelRegistry,
 ): { bytes: Uint8Array; filename: string } {
   const model = registry.get(modelId);
   const entry = registry.entry(modelId);
-  const base = entry.name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
-  if (format === 'npz') return { bytes: writeNpz(model), filename: `${base}.npz` };
+  const base = downloadStem(entry.name);
+  if (format === 'npz') return { bytes: writeNpz(model, entry.layout), filename: `${base}.npz` };
+  if (format === 'pt') return { bytes: writePt(model, entry.layout, base), filename: `${base}.pt` };
   const provenance = {
     tool: 'weightscope',
     name: entry.name,
@@ -107,8 +117,8 @@ export function exportModel(
     accuracy: entry.accuracy,
     note: entry.note,
   };
-  return {
-    bytes: writeSafetensors(model, { 'weightscope.provenance': JSON.stringify(provenance) }),
-    filename: `${base}.safetensors`,
-  };
+  const size = /@(\d+)$/.exec(entry.targetId ?? '')?.[1];
+  const meta: Record<string, string> = { 'weightscope.provenance': JSON.stringify(provenance) };
+  if (size) meta['weightscope.imageSize'] = `${size}x${size}`;
+  return { bytes: writeSafetensors(model, meta, entry.layout), filename: `${base}.safetensors` };
 }

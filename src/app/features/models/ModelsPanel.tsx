@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
+import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import { describeArch } from '../../../engine/model';
 import type { ModelEntry } from '../../../workers/protocol';
 import { downloadModel, removeModel, renameModel } from './models-state';
 import { FilePick } from '../../components/FilePick';
 import { showBanner, useApp } from '../../store';
+import { TorchSnippet } from './TorchSnippet';
 
 /** PSNR of an INR or accuracy of a classifier, as the table shows it. */
 function quality(m: ModelEntry): string {
@@ -51,7 +53,8 @@ function NameCell({ m }: { m: ModelEntry }) {
 export function ModelsPanel() {
   const models = useApp((s) => s.models);
   const datasets = useApp((s) => s.datasets);
-  const download = (id: string, format: 'safetensors' | 'npz') =>
+  const [snippetFor, setSnippetFor] = useState<string | null>(null);
+  const download = (id: string, format: ExportFormat) =>
     void downloadModel(id, format).catch((e: unknown) =>
       showBanner('error', `download failed: ${e instanceof Error ? e.message : String(e)}`),
     );
@@ -96,24 +99,46 @@ export function ModelsPanel() {
           </thead>
           <tbody>
             {models.map((m) => (
-              <tr key={m.id} data-model-id={m.id}>
-                <NameCell m={m} />
-                <td>{describeArch(m.arch)}</td>
-                <td>{m.params.toLocaleString()}</td>
-                <td>{m.source}</td>
-                <td data-testid="model-quality" title={m.note}>
-                  {quality(m)}
-                </td>
-                <td className="actions">
-                  <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
-                  <button onClick={() => download(m.id, 'npz')}>.npz</button>
-                </td>
-                <td>
-                  <button aria-label={`Remove ${m.name}`} onClick={() => void removeModel(m.id)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
+              <Fragment key={m.id}>
+                <tr data-model-id={m.id}>
+                  <NameCell m={m} />
+                  <td>{describeArch(m.arch)}</td>
+                  <td>{m.params.toLocaleString()}</td>
+                  <td>{m.source}</td>
+                  <td data-testid="model-quality" title={m.note}>
+                    {quality(m)}
+                  </td>
+                  <td className="actions">
+                    <button
+                      onClick={() => download(m.id, 'pt')}
+                      title="PyTorch state_dict (torch.load(f, weights_only=True))"
+                    >
+                      .pt
+                    </button>
+                    <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
+                    <button onClick={() => download(m.id, 'npz')}>.npz</button>
+                    <button
+                      aria-expanded={snippetFor === m.id}
+                      title="Python that loads this download into a matching torch.nn.Sequential"
+                      onClick={() => setSnippetFor(snippetFor === m.id ? null : m.id)}
+                    >
+                      Python
+                    </button>
+                  </td>
+                  <td>
+                    <button aria-label={`Remove ${m.name}`} onClick={() => void removeModel(m.id)}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+                {snippetFor === m.id && (
+                  <tr className="snippet-row">
+                    <td colSpan={7}>
+                      <TorchSnippet model={m} onClose={() => setSnippetFor(null)} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

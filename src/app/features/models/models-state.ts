@@ -3,9 +3,10 @@
  * (inspect, confirm, add), downloads, and each model's target image for scoring.
  */
 import { readImageHeader } from '../../../engine/image-header';
-import type { FileModel } from '../../../engine/experiment/schema';
+import { plainFileName, type FileModel } from '../../../engine/experiment/schema';
 import type { ImageData01 } from '../../../engine/inr';
 import { isDatasetNpz } from '../../../engine/data/dataset';
+import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import type { ImageTarget, InspectResult, ModelEntry } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { droppedImage } from '../../data/dropped-images';
@@ -221,15 +222,7 @@ export async function confirmImport(
       group: 'dropped',
       ...(choice.targetId ? { targetId: choice.targetId } : {}),
     });
-    const linked = ref !== undefined && appStore.getState().spec.files.some((f) => f.sha256 === ref.sha256);
-    if (ref)
-      fileAnswers.set(ref.sha256, {
-        name: ref.name,
-        sha256: ref.sha256,
-        activation: choice.activation,
-        w0: choice.w0,
-        outputOffset: choice.outputOffset,
-      });
+    const linked = ref ? rememberFile(ref.name, ref.sha256, choice) : false;
     const added: ModelEntry = { ...entry, ...(ref ? { ref: `file:${ref.sha256}` } : {}) };
     addModels([added]);
     if (appStore.getState().pendingImport?.token === info.token) nextInQueue();
@@ -288,8 +281,22 @@ export function renameModel(entryId: string, name: string): string | null {
   return null;
 }
 
-/** Saves a model as safetensors (architecture in __metadata__) or .npz. */
-export async function downloadModel(modelId: string, format: 'safetensors' | 'npz'): Promise<void> {
+/**
+ * Remembers what a file's bytes cannot say (for links that name it); true when the open link
+ * already names it (the link's file has arrived).
+ */
+export function rememberFile(
+  name: string,
+  sha256: string,
+  answers: Pick<FileModel, 'activation' | 'w0' | 'outputOffset'>,
+): boolean {
+  const { activation, w0, outputOffset } = answers;
+  fileAnswers.set(sha256, { name: plainFileName(name), sha256, activation, w0, outputOffset });
+  return appStore.getState().spec.files.some((f) => f.sha256 === sha256);
+}
+
+/** Saves a model as .pt (a PyTorch state_dict), safetensors (architecture in __metadata__) or .npz. */
+export async function downloadModel(modelId: string, format: ExportFormat): Promise<void> {
   const { bytes, filename } = await ask('export', { modelId, format });
   saveBytes(bytes, filename, 'application/octet-stream');
 }
