@@ -10,7 +10,8 @@
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createServer } from 'vite';
-import { launch } from '../e2e/browser';
+import { launch, openIdleApp } from '../e2e/browser';
+import { benchResponsiveness } from './responsiveness';
 import type { BackendName, BenchJob, BenchReply } from '../src/workers/protocol';
 import type { MatmulLayout } from '../src/engine/tf/stack';
 import { PCA_NAME } from './landscape';
@@ -18,7 +19,7 @@ import type { BenchRow } from './measure';
 
 export interface ChromiumBenchOptions {
   quick?: boolean;
-  /** Groups to run: 'train', 'paths', 'landscape' (default all). */
+  /** Groups to run: 'train', 'paths', 'landscape', 'ui' (default all). */
   groups?: string[];
   /** Longest projected time one row may take, in seconds (default 60, 25 when quick). */
   rowBudgetS?: number;
@@ -98,35 +99,10 @@ async function ask(page: Page, url: string, job: BenchJob, timeoutMs = 300_000):
   }
 }
 
-/** Opens the app and stops the default experiment it starts on load, so the worker is free. */
-async function openIdleApp(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForFunction(
-    () => {
-      const s = (
-        window as unknown as { __weightscope?: { getState(): { run: { status: string } } } }
-      ).__weightscope?.getState().run.status;
-      return s === 'training' || s === 'done' || s === 'error' || s === 'paused';
-    },
-    null,
-    { timeout: 300_000, polling: 250 },
-  );
-  const stop = page.getByRole('button', { name: 'Stop' });
-  if (await stop.isVisible()) await stop.click();
-  await page.waitForFunction(
-    () =>
-      (
-        window as unknown as { __weightscope: { getState(): { run: { status: string } } } }
-      ).__weightscope.getState().run.status !== 'training',
-    null,
-    { timeout: 60_000, polling: 250 },
-  );
-}
-
 /** Runs the Chromium rows; a backend or row that cannot run is returned with `skipped`. */
 export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<BenchRow[]> {
   const quick = opts.quick ?? false;
-  const groups = new Set(opts.groups ?? ['train', 'paths', 'landscape']);
+  const groups = new Set(opts.groups ?? ['train', 'paths', 'landscape', 'ui']);
   const budgetMs = 1000 * (opts.rowBudgetS ?? (quick ? 10 : 60));
   const log = opts.log ?? ((): void => undefined);
   const rows: BenchRow[] = [];
@@ -138,8 +114,9 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
   await server.listen();
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5199/';
   try {
+    const perBackend = ['train', 'paths', 'landscape'].some((g) => groups.has(g));
     for (const target of TARGETS.filter(
-      (t) => !opts.targets || opts.targets.includes(runtimeOf(t).slice('chromium/'.length)),
+      (t) => perBackend && (!opts.targets || opts.targets.includes(runtimeOf(t).slice('chromium/'.length))),
     )) {
       const runtime = runtimeOf(target);
       // A fresh browser per backend: a GPU device lost or a job hung on one backend must not
@@ -154,6 +131,7 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
         await context.close();
       }
     }
+    if (groups.has('ui') && !quick) rows.push(...(await benchResponsiveness(url, log)));
   } catch (e) {
     rows.push(
       skippedRow(

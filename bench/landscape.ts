@@ -38,12 +38,25 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
+  // The plane on the fused kernel's forward pass (what the app and the CLI now run), then tfjs.
+  const f = await timeIt(() => lossPlane(models, data, { nx: 21, ny: 21 }), 1, 0);
+  rows.push({
+    group: 'landscape',
+    name: 'loss plane 21×21, SIREN 3×64, 64×64',
+    runtime: 'node/fused-wasm',
+    ...f,
+    unit: 'ms',
+    extra: {
+      msPerModel: Number((f.median / 441).toFixed(1)),
+      projected21x21S: Number((f.median / 1000).toFixed(1)),
+    },
+  });
   for (const backend of backends) {
     await initNodeBackend(backend);
     // 441 models × 4096 pixels is ~7 GFLOP; cpu needs ~2 min for it, so it times an 11×11
     // plane (121 models) and projects. One timed run each, no warm-up.
     const side = backend === 'cpu' ? 11 : 21;
-    const p = await timeIt(() => lossPlane(models, data, { nx: side, ny: side }), 1, 0);
+    const p = await timeIt(() => lossPlane(models, data, { nx: side, ny: side, kernel: false }), 1, 0);
     const perModel = p.median / (side * side);
     rows.push({
       group: 'landscape',

@@ -27,10 +27,24 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
   // tfjs-core's gradient registry entry (dist/register_all_gradients) is ESM with directory
   // imports that Node cannot resolve; tfjs-layers' CommonJS bundle registers the same gradients.
   await import('@tensorflow/tfjs-layers');
+  // The same barrier on the fused kernel's forward pass (what the app and the CLI now run).
+  const f = await timeIt(() => pathCurve(a, b, data, { points: 25 }), 3, 1);
+  rows.push({
+    group: 'paths',
+    name: 'barrier, 25 points, SIREN 3×64, 64×64',
+    runtime: 'node/fused-wasm',
+    ...f,
+    unit: 'ms',
+    extra: { msPerPoint: Number((f.median / 25).toFixed(1)) },
+  });
   for (const backend of backends) {
     await initNodeBackend(backend);
     const runtime = `node/${backend}`;
-    const t = await timeIt(() => pathCurve(a, b, data, { points: 25 }), backend === 'cpu' ? 2 : 3, 1);
+    const t = await timeIt(
+      () => pathCurve(a, b, data, { points: 25, kernel: false }),
+      backend === 'cpu' ? 2 : 3,
+      1,
+    );
     rows.push({
       group: 'paths',
       name: 'barrier, 25 points, SIREN 3×64, 64×64',

@@ -2,11 +2,16 @@
  * `npm run bench`: every benchmark of the issues, in Node (tfjs wasm and cpu, plain TypeScript),
  * in headless Chromium through the real app worker (bench/chromium.ts), and the same workloads
  * in PyTorch/NumPy/SciPy (bench/torch_bench.py) when /usr/bin/python3 has torch. Prints ONE table
- * and writes bench/results.json. Benchmarks measure and print; no test runs them.
+ * and writes bench/results.local.json (bench/results.json, the committed table, only with --save).
+ * Benchmarks measure and print; no test runs them.
  *
- *   npm run bench                       full run (~20 min on 2 cores)
- *   npm run bench -- --quick            a small subset (~3 min): K ≤ 8, no align/plane/checkpoints
- *   npm run bench -- --only train,lap   groups: gemm train classifier lap align paths landscape checkpoints chromium longtasks
+ *   npm run bench                       full run
+ *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align paths landscape checkpoints zoo chromium ui longtasks
+ *   npm run bench -- --save             also replace the committed bench/results.json
+ *
+ * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
+ * thread and on all cores.
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -22,37 +27,43 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
+import { benchKernels } from './kernels';
 import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
+import { benchZoo } from './zoo';
 
 const GROUPS = [
   'gemm',
   'train',
+  'kernels',
   'classifier',
   'lap',
   'align',
   'paths',
   'landscape',
   'checkpoints',
+  'zoo',
   'chromium',
   'longtasks',
+  'ui',
 ] as const;
 const PYTHON = '/usr/bin/python3';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<string> } {
+function parseArgs(argv: string[]): { quick: boolean; save: boolean; only: Set<string> } {
   const quick = argv.includes('--quick');
+  const save = argv.includes('--save');
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
   const list = i < 0 ? '' : argv[i]!.includes('=') ? argv[i]!.split('=')[1]! : (argv[i + 1] ?? '');
   const only = new Set(list.split(',').filter(Boolean));
   for (const g of only)
     if (!(GROUPS as readonly string[]).includes(g))
       throw new Error(`unknown group ${g}; groups: ${GROUPS.join(', ')}`);
-  return { quick, only };
+  return { quick, save, only };
 }
 
 const t0 = performance.now();
@@ -189,6 +200,13 @@ function notes(r: TableRow, ceiling: number): string {
     'rssMB',
     'top3Ratio',
     'threads',
+    'perCpuSecond',
+    'gflopsPerCpuS',
+    'ofGemm',
+    'cpuS',
+    'sysS',
+    'minorFaults',
+    'majorFaults',
   ])
     if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
@@ -228,8 +246,10 @@ function printTable(rows: TableRow[], ceiling: number): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, save, only } = parseArgs(process.argv.slice(2));
   const want = (g: string): boolean => only.size === 0 || only.has(g);
+  // The page-responsiveness rows run in the Chromium step.
+  const wantChromium = want('chromium') || only.has('ui');
   const load0 = os.loadavg();
   const rows: BenchRow[] = [];
   const step = async (group: string, fn: () => Promise<BenchRow[]>): Promise<void> => {
@@ -252,7 +272,9 @@ async function main(): Promise<void> {
   };
 
   // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints'].filter(want);
+  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints', 'zoo'].filter(
+    want,
+  );
   let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
   if (pyGroups.length) {
     log('PyTorch reference…');
@@ -284,6 +306,7 @@ async function main(): Promise<void> {
     }));
     return [...wasm, ...cpu, ...skippedCpu];
   });
+  await step('kernels', () => benchKernels({ quick, log }));
   await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
@@ -345,6 +368,7 @@ async function main(): Promise<void> {
   }
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
+  await step('zoo', () => benchZoo(quick ? 1 : 2, log));
   if (!quick) await step('checkpoints', () => benchCheckpoints());
   else if (want('checkpoints'))
     rows.push({
@@ -357,29 +381,38 @@ async function main(): Promise<void> {
       unit: 'ms',
       skipped: 'not in --quick',
     });
-  await step('chromium', () => {
-    const groups = ['train', 'paths', 'landscape'].filter(
-      (g) =>
-        only.size === 0 ||
-        only.has(g) ||
-        (only.has('chromium') && ![...only].some((o) => ['train', 'paths', 'landscape'].includes(o))),
-    );
-    return benchChromium({ quick, groups, log });
-  });
+  if (wantChromium)
+    await step(want('chromium') ? 'chromium' : 'ui', () => {
+      const groups = ['train', 'paths', 'landscape', 'ui'].filter(
+        (g) =>
+          only.size === 0 ||
+          only.has(g) ||
+          (only.has('chromium') && ![...only].some((o) => ['train', 'paths', 'landscape', 'ui'].includes(o))),
+      );
+      return benchChromium({ quick, groups, log });
+    });
 
   await step('longtasks', () => benchLongTasks(log));
 
   // With --only, the other groups' rows of the last results.json are kept, so that one group can
   // be re-measured without redoing the whole run (the table then says which rows are older).
-  const out = here('./results.json');
+  // The committed bench/results.json changes only when asked (--save); other runs write
+  // bench/results.local.json (git-ignored), merging with it when it exists.
+  const committed = here('./results.json');
+  const out = save ? committed : here('./results.local.json');
+  const source = existsSync(out) ? out : committed;
   let mergedFrom: string | null = null;
-  if (only.size > 0 && existsSync(out)) {
-    const prev = JSON.parse(readFileSync(out, 'utf8')) as {
+  if (only.size > 0 && existsSync(source)) {
+    const prev = JSON.parse(readFileSync(source, 'utf8')) as {
       date?: string;
       raw?: (BenchRow & { median: number | null; min: number | null; max: number | null })[];
     };
     const rerun = (r: BenchRow): boolean =>
-      r.runtime.startsWith('chromium') ? want('chromium') : want(r.group);
+      r.group === 'ui'
+        ? want('ui') || want('chromium')
+        : r.runtime.startsWith('chromium')
+          ? want('chromium')
+          : want(r.group);
     const kept = (prev.raw ?? [])
       .filter((r) => !rerun(r))
       .map((r) => ({

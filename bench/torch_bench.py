@@ -128,6 +128,66 @@ def bench_train(cases, max_steps):
     return rows
 
 
+KERNEL_KS = [1, 8, 32, 128]
+
+
+def bench_kernel_row(k, threads, max_steps=20, budget_s=60):
+    """SIREN 3×64 on 64×64, full-batch Adam, K members, with CPU/system time and page faults.
+
+    The reference for bench/kernels.ts (the fused kernel): same shapes, steps and repetitions;
+    `threads` is torch.set_num_threads (the caller sets OMP_NUM_THREADS to match).
+    """
+    import resource
+
+    torch.set_num_threads(threads)
+    widths = [2, 64, 64, 64, 1]
+    size = 64
+    n = size * size
+    steps = case_steps(widths, n, k, max_steps)
+    x = grid(size)
+    y = (torch.arange(n, dtype=torch.float32) % 97 / 97).reshape(n, 1)
+    gen = torch.Generator().manual_seed(k)
+    ws, bs = siren_stack(k, widths, 30.0, gen)
+    params = [p.requires_grad_() for p in ws + bs]
+    opt = torch.optim.Adam(params, lr=1e-4)
+
+    def run():
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            loss = ((siren_forward(x, ws, bs, 30.0) - y) ** 2).mean(dim=(1, 2)).sum()
+            loss.backward()
+            opt.step()
+
+    # Warm-up, untimed, unless one run alone outlasts the budget (Debian's torch on a VM with the
+    # reference BLAS is ~20x slower than with OpenBLAS): then that run is the one sample.
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    run()
+    warm = time.perf_counter() - t0
+    reps = 3 if warm * 3 <= budget_s else (1 if warm <= budget_s / 2 else 0)
+    times = [] if reps else [warm * 1000]
+    if reps:
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t0) * 1000)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    reps = max(reps, 1)
+    times.sort()
+    per_step = times[len(times) // 2] / steps
+    label = "1 thread" if threads == 1 else f"all cores ({threads})"
+    return row("kernels", f"SIREN 3×64, 64×64, K={k}, {label}", {
+        "median": 1000 * k / per_step, "min": 1000 * k * steps / times[-1], "max": 1000 * k * steps / times[0],
+    }, "model-steps/s", {
+        "steps": steps, "reps": reps, "threads": threads, "msPerStep": round(per_step, 2),
+        "gflops": round(step_flops(widths, n) * k / per_step / 1e6, 2),
+        "perCpuSecond": round(k * steps * reps / (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime), 2),
+        "cpuS": round(r1.ru_utime - r0.ru_utime, 3), "sysS": round(r1.ru_stime - r0.ru_stime, 3),
+        "minorFaults": r1.ru_minflt - r0.ru_minflt, "majorFaults": r1.ru_majflt - r0.ru_majflt,
+    })
+
+
 def bench_gemm(threads):
     """float32 GEMM throughput: the machine's practical ceiling with these threads (and all cores)."""
     rows = []
@@ -380,11 +440,17 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--kernel-k", type=int, default=0, help="kernels group: one row for this K")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     only = set(filter(None, args.only.split(",")))
     want = lambda g: not only or g in only  # noqa: E731
     rows = []
+    if args.kernel_k:
+        rows.append(bench_kernel_row(args.kernel_k, args.threads))
+        json.dump(rows, sys.stdout, allow_nan=True)
+        sys.stdout.write("\n")
+        return
     if want("gemm"):
         rows += bench_gemm(args.threads)
     if want("train"):
@@ -401,6 +467,10 @@ def main():
         rows += bench_checkpoints()
     if want("classifier"):
         rows += bench_classifier((1,) if args.quick else (1, 2))
+    if want("zoo"):
+        from torch_zoo import bench_zoo  # bench/torch_zoo.py, next to this file
+
+        rows += bench_zoo(1 if args.quick else 2)
     for r in rows:
         r.setdefault("extra", {}).setdefault("threads", torch.get_num_threads() if r["runtime"] == "python/torch" else args.threads)
     json.dump(rows, sys.stdout, allow_nan=True)

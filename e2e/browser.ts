@@ -2,6 +2,8 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { encodeExperiment } from '../src/engine/experiment';
+import { defaultExperiment, type ExperimentSpec } from '../src/engine/experiment/schema';
 
 /**
  * Debian's Chromium with a WebGPU adapter (SwiftShader, on the CPU) in pages and workers, and no
@@ -69,13 +71,29 @@ export async function waitForState(page: Page, expr: string, timeout = 120_000):
 }
 
 /**
- * Opens the app, stops the default experiment it starts on load (so the engine is free), and
- * waits for the sample models: six SIRENs and three MNIST classifiers.
+ * A link to a tiny experiment: the sample SIRENs' architecture and image, one member, a few steps
+ * on tfjs-wasm. Opening it trains in about a second, where the default experiment first
+ * calibrates every backend (SwiftShader's WebGPU included) and then trains eight members; tests
+ * that only need an idle app with the sample models open this instead.
+ */
+export function tinyExperimentUrl(
+  base: string,
+  patch: (spec: ExperimentSpec) => void = () => undefined,
+): string {
+  const spec = defaultExperiment();
+  spec.population.size = 1;
+  spec.training.steps = 4;
+  spec.training.evalEvery = 2;
+  spec.backend = 'wasm';
+  patch(spec);
+  return `${base.replace(/#.*$/, '')}${encodeExperiment(spec)}`;
+}
+
+/**
+ * Opens the app on the tiny experiment and waits, on state rather than on counts, until the
+ * sample models are in (six SIRENs, three MNIST classifiers) and the engine is idle.
  */
 export async function openIdleApp(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await waitForState(page, "s && s.run.status === 'training'");
-  await page.getByRole('button', { name: 'Stop' }).click();
-  await waitForState(page, 's.run.jobId === null');
-  await waitForState(page, "s.models.filter((m) => m.source === 'sample').length === 9");
+  await page.goto(tinyExperimentUrl(url));
+  await waitForState(page, "s && s.ready && s.run.status === 'done'");
 }

@@ -2,14 +2,20 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readCheckpoint } from '../src/engine/checkpoints';
-import { appState, launch, screenshot, watchErrors } from './browser';
+import { appState, launch, openIdleApp, screenshot, watchErrors } from './browser';
 
 let context: BrowserContext;
+/** One page for the whole file; links are opened in fresh pages, as a person would. */
+let page: Page;
+let errors: string[];
 const base = inject('baseUrl');
 const fixture = (name: string) => readFileSync(`tests/fixtures/checkpoints/${name}`);
 
 beforeAll(async () => {
   context = await launch();
+  page = await context.newPage();
+  errors = watchErrors(page);
+  await openIdleApp(page, base);
 });
 afterAll(async () => {
   await context?.close();
@@ -26,16 +32,8 @@ async function waitFor(page: Page, expr: string, timeout = 180_000): Promise<voi
   );
 }
 
-async function openWithSamples(page: Page, url = base): Promise<void> {
-  await page.goto(url);
-  await waitFor(page, 's.models.length >= 6');
-}
-
 describe('checkpoints in and out', () => {
   it('reads a PyTorch file, asks for the activation, adds it, and exports safetensors that round-trip', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await openWithSamples(page);
     const before = await appState<number>(page, 's.models.length');
     await page.getByRole('tab', { name: 'Models' }).click();
     await page.getByTestId('checkpoint-input').setInputFiles({
@@ -76,12 +74,9 @@ describe('checkpoints in and out', () => {
     expect(await page.getByTestId('import-activation').inputValue()).toBe('relu');
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('refuses hostile and broken files with a message, leaving the workspace as it was', async () => {
-    const page = await context.newPage();
-    await openWithSamples(page);
     const models = await appState<unknown[]>(page, 's.models.map((m) => m.id)');
     await page.getByRole('tab', { name: 'Models' }).click();
     const cases: [string, RegExp][] = [
@@ -100,14 +95,12 @@ describe('checkpoints in and out', () => {
     expect(await appState<unknown[]>(page, 's.models.map((m) => m.id)')).toEqual(models);
     expect(await page.getByTestId('import-dialog').count()).toBe(0);
     await screenshot(page, 'hostile-checkpoint');
-    await page.close();
   });
 });
 
 describe('shareable experiments', () => {
   it('Share puts the experiment in the URL; opening it elsewhere replays the same numbers', async () => {
-    const page = await context.newPage();
-    await openWithSamples(page);
+    await page.getByRole('tab', { name: 'Train' }).click();
     await page.getByTestId('backend').selectOption('wasm');
     await page.getByTestId('size').fill('16');
     await page.getByTestId('hidden').fill('16, 16');
@@ -131,13 +124,10 @@ describe('shareable experiments', () => {
     expect(replayed.length).toBe(2);
     replayed.forEach((v, k) => expect(Math.abs(v - psnr[k]!)).toBeLessThan(1e-4));
     await other.close();
-    await page.close();
   });
 
   it('a shared Paths view replays: the same barrier numbers appear on screen in a new page', async () => {
-    const page = await context.newPage();
-    await openWithSamples(page);
-    await page.getByTestId('backend').selectOption('wasm');
+    await page.getByRole('tab', { name: 'Train' }).click();
     await page.getByTestId('size').fill('16');
     await page.getByTestId('pop-size').fill('1');
     await page.getByTestId('steps').fill('10');
@@ -163,19 +153,18 @@ describe('shareable experiments', () => {
     expect(after).toEqual(before);
     await screenshot(other, 'share-paths-replayed');
     await other.close();
-    await page.close();
   });
 
   it('a hostile link shows why and keeps the default experiment', async () => {
-    const page = await context.newPage();
-    await page.goto(`${base}#x=${'A'.repeat(20_000)}`);
-    await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(/could not be opened/);
-    await waitFor(page, "s.run.status === 'training' || s.run.status === 'calibrating'");
-    expect(await appState<number>(page, 's.spec.population.size')).toBe(8);
-    await page.goto(`${base}#x=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
-    await page.reload();
-    await expect.poll(() => page.getByTestId('banner').textContent()).toMatch(/could not be opened/);
-    expect(await page.locator('script:not([src]):not([type])').count()).toBeLessThanOrEqual(1);
-    await page.close();
+    const fresh = await context.newPage();
+    await fresh.goto(`${base}#x=${'A'.repeat(20_000)}`);
+    await expect.poll(() => fresh.getByTestId('banner').textContent()).toMatch(/could not be opened/);
+    await waitFor(fresh, "s.run.status === 'training' || s.run.status === 'calibrating'");
+    expect(await appState<number>(fresh, 's.spec.population.size')).toBe(8);
+    await fresh.goto(`${base}#x=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
+    await fresh.reload();
+    await expect.poll(() => fresh.getByTestId('banner').textContent()).toMatch(/could not be opened/);
+    expect(await fresh.locator('script:not([src]):not([type])').count()).toBeLessThanOrEqual(1);
+    await fresh.close();
   });
 });

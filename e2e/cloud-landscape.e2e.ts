@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, screenshot, watchErrors } from './browser';
+import { appState, launch, openIdleApp, screenshot, tinyExperimentUrl, watchErrors } from './browser';
 
 let context: BrowserContext;
+/** One page for the views (the small-workspace case opens its own). */
+let page: Page;
+let errors: string[];
 const base = inject('baseUrl');
 
 beforeAll(async () => {
   context = await launch();
+  page = await context.newPage();
+  errors = watchErrors(page);
+  await openIdleApp(page, base);
 });
 afterAll(async () => {
   await context?.close();
@@ -27,13 +33,6 @@ async function waitFor(page: Page, expr: string, timeout = 120_000): Promise<voi
     expr,
     { timeout, polling: 250 },
   );
-}
-
-/** Stops the experiment the page starts on its own, so the engine is free for the views. */
-async function stopDefaultTraining(page: Page): Promise<void> {
-  await waitFor(page, "s && s.run.status === 'training'");
-  await page.getByRole('button', { name: 'Stop' }).click();
-  await waitFor(page, 's.run.jobId === null');
 }
 
 interface PlotSummary {
@@ -98,12 +97,7 @@ function checkRatios(ratios: number[]): void {
 
 describe('cloud and landscape views', () => {
   it('maps raw and aligned clouds, splits mixed architectures with a note, and draws the loss plane', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(base);
-    // Six sample SIRENs and three sample MNIST classifiers (784 → 64 → 10).
-    await waitFor(page, "s && s.models.filter((m) => m.source === 'sample').length === 9");
-    await stopDefaultTraining(page);
+    // Six sample SIRENs and three sample MNIST classifiers (784 → 64 → 10), and the SIREN the page trained.
     const n = await appState<number>(page, 's.models.length');
 
     // Every model (the default selection), raw and aligned side by side, with a straight path
@@ -150,27 +144,8 @@ describe('cloud and landscape views', () => {
     await page.getByRole('tab', { name: 'Cloud' }).click();
     for (const id of narrow)
       await page.locator(`[data-testid="cloud-models"] input[data-model-id="${id}"]`).check();
-    // While the worker aligns and maps 70 models, the page keeps answering.
-    await page.evaluate(() => {
-      const w = window as unknown as { __gaps: number[]; __stop: boolean };
-      w.__gaps = [];
-      w.__stop = false;
-      let last = performance.now();
-      const tick = () => {
-        const now = performance.now();
-        w.__gaps.push(now - last);
-        last = now;
-        if (!w.__stop) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    // The page's responsiveness while the worker maps them is measured by npm run bench (chromium: frame gaps).
     await mapCloud(page);
-    const gaps = await page.evaluate(() => {
-      const w = window as unknown as { __gaps: number[]; __stop: boolean };
-      w.__stop = true;
-      return w.__gaps;
-    });
-    expect(Math.max(...gaps), 'longest frame gap (ms) while mapping 70 models').toBeLessThan(1500);
     const mixed = await cloudPlots(page, 'raw');
     expect(mixed.map((p) => p.points).sort((a, b) => a - b)).toEqual([6, 64]);
     for (const p of mixed) checkRatios(p.ratios);
@@ -226,35 +201,31 @@ describe('cloud and landscape views', () => {
       { timeout: 10_000 },
     );
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('with fewer than three models the plane is disabled and says why', async () => {
-    const page = await context.newPage();
+    const small = await context.newPage();
     // A workspace with only two sample models.
-    await page.route('**/models/manifest.json', async (route) => {
+    await small.route('**/models/manifest.json', async (route) => {
       const r = await route.fetch();
       const list = (await r.json()) as unknown[];
       await route.fulfill({ response: r, json: list.slice(0, 2) });
     });
-    await page.goto(base);
-    await waitFor(page, 's && s.models.length === 2');
-    await page.getByRole('tab', { name: 'Landscape' }).click();
-    expect(await page.getByTestId('landscape-run').isDisabled()).toBe(true);
-    expect(await page.getByTestId('landscape-disabled-reason').textContent()).toContain(
+    // A classifier-shaped tiny experiment: whatever it trains cannot make three of one architecture.
+    await small.goto(tinyExperimentUrl(base, (spec) => (spec.arch.hidden = [8])));
+    await waitFor(small, "s && s.ready && s.run.status === 'done'");
+    expect(await appState<number>(small, "s.models.filter((m) => m.source === 'sample').length")).toBe(2);
+    await small.getByRole('tab', { name: 'Landscape' }).click();
+    expect(await small.getByTestId('landscape-run').isDisabled()).toBe(true);
+    expect(await small.getByTestId('landscape-disabled-reason').textContent()).toContain(
       'needs 3 models of one architecture',
     );
-    expect(await page.getByTestId('landscape-anchor-0').isDisabled()).toBe(true);
-    await screenshot(page, 'landscape-disabled');
-    await page.close();
+    expect(await small.getByTestId('landscape-anchor-0').isDisabled()).toBe(true);
+    await screenshot(small, 'landscape-disabled');
+    await small.close();
   });
 
   it('evaluates the loss around one model along random filter-normalised directions, 1-D and 2-D', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(base);
-    await waitFor(page, 's && s.models.length >= 6');
-    await stopDefaultTraining(page);
     await page.getByRole('tab', { name: 'Landscape' }).click();
     type PlotData = { data: { type: string; x: number[]; y: number[]; z?: number[][] }[] };
     const plotted = () =>
@@ -279,6 +250,5 @@ describe('cloud and landscape views', () => {
     expect(z.every((row) => row.length === 21 && row.every(Number.isFinite))).toBe(true);
     await screenshot(page, 'landscape-directions');
     expect(errors).toEqual([]);
-    await page.close();
   });
 });

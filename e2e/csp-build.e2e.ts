@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultExperiment } from '../src/engine/experiment/schema';
+import { encodeExperiment } from '../src/engine/experiment/url';
 import { CHROMIUM_ARGS, screenshot } from './browser';
 import {
   buildApp,
@@ -56,17 +58,14 @@ async function open(url: string): Promise<{ page: Page; console: string[] }> {
 
 describe('the production build under its CSP', () => {
   it('trains (threaded wasm), aligns with plots, and replays a shared link, with no violation', async () => {
-    const { page, console } = await open(served.url);
-    // The default experiment starts training on load; stop it and train small on wasm.
-    await until(page, (s) => s.status === 'training', 'the default experiment to train');
-    await page.getByRole('button', { name: 'Stop' }).click();
-    await until(page, (s) => s.status !== 'training', 'training to stop');
-    await page.getByTestId('backend').selectOption('wasm');
-    await page.getByTestId('size').fill('16');
-    await page.getByTestId('hidden').fill('16, 16');
-    await page.getByTestId('pop-size').fill('2');
-    await page.getByTestId('steps').fill('30');
-    await page.getByTestId('train').click();
+    // A link to a small experiment on wasm: it trains at once, with no backend calibration.
+    const spec = defaultExperiment();
+    spec.backend = 'wasm';
+    spec.data.size = 16;
+    spec.arch.hidden = [16, 16];
+    spec.population.size = 2;
+    spec.training.steps = 30;
+    const { page, console } = await open(served.url + encodeExperiment(spec));
     const trained = await until(page, (s) => s.status === 'done' && s.step >= 30, 'wasm training to finish');
     expect(trained.backend).toBe('wasm');
     if (threaded) {

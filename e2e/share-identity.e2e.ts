@@ -147,7 +147,7 @@ describe('share links name models by identity', () => {
     const page = await context.newPage();
     await openIdleApp(page, base);
     const huge = parseExperiment({
-      version: 2,
+      version: 3,
       data: { size: 128 },
       arch: { hidden: [256, 256, 256, 256, 256] },
       population: { size: 64 },

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, screenshot, watchErrors } from './browser';
+import { appState, launch, openIdleApp, screenshot, watchErrors } from './browser';
 
 let context: BrowserContext;
+/** The page the tests after the first share. */
+let page: Page;
 const base = inject('baseUrl');
 
 beforeAll(async () => {
@@ -32,16 +34,10 @@ async function setField(page: Page, testId: string, value: string): Promise<void
 }
 
 describe('training in the browser', () => {
-  it('opens on the default experiment and trains on the calibrated backend, with no console errors and no long tasks', async () => {
+  it('opens on the default experiment and trains on the calibrated backend, with no console errors', async () => {
+    // Whether the page stays responsive while it trains is measured by npm run bench (chromium: long tasks).
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: number[] };
-      w.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-      }).observe({ type: 'longtask', buffered: false });
-    });
     await page.goto(base);
     await waitForStatus(page, ['training']);
     const backend = await appState<{ name: string; reason: string; calibration?: unknown[] }>(
@@ -54,8 +50,6 @@ describe('training in the browser', () => {
     await expect
       .poll(() => page.getByTestId('backend-badge').getAttribute('data-backend'))
       .toBe(backend.name);
-    // Long tasks are counted from here: training is under way.
-    await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
     // Watch 120 steps of the default 500, then stop: the members trained so far join the workspace.
     await page.waitForFunction(
       () =>
@@ -72,14 +66,6 @@ describe('training in the browser', () => {
     expect(await appState<number>(page, 's.run.step')).toBeLessThanOrEqual(pausedAt + 10);
     await page.getByRole('button', { name: 'Resume' }).click();
     await waitForStatus(page, ['training']);
-    // While it trained (and paused, and resumed), the main thread never blocked. Tasks of 51–66 ms
-    // come and go with the machine's load (another process on a 2-core box), so this checks for
-    // real blocking, over 200 ms; the strict 50 ms figure is measured by `npm run bench -- --only longtasks`.
-    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-    expect(
-      longTasks.filter((d) => d > 200),
-      `long tasks: ${longTasks.join(', ')}`,
-    ).toEqual([]);
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await waitForStatus(page, ['cancelled'])).toBe('cancelled');
     expect(await appState<number>(page, "s.models.filter((m) => m.source === 'trained').length")).toBe(8);
@@ -99,10 +85,10 @@ describe('training in the browser', () => {
   });
 
   it('forced onto webgpu (SwiftShader), a tiny population also trains', async () => {
-    const page = await context.newPage();
+    // The rest of the file shares one page, opened on a tiny experiment (no calibration).
+    page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(base);
-    await waitForStatus(page, ['training', 'calibrating']);
+    await openIdleApp(page, base);
     await page.getByTestId('backend').selectOption('webgpu');
     await setField(page, 'size', '16');
     await setField(page, 'hidden', '16, 16');
@@ -118,13 +104,9 @@ describe('training in the browser', () => {
     for (let k = 0; k < 2; k++) expect(psnr[psnr.length - 1]![k]!).toBeGreaterThan(psnr[0]![k]! + 1);
     await screenshot(page, 'train-webgpu');
     expect(errors).toEqual([]);
-    await page.close();
   });
 
   it('refuses invalid settings in the form with a reason', async () => {
-    const page = await context.newPage();
-    await page.goto(base);
-    await waitForStatus(page, ['training', 'calibrating']);
     const before = await appState<unknown>(page, 's.spec');
     await setField(page, 'hidden', '64, 0');
     await expect
@@ -136,12 +118,16 @@ describe('training in the browser', () => {
     expect(msgs.some((m) => /64/.test(m))).toBe(true);
     expect(msgs.length).toBe(3);
     expect(await appState<unknown>(page, 's.spec')).toEqual(before);
-    await page.close();
+    // Back to valid values, so the file's last case starts from a valid form.
+    await setField(page, 'hidden', '16, 16');
+    await setField(page, 'lr', '0.001');
+    await setField(page, 'pop-size', '2');
   });
 
   it('refuses a file that is not an image, and images of 0×0 or 10,000×10,000 px, leaving the run untouched', async () => {
-    const page = await context.newPage();
-    await page.goto(base);
+    // Training runs while the files are refused.
+    await page.getByTestId('steps').fill('400');
+    await page.getByTestId('train').click();
     await waitForStatus(page, ['training']);
     const spec = await appState<unknown>(page, 's.spec');
     const pngHeader = (w: number, h: number): Buffer => {
@@ -176,6 +162,5 @@ describe('training in the browser', () => {
     expect(await appState<unknown>(page, 's.spec')).toEqual(spec);
     expect(['training', 'done']).toContain(await appState<string>(page, 's.run.status'));
     await screenshot(page, 'bad-image');
-    await page.close();
   });
 });

@@ -40,6 +40,8 @@ EXPORTS = [
     ("nobias_aligned.pt", "align", "nobias_a.pt", ["align", "{S}/nobias_a.pt", "{S}/nobias_b.pt", "--out", "{D}/nobias_aligned.pt"]),
     ("keras_aligned.safetensors", "align", "keras_a.safetensors", ["align", "{S}/keras_a.safetensors", "{S}/keras_b.safetensors", "--out", "{D}/keras_aligned.safetensors"]),
     ("keras_merged.npz", "merge", "keras_a.safetensors", ["merge", "{S}/keras_a.safetensors", "{S}/keras_b.safetensors", "--out", "{D}/keras_merged.npz"]),
+    # Trained further from an imported model: fine-tuning keeps the base file's names and dtype.
+    ("clf_finetuned.pt", "fine-tune", "clf_a.pt", ["train-mlp", "--data", "{S}/clf_data.npz", "--init-from", "{S}/clf_a.pt", "--epochs", "2", "--batch", "16", "--out", "{D}/clf_finetuned.pt"]),
 ]
 
 ST_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2"}
@@ -93,7 +95,19 @@ def models():
         return nn.Sequential(nn.Linear(2, 16, bias=bias), nn.ReLU(), nn.Linear(16, 16, bias=bias), nn.ReLU(),
                              nn.Linear(16, 1, bias=bias)).to(dtype)
 
+    class Clf(nn.Module):
+        """A classifier with its own attribute names."""
+
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(6, 16)
+            self.logits = nn.Linear(16, 3)
+
+        def forward(self, x):
+            return self.logits(torch.relu(self.hidden(x)))
+
     return {
+        "clf": Clf,
         "seq": lambda: seq(),
         "named": Named,
         "f64": lambda: seq(torch.float64),
@@ -119,6 +133,11 @@ def sources():
             arrays[f"dense_{i + 1}/kernel"] = m[k].weight.detach().numpy().T.copy()
             arrays[f"dense_{i + 1}/bias"] = m[k].bias.detach().numpy().copy()
         st_write(os.path.join(FIX, f"keras_{stem}.safetensors"), arrays)
+    # Data to fine-tune the classifier on: 3 classes of 6-D points, 20 each.
+    rng = np.random.default_rng(5)
+    y = np.repeat(np.arange(3), 20).astype(np.int64)
+    x = (rng.normal(size=(60, 6)) + np.eye(3, 6)[y] * 2).astype(np.float32)
+    np.savez(os.path.join(FIX, "clf_data.npz"), x=x, y=y)
     print("wrote sources to", os.path.relpath(FIX, ROOT))
 
 
@@ -166,6 +185,13 @@ def check(folder):
             model = make[kind]()
             model.load_state_dict(state, strict=True)  # the point: it loads straight back
             row["loadStateDictStrict"] = True
+            if e["kind"] == "fine-tune":
+                # Training moved the weights away from the base it loaded from.
+                base = make[kind]()
+                base.load_state_dict(torch.load(src_path, weights_only=True), strict=True)
+                moved = max((p - q).abs().max().item() for p, q in zip(model.parameters(), base.parameters()))
+                assert moved > 0, e["file"]
+                row["maxChangeFromBase"] = moved
             if e["kind"] == "align":
                 # Aligning B to A changes nothing B computes (a permutation of hidden units).
                 b = make[kind]()

@@ -24,8 +24,8 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const fromBytes = (b: Uint8Array): string => '#x=' + encodeBase64Url(b);
 const fromText = (s: string): string => fromBytes(deflateSync(utf8(s), { level: 9, mem: 8 }));
 const fromJson = (v: unknown): string => fromText(JSON.stringify(v));
-/** `{version: 2}` with `patch` merged in: one bad field in an otherwise valid experiment. */
-const v1 = (patch: Record<string, unknown>): string => fromJson({ version: 2, ...patch });
+/** `{version: 3}` with `patch` merged in: one bad field in an otherwise valid experiment. */
+const v1 = (patch: Record<string, unknown>): string => fromJson({ version: 3, ...patch });
 
 const SHA = 'ab'.repeat(32);
 const fileModel = (name: string, sha256: string = SHA) => ({ files: [{ name, sha256 }] });
@@ -40,7 +40,7 @@ export function buildHostileLinks(): HostileLink[] {
   const L: HostileLink[] = [];
   const add = (name: string, hash: string, reason: string, message: string) =>
     L.push({ name, hash, reason, message });
-  const valid = fromJson({ version: 2 });
+  const valid = fromJson({ version: 3 });
 
   // Not an experiment / encoding stage.
   add('other fragment', '#y=abc', 'not-experiment', 'must start with "#x="');
@@ -61,7 +61,7 @@ export function buildHostileLinks(): HostileLink[] {
   add('too long (20k)', '#x=' + 'Zm9v'.repeat(5_000), 'too-long', 'too long');
 
   // Deflate stage.
-  const def = fromJson({ version: 2, population: { size: 4 }, training: { steps: 200 } });
+  const def = fromJson({ version: 3, population: { size: 4 }, training: { steps: 200 } });
   add(
     'truncated deflate',
     def.slice(0, 3 + 4 * Math.floor((def.length - 3) / 8)),
@@ -169,7 +169,7 @@ export function buildHostileLinks(): HostileLink[] {
   );
   add(
     '__proto__ in a model ref',
-    fromText('{"version":2,"files":[{"name":"a","sha256":"a","__proto__":{}}]}'),
+    fromText('{"version":3,"files":[{"name":"a","sha256":"a","__proto__":{}}]}'),
     'pollution',
     'at files[0].__proto__',
   );
@@ -201,7 +201,7 @@ export function buildHostileLinks(): HostileLink[] {
 
   // Versions.
   add('version 999', v1({ version: 999 }), 'bad-version', 'made by a newer Weightscope');
-  add('version 3', v1({ version: 3 }), 'bad-version', 'experiment version 3');
+  add('version 4', v1({ version: 4 }), 'bad-version', 'experiment version 4');
   add('version as string', v1({ version: '1' }), 'bad-version', 'version must be a whole number (got "1")');
   add('version 1.5', v1({ version: 1.5 }), 'bad-version', 'whole number (got 1.5)');
   add('version -1', v1({ version: -1 }), 'bad-version', 'whole number (got -1)');
@@ -359,7 +359,7 @@ export function buildHostileLinks(): HostileLink[] {
     'unknown activation',
     v1({ arch: { activation: 'swish' } }),
     'invalid',
-    "arch.activation must be one of 'sine', 'relu', 'tanh', 'gelu' (got \"swish\")",
+    "arch.activation must be one of 'relu', 'sine', 'tanh', 'gelu' (got \"swish\")",
   );
   add('unknown backend', v1({ backend: 'cuda' }), 'invalid', 'backend must be one of');
   add(

@@ -6,6 +6,8 @@ import {
   applyPermutations,
   layerSimilarity,
   mlpPermutationSpec,
+  PROOF_TOLERANCE,
+  proofVerdict,
   proveSameFunction,
   weightMatching,
   type AlignResult,
@@ -113,9 +115,15 @@ describe('permutation spec', () => {
     const broken = cloneModel(a);
     const half = applyPermutations(a, spec, { P_0: swap });
     broken.params['layers.0.weight'] = half.params['layers.0.weight']!; // rows swapped, bias and next layer not
-    const { maxOutputDiff, outputScale } = proveSameFunction(a, broken, 0);
+    const { maxOutputDiff, outputScale, proved } = proveSameFunction(a, broken, 0);
     expect(maxOutputDiff).toBeGreaterThan(1e-3 * Math.max(1, outputScale));
-    expect(proveSameFunction(a, half, 0).maxOutputDiff).toBeLessThan(1e-6);
+    expect(proved).toBe(false);
+    const whole = proveSameFunction(a, half, 0);
+    expect(whole.maxOutputDiff).toBeLessThan(1e-6);
+    expect(whole.proved).toBe(true);
+    expect(whole.tolerance).toBe(PROOF_TOLERANCE * Math.max(1, whole.outputScale));
+    // A non-finite difference never proves anything.
+    expect(proofVerdict(NaN, 1).proved).toBe(false);
   });
 
   it('MLP spec: P_l acts on layer l rows, bias l and layer l+1 columns; encoding untouched', () => {
@@ -196,10 +204,13 @@ describe('weight matching (Git Re-Basin Alg. 1)', () => {
     // Signs can only help the objective.
     expect(on.objectiveAfter).toBeGreaterThan(off.objectiveAfter);
     expectSameFunction(on);
-    // Forcing signs on a ReLU net breaks the function: the proof must catch it (or signs stay +1).
-    const forced = weightMatching(relu, hide(relu, 9, false).b, { signed: 'on' });
+    // Forcing signs on a ReLU net breaks the function, and the proof catches it. The premise is
+    // asserted: this pair does flip units (relu(−z) ≠ −relu(z)), so the check below cannot pass vacuously.
+    const forced = weightMatching(relu, initModel(ARCHS.relu!, 2), { signed: 'on' });
     const flipped = Object.values(forced.signs!).some((s) => s.some((x) => x === -1));
-    if (flipped) expect(forced.maxOutputDiff).toBeGreaterThan(1e-3);
+    expect(flipped).toBe(true);
+    expect(forced.maxOutputDiff).toBeGreaterThan(1e-3);
+    expect(forced.proved).toBe(false);
   });
 
   it('is deterministic for a seed and respects maxSweeps', () => {

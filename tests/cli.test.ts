@@ -258,6 +258,9 @@ describe('weightscope CLI', () => {
     expect(w.objectiveAfter as number).toBeCloseTo(normSq, 3);
     expect(w.objectiveBefore as number).toBeLessThan((w.objectiveAfter as number) - 1);
     expect(w.maxOutputDiff as number).toBeLessThan(1e-5);
+    // The verdict is the engine's, with the tolerance it was held to.
+    expect(w.proved).toBe(true);
+    expect(w.tolerance as number).toBeGreaterThanOrEqual(1e-5);
     expect(w.out).toBe(f('aligned.safetensors'));
     const { tensors, metadata } = readModelTensors(f('aligned.safetensors'));
     for (const [name, t] of Object.entries(modelA.params))
@@ -268,6 +271,7 @@ describe('weightscope CLI', () => {
     expect(act.out).toBeNull();
     expect(act.objectiveAfter as number).toBeGreaterThan(act.objectiveBefore as number);
     expect(act.maxOutputDiff as number).toBeLessThan(1e-5);
+    expect(act.proved).toBe(true);
   }, 30_000);
 
   it('align: mismatched models, missing files, wrong formats and bad flags', async () => {
@@ -604,6 +608,46 @@ describe('weightscope CLI', () => {
     expect(metadata['weightscope.command']).toBe('train-inr');
     expect(tensors.get('layers.0.weight')).toHaveLength(64);
   }, 30_000);
+
+  it('train-inr --models 3: the fused kernel on worker threads, agreeing with tfjs', async () => {
+    const common = [
+      'train-inr',
+      '--image',
+      f('img.png'),
+      '--seed',
+      '4',
+      '--steps',
+      '12',
+      '--hidden',
+      '16,16',
+    ];
+    const [fused, ref] = await Promise.all([
+      cliJson(...common, '--models', '3', '--threads', '2', '--out', f('pop.safetensors')),
+      cliJson(
+        ...common,
+        '--models',
+        '3',
+        '--kernel',
+        'tfjs',
+        '--backend',
+        'cpu',
+        '--out',
+        f('ref.safetensors'),
+      ),
+    ]);
+    expect(fused.models).toBe(3);
+    expect(fused.kernel).toMatch(/^fused wasm (simd|relaxed) × 2 threads$/);
+    expect(fused.threads).toBe(2);
+    expect(fused.modelStepsPerSecond as number).toBeGreaterThan(0);
+    expect(ref.kernel).toBe('tfjs cpu');
+    expect(fused.outs).toEqual([0, 1, 2].map((k) => f(`pop-${k}.safetensors`)));
+    const a = fused.finalLosses as number[];
+    const b = ref.finalLosses as number[];
+    a.forEach((l, k) => expect(Math.abs(l - b[k]!)).toBeLessThan(1e-4 * b[k]!));
+    // Member 1 is the app population's member 1: a different init from member 0.
+    const w = (k: number) => readModelTensors(f(`pop-${k}.safetensors`)).tensors.get('layers.0.weight')!;
+    expect(Array.from(w(1))).not.toEqual(Array.from(w(0)));
+  }, 60_000);
 
   it('train-inr: missing image, wrong image format, bad numbers, missing flags', async () => {
     await Promise.all([

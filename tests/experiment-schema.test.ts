@@ -28,7 +28,7 @@ const RINGS = [
 describe('experiment schema: defaults', () => {
   it('pins the version-2 defaults (changing one needs a new version and a migration)', () => {
     const expected: ExperimentSpec = {
-      version: 2,
+      version: 3,
       data: { source: { kind: 'sample', id: 'rings' }, size: 32 },
       arch: {
         activation: 'sine',
@@ -56,15 +56,17 @@ describe('experiment schema: defaults', () => {
         points: 25,
         curveSteps: 300,
         curveSeed: 0,
+        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 },
       },
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },
         landscape: { anchors: [...RINGS], resolution: 21, margin: 0.2 },
+        directions: { model: 0, dims: 1, points: 21, range: 1, seed: 0 },
       },
     };
-    expect(EXPERIMENT_VERSION).toBe(2);
-    expect(parseExperiment({ version: 2 })).toEqual(expected);
+    expect(EXPERIMENT_VERSION).toBe(3);
+    expect(parseExperiment({ version: 3 })).toEqual(expected);
     expect(defaultExperiment()).toEqual(expected);
     // Key order is part of the canonical encoding.
     expect(JSON.stringify(defaultExperiment())).toBe(JSON.stringify(expected));
@@ -72,7 +74,7 @@ describe('experiment schema: defaults', () => {
 
   it('fills defaults inside partially given sections', () => {
     const s = parseExperiment({
-      version: 2,
+      version: 3,
       arch: { activation: 'relu' },
       views: { landscape: { resolution: 41 } },
     });
@@ -95,7 +97,7 @@ describe('experiment schema: defaults', () => {
   });
 
   it('is idempotent and does not mutate its input', () => {
-    const input = { version: 2, population: { size: 3 }, extra: 1 };
+    const input = { version: 3, population: { size: 3 }, extra: 1 };
     const frozen = JSON.stringify(input);
     const once = parseExperiment(input);
     expect(JSON.stringify(input)).toBe(frozen);
@@ -104,7 +106,7 @@ describe('experiment schema: defaults', () => {
 
   it('accepts every bound exactly', () => {
     const lo = parseExperiment({
-      version: 2,
+      version: 3,
       data: { source: { kind: 'mnist', index: 0 }, size: 16 },
       arch: { hidden: [8], w0: 1, fourierFeatures: 0, fourierSigma: 0.01, outputOffset: -10 },
       population: { size: 1, seed: 0 },
@@ -114,7 +116,7 @@ describe('experiment schema: defaults', () => {
     });
     expect(lo.training.lr).toBe(1e-6);
     const hi = parseExperiment({
-      version: 2,
+      version: 3,
       data: { source: { kind: 'mnist', index: 9999 }, size: 128 },
       arch: {
         hidden: [256, 256, 256, 256, 256],
@@ -152,7 +154,7 @@ describe('experiment schema: defaults', () => {
 describe('experiment schema: unknown keys', () => {
   it('drops unknown keys at every level, silently', () => {
     const s = parseExperiment({
-      version: 2,
+      version: 3,
       theme: 'dark',
       arch: { hidden: [16], dropout: 0.5 },
       data: { source: { kind: 'mnist', index: 7, id: 'leftover' }, crop: true },
@@ -191,7 +193,7 @@ describe('experiment schema: migrations', () => {
       population: { size: 4, seed: 7, initMode: 'independent' },
       training: { steps: 1000, lr: 0.01, evalEvery: 10 },
     });
-    expect(s.version).toBe(2);
+    expect(s.version).toBe(3);
   });
 
   it('an all-default version-0 link is the default experiment (with version 1’s 0 Fourier features)', () => {
@@ -206,36 +208,36 @@ describe('experiment schema: migrations', () => {
   });
 
   it('refuses future and malformed versions', () => {
-    expect(rejects(() => parseExperiment({ version: 3 })).message).toContain('made by a newer Weightscope');
+    expect(rejects(() => parseExperiment({ version: 4 })).message).toContain('made by a newer Weightscope');
     expect(rejects(() => parseExperiment({ version: '1' })).reason).toBe('bad-version');
     expect(rejects(() => parseExperiment({})).message).toContain('no version number');
     // `version` wins over the legacy `v` key.
-    expect(parseExperiment({ version: 2, v: 0, width: 64 }).arch.hidden).toEqual([32, 32, 32]);
+    expect(parseExperiment({ version: 3, v: 0, width: 64 }).arch.hidden).toEqual([32, 32, 32]);
   });
 });
 
 describe('experiment schema: errors', () => {
   it('names the path and the given value', () => {
     const cases: [unknown, string][] = [
-      [{ version: 2, population: { size: 1000 } }, 'population.size must be at most 64 (got 1000)'],
-      [{ version: 2, arch: { hidden: [32, 4] } }, 'arch.hidden[1] must be at least 8 (got 4)'],
+      [{ version: 3, population: { size: 1000 } }, 'population.size must be at most 64 (got 1000)'],
+      [{ version: 3, arch: { hidden: [32, 4] } }, 'arch.hidden[1] must be at least 8 (got 4)'],
       [
-        { version: 2, training: { steps: 2 ** 60 } },
+        { version: 3, training: { steps: 2 ** 60 } },
         'training.steps must be at most 100000 (got 1152921504606847000)',
       ],
-      [{ version: 2, training: { lr: Number.NaN } }, 'training.lr must be a number (got NaN)'],
-      [{ version: 2, arch: { w0: Number.POSITIVE_INFINITY } }, 'arch.w0 must be a number (got Infinity)'],
-      [{ version: 2, views: { cloud: { dims: 4 } } }, 'views.cloud.dims must be one of 2, 3 (got 4)'],
+      [{ version: 3, training: { lr: Number.NaN } }, 'training.lr must be a number (got NaN)'],
+      [{ version: 3, arch: { w0: Number.POSITIVE_INFINITY } }, 'arch.w0 must be a number (got Infinity)'],
+      [{ version: 3, views: { cloud: { dims: 4 } } }, 'views.cloud.dims must be one of 2, 3 (got 4)'],
       [
-        { version: 2, data: { source: { kind: 'ftp' } } },
+        { version: 3, data: { source: { kind: 'ftp' } } },
         "data.source.kind must be one of 'sample', 'mnist', 'file' (got \"ftp\")",
       ],
-      [{ version: 2, files: [{ name: 'a.pt' }] }, 'files[0].sha256 is required (a string)'],
+      [{ version: 3, files: [{ name: 'a.pt' }] }, 'files[0].sha256 is required (a string)'],
       [
-        { version: 2, paths: { a: 'sample:A' } },
+        { version: 3, paths: { a: 'sample:A' } },
         'paths.a must be a model id: "sample:A" is not one of sample:<name>, file:<sha256>, member:<16 hex>/<0–63>, aligned(…), merge(…) (got "sample:A")',
       ],
-      [{ version: 2, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
+      [{ version: 3, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
       [[1, 2], 'An experiment must be a JSON object (got a list of 2 items)'],
     ];
     for (const [input, message] of cases) {
@@ -246,7 +248,7 @@ describe('experiment schema: errors', () => {
 
   it('lists every problem in details and counts them in the message', () => {
     const e = rejects(() =>
-      parseExperiment({ version: 2, population: { size: 0, seed: -1 }, backend: 'tpu' }),
+      parseExperiment({ version: 3, population: { size: 0, seed: -1 }, backend: 'tpu' }),
     );
     expect(e.reason).toBe('invalid');
     expect(e.details).toHaveLength(3);
@@ -254,14 +256,14 @@ describe('experiment schema: errors', () => {
   });
 
   it('cuts long values short in messages', () => {
-    const e = rejects(() => parseExperiment({ version: 2, backend: 'x'.repeat(5000) }));
+    const e = rejects(() => parseExperiment({ version: 3, backend: 'x'.repeat(5000) }));
     expect(e.message.length).toBeLessThan(200);
   });
 
   it('throws only ExperimentError, whatever it is given', () => {
-    const cyclic: Record<string, unknown> = { version: 2 };
+    const cyclic: Record<string, unknown> = { version: 3 };
     cyclic.self = cyclic;
-    const getterThrows = { version: 2 };
+    const getterThrows = { version: 3 };
     Object.defineProperty(getterThrows, 'arch', {
       enumerable: true,
       get: () => {
@@ -286,17 +288,17 @@ describe('experiment schema: errors', () => {
       cyclic,
       getterThrows,
       revoked.proxy,
-      Object.create({ version: 2 }),
-      { version: 2, arch: Object.create({ hidden: [8] }) },
+      Object.create({ version: 3 }),
+      { version: 3, arch: Object.create({ hidden: [8] }) },
       {
-        version: 2,
+        version: 3,
         arch: new (class Arch {
           hidden = [8];
         })(),
       },
       { version: Symbol('1') },
-      { version: 2, files: new Array(300) },
-      { version: 2, data: { source: [] } },
+      { version: 3, files: new Array(300) },
+      { version: 3, data: { source: [] } },
     ];
     for (const input of inputs) rejects(() => parseExperiment(input));
     expect(rejects(() => parseExperiment(cyclic)).reason).toBe('too-complex');
@@ -305,7 +307,7 @@ describe('experiment schema: errors', () => {
 
   it('accepts null-prototype objects (plain data without a prototype)', () => {
     const o = Object.create(null) as Record<string, unknown>;
-    o.version = 2;
+    o.version = 3;
     expect(parseExperiment(o)).toEqual(defaultExperiment());
   });
 });
@@ -313,10 +315,10 @@ describe('experiment schema: errors', () => {
 describe('experiment schema: prototype pollution', () => {
   it('refuses __proto__, constructor and prototype keys anywhere, and pollutes nothing', () => {
     const texts = [
-      '{"version":2,"__proto__":{"polluted":1}}',
-      '{"version":2,"arch":{"__proto__":{"polluted":1}}}',
-      '{"version":2,"files":[{"name":"a","sha256":"a","constructor":{"prototype":{"polluted":1}}}]}',
-      '{"version":2,"views":{"landscape":{"prototype":{"polluted":1}}}}',
+      '{"version":3,"__proto__":{"polluted":1}}',
+      '{"version":3,"arch":{"__proto__":{"polluted":1}}}',
+      '{"version":3,"files":[{"name":"a","sha256":"a","constructor":{"prototype":{"polluted":1}}}]}',
+      '{"version":3,"views":{"landscape":{"prototype":{"polluted":1}}}}',
     ];
     for (const t of texts) {
       const e = rejects(() => parseExperiment(JSON.parse(t)));
@@ -328,7 +330,7 @@ describe('experiment schema: prototype pollution', () => {
 
   it('keeps messages short when the author chose long key names', () => {
     const e = rejects(() =>
-      parseExperiment(JSON.parse(`{"version":2,"${'k'.repeat(10000)}":{"__proto__":{}}}`)),
+      parseExperiment(JSON.parse(`{"version":3,"${'k'.repeat(10000)}":{"__proto__":{}}}`)),
     );
     expect(e.reason).toBe('pollution');
     expect(e.message.length).toBeLessThan(200);
@@ -336,7 +338,7 @@ describe('experiment schema: prototype pollution', () => {
 
   it('allows those words as values', () => {
     const s = parseExperiment({
-      version: 2,
+      version: 3,
       paths: { a: 'sample:constructor' },
       files: [{ name: '__proto__', sha256: 'f'.repeat(64) }],
     });
@@ -346,7 +348,7 @@ describe('experiment schema: prototype pollution', () => {
 
 describe('experiment schema: names and hashes', () => {
   const file = (name: string, sha256 = 'ab'.repeat(32)) => ({
-    version: 2,
+    version: 3,
     files: [{ name, sha256 }],
   });
 

@@ -37,7 +37,8 @@ function numIn(rng: Rng, lo: number, hi: number): number {
   const r = rng.next();
   if (r < 0.1) return lo;
   if (r < 0.2) return hi;
-  if (r < 0.3) return Math.min(hi, Math.max(lo, Math.round(rng.uniform(lo, hi)))) + 0; // + 0: no -0 (JSON writes it as 0)
+  // `+ 0` turns −0 (Math.round of a small negative) into 0: JSON has no −0, so links never carry it.
+  if (r < 0.3) return Math.min(hi, Math.max(lo, Math.round(rng.uniform(lo, hi)))) + 0;
   if (r < 0.6 && lo > 0) return Math.min(hi, Math.exp(rng.uniform(Math.log(lo), Math.log(hi))));
   return rng.uniform(lo, hi);
 }
@@ -107,7 +108,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
   const idx = () => (rng.next() < 0.05 ? null : randomId(rng));
   const seed = () => intIn(rng, 0, 2 ** 31 - 1);
   return {
-    version: 2,
+    version: 3,
     data: { source: randomSource(rng), size: intIn(rng, 16, 128) },
     arch: {
       activation: pick(rng, ACTIVATIONS),
@@ -139,11 +140,24 @@ function randomSpec(rng: Rng): ExperimentSpec {
       points: intIn(rng, 3, 101),
       curveSteps: intIn(rng, 0, 5000),
       curveSeed: seed(),
+      sweep: {
+        widths: Array.from({ length: intIn(rng, 1, 10) }, () => intIn(rng, 2, 512)),
+        size: intIn(rng, 8, 64),
+        layers: intIn(rng, 1, 5),
+        steps: intIn(rng, 1, 5000),
+      },
     },
     views: {
       tab: pick(rng, VIEW_TABS),
       cloud: { aligned: rng.next() < 0.5, dims: pick(rng, [2, 3] as const) },
       landscape: { anchors: [idx(), idx(), idx()], resolution: intIn(rng, 5, 41), margin: numIn(rng, 0, 1) },
+      directions: {
+        model: intIn(rng, 0, 127),
+        dims: pick(rng, [1, 2] as const),
+        points: intIn(rng, 3, 41),
+        range: numIn(rng, 0.01, 10),
+        seed: seed(),
+      },
     },
   };
 }
@@ -207,14 +221,14 @@ describe('experiment URL: round trips', () => {
   it('writes only what differs from the defaults; unions and lists whole', () => {
     const json = (hash: string) =>
       JSON.parse(new TextDecoder().decode(inflateSync(decodeBase64Url(hash.slice(3)))));
-    expect(json(encodeExperiment(defaultExperiment()))).toEqual({ version: 2 });
+    expect(json(encodeExperiment(defaultExperiment()))).toEqual({ version: 3 });
     const s = defaultExperiment();
     s.data.source = { kind: 'sample', id: 'cat' };
     s.arch.hidden = [32, 32];
     s.views.landscape.margin = 0.5;
     s.paths.kinds = ['lerp-aligned', 'lerp'];
     expect(json(encodeExperiment(s))).toEqual({
-      version: 2,
+      version: 3,
       data: { source: { kind: 'sample', id: 'cat' } },
       arch: { hidden: [32, 32] },
       paths: { kinds: ['lerp-aligned', 'lerp'] },
@@ -237,7 +251,7 @@ describe('experiment URL: round trips', () => {
       arch: { ...defaultExperiment().arch, dropout: 0.1 },
     };
     expect(encodeExperiment(withExtra as ExperimentSpec)).toBe(encodeExperiment(defaultExperiment()));
-    const text = JSON.stringify({ version: 2, junk: [1, 2, 3], views: { tab: 'cloud', nope: { a: 1 } } });
+    const text = JSON.stringify({ version: 3, junk: [1, 2, 3], views: { tab: 'cloud', nope: { a: 1 } } });
     const hash = HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text)));
     const spec = decodeExperimentHash(hash);
     expect(spec).toEqual({ ...defaultExperiment(), views: { ...defaultExperiment().views, tab: 'cloud' } });
@@ -258,7 +272,7 @@ describe('experiment URL: round trips', () => {
     const spec = decodeExperimentHash(
       HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text))),
     );
-    expect(spec.version).toBe(2);
+    expect(spec.version).toBe(3);
     expect(spec.arch.hidden).toEqual([16, 16, 16, 16]);
     expect(spec.arch.activation).toBe('tanh');
     expect(spec.population).toEqual({ size: 2, seed: 3, initMode: 'independent' });

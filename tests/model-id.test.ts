@@ -204,7 +204,7 @@ describe('experiment migration 1 → 2: positions become ids', () => {
     expect(r.kind).toBe('spec');
     if (r.kind !== 'spec') return;
     const hash = experimentTrainingHash(r.spec);
-    expect(r.spec.version).toBe(2);
+    expect(r.spec.version).toBe(3);
     expect(r.spec.arch.fourierFeatures).toBe(0); // version 1's default, kept
     expect(r.spec.alignment.reference).toBe(`member:${hash}/0`);
     expect(r.spec.paths.a).toBe('sample:mnist-mlp-1');
@@ -242,7 +242,7 @@ describe('link cost', () => {
     const d = defaultExperiment();
     expect(replayCost(d, true).gflop).toBeLessThan(LINK_COST_THRESHOLD_GFLOP);
     const huge = parseExperiment({
-      version: 2,
+      version: 3,
       data: { size: 128 },
       arch: { hidden: [256, 256, 256, 256, 256] },
       population: { size: 64 },

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { appStore, showBanner, useApp } from './store';
+import { appStore, showBanner, updateSpec, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
 import { loadServedCheckpoints } from './features/models/served-checkpoints';
@@ -19,6 +19,7 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -31,10 +32,11 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'paths', label: 'Paths' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'zoo', label: 'Zoo' },
 ];
 
 function setTab(tab: Tab): void {
-  appStore.setState((s) => ({ spec: { ...s.spec, views: { ...s.spec.views, tab } } }));
+  updateSpec((d) => (d.views.tab = tab));
 }
 
 /** Files dropped anywhere on the page: an image becomes the target, anything else a checkpoint. */
@@ -86,6 +88,7 @@ function boot(): void {
     .then(() => loadServedCheckpoints())
     .then((n) => {
       served = n;
+      appStore.setState({ ready: true });
       return applyHash(location.hash);
     })
     .then((applied) => {
@@ -141,6 +144,7 @@ export function App() {
         {tab === 'paths' && <PathsPanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>
   );

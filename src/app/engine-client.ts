@@ -42,6 +42,9 @@ const JOBS: ReadonlySet<RequestType> = new Set([
   'plane',
   'directions',
   'bench',
+  'zoo-fit',
+  'zoo-train',
+  'zoo-cloud',
 ]);
 
 export interface ClientTimings {

@@ -49,6 +49,7 @@ const TAB_LABEL: Record<ExperimentSpec['views']['tab'], string> = {
   paths: 'Paths',
   cloud: 'Cloud',
   landscape: 'Landscape',
+  zoo: 'Zoo',
 };
 
 let generation = 0;

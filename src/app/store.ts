@@ -60,6 +60,8 @@ export interface AppState {
   pendingLink: PendingLink | null;
   /** The last link Share made, shown for copying. */
   shareUrl: string | null;
+  /** The page finished booting: the sample models loaded (or failed to, with a banner). */
+  ready: boolean;
 }
 
 /** A link waiting for the person to agree to its cost (share.ts). */
@@ -94,6 +96,7 @@ export const appStore = createStore<AppState>(() => ({
   pendingNpy: null,
   pendingLink: null,
   shareUrl: null,
+  ready: false,
 }));
 
 /** React hook over the vanilla store. */

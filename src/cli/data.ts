@@ -7,8 +7,8 @@ import { PNG } from 'pngjs';
 import { CheckpointError, parseNpy, readNpyShape } from '../engine/checkpoints/index';
 import { classificationFor, DatasetError, parseDatasetNpz } from '../engine/data/dataset';
 import { checkImageSize, ImageInputError, readImageHeader } from '../engine/image-header';
-import { coordinateGrid, type ImageData01 } from '../engine/inr';
-import type { ClassificationData, EvalData, RegressionData } from '../engine/data/eval-data';
+import { imageRegressionData, rgbaToImage01, type ImageData01 } from '../engine/inr';
+import type { ClassificationData, EvalData } from '../engine/data/eval-data';
 import { CliError } from './args';
 import { readInput } from './io';
 
@@ -31,17 +31,7 @@ function decodePng(p: string, bytes: Uint8Array): ImageData01 {
   } catch (e) {
     throw new CliError(`${p}: not a readable PNG (${(e as Error).message})`);
   }
-  const { width, height, data: rgba } = png;
-  let colour = false;
-  for (let i = 0; i < rgba.length && !colour; i += 4)
-    colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
-  const channels = colour ? 3 : 1;
-  const data = new Float32Array(width * height * channels);
-  for (let q = 0; q < width * height; q++) {
-    if (colour) for (let c = 0; c < 3; c++) data[q * 3 + c] = rgba[q * 4 + c]! / 255;
-    else data[q] = (0.299 * rgba[q * 4]! + 0.587 * rgba[q * 4 + 1]! + 0.114 * rgba[q * 4 + 2]!) / 255;
-  }
-  return { width, height, channels, data };
+  return rgbaToImage01(png.data, png.width, png.height);
 }
 
 /** Runs an image-size check, turning its refusal into a CliError. */
@@ -137,19 +127,6 @@ export function loadImage(p: string, size?: number, bytes: Uint8Array = readInpu
   return size === undefined ? img : resizeSquare(img, size);
 }
 
-/** An image as an INR regression target over the coordinate grid ((row, col) in [−1, 1]²). */
-export function imageData(img: ImageData01): RegressionData {
-  const n = img.width * img.height;
-  return {
-    kind: 'regression',
-    x: coordinateGrid(img.height, img.width),
-    y: img.data,
-    n,
-    inputs: 2,
-    channels: img.channels,
-  };
-}
-
 /** A dataset `.npz` (x, y), checked by the same boundary as a drop in the app. */
 function loadClassification(
   p: string,
@@ -175,7 +152,7 @@ export function loadEvalData(p: string, inputs: number, outputs: number, size?: 
   const bytes = readInput(p);
   let data: EvalData;
   if (startsWith(bytes, ZIP_MAGIC)) data = loadClassification(p, bytes, inputs, outputs);
-  else data = imageData(loadImage(p, size, bytes));
+  else data = imageRegressionData(loadImage(p, size, bytes));
   if (data.inputs !== inputs)
     throw new CliError(`${p}: the models take ${inputs} inputs but an image gives 2 (row, col)`);
   if (data.kind === 'regression' && data.channels !== outputs) {

@@ -57,6 +57,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a paper's MNIST experiment now (rebasin, widths, repair, soup)",
     load: async () => (await import('./commands/replicate')).replicate,
   },
+  'zoo fit': {
+    summary: 'fit a zoo of INRs: one SIREN per MNIST digit, or one image under many seeds',
+    load: async () => (await import('./commands/zoo-fit')).zooFit,
+  },
+  'zoo classify': {
+    summary: "train a weight-space classifier on a zoo's labels (mlp, mlp-aligned, mlp-augmented, np)",
+    load: async () => (await import('./commands/zoo-classify')).zooClassify,
+  },
+  'zoo inspect': {
+    summary: 'what a zoo file holds: members, architecture, labels, split',
+    load: async () => (await import('./commands/zoo-inspect')).zooInspect,
+  },
   'train-inr': {
     summary: 'train one INR (SIREN or ReLU MLP) on an image',
     load: async () => (await import('./commands/train-inr')).trainInr,
@@ -85,7 +97,10 @@ function writeOut(s: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  // Two-word commands (`zoo fit`): the second word is part of the name.
+  if (name !== undefined && rest[0] !== undefined && Object.hasOwn(COMMANDS, `${name} ${rest[0]}`))
+    [name, ...rest] = [`${name} ${rest[0]}`, ...rest.slice(1)];
   if (name === undefined) {
     process.stderr.write(mainHelp());
     return 2;

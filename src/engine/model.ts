@@ -1,10 +1,11 @@
 import { createRng, type Rng } from './rng';
 import { numel, shapeString, type Tensor } from './tensor';
 
-/** Hidden-layer nonlinearity. Sine is SIREN's `sin(w0 · z)`. */
-export type Activation = 'relu' | 'sine' | 'tanh' | 'gelu';
+/** Every hidden-layer nonlinearity, defined once (schema, readers, CLI and forms use this list). */
+export const ACTIVATIONS = ['relu', 'sine', 'tanh', 'gelu'] as const;
 
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'sine', 'tanh', 'gelu'];
+/** Hidden-layer nonlinearity. Sine is SIREN's `sin(w0 · z)`. */
+export type Activation = (typeof ACTIVATIONS)[number];
 
 /**
  * Random Fourier features (Tancik et al. 2020): γ(x) = [sin(2πBx), cos(2πBx)], B ~ N(0, σ²),

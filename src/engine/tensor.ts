@@ -21,11 +21,6 @@ export function tensor(data: Float32Array, shape: readonly number[]): Tensor {
   return { data, shape: [...shape] };
 }
 
-/** A deep copy, so callers may mutate the result freely. */
-export function cloneTensor(t: Tensor): Tensor {
-  return { data: new Float32Array(t.data), shape: [...t.shape] };
-}
-
 /** Shape equality. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

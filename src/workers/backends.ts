@@ -1,5 +1,5 @@
 /**
- * Backend choice (DESIGN, 'Backend choice'): a real GPU's WebGPU adapter wins outright; with a
+ * Backend choice (docs/ARCHITECTURE.md, 'Backend choice'): a real GPU's WebGPU adapter wins outright; with a
  * software fallback adapter (SwiftShader) or none, a short calibration on the actual workload
  * decides among webgpu, webgl, wasm and cpu.
  */
@@ -16,7 +16,7 @@ import type { BackendInfo, BackendName, BackendPreference, CalibrationRow } from
 
 /**
  * tfjs-wasm picks its threaded build whenever the page is cross-origin isolated. Measured here (2
- * cores), threads were slower than SIMD alone (sine step 163 vs 136 ms, DESIGN 'Backend choice'):
+ * cores), threads were slower than SIMD alone (sine step 163 vs 136 ms, docs/ARCHITECTURE.md, 'Backend choice'):
  * the worker already takes one core and the page the other. So threads are used only where there
  * are cores to spare, and the thread count leaves one for the page.
  */

@@ -13,6 +13,7 @@ import { runDirections, runPlane } from './jobs/landscape';
 import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from './jobs/models';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
+import { exportZoo, openZoo, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
 import {
   REQUEST_TYPES,
   type Payload,
@@ -118,6 +119,11 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     plane: (p, id) => queued(id, (signal) => runPlane(p, registry, ctx(id, signal))),
     directions: (p, id) => queued(id, (signal) => runDirections(p, registry, ctx(id, signal))),
     bench: (p, id) => queued(id, () => runBench(p)),
+    'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused)),
+    'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
+    'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),
+    'zoo-cloud': (p, id) => queued(id, (signal) => runZooCloud(p.components, ctx(id, signal))),
+    'zoo-export': (p) => exportZoo(p.format),
   };
 
   function fail(id: number | null, e: unknown): void {

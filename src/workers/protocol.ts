@@ -11,13 +11,15 @@ import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { WsAugment, WsMethod, WsResult } from '../engine/weightspace/types';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
 /** One candidate's calibration figure. */
 export interface CalibrationRow {
-  backend: BackendName;
+  /** A tfjs backend, or 'fused' for the fused WebAssembly kernel (src/engine/kernels). */
+  backend: BackendName | 'fused';
   layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
@@ -32,6 +34,14 @@ export interface BackendInfo {
   reason: string;
   adapter?: { fallback: boolean; description: string } | null;
   calibration?: CalibrationRow[];
+  /**
+   * Set when population training runs on the fused WebAssembly kernel instead of tfjs (`name`
+   * is then the tfjs backend of everything else): its SIMD build and how many workers share the
+   * members.
+   */
+  kernel?: { flavour: string; workers: number };
+  /** Why training did not run on the fused kernel, when it did not. */
+  kernelReason?: string;
 }
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
@@ -310,6 +320,58 @@ export interface BenchReply {
   layout: MatmulLayout;
 }
 
+/** Fit a zoo: one SIREN per MNIST digit (DWSNets setting by default), or one image under many seeds. */
+export interface ZooFitJob {
+  /** The packed MNIST file (data/mnist.ts), copied to the worker. */
+  mnist: Uint8Array;
+  perClass: number;
+  classes: number[];
+  size: number;
+  hidden: number[];
+  steps: number;
+  psnr: number;
+  seed: number;
+  lr: number;
+  /** Members trained at once; default the largest that fits the worker's memory budget. */
+  batch?: number;
+  /** Instead of MNIST: one image fitted `count` times from different seeds (labels all 0). */
+  image?: { data: ImageData01; name: string; count: number };
+}
+
+/** What the app shows of the worker's zoo (its weights stay in the worker). */
+export interface ZooSummary {
+  name: string;
+  n: number;
+  arch: MlpArch;
+  archInferred: boolean;
+  labels: Int32Array;
+  labelNames: string[] | null;
+  split: { train: number; val: number; test: number } | null;
+  psnr: Float32Array | null;
+  inr: { height: number; width: number; channels: number } | null;
+  source: string | null;
+  /** Members shown in the grid, and their reconstructions [shown, H, W, C] (empty without inr). */
+  thumbIndex: Int32Array;
+  thumbs: Float32Array;
+  /** Set by a fit: whether it was cancelled (the zoo holds the members finished by then), its time. */
+  cancelled?: boolean;
+  seconds?: number;
+}
+
+export interface ZooTrainJob {
+  method: WsMethod;
+  epochs: number;
+  seed: number;
+  augment: WsAugment[];
+}
+
+/** PCA of the zoo's weights, raw and after weight matching every member to member 0. */
+export interface ZooCloudReply {
+  labels: Int32Array;
+  raw: { coords: number[][]; explainedVarianceRatio: number[] };
+  aligned: { coords: number[][]; explainedVarianceRatio: number[] };
+}
+
 /** The payload of a job that stands for another job (pause, resume, cancel). */
 export interface JobRef {
   job: number;
@@ -348,6 +410,14 @@ export interface Api {
   plane: { payload: PlaneJob; result: PlaneReply };
   bench: { payload: BenchJob; result: BenchReply };
   directions: { payload: DirectionsJob; result: DirectionsReply };
+  'zoo-fit': { payload: ZooFitJob; result: ZooSummary };
+  'zoo-open': { payload: { name: string; bytes: Uint8Array }; result: ZooSummary };
+  'zoo-train': { payload: ZooTrainJob; result: WsResult };
+  'zoo-cloud': { payload: { components: number }; result: ZooCloudReply };
+  'zoo-export': {
+    payload: { format: 'npz' | 'safetensors' };
+    result: { bytes: Uint8Array; filename: string };
+  };
 }
 
 export type RequestType = keyof Api;
@@ -391,6 +461,11 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'plane',
   'bench',
   'directions',
+  'zoo-fit',
+  'zoo-open',
+  'zoo-train',
+  'zoo-cloud',
+  'zoo-export',
 ] satisfies readonly RequestType[];
 
 /** The buffers of a reply that should be transferred rather than copied. */
@@ -400,7 +475,11 @@ export function transferables(reply: Reply): Transferable[] {
   if (reply.type !== 'result') return [];
   switch (reply.request) {
     case 'export':
+    case 'zoo-export':
       return [reply.payload.bytes.buffer as ArrayBuffer];
+    case 'zoo-fit':
+    case 'zoo-open':
+      return [reply.payload.thumbs.buffer as ArrayBuffer];
     case 'paths':
       return reply.payload.flatMap(
         (c) => [c.alphas.buffer, c.losses.buffer, c.metrics.buffer, c.filmstrip.buffer] as ArrayBuffer[],

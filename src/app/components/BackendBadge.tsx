@@ -9,6 +9,13 @@ function figure(r: CalibrationRow): string {
   return `failed: ${r.error ?? 'unknown error'}`;
 }
 
+/** "fused wasm kernel · relaxed SIMD × 2 workers" when training runs on the fused kernel. */
+function fusedLabel(b: BackendInfo): string | null {
+  return b.kernel
+    ? `fused wasm kernel, ${b.kernel.flavour} SIMD × ${b.kernel.workers} worker${b.kernel.workers > 1 ? 's' : ''}`
+    : null;
+}
+
 /** The calibration behind the choice, readable in full (click the badge). */
 function Details({ b, close }: { b: BackendInfo; close: () => void }) {
   const [cleared, setCleared] = useState(false);
@@ -20,9 +27,15 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
       data-testid="backend-details"
     >
       <p>
-        <strong>{b.name}</strong>
-        {b.layout === 'split' ? ' with per-model matmuls' : ' with batched matmuls'}: {b.reason}.
+        <strong>{fusedLabel(b) ?? b.name}</strong>
+        {fusedLabel(b)
+          ? ` (tfjs ${b.name} runs everything else)`
+          : b.layout === 'split'
+            ? ' with per-model matmuls'
+            : ' with batched matmuls'}
+        : {b.reason}.
       </p>
+      {b.kernelReason && <p className="hint">Not on the fused kernel: {b.kernelReason}.</p>}
       {b.calibration ? (
         <table className="models calibration" data-testid="calibration-table">
           <thead>
@@ -36,10 +49,14 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
             {b.calibration.map((r) => (
               <tr
                 key={`${r.backend}-${r.layout}`}
-                className={r.backend === b.name && r.layout === b.layout ? 'chosen' : ''}
+                className={
+                  (b.kernel ? r.backend === 'fused' : r.backend === b.name && r.layout === b.layout)
+                    ? 'chosen'
+                    : ''
+                }
               >
-                <td>{r.backend}</td>
-                <td>{r.layout}</td>
+                <td>{r.backend === 'fused' ? 'fused wasm kernel' : r.backend}</td>
+                <td>{r.backend === 'fused' ? '—' : r.layout}</td>
                 <td>{figure(r)}</td>
               </tr>
             ))}
@@ -85,12 +102,13 @@ export function BackendBadge() {
         className="badge"
         data-testid="backend-badge"
         data-backend={b.name}
+        data-kernel={b.kernel ? 'fused' : 'tfjs'}
         aria-expanded={open}
         title="Why this backend? Click for the calibration"
         onClick={() => setOpen(!open)}
       >
-        <strong>{b.name}</strong>
-        {b.layout === 'split' && <span className="badge-layout">per-model</span>}
+        <strong>{b.kernel ? 'fused wasm kernel' : b.name}</strong>
+        {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
         <span className="badge-layout">{b.calibration ? 'calibrated ▾' : 'why? ▾'}</span>
       </button>
       {open && <Details b={b} close={() => setOpen(false)} />}

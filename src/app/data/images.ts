@@ -4,7 +4,7 @@
  * own codecs after the header has been checked at the boundary.
  */
 import { readImageHeader, ImageInputError } from '../../engine/image-header';
-import type { ImageData01 } from '../../engine/inr';
+import { rgbaToImage01, type ImageData01 } from '../../engine/inr';
 import { npyImage } from '../../engine/image-npy';
 import { isNpy } from '../../engine/checkpoints/numpy';
 
@@ -36,11 +36,6 @@ export function mnistBytes(): Promise<Uint8Array> {
   return mnist;
 }
 
-/** Label of MNIST digit `index`. */
-export async function mnistLabel(index: number): Promise<number> {
-  return (await mnistBytes())[index]!;
-}
-
 function toTarget(
   source: CanvasImageSource,
   sw: number,
@@ -55,19 +50,7 @@ function toTarget(
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(source, (sw - side) / 2, (sh - side) / 2, side, side, 0, 0, size, size);
-  const rgba = ctx.getImageData(0, 0, size, size).data;
-  let colour = false;
-  if (!forceGray) {
-    for (let i = 0; i < rgba.length && !colour; i += 4)
-      colour = Math.abs(rgba[i]! - rgba[i + 1]!) > 2 || Math.abs(rgba[i + 1]! - rgba[i + 2]!) > 2;
-  }
-  const channels = colour ? 3 : 1;
-  const data = new Float32Array(size * size * channels);
-  for (let p = 0; p < size * size; p++) {
-    if (colour) for (let c = 0; c < 3; c++) data[p * 3 + c] = rgba[p * 4 + c]! / 255;
-    else data[p] = (0.299 * rgba[p * 4]! + 0.587 * rgba[p * 4 + 1]! + 0.114 * rgba[p * 4 + 2]!) / 255;
-  }
-  return { width: size, height: size, channels, data };
+  return rgbaToImage01(ctx.getImageData(0, 0, size, size).data, size, size, forceGray);
 }
 
 /** A `.npy` image (engine/image-npy.ts) through the same crop and resize as any other image. */

@@ -4,11 +4,12 @@
  * choice (`data.score`); otherwise it is derived from the model, so old links keep their meaning.
  */
 import { MNIST_CLASSES, MNIST_PIXELS, MNIST_SCORE_PER_CLASS, mnistSplit } from '../../engine/data/mnist';
+import { describeTarget } from '../../engine/data/target-id';
 import type { ExperimentSpec } from '../../engine/experiment/schema';
 import type { ModelEntry, ScoreTarget } from '../../workers/protocol';
 import { droppedDataset } from './datasets';
 import { mnistBytes } from './images';
-import { currentTargetId, resolveTarget } from '../features/models/models-state';
+import { currentTargetId, resolveTarget } from './targets';
 import { updateSpec, type DatasetInfo } from '../store';
 
 export const MNIST_SCORE_ID = 'mnist';
@@ -29,15 +30,6 @@ export interface ScoreChoice {
   problem: string | null;
 }
 
-/** A target id ("sample:rings@32", "mnist:7@32", "file:<sha256>@64") in words: "rings image, 32×32". */
-function imageLabel(targetId: string): string {
-  const m = /^(sample|mnist|file):([^@]+)@(\d+)$/.exec(targetId);
-  if (!m) return `target image (${targetId})`;
-  const [, kind, key, size] = m;
-  const what = kind === 'sample' ? `${key} image` : kind === 'mnist' ? `MNIST #${key} image` : 'your image';
-  return `${what}, ${size}×${size}`;
-}
-
 /** The data a model can be scored on, best first. */
 export function scoreOptions(m: ModelEntry, datasets: readonly DatasetInfo[]): ScoreOption[] {
   const inputs = m.arch.widths[0]!;
@@ -45,7 +37,7 @@ export function scoreOptions(m: ModelEntry, datasets: readonly DatasetInfo[]): S
   const out: ScoreOption[] = [];
   if (inputs === 2) {
     const id = m.targetId ?? currentTargetId();
-    if (m.targetId || outputs <= 4) out.push({ id, label: imageLabel(id), kind: 'image' });
+    if (m.targetId || outputs <= 4) out.push({ id, label: describeTarget(id), kind: 'image' });
   }
   if (inputs === MNIST_PIXELS && outputs === MNIST_CLASSES)
     out.push({ id: MNIST_SCORE_ID, label: MNIST_SCORE_LABEL, kind: 'classification' });

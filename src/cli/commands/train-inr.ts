@@ -1,18 +1,29 @@
-/** `weightscope train-inr --image IMG --seed N --steps N --out F`: one INR, trained in Node. */
-import { psnr } from '../../engine/inr';
+/** `weightscope train-inr --image IMG --seed N --steps N --out F [--models K]`: INRs, trained in Node. */
+import path from 'node:path';
+import { imageRegressionData, psnr } from '../../engine/inr';
+import { kernelCoverage } from '../../engine/kernels/mlp-kernel';
 import { ARCH_BOUNDS, describeArch, MAX_LAYERS } from '../../engine/model';
 import { inrArch, initPopulation } from '../../engine/population';
 import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
-import { imageData, loadImage } from '../data';
+import { loadImage } from '../data';
+import { availableCores } from '../kernel-pool';
 import { checkOutPath, fileRef, writeModel } from '../output';
+import { trainFused, trainTfjs } from '../train-runners';
+
+/** Member k's output file: F itself for one member, else F with "-k" before its extension. */
+export function memberPath(out: string, k: number, members: number): string {
+  if (members === 1) return out;
+  const ext = path.extname(out);
+  return `${out.slice(0, out.length - ext.length)}-${k}${ext}`;
+}
 
 export const trainInr: Command = {
   name: 'train-inr',
-  summary: 'Train one INR (coordinate → pixel MLP) on an image with full-batch Adam.',
+  summary: 'Train INRs (coordinate → pixel MLPs) on an image with full-batch Adam.',
   usage:
-    'train-inr --image IMG --seed N --steps N --out F [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
+    'train-inr --image IMG --seed N --steps N --out F [--models K] [--kernel auto|fused|tfjs] [--threads N] [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
   spec: {
     positionals: { names: [], min: 0 },
     flags: {
@@ -61,6 +72,25 @@ export const trainInr: Command = {
         max: 4096,
         help: 'centre-crop to a square and resize to S×S (default: as given)',
       },
+      models: {
+        kind: 'int',
+        arg: 'K',
+        min: 1,
+        max: 4096,
+        help: 'population size: members 0…K−1 of the app population with this seed (default 1)',
+      },
+      kernel: {
+        kind: 'choice',
+        choices: ['auto', 'fused', 'tfjs'],
+        help: 'fused WebAssembly kernel on every core, or tfjs (default auto: fused where it covers the model)',
+      },
+      threads: {
+        kind: 'int',
+        arg: 'N',
+        min: 1,
+        max: 256,
+        help: 'fused kernel: worker threads (default: all cores)',
+      },
       ...BACKEND_FLAG,
     },
   },
@@ -69,10 +99,18 @@ The INR convention of SIREN, DWSNets and NFN: coordinates linspace(−1, 1) per 
 indexing, (row, col) → pixel in [0, 1]; loss MSE; PSNR = 10·log10(1/MSE). SIREN initialisation
 follows Sitzmann et al. 2020. Colour images train 3 outputs, grayscale 1.
 
-JSON fields: steps, finalLoss, psnr, out; also initialLoss, initialPsnr, backend.
+With --models K, K members train together (member k starts from the init the app gives member k
+of a population with this seed) and member k is written to F with "-k" before the extension.
+They train on the fused WebAssembly kernel split over worker threads unless the model is one it
+does not cover (then tfjs, and "kernel" says so) or --kernel tfjs is given.
+
+JSON fields: steps, finalLoss, psnr, out (member 0); also initialLoss, initialPsnr, backend,
+models, kernel (which path ran), threads, modelStepsPerSecond (members × steps per second after
+the first two steps; null below 3 steps), and with K > 1 outs, finalLosses, psnrs.
 
 Example:
-  weightscope train-inr --image cat.png --size 64 --seed 1 --steps 2000 --out cat-1.safetensors --json`,
+  weightscope train-inr --image cat.png --size 64 --seed 1 --steps 2000 --out cat-1.safetensors --json
+  weightscope train-inr --image cat.png --size 64 --seed 1 --steps 500 --models 32 --out zoo/cat.safetensors --json`,
   async run(args) {
     const imagePath = args.string('image') ?? missing('image');
     const seed = args.number('seed') ?? missing('seed');
@@ -99,48 +137,56 @@ Example:
       },
       img.channels,
     );
-    const backend = await startTf(args);
-    const { PopulationTrainer } = await import('../../engine/tf/trainer');
-    const data = imageData(img);
-    const trainer = new PopulationTrainer(
-      initPopulation(arch, { size: 1, seed, initMode: 'independent' }),
-      data,
-      { lr },
-    );
-    try {
-      const initialLoss = (await trainer.evaluate())[0]!;
-      const every = Math.max(1, Math.round(steps / 10));
-      for (let s = 1; s <= steps; s++) {
-        trainer.step();
-        if (process.stderr.isTTY && s % every === 0)
-          process.stderr.write(`step ${s}/${steps}  loss ${fmt((await trainer.evaluate())[0]!)}\n`);
-      }
-      const finalLoss = (await trainer.evaluate())[0]!;
-      const model = (await trainer.models())[0]!;
-      writeModel(out, model, {
+    const members = args.number('models') ?? 1;
+    const choice = args.string('kernel') ?? 'auto';
+    const uncovered = kernelCoverage(arch);
+    if (choice === 'fused' && uncovered) throw new UsageError(`--kernel fused: ${uncovered}`);
+    const fused = choice !== 'tfjs' && uncovered === null;
+    const models = initPopulation(arch, { size: members, seed, initMode: 'independent' });
+    const data = imageRegressionData(img);
+    const run = fused
+      ? await trainFused(models, data, lr, steps, args.number('threads') ?? availableCores())
+      : await trainTfjs(models, data, lr, steps, await startTf(args));
+    const backend = fused ? 'fused-kernel' : run.kernel.replace('tfjs ', '');
+    const outs = run.models.map((model, k) => {
+      const file = memberPath(out, k, members);
+      writeModel(file, model, {
         command: 'train-inr',
         inputs: [fileRef(imagePath)],
         method: siren ? 'siren' : 'relu',
-        options: { seed, steps, lr, size: size ?? null, backend },
+        options: { seed, member: k, steps, lr, size: size ?? null, backend, kernel: run.kernel },
         imageSize: `${img.width}x${img.height}`,
       });
-      const json = {
-        steps,
-        finalLoss,
-        psnr: psnr(finalLoss),
-        out,
-        initialLoss,
-        initialPsnr: psnr(initialLoss),
-        backend,
-      };
-      const text = [
-        `${describeArch(arch)} on ${imagePath} (${img.width}×${img.height}, ${img.channels} channel(s)), seed ${seed}, ${steps} steps on ${backend}`,
-        `loss ${fmt(initialLoss)} → ${fmt(finalLoss)}, PSNR ${fmt(psnr(finalLoss))} dB`,
-        `wrote ${out}`,
-      ].join('\n');
-      return { json, text };
-    } finally {
-      trainer.dispose();
-    }
+      return file;
+    });
+    const initialLoss = run.initialLoss[0]!;
+    const finalLoss = run.finalLoss[0]!;
+    const rate = run.modelStepsPerSecond === null ? null : Number(run.modelStepsPerSecond.toPrecision(4));
+    const json = {
+      steps,
+      finalLoss,
+      psnr: psnr(finalLoss),
+      out: outs[0]!,
+      initialLoss,
+      initialPsnr: psnr(initialLoss),
+      backend,
+      models: members,
+      kernel: run.kernel,
+      threads: run.threads,
+      modelStepsPerSecond: rate,
+      ...(members > 1
+        ? { outs, finalLosses: Array.from(run.finalLoss), psnrs: Array.from(run.finalLoss, (l) => psnr(l)) }
+        : {}),
+    };
+    const mean = run.finalLoss.reduce((a, b) => a + b, 0) / members;
+    const text = [
+      `${describeArch(arch)} on ${imagePath} (${img.width}×${img.height}, ${img.channels} channel(s)), seed ${seed}, ${members} member(s), ${steps} steps on ${run.kernel}${uncovered && choice !== 'tfjs' ? ` (fused kernel: ${uncovered})` : ''}`,
+      `loss ${fmt(initialLoss)} → ${fmt(finalLoss)}, PSNR ${fmt(psnr(finalLoss))} dB${members > 1 ? ` (member 0; mean loss ${fmt(mean)})` : ''}`,
+      rate === null ? '' : `${fmt(rate)} model-steps/s`,
+      members > 1 ? `wrote ${outs[0]} … ${outs[members - 1]}` : `wrote ${out}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    return { json, text };
   },
 };

@@ -32,7 +32,10 @@ function activationModule(arch: MlpArch): string {
 
 function loadLine(format: ExportFormat, file: string): string[] {
   if (format === 'safetensors')
-    return ['from safetensors.torch import load_file', `state = load_file(${py(file)})`];
+    return [
+      'from safetensors.torch import load_file  # pip install safetensors',
+      `state = load_file(${py(file)})`,
+    ];
   if (format === 'npz')
     return [
       'import numpy as np',

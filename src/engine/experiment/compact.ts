@@ -1,8 +1,8 @@
 /**
- * Links carry only what differs from the defaults: `{ "version": 1 }` is the whole default
+ * Links carry only what differs from the defaults: `{ "version": 2 }` is the whole default
  * experiment, and a typical link names a handful of keys. This is safe because the decoder fills
- * every missing key with the same version's default, and version-1 defaults are frozen (pinned by
- * tests; changing one needs a new version and a migration).
+ * every missing key with the same version's default, and each version's defaults are frozen
+ * (pinned by tests; changing one needs a new version and a migration).
  */
 import { defaultExperiment, type ExperimentSpec } from './schema';
 

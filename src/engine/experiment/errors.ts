@@ -1,7 +1,7 @@
 /**
  * The one error class of the experiment boundary (URL hash, stored specs). Every way a shared link
  * can be wrong ends here, with a stable `reason` code the UI and tests can switch on and a message
- * a person can act on; nothing past the boundary re-checks (DESIGN.md, "Shareable experiments").
+ * a person can act on; nothing past the boundary re-checks (docs/ARCHITECTURE.md, "Shareable experiments").
  */
 
 /** Why an experiment was rejected. Stable codes: tests and the hostile-link fixtures name them. */

@@ -13,13 +13,13 @@ import { ExperimentError } from './errors';
 import { describeValue, throwIssues } from './issues';
 
 /** The version this build writes, and the newest it reads. */
-export const EXPERIMENT_VERSION = 2;
+export const EXPERIMENT_VERSION = 3;
 
 /** What a migration may need from the schema, and where it reports what it could not carry over. */
 export interface MigrationContext {
   /** Human-readable notes for the receiver ("paths.b named position 12, which …"). */
   notes?: string[];
-  /** The `member:` hash of a (version-2 shaped) raw experiment, defaults filled in. */
+  /** The `member:` hash of a (version-3 shaped) raw experiment, defaults filled in. */
   trainingHashOf: (raw: Raw) => string | null;
 }
 
@@ -60,7 +60,16 @@ function fromV0(raw: Raw): Raw {
 }
 
 /**
- * The workspace order every version-1 page had: the sample models of public/models/manifest.json
+ * v1 → v2: the random-directions view (`views.directions`) and the width sweep (`paths.sweep`)
+ * joined the schema. A v1 link never set them, so it gets their defaults, which are the settings
+ * those views started with before v2.
+ */
+function fromV1(raw: Raw): Raw {
+  return { ...raw, version: 2 };
+}
+
+/**
+ * The workspace order every version-1 and -2 page had: the sample models of public/models/manifest.json
  * (as they were when version 1 was current) at positions 0–8, then the link's own population (the
  * replay trained it), then the files the link named, in the order it named them.
  */
@@ -79,13 +88,13 @@ const V1_SAMPLES = [
 const isObj = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * v1 → v2: models were positions in the workspace; now they are ids. A position is mapped to what
- * a version-1 replay put there (V1_SAMPLES, then the population, then the named files); anything
+ * v2 → v3: models were positions in the workspace; now they are ids. A position is mapped to what
+ * a version-1/2 replay put there (V1_SAMPLES, then the population, then the named files); anything
  * else cannot be known and becomes null ("not chosen") with a note saying so, never a guess.
- * Version 1's default of 0 Fourier features is kept explicit (version 2's default is 64).
+ * The old default of 0 Fourier features is kept explicit (version 3's default is 64).
  */
-function fromV1(raw: Raw, ctx: MigrationContext): Raw {
-  const out: Raw = { ...raw, version: 2 };
+function fromV2(raw: Raw, ctx: MigrationContext): Raw {
+  const out: Raw = { ...raw, version: 3 };
   const arch = isObj(raw.arch) ? { ...raw.arch } : {};
   if (arch.fourierFeatures === undefined) arch.fourierFeatures = 0;
   out.arch = arch;
@@ -130,6 +139,7 @@ function fromV1(raw: Raw, ctx: MigrationContext): Raw {
 const MIGRATIONS: Readonly<Record<number, (raw: Raw, ctx: MigrationContext) => Raw>> = {
   0: fromV0,
   1: fromV1,
+  2: fromV2,
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The experiment spec, version 2: everything needed to replay an experiment (data, architecture,
- * seeds, population, training, alignment, paths, views). Every key has a default, so
- * `parseExperiment({ version: 2 })` is the default experiment; every number is bounded and every
+ * The experiment spec, version 3: everything needed to replay an experiment (data, architecture,
+ * seeds, population, training, alignment, paths and the width sweep, views and their settings).
+ * Every key has a default, so `parseExperiment({ version: 3 })` is the default experiment; every number is bounded and every
  * string is length-capped; unknown keys are dropped.
  *
  * Defaults are part of the version: changing one changes what old links mean, so it needs a new
@@ -9,13 +9,15 @@
  */
 import { z } from 'zod';
 import './zod-jitless';
+import { ACTIVATIONS, type Activation } from '../model';
 import { guardValue } from './guard';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 import { formatModelId, parseModelId, ModelIdError } from './model-id';
 import { trainingHash } from './training-hash';
 
-const MAX_SEED = 2 ** 31 - 1;
+/** The largest seed a spec holds (a non-negative int32). */
+export const MAX_SEED = 2 ** 31 - 1;
 const int = (lo: number, hi: number) => z.int().min(lo).max(hi);
 const num = (lo: number, hi: number) => z.number().min(lo).max(hi);
 const seed = () => int(0, MAX_SEED).default(0);
@@ -148,10 +150,9 @@ export const fileModelSchema = z.object({
   outputOffset: num(-10, 10).optional(),
 });
 
-export const ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
-export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape'] as const;
+export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape', 'zoo'] as const;
 
 /** What the defaults point at: the first three sample SIRENs (what positions 0, 1, 2 were in version 1). */
 const DEFAULT_MODELS: [string, string, string] = [
@@ -160,7 +161,7 @@ const DEFAULT_MODELS: [string, string, string] = [
   'sample:rings-independent-3',
 ];
 
-/** The version-2 experiment schema. Object defaults are prefaults, so inner defaults fill in. */
+/** The experiment schema (version 3). Object defaults are prefaults, so inner defaults fill in. */
 export const experimentSchema = z.object({
   version: z.literal(EXPERIMENT_VERSION),
   data: z
@@ -229,6 +230,20 @@ export const experimentSchema = z.object({
       points: int(3, 101).default(25),
       curveSteps: int(0, 5000).default(300),
       curveSeed: seed(),
+      /** The width-sweep preset (v2): two SIRENs per hidden width, barrier before and after alignment. */
+      sweep: z
+        .object({
+          widths: z
+            .array(int(2, 512))
+            .min(1)
+            .max(10)
+            .default(() => [8, 16, 32, 64, 128, 256]),
+          /** Image side in pixels (the experiment's image, resized). */
+          size: int(8, 64).default(16),
+          layers: int(1, 5).default(2),
+          steps: int(1, 5000).default(200),
+        })
+        .prefault({}),
     })
     .prefault({}),
   views: z
@@ -246,6 +261,19 @@ export const experimentSchema = z.object({
           margin: num(0, 1).default(0.2),
         })
         .prefault({}),
+      /** Random filter-normalised directions around one model (v2; Li et al. 2018). */
+      directions: z
+        .object({
+          /** Still a workspace position (v2's random-directions view; not yet an identity). */
+          model: int(0, 127).default(0),
+          dims: z.literal([1, 2]).default(1),
+          /** Points per axis. */
+          points: int(3, 41).default(21),
+          /** Coordinates span [−range, range] in units of the filter-normalised direction. */
+          range: num(0.01, 10).default(1),
+          seed: seed(),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });
@@ -258,10 +286,10 @@ export type DataSource = ExperimentSpec['data']['source'];
 export type ScoreSource = z.output<typeof scoreSourceSchema>;
 /** A dropped checkpoint the spec uses, with the import answers its file cannot carry. */
 export type FileModel = ExperimentSpec['files'][number];
-export type Activation = (typeof ACTIVATIONS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];
 export type PathKind = (typeof PATH_KINDS)[number];
 export type ViewTab = (typeof VIEW_TABS)[number];
+export { ACTIVATIONS, type Activation };
 
 /**
  * Validates an untrusted value (parsed JSON, stored state) into a complete experiment: refuses

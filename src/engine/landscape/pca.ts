@@ -4,7 +4,7 @@
  * G = X̃X̃ᵀ of the centred points (the "snapshot" method of Sirovich 1987; the same duality as
  * SVD): if G v = λ v, then u = X̃ᵀv / √λ is a unit principal direction with variance λ/(N−1), and
  * point i's coordinate along it is √λ·vᵢ. Sums are float64. Points are NOT unit-normalised: a
- * model's norm is information (DESIGN.md, 'PCA').
+ * model's norm is information (docs/ARCHITECTURE.md, 'PCA').
  */
 import { addGramUpper } from '../gram';
 import { symmetricEigen } from './eigen';

@@ -48,7 +48,6 @@ export interface RunResult {
   seconds: number;
 }
 
-
 /**
  * Trains `models` (K of one architecture) on `train`, scoring on `heldOut` after each epoch.
  * The inputs are not changed; the trained models are returned with the history.

@@ -9,6 +9,7 @@ import { yieldToEvents } from '../cancel';
 import { psnr } from '../inr';
 import type { MlpArch, Model } from '../model';
 import { assertOutputsMatch, checkEvalData, type EvalData, type EvalResult } from '../data/eval-data';
+import { evaluateOnKernel, kernelEvaluationCoverage } from '../kernels/evaluate';
 import { disposeStack, forwardStacked, perMemberMse, stackModels, type StackedParams } from './stack';
 
 export interface EvalOptions {
@@ -18,6 +19,8 @@ export interface EvalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stops between chunks, rejecting with the signal's reason. */
   signal?: AbortSignal;
+  /** false: tfjs even where the fused kernel covers the models (tests, benchmarks). */
+  kernel?: boolean;
 }
 
 const maxWidth = (arch: MlpArch): number =>
@@ -97,6 +100,8 @@ export class BatchEvaluator {
   readonly data: EvalData;
   private readonly tensors: DataTensors;
   private disposed = false;
+  /** Which path the last evaluate ran: the fused wasm kernel or tfjs. */
+  lastPath: 'fused' | 'tfjs' | null = null;
 
   constructor(data: EvalData) {
     this.data = data;
@@ -112,6 +117,17 @@ export class BatchEvaluator {
     const loss = new Float32Array(count);
     const metric = new Float32Array(count);
     if (count === 0) return { loss, metric };
+    if (opts.kernel !== false) {
+      // The fused kernel's forward pass where it covers the models (13× tfjs-wasm on a 21×21
+      // SIREN plane here); tfjs below for everything else.
+      const first = build(0);
+      assertOutputsMatch(first.arch, this.data);
+      if (kernelEvaluationCoverage(first, this.data) === null) {
+        this.lastPath = 'fused';
+        return evaluateOnKernel(count, (i) => (i === 0 ? first : build(i)), this.data, opts);
+      }
+    }
+    this.lastPath = 'tfjs';
     let chunk = opts.chunk ?? 0;
     for (let start = 0; start < count; start += chunk) {
       // A macrotask turn per chunk: a worker receives a cancel (or a ping) between chunks.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { RegressionData } from '../data/eval-data';
 import type { MlpArch, Model } from '../model';
 import { createRng, type Rng } from '../rng';
 import { Adam } from './adam';
@@ -13,16 +14,8 @@ import {
   type StackedParams,
 } from './stack';
 
-/** What a population trains on: one target shared by every member (the INR's image). */
-export interface RegressionTarget {
-  /** Inputs [n, inputs] (the coordinate grid). */
-  x: Float32Array;
-  /** Targets [n, channels]. */
-  y: Float32Array;
-  n: number;
-  inputs: number;
-  channels: number;
-}
+/** What a population trains on: one target shared by every member (the INR's image, see `imageRegressionData`). */
+export type RegressionTarget = Omit<RegressionData, 'kind'>;
 
 export interface TrainerOptions {
   lr: number;

@@ -1,6 +1,6 @@
 /**
  * The synthetic workloads of `npm run bench`, shared by the Node rows (bench/) and the worker rows
- * (bench-job.ts, through headless Chromium), so that both time exactly the same work. No tfjs, no
+ * (jobs/bench.ts, through headless Chromium), so that both time exactly the same work. No tfjs, no
  * DOM: this file loads in Node and in a worker alike.
  */
 import { coordinateGrid } from '../../engine/inr';

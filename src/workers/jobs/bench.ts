@@ -61,7 +61,7 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
   const layout = job.layout ?? defaultLayout(job.backend);
   if (job.kind === 'train') return { times: await trainTimes(job, layout), backend: job.backend, layout };
   if (job.kind === 'pca') {
-    // As the Cloud view computes it (analysis-jobs.ts runCloud).
+    // As the Cloud view computes it (jobs/cloud.ts runCloud).
     const cloud = syntheticCloud(job.k, job.dim ?? 50_000, 1);
     return {
       times: await repeat(job.reps, () => Promise.resolve(pca(cloud, 3))),
@@ -75,10 +75,11 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
   let fn: () => Promise<unknown>;
   switch (job.kind) {
     case 'barrier':
-      fn = () => pathCurve(a, b, data, { points: job.k });
+      // kernel: false, so that the row measures the tfjs backend it is labelled with.
+      fn = () => pathCurve(a, b, data, { points: job.k, kernel: false });
       break;
     case 'plane':
-      fn = () => lossPlane([a, b, c], data, { nx: job.k, ny: job.k });
+      fn = () => lossPlane([a, b, c], data, { nx: job.k, ny: job.k, kernel: false });
       break;
     case 'curve':
       fn = () => trainCurve(a, b, data, { steps: job.k, seed: 1, yieldEvery: 0 });

@@ -9,8 +9,3 @@ export interface JobContext {
   signal: AbortSignal;
   progress: (p: JobProgress) => void;
 }
-
-/** A context that is never cancelled and drops progress (tests, the bench). */
-export function quietContext(signal: AbortSignal = new AbortController().signal): JobContext {
-  return { signal, progress: () => undefined };
-}

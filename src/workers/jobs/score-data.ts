@@ -5,24 +5,11 @@
  */
 import { classificationFor, DatasetError } from '../../engine/data/dataset';
 import { forward } from '../../engine/forward';
-import { coordinateGrid, mse, psnr } from '../../engine/inr';
+import { imageRegressionData, mse, psnr } from '../../engine/inr';
 import type { MlpArch, Model } from '../../engine/model';
-import { checkEvalData, type EvalData, type RegressionData } from '../../engine/data/eval-data';
+import { checkEvalData, type EvalData } from '../../engine/data/eval-data';
 import { crossEntropyAccuracy } from '../../engine/paths/evaluate-cpu';
 import type { ScoreTarget } from '../protocol';
-
-/** The INR target as evaluation data on its coordinate grid. */
-export function regressionData(t: Extract<ScoreTarget, { kind: 'image' }>): RegressionData {
-  const { width, height, channels, data } = t.image;
-  return {
-    kind: 'regression',
-    x: coordinateGrid(height, width),
-    y: data,
-    n: width * height,
-    inputs: 2,
-    channels,
-  };
-}
 
 /** What a target is, in words, for error messages. */
 function describeTarget(t: ScoreTarget): string {
@@ -41,7 +28,7 @@ export function evalDataFor(t: ScoreTarget, arch: MlpArch): EvalData {
   const outputs = arch.widths[arch.widths.length - 1]!;
   let data: EvalData;
   if (t.kind === 'image') {
-    data = regressionData(t);
+    data = imageRegressionData(t.image);
     if (inputs !== 2 || outputs !== data.channels) {
       throw new DatasetError(
         `the model takes ${inputs} inputs and gives ${outputs} output${outputs === 1 ? '' : 's'}, but ${describeTarget(t)} needs 2 inputs (row, col) and ${data.channels} output${data.channels === 1 ? '' : 's'}`,

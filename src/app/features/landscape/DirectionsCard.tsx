@@ -4,7 +4,7 @@ import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
 import {
   cancelDirections,
-  directionsStore,
+  setDirections,
   runDirections,
   useDirections,
   type DirectionsState,
@@ -87,6 +87,7 @@ function csvOf(r: NonNullable<DirectionsState['result']>): string {
 export function DirectionsCard() {
   const models = useApp((s) => s.models);
   const s = useDirections((x) => x);
+  const settings = useApp((x) => x.spec.views.directions);
   const fig = useMemo(() => (s.result ? figure(s.result) : null), [s.result]);
   return (
     <section className="panel directions" aria-label="Random directions" data-testid="directions">
@@ -95,9 +96,9 @@ export function DirectionsCard() {
         <label>
           Model{' '}
           <select
-            value={s.modelIndex}
+            value={settings.model}
             data-testid="directions-model"
-            onChange={(e) => directionsStore.setState({ modelIndex: Number(e.target.value) })}
+            onChange={(e) => setDirections({ model: Number(e.target.value) })}
           >
             {models.map((m, i) => (
               <option key={m.id} value={i}>
@@ -107,15 +108,14 @@ export function DirectionsCard() {
           </select>
         </label>
         <label>
-          <input type="radio" checked={s.dims === 1} onChange={() => directionsStore.setState({ dims: 1 })} />{' '}
-          1-D
+          <input type="radio" checked={settings.dims === 1} onChange={() => setDirections({ dims: 1 })} /> 1-D
         </label>
         <label>
           <input
             type="radio"
-            checked={s.dims === 2}
+            checked={settings.dims === 2}
             data-testid="directions-2d"
-            onChange={() => directionsStore.setState({ dims: 2 })}
+            onChange={() => setDirections({ dims: 2 })}
           />{' '}
           2-D
         </label>
@@ -124,11 +124,9 @@ export function DirectionsCard() {
           <input
             type="number"
             min={0}
-            value={s.seed}
+            value={settings.seed}
             style={{ width: 70 }}
-            onChange={(e) =>
-              directionsStore.setState({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })
-            }
+            onChange={(e) => setDirections({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
           />
         </label>
         <button
@@ -139,7 +137,9 @@ export function DirectionsCard() {
           title={models.length === 0 ? 'needs a model' : undefined}
           onClick={() => void runDirections()}
         >
-          {s.dims === 1 ? `Evaluate ${s.points} points` : `Evaluate ${s.points}×${s.points} grid`}
+          {settings.dims === 1
+            ? `Evaluate ${settings.points} points`
+            : `Evaluate ${settings.points}×${settings.points} grid`}
         </button>
         {s.job.busy && (
           <>

@@ -1,26 +1,21 @@
-/** The random-directions view's state and actions (Li et al. 2018, filter-normalised). */
+/**
+ * The random-directions view's state and actions (Li et al. 2018, filter-normalised). Its
+ * settings (model index, 1-D or 2-D, points, range, seed) live in the experiment spec
+ * (`views.directions`), so links carry them; the last result is local to the page.
+ */
 import { createStore, useStore } from 'zustand';
 import { targetTransferables, type DirectionsReply } from '../../../workers/protocol';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
-import { appStore, showBanner } from '../../store';
+import { MAX_SEED, type ExperimentSpec } from '../../../engine/experiment/schema';
+import { appStore, showBanner, updateSpec } from '../../store';
 
 export interface DirectionsState {
-  modelIndex: number;
-  dims: 1 | 2;
-  points: number;
-  range: number;
-  seed: number;
   job: JobState;
   result: (DirectionsReply & { modelName: string; classification: boolean }) | null;
 }
 
 export const directionsStore = createStore<DirectionsState>(() => ({
-  modelIndex: 0,
-  dims: 1,
-  points: 21,
-  range: 1,
-  seed: 0,
   job: idleJob(),
   result: null,
 }));
@@ -29,11 +24,19 @@ export function useDirections<T>(selector: (s: DirectionsState) => T): T {
   return useStore(directionsStore, selector);
 }
 
+type DirectionsSettings = ExperimentSpec['views']['directions'];
+
+/** Changes one setting of the view (through the spec's validation); returns why not, or null. */
+export function setDirections(patch: Partial<DirectionsSettings>): string | null {
+  const clean = patch.seed === undefined ? patch : { ...patch, seed: Math.min(MAX_SEED, patch.seed) };
+  return updateSpec((d) => Object.assign(d.views.directions, clean));
+}
+
 /** Evaluates the loss around the chosen model in the worker. */
 export async function runDirections(): Promise<void> {
-  const s = directionsStore.getState();
   const { spec, models, datasets } = appStore.getState();
-  const entry = models[s.modelIndex];
+  const s = spec.views.directions;
+  const entry = models[s.model];
   if (!entry) return;
   const choice = scoreChoice(entry, spec, datasets);
   if (!choice.chosen) {

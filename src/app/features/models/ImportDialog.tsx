@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Activation } from '../../../engine/model';
-import { cancelImport, confirmImport, currentTargetId } from './models-state';
+import { currentTargetId } from '../../data/targets';
+import { cancelImport, confirmImport } from './models-state';
 import { useApp } from '../../store';
 
 /**

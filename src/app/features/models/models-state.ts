@@ -4,14 +4,15 @@
  */
 import { readImageHeader } from '../../../engine/image-header';
 import { plainFileName, type FileModel } from '../../../engine/experiment/schema';
-import type { ImageData01 } from '../../../engine/inr';
+import { targetId } from '../../../engine/data/target-id';
 import { isDatasetNpz } from '../../../engine/data/dataset';
 import type { ExportFormat } from '../../../engine/checkpoints/snippet';
-import type { ImageTarget, InspectResult, ModelEntry } from '../../../workers/protocol';
+import type { InspectResult, ModelEntry } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
-import { droppedImage } from '../../data/dropped-images';
 import { adoptDroppedImage } from '../train/ImageDrop';
-import { loadMnist, loadSample, sha256Hex } from '../../data/images';
+import { sha256Hex } from '../../data/images';
+import { currentTargetId } from '../../data/targets';
+import type { Activation } from '../../../engine/model';
 import { addModels, appStore, showBanner } from '../../store';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { groupCheckpointFiles, npyImageCandidate } from './file-groups';
@@ -49,35 +50,15 @@ export async function loadSampleModels(): Promise<void> {
       source: 'sample',
       group: m.group,
       seed: m.seed,
-      ...(m.target ? { targetId: `sample:${m.target.sample}@${m.target.size}` } : {}),
+      ...(m.target
+        ? { targetId: targetId({ kind: 'sample', id: m.target.sample, size: m.target.size }) }
+        : {}),
       ...(m.psnr !== undefined ? { psnr: m.psnr } : {}),
       ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}),
       ...(m.note ? { note: m.note } : {}),
     });
     addModels([{ ...entry, ref: `sample:${m.id}` }]);
   }
-}
-
-/** Target ids look like "sample:rings@32", "mnist:7@32" or "file:<sha256>@64". */
-export async function resolveTarget(targetId: string): Promise<ImageTarget> {
-  const m = /^(sample|mnist|file):([^@]+)@(\d+)$/.exec(targetId);
-  if (!m) throw new Error(`unknown target ${targetId}`);
-  const [, kind, key, sizeText] = m;
-  const size = Number(sizeText);
-  let image: ImageData01 | null;
-  if (kind === 'sample') image = await loadSample(key!, size);
-  else if (kind === 'mnist') image = await loadMnist(Number(key), size);
-  else image = await droppedImage(key!, size);
-  if (!image) throw new Error('the image this model was trained on is not loaded: drop it again');
-  return { kind: 'image', id: targetId, image };
-}
-
-/** The experiment's current target id (what the Train tab fits). */
-export function currentTargetId(): string {
-  const { source, size } = appStore.getState().spec.data;
-  const key =
-    source.kind === 'sample' ? source.id : source.kind === 'mnist' ? String(source.index) : source.sha256;
-  return `${source.kind}:${key}@${size}`;
 }
 
 function isImage(bytes: Uint8Array): boolean {
@@ -203,7 +184,7 @@ export async function confirmImport(
   info: InspectResult,
   choice: {
     name: string;
-    activation: 'relu' | 'sine' | 'tanh' | 'gelu';
+    activation: Activation;
     w0: number;
     outputOffset: number;
     targetId: string | null;

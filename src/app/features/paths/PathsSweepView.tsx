@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { Field } from '../../components/Field';
+import { useApp } from '../../store';
 import { JobProgressRow } from '../../components/JobProgress';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
@@ -12,7 +13,7 @@ function int(v: string): number {
 
 /** Settings of the width sweep (small defaults: a couple of minutes on wasm). */
 export function PathsSweepSettings() {
-  const c = useSweep((s) => s.config);
+  const c = useApp((s) => s.spec.paths.sweep);
   const busy = useSweep((s) => s.job.busy);
   return (
     <details className="paths-sweep-settings">
@@ -83,7 +84,8 @@ export function PathsSweepView() {
     ],
     [s.rows],
   );
-  const widths = s.ranWith?.widths ?? s.config.widths;
+  const configured = useApp((x) => x.spec.paths.sweep.widths);
+  const widths = s.ranWith?.widths ?? configured;
   const layout = useMemo(
     () => ({
       title: {

@@ -9,16 +9,12 @@ import { inrArch, memberSeeds } from '../../../engine/population';
 import type { ScoreTarget } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobRun, type JobState } from '../../jobs';
-import { appStore } from '../../store';
-import { loadTarget } from '../train/train-state';
+import type { ExperimentSpec } from '../../../engine/experiment/schema';
+import { appStore, updateSpec } from '../../store';
+import { loadTarget } from '../../data/targets';
 
-export interface SweepConfig {
-  widths: number[];
-  /** Image side in pixels (the experiment's image, resized). */
-  size: number;
-  layers: number;
-  steps: number;
-}
+/** The sweep's settings, part of the experiment spec (`paths.sweep`), so links carry them. */
+export type SweepConfig = ExperimentSpec['paths']['sweep'];
 
 export interface SweepRow {
   width: number;
@@ -27,7 +23,6 @@ export interface SweepRow {
 }
 
 export interface SweepState {
-  config: SweepConfig;
   /** Progress `done` is the fraction 0..1 of the whole sweep, `label` what runs now. */
   job: JobState;
   rows: SweepRow[];
@@ -35,16 +30,7 @@ export interface SweepState {
   ranWith: (SweepConfig & { image: string }) | null;
 }
 
-/** Small enough to finish in a couple of minutes on tfjs-wasm. */
-export const DEFAULT_SWEEP: SweepConfig = {
-  widths: [8, 16, 32, 64, 128, 256],
-  size: 16,
-  layers: 2,
-  steps: 200,
-};
-
 export const sweepStore = createStore<SweepState>(() => ({
-  config: DEFAULT_SWEEP,
   job: idleJob(),
   rows: [],
   ranWith: null,
@@ -54,20 +40,9 @@ export function useSweep<T>(selector: (s: SweepState) => T): T {
   return useStore(sweepStore, selector);
 }
 
-/** Validates and applies one config field; returns why not, or null. */
+/** Validates and applies one setting (through the spec's schema); returns why not, or null. */
 export function setSweepConfig(patch: Partial<SweepConfig>): string | null {
-  const c = { ...sweepStore.getState().config, ...patch };
-  if (
-    c.widths.length === 0 ||
-    c.widths.length > 10 ||
-    c.widths.some((w) => !Number.isInteger(w) || w < 2 || w > 512)
-  )
-    return 'widths: 1 to 10 integers from 2 to 512';
-  if (!Number.isInteger(c.size) || c.size < 8 || c.size > 64) return 'size: an integer from 8 to 64';
-  if (!Number.isInteger(c.layers) || c.layers < 1 || c.layers > 5) return 'layers: an integer from 1 to 5';
-  if (!Number.isInteger(c.steps) || c.steps < 1 || c.steps > 5000) return 'steps: an integer from 1 to 5000';
-  sweepStore.setState({ config: c });
-  return null;
+  return updateSpec((d) => Object.assign(d.paths.sweep, patch));
 }
 
 function removeModels(ids: string[]): void {
@@ -156,8 +131,8 @@ async function measure(
 /** Runs the sweep with the current config on the experiment's image; rows appear as widths finish. */
 export async function runWidthSweep(): Promise<void> {
   if (sweepStore.getState().job.busy) return;
-  const cfg = sweepStore.getState().config;
   const spec = appStore.getState().spec;
+  const cfg = spec.paths.sweep;
   sweepStore.setState({ rows: [] });
   let pending: string[] = [];
   await runJob(

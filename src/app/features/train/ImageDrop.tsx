@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { rememberImage } from '../../data/dropped-images';
 import { plainFileName } from '../../../engine/experiment/schema';
-import { appStore, showBanner } from '../../store';
+import { appStore, showBanner, updateSpec } from '../../store';
 import { startTraining } from './train-state';
 
 /** "Use your own image": a file picker; dropping an image anywhere on the page does the same. */
@@ -17,9 +17,8 @@ export async function adoptDroppedImage(file: File): Promise<void> {
       return;
     }
     const name = plainFileName(file.name);
-    appStore.setState((s) => ({
-      spec: { ...s.spec, data: { ...s.spec.data, source: { kind: 'file', name, sha256 } } },
-    }));
+    const err = updateSpec((d) => (d.data.source = { kind: 'file', name, sha256 }));
+    if (err) throw new Error(err);
     showBanner('info', `${file.name} is the new target image; press Train to fit it.`);
   } catch (e) {
     showBanner(

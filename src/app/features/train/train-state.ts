@@ -2,40 +2,12 @@
 import { psnr } from '../../../engine/inr';
 import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
-import type { ImageData01 } from '../../../engine/inr';
 import { isAbort } from '../../../engine/cancel';
 import type { ModelEntry, TrainJob, TrainResult } from '../../../workers/protocol';
 import { storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
 import { ask, engine } from '../../engine-client';
-import { loadMnist, loadSample } from '../../data/images';
-import { droppedImage } from '../../data/dropped-images';
+import { loadTarget } from '../../data/targets';
 import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
-
-/** Loads the experiment's target image and a label for it. */
-export async function loadTarget(
-  spec: ExperimentSpec,
-): Promise<{ image: ImageData01; id: string; label: string }> {
-  const { source, size } = spec.data;
-  switch (source.kind) {
-    case 'sample':
-      return {
-        image: await loadSample(source.id, size),
-        id: `sample:${source.id}@${size}`,
-        label: source.id,
-      };
-    case 'mnist':
-      return {
-        image: await loadMnist(source.index, size),
-        id: `mnist:${source.index}@${size}`,
-        label: `MNIST #${source.index}`,
-      };
-    case 'file': {
-      const image = await droppedImage(source.sha256, size);
-      if (!image) throw new Error(`this experiment trains on ${source.name}: drop that file to run it`);
-      return { image, id: `file:${source.sha256}@${size}`, label: source.name };
-    }
-  }
-}
 
 /** Starts training the experiment now in the store, replacing any running job. */
 let generation = 0;

@@ -1,0 +1,94 @@
+/**
+ * The Zoo tab in the real app and worker: build a tiny MNIST-INR zoo, see its grid, map its
+ * cloud, train mlp and np side by side (both accuracy curves, the invariance check: np
+ * invariant, mlp not), and download the zoo, which opens again through the engine's reader.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readZoo } from '../src/engine/zoo/index';
+import { ARTIFACTS, launch, openIdleApp, screenshot, watchErrors } from './browser';
+
+let context: BrowserContext;
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  context = await launch();
+});
+afterAll(async () => {
+  await context?.close();
+});
+
+async function fill(page: Page, testId: string, value: string): Promise<void> {
+  const input = page.getByTestId(testId);
+  await input.fill(value);
+  await expect(input.getAttribute('aria-invalid')).resolves.toBe('false');
+}
+
+/** Traces of the plotly chart under a test id. */
+async function traces(page: Page, testId: string): Promise<{ name?: string; y?: number[] }[]> {
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"]`) as
+      (HTMLElement & { data?: { name?: string; y?: number[] }[] }) | null;
+    return (el?.data ?? []).map((t) => ({ name: t.name, y: t.y ? Array.from(t.y) : undefined }));
+  }, testId);
+}
+
+describe('Zoo tab', () => {
+  it('builds a tiny zoo, shows it, trains mlp and np, checks invariance, downloads it', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await openIdleApp(page, base);
+    await page.getByRole('tab', { name: 'Zoo' }).click();
+
+    // The seeds source swaps the digit fields for a member count.
+    await page.getByTestId('zoo-source-image').check();
+    await page.getByTestId('zoo-count').waitFor();
+    await page.getByTestId('zoo-source-mnist').check();
+
+    // 2 digits × 5 INRs, 8×8 grid, 2→8→8→1: seconds even on the software WebGPU adapter.
+    await fill(page, 'zoo-per-class', '5');
+    await fill(page, 'zoo-classes', '0,1');
+    await fill(page, 'zoo-size', '8');
+    await fill(page, 'zoo-hidden', '8,8');
+    await fill(page, 'zoo-steps', '40');
+    await fill(page, 'zoo-stop-db', '25');
+    await page.getByTestId('zoo-build').click();
+    await page.getByTestId('zoo-grid').waitFor({ timeout: 120_000 });
+    await expect(page.locator('[data-testid="zoo-grid"] canvas').count()).resolves.toBe(10);
+    await expect(page.getByTestId('zoo-summary').textContent()).resolves.toMatch(
+      /10 INRs, SIREN 2→8×2→1.*labels 0×5, 1×5/,
+    );
+    await page.getByTestId('zoo-psnr').waitFor();
+
+    await page.getByTestId('zoo-cloud').click();
+    await page.getByTestId('zoo-cloud-aligned').waitFor({ timeout: 60_000 });
+    expect((await traces(page, 'zoo-cloud-raw')).map((t) => t.name)).toEqual(['0', '1']);
+
+    await fill(page, 'zoo-epochs', '3');
+    await page.getByTestId('zoo-train').click();
+    await page.locator('[data-testid="zoo-invariance"] tr[data-method="np"]').waitFor({ timeout: 120_000 });
+    const curves = await traces(page, 'zoo-accuracy');
+    expect(curves.map((t) => t.name)).toEqual(['mlp', 'np']);
+    for (const c of curves) expect(c.y).toHaveLength(3);
+    const npRow = await page.locator('tr[data-method="np"] td').nth(3).textContent();
+    const mlpRow = await page.locator('tr[data-method="mlp"] td').nth(3).textContent();
+    expect(npRow).toContain('(invariant)');
+    expect(mlpRow).not.toContain('(invariant)');
+    await page.getByTestId('zoo-confusion').waitFor();
+    await screenshot(page, 'zoo-tab');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('zoo-download-npz').click(),
+    ]);
+    const file = path.join(ARTIFACTS, 'zoo-download.npz');
+    await download.saveAs(file);
+    const zoo = readZoo({ name: 'zoo-download.npz', bytes: new Uint8Array(readFileSync(file)) });
+    expect(zoo.n).toBe(10);
+    expect(zoo.arch).toEqual({ widths: [2, 8, 8, 1], activation: 'sine', w0: 30 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

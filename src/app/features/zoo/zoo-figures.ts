@@ -1,0 +1,130 @@
+/** Plotly traces and layouts of the Zoo tab: pure functions of the worker's replies. */
+import type { WsMethod, WsResult } from '../../../engine/weightspace/types';
+import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
+
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
+export const METHOD_COLOURS: Record<WsMethod, string> = {
+  mlp: '#d62728',
+  'mlp-aligned': '#ff7f0e',
+  'mlp-augmented': '#9467bd',
+  np: '#1f77b4',
+};
+
+export const labelName = (s: Pick<ZooSummary, 'labelNames'>, label: number): string =>
+  s.labelNames?.[label] ?? String(label);
+
+export function psnrHistogram(s: ZooSummary): { data: unknown[]; layout: Record<string, unknown> } {
+  return {
+    data: [
+      {
+        type: 'histogram',
+        x: Array.from(s.psnr ?? []),
+        marker: { color: '#1f77b4' },
+        nbinsx: 30,
+        name: 'INRs',
+      },
+    ],
+    layout: {
+      title: { text: `Reconstruction quality of ${s.n} INRs` },
+      xaxis: { title: { text: 'PSNR (dB)' } },
+      yaxis: { title: { text: 'INRs' } },
+      bargap: 0.05,
+      showlegend: false,
+    },
+  };
+}
+
+export function cloudFigure(
+  c: ZooCloudReply,
+  which: 'raw' | 'aligned',
+  s: ZooSummary,
+): { data: unknown[]; layout: Record<string, unknown> } {
+  const part = c[which];
+  const labels = [...new Set(c.labels)].sort((a, b) => a - b);
+  const data = labels.map((l, i) => {
+    const idx = Array.from(c.labels.keys()).filter((k) => c.labels[k] === l);
+    return {
+      type: 'scatter',
+      mode: 'markers',
+      name: labelName(s, l),
+      x: idx.map((k) => part.coords[k]![0]),
+      y: idx.map((k) => part.coords[k]![1] ?? 0),
+      text: idx.map((k) => `member ${k} · label ${labelName(s, l)}`),
+      hoverinfo: 'text',
+      marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
+    };
+  });
+  const pct = (j: number) => `${(100 * (part.explainedVarianceRatio[j] ?? 0)).toFixed(1)}%`;
+  return {
+    data,
+    layout: {
+      title: { text: which === 'raw' ? 'Raw weights (PCA)' : 'Aligned to member 0 (PCA)' },
+      xaxis: { title: { text: `PC1 (${pct(0)} of variance)` }, zeroline: false },
+      yaxis: { title: { text: `PC2 (${pct(1)} of variance)` }, zeroline: false },
+      legend: { title: { text: 'label' }, orientation: 'h', y: -0.3 },
+    },
+  };
+}
+
+export function accuracyFigure(results: Partial<Record<WsMethod, WsResult>>): {
+  data: unknown[];
+  layout: Record<string, unknown>;
+} {
+  const data = (Object.entries(results) as [WsMethod, WsResult][]).map(([m, r]) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: m,
+    x: r.epochs.map((e) => e.epoch),
+    y: r.epochs.map((e) => 100 * e.testAccuracy),
+    line: { color: METHOD_COLOURS[m] },
+  }));
+  return {
+    data,
+    layout: {
+      title: { text: 'Held-out accuracy per epoch' },
+      xaxis: { title: { text: 'epoch' }, dtick: 1 },
+      yaxis: { title: { text: 'held-out accuracy (%)' }, range: [0, 100] },
+    },
+  };
+}
+
+export function confusionFigure(
+  r: WsResult,
+  s: ZooSummary,
+): { data: unknown[]; layout: Record<string, unknown> } {
+  const names = r.classes.map((c) => labelName(s, c));
+  return {
+    data: [
+      {
+        type: 'heatmap',
+        z: r.confusion,
+        x: names,
+        y: names,
+        colorscale: [
+          [0, '#f7fbff'],
+          [1, '#2563eb'],
+        ],
+        zmin: 0,
+        text: r.confusion.map((row) => row.map(String)),
+        texttemplate: '%{text}',
+        colorbar: { title: { text: 'members' } },
+      },
+    ],
+    layout: {
+      title: { text: `Confusion on held-out members (${r.method})` },
+      xaxis: { title: { text: 'predicted label' }, type: 'category' },
+      yaxis: { title: { text: 'true label' }, type: 'category', autorange: 'reversed' },
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The Zoo tab's state and actions. The zoo's weights live in the worker; this store holds its
+ * summary (labels, PSNRs, a grid of reconstructions), the weight-space training results per
+ * method and the PCA cloud. Every action is a `runJob` on this store. Stopping a fit keeps the
+ * INRs finished so far: Stop sends the worker a cancel while the job waits for its answer (as
+ * the Train tab's Stop does), whereas Cancel (runJob's) drops the whole run.
+ */
+import { createStore, useStore } from 'zustand';
+import type { WsAugment, WsMethod, WsResult } from '../../../engine/weightspace/types';
+import { checkZooFileSize } from '../../../engine/zoo/read';
+import type { ZooError } from '../../../engine/zoo/types';
+import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
+import { mnistBytes } from '../../data/images';
+import { engine } from '../../engine-client';
+import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
+import { saveBytes } from '../../lib/download';
+import { appStore, showBanner } from '../../store';
+import { loadTarget } from '../../data/targets';
+
+export interface ZooFitSettings {
+  /** MNIST digits, or the Train tab's image fitted `count` times from different seeds. */
+  source: 'mnist' | 'image';
+  count: number;
+  perClass: number;
+  classes: number[];
+  size: number;
+  hidden: number[];
+  steps: number;
+  psnr: number;
+  seed: number;
+  lr: number;
+}
+
+export interface ZooState {
+  fit: ZooFitSettings;
+  summary: ZooSummary | null;
+  paused: boolean;
+  /** What the running job is, for its controls. */
+  running: 'fit' | 'open' | 'train' | 'cloud' | null;
+  methods: WsMethod[];
+  epochs: number;
+  trainSeed: number;
+  augment: WsAugment[];
+  results: Partial<Record<WsMethod, WsResult>>;
+  /** Method whose confusion matrix is shown. */
+  confusionOf: WsMethod | null;
+  cloud: ZooCloudReply | null;
+  job: JobState;
+}
+
+/** DWSNets' INR setting (2→32→32→1, w0 = 30, 28×28), with a browser-sized budget per INR. */
+export const DEFAULT_FIT: ZooFitSettings = {
+  source: 'mnist',
+  count: 16,
+  perClass: 10,
+  classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  size: 28,
+  hidden: [32, 32],
+  steps: 300,
+  psnr: 35,
+  seed: 0,
+  lr: 2e-3,
+};
+
+export const zooStore = createStore<ZooState>(() => ({
+  fit: DEFAULT_FIT,
+  summary: null,
+  paused: false,
+  running: null,
+  methods: ['mlp', 'np'],
+  epochs: 20,
+  trainSeed: 0,
+  augment: [],
+  results: {},
+  confusionOf: null,
+  cloud: null,
+  job: idleJob(),
+}));
+
+export function useZoo<T>(selector: (s: ZooState) => T): T {
+  return useStore(zooStore, selector);
+}
+
+export const setFit = (patch: Partial<ZooFitSettings>): void =>
+  zooStore.setState((s) => ({ fit: { ...s.fit, ...patch } }));
+
+/** A new zoo replaces the old one's results. */
+function newZoo(summary: ZooSummary): void {
+  zooStore.setState({ summary, results: {}, cloud: null, confusionOf: null });
+}
+
+const failure = (what: string) => (m: string) => `${what}: ${m}`;
+
+/** Builds an MNIST-INR zoo in the worker. */
+export function buildZoo(): Promise<void> {
+  const fit = zooStore.getState().fit;
+  zooStore.setState({ running: 'fit', paused: false });
+  return runJob(zooStore, failure('building the zoo failed'), async (run) => {
+    const { source, count, ...settings } = fit;
+    let summary: ZooSummary;
+    if (source === 'image') {
+      // The Train tab's target image, at the zoo's grid size.
+      const spec = appStore.getState().spec;
+      const t = await run.step(loadTarget({ ...spec, data: { ...spec.data, size: fit.size } }));
+      summary = await run.call('zoo-fit', {
+        ...settings,
+        mnist: new Uint8Array(0),
+        image: { data: t.image, name: t.label, count },
+      });
+    } else {
+      const mnist = (await run.step(mnistBytes())).slice();
+      summary = await run.call('zoo-fit', { ...settings, mnist }, { transfer: [mnist.buffer] });
+    }
+    newZoo(summary);
+    if (summary.cancelled)
+      showBanner('info', `Stopped: the zoo keeps the ${summary.n} INRs finished before the stop.`);
+  }).finally(() => zooStore.setState({ running: null, paused: false }));
+}
+
+/** Ends a fit early, keeping the INRs finished so far. */
+export function stopFit(): void {
+  const { jobId } = zooStore.getState().job;
+  if (jobId !== null)
+    void engine()
+      .call('cancel', { job: jobId })
+      .result.catch(() => undefined);
+}
+
+export function togglePause(): void {
+  const { job, paused } = zooStore.getState();
+  if (job.jobId === null) return;
+  void engine()
+    .call(paused ? 'resume' : 'pause', { job: job.jobId })
+    .result.catch(() => undefined);
+  zooStore.setState({ paused: !paused });
+}
+
+/** Drops the running job and its answer. */
+export function cancelZooJob(): void {
+  cancelJob(zooStore);
+  zooStore.setState({ running: null, paused: false });
+}
+
+/** Opens a zoo file; a refused file leaves the current zoo as it was. */
+export function openZooFile(file: File): Promise<void> {
+  try {
+    checkZooFileSize(file.name, file.size);
+  } catch (e) {
+    showBanner('error', (e as ZooError).message);
+    return Promise.resolve();
+  }
+  zooStore.setState({ running: 'open' });
+  return runJob(
+    zooStore,
+    (m) => `${file.name} was not opened: ${m}`,
+    async (run) => {
+      const bytes = new Uint8Array(await run.step(file.arrayBuffer()));
+      newZoo(await run.call('zoo-open', { name: file.name, bytes }, { transfer: [bytes.buffer] }));
+    },
+  ).finally(() => zooStore.setState({ running: null }));
+}
+
+/** Trains the chosen methods one after another on the same split; results appear as they finish. */
+export function trainMethods(): Promise<void> {
+  const { methods, epochs, trainSeed, augment } = zooStore.getState();
+  zooStore.setState({ running: 'train', results: {} });
+  return runJob(zooStore, failure('training on weights failed'), async (run) => {
+    for (const method of methods) {
+      const r = await run.call('zoo-train', { method, epochs, seed: trainSeed, augment });
+      zooStore.setState((s) => ({ results: { ...s.results, [method]: r }, confusionOf: method }));
+    }
+  }).finally(() => zooStore.setState({ running: null }));
+}
+
+/** PCA of the zoo's weights, raw and aligned to member 0. */
+export function runZooCloud(): Promise<void> {
+  zooStore.setState({ running: 'cloud' });
+  return runJob(zooStore, failure('the zoo cloud failed'), async (run) => {
+    zooStore.setState({ cloud: await run.call('zoo-cloud', { components: 2 }) });
+  }).finally(() => zooStore.setState({ running: null }));
+}
+
+export async function downloadZoo(format: 'npz' | 'safetensors'): Promise<void> {
+  try {
+    const { bytes, filename } = await engine().call('zoo-export', { format }).result;
+    saveBytes(bytes, filename, 'application/octet-stream');
+  } catch (e) {
+    showBanner('error', `download failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function toggleIn<T>(list: readonly T[], item: T, on: boolean): T[] {
+  return on ? [...new Set([...list, item])] : list.filter((x) => x !== item);
+}

@@ -1,0 +1,367 @@
+/**
+ * The fused MLP population kernel's driver: lays out one WebAssembly memory per population (inputs,
+ * targets, every member's weights and Adam moments, the tile buffers), writes the configuration
+ * block, and runs a whole Adam step of every member in one call. Nothing is allocated per step:
+ * the memory is sized once, here, and never grows (tests/kernels.test.ts checks 1,000 steps).
+ *
+ * Covered: the INR losses (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
+ * GELU with or without random Fourier features, and classifiers with softmax cross-entropy on
+ * mini-batches the caller writes with setBatch. Anything else is refused by `kernelCoverage`, so
+ * the caller falls back to the tfjs trainer with the reason.
+ */
+import {
+  ENCODING_NAME,
+  firstLayerInputs,
+  flattenModel,
+  layerCount,
+  paramCount,
+  paramShapes,
+  sirenW0,
+  structuredCloneArch,
+  type MlpArch,
+  type Model,
+} from '../model';
+import type { RegressionData } from '../data/eval-data';
+import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS } from './layout';
+import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from './mlp-wasm';
+
+/** Which build of the kernel runs: relaxed SIMD (fused multiply–add) or plain SIMD. */
+export type KernelFlavour = 'relaxed' | 'simd';
+
+/** A regression target shared by every member (an INR's image on its coordinate grid). */
+export type KernelRegression = RegressionData;
+
+/** Classification on mini-batches of `batch` examples, written before each step with setBatch. */
+export interface KernelClassification {
+  kind: 'classification';
+  inputs: number;
+  classes: number;
+  batch: number;
+}
+
+export interface KernelOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Pixels per tile, a multiple of 8 (default 64: a 64-wide layer's tile is 16 KiB). */
+  tile?: number;
+  /** Force a build (tests); default: relaxed where the runtime validates it, else plain SIMD. */
+  flavour?: KernelFlavour;
+}
+
+interface KernelExports {
+  step(k0: number, k1: number, ...adam: number[]): void;
+  evaluate(k0: number, k1: number, mode: number): void;
+  sincos_test(src: number, dst: number, n: number): void;
+}
+
+const modules = new Map<KernelFlavour, WebAssembly.Module | null>();
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** The compiled kernel of a flavour, or null where the runtime cannot run it. */
+export function kernelModule(flavour: KernelFlavour): WebAssembly.Module | null {
+  if (!modules.has(flavour)) {
+    const bytes = decode(flavour === 'relaxed' ? MLP_RELAXED_WASM_BASE64 : MLP_SIMD_WASM_BASE64);
+    let mod: WebAssembly.Module | null = null;
+    try {
+      if (WebAssembly.validate(bytes)) mod = new WebAssembly.Module(bytes);
+    } catch {
+      mod = null;
+    }
+    modules.set(flavour, mod);
+  }
+  return modules.get(flavour)!;
+}
+
+/**
+ * The best build this runtime runs, feature-detected with WebAssembly.validate (Node 20 has no
+ * relaxed SIMD without a flag; Chromium has it), or null when WebAssembly SIMD itself is missing.
+ */
+export function bestFlavour(): KernelFlavour | null {
+  if (kernelModule('relaxed')) return 'relaxed';
+  if (kernelModule('simd')) return 'simd';
+  return null;
+}
+
+/** Why the kernel cannot train this architecture (null: it can). */
+export function kernelCoverage(arch: MlpArch): string | null {
+  if (layerCount(arch) < 1) return 'the model has no layers';
+  if (layerCount(arch) > MAX_LAYERS) return `more than ${MAX_LAYERS} layers`;
+  if (!(arch.activation in ACT)) return `activation ${arch.activation} is not in the kernel`;
+  if (arch.encoding && arch.activation === 'sine') return 'Fourier features with sine are not in the kernel';
+  if (bestFlavour() === null) return 'this runtime has no WebAssembly SIMD';
+  return null;
+}
+
+const align16 = (x: number): number => (x + 15) & ~15;
+
+/** K models of one architecture training together in one WebAssembly memory. */
+export class MlpKernel {
+  readonly arch: MlpArch;
+  readonly k: number;
+  readonly flavour: KernelFlavour;
+  /** Bytes of the kernel's memory (fixed for its lifetime). */
+  readonly memoryBytes: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly exports: KernelExports;
+  private readonly like: Model;
+  private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile'>>;
+  private readonly data: KernelRegression | KernelClassification;
+  private readonly n: number;
+  private readonly tile: number;
+  private readonly np: number;
+  private readonly stride: number;
+  private readonly at: Record<
+    'x' | 'y' | 'mask' | 'params' | 'm' | 'v' | 'encoding' | 'lossOut' | 'pred',
+    number
+  >;
+  private t = 0;
+
+  constructor(models: readonly Model[], data: KernelRegression | KernelClassification, opts: KernelOptions) {
+    const arch = models[0]!.arch;
+    const why = kernelCoverage(arch);
+    if (why) throw new Error(`fused kernel cannot train this model: ${why}`);
+    this.flavour = opts.flavour ?? bestFlavour()!;
+    const mod = kernelModule(this.flavour);
+    if (!mod) throw new Error(`fused kernel: the ${this.flavour} build does not run here`);
+    this.arch = arch;
+    this.k = models.length;
+    this.like = models[0]!;
+    this.data = data;
+    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
+    const L = layerCount(arch);
+    const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
+    const channels = widths[L]!;
+    this.n = data.kind === 'regression' ? data.n : data.batch;
+    const tile = opts.tile ?? 64;
+    if (tile % 8 !== 0 || tile <= 0) throw new RangeError(`tile ${tile} is not a positive multiple of 8`);
+    this.tile = tile;
+    const tiles = Math.max(1, Math.ceil(this.n / tile));
+    this.np = tiles * tile;
+    this.stride = (paramCount(arch) + 3) & ~3;
+    const features = arch.encoding?.features ?? 0;
+    const inputs = arch.widths[0]!;
+
+    // The memory map (CFG in layout.ts); every block 16-byte aligned.
+    let top = CFG_BYTES;
+    const take = (bytes: number): number => {
+      const p = top;
+      top = align16(top + bytes);
+      return p;
+    };
+    const K = this.k;
+    const at = {
+      x: take(4 * inputs * this.np),
+      y: take(4 * (data.kind === 'regression' ? channels : 1) * this.np),
+      mask: take(4 * this.np),
+      params: take(4 * K * this.stride),
+      grad: take(4 * this.stride),
+      m: take(4 * K * this.stride),
+      v: take(4 * K * this.stride),
+      encoding: take(4 * K * features * inputs),
+      lossOut: take(8 * K),
+      pred: take(4 * K * channels * this.np),
+      g0: take(4 * Math.max(...widths) * tile),
+      g1: take(4 * Math.max(...widths) * tile),
+    };
+    const hPtr = widths.slice(0, L).map((w) => take(4 * w * tile));
+    const dPtr = widths.slice(0, L).map((w, l) => (l === 0 ? 0 : take(4 * w * tile)));
+    this.memoryBytes = Math.ceil(top / 65536) * 65536;
+    this.memory = new WebAssembly.Memory({ initial: this.memoryBytes / 65536 });
+    this.exports = new WebAssembly.Instance(mod, { env: { memory: this.memory } })
+      .exports as unknown as KernelExports;
+    this.at = at;
+
+    const buf = this.memory.buffer;
+    const i32 = new Int32Array(buf, 0, CFG_BYTES / 4);
+    const f32 = new Float32Array(buf, 0, CFG_BYTES / 4);
+    const put = (off: number, v: number): void => void (i32[off / 4] = v);
+    put(CFG.layers, L);
+    put(CFG.models, K);
+    put(CFG.n, this.n);
+    put(CFG.tiles, tiles);
+    put(CFG.tile, tile);
+    put(CFG.act, ACT[arch.activation as keyof typeof ACT]);
+    f32[CFG.w0 / 4] = sirenW0(arch);
+    put(CFG.loss, data.kind === 'regression' ? LOSS.mse : LOSS.crossEntropy);
+    put(CFG.features, features);
+    put(CFG.inputs, inputs);
+    put(CFG.stride, this.stride);
+    f32[CFG.outputOffset / 4] = arch.outputOffset ?? 0;
+    for (const [name, p] of Object.entries(at)) put(CFG[name as keyof typeof at], p);
+    // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
+    f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
+    widths.forEach((w, l) => put(CFG.widths + 4 * l, w));
+    hPtr.forEach((p, l) => put(CFG.hPtr + 4 * l, p));
+    dPtr.forEach((p, l) => put(CFG.dPtr + 4 * l, p));
+    let off = 0;
+    for (const [j, { shape }] of paramShapes(arch).entries()) {
+      put((j % 2 === 0 ? CFG.wOff : CFG.bOff) + 4 * (j >> 1), off);
+      off += shape.reduce((a, b) => a * b, 1);
+    }
+
+    const params = new Float32Array(buf, at.params, K * this.stride);
+    models.forEach((m, k) => params.set(flattenModel(m), k * this.stride));
+    if (features > 0) {
+      const enc = new Float32Array(buf, at.encoding, K * features * inputs);
+      models.forEach((m, k) => enc.set(m.params[ENCODING_NAME]!.data, k * features * inputs));
+    }
+    if (data.kind === 'regression') {
+      // Feature-major copies, zero padded to whole tiles; the mask zeroes the padding's loss.
+      const x = new Float32Array(buf, at.x, inputs * this.np);
+      const y = new Float32Array(buf, at.y, channels * this.np);
+      for (let p = 0; p < data.n; p++) {
+        for (let j = 0; j < inputs; j++) x[j * this.np + p] = data.x[p * inputs + j]!;
+        for (let c = 0; c < channels; c++) y[c * this.np + p] = data.y[p * channels + c]!;
+      }
+      new Float32Array(buf, at.mask, this.np).fill(1, 0, data.n);
+    } else {
+      new Float32Array(buf, at.mask, this.np).fill(1, 0, data.batch);
+    }
+  }
+
+  /**
+   * Replaces member k's weights (and Fourier matrix) with `model`'s, e.g. to evaluate many models
+   * through one kernel. Its Adam moments are left as they are.
+   */
+  setMember(k: number, model: Model): void {
+    if (!(k >= 0 && k < this.k)) throw new RangeError(`member ${k} is outside 0…${this.k - 1}`);
+    const flat = flattenModel(model);
+    if (flat.length !== paramCount(this.arch)) throw new RangeError('setMember: the architecture differs');
+    new Float32Array(this.memory.buffer, this.at.params + 4 * k * this.stride, flat.length).set(flat);
+    if (this.arch.encoding) {
+      const size = this.arch.encoding.features * this.arch.widths[0]!;
+      new Float32Array(this.memory.buffer, this.at.encoding + 4 * k * size, size).set(
+        model.params[ENCODING_NAME]!.data,
+      );
+    }
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.t;
+  }
+
+  /**
+   * Writes the next mini-batch (classification): x [batch, inputs] and labels [batch], the same
+   * for every member.
+   */
+  setBatch(x: Float32Array, labels: Int32Array): void {
+    if (this.data.kind !== 'classification') throw new Error('setBatch is for classification kernels');
+    const { inputs, batch, classes } = this.data;
+    if (x.length !== batch * inputs || labels.length !== batch)
+      throw new RangeError(`setBatch: expected ${batch} examples of ${inputs} inputs`);
+    const buf = this.memory.buffer;
+    const xs = new Float32Array(buf, this.at.x, inputs * this.np);
+    const ys = new Int32Array(buf, this.at.y, this.np);
+    for (let p = 0; p < batch; p++) {
+      for (let j = 0; j < inputs; j++) xs[j * this.np + p] = x[p * inputs + j]!;
+      const lab = labels[p]!;
+      if (!(lab >= 0 && lab < classes)) throw new RangeError(`label ${lab} is outside 0…${classes - 1}`);
+      ys[p] = lab;
+    }
+  }
+
+  /**
+   * One Adam step of members [k0, k1) (default: all). Splitting a step into member ranges lets a
+   * worker answer messages between ranges; a step is complete only when every member has taken it.
+   */
+  step(k0 = 0, k1 = this.k): void {
+    if (k0 === 0) this.t += 1;
+    const { lr, beta1, beta2, eps } = this.opts;
+    const bc1 = 1 - beta1 ** this.t;
+    const bc2 = 1 - beta2 ** this.t;
+    this.exports.step(k0, k1, lr / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
+  }
+
+  private channels(): number {
+    return this.arch.widths[this.arch.widths.length - 1]!;
+  }
+
+  /**
+   * Per-member loss of the weights as they were at the start of the last step (computed during
+   * that step at no extra cost; MSE only).
+   */
+  lastLoss(): Float32Array {
+    const se = new Float64Array(this.memory.buffer, this.at.lossOut, this.k);
+    return Float32Array.from(se, (s) => s / (this.n * this.channels()));
+  }
+
+  /** Per-member MSE of the current weights (regression) on the full target. */
+  evaluate(): Float32Array {
+    if (this.data.kind !== 'regression') throw new Error('evaluate is for regression kernels; use logits');
+    this.exports.evaluate(0, this.k, 1);
+    return this.lastLoss();
+  }
+
+  /** Every member's output [K, n, channels] (reconstructions, or logits of the current batch). */
+  predictions(): Float32Array {
+    this.exports.evaluate(0, this.k, 2);
+    const C = this.channels();
+    const pred = new Float32Array(this.memory.buffer, this.at.pred, this.k * C * this.np);
+    const out = new Float32Array(this.k * this.n * C);
+    for (let k = 0; k < this.k; k++)
+      for (let c = 0; c < C; c++)
+        for (let p = 0; p < this.n; p++) out[(k * this.n + p) * C + c] = pred[(k * C + c) * this.np + p]!;
+    return out;
+  }
+
+  /** The current weights as K models in PyTorch layout (copies). */
+  models(): Model[] {
+    const params = new Float32Array(this.memory.buffer, this.at.params, this.k * this.stride);
+    const n = paramCount(this.arch);
+    const out: Model[] = [];
+    const shapes = paramShapes(this.arch);
+    for (let k = 0; k < this.k; k++) {
+      // The parameter vector is flattenModel's order: each tensor in paramShapes order.
+      const flat = params.subarray(k * this.stride, k * this.stride + n);
+      const m: Model = { arch: structuredCloneArch(this.like.arch), params: {} };
+      let off = 0;
+      for (const { name, shape } of shapes) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        m.params[name] = { data: flat.slice(off, off + size), shape: [...shape] };
+        off += size;
+      }
+      out.push(m);
+    }
+    // Each member keeps its own Fourier matrix.
+    if (this.arch.encoding) {
+      const { features } = this.arch.encoding;
+      const inputs = this.arch.widths[0]!;
+      const enc = new Float32Array(this.memory.buffer, this.at.encoding, this.k * features * inputs);
+      out.forEach((m, k) => {
+        m.params[ENCODING_NAME] = {
+          data: enc.slice(k * features * inputs, (k + 1) * features * inputs),
+          shape: [features, inputs],
+        };
+      });
+    }
+    return out;
+  }
+
+  /** The memory's current size, for leak checks. */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+/** sin, cos and exp of xs (length a multiple of 4) by the kernel's own SIMD routines, for tests. */
+export function probeKernelMath(
+  xs: Float32Array,
+  flavour: KernelFlavour,
+): { sin: Float32Array; cos: Float32Array; exp: Float32Array } {
+  const mod = kernelModule(flavour);
+  if (!mod) throw new Error(`the ${flavour} build does not run here`);
+  const n = xs.length;
+  if (n % 4 !== 0) throw new RangeError('probeKernelMath: length must be a multiple of 4');
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((CFG_BYTES + 16 * n) / 65536) });
+  const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports;
+  new Float32Array(memory.buffer, CFG_BYTES, n).set(xs);
+  ex.sincos_test(CFG_BYTES, CFG_BYTES + 4 * n, n);
+  const out = new Float32Array(memory.buffer, CFG_BYTES + 4 * n, 3 * n).slice();
+  return { sin: out.subarray(0, n), cos: out.subarray(n, 2 * n), exp: out.subarray(2 * n, 3 * n) };
+}

@@ -1,0 +1,155 @@
+/**
+ * A population split over a pool of workers, one fused kernel per worker. Members are
+ * independent (each has its own loss, gradient and Adam state), so a contiguous range of members
+ * per worker computes exactly what one kernel would: the split changes where members run, never
+ * their numbers (tests/kernels-pool.test.ts trains one population on 1, 2 and 4 workers).
+ *
+ * The pool speaks to its workers through `ShardPort`s, so the same coordinator drives Node's
+ * worker_threads (src/cli/kernel-pool.ts), the browser's Web Workers, or one in-thread shard.
+ */
+import { structuredCloneArch, type Model } from '../model';
+import type { KernelFlavour, KernelOptions, KernelRegression } from './mlp-kernel';
+import {
+  createShardHandler,
+  replyTransfer,
+  type ShardReply,
+  type ShardRequest,
+  type WireModel,
+} from './shard';
+
+/** A channel to one shard: a request, answered by exactly one reply. */
+export interface ShardPort {
+  request(req: ShardRequest, transfer?: ArrayBuffer[]): Promise<ShardReply>;
+  close(): void;
+}
+
+/** A shard in the calling thread (no worker): for one core, tests and fallbacks. */
+export function inlinePort(): ShardPort {
+  const handle = createShardHandler();
+  return {
+    request: async (req) => handle(req),
+    close: () => void handle({ type: 'dispose' }),
+  };
+}
+
+/** Contiguous, balanced member ranges [k0, k1) for `shards` shards (none empty). */
+export function splitMembers(k: number, shards: number): [number, number][] {
+  const s = Math.max(1, Math.min(k, shards));
+  return Array.from({ length: s }, (_, i) => [Math.floor((i * k) / s), Math.floor(((i + 1) * k) / s)]);
+}
+
+function expect<T extends ShardReply['type']>(r: ShardReply, type: T): Extract<ShardReply, { type: T }> {
+  if (r.type === 'error') throw new Error(`fused kernel worker: ${r.message}`);
+  if (r.type !== type) throw new Error(`fused kernel worker answered ${r.type}, expected ${type}`);
+  return r as Extract<ShardReply, { type: T }>;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** K members training on the fused kernel across a pool of shards. */
+export class KernelPool {
+  private stepCount = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly like: Model,
+    readonly k: number,
+    readonly flavour: KernelFlavour,
+    private readonly ports: ShardPort[],
+    /** Bytes of kernel memory over all shards. */
+    readonly memoryBytes: number,
+  ) {}
+
+  /** Starts one shard per port (at most one per member); unused ports are closed. */
+  static async create(
+    models: readonly Model[],
+    data: KernelRegression,
+    opts: KernelOptions,
+    ports: ShardPort[],
+  ): Promise<KernelPool> {
+    if (ports.length === 0) throw new RangeError('KernelPool needs at least one port');
+    const ranges = splitMembers(models.length, ports.length);
+    for (const p of ports.slice(ranges.length)) p.close();
+    const used = ports.slice(0, ranges.length);
+    const arch = models[0]!.arch;
+    const replies = await Promise.all(
+      used.map((port, i) => {
+        const [k0, k1] = ranges[i]!;
+        const wire: WireModel[] = models.slice(k0, k1).map((m) => ({ params: m.params }));
+        return port.request({ type: 'init', arch, models: wire, data, opts });
+      }),
+    );
+    const ready = replies.map((r) => expect(r, 'ready'));
+    return new KernelPool(
+      models[0]!,
+      models.length,
+      ready[0]!.flavour,
+      used,
+      ready.reduce((s, r) => s + r.memoryBytes, 0),
+    );
+  }
+
+  /** Workers holding members. */
+  get workers(): number {
+    return this.ports.length;
+  }
+
+  /** Steps every member has taken. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  private async all<T extends ShardReply['type']>(
+    req: ShardRequest,
+    type: T,
+  ): Promise<Extract<ShardReply, { type: T }>[]> {
+    if (this.closed) throw new Error('KernelPool used after dispose');
+    return (await Promise.all(this.ports.map((p) => p.request(req)))).map((r) => expect(r, type));
+  }
+
+  /**
+   * `steps` Adam steps of every member; resolves when every shard has taken them all, so a
+   * caller that stops between calls leaves every member at the same step. Returns the
+   * per-member loss at the start of the last step.
+   */
+  async step(steps = 1): Promise<Float32Array> {
+    const r = await this.all({ type: 'step', steps }, 'stepped');
+    this.stepCount += steps;
+    return concat(r.map((x) => x.loss));
+  }
+
+  /** Per-member MSE of the current weights. */
+  async evaluate(): Promise<Float32Array> {
+    return concat((await this.all({ type: 'evaluate' }, 'loss')).map((x) => x.loss));
+  }
+
+  /** Reconstructions [K, n, channels]. */
+  async predictions(): Promise<Float32Array> {
+    return concat((await this.all({ type: 'predictions' }, 'predictions')).map((x) => x.data));
+  }
+
+  /** The current weights, as K models. */
+  async models(): Promise<Model[]> {
+    const r = await this.all({ type: 'models' }, 'models');
+    return r
+      .flatMap((x) => x.models)
+      .map((m) => ({ arch: structuredCloneArch(this.like.arch), params: m.params }));
+  }
+
+  /** Closes every shard (their workers end). */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.ports) p.close();
+  }
+}
+
+export { replyTransfer };

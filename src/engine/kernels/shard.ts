@@ -1,0 +1,71 @@
+/**
+ * One worker's share of a population on the fused kernel: the messages a pool sends it and the
+ * pure handler that answers them. Node's worker_threads (src/cli/kernel-pool.ts) and the
+ * browser's Web Workers run this same handler, so a shard computes the same numbers everywhere.
+ */
+import type { Model, MlpArch } from '../model';
+import type { Tensor } from '../tensor';
+import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
+
+/** A member as it travels: its flat tensors by name (the architecture is sent once). */
+export interface WireModel {
+  params: Record<string, Tensor>;
+}
+
+export type ShardRequest =
+  | { type: 'init'; arch: MlpArch; models: WireModel[]; data: KernelRegression; opts: KernelOptions }
+  | { type: 'step'; steps: number }
+  | { type: 'evaluate' }
+  | { type: 'predictions' }
+  | { type: 'models' }
+  | { type: 'dispose' };
+
+export type ShardReply =
+  | { type: 'ready'; flavour: KernelFlavour; memoryBytes: number }
+  | { type: 'stepped'; steps: number; loss: Float32Array }
+  | { type: 'loss'; loss: Float32Array }
+  | { type: 'predictions'; data: Float32Array }
+  | { type: 'models'; models: WireModel[] }
+  | { type: 'disposed' }
+  | { type: 'error'; message: string };
+
+/** Buffers a reply can transfer instead of copying. */
+export function replyTransfer(r: ShardReply): ArrayBuffer[] {
+  if (r.type === 'stepped' || r.type === 'loss') return [r.loss.buffer as ArrayBuffer];
+  if (r.type === 'predictions') return [r.data.buffer as ArrayBuffer];
+  if (r.type === 'models')
+    return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  return [];
+}
+
+/** A shard's state machine: init once, then any number of steps and reads. */
+export function createShardHandler(): (req: ShardRequest) => ShardReply {
+  let kernel: MlpKernel | null = null;
+  return (req): ShardReply => {
+    try {
+      if (req.type === 'init') {
+        const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
+        kernel = new MlpKernel(models, req.data, req.opts);
+        return { type: 'ready', flavour: kernel.flavour, memoryBytes: kernel.memoryBytes };
+      }
+      if (req.type === 'dispose') {
+        kernel = null;
+        return { type: 'disposed' };
+      }
+      if (!kernel) return { type: 'error', message: 'shard used before init' };
+      switch (req.type) {
+        case 'step':
+          for (let s = 0; s < req.steps; s++) kernel.step();
+          return { type: 'stepped', steps: kernel.steps, loss: kernel.lastLoss() };
+        case 'evaluate':
+          return { type: 'loss', loss: kernel.evaluate() };
+        case 'predictions':
+          return { type: 'predictions', data: kernel.predictions() };
+        case 'models':
+          return { type: 'models', models: kernel.models().map((m) => ({ params: m.params })) };
+      }
+    } catch (e) {
+      return { type: 'error', message: e instanceof Error ? e.message : String(e) };
+    }
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The fused kernel in the browser: the engine worker splits a population over one Web Worker per
+ * core (nested workers; each runs src/engine/kernels/shard.ts), and decides when the kernel covers
+ * a training job at all. tfjs stays the reference and the fallback; the reason it was not used is
+ * shown in the backend badge.
+ */
+import { bestFlavour, kernelCoverage } from '../engine/kernels/mlp-kernel';
+import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
+import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
+import type { Model } from '../engine/model';
+import type { KernelRegression } from '../engine/kernels/mlp-kernel';
+import type { TrainJob } from './protocol';
+
+/** A port to a new Web Worker shard; requests are answered in order. */
+export function webWorkerPort(): ShardPort {
+  const worker = new Worker(new URL('./kernel-shard.worker.ts', import.meta.url), { type: 'module' });
+  const waiting: { resolve: (r: ShardReply) => void; reject: (e: Error) => void }[] = [];
+  worker.onmessage = (e: MessageEvent<ShardReply>) => waiting.shift()?.resolve(e.data);
+  worker.onerror = (e) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`kernel worker failed: ${e.message}`));
+  };
+  return {
+    request: (req: ShardRequest, transfer: ArrayBuffer[] = []) =>
+      new Promise<ShardReply>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        worker.postMessage(req, transfer);
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/**
+ * Shard workers for a population: one per core but one, which the page keeps (its charts and
+ * inputs must not stall: the e2e test counts long tasks), never more than members. On 2 cores
+ * that is one shard, run inside the engine worker itself.
+ */
+export function kernelWorkers(members: number): number {
+  const cores = globalThis.navigator?.hardwareConcurrency || 1;
+  return Math.max(1, Math.min(members, cores - 1));
+}
+
+/** A pool on Web Workers (in this worker when one shard is enough). */
+export function browserKernelPool(
+  models: readonly Model[],
+  data: KernelRegression,
+  lr: number,
+): Promise<KernelPool> {
+  const n = kernelWorkers(models.length);
+  const ports = n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
+  return KernelPool.create(models, data, { lr }, ports);
+}
+
+/** Why the fused kernel does not train this job (null: it does). */
+export function fusedCoverage(job: TrainJob): string | null {
+  if (job.backend !== 'auto') return `backend ${job.backend} chosen by hand`;
+  if (job.batchFraction < 1)
+    return 'shared-init members train on random pixel subsets, which the fused kernel does not draw';
+  return kernelCoverage(job.arch);
+}
+
+/** The kernel build this browser runs, for the badge. */
+export const kernelFlavour = (): string => bestFlavour() ?? 'none';
