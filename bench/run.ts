@@ -7,7 +7,7 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align paths landscape checkpoints zoo chromium ui longtasks
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align merge paths landscape checkpoints zoo chromium ui longtasks
  *   npm run bench -- --save             also replace the committed bench/results.json
  *
  * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
@@ -31,6 +31,7 @@ import { benchKernels } from './kernels';
 import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
+import { benchMerge } from './merge';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
@@ -43,6 +44,7 @@ const GROUPS = [
   'classifier',
   'lap',
   'align',
+  'merge',
   'paths',
   'landscape',
   'checkpoints',
@@ -366,6 +368,7 @@ async function main(): Promise<void> {
       });
     }
   }
+  await step('merge', () => benchMerge(quick ? 1 : 3));
   await step('paths', () => benchPaths({ backends: quick ? ['wasm'] : ['wasm', 'cpu'] }));
   await step('landscape', () => benchLandscape(quick ? [] : ['wasm', 'cpu'])); // quick: PCA only
   await step('zoo', () => benchZoo(quick ? 1 : 2, log));

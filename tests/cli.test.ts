@@ -524,9 +524,13 @@ describe('weightscope CLI', () => {
         f('slerp.safetensors'),
       ),
     ]);
-    expect(mean).toEqual({
+    expect(mean).toMatchObject({
       method: 'mean',
+      base: null,
+      models: ['a', 'c', 'd'].map((n) => f(`${n}.safetensors`)),
       inputs: ['a', 'c', 'd'].map((n) => f(`${n}.safetensors`)),
+      aligned: false,
+      repaired: false,
       out: f('mean.safetensors'),
     });
     expect(slerp.method).toBe('slerp');

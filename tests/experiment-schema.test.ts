@@ -58,6 +58,27 @@ describe('experiment schema: defaults', () => {
         curveSeed: 0,
         sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 },
       },
+      // The Classifiers tab (no link before it carried one, so old links mean what they meant).
+      classifier: {
+        data: { kind: 'mnist' },
+        heldOut: 0.2,
+        hidden: [128],
+        activation: 'relu',
+        optimizer: 'adam',
+        lr: 1e-3,
+        momentum: 0.9,
+        weightDecay: 0,
+        schedule: 'constant',
+        epochs: 3,
+        batch: 128,
+        population: 4,
+        seed: 0,
+        initMode: 'independent',
+        fineTune: { classes: '0-4', tasks: '0-4; 5-9', epochs: 2, lr: 1e-3 },
+        presets: { last: 'none', epochs: 0, hidden: [], widths: [32, 64, 128, 256, 512], seed: 0 },
+      },
+      // Added within version 2: an absent recipe means what older links meant (no merge).
+      merge: {},
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },

@@ -8,6 +8,7 @@ import {
   MAX_ENCODED_CHARS,
   MAX_INFLATED_BYTES,
   PATH_KINDS,
+  PRESETS,
   VIEW_TABS,
   decodeExperimentHash,
   defaultExperiment,
@@ -107,7 +108,7 @@ function randomId(rng: Rng, depth = 0): string {
 function randomSpec(rng: Rng): ExperimentSpec {
   const idx = () => (rng.next() < 0.05 ? null : randomId(rng));
   const seed = () => intIn(rng, 0, 2 ** 31 - 1);
-  return {
+  const spec: Omit<ExperimentSpec, 'merge'> = {
     version: 3,
     data: { source: randomSource(rng), size: intIn(rng, 16, 128) },
     arch: {
@@ -147,6 +148,30 @@ function randomSpec(rng: Rng): ExperimentSpec {
         steps: intIn(rng, 1, 5000),
       },
     },
+    classifier: {
+      data: rng.next() < 0.5 ? { kind: 'mnist' as const } : fileRef(rng),
+      heldOut: numIn(rng, 0.05, 0.5),
+      hidden: Array.from({ length: intIn(rng, 1, 6) }, () => intIn(rng, 8, 1024)),
+      activation: pick(rng, ['relu', 'gelu', 'tanh'] as const),
+      optimizer: pick(rng, ['adam', 'sgd'] as const),
+      lr: numIn(rng, 1e-6, 10),
+      momentum: numIn(rng, 0, 0.999),
+      weightDecay: numIn(rng, 0, 1),
+      schedule: pick(rng, ['constant', 'cosine'] as const),
+      epochs: intIn(rng, 1, 1000),
+      batch: intIn(rng, 1, 65536),
+      population: intIn(rng, 1, 32),
+      seed: seed(),
+      initMode: pick(rng, ['independent', 'shared'] as const),
+      fineTune: { classes: '0-4', tasks: '1,3; 2-7', epochs: intIn(rng, 1, 100), lr: numIn(rng, 1e-6, 10) },
+      presets: {
+        last: pick(rng, PRESETS),
+        epochs: intIn(rng, 0, 100),
+        hidden: Array.from({ length: intIn(rng, 0, 6) }, () => intIn(rng, 8, 1024)),
+        widths: Array.from({ length: intIn(rng, 1, 8) }, () => intIn(rng, 8, 1024)),
+        seed: seed(),
+      },
+    },
     views: {
       tab: pick(rng, VIEW_TABS),
       cloud: { aligned: rng.next() < 0.5, dims: pick(rng, [2, 3] as const) },
@@ -158,6 +183,40 @@ function randomSpec(rng: Rng): ExperimentSpec {
         range: numIn(rng, 0.01, 10),
         seed: seed(),
       },
+    },
+  };
+  // Drawn last, so the other keys see the same random stream as before merge existed.
+  const { views, ...rest } = spec;
+  return { ...rest, merge: randomMerge(rng), views };
+}
+
+/** Sometimes a merge recipe (models by identity) and a sweep, in the schema's key order. */
+function randomMerge(rng: Rng): ExperimentSpec['merge'] {
+  if (rng.next() < 0.5) return {};
+  const id = (): string => (rng.next() < 0.5 ? `sample:${str(rng, ID_CHARS, 1, 12)}` : `file:${hex(rng)}`);
+  const models = Array.from({ length: intIn(rng, 1, 4) }, id);
+  return {
+    recipe: {
+      method: 'ties',
+      base: id(),
+      models,
+      params: { density: numIn(rng, 0.01, 1), lambda: [numIn(rng, -2, 2) + 0, numIn(rng, -2, 2) + 0] },
+      align:
+        rng.next() < 0.5
+          ? null
+          : {
+              matching: pick(rng, ['weight', 'activation', 'ste'] as const),
+              reference: id(),
+              seed: intIn(rng, 0, 99),
+            },
+      repair: rng.next() < 0.5,
+    },
+    sweep: {
+      param: pick(rng, ['lambda', 'weight'] as const),
+      index: intIn(rng, 0, 3),
+      from: numIn(rng, -2, 0) + 0,
+      to: numIn(rng, 0, 2),
+      points: intIn(rng, 2, 41),
     },
   };
 }

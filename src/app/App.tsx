@@ -6,9 +6,12 @@ import { loadServedCheckpoints } from './features/models/served-checkpoints';
 import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
+import { replayMerge } from './features/merge/merge-state';
+import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
+import { TabBar, panelId, tabId, type TabDef } from './components/TabBar';
 import { ImportDialog } from './features/models/ImportDialog';
 import { NpyChoice } from './features/models/NpyChoice';
 import { LinkConfirm } from './components/LinkConfirm';
@@ -19,19 +22,23 @@ import { AlignPanel } from './features/align/AlignPanel';
 import { PathsPanel } from './features/paths/PathsPanel';
 import { CloudPanel } from './features/cloud/CloudPanel';
 import { LandscapePanel } from './features/landscape/LandscapePanel';
+import { ClassifierPanel } from './features/classifier/ClassifierPanel';
+import { replayClassifier } from './features/classifier/classifier-state';
 import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
 
 type Tab = ExperimentSpec['views']['tab'];
-const tabs: { id: Tab; label: string }[] = [
+const tabs: TabDef<Tab>[] = [
   { id: 'train', label: 'Train' },
   { id: 'models', label: 'Models' },
   { id: 'align', label: 'Align' },
   { id: 'paths', label: 'Paths' },
+  { id: 'merge', label: 'Merge' },
   { id: 'cloud', label: 'Cloud' },
   { id: 'landscape', label: 'Landscape' },
+  { id: 'classifier', label: 'Classifiers' },
   { id: 'zoo', label: 'Zoo' },
 ];
 
@@ -66,8 +73,10 @@ function usePageDrop(): void {
 // What a shared link's view shows once its experiment has trained.
 registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
+registerReplay('merge', replayMerge);
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
+registerReplay('classifier', replayClassifier);
 
 let booted = false;
 
@@ -112,27 +121,19 @@ export function App() {
         <h1>
           Weightscope <span className="tagline">weight space of neural networks, in your browser</span>
         </h1>
-        <nav className="tabs" role="tablist">
-          {tabs.map((t) => (
-            <button
-              key={t.id}
-              role="tab"
-              aria-selected={tab === t.id}
-              className={tab === t.id ? 'active' : ''}
-              onClick={() => setTab(t.id)}
-            >
-              {t.label}
-            </button>
-          ))}
+        <nav className="tabs-nav" aria-label="Views">
+          <TabBar tabs={tabs} selected={tab} label="Views" onSelect={setTab} />
         </nav>
-        <BackendBadge />
-        <ShareButton />
+        <div className="topbar-tools">
+          <BackendBadge />
+          <ShareButton />
+        </div>
       </header>
       <Banner />
       <ImportDialog />
       <NpyChoice />
       <LinkConfirm />
-      <main className="main">
+      <main className="main" role="tabpanel" id={panelId(tab)} aria-labelledby={tabId(tab)}>
         {tab === 'train' && (
           <div className="train-layout">
             <TrainForm />
@@ -142,8 +143,10 @@ export function App() {
         {tab === 'models' && <ModelsPanel />}
         {tab === 'align' && <AlignPanel />}
         {tab === 'paths' && <PathsPanel />}
+        {tab === 'merge' && <MergePanel />}
         {tab === 'cloud' && <CloudPanel />}
         {tab === 'landscape' && <LandscapePanel />}
+        {tab === 'classifier' && <ClassifierPanel />}
         {tab === 'zoo' && <ZooPanel />}
       </main>
     </div>

@@ -36,6 +36,9 @@ interface Pending extends CallOptions {
 /** Requests that run as long as their work needs; they are watched by liveness pings instead. */
 const JOBS: ReadonlySet<RequestType> = new Set([
   'train',
+  'classifier-train',
+  'classifier-finetune',
+  'classifier-preset',
   'align',
   'paths',
   'cloud',

@@ -50,6 +50,8 @@ const TAB_LABEL: Record<ExperimentSpec['views']['tab'], string> = {
   cloud: 'Cloud',
   landscape: 'Landscape',
   zoo: 'Zoo',
+  merge: 'Merge',
+  classifier: 'Classifier',
 };
 
 let generation = 0;

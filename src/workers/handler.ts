@@ -7,10 +7,12 @@
 import { parseDatasetNpz } from '../engine/data/dataset';
 import { runAlign } from './jobs/align';
 import { runBench } from './jobs/bench';
+import { runClassifierFineTune, runClassifierPreset, runClassifierTrain } from './jobs/classifier';
 import { runCloud } from './jobs/cloud';
 import type { JobContext } from './jobs/context';
 import { runDirections, runPlane } from './jobs/landscape';
 import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from './jobs/models';
+import { runMerge, runMergeSweep } from './jobs/merge';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
 import { exportZoo, openZoo, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
@@ -28,6 +30,8 @@ import { ModelRegistry } from './registry';
 interface Control {
   abort: AbortController;
   paused: boolean;
+  /** A Stop that keeps what was trained (classifier training). */
+  stopped: boolean;
 }
 
 type Handlers = {
@@ -59,7 +63,7 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     id: number,
     run: (signal: AbortSignal, control: Control) => Promise<T>,
   ): Promise<T> {
-    const control: Control = { abort: new AbortController(), paused: false };
+    const control: Control = { abort: new AbortController(), paused: false, stopped: false };
     jobs.set(id, control);
     const result = queue.then(() => {
       // Cancelled while it waited for the queue: it never starts.
@@ -98,6 +102,18 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     pause: (p) => control(p.job, (c) => (c.paused = true)),
     resume: (p) => control(p.job, (c) => (c.paused = false)),
     cancel: (p) => control(p.job, (c) => c.abort.abort()),
+    stop: (p) => control(p.job, (c) => (c.stopped = true)),
+    'classifier-train': (p, id) =>
+      queued(id, (signal, c) =>
+        runClassifierTrain(p, registry, {
+          ...ctx(id, signal),
+          paused: () => c.paused,
+          stopped: () => c.stopped,
+        }),
+      ),
+    'classifier-finetune': (p, id) =>
+      queued(id, (signal) => runClassifierFineTune(p, registry, ctx(id, signal))),
+    'classifier-preset': (p, id) => queued(id, (signal) => runClassifierPreset(p, registry, ctx(id, signal))),
     ping: () => null,
     inspect: (p) => inspectCheckpoint(p.files),
     release: (p) => {
@@ -119,6 +135,8 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     plane: (p, id) => queued(id, (signal) => runPlane(p, registry, ctx(id, signal))),
     directions: (p, id) => queued(id, (signal) => runDirections(p, registry, ctx(id, signal))),
     bench: (p, id) => queued(id, () => runBench(p)),
+    merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
+    'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
     'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused)),
     'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
     'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),

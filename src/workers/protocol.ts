@@ -3,14 +3,22 @@
  * worker always answers it, with a result or an `error` reply, and long jobs stream `progress`
  * replies with the same id. Big buffers are transferred, never copied.
  */
+import type { ClassifierSettings, ClassifierTraining } from '../engine/classifier/settings';
+import type { PaperClaim } from '../engine/classifier/presets/common';
+import type { MidpointScore } from '../engine/classifier/presets/repair';
+import type { SoupIngredient } from '../engine/classifier/presets/soup';
+import type { WidthPoint } from '../engine/classifier/presets/widths';
 import type { TensorLayout } from '../engine/checkpoints/layout';
 import type { ExportFormat } from '../engine/checkpoints/snippet';
 import type { LabelledDataset } from '../engine/data/dataset';
+import type { EpochRecord } from '../engine/tf/classifier-run';
 import type { MlpArch } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { MergeRecipe } from '../engine/merge/recipe';
+import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
 import type { WsAugment, WsMethod, WsResult } from '../engine/weightspace/types';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -56,7 +64,14 @@ export interface ModelEntry {
   name: string;
   arch: MlpArch;
   params: number;
-  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path';
+  source: 'trained' | 'checkpoint' | 'sample' | 'aligned' | 'path' | 'merge';
+  /**
+   * The model by identity, as a shared link names it: `sample:<name>`, `file:<sha256>`, or a merge
+   * recipe's id. Absent for models a link cannot name yet.
+   */
+  identity?: string;
+  /** A merged model's recipe (JSON), written into its download's metadata. */
+  recipe?: string;
   seed?: number;
   group?: string;
   /** Id of the target image the model is scored on, when it is an INR. */
@@ -65,6 +80,8 @@ export interface ModelEntry {
   /** Accuracy in [0, 1] of a classifier on the data it was measured on (see note). */
   accuracy?: number;
   note?: string;
+  /** Workspace id of the model this one was fine-tuned from (its task vector's base). */
+  base?: string;
   /**
    * The tensor names, orientation and dtype of the file the model (or the model it was made
    * from) was read from; downloads keep them. Absent: a model Weightscope created, downloaded
@@ -130,6 +147,8 @@ export interface InspectResult {
 export interface AddCheckpoint {
   token: string;
   name: string;
+  /** `sample:<name>` or `file:<sha256>` (see ModelEntry.identity). */
+  identity?: string;
   activation: MlpArch['activation'];
   w0: number;
   outputOffset: number;
@@ -253,6 +272,10 @@ export interface CloudGroup {
   coords: number[][];
   explainedVarianceRatio: number[];
   paths: { a: string; b: string; coords: number[][] }[];
+  /** Mean Euclidean distance over all pairs, in the full (aligned, if aligned) weight space. */
+  meanDistance: number;
+  /** The model this group was aligned to (its own architecture), or null for a raw map. */
+  referenceId: string | null;
   note?: string;
 }
 
@@ -290,11 +313,41 @@ export interface DirectionsReply {
   metric: Float32Array;
 }
 
+/**
+ * A merge: the recipe names models by identity; `ids` maps each identity to the workspace model
+ * that has it. The merged model joins the workspace as `name`.
+ */
+export interface MergeJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  name: string;
+}
+
+export interface MergeReply {
+  entry: ModelEntry;
+  /** Base, inputs and merge on the target (loss; PSNR in dB or accuracy in [0, 1]). */
+  scores: MergeScore[];
+  /** INRs: the merge's reconstruction [H, W, C]; empty for classifiers. */
+  reconstruction: Float32Array;
+}
+
+/** The merge's score against λ or one input's weight. */
+export interface MergeSweepJob {
+  recipe: MergeRecipe;
+  ids: Record<string, string>;
+  target: ScoreTarget;
+  param: SweepParam;
+  values: number[];
+}
+
 /** Progress of a long analysis job. */
 export interface JobProgress {
   done: number;
   total: number;
   label: string;
+  /** Classifier training: every epoch finished so far, one value per member (the live curves). */
+  history?: EpochRecord[];
 }
 
 /** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
@@ -320,6 +373,88 @@ export interface BenchReply {
   layout: MatmulLayout;
 }
 
+/** What a classifier job trains on: the packed MNIST bytes (the app's split), or a dropped dataset. */
+export type ClassifierDataSpec =
+  | { kind: 'mnist'; bin: Uint8Array }
+  | { kind: 'dataset'; name: string; dataset: LabelledDataset; heldOutFraction: number; seed: number };
+
+export interface ClassifierTrainJob {
+  settings: ClassifierSettings;
+  data: ClassifierDataSpec;
+  group: string;
+}
+
+export interface ClassifierTrainReply {
+  models: ModelEntry[];
+  history: EpochRecord[];
+  /** Ended early by Stop (the models trained so far still joined). */
+  stopped: boolean;
+  /** The split in words. */
+  description: string;
+}
+
+export interface ClassifierFineTuneJob {
+  baseId: string;
+  data: ClassifierDataSpec;
+  /** One subset: a fine-tuned model; several: one task model per subset. */
+  subsets: number[][];
+  training: ClassifierTraining;
+  seed: number;
+}
+
+export interface ClassifierFineTuneReply {
+  models: ModelEntry[];
+  /** Held-out accuracy on the subset's classes before and after, and on all classes after. */
+  results: { classes: string; before: number; after: number; allAfter: number }[];
+}
+
+export type PresetName = 'rebasin' | 'widths' | 'repair' | 'soup';
+
+export interface ClassifierPresetJob {
+  preset: PresetName;
+  /** The packed MNIST bytes (/data/mnist.bin), transferred. */
+  mnist: Uint8Array;
+  /** Hidden widths; empty: the preset's own (e.g. 512, 512, 512 for Git Re-Basin). */
+  hidden: number[];
+  /** The widths swept by 'widths'. */
+  widths: number[];
+  /** Training epochs; 0: the preset's own. */
+  epochs: number;
+  seed: number;
+}
+
+/** A path curve as plain numbers. */
+export interface CurveData {
+  alphas: number[];
+  losses: number[];
+  accuracies: number[];
+  barrier: number;
+  accuracyDrop: number;
+}
+
+export interface ClassifierPresetReply {
+  preset: PresetName;
+  models: ModelEntry[];
+  curves?: { method: string; train: CurveData | null; heldOut: CurveData }[];
+  points?: WidthPoint[];
+  endpoints?: { accuracy: number; loss: number };
+  midpoints?: MidpointScore[];
+  soup?: {
+    base: number;
+    ingredients: SoupIngredient[];
+    bestSingle: number;
+    uniform: number;
+    greedy: number;
+    greedyMembers: number;
+  };
+  notes: string[];
+  paper: PaperClaim;
+  /** What ran, in words (architecture, epochs), to read beside the paper's setup. */
+  setup: string;
+  seconds: number;
+}
+
+/** The payload of a job that stands for another job (pause, resume, stop, cancel). */
 /** Fit a zoo: one SIREN per MNIST digit (DWSNets setting by default), or one image under many seeds. */
 export interface ZooFitJob {
   /** The packed MNIST file (data/mnist.ts), copied to the worker. */
@@ -387,6 +522,11 @@ export interface Api {
   pause: { payload: JobRef; result: null };
   resume: { payload: JobRef; result: null };
   cancel: { payload: JobRef; result: null };
+  /** Ends a classifier training early, keeping what it trained (cancel keeps nothing). */
+  stop: { payload: JobRef; result: null };
+  'classifier-train': { payload: ClassifierTrainJob; result: ClassifierTrainReply };
+  'classifier-finetune': { payload: ClassifierFineTuneJob; result: ClassifierFineTuneReply };
+  'classifier-preset': { payload: ClassifierPresetJob; result: ClassifierPresetReply };
   /** Liveness: answered at once, even while a job runs (the client restarts a silent worker). */
   ping: { payload: null; result: null };
   inspect: { payload: { files: { name: string; bytes: Uint8Array }[] }; result: InspectResult };
@@ -410,6 +550,8 @@ export interface Api {
   plane: { payload: PlaneJob; result: PlaneReply };
   bench: { payload: BenchJob; result: BenchReply };
   directions: { payload: DirectionsJob; result: DirectionsReply };
+  merge: { payload: MergeJob; result: MergeReply };
+  'merge-sweep': { payload: MergeSweepJob; result: MergeSweep };
   'zoo-fit': { payload: ZooFitJob; result: ZooSummary };
   'zoo-open': { payload: { name: string; bytes: Uint8Array }; result: ZooSummary };
   'zoo-train': { payload: ZooTrainJob; result: WsResult };
@@ -447,6 +589,10 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'pause',
   'resume',
   'cancel',
+  'stop',
+  'classifier-train',
+  'classifier-finetune',
+  'classifier-preset',
   'ping',
   'inspect',
   'release',
@@ -461,6 +607,8 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'plane',
   'bench',
   'directions',
+  'merge',
+  'merge-sweep',
   'zoo-fit',
   'zoo-open',
   'zoo-train',
@@ -486,6 +634,8 @@ export function transferables(reply: Reply): Transferable[] {
       );
     case 'render':
       return [reply.payload.image.buffer as ArrayBuffer];
+    case 'merge':
+      return [reply.payload.reconstruction.buffer as ArrayBuffer];
     case 'parse-dataset':
       // x and labels may be views of one buffer (a stored .npz): each buffer once.
       return [...new Set([reply.payload.x.buffer, reply.payload.labels.buffer] as ArrayBuffer[])];

@@ -1,5 +1,6 @@
 import { appStore, useApp } from '../store';
-import { FilePick } from './FilePick';
+import { FilePickButton } from './FilePickButton';
+import { importFiles } from '../features/models/models-state';
 
 /** One message at the top of the page; text only, never HTML. */
 export function Banner() {
@@ -12,7 +13,14 @@ export function Banner() {
       data-testid="banner"
     >
       <span>{banner.text}</span>
-      {banner.pick && <FilePick label="Choose files…" testId="banner-files" />}
+      {banner.pick && (
+        <FilePickButton
+          label="Choose files…"
+          multiple
+          testId="banner-files"
+          onFiles={(files) => void importFiles(files)}
+        />
+      )}
       <button aria-label="Dismiss" onClick={() => appStore.setState({ banner: null })}>
         ×
       </button>

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { useDialogFocus } from './useDialogFocus';
 import { otherFilesToDrop, shareNow, specForLink } from '../share';
 import { showBanner, useApp } from '../store';
 
@@ -13,6 +14,9 @@ export function ShareButton() {
     ...otherFilesToDrop(linked),
   ];
   const [open, setOpen] = useState(false);
+  const pop = useRef<HTMLDivElement>(null);
+  const shown = open && url !== null && url !== '';
+  useDialogFocus(pop, shown, () => setOpen(false));
   return (
     <div className="share">
       <button
@@ -28,10 +32,16 @@ export function ShareButton() {
       >
         Share
       </button>
-      {open && url && (
-        <div className="share-pop" role="dialog" aria-label="Share link">
+      {shown && (
+        <div className="share-pop" role="dialog" aria-label="Share link" ref={pop}>
           <p>Link copied. Anyone who opens it replays this experiment with the same seeds:</p>
-          <input readOnly value={url} data-testid="share-url" onFocus={(e) => e.target.select()} />
+          <input
+            readOnly
+            data-autofocus
+            value={url}
+            data-testid="share-url"
+            onFocus={(e) => e.target.select()}
+          />
           {missing.length > 0 && (
             <p className="hint" data-testid="share-missing">
               Dropped files cannot travel in a link; it names them by content hash and asks the receiver to

@@ -1,5 +1,7 @@
 /** `weightscope align REF MODEL`: remove the permutation symmetry between two networks. */
-import { alignModels, type AlignMethod, type SignMode } from '../../engine/align/index';
+import type { SignMode } from '../../engine/align/index';
+import { UsageError } from '../args';
+import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
 import { imageSideFor, imageSizeOf, SIZE_FLAG } from '../image-size';
@@ -10,14 +12,14 @@ export const align: Command = {
   name: 'align',
   summary: "Permute MODEL's hidden units (and flip signs, for odd activations) to match REF.",
   usage:
-    'align REF MODEL [--method weight|activation] [--signed auto|on|off] [--data D] [--size S] [--seed N] [--out F] [--json]',
+    'align REF MODEL [--method weight|activation|ste] [--signed auto|on|off] [--data D] [--size S] [--seed N] [--out F] [--json]',
   spec: {
     positionals: { names: ['REF', 'MODEL'], min: 2 },
     flags: {
       method: {
         kind: 'choice',
-        choices: ['weight', 'activation'],
-        help: 'weight matching (default) or activation matching',
+        choices: ['weight', 'activation', 'ste'],
+        help: 'weight matching (default), activation matching, or STE matching (needs --data)',
       },
       signed: {
         kind: 'choice',
@@ -35,6 +37,7 @@ export const align: Command = {
         min: 0,
         help: 'seed of the sweep order and the random probe batch (default 0)',
       },
+      steps: { kind: 'int', arg: 'N', min: 0, max: 100000, help: 'STE gradient steps (default 30)' },
       out: {
         kind: 'string',
         arg: 'F',
@@ -42,6 +45,7 @@ export const align: Command = {
       },
       ...SIZE_FLAG,
       ...ARCH_FLAGS,
+      ...BACKEND_FLAG,
     },
   },
   details: `
@@ -49,31 +53,38 @@ Weight matching is Git Re-Basin's Alg. 1 (Ainsworth et al. 2023): coordinate swe
 assignments maximising Σ⟨REF, π(MODEL)⟩ until a sweep improves nothing. Activation matching
 correlates hidden units over a batch: the coordinate grid of --data's image, the x of a
 classification .npz, or 1024 seeded points in [−1, 1]^inputs. The aligned model computes the
-same function as MODEL; maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
+same function as MODEL. STE matching (Alg. 2) trains a proxy of MODEL so that the midpoint of REF
+and π(MODEL) has low loss on --data, re-solving π by weight matching each step, and keeps the best
+π (weight matching's own is the first candidate, so it is never worse); maxOutputDiff is the proof (max |f(MODEL) − f(aligned)| on a probe batch).
 
 JSON fields: method, sweeps, objectiveBefore, objectiveAfter, maxOutputDiff, proved, tolerance, out
-(null without --out); also signed and outputScale.
+(null without --out); also signed and outputScale; for ste also midpointLoss,
+weightMatchingLoss, bestStep.
 
 Example:
   weightscope align a.safetensors b.safetensors --out b-aligned.safetensors --json`,
   async run(args) {
     const [pref, pmodel] = args.positionals as [string, string];
-    const method = (args.string('method') ?? 'weight') as AlignMethod;
+    const method = (args.string('method') ?? 'weight') as 'weight' | 'activation' | 'ste';
+    if (method === 'ste' && !args.string('data'))
+      throw new UsageError('--method ste trains on data: give --data D (an image, or an .npz with x, y)');
     const out = args.string('out') ?? null;
     if (out) checkOutPath(out);
     const [ref, model] = loadModels([pref, pmodel], archFlags(args));
     const arch = ref!.model.arch;
     const dataPath = args.string('data');
     const side = dataPath ? imageSideFor(args.number('size'), [ref!, model!]) : undefined;
-    const x = dataPath
-      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!, side).x
+    const data = dataPath
+      ? loadEvalData(dataPath, arch.widths[0]!, arch.widths[arch.widths.length - 1]!, side)
       : undefined;
     const seed = args.number('seed') ?? 0;
-    const r = alignModels(ref!.model, model!.model, {
-      method,
+    if (method === 'ste') await startTf(args);
+    const { matchModels } = await import('../../engine/tf/matching');
+    const r = await matchModels(ref!.model, model!.model, method, {
       signed: (args.string('signed') ?? 'auto') as SignMode,
       seed,
-      ...(x ? { x } : {}),
+      ...(data ? { data } : {}),
+      ...(args.has('steps') ? { steSteps: args.number('steps')! } : {}),
     });
     if (out)
       writeModel(
@@ -99,6 +110,9 @@ Example:
       out,
       signed: r.signed,
       outputScale: r.outputScale,
+      ...('midpointLoss' in r
+        ? { midpointLoss: r.midpointLoss, weightMatchingLoss: r.weightMatchingLoss, bestStep: r.bestStep }
+        : {}),
     };
     const text = [
       `${method} matching of ${pmodel} to ${pref}${r.signed ? ' (signed)' : ''}: ${r.sweeps} sweep(s)`,

@@ -1,7 +1,7 @@
 /** `weightscope barrier A B --data D`: the loss along the path between two models. */
 import { alignModels } from '../../engine/align/index';
 import type { InterpolationMethod } from '../../engine/paths/interpolate';
-import { missing } from '../args';
+import { UsageError, missing } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadEvalData } from '../data';
@@ -11,7 +11,7 @@ import { ARCH_FLAGS, archFlags, loadModels } from '../io';
 export const barrier: Command = {
   name: 'barrier',
   summary: 'Evaluate the loss along the path from A to B and report its barrier.',
-  usage: 'barrier A B --data D [--size S] [--align] [--points N] [--method lerp|slerp] [--json]',
+  usage: 'barrier A B --data D [--size S] [--align [--repair]] [--points N] [--method lerp|slerp] [--json]',
   spec: {
     positionals: { names: ['A', 'B'], min: 2 },
     flags: {
@@ -21,6 +21,10 @@ export const barrier: Command = {
         help: 'an image (.png/.npy in [0, 1]) for INRs, or an .npz with x, y for a classifier',
       },
       align: { kind: 'bool', help: 'first align B to A by weight matching' },
+      repair: {
+        kind: 'bool',
+        help: 'also evaluate the REPAIRed lerp path (needs --align; Jordan et al. 2023)',
+      },
       points: { kind: 'int', arg: 'N', min: 2, max: 10000, help: 'α grid points on [0, 1] (default 25)' },
       method: {
         kind: 'choice',
@@ -41,7 +45,11 @@ training size the models record (weightscope.imageSize); --size overrides, and a
 differs from the recorded one is warned about on stderr. All α are evaluated as
 one batched population on tfjs (wasm by default).
 
-JSON fields: alphas, losses, barrier, aligned, metric; also barrierAlpha, method.
+--repair adds the path "lerp after alignment + REPAIR": every interior point has its hidden
+pre-activation mean/std reset, on --data, to (1−α)·stats(A) + α·stats(B) and folded into W and b.
+
+JSON fields: alphas, losses, barrier, aligned, metric; also barrierAlpha, method; with --repair,
+repaired: {losses, barrier, barrierAlpha}.
 
 Example:
   weightscope barrier a.pt b.pt --align --data cat.png --activation sine --json`,
@@ -54,12 +62,25 @@ Example:
     const side = imageSideFor(args.number('size'), [a!, b!]);
     const data = loadEvalData(dataPath, widths[0]!, widths[widths.length - 1]!, side);
     const aligned = args.flag('align');
+    const repair = args.flag('repair');
+    if (repair && !aligned) throw new UsageError('--repair interpolates aligned models: add --align');
+    if (repair && method !== 'lerp')
+      throw new UsageError('--repair follows the lerp path: drop --method slerp');
     const bModel = aligned
       ? alignModels(a!.model, b!.model, { method: 'weight', seed: args.number('seed') ?? 0 }).model
       : b!.model;
     await startTf(args);
     const { pathCurve } = await import('../../engine/paths/barrier');
     const curve = await pathCurve(a!.model, bModel, data, { method, points: args.number('points') ?? 25 });
+    let repaired: { losses: number[]; barrier: number; barrierAlpha: number } | null = null;
+    if (repair) {
+      const { repairedLerpPath } = await import('../../engine/merge/index');
+      const { pathCurveOf } = await import('../../engine/paths/barrier');
+      const r = await pathCurveOf(repairedLerpPath(a!.model, bModel, data.x, data.n), data, {
+        points: args.number('points') ?? 25,
+      });
+      repaired = { losses: Array.from(r.losses), barrier: r.barrier, barrierAlpha: r.barrierAlpha };
+    }
     const metric = data.kind === 'regression' ? 'mse' : 'cross-entropy';
     const json = {
       alphas: Array.from(curve.alphas),
@@ -69,12 +90,16 @@ Example:
       metric,
       barrierAlpha: curve.barrierAlpha,
       method,
+      ...(repaired ? { repaired } : {}),
     };
     const n = curve.losses.length;
     const text = [
       `${method} path ${pa} → ${pb}${aligned ? ' (B aligned to A)' : ''}, ${n} points, ${metric}`,
       `loss at A ${fmt(curve.losses[0]!)}, at B ${fmt(curve.losses[n - 1]!)}, highest ${fmt(Math.max(...curve.losses))}`,
       `barrier ${fmt(curve.barrier)} at alpha ${fmt(curve.barrierAlpha)}`,
+      ...(repaired
+        ? [`with REPAIR: barrier ${fmt(repaired.barrier)} at alpha ${fmt(repaired.barrierAlpha)}`]
+        : []),
     ].join('\n');
     return { json, text };
   },

@@ -4,6 +4,7 @@ export {
   ACTIVATIONS,
   BACKENDS,
   PATH_KINDS,
+  PRESETS,
   VIEW_TABS,
   defaultExperiment,
   parseExperiment,

@@ -60,9 +60,10 @@ function fromV0(raw: Raw): Raw {
 }
 
 /**
- * v1 → v2: the random-directions view (`views.directions`) and the width sweep (`paths.sweep`)
- * joined the schema. A v1 link never set them, so it gets their defaults, which are the settings
- * those views started with before v2.
+ * v1 → v2: the random-directions view (`views.directions`), the width sweep (`paths.sweep`) and
+ * the Classifiers tab (`classifier`) joined the schema. A v1 link never set them, so it gets their
+ * defaults, which are the settings those views started with before v2 (the Classifiers tab did
+ * not exist, so nothing a v1 link meant changes).
  */
 function fromV1(raw: Raw): Raw {
   return { ...raw, version: 2 };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import './zod-jitless';
 import { ACTIVATIONS, type Activation } from '../model';
 import { guardValue } from './guard';
+import { mergeViewSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 import { formatModelId, parseModelId, ModelIdError } from './model-id';
@@ -151,8 +152,65 @@ export const fileModelSchema = z.object({
 });
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export const PATH_KINDS = ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'] as const;
-export const VIEW_TABS = ['train', 'models', 'align', 'paths', 'cloud', 'landscape', 'zoo'] as const;
+export const PATH_KINDS = ['lerp', 'lerp-aligned', 'lerp-repair', 'slerp', 'bezier', 'polychain'] as const;
+export const VIEW_TABS = [
+  'train',
+  'models',
+  'align',
+  'paths',
+  'merge',
+  'cloud',
+  'landscape',
+  'zoo',
+  'classifier',
+] as const;
+export const PRESETS = ['none', 'rebasin', 'widths', 'repair', 'soup'] as const;
+
+const widthList = (lo: number, hi: number) => z.array(int(8, 1024)).min(lo).max(hi);
+
+/**
+ * The Classifier lab: what a population of MLP classifiers trains on and how (engine/classifier
+ * settings), the fine-tuning fields, and the replication presets' sizes. `presets.last` is the
+ * preset a link replays ('none': the training).
+ */
+const classifierSchema = z
+  .object({
+    data: scoreSourceSchema.default(() => ({ kind: 'mnist' as const })),
+    heldOut: num(0.05, 0.5).default(0.2),
+    hidden: widthList(1, 6).default(() => [128]),
+    activation: z.enum(['relu', 'gelu', 'tanh']).default('relu'),
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    lr: num(1e-6, 10).default(1e-3),
+    momentum: num(0, 0.999).default(0.9),
+    weightDecay: num(0, 1).default(0),
+    schedule: z.enum(['constant', 'cosine']).default('constant'),
+    epochs: int(1, 1000).default(3),
+    batch: int(1, 65536).default(128),
+    population: int(1, 32).default(4),
+    seed: seed(),
+    initMode: z.enum(['independent', 'shared']).default('independent'),
+    fineTune: z
+      .object({
+        classes: z.string().max(200).default('0-4'),
+        tasks: z.string().max(200).default('0-4; 5-9'),
+        epochs: int(1, 100).default(2),
+        lr: num(1e-6, 10).default(1e-3),
+      })
+      .prefault({}),
+    presets: z
+      .object({
+        last: z.enum(PRESETS).default('none'),
+        epochs: int(0, 100).default(0),
+        hidden: z
+          .array(int(8, 1024))
+          .max(6)
+          .default(() => []),
+        widths: widthList(1, 8).default(() => [32, 64, 128, 256, 512]),
+        seed: seed(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 /** What the defaults point at: the first three sample SIRENs (what positions 0, 1, 2 were in version 1). */
 const DEFAULT_MODELS: [string, string, string] = [
@@ -246,6 +304,9 @@ export const experimentSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  classifier: classifierSchema,
+  /** The Merge tab: the recipe (models by identity) and the sweep (merge-schema.ts). */
+  merge: mergeViewSchema,
   views: z
     .object({
       tab: z.enum(VIEW_TABS).default('train'),

@@ -2,6 +2,7 @@
 import { alignModels } from '../../engine/align';
 import { yieldToEvents } from '../../engine/cancel';
 import { pca, project } from '../../engine/landscape/pca';
+import { meanPairwiseDistance } from '../../engine/landscape/cloud-stats';
 import { archKey, describeArch, flattenModel, type Model } from '../../engine/model';
 import { interpolateModels } from '../../engine/paths/interpolate';
 import type { CloudGroup, CloudJob } from '../protocol';
@@ -27,12 +28,15 @@ export async function runCloud(
   let done = 0;
   for (const ids of byArch.values()) {
     const first = registry.get(ids[0]!);
-    const ref = job.alignTo && ids.includes(job.alignTo) ? registry.get(job.alignTo) : null;
+    // Each architecture is aligned to a reference of its own: the chosen one where it belongs
+    // here, else this group's first model (a reference of another shape cannot be matched).
+    const refId = job.alignTo ? (ids.includes(job.alignTo) ? job.alignTo : ids[0]!) : null;
+    const ref = refId ? registry.get(refId) : null;
     const models: Model[] = [];
     for (const id of ids) {
       await yieldToEvents(ctx.signal);
       const m = registry.get(id);
-      models.push(ref && id !== job.alignTo ? alignModels(ref, m).model : m);
+      models.push(ref && id !== refId ? alignModels(ref, m).model : m);
       ctx.progress({
         done: ++done,
         total: job.modelIds.length,
@@ -40,8 +44,8 @@ export async function runCloud(
       });
     }
     const note =
-      job.alignTo && !ref
-        ? 'not aligned: the reference has another architecture'
+      refId && refId !== job.alignTo
+        ? 'aligned to the first model of this architecture: the chosen reference has another one'
         : byArch.size > 1
           ? 'models of different architectures are mapped separately'
           : undefined;
@@ -52,13 +56,16 @@ export async function runCloud(
         coords: ids.map(() => Array(job.components).fill(0)),
         explainedVarianceRatio: Array(job.components).fill(0),
         paths: [],
+        meanDistance: 0,
+        referenceId: refId,
         note: 'one model: nothing to map',
       });
       continue;
     }
     ctx.progress({ done, total: job.modelIds.length, label: 'principal components' });
     await yieldToEvents(ctx.signal);
-    const result = pca(models.map(flattenModel), job.components);
+    const flat = models.map(flattenModel);
+    const result = pca(flat, job.components);
     const index = new Map(ids.map((id, i) => [id, models[i]!]));
     const paths = job.paths
       .filter(([pa, pb]) => index.has(pa) && index.has(pb))
@@ -75,6 +82,8 @@ export async function runCloud(
       coords: result.coords,
       explainedVarianceRatio: result.explainedVarianceRatio,
       paths,
+      meanDistance: meanPairwiseDistance(flat),
+      referenceId: refId,
       ...(note ? { note } : {}),
     });
   }

@@ -80,6 +80,7 @@ export function addCheckpoint(req: AddCheckpoint, registry: ModelRegistry): Mode
   return registry.add(model, {
     name: req.name,
     source: req.source,
+    ...(req.identity ? { identity: req.identity } : {}),
     ...(req.group ? { group: req.group } : {}),
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
     ...(req.targetId ? { targetId: req.targetId } : {}),
@@ -120,5 +121,8 @@ export function exportModel(
   const size = /@(\d+)$/.exec(entry.targetId ?? '')?.[1];
   const meta: Record<string, string> = { 'weightscope.provenance': JSON.stringify(provenance) };
   if (size) meta['weightscope.imageSize'] = `${size}x${size}`;
+  // A merge carries its recipe, so the file says how to make it again (`weightscope merge`).
+  if (entry.recipe) meta['weightscope.recipe'] = entry.recipe;
+  if (entry.identity) meta['weightscope.identity'] = entry.identity;
   return { bytes: writeSafetensors(model, meta, entry.layout), filename: `${base}.safetensors` };
 }

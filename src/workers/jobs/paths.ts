@@ -5,8 +5,9 @@ import type { EvalData } from '../../engine/data/eval-data';
 import type { PathKind } from '../../engine/experiment/schema';
 import { forward } from '../../engine/forward';
 import type { Model } from '../../engine/model';
-import { pathCurve } from '../../engine/paths/barrier';
-import { interpolateModels, pathFunction } from '../../engine/paths/interpolate';
+import { repairedLerpPath } from '../../engine/merge/repair-path';
+import { pathCurveOf } from '../../engine/paths/barrier';
+import { pathFunction } from '../../engine/paths/interpolate';
 import { assertCompatible } from '../../engine/paths/vector';
 import { trainCurve } from '../../engine/tf/curve';
 import { ensureBackend } from '../backends';
@@ -15,11 +16,22 @@ import type { ModelRegistry } from '../registry';
 import type { JobContext } from './context';
 import { evalDataFor, scoreOne } from './score-data';
 
-/** The models a path kind walks between, and its middle control point for curves. */
+/**
+ * The models a path kind walks between, its middle control point for curves, and for the REPAIR
+ * path the data its points are REPAIRed on.
+ */
 interface PathState {
   a: Model;
   b: Model;
   control?: Model;
+  repairOn?: EvalData;
+}
+
+/** α → model along a path state (lerp, slerp, a curve, or lerp + REPAIR). */
+function walker(state: PathState, kind: PathKind): (alpha: number) => Model {
+  if (state.repairOn) return repairedLerpPath(state.a, state.b, state.repairOn.x, state.repairOn.n);
+  const method = kind === 'lerp-aligned' || kind === 'lerp-repair' ? 'lerp' : kind;
+  return pathFunction(state.a, state.b, method, state.control);
 }
 
 /** The last paths job's endpoints per kind, so the α slider can render without recomputing. */
@@ -53,9 +65,10 @@ export async function runPaths(
     ctx.progress({ done: i, total, label: kind });
     let state: PathState;
     let note: string | undefined;
-    if (kind === 'lerp-aligned') {
+    if (kind === 'lerp-aligned' || kind === 'lerp-repair') {
       aligned ??= alignModels(a, b, { method: job.alignMethod, x: data.x }).model;
-      state = { a, b: aligned };
+      // REPAIR measures the statistics on the data the path is scored on (Jordan et al. 2023).
+      state = kind === 'lerp-repair' ? { a, b: aligned, repairOn: data } : { a, b: aligned };
     } else if (kind === 'bezier' || kind === 'polychain') {
       const trained = await trainCurve(a, b, data, {
         kind,
@@ -78,14 +91,8 @@ export async function runPaths(
       state = { a, b };
     }
     states.set(pathKey(job.aId, job.bId, kind), state);
-    const method = kind === 'lerp-aligned' ? 'lerp' : kind;
-    const curve = await pathCurve(state.a, state.b, data, {
-      method,
-      points: job.points,
-      signal: ctx.signal,
-      ...(state.control ? { control: state.control } : {}),
-    });
-    const walk = pathFunction(state.a, state.b, method, state.control);
+    const walk = walker(state, kind);
+    const curve = await pathCurveOf(walk, data, { points: job.points, signal: ctx.signal });
     // A classifier's outputs are logits, not a picture: no filmstrip.
     const frames = data.kind === 'regression' ? job.filmstrip : 0;
     const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
@@ -121,11 +128,7 @@ export function renderAt(
 ): { image: Float32Array; loss: number; metric: number } {
   const { aId, bId, kind, alpha, target } = req;
   const state = lastPaths.get(pathKey(aId, bId, kind)) ?? { a: registry.get(aId), b: registry.get(bId) };
-  const method = kind === 'lerp-aligned' ? 'lerp' : kind;
-  const model =
-    method === 'lerp' || method === 'slerp'
-      ? interpolateModels(state.a, state.b, alpha, method)
-      : pathFunction(state.a, state.b, method, state.control)(alpha);
+  const model = walker(state, kind)(alpha);
   const data = evalDataFor(target, model.arch);
   const { out, loss, metric } = scoreOne(model, data);
   return { image: data.kind === 'regression' ? out : new Float32Array(0), loss, metric };

@@ -4,6 +4,8 @@ import type { CloudResult } from './cloud-state';
 import { PlotCard } from '../../components/PlotCard';
 import { cloudCsv, cloudLayout, cloudTraces, varianceLayout, varianceTraces } from './cloud-figures';
 
+const fmtDistance = (d: number) => (d >= 100 ? d.toFixed(0) : d >= 1 ? d.toFixed(2) : d.toPrecision(3));
+
 function GroupView({
   result,
   group,
@@ -30,6 +32,12 @@ function GroupView({
       <h3>
         {group.arch} <span className="hint">· {group.ids.length} models</span>
       </h3>
+      <p className="cloud-summary" data-testid={`cloud-distance-${mode}`} data-value={group.meanDistance}>
+        mean pairwise distance <strong>{fmtDistance(group.meanDistance)}</strong>{' '}
+        <span className="hint">
+          (Euclidean, full weight space{result.aligned ? ', after alignment' : ''})
+        </span>
+      </p>
       {group.note && (
         <p className="cloud-note" data-testid="cloud-note" role="note">
           {group.note}

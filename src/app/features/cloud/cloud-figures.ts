@@ -67,7 +67,9 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
       marker: {
         color: PALETTE[t % PALETTE.length],
         size: dims === 3 ? 5 : 10,
-        symbol: idx.map((i) => (group.ids[i] === result.referenceId ? 'diamond' : 'circle')),
+        symbol: idx.map((i) =>
+          group.ids[i] === (group.referenceId ?? result.referenceId) ? 'diamond' : 'circle',
+        ),
         line: { width: dims === 3 ? 0 : 1, color: '#fff' },
       },
     });
@@ -92,13 +94,10 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
 
 /** Title and axes of the scatter. */
 export function cloudLayout(result: CloudResult, group: CloudGroup, dims: 2 | 3): Record<string, unknown> {
-  const refName = result.referenceId ? (result.entries[result.referenceId]?.name ?? '?') : '';
-  const alignedHere = result.aligned && result.referenceId !== null && group.ids.includes(result.referenceId);
-  const title = alignedHere
-    ? `Aligned to ${refName}`
-    : result.aligned
-      ? 'Not aligned (the reference has another architecture)'
-      : 'Raw weights';
+  const refId = group.referenceId ?? null;
+  const refName = refId ? (result.entries[refId]?.name ?? '?') : '';
+  const title =
+    result.aligned && refId ? `Aligned to ${refName}` : result.aligned ? 'Not aligned' : 'Raw weights';
   const ax = (j: number) => ({ title: { text: axisTitle(group, j, dims === 3) }, zeroline: false });
   const layout: Record<string, unknown> = {
     title: { text: `${title} (${group.ids.length} models)`, font: { size: 13 } },

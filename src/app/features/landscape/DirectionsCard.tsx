@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useApp } from '../../store';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
+import { qualityColors } from './landscape-figures';
 import {
   cancelDirections,
   setDirections,
@@ -44,7 +45,7 @@ function figure(r: NonNullable<DirectionsState['result']>) {
         y: Array.from(r.ys),
         z,
         type: 'contour',
-        colorscale: 'Viridis',
+        ...qualityColors(false),
         colorbar: { title: { text: cls ? 'cross-entropy (nats)' : 'log₁₀ MSE' } },
       },
       {

@@ -29,6 +29,15 @@ function labels(plane: PlaneResult, psnr: boolean): { bar: string; hover: string
       };
 }
 
+/**
+ * The tab's one colour convention for loss: better is darker on every plot (the bottom of a basin is
+ * dark Viridis purple, high loss bright yellow). For PSNR, where higher is better, the scale is
+ * reversed so a good region still looks the same as a low-loss one.
+ */
+export function qualityColors(higherIsBetter: boolean): { colorscale: 'Viridis'; reversescale: boolean } {
+  return { colorscale: 'Viridis', reversescale: higherIsBetter };
+}
+
 /** Contour of the plane (rows are v, columns u) with the three anchors marked and named. */
 export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
   const z = Array.from({ length: plane.ny }, (_, iy) =>
@@ -41,8 +50,7 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
       x: Array.from(plane.xs),
       y: Array.from(plane.ys),
       z,
-      colorscale: 'Viridis',
-      reversescale: !psnr,
+      ...qualityColors(psnr),
       contours: { coloring: 'heatmap', showlines: true },
       line: { width: 0.5, color: 'rgba(255,255,255,0.5)' },
       colorbar: { title: { text: l.bar, side: 'right' } },

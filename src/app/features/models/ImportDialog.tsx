@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { useDialogFocus } from '../../components/useDialogFocus';
 import type { Activation } from '../../../engine/model';
 import { currentTargetId } from '../../data/targets';
 import { cancelImport, confirmImport } from './models-state';
@@ -14,6 +15,13 @@ export function ImportDialog() {
   const [w0, setW0] = useState<string | null>(null);
   const [offset, setOffset] = useState<string | null>(null);
   const [scoreOnTarget, setScoreOnTarget] = useState(true);
+  const root = useRef<HTMLDivElement>(null);
+  useDialogFocus(root, info !== null, () => {
+    if (info) cancelImport(info);
+    setActivation(null);
+    setW0(null);
+    setOffset(null);
+  });
   if (!info) return null;
   const act = activation ?? info.suggested.activation ?? 'relu';
   const w0Text = w0 ?? String(info.suggested.w0 ?? 30);
@@ -31,7 +39,7 @@ export function ImportDialog() {
     setOffset(null);
   };
   return (
-    <div className="dialog-backdrop" role="dialog" aria-modal="true" aria-label="Add checkpoint">
+    <div className="dialog-backdrop" role="dialog" aria-modal="true" aria-label="Add checkpoint" ref={root}>
       <div className="dialog panel" data-testid="import-dialog">
         <h2>Add {info.files.join(' + ')}</h2>
         <p className="hint">

@@ -2,10 +2,10 @@ import { Fragment, useState } from 'react';
 import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import { describeArch } from '../../../engine/model';
 import type { ModelEntry } from '../../../workers/protocol';
-import { downloadModel, removeModel, renameModel } from './models-state';
-import { FilePick } from '../../components/FilePick';
+import { downloadModel, importFiles, removeModel, renameModel } from './models-state';
 import { showBanner, useApp } from '../../store';
 import { TorchSnippet } from './TorchSnippet';
+import { FilePickButton } from '../../components/FilePickButton';
 
 /** PSNR of an INR or accuracy of a classifier, as the table shows it. */
 function quality(m: ModelEntry): string {
@@ -62,7 +62,12 @@ export function ModelsPanel() {
     <section className="panel" aria-label="Models">
       <div className="panel-head">
         <h2>Models ({models.length})</h2>
-        <FilePick label="Add checkpoint…" testId="checkpoint-input" />
+        <FilePickButton
+          label="Add checkpoint…"
+          multiple
+          testId="checkpoint-input"
+          onFiles={(files) => void importFiles(files)}
+        />
       </div>
       <p className="hint">
         Drop PyTorch (.pt/.pth), safetensors (with a sharded index), NumPy (.npy/.npz), TensorFlow.js

@@ -44,6 +44,7 @@ export async function loadSampleModels(): Promise<void> {
     const entry = await ask('add-checkpoint', {
       token: info.token,
       name: m.label,
+      identity: `sample:${m.id}`,
       activation: info.suggested.activation ?? (m.target ? 'sine' : 'relu'),
       w0: info.suggested.w0 ?? 30,
       outputOffset: info.suggested.outputOffset ?? 0,
@@ -193,9 +194,11 @@ export async function confirmImport(
   const ref = hashes.get(info.token);
   hashes.delete(info.token);
   try {
+    const hashed = hashes.get(info.token);
     const entry = await ask('add-checkpoint', {
       token: info.token,
       name: choice.name,
+      ...(hashed ? { identity: `file:${hashed.sha256}` } : {}),
       activation: choice.activation,
       w0: choice.w0,
       outputOffset: choice.outputOffset,

@@ -26,6 +26,8 @@ import { PathsSweepSettings, PathsSweepView } from './PathsSweepView';
 const KIND_HINTS: Record<string, string> = {
   lerp: 'straight line between the raw weights',
   'lerp-aligned': 'straight line after aligning B to A',
+  'lerp-repair':
+    'aligned straight line, each point’s hidden statistics reset to the endpoints’ mix on the scoring data (REPAIR, Jordan et al. 2023)',
   slerp: 'spherical interpolation per tensor',
   bezier: 'quadratic Bezier with a trained middle point',
   polychain: 'two segments through a trained middle point',

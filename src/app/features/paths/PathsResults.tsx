@@ -4,11 +4,13 @@ import type { ImageTarget } from '../../../workers/protocol';
 import { ImageCanvas } from '../../components/ImageCanvas';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
+import { curveConvergenceNote } from './curve-check';
 import { KIND_LABELS, pathsStore, setAlpha, setRenderKind, usePaths, type PathsResult } from './paths-state';
 
 const COLORS: Record<PathKind, string> = {
   lerp: '#d92d20',
   'lerp-aligned': '#1570ef',
+  'lerp-repair': '#0e9384',
   slerp: '#f79009',
   bezier: '#12b76a',
   polychain: '#7a5af8',
@@ -177,11 +179,21 @@ function BarrierTable({ result }: { result: PathsResult }) {
                 {(100 * c.metrics[0]!).toFixed(1)}% · {(100 * c.metrics[c.metrics.length - 1]!).toFixed(1)}%
               </td>
             )}
-            <td className={c.note ? 'paths-note' : 'hint'}>{c.note ?? '—'}</td>
+            <CurveNotes kind={c.kind} alphas={c.alphas} losses={c.losses} note={c.note} />
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The worker's note on a path, plus a warning when a trained curve looks unconverged. */
+function CurveNotes(p: { kind: PathKind; alphas: Float32Array; losses: Float32Array; note?: string }) {
+  const notes = [p.note, curveConvergenceNote(p.kind, p.alphas, p.losses)].filter(Boolean);
+  return (
+    <td className={notes.length > 0 ? 'paths-note' : 'hint'} data-testid={`paths-note-${p.kind}`}>
+      {notes.length > 0 ? notes.join('; ') : '—'}
+    </td>
   );
 }
 

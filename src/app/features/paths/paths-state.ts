@@ -20,6 +20,7 @@ import { byRef, pickModel } from '../../model-refs';
 export const KIND_LABELS: Record<PathKind, string> = {
   lerp: 'lerp',
   'lerp-aligned': 'lerp after alignment',
+  'lerp-repair': 'lerp after alignment + REPAIR',
   slerp: 'slerp',
   bezier: 'Bezier curve',
   polychain: 'polychain',

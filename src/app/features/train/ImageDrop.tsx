@@ -3,6 +3,7 @@ import { rememberImage } from '../../data/dropped-images';
 import { plainFileName } from '../../../engine/experiment/schema';
 import { appStore, showBanner, updateSpec } from '../../store';
 import { startTraining } from './train-state';
+import { FilePickButton } from '../../components/FilePickButton';
 
 /** "Use your own image": a file picker; dropping an image anywhere on the page does the same. */
 export async function adoptDroppedImage(file: File): Promise<void> {
@@ -31,24 +32,19 @@ export async function adoptDroppedImage(file: File): Promise<void> {
 export function ImageDrop() {
   const [busy, setBusy] = useState(false);
   return (
-    <label className="field file-pick">
+    <div className="field file-pick">
       <span className="field-label">Your image</span>
-      <span className="button-like">{busy ? 'Reading…' : 'Choose image…'}</span>
-      <input
-        hidden
-        type="file"
+      <FilePickButton
+        label={busy ? 'Reading…' : 'Choose image…'}
         accept="image/png,image/jpeg,image/webp,image/gif,image/bmp"
-        data-testid="image-input"
+        testId="image-input"
         disabled={busy}
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          e.target.value = '';
-          if (!f) return;
+        onFiles={([f]) => {
           setBusy(true);
-          void adoptDroppedImage(f).finally(() => setBusy(false));
+          void adoptDroppedImage(f!).finally(() => setBusy(false));
         }}
       />
       <span className="field-hint">PNG/JPEG, or drop it on the page</span>
-    </label>
+    </div>
   );
 }

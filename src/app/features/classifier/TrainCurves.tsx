@@ -1,0 +1,77 @@
+import { useMemo } from 'react';
+import { Plot } from '../../components/Plot';
+import type { EpochRecord } from '../../../engine/tf/classifier-run';
+import { useTrain } from './classifier-state';
+
+/** One line per member: `pick(record)[k]` against the epoch. */
+function traces(history: EpochRecord[], pick: (r: EpochRecord) => number[], scale = 1): unknown[] {
+  const k = history[0] ? pick(history[0]).length : 0;
+  return Array.from({ length: k }, (_, m) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: `#${m + 1}`,
+    x: history.map((r) => r.epoch),
+    y: history.map((r) => scale * pick(r)[m]!),
+  }));
+}
+
+/** The live curves of the population: train loss and held-out accuracy per member per epoch. */
+export function TrainCurves() {
+  const job = useTrain((s) => s.job);
+  const done = useTrain((s) => s.history);
+  const message = useTrain((s) => s.message);
+  const paused = useTrain((s) => s.paused);
+  const live = job.busy ? job.progress?.history : undefined;
+  const history = useMemo(() => live ?? done, [live, done]);
+  const loss = useMemo(() => traces(history, (r) => r.trainLoss), [history]);
+  const acc = useMemo(() => traces(history, (r) => r.heldOutAccuracy, 100), [history]);
+  const p = job.progress;
+  const axis = { title: { text: 'epoch' }, dtick: 1, rangemode: 'nonnegative' };
+  return (
+    <section className="panel" data-testid="cls-curves" data-epochs={history.length}>
+      <h2>Training curves</h2>
+      {job.busy && (
+        <div className="progress-row" data-testid="cls-progress">
+          <div className="progress">
+            <div
+              className="progress-fill"
+              style={{ width: `${p && p.total ? (100 * p.done) / p.total : 0}%` }}
+            />
+          </div>
+          <span className="progress-text">
+            {paused ? 'paused · ' : ''}
+            {p && p.total ? `step ${p.done}/${p.total}` : 'waiting for the engine…'}
+          </span>
+        </div>
+      )}
+      {history.length === 0 && !job.busy && (
+        <p className="hint">Train a population: each model gets a curve here.</p>
+      )}
+      {history.length > 0 && (
+        <div className="plot-pair">
+          <Plot
+            testId="cls-loss-chart"
+            height={280}
+            data={loss}
+            layout={{
+              title: { text: 'Train loss (mean minibatch cross-entropy)' },
+              xaxis: axis,
+              yaxis: { title: { text: 'cross-entropy (nats)' } },
+            }}
+          />
+          <Plot
+            testId="cls-acc-chart"
+            height={280}
+            data={acc}
+            layout={{
+              title: { text: 'Held-out accuracy' },
+              xaxis: axis,
+              yaxis: { title: { text: 'accuracy (%)' } },
+            }}
+          />
+        </div>
+      )}
+      {message && <p className="hint">{message}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The Merge tab's part of the experiment: a merge recipe whose models are named by identity
+ * (DESIGN "Models are referenced by identity"), and the sweep a person last ran. Every bound is
+ * checked here; the method-specific rules (density in (0, 1], ε inside the density, one weight
+ * per model…) are the engine's own `checkParams`, so a link and the form refuse the same things
+ * with the same words.
+ */
+import { z } from 'zod';
+import { MATCHING_NAMES } from '../merge/matching-name';
+import { MERGE_METHODS, MergeInputError } from '../merge/types';
+import { checkParams } from '../merge/validate';
+
+/**
+ * A model id: `sample:<name>`, `file:<sha256>` (a dropped checkpoint, by content hash), or
+ * `member:<experiment hash>/<i>` (member i of a trained population).
+ */
+export const MODEL_ID_PATTERN = /^(sample:[a-z0-9-]{1,64}|file:[0-9a-f]{64}|member:[0-9a-f]{1,64}\/\d{1,2})$/;
+
+export const modelIdSchema = z.string().max(200).regex(MODEL_ID_PATTERN, {
+  error: 'must be a model id: sample:<name>, file:<sha256> or member:<hash>/<i>',
+});
+
+const value = z.number().min(-1e6).max(1e6);
+const gradient = z.union([value, z.array(value).min(1).max(32)]);
+
+/** The recipe's parameters; unset ones take the method's mergekit defaults. */
+const paramsSchema = z.object({
+  weights: z.array(gradient).max(16).optional(),
+  density: gradient.optional(),
+  gamma: gradient.optional(),
+  epsilon: gradient.optional(),
+  lambda: gradient.optional(),
+  t: gradient.optional(),
+  normalize: z.boolean().optional(),
+  rescale: z.boolean().optional(),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+});
+
+/** A replayable merge. */
+export const mergeRecipeSchema = z
+  .object({
+    method: z.enum(MERGE_METHODS as readonly [string, ...string[]]),
+    base: modelIdSchema.nullable().default(null),
+    models: z.array(modelIdSchema).min(1).max(16),
+    params: paramsSchema.prefault({}),
+    align: z
+      .object({
+        matching: z.enum(MATCHING_NAMES as readonly [string, ...string[]]).default('weight'),
+        reference: modelIdSchema,
+        seed: z
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(0),
+      })
+      .nullable()
+      .default(null),
+    repair: z.boolean().default(false),
+  })
+  .superRefine((r, ctx) => {
+    try {
+      checkParams(r.method as (typeof MERGE_METHODS)[number], r.params, r.models.length);
+    } catch (e) {
+      if (!(e instanceof MergeInputError)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message, path: ['params'] });
+    }
+  });
+
+/** The Merge tab: the recipe last merged and the sweep last plotted. */
+export const mergeViewSchema = z
+  .object({
+    recipe: mergeRecipeSchema.optional(),
+    sweep: z
+      .object({
+        param: z.enum(['lambda', 'weight']).default('lambda'),
+        /** Which input's weight, for `param: 'weight'`. */
+        index: z.int().min(0).max(15).default(0),
+        from: z.number().min(-10).max(10).default(0),
+        to: z.number().min(-10).max(10).default(1),
+        points: z.int().min(2).max(41).default(11),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+export type MergeView = z.output<typeof mergeViewSchema>;

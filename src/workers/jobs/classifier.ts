@@ -1,0 +1,275 @@
+/**
+ * The Classifier lab's jobs in the worker: train a population, fine-tune (one model or a set of
+ * task models), run a replication preset. Every model that results joins the registry with its
+ * provenance; the replies carry only small numbers (curves, scores), never weights.
+ */
+import { yieldToEvents } from '../../engine/cancel';
+import {
+  checkTrainData,
+  mnistTrainTest,
+  splitHeldOut,
+  type TrainTestSplit,
+  asClassification,
+  formatClassList,
+} from '../../engine/classifier/data';
+import { fineTune, makeTaskModels, type FineTuneResult } from '../../engine/classifier/finetune';
+import { REBASIN_DEFAULTS, runRebasinPreset } from '../../engine/classifier/presets/rebasin';
+import { REPAIR_DEFAULTS, runRepairPreset } from '../../engine/classifier/presets/repair';
+import { runSoupPreset, SOUP_DEFAULTS } from '../../engine/classifier/presets/soup';
+import { runWidthSweep, WIDTH_SWEEP_DEFAULTS } from '../../engine/classifier/presets/widths';
+import {
+  checkClassifierSettings,
+  classifierPopulation,
+  type ClassifierTraining,
+} from '../../engine/classifier/settings';
+import type { Model } from '../../engine/model';
+import type { PathCurve } from '../../engine/paths/barrier';
+import { trainClassifierRun, type EpochRecord } from '../../engine/tf/classifier-run';
+import type {
+  ClassifierDataSpec,
+  ClassifierFineTuneJob,
+  ClassifierPresetJob,
+  ClassifierPresetReply,
+  ClassifierTrainJob,
+  ClassifierTrainReply,
+  CurveData,
+  ModelEntry,
+} from '../protocol';
+import { ensureBackend } from '../backends';
+import type { ModelRegistry } from '../registry';
+import type { JobContext } from './context';
+
+/** A classifier job's controls beyond its context: pause and stop-keeping-the-models. */
+export interface ClassifierControl extends JobContext {
+  paused: () => boolean;
+  stopped: () => boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The train / held-out split of the job's data (the MNIST split, or a seeded one of a dataset). */
+export function classifierSplit(d: ClassifierDataSpec): TrainTestSplit {
+  return d.kind === 'mnist'
+    ? mnistTrainTest(d.bin)
+    : splitHeldOut(d.dataset, d.heldOutFraction, d.seed, d.name);
+}
+
+const curveData = (c: PathCurve): CurveData => ({
+  alphas: Array.from(c.alphas),
+  losses: Array.from(c.losses),
+  accuracies: Array.from(c.metrics),
+  barrier: c.barrier,
+  accuracyDrop: c.metricBarrier,
+});
+
+/** Trains a population; progress carries the history so far (the live curves). */
+export async function runClassifierTrain(
+  job: ClassifierTrainJob,
+  registry: ModelRegistry,
+  ctl: ClassifierControl,
+): Promise<ClassifierTrainReply> {
+  checkClassifierSettings(job.settings);
+  await ensureBackend();
+  const split = classifierSplit(job.data);
+  checkTrainData(split.train, { batch: job.settings.batch, name: 'the training part' });
+  const classes = split.train.classes;
+  const pop = classifierPopulation(job.settings, split.train.inputs, classes);
+  const history: EpochRecord[] = [];
+  let at = { done: 0, total: 0 };
+  const run = await trainClassifierRun(
+    pop.models,
+    asClassification(split.train, classes),
+    asClassification(split.heldOut, classes),
+    { ...job.settings, batchSeeds: pop.batchSeeds },
+    {
+      signal: ctl.signal,
+      gate: async () => {
+        while (ctl.paused() && !ctl.stopped()) {
+          ctl.signal.throwIfAborted();
+          await sleep(50);
+        }
+      },
+      stop: ctl.stopped,
+      onProgress: (done, total) => {
+        at = { done, total };
+        ctl.progress({ ...at, label: 'steps', history: [...history] });
+      },
+      onEpoch: (r) => {
+        history.push(r);
+        ctl.progress({ ...at, label: 'steps', history: [...history] });
+      },
+    },
+  );
+  const note = `held-out accuracy on ${split.description}`;
+  const models: ModelEntry[] = run.models.map((model, k) =>
+    registry.add(model, {
+      name: `${job.group} #${k + 1}`,
+      source: 'trained',
+      seed: job.settings.seed,
+      group: job.group,
+      accuracy: run.heldOut.accuracy[k]!,
+      note,
+    }),
+  );
+  return { models, history: run.history, stopped: run.stopped, description: split.description };
+}
+
+/** Fine-tunes a workspace model on each class subset (one subset: one model). */
+export async function runClassifierFineTune(
+  job: ClassifierFineTuneJob,
+  registry: ModelRegistry,
+  ctx: JobContext,
+): Promise<{
+  models: ModelEntry[];
+  results: { classes: string; before: number; after: number; allAfter: number }[];
+}> {
+  await ensureBackend();
+  const base = registry.get(job.baseId);
+  const baseEntry = registry.entry(job.baseId);
+  const split = classifierSplit(job.data);
+  const hooks = {
+    signal: ctx.signal,
+    onProgress: (done: number, total: number) => ctx.progress({ done, total, label: 'fine-tuning steps' }),
+  };
+  const opts = { ...job.training, seed: job.seed };
+  const results: FineTuneResult[] =
+    job.subsets.length === 1
+      ? [await fineTune(base, split, { ...opts, classes: job.subsets[0]! }, hooks)]
+      : await makeTaskModels(base, split, job.subsets, opts, hooks);
+  await yieldToEvents(ctx.signal);
+  const models = results.map((r) =>
+    registry.add(r.model, {
+      name: `${baseEntry.name} → ${formatClassList(r.classes)}`,
+      source: 'trained',
+      group: `fine-tuned from ${baseEntry.name}`,
+      base: job.baseId,
+      accuracy: r.after.allAccuracy,
+      note: `fine-tuned from ${baseEntry.name} on classes ${formatClassList(r.classes)} for ${job.training.epochs} epoch(s); accuracy on the held-out digits of all classes (${(100 * r.after.taskAccuracy).toFixed(1)}% on its own classes)`,
+    }),
+  );
+  return {
+    models,
+    results: results.map((r) => ({
+      classes: formatClassList(r.classes),
+      before: r.before.taskAccuracy,
+      after: r.after.taskAccuracy,
+      allAfter: r.after.allAccuracy,
+    })),
+  };
+}
+
+/** "3 epochs of adam, batch 128". */
+const describe = (t: ClassifierTraining): string =>
+  `${t.epochs} epoch${t.epochs === 1 ? '' : 's'} of ${t.optimizer === 'sgd' ? 'SGD' : 'Adam'}, batch ${t.batch}`;
+
+/** The preset's training with the job's epochs (0: the preset's own). */
+const withEpochs = (t: ClassifierTraining, epochs: number): ClassifierTraining =>
+  epochs > 0 ? { ...t, epochs } : t;
+
+/** Runs one preset on MNIST; the trained endpoints (or soups) join the workspace. */
+export async function runClassifierPreset(
+  job: ClassifierPresetJob,
+  registry: ModelRegistry,
+  ctx: JobContext,
+): Promise<ClassifierPresetReply> {
+  await ensureBackend();
+  const hooks = {
+    signal: ctx.signal,
+    onProgress: (f: number, stage: string) =>
+      ctx.progress({ done: Math.round(1000 * f), total: 1000, label: stage }),
+  };
+  const tag = `${job.preset} seed ${job.seed}`;
+  const add = (model: Model, name: string): ModelEntry =>
+    registry.add(model, { name, source: 'trained', group: `preset ${tag}` });
+  const hidden = job.hidden.length > 0 ? { hidden: job.hidden } : {};
+  const seed = job.seed;
+  switch (job.preset) {
+    case 'rebasin': {
+      const training = withEpochs(REBASIN_DEFAULTS.training, job.epochs);
+      const r = await runRebasinPreset(job.mnist, { ...hidden, seed, training }, hooks);
+      const setup = `two 784-${r.options.hidden.join('-')}-10 ${r.options.activation} MLPs, ${describe(r.options.training)}`;
+      const models = [add(r.models.a, `re-basin A (${tag})`), add(r.models.b, `re-basin B (${tag})`)];
+      return {
+        preset: 'rebasin',
+        models,
+        curves: r.curves.map((c) => ({
+          method: c.method,
+          train: curveData(c.train),
+          heldOut: curveData(c.heldOut),
+        })),
+        notes: r.notes,
+        paper: r.paper,
+        setup,
+        seconds: r.seconds,
+      };
+    }
+    case 'widths': {
+      const training = withEpochs(WIDTH_SWEEP_DEFAULTS.training, job.epochs);
+      const r = await runWidthSweep(job.mnist, { widths: job.widths, seed, training }, hooks);
+      const setup = `two MLPs of ${r.options.depth} hidden layers per width, ${describe(r.options.training)}`;
+      return {
+        preset: 'widths',
+        models: [],
+        points: r.points,
+        notes: [],
+        paper: r.paper,
+        setup,
+        seconds: r.seconds,
+      };
+    }
+    case 'repair': {
+      const training = withEpochs(REPAIR_DEFAULTS.training, job.epochs);
+      const r = await runRepairPreset(job.mnist, { ...hidden, seed, training }, hooks);
+      const setup = `two 784-${r.options.hidden.join('-')}-10 MLPs, ${describe(r.options.training)}`;
+      return {
+        preset: 'repair',
+        models: [],
+        endpoints: r.endpoints,
+        midpoints: r.midpoints,
+        curves: [
+          { method: 'naive', train: null, heldOut: curveData(r.curves.naive) },
+          { method: 'weight', train: null, heldOut: curveData(r.curves.aligned) },
+        ],
+        notes: r.notes,
+        paper: r.paper,
+        setup,
+        seconds: r.seconds,
+      };
+    }
+    case 'soup': {
+      const d = SOUP_DEFAULTS;
+      const r = await runSoupPreset(
+        job.mnist,
+        {
+          ...hidden,
+          seed,
+          base: withEpochs(d.base, job.epochs),
+          fineTune: withEpochs(d.fineTune, job.epochs),
+        },
+        hooks,
+      );
+      const models = [
+        add(r.models.uniform, `uniform soup (${tag})`),
+        add(r.models.greedy, `greedy soup (${tag})`),
+      ];
+      const o = r.options;
+      const setup = `784-${o.hidden.join('-')}-10 base (${describe(o.base)}), ${o.ingredients} fine-tuned ingredients (${describe(o.fineTune)}, lr ${o.lrs.join(' / ')})`;
+      return {
+        preset: 'soup',
+        models,
+        soup: {
+          base: r.base.heldOutAccuracy,
+          ingredients: r.ingredients,
+          bestSingle: r.bestSingle.heldOutAccuracy,
+          uniform: r.uniformSoup.heldOutAccuracy,
+          greedy: r.greedySoup.heldOutAccuracy,
+          greedyMembers: r.greedySoup.members.length,
+        },
+        notes: [],
+        paper: r.paper,
+        setup,
+        seconds: r.seconds,
+      };
+    }
+  }
+}
