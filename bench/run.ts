@@ -7,7 +7,7 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align merge paths landscape checkpoints zoo chromium ui
+ *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align merge paths landscape checkpoints zoo chromium ui longtasks
  *   npm run bench -- --save             also replace the committed bench/results.json
  *
  * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
@@ -30,6 +30,7 @@ import { benchChromium } from './chromium';
 import { benchKernels } from './kernels';
 import { benchClassifier } from './classifier';
 import { benchLandscape } from './landscape';
+import { benchLongTasks } from './longtasks';
 import { benchMerge } from './merge';
 import { timeIt, type BenchRow } from './measure';
 import { benchPaths } from './paths';
@@ -49,6 +50,7 @@ const GROUPS = [
   'checkpoints',
   'zoo',
   'chromium',
+  'longtasks',
   'ui',
 ] as const;
 const PYTHON = '/usr/bin/python3';
@@ -392,6 +394,8 @@ async function main(): Promise<void> {
       );
       return benchChromium({ quick, groups, log });
     });
+
+  await step('longtasks', () => benchLongTasks(log));
 
   // With --only, the other groups' rows of the last results.json are kept, so that one group can
   // be re-measured without redoing the whole run (the table then says which rows are older).

@@ -24,11 +24,11 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const fromBytes = (b: Uint8Array): string => '#x=' + encodeBase64Url(b);
 const fromText = (s: string): string => fromBytes(deflateSync(utf8(s), { level: 9, mem: 8 }));
 const fromJson = (v: unknown): string => fromText(JSON.stringify(v));
-/** `{version: 1}` with `patch` merged in: one bad field in an otherwise valid experiment. */
-const v1 = (patch: Record<string, unknown>): string => fromJson({ version: 1, ...patch });
+/** `{version: 3}` with `patch` merged in: one bad field in an otherwise valid experiment. */
+const v1 = (patch: Record<string, unknown>): string => fromJson({ version: 3, ...patch });
 
 const SHA = 'ab'.repeat(32);
-const fileModel = (name: string, sha256: string = SHA) => ({ models: [{ kind: 'file', name, sha256 }] });
+const fileModel = (name: string, sha256: string = SHA) => ({ files: [{ name, sha256 }] });
 
 function randomBytes(seed: number, n: number): Uint8Array {
   const rng = createRng(seed);
@@ -40,7 +40,7 @@ export function buildHostileLinks(): HostileLink[] {
   const L: HostileLink[] = [];
   const add = (name: string, hash: string, reason: string, message: string) =>
     L.push({ name, hash, reason, message });
-  const valid = fromJson({ version: 1 });
+  const valid = fromJson({ version: 3 });
 
   // Not an experiment / encoding stage.
   add('other fragment', '#y=abc', 'not-experiment', 'must start with "#x="');
@@ -61,7 +61,7 @@ export function buildHostileLinks(): HostileLink[] {
   add('too long (20k)', '#x=' + 'Zm9v'.repeat(5_000), 'too-long', 'too long');
 
   // Deflate stage.
-  const def = fromJson({ version: 1, population: { size: 4 }, training: { steps: 200 } });
+  const def = fromJson({ version: 3, population: { size: 4 }, training: { steps: 200 } });
   add(
     'truncated deflate',
     def.slice(0, 3 + 4 * Math.floor((def.length - 3) / 8)),
@@ -136,9 +136,9 @@ export function buildHostileLinks(): HostileLink[] {
   );
   add(
     '1000 models',
-    v1({ models: Array.from({ length: 1000 }, () => ({ kind: 'sample', id: 'rings' })) }),
+    v1({ files: Array.from({ length: 1000 }, () => ({ name: 'a.pt', sha256: SHA })) }),
     'too-complex',
-    'models has 1000 items',
+    'files has 1000 items',
   );
   add(
     'object with 1000 keys',
@@ -169,9 +169,9 @@ export function buildHostileLinks(): HostileLink[] {
   );
   add(
     '__proto__ in a model ref',
-    fromText('{"version":1,"models":[{"kind":"sample","id":"a","__proto__":{}}]}'),
+    fromText('{"version":3,"files":[{"name":"a","sha256":"a","__proto__":{}}]}'),
     'pollution',
-    'at models[0].__proto__',
+    'at files[0].__proto__',
   );
   add(
     'constructor deep in views',
@@ -201,7 +201,7 @@ export function buildHostileLinks(): HostileLink[] {
 
   // Versions.
   add('version 999', v1({ version: 999 }), 'bad-version', 'made by a newer Weightscope');
-  add('version 3', v1({ version: 3 }), 'bad-version', 'experiment version 3');
+  add('version 4', v1({ version: 4 }), 'bad-version', 'experiment version 4');
   add('version as string', v1({ version: '1' }), 'bad-version', 'version must be a whole number (got "1")');
   add('version 1.5', v1({ version: 1.5 }), 'bad-version', 'whole number (got 1.5)');
   add('version -1', v1({ version: -1 }), 'bad-version', 'whole number (got -1)');
@@ -311,16 +311,21 @@ export function buildHostileLinks(): HostileLink[] {
   );
   add('path points 2', v1({ paths: { points: 2 } }), 'invalid', 'paths.points must be at least 3 (got 2)');
   add(
-    'alignment reference 500',
-    v1({ alignment: { reference: 500 } }),
+    'alignment reference by path',
+    v1({ alignment: { reference: 'sample:../../etc/passwd' } }),
     'invalid',
-    'alignment.reference must be at most 127 (got 500)',
+    'alignment.reference must be a model id: "sample:../../etc/passwd" is not one of',
   );
   add(
-    '65 models',
-    v1({ models: Array.from({ length: 65 }, () => ({ kind: 'sample', id: 'rings' })) }),
+    '65 files',
+    v1({
+      files: Array.from({ length: 65 }, (_, i) => ({
+        name: 'a.pt',
+        sha256: i.toString(16).padStart(64, '0'),
+      })),
+    }),
     'invalid',
-    'models must have at most 64 items (got 65)',
+    'files must have at most 64 items (got 65)',
   );
 
   // Wrong types and values.
@@ -377,10 +382,20 @@ export function buildHostileLinks(): HostileLink[] {
     'views.landscape.anchors must have at least 3 items (got 2)',
   );
   add(
-    'anchor 200',
-    v1({ views: { landscape: { anchors: [0, 1, 200] } } }),
+    'anchor recipe nested too deep',
+    v1({
+      views: {
+        landscape: {
+          anchors: [
+            'sample:a',
+            'sample:b',
+            `${'aligned('.repeat(8)}sample:a${' to sample:b, weight, 0)'.repeat(8)}`,
+          ],
+        },
+      },
+    }),
     'invalid',
-    'views.landscape.anchors[2] must be at most 127 (got 200)',
+    'views.landscape.anchors[2] must be a model id: model recipes may nest at most 6 deep',
   );
   add(
     'duplicate path kinds',
@@ -400,7 +415,7 @@ export function buildHostileLinks(): HostileLink[] {
     'invalid',
     'population.initMode must be one of',
   );
-  add('models is a string', v1({ models: 'lots' }), 'invalid', 'models must be a list (got "lots")');
+  add('files is a string', v1({ files: 'lots' }), 'invalid', 'files must be a list (got "lots")');
   add(
     'source kind http',
     v1({ data: { source: { kind: 'http', url: 'https://evil.example/x.png' } } }),
@@ -433,10 +448,10 @@ export function buildHostileLinks(): HostileLink[] {
     'data.source.index must be at most 9999 (got 10000)',
   );
   add(
-    'model kind mnist',
-    v1({ models: [{ kind: 'mnist', index: 3 }] }),
+    'model id of an unknown kind',
+    v1({ paths: { a: 'mnist:3' } }),
     'invalid',
-    "models[0].kind must be one of 'sample', 'file'",
+    'paths.a must be a model id: "mnist:3" is not one of',
   );
   add(
     'several problems',
@@ -451,7 +466,7 @@ export function buildHostileLinks(): HostileLink[] {
     'script tag in file name',
     v1(fileModel('<script>alert(1)</script>.pt')),
     'invalid',
-    'models[0].name must be a plain file name',
+    'files[0].name must be a plain file name',
   );
   add(
     'img onerror in data file name',
@@ -468,26 +483,26 @@ export function buildHostileLinks(): HostileLink[] {
     '201-character file name',
     v1(fileModel('m'.repeat(198) + '.pt')),
     'invalid',
-    'models[0].name must be at most 200 characters long (got 201)',
+    'files[0].name must be at most 200 characters long (got 201)',
   );
   add(
     'empty file name',
     v1(fileModel('')),
     'invalid',
-    'models[0].name must be at least 1 character long (got 0)',
+    'files[0].name must be at least 1 character long (got 0)',
   );
   add(
     'short sha256',
     v1(fileModel('a.pt', 'ab'.repeat(31) + 'a')),
     'invalid',
-    'models[0].sha256 must be a SHA-256 digest (64 hex digits)',
+    'files[0].sha256 must be a SHA-256 digest (64 hex digits)',
   );
   add('non-hex sha256', v1(fileModel('a.pt', 'g'.repeat(64))), 'invalid', 'SHA-256 digest');
   add(
     'sha256 as number',
     v1(fileModel('a.pt', 12345 as unknown as string)),
     'invalid',
-    'models[0].sha256 must be a string (got 12345)',
+    'files[0].sha256 must be a string (got 12345)',
   );
   add(
     'file source without sha256',

@@ -190,7 +190,7 @@ describe('shared links: what classifiers are scored on', () => {
   it('is absent by default, so existing links and the default spec are unchanged', () => {
     expect('score' in defaultExperiment().data).toBe(false);
     expect(encodeExperiment(defaultExperiment()).length).toBe(
-      encodeExperiment(parseExperiment({ version: 1 })).length,
+      encodeExperiment(parseExperiment({ version: 3 })).length,
     );
   });
 
@@ -199,17 +199,17 @@ describe('shared links: what classifiers are scored on', () => {
       { kind: 'mnist' as const },
       { kind: 'file' as const, name: 'digits.npz', sha256: sha },
     ]) {
-      const spec = parseExperiment({ version: 1, data: { score }, views: { tab: 'paths' } });
+      const spec = parseExperiment({ version: 3, data: { score }, views: { tab: 'paths' } });
       expect(decodeExperimentHash(encodeExperiment(spec)).data.score).toEqual(score);
     }
   });
 
   it('refuses a hostile score source with the field named', () => {
-    expect(() => parseExperiment({ version: 1, data: { score: { kind: 'http', url: 'x' } } })).toThrow(
+    expect(() => parseExperiment({ version: 3, data: { score: { kind: 'http', url: 'x' } } })).toThrow(
       /data\.score/,
     );
     expect(() =>
-      parseExperiment({ version: 1, data: { score: { kind: 'file', name: '<img>.npz', sha256: sha } } }),
+      parseExperiment({ version: 3, data: { score: { kind: 'file', name: '<img>.npz', sha256: sha } } }),
     ).toThrow(/data\.score\.name/);
   });
 });

@@ -77,7 +77,7 @@ describe('hostile links (tests/fixtures/hostile-links.json)', () => {
 describe('mutated links never escape as anything but ExperimentError', () => {
   const base = encodeExperiment({
     ...defaultExperiment(),
-    models: [{ kind: 'file', name: 'a.pt', sha256: 'c'.repeat(64) }],
+    files: [{ name: 'a.pt', sha256: 'c'.repeat(64), activation: 'relu' }],
   });
   const payload = base.slice(3);
   const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -19,27 +19,39 @@ function rejects(f: () => unknown): ExperimentError {
   throw new Error('expected an ExperimentError, but nothing was thrown');
 }
 
+const RINGS = [
+  'sample:rings-independent-1',
+  'sample:rings-independent-2',
+  'sample:rings-independent-3',
+] as const;
+
 describe('experiment schema: defaults', () => {
   it('pins the version-2 defaults (changing one needs a new version and a migration)', () => {
     const expected: ExperimentSpec = {
-      version: 2,
+      version: 3,
       data: { source: { kind: 'sample', id: 'rings' }, size: 32 },
       arch: {
         activation: 'sine',
         hidden: [32, 32, 32],
         w0: 30,
-        fourierFeatures: 0,
+        fourierFeatures: 64,
         fourierSigma: 10,
         outputOffset: 0,
       },
       population: { size: 8, seed: 0, initMode: 'independent' },
       training: { steps: 500, lr: 1e-3, evalEvery: 10 },
       backend: 'auto',
-      models: [],
-      alignment: { method: 'weight', signed: 'auto', reference: 0, seed: 0 },
+      files: [],
+      alignment: {
+        method: 'weight',
+        signed: 'auto',
+        reference: 'sample:rings-independent-1',
+        models: [],
+        seed: 0,
+      },
       paths: {
-        a: 0,
-        b: 1,
+        a: 'sample:rings-independent-1',
+        b: 'sample:rings-independent-2',
         kinds: ['lerp', 'lerp-aligned'],
         points: 25,
         curveSteps: 300,
@@ -70,14 +82,12 @@ describe('experiment schema: defaults', () => {
       views: {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },
-        landscape: { anchors: [0, 1, 2], resolution: 21, margin: 0.2 },
+        landscape: { anchors: [...RINGS], resolution: 21, margin: 0.2 },
         directions: { model: 0, dims: 1, points: 21, range: 1, seed: 0 },
       },
     };
-    expect(EXPERIMENT_VERSION).toBe(2);
-    expect(parseExperiment({ version: 2 })).toEqual(expected);
-    // A version-1 link never set the new views' settings: it migrates to their defaults.
-    expect(parseExperiment({ version: 1 })).toEqual(expected);
+    expect(EXPERIMENT_VERSION).toBe(3);
+    expect(parseExperiment({ version: 3 })).toEqual(expected);
     expect(defaultExperiment()).toEqual(expected);
     // Key order is part of the canonical encoding.
     expect(JSON.stringify(defaultExperiment())).toBe(JSON.stringify(expected));
@@ -85,12 +95,12 @@ describe('experiment schema: defaults', () => {
 
   it('fills defaults inside partially given sections', () => {
     const s = parseExperiment({
-      version: 1,
+      version: 3,
       arch: { activation: 'relu' },
       views: { landscape: { resolution: 41 } },
     });
     expect(s.arch).toEqual({ ...defaultExperiment().arch, activation: 'relu' });
-    expect(s.views.landscape).toEqual({ anchors: [0, 1, 2], resolution: 41, margin: 0.2 });
+    expect(s.views.landscape).toEqual({ anchors: [...RINGS], resolution: 41, margin: 0.2 });
     expect(s.views.cloud).toEqual({ aligned: true, dims: 2 });
   });
 
@@ -98,17 +108,17 @@ describe('experiment schema: defaults', () => {
     const a = defaultExperiment();
     a.arch.hidden.push(64);
     a.paths.kinds.push('slerp');
-    a.views.landscape.anchors[0] = 9;
-    a.models.push({ kind: 'sample', id: 'x' });
+    a.views.landscape.anchors[0] = 'sample:x';
+    a.files.push({ name: 'x.pt', sha256: 'a'.repeat(64) });
     const b = defaultExperiment();
     expect(b.arch.hidden).toEqual([32, 32, 32]);
     expect(b.paths.kinds).toEqual(['lerp', 'lerp-aligned']);
-    expect(b.views.landscape.anchors).toEqual([0, 1, 2]);
-    expect(b.models).toEqual([]);
+    expect(b.views.landscape.anchors).toEqual([...RINGS]);
+    expect(b.files).toEqual([]);
   });
 
   it('is idempotent and does not mutate its input', () => {
-    const input = { version: 1, population: { size: 3 }, extra: 1 };
+    const input = { version: 3, population: { size: 3 }, extra: 1 };
     const frozen = JSON.stringify(input);
     const once = parseExperiment(input);
     expect(JSON.stringify(input)).toBe(frozen);
@@ -117,17 +127,17 @@ describe('experiment schema: defaults', () => {
 
   it('accepts every bound exactly', () => {
     const lo = parseExperiment({
-      version: 1,
+      version: 3,
       data: { source: { kind: 'mnist', index: 0 }, size: 16 },
       arch: { hidden: [8], w0: 1, fourierFeatures: 0, fourierSigma: 0.01, outputOffset: -10 },
       population: { size: 1, seed: 0 },
       training: { steps: 1, lr: 1e-6, evalEvery: 1 },
-      paths: { a: 0, b: 0, kinds: [], points: 3, curveSteps: 0 },
-      views: { landscape: { anchors: [0, 0, 0], resolution: 5, margin: 0 } },
+      paths: { a: null, b: 'sample:a', kinds: [], points: 3, curveSteps: 0 },
+      views: { landscape: { anchors: [null, null, null], resolution: 5, margin: 0 } },
     });
     expect(lo.training.lr).toBe(1e-6);
     const hi = parseExperiment({
-      version: 1,
+      version: 3,
       data: { source: { kind: 'mnist', index: 9999 }, size: 128 },
       arch: {
         hidden: [256, 256, 256, 256, 256],
@@ -138,20 +148,26 @@ describe('experiment schema: defaults', () => {
       },
       population: { size: 64, seed: 2 ** 31 - 1 },
       training: { steps: 100000, lr: 1, evalEvery: 1000 },
-      alignment: { reference: 127, seed: 2 ** 31 - 1 },
+      alignment: { reference: `member:${'f'.repeat(16)}/63`, seed: 2 ** 31 - 1 },
       paths: {
-        a: 127,
-        b: 127,
+        a: `file:${'F'.repeat(64)}`,
+        b: `merge(ties, density=0.5;lambda=1, sample:a, sample:b)`,
         kinds: ['lerp', 'lerp-aligned', 'slerp', 'bezier', 'polychain'],
         points: 101,
         curveSteps: 5000,
       },
       views: {
         cloud: { dims: 3, aligned: false },
-        landscape: { anchors: [127, 127, 127], resolution: 41, margin: 1 },
+        landscape: {
+          anchors: ['sample:a', `aligned(sample:b to sample:a, activation, ${2 ** 31 - 1})`, 'sample:c'],
+          resolution: 41,
+          margin: 1,
+        },
       },
     });
     expect(hi.population.size).toBe(64);
+    expect(hi.paths.a).toBe(`file:${'f'.repeat(64)}`);
+    expect(hi.paths.b).toBe('merge(ties, density=0.5;lambda=1, sample:a, sample:b)');
     expect(hi.views.cloud.dims).toBe(3);
   });
 });
@@ -159,27 +175,21 @@ describe('experiment schema: defaults', () => {
 describe('experiment schema: unknown keys', () => {
   it('drops unknown keys at every level, silently', () => {
     const s = parseExperiment({
-      version: 1,
+      version: 3,
       theme: 'dark',
       arch: { hidden: [16], dropout: 0.5 },
       data: { source: { kind: 'mnist', index: 7, id: 'leftover' }, crop: true },
-      models: [
-        { kind: 'sample', id: 'rings', note: 'x' },
-        { kind: 'file', name: 'a.pt', sha256: 'a'.repeat(64), size: 9 },
-      ],
-      views: { cloud: { colour: 'red' }, landscape: { anchors: [2, 1, 0], zoom: 3 }, extra: {} },
+      files: [{ name: 'a.pt', sha256: 'a'.repeat(64), activation: 'relu', size: 9 }],
+      views: { cloud: { colour: 'red' }, landscape: { anchors: [...RINGS].reverse(), zoom: 3 }, extra: {} },
     });
     expect(s).not.toHaveProperty('theme');
     expect(s.arch).not.toHaveProperty('dropout');
     expect(s.data).not.toHaveProperty('crop');
     expect(s.data.source).toEqual({ kind: 'mnist', index: 7 });
-    expect(s.models).toEqual([
-      { kind: 'sample', id: 'rings' },
-      { kind: 'file', name: 'a.pt', sha256: 'a'.repeat(64) },
-    ]);
+    expect(s.files).toEqual([{ name: 'a.pt', sha256: 'a'.repeat(64), activation: 'relu' }]);
     expect(s.views.cloud).toEqual({ aligned: true, dims: 2 });
     expect(s.views).not.toHaveProperty('extra');
-    expect(s.views.landscape.anchors).toEqual([2, 1, 0]);
+    expect(s.views.landscape.anchors).toEqual([...RINGS].reverse());
   });
 });
 
@@ -200,15 +210,16 @@ describe('experiment schema: migrations', () => {
     expect(s).toEqual({
       ...defaultExperiment(),
       data: { source: { kind: 'sample', id: 'cat' }, size: 32 },
-      arch: { ...defaultExperiment().arch, activation: 'relu', hidden: [64, 64] },
+      arch: { ...defaultExperiment().arch, activation: 'relu', hidden: [64, 64], fourierFeatures: 0 },
       population: { size: 4, seed: 7, initMode: 'independent' },
       training: { steps: 1000, lr: 0.01, evalEvery: 10 },
     });
-    expect(s.version).toBe(2);
+    expect(s.version).toBe(3);
   });
 
-  it('an all-default version-0 link is the default experiment', () => {
-    expect(parseExperiment({ v: 0 })).toEqual(defaultExperiment());
+  it('an all-default version-0 link is the default experiment (with version 1’s 0 Fourier features)', () => {
+    const d = defaultExperiment();
+    expect(parseExperiment({ v: 0 })).toEqual({ ...d, arch: { ...d.arch, fourierFeatures: 0 } });
   });
 
   it('names version-0 fields in version-0 errors', () => {
@@ -218,32 +229,36 @@ describe('experiment schema: migrations', () => {
   });
 
   it('refuses future and malformed versions', () => {
-    expect(rejects(() => parseExperiment({ version: 3 })).message).toContain('made by a newer Weightscope');
+    expect(rejects(() => parseExperiment({ version: 4 })).message).toContain('made by a newer Weightscope');
     expect(rejects(() => parseExperiment({ version: '1' })).reason).toBe('bad-version');
     expect(rejects(() => parseExperiment({})).message).toContain('no version number');
     // `version` wins over the legacy `v` key.
-    expect(parseExperiment({ version: 1, v: 0, width: 64 }).arch.hidden).toEqual([32, 32, 32]);
+    expect(parseExperiment({ version: 3, v: 0, width: 64 }).arch.hidden).toEqual([32, 32, 32]);
   });
 });
 
 describe('experiment schema: errors', () => {
   it('names the path and the given value', () => {
     const cases: [unknown, string][] = [
-      [{ version: 1, population: { size: 1000 } }, 'population.size must be at most 64 (got 1000)'],
-      [{ version: 1, arch: { hidden: [32, 4] } }, 'arch.hidden[1] must be at least 8 (got 4)'],
+      [{ version: 3, population: { size: 1000 } }, 'population.size must be at most 64 (got 1000)'],
+      [{ version: 3, arch: { hidden: [32, 4] } }, 'arch.hidden[1] must be at least 8 (got 4)'],
       [
-        { version: 1, training: { steps: 2 ** 60 } },
+        { version: 3, training: { steps: 2 ** 60 } },
         'training.steps must be at most 100000 (got 1152921504606847000)',
       ],
-      [{ version: 1, training: { lr: Number.NaN } }, 'training.lr must be a number (got NaN)'],
-      [{ version: 1, arch: { w0: Number.POSITIVE_INFINITY } }, 'arch.w0 must be a number (got Infinity)'],
-      [{ version: 1, views: { cloud: { dims: 4 } } }, 'views.cloud.dims must be one of 2, 3 (got 4)'],
+      [{ version: 3, training: { lr: Number.NaN } }, 'training.lr must be a number (got NaN)'],
+      [{ version: 3, arch: { w0: Number.POSITIVE_INFINITY } }, 'arch.w0 must be a number (got Infinity)'],
+      [{ version: 3, views: { cloud: { dims: 4 } } }, 'views.cloud.dims must be one of 2, 3 (got 4)'],
       [
-        { version: 1, data: { source: { kind: 'ftp' } } },
+        { version: 3, data: { source: { kind: 'ftp' } } },
         "data.source.kind must be one of 'sample', 'mnist', 'file' (got \"ftp\")",
       ],
-      [{ version: 1, models: [{ kind: 'sample' }] }, 'models[0].id is required (a string)'],
-      [{ version: 1, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
+      [{ version: 3, files: [{ name: 'a.pt' }] }, 'files[0].sha256 is required (a string)'],
+      [
+        { version: 3, paths: { a: 'sample:A' } },
+        'paths.a must be a model id: "sample:A" is not one of sample:<name>, file:<sha256>, member:<16 hex>/<0–63>, aligned(…), merge(…) (got "sample:A")',
+      ],
+      [{ version: 3, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
       [[1, 2], 'An experiment must be a JSON object (got a list of 2 items)'],
     ];
     for (const [input, message] of cases) {
@@ -254,7 +269,7 @@ describe('experiment schema: errors', () => {
 
   it('lists every problem in details and counts them in the message', () => {
     const e = rejects(() =>
-      parseExperiment({ version: 1, population: { size: 0, seed: -1 }, backend: 'tpu' }),
+      parseExperiment({ version: 3, population: { size: 0, seed: -1 }, backend: 'tpu' }),
     );
     expect(e.reason).toBe('invalid');
     expect(e.details).toHaveLength(3);
@@ -262,14 +277,14 @@ describe('experiment schema: errors', () => {
   });
 
   it('cuts long values short in messages', () => {
-    const e = rejects(() => parseExperiment({ version: 1, backend: 'x'.repeat(5000) }));
+    const e = rejects(() => parseExperiment({ version: 3, backend: 'x'.repeat(5000) }));
     expect(e.message.length).toBeLessThan(200);
   });
 
   it('throws only ExperimentError, whatever it is given', () => {
-    const cyclic: Record<string, unknown> = { version: 1 };
+    const cyclic: Record<string, unknown> = { version: 3 };
     cyclic.self = cyclic;
-    const getterThrows = { version: 1 };
+    const getterThrows = { version: 3 };
     Object.defineProperty(getterThrows, 'arch', {
       enumerable: true,
       get: () => {
@@ -294,17 +309,17 @@ describe('experiment schema: errors', () => {
       cyclic,
       getterThrows,
       revoked.proxy,
-      Object.create({ version: 1 }),
-      { version: 1, arch: Object.create({ hidden: [8] }) },
+      Object.create({ version: 3 }),
+      { version: 3, arch: Object.create({ hidden: [8] }) },
       {
-        version: 1,
+        version: 3,
         arch: new (class Arch {
           hidden = [8];
         })(),
       },
       { version: Symbol('1') },
-      { version: 1, models: new Array(300) },
-      { version: 1, data: { source: [] } },
+      { version: 3, files: new Array(300) },
+      { version: 3, data: { source: [] } },
     ];
     for (const input of inputs) rejects(() => parseExperiment(input));
     expect(rejects(() => parseExperiment(cyclic)).reason).toBe('too-complex');
@@ -313,7 +328,7 @@ describe('experiment schema: errors', () => {
 
   it('accepts null-prototype objects (plain data without a prototype)', () => {
     const o = Object.create(null) as Record<string, unknown>;
-    o.version = 1;
+    o.version = 3;
     expect(parseExperiment(o)).toEqual(defaultExperiment());
   });
 });
@@ -321,10 +336,10 @@ describe('experiment schema: errors', () => {
 describe('experiment schema: prototype pollution', () => {
   it('refuses __proto__, constructor and prototype keys anywhere, and pollutes nothing', () => {
     const texts = [
-      '{"version":1,"__proto__":{"polluted":1}}',
-      '{"version":1,"arch":{"__proto__":{"polluted":1}}}',
-      '{"version":1,"models":[{"kind":"sample","id":"a","constructor":{"prototype":{"polluted":1}}}]}',
-      '{"version":1,"views":{"landscape":{"prototype":{"polluted":1}}}}',
+      '{"version":3,"__proto__":{"polluted":1}}',
+      '{"version":3,"arch":{"__proto__":{"polluted":1}}}',
+      '{"version":3,"files":[{"name":"a","sha256":"a","constructor":{"prototype":{"polluted":1}}}]}',
+      '{"version":3,"views":{"landscape":{"prototype":{"polluted":1}}}}',
     ];
     for (const t of texts) {
       const e = rejects(() => parseExperiment(JSON.parse(t)));
@@ -336,7 +351,7 @@ describe('experiment schema: prototype pollution', () => {
 
   it('keeps messages short when the author chose long key names', () => {
     const e = rejects(() =>
-      parseExperiment(JSON.parse(`{"version":1,"${'k'.repeat(10000)}":{"__proto__":{}}}`)),
+      parseExperiment(JSON.parse(`{"version":3,"${'k'.repeat(10000)}":{"__proto__":{}}}`)),
     );
     expect(e.reason).toBe('pollution');
     expect(e.message.length).toBeLessThan(200);
@@ -344,20 +359,18 @@ describe('experiment schema: prototype pollution', () => {
 
   it('allows those words as values', () => {
     const s = parseExperiment({
-      version: 1,
-      models: [
-        { kind: 'sample', id: 'constructor' },
-        { kind: 'file', name: '__proto__', sha256: 'f'.repeat(64) },
-      ],
+      version: 3,
+      paths: { a: 'sample:constructor' },
+      files: [{ name: '__proto__', sha256: 'f'.repeat(64) }],
     });
-    expect(s.models.map((m) => (m.kind === 'sample' ? m.id : m.name))).toEqual(['constructor', '__proto__']);
+    expect([s.paths.a, s.files[0]!.name]).toEqual(['sample:constructor', '__proto__']);
   });
 });
 
 describe('experiment schema: names and hashes', () => {
   const file = (name: string, sha256 = 'ab'.repeat(32)) => ({
-    version: 1,
-    models: [{ kind: 'file', name, sha256 }],
+    version: 3,
+    files: [{ name, sha256 }],
   });
 
   it('REJECTS markup, path separators, control and bidi characters in file names (decision)', () => {
@@ -388,7 +401,7 @@ describe('experiment schema: names and hashes', () => {
     ]) {
       const e = rejects(() => parseExperiment(file(name)));
       expect(e.reason).toBe('invalid');
-      expect(e.message).toContain('models[0].name must be a plain file name (no markup <>');
+      expect(e.message).toContain('files[0].name must be a plain file name (no markup <>');
     }
   });
 
@@ -401,7 +414,7 @@ describe('experiment schema: names and hashes', () => {
       '🙂.pt',
       'm'.repeat(200),
     ]) {
-      expect((parseExperiment(file(name)).models[0] as { name: string }).name).toBe(name);
+      expect(parseExperiment(file(name)).files[0]!.name).toBe(name);
     }
   });
 
@@ -415,6 +428,6 @@ describe('experiment schema: names and hashes', () => {
 
   it('keeps sha256 lower-case whatever case it was given in', () => {
     const s = parseExperiment(file('a.pt', 'AB'.repeat(32)));
-    expect(s.models[0]).toEqual({ kind: 'file', name: 'a.pt', sha256: 'ab'.repeat(32) });
+    expect(s.files[0]).toEqual({ name: 'a.pt', sha256: 'ab'.repeat(32) });
   });
 });

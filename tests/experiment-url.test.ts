@@ -17,7 +17,7 @@ import {
   readHash,
   type DataSource,
   type ExperimentSpec,
-  type ModelRef,
+  type FileModel,
 } from '../src/engine/experiment';
 import { decodeBase64Url, encodeBase64Url } from '../src/engine/experiment/base64url';
 import { inflateCapped } from '../src/engine/experiment/url';
@@ -77,18 +77,39 @@ function randomSource(rng: Rng): DataSource {
   return fileRef(rng);
 }
 
-function randomModels(rng: Rng): ModelRef[] {
+function randomFiles(rng: Rng): FileModel[] {
   const r = rng.next();
-  const n = r < 0.3 ? 0 : r < 0.9 ? intIn(rng, 1, 6) : intIn(rng, 7, 64);
-  const big = n > 16;
-  return Array.from({ length: n }, () => (rng.next() < 0.5 || big ? sampleRef(rng) : fileRef(rng)));
+  const n = r < 0.3 ? 0 : r < 0.9 ? intIn(rng, 1, 6) : intIn(rng, 7, 20);
+  return Array.from({ length: n }, () => {
+    const { name, sha256 } = fileRef(rng);
+    if (rng.next() < 0.3) return { name, sha256 };
+    return {
+      name,
+      sha256,
+      activation: pick(rng, ACTIVATIONS),
+      w0: numIn(rng, 1, 200),
+      outputOffset: numIn(rng, -10, 10),
+    };
+  });
+}
+
+/** A random model id in canonical form: a leaf, or (rarely) an aligned or merge recipe. */
+function randomId(rng: Rng, depth = 0): string {
+  const r = rng.next();
+  if (depth < 2 && r < 0.1)
+    return `aligned(${randomId(rng, depth + 1)} to ${randomId(rng, depth + 1)}, ${pick(rng, ['weight', 'activation'] as const)}, ${intIn(rng, 0, 2 ** 31 - 1)})`;
+  if (depth < 2 && r < 0.15)
+    return `merge(ties, density=0.5;lambda=1, ${randomId(rng, depth + 1)}, ${randomId(rng, depth + 1)})`;
+  if (r < 0.5) return `sample:${sampleRef(rng).id}`;
+  if (r < 0.75) return `file:${hex(rng)}`;
+  return `member:${hex(rng).slice(0, 16)}/${intIn(rng, 0, 63)}`;
 }
 
 function randomSpec(rng: Rng): ExperimentSpec {
-  const idx = () => intIn(rng, 0, 127);
+  const idx = () => (rng.next() < 0.05 ? null : randomId(rng));
   const seed = () => intIn(rng, 0, 2 ** 31 - 1);
   const spec: Omit<ExperimentSpec, 'merge'> = {
-    version: 2,
+    version: 3,
     data: { source: randomSource(rng), size: intIn(rng, 16, 128) },
     arch: {
       activation: pick(rng, ACTIVATIONS),
@@ -105,11 +126,12 @@ function randomSpec(rng: Rng): ExperimentSpec {
     },
     training: { steps: intIn(rng, 1, 100000), lr: numIn(rng, 1e-6, 1), evalEvery: intIn(rng, 1, 1000) },
     backend: pick(rng, BACKENDS),
-    models: randomModels(rng),
+    files: randomFiles(rng),
     alignment: {
       method: pick(rng, ['weight', 'activation'] as const),
       signed: pick(rng, ['auto', 'on', 'off'] as const),
       reference: idx(),
+      models: rng.next() < 0.7 ? [] : Array.from({ length: intIn(rng, 1, 4) }, () => randomId(rng)),
       seed: seed(),
     },
     paths: {
@@ -155,7 +177,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
       cloud: { aligned: rng.next() < 0.5, dims: pick(rng, [2, 3] as const) },
       landscape: { anchors: [idx(), idx(), idx()], resolution: intIn(rng, 5, 41), margin: numIn(rng, 0, 1) },
       directions: {
-        model: idx(),
+        model: intIn(rng, 0, 127),
         dims: pick(rng, [1, 2] as const),
         points: intIn(rng, 3, 41),
         range: numIn(rng, 0.01, 10),
@@ -242,7 +264,7 @@ describe('experiment URL: round trips', () => {
       expect(encodeExperiment(structuredClone(spec))).toBe(hash);
       expect(encodeExperiment(back)).toBe(hash);
       expect(encodeExperiment(shuffleKeys(spec, rng) as ExperimentSpec)).toBe(hash);
-      expect(readHash(hash)).toEqual({ kind: 'spec', spec });
+      expect(readHash(hash)).toEqual({ kind: 'spec', spec, notes: [] });
       longest = Math.max(longest, hash.length);
     }
     console.log(`[experiment-url] ${CASES} random specs round-tripped; longest link ${longest} chars`);
@@ -258,14 +280,14 @@ describe('experiment URL: round trips', () => {
   it('writes only what differs from the defaults; unions and lists whole', () => {
     const json = (hash: string) =>
       JSON.parse(new TextDecoder().decode(inflateSync(decodeBase64Url(hash.slice(3)))));
-    expect(json(encodeExperiment(defaultExperiment()))).toEqual({ version: 2 });
+    expect(json(encodeExperiment(defaultExperiment()))).toEqual({ version: 3 });
     const s = defaultExperiment();
     s.data.source = { kind: 'sample', id: 'cat' };
     s.arch.hidden = [32, 32];
     s.views.landscape.margin = 0.5;
     s.paths.kinds = ['lerp-aligned', 'lerp'];
     expect(json(encodeExperiment(s))).toEqual({
-      version: 2,
+      version: 3,
       data: { source: { kind: 'sample', id: 'cat' } },
       arch: { hidden: [32, 32] },
       paths: { kinds: ['lerp-aligned', 'lerp'] },
@@ -288,7 +310,7 @@ describe('experiment URL: round trips', () => {
       arch: { ...defaultExperiment().arch, dropout: 0.1 },
     };
     expect(encodeExperiment(withExtra as ExperimentSpec)).toBe(encodeExperiment(defaultExperiment()));
-    const text = JSON.stringify({ version: 1, junk: [1, 2, 3], views: { tab: 'cloud', nope: { a: 1 } } });
+    const text = JSON.stringify({ version: 3, junk: [1, 2, 3], views: { tab: 'cloud', nope: { a: 1 } } });
     const hash = HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text)));
     const spec = decodeExperimentHash(hash);
     expect(spec).toEqual({ ...defaultExperiment(), views: { ...defaultExperiment().views, tab: 'cloud' } });
@@ -309,7 +331,7 @@ describe('experiment URL: round trips', () => {
     const spec = decodeExperimentHash(
       HASH_PREFIX + encodeBase64Url(deflateSync(new TextEncoder().encode(text))),
     );
-    expect(spec.version).toBe(2);
+    expect(spec.version).toBe(3);
     expect(spec.arch.hidden).toEqual([16, 16, 16, 16]);
     expect(spec.arch.activation).toBe('tanh');
     expect(spec.population).toEqual({ size: 2, seed: 3, initMode: 'independent' });
@@ -319,8 +341,7 @@ describe('experiment URL: round trips', () => {
   it('refuses to encode what a receiver would refuse', () => {
     const rng = createRng(7);
     const huge = defaultExperiment();
-    huge.models = Array.from({ length: 64 }, () => ({
-      kind: 'file' as const,
+    huge.files = Array.from({ length: 64 }, () => ({
       name: str(rng, NAME_CHARS, 200, 200),
       sha256: hex(rng),
     }));

@@ -13,6 +13,8 @@ import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
 import { TabBar, panelId, tabId, type TabDef } from './components/TabBar';
 import { ImportDialog } from './features/models/ImportDialog';
+import { NpyChoice } from './features/models/NpyChoice';
+import { LinkConfirm } from './components/LinkConfirm';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
 import { ModelsPanel } from './features/models/ModelsPanel';
@@ -129,6 +131,8 @@ export function App() {
       </header>
       <Banner />
       <ImportDialog />
+      <NpyChoice />
+      <LinkConfirm />
       <main className="main" role="tabpanel" id={panelId(tab)} aria-labelledby={tabId(tab)}>
         {tab === 'train' && (
           <div className="train-layout">

@@ -1,11 +1,24 @@
 /**
  * The experiment in the URL: Share writes `#x=…` (and copies it), opening a link replays it, and
- * back/forward move between experiments. A bad link shows why in a banner and changes nothing.
+ * back/forward move between experiments. A bad link shows why in a banner and changes nothing. A
+ * link whose work is above the threshold shows what it will run and waits for a yes.
  */
-import { encodeExperiment, readHash } from '../engine/experiment';
-import type { ExperimentSpec } from '../engine/experiment/schema';
-import { appStore, showBanner, updateSpec } from './store';
-import { startTraining } from './features/train/train-state';
+import {
+  LINK_COST_THRESHOLD_GFLOP,
+  encodeExperiment,
+  experimentTrainingHash,
+  leafIds,
+  modelsUsedByView,
+  needsTraining,
+  parseModelId,
+  readHash,
+  replayCost,
+  type ExperimentSpec,
+  type FileModel,
+} from '../engine/experiment';
+import { appStore, showBanner } from './store';
+import { fileAnswers } from './features/models/models-state';
+import { cancelPendingReplay, replayLink } from './replay';
 
 /** Actions run after a replayed experiment's training, per view (registered by the panels). */
 const replays = new Map<ExperimentSpec['views']['tab'], () => Promise<unknown> | unknown>();
@@ -23,12 +36,41 @@ export async function replayView(): Promise<void> {
   if (run) await run();
 }
 
+/**
+ * The spec as a link carries it: `files` lists exactly the dropped checkpoints the shown view
+ * uses, each with the answers its file cannot carry. Also returns the models that the link will
+ * not be able to rebuild (members of a population trained with other settings than the form's).
+ */
+export function specForLink(spec: ExperimentSpec): { spec: ExperimentSpec; stale: string[] } {
+  const files: FileModel[] = [];
+  const stale: string[] = [];
+  const hash = experimentTrainingHash(spec);
+  const names = new Map(appStore.getState().models.map((m) => [m.ref, m.name]));
+  for (const text of modelsUsedByView(spec)) {
+    for (const leaf of leafIds(parseModelId(text))) {
+      if (leaf.kind === 'file' && !files.some((f) => f.sha256 === leaf.sha256)) {
+        const known = fileAnswers.get(leaf.sha256) ?? spec.files.find((f) => f.sha256 === leaf.sha256);
+        if (known) files.push(known);
+      }
+      if (leaf.kind === 'member' && leaf.experiment !== hash) stale.push(names.get(text) ?? text);
+    }
+  }
+  return { spec: { ...spec, files }, stale };
+}
+
 /** Encodes the current experiment, pushes it to history and copies it. Returns the URL. */
 export async function shareNow(): Promise<string> {
-  const hash = encodeExperiment(appStore.getState().spec);
+  const { spec, stale } = specForLink(appStore.getState().spec);
+  const hash = encodeExperiment(spec);
   const url = `${location.origin}${location.pathname}${hash}`;
+  lastApplied = hash;
   if (location.hash !== hash) history.pushState(null, '', hash);
   appStore.setState({ shareUrl: url });
+  if (stale.length > 0)
+    showBanner(
+      'info',
+      `The link names ${stale.join(', ')}, trained with settings other than the Train form now shows; a receiver will be told it cannot be re-trained. Train again with these settings to share it.`,
+    );
   try {
     await navigator.clipboard.writeText(url);
   } catch {
@@ -37,21 +79,22 @@ export async function shareNow(): Promise<string> {
   return url;
 }
 
-/** Files the experiment uses that cannot travel in a link: the receiver must drop them. */
-export function filesToDrop(spec: ExperimentSpec): string[] {
+/** Files other than checkpoints that the experiment uses and a link cannot carry. */
+export function otherFilesToDrop(spec: ExperimentSpec): string[] {
   const out: string[] = [];
-  if (spec.data.source.kind === 'file')
+  if (spec.data.source.kind === 'file' && needsTraining(spec, experimentTrainingHash(spec)))
     out.push(`${spec.data.source.name} (image, SHA-256 ${spec.data.source.sha256.slice(0, 12)}…)`);
   if (spec.data.score?.kind === 'file')
     out.push(`${spec.data.score.name} (dataset, SHA-256 ${spec.data.score.sha256.slice(0, 12)}…)`);
-  for (const m of spec.models)
-    if (m.kind === 'file') out.push(`${m.name} (checkpoint, SHA-256 ${m.sha256.slice(0, 12)}…)`);
   return out;
 }
 
+let lastApplied: string | null = null;
+
 /**
- * Applies the URL's experiment, if any, and runs it. Returns false when the URL holds none (or a
- * bad one), so the caller runs the default experiment.
+ * Applies the URL's experiment, if any, and replays its view. Returns false when the URL holds
+ * none (or a bad one), so the caller runs the default experiment. Work above the threshold waits
+ * for the person's yes (pendingLink).
  */
 export async function applyHash(hash: string): Promise<boolean> {
   const content = readHash(hash);
@@ -63,32 +106,36 @@ export async function applyHash(hash: string): Promise<boolean> {
     );
     return false;
   }
-  const err = updateSpec((d) => Object.assign(d, content.spec));
-  if (err) {
-    showBanner('error', `This link could not be opened: ${err}. The current experiment is unchanged.`);
-    return false;
+  lastApplied = hash;
+  cancelPendingReplay();
+  const spec = content.spec;
+  for (const f of spec.files) if (f.activation !== undefined) fileAnswers.set(f.sha256, f);
+  appStore.setState({ spec, pendingLink: null, banner: null });
+  if (content.notes.length > 0)
+    showBanner('info', `This link was made by an older Weightscope. ${content.notes.join('. ')}.`);
+  const others = otherFilesToDrop(spec);
+  if (others.length > 0)
+    showBanner('info', `This experiment also uses files that cannot travel in a link: ${others.join('; ')}.`);
+  const cost = replayCost(spec, needsTraining(spec, experimentTrainingHash(spec)));
+  const go = () => void replayLink(appStore.getState().spec, replayView);
+  if (cost.gflop > LINK_COST_THRESHOLD_GFLOP) {
+    appStore.setState({ pendingLink: { lines: cost.lines, gflop: cost.gflop, run: go } });
+    return true;
   }
-  const missing = filesToDrop(content.spec);
-  if (missing.length > 0)
-    showBanner(
-      'info',
-      `This experiment uses files that cannot travel in a link. Drop them on the page: ${missing.join('; ')}.`,
-    );
-  // The Classifier lab trains its own models; the INR population would only delay its replay.
-  if (content.spec.views.tab !== 'classifier') await startTraining();
-  await replayView();
+  await replayLink(spec, replayView);
   return true;
 }
 
-/** Back/forward between experiments a person shared or opened. */
+/** Back/forward between experiments, and a link pasted into the address bar of an open page. */
 export function watchHistory(): () => void {
-  const onPop = () => {
-    void applyHash(location.hash).then((applied) => {
-      if (!applied && readHash(location.hash).kind === 'none') {
-        // Back to the page without a link: leave the current experiment as it is.
-      }
-    });
+  const onChange = () => {
+    if (location.hash === lastApplied) return;
+    void applyHash(location.hash);
   };
-  window.addEventListener('popstate', onPop);
-  return () => window.removeEventListener('popstate', onPop);
+  window.addEventListener('popstate', onChange);
+  window.addEventListener('hashchange', onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener('hashchange', onChange);
+  };
 }

@@ -29,6 +29,8 @@ export interface RunState {
 export interface Banner {
   kind: 'error' | 'info';
   text: string;
+  /** Offer a file picker in the banner (a link asks for files). */
+  pick?: boolean;
 }
 
 /** A dataset a person dropped to score classifiers on (its arrays stay in src/app/datasets.ts). */
@@ -52,10 +54,21 @@ export interface AppState {
   banner: Banner | null;
   /** A dropped checkpoint waiting for the person to confirm what the file cannot say. */
   pendingImport: InspectResult | null;
+  /** A dropped `.npy` that may be an image or a checkpoint: the person says which. */
+  pendingNpy: { name: string; file: File } | null;
+  /** A shared link whose work is above the threshold: what it will run, waiting for a yes. */
+  pendingLink: PendingLink | null;
   /** The last link Share made, shown for copying. */
   shareUrl: string | null;
   /** The page finished booting: the sample models loaded (or failed to, with a banner). */
   ready: boolean;
+}
+
+/** A link waiting for the person to agree to its cost (share.ts). */
+export interface PendingLink {
+  lines: string[];
+  gflop: number;
+  run: () => void;
 }
 
 export const idleRun = (): RunState => ({
@@ -80,6 +93,8 @@ export const appStore = createStore<AppState>(() => ({
   datasets: [],
   banner: null,
   pendingImport: null,
+  pendingNpy: null,
+  pendingLink: null,
   shareUrl: null,
   ready: false,
 }));
@@ -94,8 +109,8 @@ export function patchRun(patch: Partial<RunState>): void {
   appStore.setState((s) => ({ run: { ...s.run, ...patch } }));
 }
 
-export function showBanner(kind: Banner['kind'], text: string): void {
-  appStore.setState({ banner: { kind, text } });
+export function showBanner(kind: Banner['kind'], text: string, pick = false): void {
+  appStore.setState({ banner: { kind, text, ...(pick ? { pick } : {}) } });
 }
 
 export function addModels(entries: ModelEntry[]): void {

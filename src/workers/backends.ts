@@ -96,16 +96,79 @@ export async function useBackend(name: BackendName): Promise<void> {
  */
 export const defaultLayout = (name: BackendName): MatmulLayout => (name === 'wasm' ? 'split' : 'batched');
 
+/** One backend + layout to calibrate, and when it is not worth measuring. */
+export interface Candidate {
+  name: BackendName;
+  layout: MatmulLayout;
+  /**
+   * Why to skip this candidate given the fastest so far (ms per step) and the adapter, or null to
+   * measure it. Lets a new candidate (a fused kernel path, say) state its own rule in one place.
+   */
+  skip?: (bestMs: number | null, adapter: AdapterProbe) => string | null;
+}
+
+/**
+ * A software WebGPU adapter (SwiftShader) runs on the same CPU cores as tfjs-wasm, and measured
+ * here ~12× slower per step (DESIGN 'Backend choice'); its warm-up alone took 31–33 s. It is worth
+ * measuring only when the best so far is slow enough per step that GPU-style batching might win.
+ */
+export const SOFTWARE_WEBGPU_WORTH_MS = 250;
+
+/** The calibration candidates, in order: the likely winner first, so later budgets are tight. */
+export const CANDIDATES: readonly Candidate[] = [
+  { name: 'wasm', layout: 'split' },
+  { name: 'wasm', layout: 'batched' },
+  { name: 'webgl', layout: 'batched' },
+  {
+    name: 'cpu',
+    layout: 'batched',
+    // The plain-JS backend is the fallback of the fallback: never faster than wasm when wasm runs.
+    skip: (best) => (best !== null ? 'only measured when wasm cannot run' : null),
+  },
+  {
+    name: 'webgpu',
+    layout: 'batched',
+    skip: (best, adapter) => {
+      if (!adapter.available) return 'no WebGPU adapter';
+      if (adapter.fallback && best !== null && best < SOFTWARE_WEBGPU_WORTH_MS)
+        return `software adapter on the same CPU; the best so far takes ${best.toFixed(1)} ms a step (measured only above ${SOFTWARE_WEBGPU_WORTH_MS} ms)`;
+      return null;
+    },
+  },
+];
+
+/** Longest any one candidate may take, warm-up included, before it is abandoned. */
+export const CANDIDATE_TIME_BOX_MS = 3000;
+
+/**
+ * Resolves as `work` does, or rejects with TooSlowError after `ms`, or with the signal's reason
+ * when it aborts: so Stop and the time box act at once, even while a backend compiles shaders.
+ */
+export function timeBoxed<T>(work: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TooSlowError(`no answer within ${ms} ms`)), ms);
+    const onAbort = () => reject(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
 /**
  * Picks the backend and matmul layout. `measure` runs a few steps of the real workload on the
  * current backend with a layout and returns ms per step; it gets a time budget so that a very
- * slow candidate is cut short after its warm-up step.
+ * slow candidate is cut short after its warm-up step, and each candidate is time-boxed as a whole.
+ * `reuse` is an earlier calibration of the same workload shape (the app keeps them): when it was
+ * made on this adapter and its backend starts, it is taken without measuring anything.
  */
 export async function chooseBackend(
   preference: BackendPreference,
   measure: (layout: MatmulLayout, budgetMs: number) => Promise<number>,
   onCalibrating?: (backend: BackendName) => void,
   signal?: AbortSignal,
+  reuse?: BackendInfo,
 ): Promise<BackendInfo> {
   const probe = await probeAdapter();
   const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
@@ -126,29 +189,39 @@ export async function chooseBackend(
       // fall through to calibration
     }
   }
+  if (reuse && (reuse.adapter?.description ?? null) === (adapter?.description ?? null)) {
+    try {
+      await useBackend(reuse.name);
+      const again = reuse.reason.endsWith('(reused)') ? reuse.reason : `${reuse.reason} (reused)`;
+      return { ...reuse, reason: again, adapter };
+    } catch {
+      // The stored winner no longer starts: calibrate afresh.
+    }
+  }
   const why = probe.available
     ? `WebGPU adapter is a software fallback (${probe.description})`
     : `no WebGPU (${probe.description})`;
-  const candidates: [BackendName, MatmulLayout][] = [
-    ['wasm', 'split'],
-    ['wasm', 'batched'],
-    ['webgl', 'batched'],
-    ['cpu', 'batched'],
-  ];
-  if (probe.available) candidates.push(['webgpu', 'batched']);
   const rows: CalibrationRow[] = [];
   let best: { name: BackendName; layout: MatmulLayout; ms: number } | null = null;
-  for (const [name, layout] of candidates) {
+  for (const c of CANDIDATES) {
     signal?.throwIfAborted();
-    onCalibrating?.(name);
+    const skipped = c.skip?.(best?.ms ?? null, probe) ?? null;
+    if (skipped) {
+      rows.push({ backend: c.name, layout: c.layout, skipped });
+      continue;
+    }
+    onCalibrating?.(c.name);
     try {
-      await useBackend(name);
+      // Not time-boxed: an abandoned setBackend would switch the engine later, under another candidate.
+      await useBackend(c.name);
       // A candidate gets a budget of a few times the best so far: no point finishing a slow one.
-      const ms = await measure(layout, best ? Math.max(300, best.ms * 6) : 6000);
-      rows.push({ backend: name, layout, msPerStep: ms });
-      if (!best || ms < best.ms) best = { name, layout, ms };
+      const budget: number = best ? Math.max(300, best.ms * 6) : CANDIDATE_TIME_BOX_MS;
+      const ms: number = await timeBoxed(measure(c.layout, budget), CANDIDATE_TIME_BOX_MS, signal);
+      rows.push({ backend: c.name, layout: c.layout, msPerStep: ms });
+      if (!best || ms < best.ms) best = { name: c.name, layout: c.layout, ms };
     } catch (e) {
-      rows.push({ backend: name, layout, error: e instanceof Error ? e.message : String(e) });
+      signal?.throwIfAborted();
+      rows.push({ backend: c.name, layout: c.layout, error: e instanceof Error ? e.message : String(e) });
     }
   }
   if (!best)

@@ -31,6 +31,8 @@ export interface CalibrationRow {
   layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
+  /** Why it was not measured. */
+  skipped?: string;
 }
 
 /** Which backend runs the engine, and why. */
@@ -52,7 +54,13 @@ export interface BackendInfo {
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
 export interface ModelEntry {
+  /** The worker's handle for the weights it holds (valid in this page only). */
   id: string;
+  /**
+   * The model's identity (engine/experiment/model-id.ts), what a link names it by; set by the app
+   * when the model joins the workspace. Absent: the model cannot be named in a link.
+   */
+  ref?: string;
   name: string;
   arch: MlpArch;
   params: number;
@@ -95,6 +103,8 @@ export interface TrainJob {
   noiseSeed: number;
   backend: BackendPreference;
   group: string;
+  /** An earlier calibration of this workload shape, reused when the adapter is the same. */
+  calibration?: BackendInfo;
 }
 
 export interface TrainProgress {

@@ -1,37 +1,117 @@
+import { useState } from 'react';
+import type { BackendInfo, CalibrationRow } from '../../workers/protocol';
+import { clearCalibrations } from '../data/calibration-cache';
 import { useApp } from '../store';
 
-/** Names the backend in use and, when a better one was not available, why. */
+function figure(r: CalibrationRow): string {
+  if (r.msPerStep !== undefined) return `${r.msPerStep.toFixed(1)} ms/step`;
+  if (r.skipped) return `not measured: ${r.skipped}`;
+  return `failed: ${r.error ?? 'unknown error'}`;
+}
+
+/** "fused wasm kernel · relaxed SIMD × 2 workers" when training runs on the fused kernel. */
+function fusedLabel(b: BackendInfo): string | null {
+  return b.kernel
+    ? `fused wasm kernel, ${b.kernel.flavour} SIMD × ${b.kernel.workers} worker${b.kernel.workers > 1 ? 's' : ''}`
+    : null;
+}
+
+/** The calibration behind the choice, readable in full (click the badge). */
+function Details({ b, close }: { b: BackendInfo; close: () => void }) {
+  const [cleared, setCleared] = useState(false);
+  return (
+    <div
+      className="share-pop badge-pop"
+      role="dialog"
+      aria-label="Backend choice"
+      data-testid="backend-details"
+    >
+      <p>
+        <strong>{fusedLabel(b) ?? b.name}</strong>
+        {fusedLabel(b)
+          ? ` (tfjs ${b.name} runs everything else)`
+          : b.layout === 'split'
+            ? ' with per-model matmuls'
+            : ' with batched matmuls'}
+        : {b.reason}.
+      </p>
+      {b.kernelReason && <p className="hint">Not on the fused kernel: {b.kernelReason}.</p>}
+      {b.calibration ? (
+        <table className="models calibration" data-testid="calibration-table">
+          <thead>
+            <tr>
+              <th>backend</th>
+              <th>layout</th>
+              <th>one training step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {b.calibration.map((r) => (
+              <tr
+                key={`${r.backend}-${r.layout}`}
+                className={
+                  (b.kernel ? r.backend === 'fused' : r.backend === b.name && r.layout === b.layout)
+                    ? 'chosen'
+                    : ''
+                }
+              >
+                <td>{r.backend === 'fused' ? 'fused wasm kernel' : r.backend}</td>
+                <td>{r.backend === 'fused' ? '—' : r.layout}</td>
+                <td>{figure(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="hint">No calibration was needed for this choice.</p>
+      )}
+      {b.calibration && (
+        <p className="hint">
+          Calibrations are kept in this browser per workload shape, so the same experiment starts at once next
+          time.{' '}
+          <button
+            className="link-button"
+            disabled={cleared}
+            onClick={() => {
+              clearCalibrations();
+              setCleared(true);
+            }}
+          >
+            {cleared ? 'forgotten: the next Train measures again' : 'measure again next time'}
+          </button>
+        </p>
+      )}
+      <button onClick={close}>Close</button>
+    </div>
+  );
+}
+
+/** Names the backend in use; a click shows why, with the calibration table. */
 export function BackendBadge() {
   const b = useApp((s) => s.backend);
+  const [open, setOpen] = useState(false);
   if (!b)
     return (
       <span className="badge muted" data-testid="backend-badge">
         backend: choosing…
       </span>
     );
-  const table = b.calibration
-    ?.map(
-      (r) =>
-        `${r.backend === 'fused' ? 'fused wasm kernel' : `${r.backend} (${r.layout})`}: ${r.msPerStep !== undefined ? `${r.msPerStep.toFixed(1)} ms/step` : r.error}`,
-    )
-    .join('\n');
-  // Training on the fused kernel: tfjs (b.name) still runs everything else.
-  const fused = b.kernel
-    ? `${b.kernel.flavour} SIMD × ${b.kernel.workers} worker${b.kernel.workers > 1 ? 's' : ''}`
-    : null;
-  const why = b.kernelReason ? `\n\nnot on the fused kernel: ${b.kernelReason}` : '';
   return (
-    <span
-      className="badge"
-      data-testid="backend-badge"
-      data-backend={b.name}
-      data-kernel={b.kernel ? 'fused' : 'tfjs'}
-      title={`${b.reason}${why}${table ? `\n\ncalibration:\n${table}` : ''}`}
-    >
-      <strong>{fused ? 'fused wasm kernel' : b.name}</strong>
-      {fused && <span className="badge-layout">{fused}</span>}
-      {!fused && b.layout === 'split' && <span className="badge-layout">per-model matmuls</span>}
-      <span className="badge-reason">{b.reason}</span>
-    </span>
+    <div className="share">
+      <button
+        className="badge"
+        data-testid="backend-badge"
+        data-backend={b.name}
+        data-kernel={b.kernel ? 'fused' : 'tfjs'}
+        aria-expanded={open}
+        title="Why this backend? Click for the calibration"
+        onClick={() => setOpen(!open)}
+      >
+        <strong>{b.kernel ? 'fused wasm kernel' : b.name}</strong>
+        {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
+        <span className="badge-layout">{b.calibration ? 'calibrated ▾' : 'why? ▾'}</span>
+      </button>
+      {open && <Details b={b} close={() => setOpen(false)} />}
+    </div>
   );
 }

@@ -1,4 +1,6 @@
 import { appStore, useApp } from '../store';
+import { FilePickButton } from './FilePickButton';
+import { importFiles } from '../features/models/models-state';
 
 /** One message at the top of the page; text only, never HTML. */
 export function Banner() {
@@ -11,6 +13,14 @@ export function Banner() {
       data-testid="banner"
     >
       <span>{banner.text}</span>
+      {banner.pick && (
+        <FilePickButton
+          label="Choose files…"
+          multiple
+          testId="banner-files"
+          onFiles={(files) => void importFiles(files)}
+        />
+      )}
       <button aria-label="Dismiss" onClick={() => appStore.setState({ banner: null })}>
         ×
       </button>

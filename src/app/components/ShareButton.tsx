@@ -1,12 +1,18 @@
 import { useRef, useState } from 'react';
 import { useDialogFocus } from './useDialogFocus';
-import { filesToDrop, shareNow } from '../share';
+import { otherFilesToDrop, shareNow, specForLink } from '../share';
 import { showBanner, useApp } from '../store';
 
 /** Share: puts the whole experiment in the URL, copies it, and shows it. */
 export function ShareButton() {
   const url = useApp((s) => s.shareUrl);
-  const missing = filesToDrop(useApp((s) => s.spec));
+  const spec = useApp((s) => s.spec);
+  useApp((s) => s.models);
+  const linked = specForLink(spec).spec;
+  const missing = [
+    ...linked.files.map((f) => `${f.name} (checkpoint, SHA-256 ${f.sha256.slice(0, 12)}…)`),
+    ...otherFilesToDrop(linked),
+  ];
   const [open, setOpen] = useState(false);
   const pop = useRef<HTMLDivElement>(null);
   const shown = open && url !== null && url !== '';

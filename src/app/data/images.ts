@@ -5,6 +5,8 @@
  */
 import { readImageHeader, ImageInputError } from '../../engine/image-header';
 import { rgbaToImage01, type ImageData01 } from '../../engine/inr';
+import { npyImage } from '../../engine/image-npy';
+import { isNpy } from '../../engine/checkpoints/numpy';
 
 export interface SampleInfo {
   id: string;
@@ -51,7 +53,27 @@ function toTarget(
   return rgbaToImage01(ctx.getImageData(0, 0, size, size).data, size, size, forceGray);
 }
 
+/** A `.npy` image (engine/image-npy.ts) through the same crop and resize as any other image. */
+function decodeNpy(bytes: Uint8Array, name: string, size: number): ImageData01 {
+  const img = npyImage(bytes, name);
+  if (!img)
+    throw new ImageInputError(
+      `${name} is not an image array (it must be 2-D or 3-D with 1, 3 or 4 channels, values in [0, 1])`,
+    );
+  const { width, height, channels, data } = img;
+  const px = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    for (let k = 0; k < 3; k++)
+      px[p * 4 + k] = Math.round(255 * data[p * channels + (channels === 1 ? 0 : k)]!);
+    px[p * 4 + 3] = 255;
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext('2d')!.putImageData(new ImageData(px, width, height), 0, 0);
+  return toTarget(canvas, width, height, size, channels === 1);
+}
+
 async function decode(bytes: Uint8Array, name: string, size: number): Promise<ImageData01> {
+  if (isNpy(bytes)) return decodeNpy(bytes, name, size);
   const header = readImageHeader(bytes, name);
   let bitmap: ImageBitmap;
   try {

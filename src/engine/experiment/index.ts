@@ -12,7 +12,7 @@ export {
   type BackendChoice,
   type DataSource,
   type ExperimentSpec,
-  type ModelRef,
+  type FileModel,
   type PathKind,
   type ScoreSource,
   type ViewTab,
@@ -27,3 +27,20 @@ export {
   readHash,
   type HashContent,
 } from './url';
+export { experimentTrainingHash, plainFileName } from './schema';
+export {
+  describeModelId,
+  formatModelId,
+  isModelId,
+  leafIds,
+  parseModelId,
+  ModelIdError,
+  type ModelId,
+} from './model-id';
+export {
+  modelsUsedByView,
+  needsTraining,
+  replayCost,
+  LINK_COST_THRESHOLD_GFLOP,
+  type ReplayCost,
+} from './replay-plan';

@@ -13,7 +13,15 @@ import { ExperimentError } from './errors';
 import { describeValue, throwIssues } from './issues';
 
 /** The version this build writes, and the newest it reads. */
-export const EXPERIMENT_VERSION = 2;
+export const EXPERIMENT_VERSION = 3;
+
+/** What a migration may need from the schema, and where it reports what it could not carry over. */
+export interface MigrationContext {
+  /** Human-readable notes for the receiver ("paths.b named position 12, which …"). */
+  notes?: string[];
+  /** The `member:` hash of a (version-3 shaped) raw experiment, defaults filled in. */
+  trainingHashOf: (raw: Raw) => string | null;
+}
 
 type Raw = Record<string, unknown>;
 
@@ -61,15 +69,86 @@ function fromV1(raw: Raw): Raw {
   return { ...raw, version: 2 };
 }
 
+/**
+ * The workspace order every version-1 and -2 page had: the sample models of public/models/manifest.json
+ * (as they were when version 1 was current) at positions 0–8, then the link's own population (the
+ * replay trained it), then the files the link named, in the order it named them.
+ */
+const V1_SAMPLES = [
+  'rings-independent-1',
+  'rings-independent-2',
+  'rings-independent-3',
+  'rings-independent-4',
+  'rings-shared-init-1',
+  'rings-shared-init-2',
+  'mnist-mlp-1',
+  'mnist-mlp-2',
+  'mnist-mlp-3',
+];
+
+const isObj = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * v2 → v3: models were positions in the workspace; now they are ids. A position is mapped to what
+ * a version-1/2 replay put there (V1_SAMPLES, then the population, then the named files); anything
+ * else cannot be known and becomes null ("not chosen") with a note saying so, never a guess.
+ * The old default of 0 Fourier features is kept explicit (version 3's default is 64).
+ */
+function fromV2(raw: Raw, ctx: MigrationContext): Raw {
+  const out: Raw = { ...raw, version: 3 };
+  const arch = isObj(raw.arch) ? { ...raw.arch } : {};
+  if (arch.fourierFeatures === undefined) arch.fourierFeatures = 0;
+  out.arch = arch;
+  delete out.models;
+  const refs = Array.isArray(raw.models) ? raw.models : [];
+  const files = refs.filter((m): m is Raw => isObj(m) && m.kind === 'file' && typeof m.sha256 === 'string');
+  if (files.length > 0) out.files = files.map((f) => ({ name: f.name, sha256: f.sha256 }));
+  const population = isObj(raw.population) ? raw.population : {};
+  const size = typeof population.size === 'number' ? population.size : 8;
+  const hash = ctx.trainingHashOf(out);
+  const resolve = (where: string, v: unknown): unknown => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return v;
+    if (v < V1_SAMPLES.length) return `sample:${V1_SAMPLES[v]}`;
+    const member = v - V1_SAMPLES.length;
+    if (member < size && hash) return `member:${hash}/${member}`;
+    const file = files[member - size];
+    if (file) return `file:${String(file.sha256).toLowerCase()}`;
+    ctx.notes?.push(
+      `${where} named model #${v + 1} of the sender's workspace; links of this version named models by position, and that position cannot be known here: pick it again`,
+    );
+    return null;
+  };
+  if (isObj(raw.alignment) && 'reference' in raw.alignment)
+    out.alignment = {
+      ...raw.alignment,
+      reference: resolve('alignment.reference', raw.alignment.reference),
+    };
+  if (isObj(raw.paths))
+    out.paths = {
+      ...raw.paths,
+      ...('a' in raw.paths ? { a: resolve('paths.a', raw.paths.a) } : {}),
+      ...('b' in raw.paths ? { b: resolve('paths.b', raw.paths.b) } : {}),
+    };
+  if (isObj(raw.views) && isObj(raw.views.landscape) && Array.isArray(raw.views.landscape.anchors)) {
+    const anchors = raw.views.landscape.anchors.map((a, i) => resolve(`views.landscape.anchors[${i}]`, a));
+    out.views = { ...raw.views, landscape: { ...raw.views.landscape, anchors } };
+  }
+  return out;
+}
+
 /** MIGRATIONS[n] lifts a version-n object to version n + 1. */
-const MIGRATIONS: Readonly<Record<number, (raw: Raw) => Raw>> = { 0: fromV0, 1: fromV1 };
+const MIGRATIONS: Readonly<Record<number, (raw: Raw, ctx: MigrationContext) => Raw>> = {
+  0: fromV0,
+  1: fromV1,
+  2: fromV2,
+};
 
 /**
  * Reads the version of an untrusted (already structurally guarded) value and migrates it to
  * EXPERIMENT_VERSION. Throws ExperimentError 'invalid' for a non-object and 'bad-version' for a
  * missing, malformed or newer version. The result still needs schema validation.
  */
-export function migrateToCurrent(input: unknown): Raw {
+export function migrateToCurrent(input: unknown, ctx: MigrationContext): Raw {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ExperimentError('invalid', `An experiment must be a JSON object (got ${describeValue(input)})`);
   }
@@ -79,7 +158,7 @@ export function migrateToCurrent(input: unknown): Raw {
     const step = MIGRATIONS[version];
     if (!step)
       throw new ExperimentError('bad-version', `Experiment version ${version} is no longer supported`);
-    raw = step(raw);
+    raw = step(raw, ctx);
     version++;
   }
   return raw;

@@ -1,7 +1,7 @@
 /**
- * The experiment spec, version 2: everything needed to replay an experiment (data, architecture,
+ * The experiment spec, version 3: everything needed to replay an experiment (data, architecture,
  * seeds, population, training, alignment, paths and the width sweep, views and their settings).
- * Every key has a default, so `parseExperiment({ version: 2 })` is the default experiment; every number is bounded and every
+ * Every key has a default, so `parseExperiment({ version: 3 })` is the default experiment; every number is bounded and every
  * string is length-capped; unknown keys are dropped.
  *
  * Defaults are part of the version: changing one changes what old links mean, so it needs a new
@@ -14,14 +14,32 @@ import { guardValue } from './guard';
 import { mergeViewSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
+import { formatModelId, parseModelId, ModelIdError } from './model-id';
+import { trainingHash } from './training-hash';
 
 /** The largest seed a spec holds (a non-negative int32). */
 export const MAX_SEED = 2 ** 31 - 1;
 const int = (lo: number, hi: number) => z.int().min(lo).max(hi);
 const num = (lo: number, hi: number) => z.number().min(lo).max(hi);
 const seed = () => int(0, MAX_SEED).default(0);
-/** Model indices address the population plus loaded models (at most 64 + 64). */
-const modelIndex = (d: number) => int(0, 127).default(d);
+/**
+ * A model by identity (model-id.ts), canonicalised; null means "not chosen" (what a migrated
+ * link holds where its old position could not be resolved).
+ */
+const modelId = () =>
+  z
+    .string()
+    .max(2000)
+    .transform((s, ctx) => {
+      try {
+        return formatModelId(parseModelId(s));
+      } catch (e) {
+        const why = e instanceof ModelIdError ? e.message : String(e);
+        ctx.addIssue({ code: 'custom', message: `must be a model id: ${why}` });
+        return z.NEVER;
+      }
+    })
+    .nullable();
 
 const sampleId = z
   .string()
@@ -120,8 +138,18 @@ export const scoreSourceSchema = z.discriminatedUnion('kind', [
   fileRef,
 ]);
 
-/** A checkpoint the experiment uses: a sample by id, a dropped file by name + content hash. */
-export const modelRefSchema = z.discriminatedUnion('kind', [sampleRef, fileRef]);
+/**
+ * A dropped checkpoint the shared view uses (`file:<sha256>` in a model id): its name, to ask the
+ * receiver for it, and the answers its bytes cannot carry, so the receiver is not asked again.
+ * Absent answers (links migrated from version 1) are asked for.
+ */
+export const fileModelSchema = z.object({
+  name: fileName,
+  sha256,
+  activation: z.enum(['sine', 'relu', 'tanh', 'gelu']).optional(),
+  w0: num(1, 200).optional(),
+  outputOffset: num(-10, 10).optional(),
+});
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export const PATH_KINDS = ['lerp', 'lerp-aligned', 'lerp-repair', 'slerp', 'bezier', 'polychain'] as const;
@@ -184,7 +212,14 @@ const classifierSchema = z
   })
   .prefault({});
 
-/** The experiment schema. Object defaults are prefaults, so inner defaults fill in. */
+/** What the defaults point at: the first three sample SIRENs (what positions 0, 1, 2 were in version 1). */
+const DEFAULT_MODELS: [string, string, string] = [
+  'sample:rings-independent-1',
+  'sample:rings-independent-2',
+  'sample:rings-independent-3',
+];
+
+/** The experiment schema (version 3). Object defaults are prefaults, so inner defaults fill in. */
 export const experimentSchema = z.object({
   version: z.literal(EXPERIMENT_VERSION),
   data: z
@@ -203,7 +238,7 @@ export const experimentSchema = z.object({
         .max(5)
         .default(() => [32, 32, 32]),
       w0: num(1, 200).default(30),
-      fourierFeatures: int(0, 256).default(0),
+      fourierFeatures: int(0, 256).default(64),
       fourierSigma: num(0.01, 100).default(10),
       outputOffset: num(-10, 10).default(0),
     })
@@ -223,22 +258,28 @@ export const experimentSchema = z.object({
     })
     .prefault({}),
   backend: z.enum(BACKENDS).default('auto'),
-  models: z
-    .array(modelRefSchema)
+  files: z
+    .array(fileModelSchema)
     .max(64)
+    .refine((f) => new Set(f.map((x) => x.sha256)).size === f.length, { error: 'must not list a file twice' })
     .default(() => []),
   alignment: z
     .object({
       method: z.enum(['weight', 'activation']).default('weight'),
       signed: z.enum(['auto', 'on', 'off']).default('auto'),
-      reference: modelIndex(0),
+      reference: modelId().default(DEFAULT_MODELS[0]),
+      /** The models the sender aligned (empty: the next model of the reference's architecture). */
+      models: z
+        .array(modelId().unwrap())
+        .max(64)
+        .default(() => []),
       seed: seed(),
     })
     .prefault({}),
   paths: z
     .object({
-      a: modelIndex(0),
-      b: modelIndex(1),
+      a: modelId().default(DEFAULT_MODELS[0]),
+      b: modelId().default(DEFAULT_MODELS[1]),
       kinds: z
         .array(z.enum(PATH_KINDS))
         .max(PATH_KINDS.length)
@@ -275,8 +316,8 @@ export const experimentSchema = z.object({
       landscape: z
         .object({
           anchors: z
-            .tuple([int(0, 127), int(0, 127), int(0, 127)])
-            .default((): [number, number, number] => [0, 1, 2]),
+            .tuple([modelId(), modelId(), modelId()])
+            .default((): [string, string, string] => [...DEFAULT_MODELS]),
           resolution: int(5, 41).default(21),
           margin: num(0, 1).default(0.2),
         })
@@ -284,7 +325,8 @@ export const experimentSchema = z.object({
       /** Random filter-normalised directions around one model (v2; Li et al. 2018). */
       directions: z
         .object({
-          model: modelIndex(0),
+          /** Still a workspace position (v2's random-directions view; not yet an identity). */
+          model: int(0, 127).default(0),
           dims: z.literal([1, 2]).default(1),
           /** Points per axis. */
           points: int(3, 41).default(21),
@@ -303,8 +345,8 @@ export type ExperimentSpec = z.output<typeof experimentSchema>;
 export type DataSource = ExperimentSpec['data']['source'];
 /** What classifiers are scored on, when chosen (absent: derived from the model). */
 export type ScoreSource = z.output<typeof scoreSourceSchema>;
-/** A checkpoint reference (sample id, or dropped file name + SHA-256). */
-export type ModelRef = ExperimentSpec['models'][number];
+/** A dropped checkpoint the spec uses, with the import answers its file cannot carry. */
+export type FileModel = ExperimentSpec['files'][number];
 export type BackendChoice = (typeof BACKENDS)[number];
 export type PathKind = (typeof PATH_KINDS)[number];
 export type ViewTab = (typeof VIEW_TABS)[number];
@@ -315,12 +357,40 @@ export { ACTIVATIONS, type Activation };
  * pollution keys and oversized shapes, migrates old versions, fills defaults, drops unknown keys.
  * Throws ExperimentError naming the bad field, e.g. "population.size must be at most 64 (got 1000)".
  */
-export function parseExperiment(input: unknown): ExperimentSpec {
+export function parseExperiment(input: unknown, notes?: string[]): ExperimentSpec {
   guardValue(input);
-  const raw = migrateToCurrent(input);
+  const raw = migrateToCurrent(input, { notes, trainingHashOf: rawTrainingHash });
   const r = experimentSchema.safeParse(raw);
   if (!r.success) throwIssues('invalid', r.error.issues, raw);
   return r.data;
+}
+
+/**
+ * The hash in `member:<hash>/<i>` ids: the settings that decide what a population trains to
+ * (data, architecture, population, training; not the backend, views or analyses).
+ */
+export function experimentTrainingHash(spec: ExperimentSpec): string {
+  const { data, arch, population, training } = spec;
+  return trainingHash({ data: { source: data.source, size: data.size }, arch, population, training });
+}
+
+/**
+ * The same hash for a migrated raw object, its sections filled with defaults; null when a section
+ * is invalid (the schema then refuses the whole link, naming the field).
+ */
+function rawTrainingHash(raw: Record<string, unknown>): string | null {
+  const shape = experimentSchema.shape;
+  const data = shape.data.safeParse(raw.data ?? {});
+  const arch = shape.arch.safeParse(raw.arch ?? {});
+  const population = shape.population.safeParse(raw.population ?? {});
+  const training = shape.training.safeParse(raw.training ?? {});
+  if (!data.success || !arch.success || !population.success || !training.success) return null;
+  return trainingHash({
+    data: { source: data.data.source, size: data.data.size },
+    arch: arch.data,
+    population: population.data,
+    training: training.data,
+  });
 }
 
 /** A fresh default experiment (a new object each call, safe to mutate). */

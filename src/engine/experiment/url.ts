@@ -46,7 +46,7 @@ export function encodeExperiment(spec: ExperimentSpec): string {
  * Decodes a URL hash fragment (as in `location.hash`) into a validated experiment.
  * Throws ExperimentError; its `reason` says which stage refused the link.
  */
-export function decodeExperimentHash(hash: string): ExperimentSpec {
+export function decodeExperimentHash(hash: string, notes?: string[]): ExperimentSpec {
   if (typeof hash !== 'string' || !hash.startsWith(HASH_PREFIX)) {
     throw new ExperimentError(
       'not-experiment',
@@ -67,12 +67,15 @@ export function decodeExperimentHash(hash: string): ExperimentSpec {
   } catch {
     throw new ExperimentError('bad-json', "The link's experiment data is not UTF-8 text");
   }
-  return parseExperiment(parseJsonText(text));
+  return parseExperiment(parseJsonText(text), notes);
 }
 
 /** What a URL hash holds. */
 export type HashContent =
-  { kind: 'none' } | { kind: 'spec'; spec: ExperimentSpec } | { kind: 'error'; error: ExperimentError };
+  | { kind: 'none' }
+  /** `notes`: what a migration from an older version could not carry over, in words. */
+  | { kind: 'spec'; spec: ExperimentSpec; notes: string[] }
+  | { kind: 'error'; error: ExperimentError };
 
 /**
  * Convenience for URL sync: a hash without `#x=` (including '' and '#') is 'none', so other
@@ -81,7 +84,8 @@ export type HashContent =
 export function readHash(hash: string): HashContent {
   if (typeof hash !== 'string' || !hash.startsWith(HASH_PREFIX)) return { kind: 'none' };
   try {
-    return { kind: 'spec', spec: decodeExperimentHash(hash) };
+    const notes: string[] = [];
+    return { kind: 'spec', spec: decodeExperimentHash(hash, notes), notes };
   } catch (e) {
     const error =
       e instanceof ExperimentError

@@ -73,6 +73,7 @@ async function pickBackend(
         phase: 'calibrating',
       }),
     control.signal,
+    job.calibration,
   );
   const withKernel = await compareFused(job, target, info, control.signal);
   calibrated.set(key, withKernel);

@@ -7,12 +7,14 @@ import { createStore, useStore } from 'zustand';
 import { resolveSigned } from '../../../engine/align';
 import { archKey, describeArch, type MlpArch } from '../../../engine/model';
 import type { ExperimentSpec } from '../../../engine/experiment/schema';
+import { formatModelId, parseModelId } from '../../../engine/experiment/model-id';
 import type { AlignReply, AlignSummary, ModelEntry } from '../../../workers/protocol';
 import { targetTransferables } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { addModels, appStore, showBanner, updateSpec } from '../../store';
+import { byRef, pickModel } from '../../model-refs';
 
 /** One finished alignment: the worker's summaries plus the names they had at the time. */
 export interface AlignResultView {
@@ -42,9 +44,9 @@ export function useAlign<T>(selector: (s: AlignState) => T): T {
   return useStore(alignStore, selector);
 }
 
-/** The reference entry the spec names (a model index), or the first model. */
+/** The reference entry the spec names, when it is in the workspace (never a substitute). */
 export function referenceEntry(spec: ExperimentSpec, models: ModelEntry[]): ModelEntry | null {
-  return models[spec.alignment.reference] ?? models[0] ?? null;
+  return byRef(models, spec.alignment.reference) ?? null;
 }
 
 /** Why a model cannot be aligned to the reference (short), or null when it can. */
@@ -76,10 +78,7 @@ export function signedFor(mode: 'auto' | 'on' | 'off', arch: MlpArch): boolean {
 }
 
 export function setReference(id: string): void {
-  const index = appStore.getState().models.findIndex((m) => m.id === id);
-  const err =
-    index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
-  if (err) showBanner('error', `reference not changed: ${err}`);
+  pickModel(id, 'reference', (d, ref) => (d.alignment.reference = ref));
 }
 
 export function toggleModel(id: string, on: boolean): void {
@@ -112,7 +111,9 @@ export async function runAlign(): Promise<void> {
   const { spec, models, datasets } = appStore.getState();
   const ref = referenceEntry(spec, models);
   const s = alignStore.getState();
-  let ids = chosenIds(s.selected, models, ref);
+  // A replayed link names the models to align; otherwise the ticked ones.
+  const named = spec.alignment.models.flatMap((r) => models.find((m) => m.ref === r)?.id ?? []);
+  let ids = chosenIds(named.length > 0 && s.selected.length === 0 ? named : s.selected, models, ref);
   if (ids.length === 0 && ref)
     ids = models
       .filter((m) => ineligible(m, ref) === null)
@@ -148,8 +149,30 @@ export async function runAlign(): Promise<void> {
         // Cancelled while the worker finished: the person asked for nothing, so nothing stays.
         { transfer: targetTransferables(target), discard: removeEntries },
       );
-      const entries = reply.results.map((r) => r.entry);
+      const { method, seed, signed } = spec.alignment;
+      const refOf = (sourceId: string): string | undefined => {
+        const src = models.find((m) => m.id === sourceId)?.ref;
+        if (!src || !ref.ref) return undefined;
+        const to = parseModelId(ref.ref);
+        const model = parseModelId(src);
+        return formatModelId({
+          kind: 'aligned',
+          model,
+          to,
+          method,
+          seed,
+          ...(signed === 'auto' ? {} : { signed }),
+        });
+      };
+      const entries = reply.results.map((r) => {
+        const id = refOf(r.sourceId);
+        return id ? { ...r.entry, ref: id } : r.entry;
+      });
       addModels(entries);
+      // What ran, by identity, so a shared Align link replays exactly these.
+      updateSpec((d) => {
+        d.alignment.models = ids.flatMap((i) => models.find((m) => m.id === i)?.ref ?? []);
+      });
       const names = new Map(models.map((m) => [m.id, m.name]));
       alignStore.setState({
         result: {

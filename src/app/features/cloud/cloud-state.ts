@@ -8,6 +8,7 @@ import type { ExperimentSpec } from '../../../engine/experiment/schema';
 import type { CloudGroup, ModelEntry } from '../../../workers/protocol';
 import { cancelJob, idleJob, runJob, type JobRun, type JobState } from '../../jobs';
 import { appStore, showBanner, updateSpec } from '../../store';
+import { byRef, pickModel } from '../../model-refs';
 
 /** One PCA map as the worker returned it, with the metadata of its models at the time. */
 export interface CloudResult {
@@ -52,10 +53,10 @@ export function selectedIds(selected: string[] | null, models: ModelEntry[]): st
   return models.filter((m) => keep.has(m.id)).map((m) => m.id);
 }
 
-/** The alignment reference: the spec's model index when it is selected, else the first selected. */
+/** The alignment reference: the spec's reference when it is selected, else the first selected. */
 export function referenceId(spec: ExperimentSpec, models: ModelEntry[], ids: string[]): string | null {
-  const byIndex = models[spec.alignment.reference]?.id;
-  if (byIndex && ids.includes(byIndex)) return byIndex;
+  const named = byRef(models, spec.alignment.reference)?.id;
+  if (named && ids.includes(named)) return named;
   return ids[0] ?? null;
 }
 
@@ -86,12 +87,9 @@ export function selectAll(on: boolean): void {
   cloudStore.setState({ selected: on ? null : [] });
 }
 
-/** Sets the alignment reference (a model index in the spec, shared with the Align panel). */
+/** Sets the alignment reference (by identity in the spec, shared with the Align panel). */
 export function setReference(id: string): void {
-  const index = appStore.getState().models.findIndex((m) => m.id === id);
-  const err =
-    index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.alignment.reference = index));
-  if (err) showBanner('error', `reference not changed: ${err}`);
+  pickModel(id, 'reference', (d, ref) => (d.alignment.reference = ref));
 }
 
 export function setDims(dims: 2 | 3): void {

@@ -4,6 +4,7 @@ import { JobProgressRow } from '../../components/JobProgress';
 import { Field } from '../../components/Field';
 import { ScoreOn } from '../../components/ScoreOn';
 import { useApp } from '../../store';
+import { byRef } from '../../model-refs';
 import { PlotCard } from '../../components/PlotCard';
 import {
   anchorsProblem,
@@ -78,20 +79,20 @@ export function LandscapePanel() {
             <label className="field" key={slot}>
               <span className="field-label">{label}</span>
               <select
-                value={models[anchors[slot]] ? anchors[slot] : ''}
+                value={byRef(models, anchors[slot])?.id ?? ''}
                 data-testid={`landscape-anchor-${slot}`}
-                onChange={(e) => setAnchor(slot, Number(e.target.value))}
+                onChange={(e) => setAnchor(slot, e.target.value)}
               >
-                {!models[anchors[slot]] && <option value="">—</option>}
-                {models.map((m, i) => (
-                  <option key={m.id} value={i} title={describeArch(m.arch)}>
+                {!byRef(models, anchors[slot]) && <option value="">—</option>}
+                {models.map((m) => (
+                  <option key={m.id} value={m.id} title={describeArch(m.arch)}>
                     {m.name}
                   </option>
                 ))}
               </select>
             </label>
           ))}
-          <ScoreOn model={models[anchors[0]]} testId="landscape-score" />
+          <ScoreOn model={byRef(models, anchors[0])} testId="landscape-score" />
         </fieldset>
         <fieldset disabled={unavailable !== null}>
           <legend>Grid</legend>

@@ -9,6 +9,7 @@ import { targetTransferables, type ModelEntry, type PlaneReply } from '../../../
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { appStore, showBanner, updateSpec } from '../../store';
+import { byRef, pickModel } from '../../model-refs';
 
 export interface PlaneResult extends PlaneReply {
   names: [string, string, string];
@@ -43,8 +44,8 @@ export function landscapeUnavailable(models: ModelEntry[]): string | null {
 }
 
 /** Why the chosen anchors cannot span a plane, or null. */
-export function anchorsProblem(models: ModelEntry[], anchors: readonly number[]): string | null {
-  const chosen = anchors.map((i) => models[i]);
+export function anchorsProblem(models: ModelEntry[], anchors: readonly (string | null)[]): string | null {
+  const chosen = anchors.map((r) => byRef(models, r));
   if (chosen.some((m) => !m)) return 'an anchor is not in the workspace';
   if (new Set(anchors).size < 3) return 'pick three different models';
   const arch = new Set(chosen.map((m) => archKey(m!.arch)));
@@ -52,10 +53,9 @@ export function anchorsProblem(models: ModelEntry[], anchors: readonly number[])
   return null;
 }
 
-/** Sets anchor slot 0, 1 or 2 to a model index. */
-export function setAnchor(slot: 0 | 1 | 2, index: number): void {
-  const err = updateSpec((d) => (d.views.landscape.anchors[slot] = index));
-  if (err) showBanner('error', `anchor not changed: ${err}`);
+/** Sets anchor slot 0, 1 or 2 to a workspace entry (by its identity in the spec). */
+export function setAnchor(slot: 0 | 1 | 2, entryId: string): void {
+  pickModel(entryId, 'anchor', (d, ref) => (d.views.landscape.anchors[slot] = ref));
 }
 
 /** Commits resolution or margin; returns the reason a draft is rejected. */
@@ -70,7 +70,7 @@ export function setPlaneSetting(key: 'resolution' | 'margin', value: number): st
 export async function runLandscape(): Promise<void> {
   const { spec, models, datasets } = appStore.getState();
   const { anchors, resolution, margin } = spec.views.landscape;
-  const choice = scoreChoice(models[anchors[0]], spec, datasets);
+  const choice = scoreChoice(byRef(models, anchors[0]), spec, datasets);
   const problem = landscapeUnavailable(models) ?? anchorsProblem(models, anchors) ?? choice.problem;
   if (problem) {
     showBanner(
@@ -79,7 +79,7 @@ export async function runLandscape(): Promise<void> {
     );
     return;
   }
-  const chosen = anchors.map((i) => models[i]!);
+  const chosen = anchors.map((r) => byRef(models, r)!);
   const score = choice.chosen!;
   await runJob(
     landscapeStore,

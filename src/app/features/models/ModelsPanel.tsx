@@ -1,10 +1,53 @@
 import { Fragment, useState } from 'react';
 import type { ExportFormat } from '../../../engine/checkpoints/snippet';
 import { describeArch } from '../../../engine/model';
-import { downloadModel, importFiles } from './models-state';
+import type { ModelEntry } from '../../../workers/protocol';
+import { downloadModel, importFiles, removeModel, renameModel } from './models-state';
 import { showBanner, useApp } from '../../store';
 import { TorchSnippet } from './TorchSnippet';
 import { FilePickButton } from '../../components/FilePickButton';
+
+/** PSNR of an INR or accuracy of a classifier, as the table shows it. */
+function quality(m: ModelEntry): string {
+  if (m.psnr !== undefined) return `${m.psnr.toFixed(2)} dB`;
+  if (m.accuracy !== undefined) return `${(100 * m.accuracy).toFixed(1)}% accuracy`;
+  return '—';
+}
+
+/** The name cell: click Rename to edit; Enter or leaving the field commits, Esc cancels. */
+function NameCell({ m }: { m: ModelEntry }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  if (draft === null)
+    return (
+      <td title={[m.note, m.ref ? `link id: ${m.ref}` : 'no link id'].filter(Boolean).join('\n')}>
+        {m.name}{' '}
+        <button className="link-button" aria-label={`Rename ${m.name}`} onClick={() => setDraft(m.name)}>
+          rename
+        </button>
+      </td>
+    );
+  const commit = () => {
+    const err = renameModel(m.id, draft);
+    if (err) showBanner('error', `not renamed: ${err}`);
+    setDraft(null);
+  };
+  return (
+    <td>
+      <input
+        autoFocus
+        aria-label="New name"
+        data-testid="rename-input"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+          if (e.key === 'Escape') setDraft(null);
+        }}
+      />
+    </td>
+  );
+}
 
 /** The workspace: every model the worker holds, with provenance, quality and downloads. */
 export function ModelsPanel() {
@@ -54,22 +97,21 @@ export function ModelsPanel() {
                 quality
               </th>
               <th>download</th>
+              <th>
+                <span className="visually-hidden">remove</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {models.map((m) => (
               <Fragment key={m.id}>
                 <tr data-model-id={m.id}>
-                  <td title={m.note}>{m.name}</td>
+                  <NameCell m={m} />
                   <td>{describeArch(m.arch)}</td>
                   <td>{m.params.toLocaleString()}</td>
                   <td>{m.source}</td>
-                  <td>
-                    {m.psnr !== undefined
-                      ? `${m.psnr.toFixed(2)} dB`
-                      : m.accuracy !== undefined
-                        ? `${(100 * m.accuracy).toFixed(1)}% accuracy`
-                        : '—'}
+                  <td data-testid="model-quality" title={m.note}>
+                    {quality(m)}
                   </td>
                   <td className="actions">
                     <button
@@ -88,10 +130,15 @@ export function ModelsPanel() {
                       Python
                     </button>
                   </td>
+                  <td>
+                    <button aria-label={`Remove ${m.name}`} onClick={() => void removeModel(m.id)}>
+                      Remove
+                    </button>
+                  </td>
                 </tr>
                 {snippetFor === m.id && (
                   <tr className="snippet-row">
-                    <td colSpan={6}>
+                    <td colSpan={7}>
                       <TorchSnippet model={m} onClose={() => setSnippetFor(null)} />
                     </td>
                   </tr>

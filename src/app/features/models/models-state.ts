@@ -3,16 +3,19 @@
  * (inspect, confirm, add), downloads, and each model's target image for scoring.
  */
 import { readImageHeader } from '../../../engine/image-header';
-import type { Activation } from '../../../engine/model';
-import { plainFileName } from '../../../engine/experiment/schema';
+import { plainFileName, type FileModel } from '../../../engine/experiment/schema';
 import { targetId } from '../../../engine/data/target-id';
 import { isDatasetNpz } from '../../../engine/data/dataset';
 import type { ExportFormat } from '../../../engine/checkpoints/snippet';
-import type { InspectResult } from '../../../workers/protocol';
+import type { InspectResult, ModelEntry } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { adoptDroppedImage } from '../train/ImageDrop';
 import { sha256Hex } from '../../data/images';
-import { addModels, appStore, showBanner, updateSpec } from '../../store';
+import { currentTargetId } from '../../data/targets';
+import type { Activation } from '../../../engine/model';
+import { addModels, appStore, showBanner } from '../../store';
+import { resolveScore, scoreChoice } from '../../data/score';
+import { groupCheckpointFiles, npyImageCandidate } from './file-groups';
 import { saveBytes } from '../../lib/download';
 import { adoptDataset } from '../../data/datasets';
 
@@ -55,7 +58,7 @@ export async function loadSampleModels(): Promise<void> {
       ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}),
       ...(m.note ? { note: m.note } : {}),
     });
-    addModels([entry]);
+    addModels([{ ...entry, ref: `sample:${m.id}` }]);
   }
 }
 
@@ -68,13 +71,31 @@ function isImage(bytes: Uint8Array): boolean {
   }
 }
 
-/** Content hashes of pending checkpoints, so a shared link can name the file it needs. */
+/** Name and content hash of each inspected checkpoint, by the worker's token. */
 const hashes = new Map<string, { name: string; sha256: string }>();
+/** Inspected checkpoints waiting for the dialog, after the one it shows now. */
+const queue: InspectResult[] = [];
+
+/**
+ * What each dropped file the person confirmed could not say by itself (activation, w₀, offset),
+ * by SHA-256: a shared link carries these for the files its view uses. A link's own `files` are
+ * merged in when it opens, so a receiver's drop needs no questions.
+ */
+export const fileAnswers = new Map<string, FileModel>();
+
+/** The answers a link carried for a file, when they are complete. */
+function linkAnswers(sha256: string): Required<FileModel> | null {
+  const f = appStore.getState().spec.files.find((x) => x.sha256 === sha256) ?? fileAnswers.get(sha256);
+  if (!f || f.activation === undefined || f.w0 === undefined || f.outputOffset === undefined) return null;
+  return f as Required<FileModel>;
+}
 
 /**
  * Files dropped on the page or picked: a lone image becomes the target image; a lone `.npz` with
- * arrays named x / y becomes a dataset to score classifiers on; anything else is read as one
- * checkpoint (several files together: shards with their index or model.json).
+ * arrays named x / y becomes a dataset to score classifiers on; a lone `.npy` that looks like an
+ * image (2-D or 3-D, values in [0, 1]) asks which it is; anything else is read as checkpoints, one
+ * per file, or one sharded checkpoint when the files form one (an index or model.json with its
+ * shards).
  */
 export async function importFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
@@ -83,6 +104,10 @@ export async function importFiles(files: File[]): Promise<void> {
   );
   if (read.length === 1 && isImage(read[0]!.bytes)) return adoptDroppedImage(files[0]!);
   if (read.length === 1 && isDatasetNpz(read[0]!.bytes)) return adoptDataset(read[0]!.bytes, files[0]!.name);
+  if (read.length === 1 && npyImageCandidate(read[0]!.bytes, read[0]!.name)) {
+    appStore.setState({ pendingNpy: { name: read[0]!.name, file: files[0]! } });
+    return;
+  }
   const total = read.reduce((s, f) => s + f.bytes.length, 0);
   if (total > 1024 ** 3) {
     showBanner(
@@ -91,34 +116,71 @@ export async function importFiles(files: File[]): Promise<void> {
     );
     return;
   }
+  for (const group of groupCheckpointFiles(read)) await importCheckpoint(group);
+}
+
+/** The .npy the person said is a checkpoint after all. */
+export async function importNpyAsCheckpoint(file: File): Promise<void> {
+  appStore.setState({ pendingNpy: null });
+  await importCheckpoint([{ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }]);
+}
+
+/** Reads one checkpoint (one file, or shards with their index) and queues it for confirmation. */
+async function importCheckpoint(read: { name: string; bytes: Uint8Array }[]): Promise<void> {
+  const label = read.map((f) => f.name).join(', ');
   try {
     const sha256 = await sha256Hex(read[0]!.bytes);
+    const already = appStore.getState().models.find((m) => m.ref === `file:${sha256}`);
+    if (already) {
+      showBanner('info', `${label} is already in the workspace as ${already.name}.`);
+      return;
+    }
     const info = await ask(
       'inspect',
       { files: read },
       { transfer: read.map((f) => f.bytes.buffer as ArrayBuffer) },
     );
-    hashes.set(info.token, { name: files[0]!.name.slice(0, 200), sha256 });
-    // A new drop replaces a dialog still open: the worker forgets the file it showed.
-    const open = appStore.getState().pendingImport;
-    if (open) cancelImport(open);
-    appStore.setState({ pendingImport: info });
+    hashes.set(info.token, { name: read[0]!.name.slice(0, 200), sha256 });
+    const answers = linkAnswers(sha256);
+    if (answers) {
+      // A shared link already says what the file cannot: no questions.
+      await confirmImport(info, {
+        name: stripExtension(info.files[0]!),
+        activation: answers.activation,
+        w0: answers.w0,
+        outputOffset: answers.outputOffset,
+        targetId: info.architecture.widths[0] === 2 ? currentTargetId() : null,
+      });
+      return;
+    }
+    if (appStore.getState().pendingImport) queue.push(info);
+    else appStore.setState({ pendingImport: info });
   } catch (e) {
     showBanner(
       'error',
-      `${files.map((f) => f.name).join(', ')} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
+      `${label} could not be read: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
     );
   }
+}
+
+/** A checkpoint's file name without its format's extension. */
+export function stripExtension(name: string): string {
+  return name.replace(/\.(safetensors|pt|pth|npz|npy|json|bin)$/i, '');
+}
+
+/** Shows the next queued checkpoint, if any. */
+function nextInQueue(): void {
+  appStore.setState({ pendingImport: queue.shift() ?? null });
 }
 
 /** Closes the import dialog without adding: the worker releases the file it read. */
 export function cancelImport(info: InspectResult): void {
   hashes.delete(info.token);
-  if (appStore.getState().pendingImport?.token === info.token) appStore.setState({ pendingImport: null });
+  if (appStore.getState().pendingImport?.token === info.token) nextInQueue();
   void ask('release', { token: info.token }).catch(() => undefined);
 }
 
-/** Adds the pending checkpoint with the activation the person confirmed. */
+/** Adds the pending checkpoint with the activation the person confirmed (or the link carried). */
 export async function confirmImport(
   info: InspectResult,
   choice: {
@@ -129,6 +191,8 @@ export async function confirmImport(
     targetId: string | null;
   },
 ): Promise<void> {
+  const ref = hashes.get(info.token);
+  hashes.delete(info.token);
   try {
     const hashed = hashes.get(info.token);
     const entry = await ask('add-checkpoint', {
@@ -142,16 +206,17 @@ export async function confirmImport(
       group: 'dropped',
       ...(choice.targetId ? { targetId: choice.targetId } : {}),
     });
-    addModels([entry]);
-    const ref = hashes.get(info.token);
-    const linked = ref ? rememberFile(ref.name, ref.sha256) : false;
-    appStore.setState({ pendingImport: null });
+    const linked = ref ? rememberFile(ref.name, ref.sha256, choice) : false;
+    const added: ModelEntry = { ...entry, ...(ref ? { ref: `file:${ref.sha256}` } : {}) };
+    addModels([added]);
+    if (appStore.getState().pendingImport?.token === info.token) nextInQueue();
     showBanner(
       'info',
-      `${choice.name} joined the workspace (${info.format})${linked ? ': it matches the file the shared link names' : ''}.`,
+      `${choice.name} joined the workspace (${info.format})${linked ? ': it is a file the shared link names' : ''}.`,
     );
+    void scoreEntry(added);
   } catch (e) {
-    appStore.setState({ pendingImport: null });
+    if (appStore.getState().pendingImport?.token === info.token) nextInQueue();
     showBanner(
       'error',
       `${choice.name} was not added: ${e instanceof Error ? e.message : String(e)}. The workspace is unchanged.`,
@@ -160,16 +225,58 @@ export async function confirmImport(
 }
 
 /**
- * Names an imported file in the experiment spec by name and content hash, so a shared link can
- * ask for it; true when the spec already named it (the link's file has arrived).
+ * Scores a model that joined without a quality figure on its "Score on" data (its image, MNIST
+ * or a dataset that fits), so the Models tab shows PSNR or accuracy for every model.
  */
-export function rememberFile(name: string, sha256: string): boolean {
-  const spec = appStore.getState().spec;
-  const linked = spec.models.some((m) => m.kind === 'file' && m.sha256 === sha256);
-  // The link can name the file from now on (a full list of 64 simply stops growing).
-  if (!linked && spec.models.length < 64)
-    updateSpec((d) => d.models.push({ kind: 'file', name: plainFileName(name), sha256 }));
-  return linked;
+export async function scoreEntry(entry: ModelEntry): Promise<void> {
+  if (entry.psnr !== undefined || entry.accuracy !== undefined) return;
+  const { spec, datasets } = appStore.getState();
+  const choice = scoreChoice(entry, spec, datasets).chosen;
+  if (!choice) return;
+  try {
+    const target = await resolveScore(choice);
+    const r = await ask('render', { aId: entry.id, bId: entry.id, kind: 'lerp', alpha: 0, target });
+    const quality =
+      target.kind === 'image'
+        ? { psnr: r.metric }
+        : { accuracy: r.metric, note: `accuracy on ${choice.label}` };
+    appStore.setState((s) => ({
+      models: s.models.map((m) => (m.id === entry.id ? { ...m, ...quality } : m)),
+    }));
+  } catch {
+    // Not scorable here (its image is gone, say): the table keeps "—" and the other tabs say why.
+  }
+}
+
+/** Removes a model from the workspace (and the worker). */
+export async function removeModel(entryId: string): Promise<void> {
+  const entry = appStore.getState().models.find((m) => m.id === entryId);
+  if (!entry) return;
+  await ask('remove', { modelId: entryId }).catch(() => undefined);
+  appStore.setState((s) => ({ models: s.models.filter((m) => m.id !== entryId) }));
+  showBanner('info', `${entry.name} left the workspace.`);
+}
+
+/** Renames a model (its identity, what links name it by, does not change). */
+export function renameModel(entryId: string, name: string): string | null {
+  const clean = name.trim().slice(0, 120);
+  if (clean === '') return 'a name cannot be empty';
+  appStore.setState((s) => ({ models: s.models.map((m) => (m.id === entryId ? { ...m, name: clean } : m)) }));
+  return null;
+}
+
+/**
+ * Remembers what a file's bytes cannot say (for links that name it); true when the open link
+ * already names it (the link's file has arrived).
+ */
+export function rememberFile(
+  name: string,
+  sha256: string,
+  answers: Pick<FileModel, 'activation' | 'w0' | 'outputOffset'>,
+): boolean {
+  const { activation, w0, outputOffset } = answers;
+  fileAnswers.set(sha256, { name: plainFileName(name), sha256, activation, w0, outputOffset });
+  return appStore.getState().spec.files.some((f) => f.sha256 === sha256);
 }
 
 /** Saves a model as .pt (a PyTorch state_dict), safetensors (architecture in __metadata__) or .npz. */

@@ -72,8 +72,9 @@ async function importServed(name: string, options: Listing['options']): Promise<
       group: 'opened',
       note: `served by weightscope open; activation ${activation}${forced ? ' (--activation)' : info.suggested.activation ? ' (file metadata)' : ' (default; pass --activation)'}`,
     });
-    addModels([entry]);
-    rememberFile(name, sha256);
+    const outputOffset = info.suggested.outputOffset ?? 0;
+    addModels([{ ...entry, ref: `file:${sha256}` }]);
+    rememberFile(name, sha256, { activation, w0, outputOffset });
     return true;
   } catch (e) {
     showBanner(

@@ -6,6 +6,7 @@ import { JobProgressRow } from '../../components/JobProgress';
 import { ScoreOn } from '../../components/ScoreOn';
 import { scoreChoice } from '../../data/score';
 import { updateSpec, useApp } from '../../store';
+import { byRef } from '../../model-refs';
 import {
   cancelPaths,
   KIND_LABELS,
@@ -36,8 +37,8 @@ function num(v: string): number {
   return v.trim() === '' ? NaN : Number(v);
 }
 
-function Endpoint({ which, models, index }: { which: 'a' | 'b'; models: ModelEntry[]; index: number }) {
-  const m = models[index];
+function Endpoint({ which, models, at }: { which: 'a' | 'b'; models: ModelEntry[]; at: string | null }) {
+  const m = byRef(models, at);
   return (
     <label className="field">
       <span className="field-label">{which.toUpperCase()}</span>
@@ -46,7 +47,7 @@ function Endpoint({ which, models, index }: { which: 'a' | 'b'; models: ModelEnt
         data-testid={`paths-${which}`}
         onChange={(e) => setEndpoint(which, e.target.value)}
       >
-        {!m && <option value="">—</option>}
+        {!m && <option value="">{at ? 'waiting for the linked model' : '—'}</option>}
         {models.map((x) => (
           <option key={x.id} value={x.id}>
             {x.name}
@@ -66,9 +67,9 @@ export function PathsPanel() {
   const p = spec.paths;
   const s = usePaths((x) => x);
   const sweepBusy = useSweep((x) => x.job.busy);
-  const blocked = pathsBlocked(models, p.a, p.b, p.kinds, scoreChoice(models[p.a], spec, datasets).problem);
-  const A = models[p.a];
-  const B = models[p.b];
+  const A = byRef(models, p.a);
+  const B = byRef(models, p.b);
+  const blocked = pathsBlocked(models, p.a, p.b, p.kinds, scoreChoice(A, spec, datasets).problem);
   const mismatch = A && B && archKey(A.arch) !== archKey(B.arch);
   const curves = p.kinds.some((k) => k === 'bezier' || k === 'polychain');
   return (
@@ -119,8 +120,8 @@ export function PathsPanel() {
         </fieldset>
         <fieldset>
           <legend>Endpoints</legend>
-          <Endpoint which="a" models={models} index={p.a} />
-          <Endpoint which="b" models={models} index={p.b} />
+          <Endpoint which="a" models={models} at={p.a} />
+          <Endpoint which="b" models={models} at={p.b} />
           {mismatch && (
             <p className="paths-note">
               A and B have different architectures: a path between them does not exist (the run will say which

@@ -15,6 +15,7 @@ import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice, type ScoreOption } from '../../data/score';
 import { appStore, showBanner, updateSpec } from '../../store';
+import { byRef, pickModel } from '../../model-refs';
 
 export const KIND_LABELS: Record<PathKind, string> = {
   lerp: 'lerp',
@@ -76,21 +77,19 @@ export function usePaths<T>(selector: (s: PathsState) => T): T {
 /** Why Run is disabled, or null. Architecture mismatches are left to the worker, whose error names the layer. */
 export function pathsBlocked(
   models: ModelEntry[],
-  a: number,
-  b: number,
+  a: string | null,
+  b: string | null,
   kinds: PathKind[],
   scoreProblem: string | null = null,
 ): string | null {
   if (models.length === 0) return 'needs models in the workspace';
-  if (!models[a] || !models[b]) return 'pick both endpoints';
+  if (!byRef(models, a) || !byRef(models, b)) return 'pick both endpoints';
   if (kinds.length === 0) return 'tick at least one path kind';
   return scoreProblem;
 }
 
 export function setEndpoint(which: 'a' | 'b', id: string): void {
-  const index = appStore.getState().models.findIndex((m) => m.id === id);
-  const err = index < 0 ? 'that model left the workspace' : updateSpec((d) => (d.paths[which] = index));
-  if (err) showBanner('error', `endpoint not changed: ${err}`);
+  pickModel(id, 'endpoint', (d, ref) => (d.paths[which] = ref));
 }
 
 export function toggleKind(kind: PathKind, on: boolean): void {
@@ -112,15 +111,15 @@ let finished = 0;
 export async function runPaths(): Promise<void> {
   const { spec, models, datasets } = appStore.getState();
   const { a, b, kinds, points, curveSteps, curveSeed } = spec.paths;
-  const choice = scoreChoice(models[a], spec, datasets);
+  const choice = scoreChoice(byRef(models, a), spec, datasets);
   const blocked = pathsBlocked(models, a, b, kinds, choice.problem);
   if (blocked || !choice.chosen) {
     showBanner('error', `Paths: ${blocked ?? 'nothing to score on'}.`);
     return;
   }
   const score = choice.chosen;
-  const A = models[a]!;
-  const B = models[b]!;
+  const A = byRef(models, a)!;
+  const B = byRef(models, b)!;
   appStore.setState({ banner: null });
   await runJob(
     pathsStore,
@@ -199,16 +198,16 @@ export function setRenderKind(kind: PathKind): void {
   renderNow();
 }
 
-function sampleIndex(models: ModelEntry[], name: string): number {
-  return models.findIndex((m) => m.source === 'sample' && m.name === name);
+function sampleRef(models: ModelEntry[], name: string): string | null {
+  return models.find((m) => m.source === 'sample' && m.name === name)?.ref ?? null;
 }
 
 /** Sets both endpoints to the named sample models and the kinds, then runs. */
 async function preset(aName: string, bName: string, kinds: PathKind[]): Promise<void> {
   const models = appStore.getState().models;
-  const a = sampleIndex(models, aName);
-  const b = sampleIndex(models, bName);
-  if (a < 0 || b < 0) {
+  const a = sampleRef(models, aName);
+  const b = sampleRef(models, bName);
+  if (!a || !b) {
     showBanner(
       'error',
       `This preset needs the sample models "${aName}" and "${bName}", which are not in the workspace (reload the page to get them back).`,

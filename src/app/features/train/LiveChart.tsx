@@ -9,6 +9,8 @@ export interface LiveChartProps {
   /** ys[i][k]: value of series k at xs[i]. */
   ys: number[][];
   colors: string[];
+  /** Series names for the legend (at most LEGEND_MAX are listed; more are summarised). */
+  names?: string[];
   height?: number;
   testId?: string;
 }
@@ -18,6 +20,48 @@ function niceStep(range: number, ticks: number): number {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
   return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+}
+
+/** Most series the legend lists one by one. */
+const LEGEND_MAX = 16;
+
+/** Draws the legend in one or two rows under the title; returns its height. */
+function drawLegend(
+  ctx: CanvasRenderingContext2D,
+  names: string[],
+  colors: string[],
+  left: number,
+  top: number,
+  width: number,
+): number {
+  if (names.length === 0) return 0;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'left';
+  const shown = names.length <= LEGEND_MAX ? names : [];
+  if (shown.length === 0) {
+    ctx.fillStyle = '#52606d';
+    ctx.fillText(`${names.length} members, one colour each (cycling every ${colors.length})`, left, top + 10);
+    return 18;
+  }
+  let x = left;
+  let y = top + 10;
+  shown.forEach((name, k) => {
+    const w = 22 + ctx.measureText(name).width + 12;
+    if (x + w > left + width) {
+      x = left;
+      y += 16;
+    }
+    ctx.strokeStyle = colors[k % colors.length]!;
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    ctx.moveTo(x, y - 4);
+    ctx.lineTo(x + 16, y - 4);
+    ctx.stroke();
+    ctx.fillStyle = '#1f2933';
+    ctx.fillText(name, x + 20, y);
+    x += w;
+  });
+  return y - top + 8;
 }
 
 /**
@@ -33,6 +77,7 @@ export function LiveChart({
   xs,
   ys,
   colors,
+  names = [],
   height = 320,
   testId,
 }: LiveChartProps) {
@@ -50,6 +95,7 @@ export function LiveChart({
       ctx.scale(dpr, dpr);
       ctx.clearRect(0, 0, w, h);
       const m = { l: 56, r: 16, t: 40, b: 44 };
+      m.t += drawLegend(ctx, names, colors, m.l, 34, w - m.l - m.r);
       const pw = w - m.l - m.r;
       const ph = h - m.t - m.b;
       let yMax = 20;
@@ -105,6 +151,6 @@ export function LiveChart({
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [title, xLabel, yLabel, xMax, xs, ys, colors, height]);
+  }, [title, xLabel, yLabel, xMax, xs, ys, colors, names, height]);
   return <canvas ref={ref} className="live-chart" data-testid={testId} style={{ width: '100%', height }} />;
 }

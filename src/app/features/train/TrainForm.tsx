@@ -120,7 +120,8 @@ export function TrainForm() {
             <Field
               label="Fourier features"
               value={String(spec.arch.fourierFeatures)}
-              hint="0 = raw coordinates"
+              hint="random (sin, cos) features of the coordinates; 0 = none: a plain MLP on raw (row, col), which cannot fit fine detail"
+              testId="fourier"
               commit={(v) => updateSpec((d) => (d.arch.fourierFeatures = num(v)))}
             />
             <Field

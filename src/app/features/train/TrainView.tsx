@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useApp } from '../../store';
 import { pauseTraining, resumeTraining, cancelTraining } from './train-state';
 import { ImageCanvas } from '../../components/ImageCanvas';
@@ -21,7 +21,10 @@ const palette = [
 /** Live view of a training run: progress, controls, PSNR curves and reconstructions. */
 export function TrainView() {
   const run = useApp((s) => s.run);
+  // The plotly chart only when asked for: building it takes hundreds of ms of main thread.
+  const [interactive, setInteractive] = useState(false);
   const K = run.psnr[0]?.length ?? 0;
+  const names = useMemo(() => Array.from({ length: K }, (_, k) => `#${k + 1}`), [K]);
   const active =
     run.status === 'training' ||
     run.status === 'paused' ||
@@ -89,19 +92,29 @@ export function TrainView() {
           {run.message}
         </p>
       )}
-      {active ? (
+      {active || !interactive ? (
         <LiveChart
-          title={`Reconstruction quality of ${K} INRs while training`}
+          title={`Reconstruction quality of ${K} INRs ${active ? 'while training' : 'during training'}`}
           xLabel="step"
           yLabel="PSNR (dB)"
           xMax={Math.max(1, run.steps)}
           xs={run.evalSteps}
           ys={run.psnr}
           colors={palette}
+          names={names}
           testId="psnr-live"
         />
       ) : (
         <Plot data={data} layout={layout} testId="psnr-chart" />
+      )}
+      {!active && K > 0 && (
+        <button
+          className="link-button"
+          data-testid="chart-toggle"
+          onClick={() => setInteractive(!interactive)}
+        >
+          {interactive ? 'back to the quick chart' : 'interactive chart (hover for values)'}
+        </button>
       )}
       {t && (
         <div className="thumbs" data-testid="thumbnails">

@@ -1,0 +1,138 @@
+/**
+ * Start-up time and main-thread long tasks of whole runs in the real app (headless Debian
+ * Chromium, the e2e flags): the page is opened as a person would, the default experiment trains
+ * to its end, and a PerformanceObserver counts every long task (> 50 ms, the browser's own
+ * definition) from opening to 2 s after the run is done. Then the same with a population of 16.
+ * Also: open → first training step, in a fresh profile (calibration measured) and on a reload
+ * (calibration reused from localStorage).
+ */
+import type { Page } from 'playwright-core';
+import { createServer } from 'vite';
+import { launch } from '../e2e/browser';
+import { encodeExperiment, parseExperiment } from '../src/engine/experiment';
+import type { BenchRow } from './measure';
+
+interface RunFigures {
+  firstStepS: number;
+  runS: number;
+  tasks: number[];
+}
+
+const OBSERVE = `
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+  }).observe({ type: 'longtask', buffered: true });
+`;
+
+function state<T>(page: Page, expr: string): Promise<T> {
+  return page.evaluate(
+    (e) =>
+      new Function('s', `return ${e}`)(
+        (window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState(),
+      ),
+    expr,
+  ) as Promise<T>;
+}
+
+async function until(page: Page, expr: string, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(
+    (e) =>
+      new Function('s', `return ${e}`)(
+        (window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState(),
+      ),
+    expr,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+/**
+ * Opens `url`, waits for the first step and (unless `firstStepOnly`) the end of the run, and
+ * collects long tasks.
+ */
+async function wholeRun(
+  page: Page,
+  url: string,
+  timeoutMs: number,
+  firstStepOnly = false,
+): Promise<RunFigures> {
+  const t0 = Date.now();
+  await page.goto(url);
+  await until(page, 's && s.run.step >= 1', timeoutMs);
+  const firstStepS = (Date.now() - t0) / 1000;
+  if (firstStepOnly) return { firstStepS, runS: firstStepS, tasks: [] };
+  await until(page, "s.run.status === 'done'", timeoutMs);
+  const runS = (Date.now() - t0) / 1000;
+  await page.waitForTimeout(2000);
+  const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  return { firstStepS, runS, tasks };
+}
+
+const row = (name: string, unit: string, v: number, extra?: BenchRow['extra']): BenchRow => ({
+  group: 'longtasks',
+  name,
+  runtime: 'chromium/app',
+  median: v,
+  min: v,
+  max: v,
+  unit,
+  ...(extra ? { extra } : {}),
+});
+
+function taskRows(label: string, f: RunFigures): BenchRow[] {
+  const over = f.tasks.filter((d) => d > 50);
+  return [
+    row(`${label}: long tasks > 50 ms, open → 2 s after the end`, 'count', over.length, {
+      tasks: over.join(' ') || 'none',
+      runS: Number(f.runS.toFixed(1)),
+    }),
+    row(`${label}: longest main-thread task`, 'ms', Math.max(0, ...f.tasks)),
+  ];
+}
+
+/** The long-task and start-up rows. */
+export async function benchLongTasks(log: (line: string) => void = () => undefined): Promise<BenchRow[]> {
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    server: { port: 5197, strictPort: false, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } },
+    logLevel: 'warn',
+  });
+  await server.listen();
+  const base = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5197/';
+  const rows: BenchRow[] = [];
+  // Each row is logged as it is measured, so a long run that is cut short still reports.
+  const push = (...r: BenchRow[]): void => {
+    for (const x of r)
+      log(`longtasks: ${x.name}: ${x.median} ${x.unit}${x.extra ? ` ${JSON.stringify(x.extra)}` : ''}`);
+    push(...r);
+  };
+  const context = await launch();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(OBSERVE);
+    // Vite compiles modules on first request: warm it so the first figure is the app's, not Vite's.
+    await page.goto(base);
+    await until(page, 's && s.models.length > 0', 300_000);
+    await page.evaluate(() => localStorage.clear());
+    log('longtasks: default experiment, fresh calibration…');
+    const fresh = await wholeRun(page, `${base}?fresh`, 600_000);
+    push(row('open → first training step, no stored calibration', 's', fresh.firstStepS));
+    push(...taskRows('default experiment (8 SIRENs 3×32, 32×32, 500 steps)', fresh));
+    log('longtasks: default experiment again, calibration reused (to its first step)…');
+    const again = await wholeRun(page, `${base}?again`, 600_000, true);
+    push(
+      row('open → first training step, calibration reused', 's', again.firstStepS, {
+        backend: await state<string>(page, 's.backend?.name ?? ""'),
+      }),
+    );
+    log('longtasks: population of 16…');
+    const sixteen = encodeExperiment(parseExperiment({ version: 2, population: { size: 16 } }));
+    await page.goto('about:blank');
+    const big = await wholeRun(page, `${base}?p16${sixteen}`, 900_000);
+    push(...taskRows('population of 16 (SIRENs 3×32, 32×32, 500 steps)', big));
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  return rows;
+}
