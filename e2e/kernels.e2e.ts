@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { launch, openIdleApp, screenshot, watchErrors } from './browser';
+import { launch, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 const base = inject('baseUrl');
@@ -28,8 +28,12 @@ describe('fused kernel in the browser', () => {
   it('trains a population in the worker on the fused kernel and matches tfjs', async () => {
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await openIdleApp(page, base);
-    // The default experiment (SIREN, independent members) calibrated with the kernel included.
+    // The default experiment (SIREN, independent members) calibrates with the kernel included;
+    // stop it once it trains, so the worker is free for the jobs below.
+    await page.goto(base);
+    await waitForState(page, "s && s.ready && s.run.status === 'training'", 200_000);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitForState(page, "s.run.status !== 'training'");
     const first = await page.evaluate(
       () =>
         (
