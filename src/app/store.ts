@@ -114,7 +114,10 @@ export function showBanner(kind: Banner['kind'], text: string, pick = false): vo
 }
 
 export function addModels(entries: ModelEntry[]): void {
-  appStore.setState((s) => ({ models: [...s.models, ...entries] }));
+  // A model the worker named (a merge's recipe id) is named so in links too: `ref` is the app's one
+  // link id for every entry.
+  const named = entries.map((e) => (e.ref || !e.identity ? e : { ...e, ref: e.identity }));
+  appStore.setState((s) => ({ models: [...s.models, ...named] }));
 }
 
 /**

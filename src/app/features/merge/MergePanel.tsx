@@ -38,7 +38,7 @@ export function MergePanel() {
   const info = METHOD_INFO[d.method];
   const usable = models.filter(nameable);
   const problem = mergeProblem(d, models);
-  const first = usable.find((m) => m.identity === d.models[0]);
+  const first = usable.find((m) => m.ref === d.models[0]);
   const sweep = sweepParam(d.method);
   const set = (k: TextKey) => (v: string) => {
     patchDraft({ text: { ...d.text, [k]: v } });
@@ -113,7 +113,7 @@ export function MergePanel() {
               >
                 <option value="">{info.base === 'required' ? '— pick the base —' : '— none —'}</option>
                 {usable.map((m) => (
-                  <option key={m.id} value={m.identity}>
+                  <option key={m.id} value={m.ref}>
                     {m.name}
                   </option>
                 ))}
@@ -133,7 +133,7 @@ export function MergePanel() {
                   : 'a link cannot name it yet'
                 : first && describeArch(first.arch) !== describeArch(m.arch)
                   ? 'other architecture'
-                  : m.identity === d.base
+                  : m.ref === d.base
                     ? 'base'
                     : null;
               return (
@@ -141,13 +141,13 @@ export function MergePanel() {
                   <input
                     type="checkbox"
                     disabled={why !== null}
-                    checked={why === null && d.models.includes(m.identity!)}
-                    data-identity={m.identity ?? ''}
+                    checked={why === null && d.models.includes(m.ref!)}
+                    data-identity={m.ref ?? ''}
                     onChange={(e) =>
                       patchDraft({
                         models: e.target.checked
-                          ? [...d.models, m.identity!]
-                          : d.models.filter((x) => x !== m.identity),
+                          ? [...d.models, m.ref!]
+                          : d.models.filter((x) => x !== m.ref),
                       })
                     }
                   />
@@ -182,7 +182,7 @@ export function MergePanel() {
             >
               <option value="">the base (or the first model)</option>
               {usable.map((m) => (
-                <option key={m.id} value={m.identity}>
+                <option key={m.id} value={m.ref}>
                   {m.name}
                 </option>
               ))}

@@ -105,8 +105,8 @@ export function patchDraft(p: Partial<MergeDraft>): void {
   mergeStore.setState((s) => ({ draft: { ...s.draft, ...p } }));
 }
 
-/** Models a link can name: they carry an identity (samples, dropped files, merges). */
-export const nameable = (m: ModelEntry): boolean => !!m.identity && !m.identity.startsWith('merge(');
+/** Models a recipe can name: they carry a link id (samples, dropped files, finished population members). */
+export const nameable = (m: ModelEntry): boolean => !!m.ref && !m.ref.startsWith('merge(');
 
 /** Parses one number or a comma list ("0.3, 0.7": a value per depth). */
 export function parseGradient(text: string, what: string): number | number[] | undefined {
@@ -121,7 +121,7 @@ export function parseGradient(text: string, what: string): number | number[] | u
 /** The draft as a recipe, or the reason it is not one (the same words the engine and CLI use). */
 export function draftRecipe(d: MergeDraft, models: ModelEntry[]): MergeRecipe {
   const info = METHOD_INFO[d.method];
-  const byId = new Map(models.filter(nameable).map((m) => [m.identity!, m]));
+  const byId = new Map(models.filter(nameable).map((m) => [m.ref!, m]));
   const inputs = d.models.filter((id) => byId.has(id));
   const base = info.base === 'none' ? null : d.base && byId.has(d.base) ? d.base : null;
   if (info.base === 'required' && !base)
@@ -216,7 +216,7 @@ export function recipeDraft(r: MergeRecipe): MergeDraft {
 
 /** A readable name for the merge: method, inputs, base, alignment, REPAIR. */
 export function mergeName(r: MergeRecipe, models: ModelEntry[]): string {
-  const name = (id: string) => models.find((m) => m.identity === id)?.name ?? id;
+  const name = (id: string) => models.find((m) => m.ref === id)?.name ?? id;
   const p = r.params;
   const knobs = (['density', 'lambda', 'gamma', 'epsilon', 't'] as const)
     .filter((k) => p[k] !== undefined)
@@ -230,7 +230,7 @@ export function mergeName(r: MergeRecipe, models: ModelEntry[]): string {
 
 /** identity → workspace id for every nameable model. */
 function workspaceIds(models: ModelEntry[]): Record<string, string> {
-  return Object.fromEntries(models.filter(nameable).map((m) => [m.identity!, m.id]));
+  return Object.fromEntries(models.filter(nameable).map((m) => [m.ref!, m.id]));
 }
 
 async function targetFor(
@@ -281,7 +281,7 @@ export async function runMerge(): Promise<void> {
         },
       );
       addModels([reply.entry]);
-      const names = new Map(models.filter(nameable).map((m) => [m.identity!, m.name]));
+      const names = new Map(models.filter(nameable).map((m) => [m.ref!, m.name]));
       const img = target.kind === 'image' ? target.image : null;
       const stale = mergeStore.getState().sweep?.recipeId !== recipeId(recipe);
       mergeStore.setState({
@@ -348,7 +348,7 @@ export async function runSweep(): Promise<void> {
   );
   const ids = workspaceIds(models);
   const first = models.find((m) => m.id === ids[recipe.models[0]!])!;
-  const names = new Map(models.filter(nameable).map((m) => [m.identity!, m.name]));
+  const names = new Map(models.filter(nameable).map((m) => [m.ref!, m.name]));
   await runJob(
     mergeStore,
     (msg) => `Sweep failed: ${msg}.`,
@@ -392,7 +392,7 @@ export async function replayMerge(): Promise<void> {
   if (!r) return;
   const recipe = r as unknown as MergeRecipe;
   const missing = [...recipe.models, ...(recipe.base ? [recipe.base] : [])].filter(
-    (id) => !appStore.getState().models.some((m) => m.identity === id),
+    (id) => !appStore.getState().models.some((m) => m.ref === id),
   );
   mergeStore.setState({ draft: recipeDraft(recipe) });
   if (missing.length > 0) {
