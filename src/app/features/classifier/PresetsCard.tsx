@@ -10,7 +10,7 @@ const PRESETS: { id: PresetName; label: string; what: string }[] = [
   {
     id: 'rebasin',
     label: 'Git Re-Basin: MNIST MLP',
-    what: 'two 784-512×3-10 MLPs; loss and accuracy along lerp, naive vs weight and activation matching',
+    what: 'two 784-512×3-10 MLPs; loss and accuracy along lerp, naive vs weight, activation and STE matching',
   },
   {
     id: 'widths',
@@ -20,7 +20,7 @@ const PRESETS: { id: PresetName; label: string; what: string }[] = [
   {
     id: 'repair',
     label: 'REPAIR at α = ½',
-    what: 'a deep narrow MLP pair: accuracy of the naive, aligned (and repaired) midpoint',
+    what: 'a deep narrow MLP pair: accuracy of the naive, aligned and REPAIRed midpoint',
   },
   {
     id: 'soup',
