@@ -182,7 +182,7 @@ describe('EngineClient', () => {
         workers.push(w);
         return w as unknown as Worker;
       },
-      { silenceMs: 60, pingMs: 10 },
+      { silenceMs: 600, pingMs: 30 },
     );
     const restarts: string[] = [];
     client.onRestart = (r) => restarts.push(r);
@@ -214,9 +214,10 @@ describe('EngineClient', () => {
       if (m.type === 'ping') reply({ type: 'result', id: m.id, request: 'ping', payload: null });
       else release = () => reply({ type: 'result', id: m.id, request: 'cloud', payload: [] });
     });
-    const client = new EngineClient(() => worker as unknown as Worker, { silenceMs: 60, pingMs: 10 });
+    const client = new EngineClient(() => worker as unknown as Worker, { silenceMs: 600, pingMs: 30 });
     const result = client.call('cloud', { modelIds: [], alignTo: null, components: 2, paths: [] }).result;
-    await new Promise((r) => setTimeout(r, 200));
+    // Busy for three silence windows, answering pings all the while.
+    await new Promise((r) => setTimeout(r, 1800));
     release();
     await expect(result).resolves.toEqual([]);
     expect(worker.terminated).toBe(false);
