@@ -12,6 +12,7 @@ import {
   checkClassifierSettings,
   classifierPopulation,
   DEFAULT_TRAINING,
+  type ClassifierActivation,
   type ClassifierSettings,
   type ClassifierTraining,
 } from '../settings';
@@ -115,6 +116,36 @@ export async function trainStage(
   );
   progress.report(stage, 1);
   return { models: run.models, history: run.history, seconds: run.seconds };
+}
+
+/**
+ * The pair every interpolation preset starts from: two MLPs of `hidden` trained from independent
+ * seeds (`seed`, and the population's next) on the preset's data, as stage `stage`. Throws when
+ * cancelled meanwhile.
+ */
+export async function trainIndependentPair(
+  pair: { training: ClassifierTraining; hidden: number[]; activation: ClassifierActivation; seed: number },
+  data: PresetData,
+  stage: string,
+  progress: StageProgress,
+  hooks: PresetHooks,
+): Promise<[Model, Model]> {
+  const { models } = await trainStage(
+    {
+      ...pair.training,
+      hidden: pair.hidden,
+      activation: pair.activation,
+      seed: pair.seed,
+      population: 2,
+      initMode: 'independent',
+    },
+    data,
+    stage,
+    progress,
+    hooks,
+  );
+  hooks.signal?.throwIfAborted();
+  return models as [Model, Model];
 }
 
 /** Training settings of a preset: the defaults with the person's overrides. */

@@ -14,7 +14,7 @@ import {
   presetData,
   presetTraining,
   StageProgress,
-  trainStage,
+  trainIndependentPair,
   type PaperClaim,
   type PresetHooks,
 } from './common';
@@ -81,23 +81,8 @@ export async function runRebasinPreset(
   const options: RebasinOptions = { ...REBASIN_DEFAULTS, ...over };
   const data = presetData(mnist, options.trainProbePerClass);
   const progress = new StageProgress({ train: 80, align: 5, curves: 15 }, hooks);
-  const { models } = await trainStage(
-    {
-      ...options.training,
-      hidden: options.hidden,
-      activation: options.activation,
-      seed: options.seed,
-      population: 2,
-      initMode: 'independent',
-    },
-    data,
-    'train',
-    progress,
-    hooks,
-  );
+  const [a, b] = await trainIndependentPair(options, data, 'train', progress, hooks);
   progress.finish('train');
-  const [a, b] = models as [Model, Model];
-  hooks.signal?.throwIfAborted();
   const aligned: Partial<Record<RebasinMethod, Model>> = {
     weight: alignModels(a, b, { method: 'weight', seed: options.seed }).model,
   };

@@ -15,7 +15,7 @@ import {
   presetData,
   presetTraining,
   StageProgress,
-  trainStage,
+  trainIndependentPair,
   type PaperClaim,
   type PresetHooks,
 } from './common';
@@ -72,23 +72,8 @@ export async function runRepairPreset(
   const options: RepairPresetOptions = { ...REPAIR_DEFAULTS, ...over };
   const data = presetData(mnist);
   const progress = new StageProgress({ train: 85, align: 5, curves: 10 }, hooks);
-  const { models } = await trainStage(
-    {
-      ...options.training,
-      hidden: options.hidden,
-      activation: options.activation,
-      seed: options.seed,
-      population: 2,
-      initMode: 'independent',
-    },
-    data,
-    'train',
-    progress,
-    hooks,
-  );
+  const [a, b] = await trainIndependentPair(options, data, 'train', progress, hooks);
   progress.finish('train');
-  const [a, b] = models as [Model, Model];
-  hooks.signal?.throwIfAborted();
   const alignedB = alignModels(a, b, { method: 'weight', seed: options.seed }).model;
   progress.finish('align');
   const ev = new BatchEvaluator(data.heldOut);

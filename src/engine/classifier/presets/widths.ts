@@ -4,7 +4,6 @@
  * matching (Git Re-Basin Alg. 1). Plotted on a log₂ width axis.
  */
 import { alignModels } from '../../align/align';
-import type { Model } from '../../model';
 import { BatchEvaluator } from '../../tf/evaluate';
 import { pathCurve } from '../../paths/barrier';
 import { CLASSIFIER_LIMITS, type ClassifierActivation, type ClassifierTraining } from '../settings';
@@ -12,7 +11,7 @@ import {
   presetData,
   presetTraining,
   StageProgress,
-  trainStage,
+  trainIndependentPair,
   type PaperClaim,
   type PresetHooks,
 } from './common';
@@ -91,22 +90,8 @@ export async function runWidthSweep(
   try {
     for (const width of options.widths) {
       const stage = `width ${width}`;
-      const { models } = await trainStage(
-        {
-          ...options.training,
-          hidden: Array.from({ length: options.depth }, () => width),
-          activation: options.activation,
-          seed: options.seed,
-          population: 2,
-          initMode: 'independent',
-        },
-        data,
-        stage,
-        progress,
-        hooks,
-      );
-      hooks.signal?.throwIfAborted();
-      const [a, b] = models as [Model, Model];
+      const hidden = Array.from({ length: options.depth }, () => width);
+      const [a, b] = await trainIndependentPair({ ...options, hidden }, data, stage, progress, hooks);
       const opts = { points: options.points, ...(hooks.signal ? { signal: hooks.signal } : {}) };
       const naive = await pathCurve(a, b, heldEval, opts);
       const aligned = await pathCurve(
