@@ -48,6 +48,7 @@ describe('experiment schema: defaults', () => {
         reference: 'sample:rings-independent-1',
         models: [],
         seed: 0,
+        restarts: 1,
       },
       paths: {
         a: 'sample:rings-independent-1',

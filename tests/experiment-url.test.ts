@@ -128,11 +128,12 @@ function randomSpec(rng: Rng): ExperimentSpec {
     backend: pick(rng, BACKENDS),
     files: randomFiles(rng),
     alignment: {
-      method: pick(rng, ['weight', 'activation'] as const),
+      method: pick(rng, ['weight', 'activation', 'ste'] as const),
       signed: pick(rng, ['auto', 'on', 'off'] as const),
       reference: idx(),
       models: rng.next() < 0.7 ? [] : Array.from({ length: intIn(rng, 1, 4) }, () => randomId(rng)),
       seed: seed(),
+      restarts: intIn(rng, 1, 16),
     },
     paths: {
       a: idx(),

@@ -7,6 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/engine/checkpoints';
 import type { MergeRecipe } from '../src/engine/merge';
+import { mergeRecipeSchema } from '../src/engine/experiment/merge-schema';
+import { parseModelId } from '../src/engine/experiment/model-id';
+import { recipeFromModelId, recipeModelId } from '../src/engine/experiment/recipe-model-id';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { useBackend } from '../src/workers/backends';
 import { createHandler } from '../src/workers/handler';
@@ -73,7 +76,61 @@ describe('worker merge jobs', () => {
     const bytes = (exp as Extract<Reply, { request: 'export' }>).payload.bytes;
     const meta = readCheckpoint([{ name: 'm.safetensors', bytes }]).metadata;
     expect(JSON.parse(meta['weightscope.recipe']!)).toEqual(recipe);
-    expect(meta['weightscope.identity']).toMatch(/^merge\(ties, base=sample:net-1/);
+    // The identity is a model id (the one grammar) that names the recipe back.
+    expect(meta['weightscope.identity']).toBe(recipeModelId(recipe));
+    expect(meta['weightscope.identity']).toBe(
+      'merge(ties, align=weight;align_seed=0;align_to=0;density=0.5;repair=true, sample:net-1, sample:net-2, sample:net-3)',
+    );
+    const back = parseModelId(meta['weightscope.identity']!);
+    expect(back.kind === 'merge' && recipeFromModelId(back)).toEqual(recipe);
+  });
+
+  it('merges of population members, and a merge of a merge (recipes nest, by identity)', async () => {
+    const { send, registry } = harness();
+    const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
+    const hash = '0123456789abcdef';
+    const members = [0, 1, 2].map((i) =>
+      registry.add(initModel(arch, 10 + i), {
+        name: `member ${i}`,
+        source: 'trained',
+        identity: `member:${hash}/${i}`,
+      }),
+    );
+    const ids: Record<string, string> = Object.fromEntries(members.map((e) => [e.identity!, e.id]));
+    // The recipe as a link carries it: member ids pass the schema.
+    const first = mergeRecipeSchema.parse({
+      method: 'linear',
+      models: [`member:${hash}/0`, `member:${hash}/1`],
+      align: { matching: 'weight', reference: `member:${hash}/0` },
+    }) as MergeRecipe;
+    const r1 = await send('merge', { recipe: first, ids, target: image, name: 'soup of 0 + 1' }).answer;
+    const merged = (r1 as Extract<Reply, { request: 'merge' }>).payload.entry;
+    expect(merged.identity).toBe(recipeModelId(first));
+    // The merge is an input of a second merge, named by its id; the schema takes the nested id.
+    const nested = mergeRecipeSchema.parse({
+      method: 'task_arithmetic',
+      base: `member:${hash}/2`,
+      models: [merged.identity!, `member:${hash}/1`],
+      params: { lambda: 0.5, weights: [1, [0.5, 1, 2]] },
+      align: { matching: 'weight', reference: `member:${hash}/0`, seed: 3 },
+    }) as MergeRecipe;
+    const r2 = await send('merge', {
+      recipe: nested,
+      ids: { ...ids, [merged.identity!]: merged.id },
+      target: image,
+      name: 'nested',
+    }).answer;
+    const outer = (r2 as Extract<Reply, { request: 'merge' }>).payload;
+    expect(outer.scores.map((x) => x.role)).toEqual(['base', 'input', 'input', 'merge']);
+    // The nested id parses back to the same recipe, with the inner merge's id inside it.
+    const id = parseModelId(outer.entry.identity!);
+    expect(id.kind === 'merge' && recipeFromModelId(id)).toEqual(nested);
+    expect(outer.entry.identity).toContain(`merge(linear, align=weight;align_seed=0;align_to=0, member:${hash}/0`);
+    expect(outer.entry.identity).toContain('align_to=extra');
+    // An id outside the grammar is refused by the schema, with the grammar's reason.
+    expect(() =>
+      mergeRecipeSchema.parse({ method: 'linear', models: ['member:xyz/0'] }),
+    ).toThrow(/must be a model id/);
   });
 
   it('a cancelled merge answers AbortError and adds nothing; a missing model is named', async () => {

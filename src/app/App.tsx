@@ -6,7 +6,7 @@ import { loadServedCheckpoints } from './features/models/served-checkpoints';
 import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
-import { replayMerge } from './features/merge/merge-state';
+import { registerMergeBuilders, replayMerge } from './features/merge/merge-state';
 import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
@@ -74,6 +74,8 @@ function usePageDrop(): void {
 registerReplay('align', runAlign);
 registerReplay('paths', runPaths);
 registerReplay('merge', replayMerge);
+// Merges a link names as models (inputs of other merges) are rebuilt from their recipe ids.
+registerMergeBuilders();
 registerReplay('cloud', runCloud);
 registerReplay('landscape', runLandscape);
 registerReplay('classifier', replayClassifier);

@@ -180,7 +180,8 @@ async function build(id: ModelId): Promise<ModelEntry> {
     const to = await build(id.to);
     const { spec, datasets } = appStore.getState();
     const choice = scoreChoice(to, spec, datasets).chosen;
-    const target = id.method === 'activation' && choice ? await resolveScore(choice).catch(() => null) : null;
+    // Activation matching correlates on the data, STE trains on it; weight matching needs none.
+    const target = id.method !== 'weight' && choice ? await resolveScore(choice).catch(() => null) : null;
     const reply = await ask(
       'align',
       {
@@ -189,6 +190,7 @@ async function build(id: ModelId): Promise<ModelEntry> {
         method: id.method,
         signed: id.signed ?? 'auto',
         seed: id.seed,
+        restarts: id.restarts ?? 1,
         target,
         heatmapLayer: 0,
       },

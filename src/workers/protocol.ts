@@ -17,6 +17,7 @@ import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { MatchingMethodName } from '../engine/merge/matching-name';
 import type { MergeRecipe } from '../engine/merge/recipe';
 import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
 import type { WsAugment, WsMethod, WsResult } from '../engine/weightspace/types';
@@ -72,6 +73,11 @@ export interface ModelEntry {
   identity?: string;
   /** A merged model's recipe (JSON), written into its download's metadata. */
   recipe?: string;
+  /**
+   * An aligned model's permutations (JSON, engine/align/permutation-export.ts), written into its
+   * download's metadata and offered as a download of its own.
+   */
+  permutation?: string;
   seed?: number;
   group?: string;
   /** Id of the target image the model is scored on, when it is an INR. */
@@ -198,10 +204,15 @@ export function targetTransferables(t: ScoreTarget | null): Transferable[] {
 export interface AlignJob {
   refId: string;
   modelIds: string[];
-  method: 'weight' | 'activation';
+  method: MatchingMethodName;
   signed: 'auto' | 'on' | 'off';
   seed: number;
-  /** Activation matching runs on these inputs (an image's coordinate grid, a batch's x) when given. */
+  /** Seeds seed … seed+restarts−1 are tried per model; the best objective is kept (default 1). */
+  restarts?: number;
+  /**
+   * Activation matching runs on these inputs (an image's coordinate grid, a batch's x) when given;
+   * STE matching trains on them (required).
+   */
   target: ScoreTarget | null;
   /** Hidden layer whose similarity matrix is returned before/after (for the heatmap). */
   heatmapLayer: number;
@@ -210,7 +221,13 @@ export interface AlignJob {
 export interface AlignSummary {
   entry: ModelEntry;
   sourceId: string;
-  method: 'weight' | 'activation';
+  method: MatchingMethodName;
+  /** Every restart's seed and objective, the kept one's index, and what the objective is. */
+  restarts: { seed: number; objective: number }[];
+  bestRestart: number;
+  objective: { name: string; better: 'higher' | 'lower' };
+  /** STE: the kept permutation's midpoint loss, weight matching's, and the loss per step. */
+  ste?: { midpointLoss: number; weightMatchingLoss: number; lossPerStep: number[]; bestStep: number };
   signed: boolean;
   sweeps: number;
   objectiveBefore: number;
@@ -236,7 +253,7 @@ export interface PathsJob {
   points: number;
   curveSteps: number;
   curveSeed: number;
-  alignMethod: 'weight' | 'activation';
+  alignMethod: MatchingMethodName;
   target: ScoreTarget;
   /** Reconstructions at this many evenly spaced α per path (the filmstrip; images only). */
   filmstrip: number;

@@ -9,16 +9,27 @@ import { z } from 'zod';
 import { MATCHING_NAMES } from '../merge/matching-name';
 import { MERGE_METHODS, MergeInputError } from '../merge/types';
 import { checkParams } from '../merge/validate';
+import { formatModelId, MAX_MODEL_ID_CHARS, ModelIdError, parseModelId } from './model-id';
 
 /**
- * A model id: `sample:<name>`, `file:<sha256>` (a dropped checkpoint, by content hash), or
- * `member:<experiment hash>/<i>` (member i of a trained population).
+ * A model id (model-id.ts, the one grammar): `sample:<name>`, `file:<sha256>`,
+ * `member:<hash>/<i>`, `aligned(…)` or `merge(…)`, so a merge may take another merge (recipes
+ * nest). Canonicalised, so equal models have equal ids in the recipe.
  */
-export const MODEL_ID_PATTERN = /^(sample:[a-z0-9-]{1,64}|file:[0-9a-f]{64}|member:[0-9a-f]{1,64}\/\d{1,2})$/;
-
-export const modelIdSchema = z.string().max(200).regex(MODEL_ID_PATTERN, {
-  error: 'must be a model id: sample:<name>, file:<sha256> or member:<hash>/<i>',
-});
+export const modelIdSchema = z
+  .string()
+  .max(MAX_MODEL_ID_CHARS)
+  .transform((s, ctx) => {
+    try {
+      return formatModelId(parseModelId(s));
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a model id: ${e instanceof ModelIdError ? e.message : String(e)}`,
+      });
+      return z.NEVER;
+    }
+  });
 
 const value = z.number().min(-1e6).max(1e6);
 const gradient = z.union([value, z.array(value).min(1).max(32)]);

@@ -7,8 +7,9 @@
  *   file cannot say (activation, w₀, output offset) travels beside it in the spec's `files`.
  * - `member:<experiment>/<i>`: member i of the population that the training settings hashing to
  *   `<experiment>` produce (trainingHash below): replaying re-trains it from its seeds.
- * - `aligned(<id> to <id>, <method>, <seed>[, signed=on|off])`: the first model permuted onto the
- *   second (Git Re-Basin, weight or activation matching).
+ * - `aligned(<id> to <id>, <method>, <seed>[, signed=on|off][, restarts=<n>])`: the first model
+ *   permuted onto the second (Git Re-Basin: weight, activation or STE matching); with restarts,
+ *   seeds seed … seed+n−1 are tried and the best objective kept.
  * - `merge(<method>, <params>, <id>, …)`: a merge of one or more models. `<params>` is `-` or
  *   `key=value;key=value` (values: numbers or words), keys sorted when formatted. For methods with
  *   a base model (task arithmetic, TIES, DARE, …) the FIRST id is the base.
@@ -26,10 +27,12 @@ export type ModelId =
       kind: 'aligned';
       model: ModelId;
       to: ModelId;
-      method: 'weight' | 'activation';
+      method: 'weight' | 'activation' | 'ste';
       seed: number;
       /** Absent: "auto" (signed matching for odd activations). */
       signed?: 'on' | 'off';
+      /** Restarts (seeds seed, seed+1, …) of which the best objective is kept; absent: 1. */
+      restarts?: number;
     }
   | { kind: 'merge'; method: string; params: Record<string, number | string>; models: ModelId[] };
 
@@ -39,6 +42,8 @@ export const MAX_MODEL_ID_CHARS = 2000;
 export const MAX_RECIPE_DEPTH = 6;
 /** Most models one merge names. */
 export const MAX_MERGE_MODELS = 16;
+/** Most alignment restarts an id (and the Align form) asks for. */
+export const MAX_RESTARTS = 16;
 /** Population members are 0 … 63. */
 export const MAX_MEMBER_INDEX = 63;
 
@@ -66,7 +71,7 @@ export function formatModelId(id: ModelId): string {
     case 'member':
       return `member:${id.experiment}/${id.index}`;
     case 'aligned':
-      return `aligned(${formatModelId(id.model)} to ${formatModelId(id.to)}, ${id.method}, ${id.seed}${id.signed ? `, signed=${id.signed}` : ''})`;
+      return `aligned(${formatModelId(id.model)} to ${formatModelId(id.to)}, ${id.method}, ${id.seed}${id.signed ? `, signed=${id.signed}` : ''}${id.restarts && id.restarts > 1 ? `, restarts=${id.restarts}` : ''})`;
     case 'merge': {
       const keys = Object.keys(id.params).sort();
       const params = keys.length === 0 ? '-' : keys.map((k) => `${k}=${String(id.params[k])}`).join(';');
@@ -162,18 +167,31 @@ class Parser {
     const to = this.id(depth + 1);
     this.expect(', ');
     const method = this.until(/[,)]/);
-    if (method !== 'weight' && method !== 'activation')
-      throw new ModelIdError(`aligned(…) method must be weight or activation (got "${method}")`);
+    if (method !== 'weight' && method !== 'activation' && method !== 'ste')
+      throw new ModelIdError(`aligned(…) method must be weight, activation or ste (got "${method}")`);
     this.expect(', ');
     const seed = this.int(2 ** 31 - 1, 'aligned(…) seed');
     let signed: 'on' | 'off' | undefined;
     if (this.take(', signed=')) {
-      const v = this.until(/[)]/);
+      const v = this.until(/[,)]/);
       if (v !== 'on' && v !== 'off') throw new ModelIdError(`signed must be on or off (got "${v}")`);
       signed = v;
     }
+    let restarts = 1;
+    if (this.take(', restarts=')) {
+      restarts = this.int(MAX_RESTARTS, 'aligned(…) restarts');
+      if (restarts < 1) throw new ModelIdError('aligned(…) restarts must be at least 1');
+    }
     this.expect(')');
-    return { kind: 'aligned', model, to, method, seed, ...(signed ? { signed } : {}) };
+    return {
+      kind: 'aligned',
+      model,
+      to,
+      method,
+      seed,
+      ...(signed ? { signed } : {}),
+      ...(restarts > 1 ? { restarts } : {}),
+    };
   }
 
   private merge(depth: number): ModelId {

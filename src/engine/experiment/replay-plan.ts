@@ -28,6 +28,12 @@ export function modelsUsedByView(spec: ExperimentSpec): string[] {
     case 'cloud':
       ids.push(spec.alignment.reference);
       break;
+    case 'merge': {
+      // The recipe's inputs, base and reference: merges inside it are rebuilt from their ids.
+      const r = spec.merge.recipe;
+      if (r) ids.push(...r.models, r.base, r.align?.reference ?? null);
+      break;
+    }
     default:
       break;
   }
@@ -90,7 +96,12 @@ export function replayCost(spec: ExperimentSpec, trains: boolean): ReplayCost {
   }
   if (spec.views.tab === 'align') {
     const n = Math.max(1, spec.alignment.models.length);
-    lines.push(`align ${n} model${n === 1 ? '' : 's'} (${spec.alignment.method} matching)`);
+    const { method, restarts } = spec.alignment;
+    lines.push(
+      `align ${n} model${n === 1 ? '' : 's'} (${method} matching${restarts > 1 ? `, ${restarts} restarts` : ''})`,
+    );
+    // STE trains 30 steps of the midpoint's loss (forward + backward) per model and restart.
+    if (method === 'ste') flop += 6 * 30 * n * restarts * params * pixels;
   }
   return { gflop: flop / 1e9, lines };
 }

@@ -11,10 +11,10 @@ import { z } from 'zod';
 import './zod-jitless';
 import { ACTIVATIONS, type Activation } from '../model';
 import { guardValue } from './guard';
-import { mergeViewSchema } from './merge-schema';
+import { mergeViewSchema, modelIdSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
-import { formatModelId, parseModelId, ModelIdError } from './model-id';
+import { MAX_RESTARTS } from './model-id';
 import { trainingHash } from './training-hash';
 
 /** The largest seed a spec holds (a non-negative int32). */
@@ -26,20 +26,7 @@ const seed = () => int(0, MAX_SEED).default(0);
  * A model by identity (model-id.ts), canonicalised; null means "not chosen" (what a migrated
  * link holds where its old position could not be resolved).
  */
-const modelId = () =>
-  z
-    .string()
-    .max(2000)
-    .transform((s, ctx) => {
-      try {
-        return formatModelId(parseModelId(s));
-      } catch (e) {
-        const why = e instanceof ModelIdError ? e.message : String(e);
-        ctx.addIssue({ code: 'custom', message: `must be a model id: ${why}` });
-        return z.NEVER;
-      }
-    })
-    .nullable();
+const modelId = () => modelIdSchema.nullable();
 
 const sampleId = z
   .string()
@@ -265,7 +252,8 @@ export const experimentSchema = z.object({
     .default(() => []),
   alignment: z
     .object({
-      method: z.enum(['weight', 'activation']).default('weight'),
+      /** Weight, activation or STE matching (Git Re-Basin Alg. 1, Sec. 3.1, Alg. 3). */
+      method: z.enum(['weight', 'activation', 'ste']).default('weight'),
       signed: z.enum(['auto', 'on', 'off']).default('auto'),
       reference: modelId().default(DEFAULT_MODELS[0]),
       /** The models the sender aligned (empty: the next model of the reference's architecture). */
@@ -274,6 +262,8 @@ export const experimentSchema = z.object({
         .max(64)
         .default(() => []),
       seed: seed(),
+      /** Restarts (seeds seed … seed+n−1); the best objective is kept. */
+      restarts: int(1, MAX_RESTARTS).default(1),
     })
     .prefault({}),
   paths: z

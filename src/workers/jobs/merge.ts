@@ -3,6 +3,7 @@
  * the merged model to the workspace; and sweep λ or one weight. Models come from the registry by
  * the identity → workspace id map the app sends.
  */
+import { recipeModelId } from '../../engine/experiment/recipe-model-id';
 import { recipeId, type MergeRecipe } from '../../engine/merge/recipe';
 import type { Model } from '../../engine/model';
 import { runMergeRecipe, sweepMergeRecipe, type MergeSweep } from '../../engine/tf/merge-run';
@@ -42,7 +43,9 @@ export async function runMerge(job: MergeJob, registry: ModelRegistry, ctx: JobC
   const models = modelsOf(job.recipe, job.ids, registry);
   const first = models.get(job.recipe.models[0]!)!;
   const data = evalDataFor(job.target, first.arch);
-  const id = recipeId(job.recipe);
+  // The merge is named by a model id (`merge(…)`), so it can be an input of another merge and a
+  // link rebuilds it; the readable recipe string is its note.
+  const id = recipeModelId(job.recipe);
   const run = await runMergeRecipe(job.recipe, models, data, id, {
     signal: ctx.signal,
     onProgress: progressOf(ctx),
@@ -57,7 +60,7 @@ export async function runMerge(job: MergeJob, registry: ModelRegistry, ctx: JobC
     group: 'merges',
     ...(firstEntry.targetId ? { targetId: firstEntry.targetId } : {}),
     ...(data.kind === 'regression' ? { psnr: merge.metric } : { accuracy: merge.metric }),
-    note: id,
+    note: recipeId(job.recipe),
   });
   const reconstruction = data.kind === 'regression' ? run.output : new Float32Array(0);
   return { entry, scores: run.scores, reconstruction };

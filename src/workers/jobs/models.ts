@@ -124,5 +124,7 @@ export function exportModel(
   // A merge carries its recipe, so the file says how to make it again (`weightscope merge`).
   if (entry.recipe) meta['weightscope.recipe'] = entry.recipe;
   if (entry.identity) meta['weightscope.identity'] = entry.identity;
+  // An aligned model carries its permutations (engine/align/permutation-export.ts).
+  if (entry.permutation) meta['weightscope.permutation'] = entry.permutation;
   return { bytes: writeSafetensors(model, meta, entry.layout), filename: `${base}.safetensors` };
 }

@@ -1,5 +1,4 @@
 /** The worker's paths job: every requested path between two models, and renders along them. */
-import { alignModels } from '../../engine/align';
 import { yieldToEvents } from '../../engine/cancel';
 import type { EvalData } from '../../engine/data/eval-data';
 import type { PathKind } from '../../engine/experiment/schema';
@@ -10,6 +9,7 @@ import { pathCurveOf } from '../../engine/paths/barrier';
 import { pathFunction } from '../../engine/paths/interpolate';
 import { assertCompatible } from '../../engine/paths/vector';
 import { trainCurve } from '../../engine/tf/curve';
+import { matchModels } from '../../engine/tf/matching';
 import { ensureBackend } from '../backends';
 import type { PathCurveReply, PathsJob, ScoreTarget } from '../protocol';
 import type { ModelRegistry } from '../registry';
@@ -66,7 +66,9 @@ export async function runPaths(
     let state: PathState;
     let note: string | undefined;
     if (kind === 'lerp-aligned' || kind === 'lerp-repair') {
-      aligned ??= alignModels(a, b, { method: job.alignMethod, x: data.x }).model;
+      // STE (the Align tab's third method) trains through the midpoint loss, with tfjs.
+      if (job.alignMethod === 'ste') await ensureBackend();
+      aligned ??= (await matchModels(a, b, job.alignMethod, { data, signal: ctx.signal })).model;
       // REPAIR measures the statistics on the data the path is scored on (Jordan et al. 2023).
       state = kind === 'lerp-repair' ? { a, b: aligned, repairOn: data } : { a, b: aligned };
     } else if (kind === 'bezier' || kind === 'polychain') {

@@ -1,4 +1,5 @@
 import { describeArch } from '../../../engine/model';
+import { MAX_RESTARTS } from '../../../engine/experiment/model-id';
 import { Field } from '../../components/Field';
 import { JobProgressRow } from '../../components/JobProgress';
 import { updateSpec, useApp } from '../../store';
@@ -117,8 +118,24 @@ export function AlignPanel() {
                 />{' '}
                 activation
               </label>
+              <label title="Git Re-Basin Alg. 3 (straight-through estimator): trains a proxy so that the midpoint of the reference and π(model) has low loss on the reference's data, re-solving π by weight matching each step; keeps the best π (never worse than weight matching). Slower: 30 gradient steps per model and restart.">
+                <input
+                  type="radio"
+                  name="align-method"
+                  checked={method === 'ste'}
+                  data-testid="align-ste"
+                  onChange={() => updateSpec((d) => (d.alignment.method = 'ste'))}
+                />{' '}
+                STE
+              </label>
             </span>
           </div>
+          {method === 'ste' && (
+            <p className="hint" data-testid="align-ste-hint">
+              STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for classifiers):
+              30 steps per model and restart.
+            </p>
+          )}
           <label className="field">
             <span className="field-label">Signed</span>
             <select
@@ -138,9 +155,16 @@ export function AlignPanel() {
           <Field
             label="Seed"
             value={String(spec.alignment.seed)}
-            hint="order of the permutation sweeps"
+            hint="order of the permutation sweeps (first restart)"
             testId="align-seed"
             commit={(v) => updateSpec((d) => (d.alignment.seed = v.trim() === '' ? NaN : Number(v)))}
+          />
+          <Field
+            label="Restarts"
+            value={String(spec.alignment.restarts)}
+            hint={`seeds ${spec.alignment.seed} … ${spec.alignment.seed + spec.alignment.restarts - 1}; the best objective is kept (1 to ${MAX_RESTARTS})`}
+            testId="align-restarts-input"
+            commit={(v) => updateSpec((d) => (d.alignment.restarts = v.trim() === '' ? NaN : Number(v)))}
           />
           <label className="field">
             <span className="field-label">Heatmap layer</span>

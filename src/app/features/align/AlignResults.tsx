@@ -1,13 +1,55 @@
 import { useMemo } from 'react';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
-import type { AlignResultView } from './align-state';
+import { downloadPermutations, type AlignResultView } from './align-state';
+import type { MatchingMethodName } from '../../../engine/merge/matching-name';
 
 const fmt = (v: number) =>
   Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
 
-function objectiveLabel(method: 'weight' | 'activation'): string {
-  return method === 'weight' ? 'objective Σ⟨W_A, π(W_B)⟩ (weight²)' : 'objective Σ corr(A, π(B)) (unitless)';
+function objectiveLabel(method: MatchingMethodName): string {
+  return method === 'activation' ? 'objective Σ corr(A, π(B)) (unitless)' : 'objective Σ⟨W_A, π(W_B)⟩ (weight²)';
+}
+
+/**
+ * STE (Git Re-Basin Alg. 3): the midpoint ½(A + π(B))'s loss at every step, one line per aligned
+ * model; step 0 is plain weight matching, and the kept permutation is the lowest point.
+ */
+function SteChart({ view }: { view: AlignResultView }) {
+  const data = useMemo(
+    () =>
+      view.results.flatMap((r) =>
+        r.ste
+          ? [
+              {
+                type: 'scatter',
+                mode: 'lines+markers',
+                name: r.sourceName,
+                x: r.ste.lossPerStep.map((_, i) => i),
+                y: r.ste.lossPerStep,
+              },
+            ]
+          : [],
+      ),
+    [view],
+  );
+  const layout = useMemo(
+    () => ({
+      title: { text: 'STE: loss of the midpoint ½(A + π(B)) per step (best restart)' },
+      xaxis: { title: { text: 'step (0 = weight matching)' } },
+      yaxis: { title: { text: 'midpoint loss (MSE for images, cross-entropy for classifiers)' } },
+      showlegend: true,
+    }),
+    [],
+  );
+  const csv = () =>
+    toCsv(
+      ['model', 'step', 'midpoint_loss'],
+      view.results.flatMap((r) => (r.ste ? r.ste.lossPerStep.map((y, i) => [r.sourceName, i, y]) : [])),
+    );
+  return (
+    <PlotCard data={data} layout={layout} testId="align-ste" filename="align-ste-loss" csv={csv} height={300} />
+  );
 }
 
 /** Objective per sweep, one line per aligned model (sweep 0 = identity, before alignment). */
@@ -134,6 +176,7 @@ function ResultTable({ view }: { view: AlignResultView }) {
           <th>sweeps</th>
           <th>time (ms)</th>
           <th>objective before → after</th>
+          <th title="each restart's seed and objective; ★ marks the one kept">restarts (seed: objective)</th>
           <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
             function equality
           </th>
@@ -151,6 +194,10 @@ function ResultTable({ view }: { view: AlignResultView }) {
               data-maxdiff={r.maxOutputDiff}
               data-scale={r.outputScale}
               data-proof={ok ? 'ok' : 'fail'}
+              data-restarts={r.restarts.length}
+              data-best-restart={r.bestRestart}
+              data-midpoint={r.ste?.midpointLoss}
+              data-wm-midpoint={r.ste?.weightMatchingLoss}
             >
               <td>
                 {r.sourceName}
@@ -163,6 +210,23 @@ function ResultTable({ view }: { view: AlignResultView }) {
               <td className="num">{r.timeMs.toFixed(1)}</td>
               <td className="num">
                 {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
+                {r.ste && (
+                  <div className="hint">
+                    midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)}, step{' '}
+                    {r.ste.bestStep})
+                  </div>
+                )}
+              </td>
+              <td className="num" data-testid="align-restarts">
+                {r.restarts.map((x, i) => (
+                  <div key={x.seed} className={i === r.bestRestart ? 'align-best' : 'hint'}>
+                    {i === r.bestRestart ? '★ ' : ''}
+                    {x.seed}: {fmt(x.objective)}
+                  </div>
+                ))}
+                <div className="hint">
+                  {r.objective.name}, {r.objective.better} is better
+                </div>
               </td>
               <td className={ok ? 'align-ok' : 'align-fail'}>
                 {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
@@ -182,9 +246,22 @@ function ResultTable({ view }: { view: AlignResultView }) {
 export function AlignResults({ view }: { view: AlignResultView }) {
   return (
     <div className="align-results" data-testid="align-results">
-      <h3 className="align-title">Aligned to {view.refName}</h3>
+      <h3 className="align-title">
+        Aligned to {view.refName} ({view.method} matching
+        {view.restarts > 1 ? `, best of ${view.restarts} restarts` : ''})
+      </h3>
       <ResultTable view={view} />
-      <ObjectiveChart view={view} />
+      <p>
+        <button type="button" data-testid="align-permutations" onClick={() => downloadPermutations(view)}>
+          Download permutations (JSON)
+        </button>{' '}
+        <span className="hint">
+          per hidden layer the index array and signs (aligned unit i = the model&apos;s unit perm[i]), the
+          reference, method, objective and seed; the aligned model&apos;s safetensors download carries the same
+          record in its metadata
+        </span>
+      </p>
+      {view.method === 'ste' ? <SteChart view={view} /> : <ObjectiveChart view={view} />}
       <Heatmaps view={view} />
     </div>
   );

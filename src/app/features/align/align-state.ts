@@ -15,11 +15,16 @@ import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { addModels, appStore, showBanner, updateSpec } from '../../store';
 import { byRef, pickModel } from '../../model-refs';
+import { saveBytes } from '../../lib/download';
+import { downloadStem } from '../../../engine/checkpoints/snippet';
+import type { MatchingMethodName } from '../../../engine/merge/matching-name';
 
 /** One finished alignment: the worker's summaries plus the names they had at the time. */
 export interface AlignResultView {
   refName: string;
-  method: 'weight' | 'activation';
+  method: MatchingMethodName;
+  /** Restarts per model (seeds seed … seed+restarts−1). */
+  restarts: number;
   results: (AlignSummary & { sourceName: string })[];
   heatmap: AlignReply['heatmap'];
 }
@@ -129,10 +134,15 @@ export async function runAlign(): Promise<void> {
     alignStore,
     (msg) => `Alignment failed: ${msg}. The workspace is unchanged.`,
     async (run) => {
-      // Probe inputs for activation matching: an INR's own image grid, a classifier's "Score on" data.
+      // Data for activation matching (probe inputs) and STE (its loss): an INR's own image, a
+      // classifier's "Score on" data.
       const choice = scoreChoice(ref, spec, datasets).chosen;
       const usable = choice && (choice.kind === 'classification' || ref.targetId);
       const target = usable ? await run.step(resolveScore(choice).catch(() => null)) : null;
+      if (spec.alignment.method === 'ste' && !target)
+        throw new Error(
+          `STE matching trains on data, and ${ref.name} has none: an INR needs its image, a classifier its "Score on" data`,
+        );
       const hidden = ref.arch.widths.length - 2;
       const heatmapLayer = Math.min(Math.max(0, s.heatmapLayer), Math.max(0, hidden - 1));
       const reply = await run.call(
@@ -143,13 +153,14 @@ export async function runAlign(): Promise<void> {
           method: spec.alignment.method,
           signed: spec.alignment.signed,
           seed: spec.alignment.seed,
+          restarts: spec.alignment.restarts,
           target,
           heatmapLayer,
         },
         // Cancelled while the worker finished: the person asked for nothing, so nothing stays.
         { transfer: targetTransferables(target), discard: removeEntries },
       );
-      const { method, seed, signed } = spec.alignment;
+      const { method, seed, signed, restarts } = spec.alignment;
       const refOf = (sourceId: string): string | undefined => {
         const src = models.find((m) => m.id === sourceId)?.ref;
         if (!src || !ref.ref) return undefined;
@@ -162,6 +173,7 @@ export async function runAlign(): Promise<void> {
           method,
           seed,
           ...(signed === 'auto' ? {} : { signed }),
+          ...(restarts > 1 ? { restarts } : {}),
         });
       };
       const entries = reply.results.map((r) => {
@@ -178,6 +190,7 @@ export async function runAlign(): Promise<void> {
         result: {
           refName: ref.name,
           method: spec.alignment.method,
+          restarts: spec.alignment.restarts,
           results: reply.results.map((r) => ({ ...r, sourceName: names.get(r.sourceId) ?? r.sourceId })),
           heatmap: reply.heatmap,
         },
@@ -196,4 +209,18 @@ export async function runAlign(): Promise<void> {
  */
 export function cancelAlign(): void {
   cancelJob(alignStore);
+}
+
+/**
+ * Downloads the permutations of the shown alignment as JSON: per aligned model, per hidden layer
+ * the index array and the signs, the reference, the method, the objective and the seed
+ * (engine/align/permutation-export.ts). The same record sits in each aligned model's safetensors
+ * metadata as `weightscope.permutation`.
+ */
+export function downloadPermutations(view: AlignResultView): void {
+  const alignments = view.results.flatMap((r) =>
+    r.entry.permutation ? [JSON.parse(r.entry.permutation) as unknown] : [],
+  );
+  const text = JSON.stringify({ format: 'weightscope.permutations/1', alignments }, null, 1);
+  saveBytes(text, `permutations-to-${downloadStem(view.refName)}.json`, 'application/json');
 }

@@ -23,6 +23,9 @@ import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { addModels, appStore, showBanner, updateSpec } from '../../store';
+import { registerMergeBuilder } from '../../replay';
+import type { ModelId } from '../../../engine/experiment/model-id';
+import { recipeFromModelId } from '../../../engine/experiment/recipe-model-id';
 
 /** The form, as the person left it (numbers as typed, so a bad one can be shown with its reason). */
 export interface MergeDraft {
@@ -105,8 +108,11 @@ export function patchDraft(p: Partial<MergeDraft>): void {
   mergeStore.setState((s) => ({ draft: { ...s.draft, ...p } }));
 }
 
-/** Models a recipe can name: they carry a link id (samples, dropped files, finished population members). */
-export const nameable = (m: ModelEntry): boolean => !!m.ref && !m.ref.startsWith('merge(');
+/**
+ * Models a recipe can name: they carry a link id (samples, dropped files, finished population
+ * members, aligned models and other merges, so recipes nest).
+ */
+export const nameable = (m: ModelEntry): boolean => !!m.ref;
 
 /** Parses one number or a comma list ("0.3, 0.7": a value per depth). */
 export function parseGradient(text: string, what: string): number | number[] | undefined {
@@ -383,6 +389,31 @@ export async function runSweep(): Promise<void> {
 
 export function cancelMerge(): void {
   cancelJob(mergeStore);
+}
+
+/**
+ * Builds a merge a link names as an input (`merge(…)` inside a recipe, engine/experiment/
+ * recipe-model-id.ts): its inputs are already in the workspace (replay.ts builds them first); the
+ * merged entry is returned for replay.ts to add under the id.
+ */
+export async function buildMergeFromId(id: Extract<ModelId, { kind: 'merge' }>): Promise<ModelEntry> {
+  const recipe = recipeFromModelId(id);
+  const { models } = appStore.getState();
+  const ids = workspaceIds(models);
+  const first = models.find((m) => m.id === ids[recipe.models[0]!]);
+  if (!first) throw new Error(`model ${recipe.models[0]} is not in the workspace`);
+  const { target } = await targetFor(first, (p) => p);
+  const reply = await ask(
+    'merge',
+    { recipe, ids, target, name: mergeName(recipe, models) },
+    { transfer: targetTransferables(target) },
+  );
+  return reply.entry;
+}
+
+/** Every merge method can be rebuilt from a link's `merge(…)` id. */
+export function registerMergeBuilders(): void {
+  for (const m of MERGE_METHODS) registerMergeBuilder(m, buildMergeFromId);
 }
 
 /** A shared link's Merge view: the recipe back into the form, merged, and its sweep if it had one. */
