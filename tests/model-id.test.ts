@@ -50,6 +50,18 @@ describe('model ids: parse and format', () => {
       },
     ],
     [
+      'aligned(sample:a to sample:b, ste, 7, signed=on, restarts=4)',
+      {
+        kind: 'aligned',
+        model: { kind: 'sample', name: 'a' },
+        to: { kind: 'sample', name: 'b' },
+        method: 'ste',
+        seed: 7,
+        signed: 'on',
+        restarts: 4,
+      },
+    ],
+    [
       `merge(ties, density=0.2;lambda=1.5, sample:base, file:${SHA}, aligned(file:${SHA2} to sample:base, weight, 1))`,
       {
         kind: 'merge',
@@ -121,7 +133,9 @@ describe('model ids: parse and format', () => {
       [`member:${HASH}/64`, /is not one of/],
       ['member:xyz/1', /is not one of/],
       ['mnist:3', /is not one of/],
-      ['aligned(sample:a to sample:b, magic, 0)', /method must be weight or activation/],
+      ['aligned(sample:a to sample:b, magic, 0)', /method must be weight, activation or ste/],
+      ['aligned(sample:a to sample:b, ste, 0, restarts=0)', /restarts must be at least 1/],
+      ['aligned(sample:a to sample:b, ste, 0, restarts=17)', /restarts must be a whole number 0–16/],
       ['aligned(sample:a to sample:b, weight, -1)', /seed must be a whole number/],
       ['aligned(sample:a sample:b, weight, 0)', /expected " to "/],
       ['aligned(sample:a to sample:b, weight, 0, signed=maybe)', /signed must be on or off/],
