@@ -95,7 +95,9 @@ describe('the align job with STE and restarts, and the permutations in the downl
     expect(r.ste!.midpointLoss).toBe(r.restarts[r.bestRestart]!.objective);
     expect(r.ste!.midpointLoss).toBeLessThanOrEqual(r.ste!.weightMatchingLoss);
     // Without data STE is refused with the reason.
-    await expect(runAlign({ ...job, target: null }, registry, ctx())).rejects.toThrow(/STE matching trains on data/);
+    await expect(runAlign({ ...job, target: null }, registry, ctx())).rejects.toThrow(
+      /STE matching trains on data/,
+    );
 
     const record = JSON.parse(r.entry.permutation!) as PermutationRecord;
     expect(record).toMatchObject({

@@ -39,11 +39,25 @@ describe('merge recipes as model ids', () => {
     ],
     [
       'slerp with its optional base',
-      { method: 'slerp', base: 'sample:a', models: ['sample:b'], params: { t: 0.25 }, align: null, repair: false },
+      {
+        method: 'slerp',
+        base: 'sample:a',
+        models: ['sample:b'],
+        params: { t: 0.25 },
+        align: null,
+        repair: false,
+      },
     ],
     [
       'slerp without a base',
-      { method: 'slerp', base: null, models: ['sample:a', 'sample:b'], params: {}, align: null, repair: false },
+      {
+        method: 'slerp',
+        base: null,
+        models: ['sample:a', 'sample:b'],
+        params: {},
+        align: null,
+        repair: false,
+      },
     ],
     [
       'a merge of a merge',

@@ -125,12 +125,14 @@ describe('worker merge jobs', () => {
     // The nested id parses back to the same recipe, with the inner merge's id inside it.
     const id = parseModelId(outer.entry.identity!);
     expect(id.kind === 'merge' && recipeFromModelId(id)).toEqual(nested);
-    expect(outer.entry.identity).toContain(`merge(linear, align=weight;align_seed=0;align_to=0, member:${hash}/0`);
+    expect(outer.entry.identity).toContain(
+      `merge(linear, align=weight;align_seed=0;align_to=0, member:${hash}/0`,
+    );
     expect(outer.entry.identity).toContain('align_to=extra');
     // An id outside the grammar is refused by the schema, with the grammar's reason.
-    expect(() =>
-      mergeRecipeSchema.parse({ method: 'linear', models: ['member:xyz/0'] }),
-    ).toThrow(/must be a model id/);
+    expect(() => mergeRecipeSchema.parse({ method: 'linear', models: ['member:xyz/0'] })).toThrow(
+      /must be a model id/,
+    );
   });
 
   it('a cancelled merge answers AbortError and adds nothing; a missing model is named', async () => {

@@ -10,7 +10,13 @@
  * alignment as `align=<matching>;align_seed=<n>;align_to=<index into the ids, or extra>`, REPAIR as
  * `repair=true`.
  */
-import { METHOD_INFO, MERGE_METHODS, type Gradient, type MergeMethod, type MergeParams } from '../merge/types';
+import {
+  METHOD_INFO,
+  MERGE_METHODS,
+  type Gradient,
+  type MergeMethod,
+  type MergeParams,
+} from '../merge/types';
 import type { MatchingMethodName } from '../merge/matching-name';
 import type { MergeRecipe } from '../merge/recipe';
 import { mergeRecipeSchema } from './merge-schema';
@@ -124,6 +130,8 @@ export function recipeFromModelId(id: MergeId): MergeRecipe {
     repair,
   });
   if (!r.success)
-    throw new ModelIdError(`merge(…) is not a valid recipe: ${r.error.issues.map((i) => i.message).join('; ')}`);
+    throw new ModelIdError(
+      `merge(…) is not a valid recipe: ${r.error.issues.map((i) => i.message).join('; ')}`,
+    );
   return r.data as MergeRecipe;
 }

@@ -97,7 +97,7 @@ export function AlignPanel() {
           <legend>Method</legend>
           <div className="field">
             <span className="field-label">Matching</span>
-            <span className="cloud-toggle" role="radiogroup" aria-label="method">
+            <span className="cloud-toggle align-methods" role="radiogroup" aria-label="method">
               <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights">
                 <input
                   type="radio"
@@ -132,8 +132,8 @@ export function AlignPanel() {
           </div>
           {method === 'ste' && (
             <p className="hint" data-testid="align-ste-hint">
-              STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for classifiers):
-              30 steps per model and restart.
+              STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for
+              classifiers): 30 steps per model and restart.
             </p>
           )}
           <label className="field">

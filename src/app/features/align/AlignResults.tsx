@@ -4,11 +4,19 @@ import { toCsv } from '../../lib/csv';
 import { downloadPermutations, type AlignResultView } from './align-state';
 import type { MatchingMethodName } from '../../../engine/merge/matching-name';
 
+const METHOD_LABEL: Record<MatchingMethodName, string> = {
+  weight: 'weight',
+  activation: 'activation',
+  ste: 'STE',
+};
+
 const fmt = (v: number) =>
   Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
 
 function objectiveLabel(method: MatchingMethodName): string {
-  return method === 'activation' ? 'objective Σ corr(A, π(B)) (unitless)' : 'objective Σ⟨W_A, π(W_B)⟩ (weight²)';
+  return method === 'activation'
+    ? 'objective Σ corr(A, π(B)) (unitless)'
+    : 'objective Σ⟨W_A, π(W_B)⟩ (weight²)';
 }
 
 /**
@@ -37,10 +45,10 @@ function SteChart({ view }: { view: AlignResultView }) {
     () => ({
       title: { text: 'STE: loss of the midpoint ½(A + π(B)) per step (best restart)' },
       xaxis: { title: { text: 'step (0 = weight matching)' } },
-      yaxis: { title: { text: 'midpoint loss (MSE for images, cross-entropy for classifiers)' } },
+      yaxis: { title: { text: `midpoint loss (${view.lossName})` } },
       showlegend: true,
     }),
-    [],
+    [view.lossName],
   );
   const csv = () =>
     toCsv(
@@ -48,7 +56,14 @@ function SteChart({ view }: { view: AlignResultView }) {
       view.results.flatMap((r) => (r.ste ? r.ste.lossPerStep.map((y, i) => [r.sourceName, i, y]) : [])),
     );
   return (
-    <PlotCard data={data} layout={layout} testId="align-ste" filename="align-ste-loss" csv={csv} height={300} />
+    <PlotCard
+      data={data}
+      layout={layout}
+      testId="align-ste"
+      filename="align-ste-loss"
+      csv={csv}
+      height={300}
+    />
   );
 }
 
@@ -212,8 +227,8 @@ function ResultTable({ view }: { view: AlignResultView }) {
                 {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
                 {r.ste && (
                   <div className="hint">
-                    midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)}, step{' '}
-                    {r.ste.bestStep})
+                    midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)},
+                    step {r.ste.bestStep})
                   </div>
                 )}
               </td>
@@ -247,7 +262,7 @@ export function AlignResults({ view }: { view: AlignResultView }) {
   return (
     <div className="align-results" data-testid="align-results">
       <h3 className="align-title">
-        Aligned to {view.refName} ({view.method} matching
+        Aligned to {view.refName} ({METHOD_LABEL[view.method]} matching
         {view.restarts > 1 ? `, best of ${view.restarts} restarts` : ''})
       </h3>
       <ResultTable view={view} />
@@ -257,8 +272,8 @@ export function AlignResults({ view }: { view: AlignResultView }) {
         </button>{' '}
         <span className="hint">
           per hidden layer the index array and signs (aligned unit i = the model&apos;s unit perm[i]), the
-          reference, method, objective and seed; the aligned model&apos;s safetensors download carries the same
-          record in its metadata
+          reference, method, objective and seed; the aligned model&apos;s safetensors download carries the
+          same record in its metadata
         </span>
       </p>
       {view.method === 'ste' ? <SteChart view={view} /> : <ObjectiveChart view={view} />}

@@ -25,6 +25,8 @@ export interface AlignResultView {
   method: MatchingMethodName;
   /** Restarts per model (seeds seed … seed+restarts−1). */
   restarts: number;
+  /** The loss STE trains the midpoint on: 'MSE' (an INR's image) or 'cross-entropy' (a classifier). */
+  lossName: string;
   results: (AlignSummary & { sourceName: string })[];
   heatmap: AlignReply['heatmap'];
 }
@@ -191,6 +193,7 @@ export async function runAlign(): Promise<void> {
           refName: ref.name,
           method: spec.alignment.method,
           restarts: spec.alignment.restarts,
+          lossName: target?.kind === 'image' ? 'MSE' : 'cross-entropy',
           results: reply.results.map((r) => ({ ...r, sourceName: names.get(r.sourceId) ?? r.sourceId })),
           heatmap: reply.heatmap,
         },
