@@ -54,6 +54,10 @@ describe('alignment restarts', () => {
     expect(r.restarts.map((x) => x.seed)).toEqual([5, 6, 7, 8, 9, 10]);
     const best = Math.max(...r.restarts.map((x) => x.objective));
     expect(r.restarts[r.bestIndex]!.objective).toBe(best);
+    // On these networks the sweep order matters: restarts reach different optima, and the best
+    // beats the first seed's.
+    expect(new Set(r.restarts.map((x) => x.objective)).size).toBeGreaterThan(1);
+    expect(best).toBeGreaterThan(r.restarts[0]!.objective);
     expect(r.best.objectiveAfter).toBe(best);
     expect(r.objective.better).toBe('higher');
     expect(r.best.proved).toBe(true);
@@ -94,6 +98,21 @@ describe('the align job with STE and restarts, and the permutations in the downl
     expect(r.restarts[r.bestRestart]!.objective).toBe(Math.min(...r.restarts.map((x) => x.objective)));
     expect(r.ste!.midpointLoss).toBe(r.restarts[r.bestRestart]!.objective);
     expect(r.ste!.midpointLoss).toBeLessThanOrEqual(r.ste!.weightMatchingLoss);
+    // Cancelled during the first STE steps: AbortError, and nothing joins the workspace.
+    const before = registry.ids();
+    const ctrl = new AbortController();
+    const steps: number[] = [];
+    await expect(
+      runAlign(job, registry, {
+        signal: ctrl.signal,
+        progress: (p) => {
+          steps.push(p.done);
+          if (steps.length === 2) ctrl.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(steps.every((d) => d >= 0 && d < 1)).toBe(true);
+    expect(registry.ids()).toEqual(before);
     // Without data STE is refused with the reason.
     await expect(runAlign({ ...job, target: null }, registry, ctx())).rejects.toThrow(
       /STE matching trains on data/,

@@ -370,4 +370,57 @@ describe('barrier --repair and align --method ste', () => {
     expect(r.midpointLoss as number).toBeLessThanOrEqual(r.weightMatchingLoss as number);
     await cliFails(2, ['--data'], 'align', M(1), M(2), '--method', 'ste');
   }, 60_000);
+
+  it('align --restarts keeps the best objective; the permutations JSON and metadata turn MODEL into the output', async () => {
+    const r = await cliJson(
+      'align',
+      M(1),
+      M(2),
+      '--restarts',
+      '3',
+      '--seed',
+      '4',
+      '--out',
+      f('restarts.safetensors'),
+      '--permutations',
+      f('perm.json'),
+    );
+    const restarts = r.restarts as { seed: number; objective: number }[];
+    expect(restarts.map((x) => x.seed)).toEqual([4, 5, 6]);
+    expect(restarts[r.bestRestart as number]!.objective).toBe(Math.max(...restarts.map((x) => x.objective)));
+    expect(r.objectiveAfter).toBe(restarts[r.bestRestart as number]!.objective);
+    const text = readFileSync(f('perm.json'), 'utf8');
+    expect(metadata(f('restarts.safetensors'))['weightscope.permutation']).toBe(text);
+    const rec = JSON.parse(text) as {
+      method: string;
+      seed: number;
+      layers: { perm: number[]; signs: number[]; axes: { tensor: string; axis: number }[] }[];
+    };
+    expect(rec.method).toBe('weight');
+    expect(rec.seed).toBe(restarts[r.bestRestart as number]!.seed);
+    // The record applied to MODEL's own tensors (by the file's names and axes) gives the output.
+    const read = (file: string) =>
+      new Map(
+        readCheckpoint([{ name: 'x.safetensors', bytes: new Uint8Array(readFileSync(file)) }]).tensors.map(
+          (t) => [t.name, { shape: t.shape, data: Float32Array.from(t.data!) }],
+        ),
+      );
+    const mine = read(M(2));
+    for (const layer of rec.layers)
+      for (const { tensor, axis } of layer.axes) {
+        const t = mine.get(tensor)!;
+        const [rows, cols] = t.shape.length === 2 ? t.shape : [t.shape[0]!, 1];
+        const out = new Float32Array(t.data.length);
+        for (let i = 0; i < rows!; i++)
+          for (let j = 0; j < cols!; j++) {
+            const [si, sj, s] =
+              axis === 0 ? [layer.perm[i]!, j, layer.signs[i]!] : [i, layer.perm[j]!, layer.signs[j]!];
+            out[i * cols! + j] = s * t.data[si * cols! + sj]!;
+          }
+        t.data = out;
+      }
+    const aligned = read(f('restarts.safetensors'));
+    for (const [name, t] of aligned)
+      expect(Array.from(t.data), name).toEqual(Array.from(mine.get(name)!.data));
+  }, 60_000);
 });

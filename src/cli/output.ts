@@ -101,6 +101,11 @@ export function writeModel(p: string, model: Model, prov: Provenance, layout?: T
       : format === 'npz'
         ? writeNpz(model, layout)
         : writeSafetensors(model, provenanceMetadata(prov), layout);
+  writeBytes(p, bytes);
+}
+
+/** Writes bytes or text to `p`, or says why it cannot. */
+export function writeBytes(p: string, bytes: Uint8Array | string): void {
   try {
     writeFileSync(p, bytes);
   } catch (e) {
