@@ -1,5 +1,6 @@
 import { describeArch } from '../../../engine/model';
 import { MAX_RESTARTS } from '../../../engine/experiment/model-id';
+import type { MatchingMethodName } from '../../../engine/merge/matching-name';
 import { Field } from '../../components/Field';
 import { JobProgressRow } from '../../components/JobProgress';
 import { updateSpec, useApp } from '../../store';
@@ -18,6 +19,21 @@ import {
   useAlign,
 } from './align-state';
 import { AlignResults } from './AlignResults';
+
+/** The matching methods: name, label, and what each does (Git Re-Basin, Ainsworth et al. 2023). */
+const METHODS: [MatchingMethodName, string, string][] = [
+  ['weight', 'weight', 'Git Re-Basin Alg. 1: coordinate descent over permutations of the weights'],
+  [
+    'activation',
+    'activation',
+    'correlation of hidden activations on the reference’s data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)',
+  ],
+  [
+    'ste',
+    'STE',
+    'Git Re-Basin Alg. 3 (straight-through estimator): trains a proxy so that the midpoint of the reference and π(model) has low loss on the reference’s data, re-solving π by weight matching each step; keeps the best π (never worse than weight matching). Slower: 30 gradient steps per model and restart.',
+  ],
+];
 
 /** The Align view: remove the permutation (and sign) symmetry between models, provably. */
 export function AlignPanel() {
@@ -98,36 +114,18 @@ export function AlignPanel() {
           <div className="field">
             <span className="field-label">Matching</span>
             <span className="cloud-toggle align-methods" role="radiogroup" aria-label="method">
-              <label title="Git Re-Basin Alg. 1: coordinate descent over permutations of the weights">
-                <input
-                  type="radio"
-                  name="align-method"
-                  checked={method === 'weight'}
-                  data-testid="align-weight"
-                  onChange={() => updateSpec((d) => (d.alignment.method = 'weight'))}
-                />{' '}
-                weight
-              </label>
-              <label title="correlation of hidden activations on the reference's data: its image grid (INRs), or its “Score on” data (classifiers: MNIST digits or a dropped dataset)">
-                <input
-                  type="radio"
-                  name="align-method"
-                  checked={method === 'activation'}
-                  data-testid="align-activation"
-                  onChange={() => updateSpec((d) => (d.alignment.method = 'activation'))}
-                />{' '}
-                activation
-              </label>
-              <label title="Git Re-Basin Alg. 3 (straight-through estimator): trains a proxy so that the midpoint of the reference and π(model) has low loss on the reference's data, re-solving π by weight matching each step; keeps the best π (never worse than weight matching). Slower: 30 gradient steps per model and restart.">
-                <input
-                  type="radio"
-                  name="align-method"
-                  checked={method === 'ste'}
-                  data-testid="align-ste"
-                  onChange={() => updateSpec((d) => (d.alignment.method = 'ste'))}
-                />{' '}
-                STE
-              </label>
+              {METHODS.map(([m, label, title]) => (
+                <label key={m} title={title}>
+                  <input
+                    type="radio"
+                    name="align-method"
+                    checked={method === m}
+                    data-testid={`align-${m}`}
+                    onChange={() => updateSpec((d) => (d.alignment.method = m))}
+                  />{' '}
+                  {label}
+                </label>
+              ))}
             </span>
           </div>
           {method === 'ste' && (

@@ -19,89 +19,68 @@ function objectiveLabel(method: MatchingMethodName): string {
     : 'objective Σ⟨W_A, π(W_B)⟩ (weight²)';
 }
 
-/**
- * STE (Git Re-Basin Alg. 3): the midpoint ½(A + π(B))'s loss at every step, one line per aligned
- * model; step 0 is plain weight matching, and the kept permutation is the lowest point.
- */
-function SteChart({ view }: { view: AlignResultView }) {
-  const data = useMemo(
-    () =>
-      view.results.flatMap((r) =>
-        r.ste
-          ? [
-              {
-                type: 'scatter',
-                mode: 'lines+markers',
-                name: r.sourceName,
-                x: r.ste.lossPerStep.map((_, i) => i),
-                y: r.ste.lossPerStep,
-              },
-            ]
-          : [],
-      ),
-    [view],
-  );
-  const layout = useMemo(
-    () => ({
-      title: { text: 'STE: loss of the midpoint ½(A + π(B)) per step (best restart)' },
-      xaxis: { title: { text: 'step (0 = weight matching)' } },
-      yaxis: { title: { text: `midpoint loss (${view.lossName})` } },
-      showlegend: true,
-    }),
-    [view.lossName],
-  );
-  const csv = () =>
-    toCsv(
-      ['model', 'step', 'midpoint_loss'],
-      view.results.flatMap((r) => (r.ste ? r.ste.lossPerStep.map((y, i) => [r.sourceName, i, y]) : [])),
-    );
-  return (
-    <PlotCard
-      data={data}
-      layout={layout}
-      testId="align-ste"
-      filename="align-ste-loss"
-      csv={csv}
-      height={300}
-    />
-  );
+/** What the line chart plots: one curve per aligned model, its axes and its CSV columns. */
+interface Curves {
+  ys: (r: AlignResultView['results'][number]) => number[];
+  title: string;
+  x: string;
+  y: string;
+  columns: [string, string];
+  testId: string;
 }
 
-/** Objective per sweep, one line per aligned model (sweep 0 = identity, before alignment). */
+/**
+ * Weight and activation matching: the objective per sweep (sweep 0 = identity, before alignment).
+ * STE (Git Re-Basin Alg. 3): the midpoint ½(A + π(B))'s loss at every step of the kept restart;
+ * step 0 is plain weight matching, and the kept permutation is the lowest point.
+ */
+function curvesOf(view: AlignResultView): Curves {
+  if (view.method === 'ste')
+    return {
+      ys: (r) => r.ste?.lossPerStep ?? [],
+      title: 'STE: loss of the midpoint ½(A + π(B)) per step (best restart)',
+      x: 'step (0 = weight matching)',
+      y: `midpoint loss (${view.lossName})`,
+      columns: ['step', 'midpoint_loss'],
+      testId: 'align-ste',
+    };
+  return {
+    ys: (r) => [r.objectiveBefore, ...r.objectivePerSweep],
+    title: `Objective per sweep (${view.method} matching)`,
+    x: 'sweep (0 = before alignment)',
+    y: objectiveLabel(view.method),
+    columns: ['sweep', 'objective'],
+    testId: 'align-objective',
+  };
+}
+
+/** One line per aligned model: the objective per sweep, or STE's midpoint loss per step. */
 function ObjectiveChart({ view }: { view: AlignResultView }) {
+  const c = useMemo(() => curvesOf(view), [view]);
   const data = useMemo(
     () =>
       view.results.map((r) => {
-        const ys = [r.objectiveBefore, ...r.objectivePerSweep];
+        const ys = c.ys(r);
         return { type: 'scatter', mode: 'lines+markers', name: r.sourceName, x: ys.map((_, i) => i), y: ys };
       }),
-    [view],
+    [view, c],
   );
   const layout = useMemo(
     () => ({
-      title: { text: `Objective per sweep (${view.method} matching)` },
-      xaxis: { title: { text: 'sweep (0 = before alignment)' }, dtick: 1 },
-      yaxis: { title: { text: objectiveLabel(view.method) } },
+      title: { text: c.title },
+      xaxis: { title: { text: c.x }, ...(view.method === 'ste' ? {} : { dtick: 1 }) },
+      yaxis: { title: { text: c.y } },
       showlegend: true,
     }),
-    [view],
+    [view, c],
   );
   const csv = () =>
     toCsv(
-      ['model', 'sweep', 'objective'],
-      view.results.flatMap((r) =>
-        [r.objectiveBefore, ...r.objectivePerSweep].map((y, i) => [r.sourceName, i, y]),
-      ),
+      ['model', ...c.columns],
+      view.results.flatMap((r) => c.ys(r).map((y, i) => [r.sourceName, i, y])),
     );
   return (
-    <PlotCard
-      data={data}
-      layout={layout}
-      testId="align-objective"
-      filename="align-objective"
-      csv={csv}
-      height={300}
-    />
+    <PlotCard data={data} layout={layout} testId={c.testId} filename={c.testId} csv={csv} height={300} />
   );
 }
 
@@ -276,7 +255,7 @@ export function AlignResults({ view }: { view: AlignResultView }) {
           same record in its metadata
         </span>
       </p>
-      {view.method === 'ste' ? <SteChart view={view} /> : <ObjectiveChart view={view} />}
+      <ObjectiveChart view={view} />
       <Heatmaps view={view} />
     </div>
   );
