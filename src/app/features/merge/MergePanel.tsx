@@ -128,9 +128,7 @@ export function MergePanel() {
           <div className="align-model-list" data-testid="merge-models">
             {models.map((m) => {
               const why = !nameable(m)
-                ? m.source === 'merge'
-                  ? 'a merge'
-                  : 'a link cannot name it yet'
+                ? 'a link cannot name it yet'
                 : first && describeArch(first.arch) !== describeArch(m.arch)
                   ? 'other architecture'
                   : m.ref === d.base
