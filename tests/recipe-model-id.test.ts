@@ -85,6 +85,7 @@ describe('merge recipes as model ids', () => {
       ['merge(linear, align=weight;align_to=5, sample:a)', /align_to must index/],
       ['merge(linear, frobnicate=1, sample:a)', /unknown parameters: frobnicate/],
       ['merge(linear, normalize=maybe, sample:a)', /normalize must be true or false/],
+      ['merge(dare_linear, seed=x, sample:a, sample:b)', /seed must be a number/],
     ];
     for (const [id, why] of bad) expect(() => back(id), id).toThrow(why);
   });

@@ -100,8 +100,12 @@ export function recipeFromModelId(id: MergeId): MergeRecipe {
   if (normalize !== undefined) params.normalize = normalize;
   const rescale = takeBool(p, 'rescale');
   if (rescale !== undefined) params.rescale = rescale;
-  if (typeof p.get('seed') === 'number') params.seed = p.get('seed') as number;
-  p.delete('seed');
+  if (p.has('seed')) {
+    const seed = p.get('seed');
+    if (typeof seed !== 'number') throw new ModelIdError('merge(…) seed must be a number');
+    params.seed = seed;
+    p.delete('seed');
+  }
   let align: MergeRecipe['align'] = null;
   let inputs = ids.length;
   if (p.has('align')) {
