@@ -1,5 +1,7 @@
 import { useMemo } from 'react';
 import { useApp } from '../../store';
+import { byRef } from '../../model-refs';
+import { Field } from '../../components/Field';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
 import { qualityColors } from './landscape-figures';
@@ -7,9 +9,12 @@ import {
   cancelDirections,
   setDirections,
   runDirections,
+  setDirectionsModel,
   useDirections,
   type DirectionsState,
 } from './directions-state';
+
+const num = (v: string): number => (v.trim() === '' ? NaN : Number(v));
 
 function figure(r: NonNullable<DirectionsState['result']>) {
   const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
@@ -97,12 +102,13 @@ export function DirectionsCard() {
         <label>
           Model{' '}
           <select
-            value={settings.model}
+            value={byRef(models, settings.model)?.id ?? ''}
             data-testid="directions-model"
-            onChange={(e) => setDirections({ model: Number(e.target.value) })}
+            onChange={(e) => setDirectionsModel(e.target.value)}
           >
-            {models.map((m, i) => (
-              <option key={m.id} value={i}>
+            {!byRef(models, settings.model) && <option value="">(pick a model)</option>}
+            {models.map((m) => (
+              <option key={m.id} value={m.id} disabled={!m.ref}>
                 {m.name}
               </option>
             ))}
@@ -130,6 +136,20 @@ export function DirectionsCard() {
             onChange={(e) => setDirections({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
           />
         </label>
+        <Field
+          label={settings.dims === 1 ? 'Points' : 'Points per axis'}
+          value={String(settings.points)}
+          hint="3–41"
+          testId="directions-points"
+          commit={(v) => setDirections({ points: num(v) })}
+        />
+        <Field
+          label="Range ±"
+          value={String(settings.range)}
+          hint="in units of d; 0.01–10"
+          testId="directions-range"
+          commit={(v) => setDirections({ range: num(v) })}
+        />
         <button
           type="button"
           className="primary inline"

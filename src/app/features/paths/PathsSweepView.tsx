@@ -5,7 +5,7 @@ import { JobProgressRow } from '../../components/JobProgress';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
 import { cancelWidthSweep, runWidthSweep, setSweepConfig, useSweep } from './sweep-state';
-import { fmtBarrier } from './PathsResults';
+import { fmtBarrier } from './paths-figures';
 
 function int(v: string): number {
   return v.trim() === '' ? NaN : Number(v);
