@@ -56,7 +56,7 @@ describe('experiment schema: defaults', () => {
         points: 25,
         curveSteps: 300,
         curveSeed: 0,
-        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 },
+        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200, pairs: 1 },
       },
       // The Classifiers tab (no link before it carried one, so old links mean what they meant).
       classifier: {

@@ -146,6 +146,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
         size: intIn(rng, 8, 64),
         layers: intIn(rng, 1, 5),
         steps: intIn(rng, 1, 5000),
+        pairs: intIn(rng, 1, 8),
       },
     },
     classifier: {

@@ -300,6 +300,8 @@ export const experimentSchema = z.object({
           size: int(8, 64).default(16),
           layers: int(1, 5).default(2),
           steps: int(1, 5000).default(200),
+          /** Independent pairs per width (seeds), for a mean and spread; 1 is the pre-existing sweep. */
+          pairs: int(1, 8).default(1),
         })
         .prefault({}),
     })
