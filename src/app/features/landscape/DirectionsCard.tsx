@@ -115,7 +115,13 @@ export function DirectionsCard() {
           </select>
         </label>
         <label>
-          <input type="radio" checked={settings.dims === 1} onChange={() => setDirections({ dims: 1 })} /> 1-D
+          <input
+            type="radio"
+            checked={settings.dims === 1}
+            data-testid="directions-1d"
+            onChange={() => setDirections({ dims: 1 })}
+          />{' '}
+          1-D
         </label>
         <label>
           <input
