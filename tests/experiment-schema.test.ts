@@ -242,13 +242,18 @@ describe('experiment schema: migrations', () => {
     expect(v3.views.directions).toMatchObject({ model: 'sample:mnist-mlp-1', points: 9 });
     // What sat after the samples depended on the sender's session: not guessed, said.
     const notes: string[] = [];
-    expect(parseExperiment({ version: 3, views: { directions: { model: 40 } } }, notes).views.directions.model).toBeNull();
+    expect(
+      parseExperiment({ version: 3, views: { directions: { model: 40 } } }, notes).views.directions.model,
+    ).toBeNull();
     expect(notes.join()).toMatch(/views\.directions\.model named model #41/);
     // Version 2 links resolve positions after the samples to the population, as for paths.
     const v2 = parseExperiment({ version: 2, views: { directions: { model: 9 } } });
     expect(v2.views.directions.model).toMatch(/^member:[0-9a-f]{16}\/0$/);
     // An identity stays as it is.
-    const id = parseExperiment({ version: 3, views: { directions: { model: 'sample:rings-independent-2' } } });
+    const id = parseExperiment({
+      version: 3,
+      views: { directions: { model: 'sample:rings-independent-2' } },
+    });
     expect(id.views.directions.model).toBe('sample:rings-independent-2');
   });
 });

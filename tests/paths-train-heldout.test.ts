@@ -25,7 +25,8 @@ function blobs(n: number, seed: number, id: string): ClassificationTarget {
   for (let i = 0; i < n; i++) {
     const c = i % CLASSES;
     labels[i] = c;
-    for (let j = 0; j < INPUTS; j++) x[i * INPUTS + j] = (j % CLASSES === c ? 1 : 0) + 0.5 * (rng.next() - 0.5);
+    for (let j = 0; j < INPUTS; j++)
+      x[i * INPUTS + j] = (j % CLASSES === c ? 1 : 0) + 0.5 * (rng.next() - 0.5);
   }
   return { kind: 'classification', id, label: id, x, labels, n, inputs: INPUTS, classes: CLASSES };
 }
@@ -36,7 +37,9 @@ function harness() {
     if ((r.type === 'result' || r.type === 'error') && r.id !== null) waiters.get(r.id)?.(r);
   });
   const arch: MlpArch = { widths: [INPUTS, 16, CLASSES], activation: 'relu' };
-  const ids = [11, 12].map((s) => handle.registry.add(initModel(arch, s), { name: `clf ${s}`, source: 'sample' }).id);
+  const ids = [11, 12].map(
+    (s) => handle.registry.add(initModel(arch, s), { name: `clf ${s}`, source: 'sample' }).id,
+  );
   let next = 1;
   const paths = async (job: Omit<PathsJob, 'aId' | 'bId'>): Promise<PathCurveReply[]> => {
     const id = next++;

@@ -16,7 +16,7 @@ import {
 import type { PathsResult } from '../src/app/features/paths/paths-state';
 import { sweepCsv, sweepFigure } from '../src/app/features/paths/sweep-figures';
 import { rowSummary, spread, type SweepRow } from '../src/app/features/paths/sweep-state';
-import { appStore, dismissBanners, MAX_BANNERS, showBanner } from '../src/app/store';
+import { appStore, dismissBanners, MAX_BANNERS, showBanner, splitBanners } from '../src/app/store';
 import type { CloudGroup, PathCurveReply } from '../src/workers/protocol';
 
 const alphas = Float32Array.from([0, 0.5, 1]);
@@ -39,18 +39,34 @@ function curve(kind: PathCurveReply['kind'], extra: Partial<PathCurveReply> = {}
 const mnist: ScoreOption = { id: 'mnist', label: 'MNIST (1,000 digits)', kind: 'classification' };
 const image: ScoreOption = { id: 'sample:rings@32', label: 'rings 32×32', kind: 'image' };
 
-function result(curves: PathCurveReply[], score = mnist, trainLabel: string | null = 'MNIST train'): PathsResult {
+function result(
+  curves: PathCurveReply[],
+  score = mnist,
+  trainLabel: string | null = 'MNIST train',
+): PathsResult {
   return { seq: 1, aId: 'm1', bId: 'm2', aName: 'A', bName: 'B', score, trainLabel, image: null, curves };
 }
 
-const train = { losses: [0.05, 0.6, 0.1], metrics: [0.97, 0.6, 0.95], barrier: 0.525, barrierAlpha: 0.5, metricBarrier: 0.36 };
+const train = {
+  losses: [0.05, 0.6, 0.1],
+  metrics: [0.97, 0.6, 0.95],
+  barrier: 0.525,
+  barrierAlpha: 0.5,
+  metricBarrier: 0.36,
+};
 
 describe('paths figures', () => {
   it('draws train (dashed) beside held-out (solid) in one colour per path, and says which is which', () => {
     const r = result([curve('lerp', { train }), curve('lerp-aligned', { train })]);
     const { data, layout } = pathsFigure(r, false, 0.5);
     expect(data).toHaveLength(4);
-    const [held, tr] = data as { meta: string; legendgroup: string; line: { color: string; dash?: string }; y: number[]; name: string }[];
+    const [held, tr] = data as {
+      meta: string;
+      legendgroup: string;
+      line: { color: string; dash?: string };
+      y: number[];
+      name: string;
+    }[];
     expect(held!.meta).toBe('lerp');
     expect(tr!.meta).toBe('lerp:train');
     expect(tr!.line.dash).toBe('dash');
@@ -59,7 +75,7 @@ describe('paths figures', () => {
     expect(tr!.y).toEqual(train.losses);
     expect(held!.name).toMatch(/held out.*barrier 0\.7500/);
     expect(tr!.name).toMatch(/train.*barrier 0\.5250/);
-    expect(layout.title.text).toMatch(/solid: held out \(MNIST \(1,000 digits\)\) · dashed: train \(MNIST train\)/);
+    expect(layout.title.text).toMatch(/solid: held out, MNIST \(1,000 digits\) · dashed: train, MNIST train/);
     expect(layout.yaxis.title.text).toBe('loss (cross-entropy (nats))');
     // Accuracy view: percent, and the legend names the accuracy drop.
     const acc = pathsFigure(r, true, 0.5).data as { y: number[]; name: string }[];
@@ -84,7 +100,9 @@ describe('paths figures', () => {
       'kind,alpha,loss_cross_entropy,accuracy,barrier,accuracy_drop,train_loss_cross_entropy,train_accuracy,train_barrier,train_accuracy_drop',
     );
     expect(withTrain[1]!.split(',').slice(6)).toEqual(['0.05', '0.97', '0.525', '0.36']);
-    expect(pathsCsv(result([curve('lerp')], image, null)).split('\n')[0]).toBe('kind,alpha,loss_mse,psnr_db,barrier');
+    expect(pathsCsv(result([curve('lerp')], image, null)).split('\n')[0]).toBe(
+      'kind,alpha,loss_mse,psnr_db,barrier',
+    );
   });
 
   it('plots the curve-training loss per step of trained curves only', () => {
@@ -148,7 +166,10 @@ describe('width sweep: mean ± spread and endpoint quality', () => {
     expect(layout.yaxis2.title.text).toMatch(/PSNR \(dB\)/);
     expect(layout.yaxis.title.text).toBe('loss barrier (MSE)');
     // One pair per width: no bars on the barriers, and the legend says so.
-    const one = sweepFigure([{ width: 8, pairs: [rows[0]!.pairs[0]!] }], null, [8]).data as { name: string; error_y?: unknown }[];
+    const one = sweepFigure([{ width: 8, pairs: [rows[0]!.pairs[0]!] }], null, [8]).data as {
+      name: string;
+      error_y?: unknown;
+    }[];
     expect(one[0]!.error_y).toBeUndefined();
     expect(one[0]!.name).toMatch(/1 pair per width/);
     expect(sweepCsv(rows).split('\n')).toHaveLength(2 * 3 + 2);
@@ -168,13 +189,33 @@ describe('cloud: raw and aligned on one scale', () => {
   const raw: CloudResult = {
     aligned: false,
     referenceId: null,
-    groups: [group([[4, 0], [-4, 1], [0, -2]], 6.5, null)],
+    groups: [
+      group(
+        [
+          [4, 0],
+          [-4, 1],
+          [0, -2],
+        ],
+        6.5,
+        null,
+      ),
+    ],
     entries: {},
   };
   const aligned: CloudResult = {
     aligned: true,
     referenceId: 'm0',
-    groups: [group([[1, 0.5], [-1, 0], [0, -0.5]], 1.25, 'm0')],
+    groups: [
+      group(
+        [
+          [1, 0.5],
+          [-1, 0],
+          [0, -0.5],
+        ],
+        1.25,
+        'm0',
+      ),
+    ],
     entries: {},
   };
 
@@ -191,11 +232,15 @@ describe('cloud: raw and aligned on one scale', () => {
       expect(layout.xaxis.range).toEqual([-r, r]);
       expect(layout.yaxis.range).toEqual([-r, r]);
     }
-    const titles = [raw, aligned].map((x) => (cloudLayout(x, x.groups[0]!, 2, r) as { title: { text: string } }).title.text);
+    const titles = [raw, aligned].map(
+      (x) => (cloudLayout(x, x.groups[0]!, 2, r) as { title: { text: string } }).title.text,
+    );
     expect(titles[0]).toMatch(/Raw weights \(3 models\).*mean pairwise distance 6\.50/);
     expect(titles[1]).toMatch(/mean pairwise distance 1\.25/);
     // 3-D: the same range on the scene's three axes.
-    const scene = (cloudLayout(aligned, aligned.groups[0]!, 3, r) as { scene: Record<string, { range?: number[] }> }).scene;
+    const scene = (
+      cloudLayout(aligned, aligned.groups[0]!, 3, r) as { scene: Record<string, { range?: number[] }> }
+    ).scene;
     expect(scene.zaxis!.range).toEqual([-r, r]);
   });
 });
@@ -207,12 +252,26 @@ describe('banner stack', () => {
     showBanner('error', 'Paths failed: boom');
     showBanner('info', 'This link was made by an older Weightscope.');
     let s = appStore.getState();
-    expect(s.banners.map((b) => b.text)).toEqual(['Paths failed: boom', 'This link was made by an older Weightscope.']);
+    expect(s.banners.map((b) => b.text)).toEqual([
+      'Paths failed: boom',
+      'This link was made by an older Weightscope.',
+    ]);
     expect(s.banner?.text).toBe('This link was made by an older Weightscope.');
     dismissBanners(s.banners[1]!.id);
     s = appStore.getState();
     expect(s.banners.map((b) => b.kind)).toEqual(['error']);
     expect(s.banner?.text).toBe('Paths failed: boom');
+  });
+
+  it('errors and requests for files stay open; older notes fold away', () => {
+    showBanner('info', 'note 1');
+    showBanner('error', 'error 1');
+    showBanner('info', 'Drop them on the page', true);
+    showBanner('info', 'note 2');
+    showBanner('info', 'note 3');
+    const { open, earlier } = splitBanners(appStore.getState().banners);
+    expect(open.map((b) => b.text)).toEqual(['error 1', 'Drop them on the page', 'note 3']);
+    expect(earlier.map((b) => b.text)).toEqual(['note 1', 'note 2']);
   });
 
   it('a repeat is counted, not stacked; clearing the old single slot clears them all', () => {

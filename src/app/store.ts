@@ -158,6 +158,16 @@ export function dismissBanners(drop: number | ((b: BannerMessage) => boolean)): 
   });
 }
 
+/**
+ * Which messages stand open: every error, every request for files, and the newest message; older
+ * notes (infos) fold into "earlier notes", still there to read and dismiss.
+ */
+export function splitBanners(banners: readonly BannerMessage[]) {
+  const newest = banners[banners.length - 1];
+  const open = banners.filter((b) => b.kind === 'error' || b.pick || b === newest);
+  return { open, earlier: banners.filter((b) => !open.includes(b)) };
+}
+
 // A caller that sets `banner: null` (one slot's way of clearing it) clears the whole stack.
 appStore.subscribe((s) => {
   if (s.banner === null && s.banners.length > 0) appStore.setState({ banners: [] });

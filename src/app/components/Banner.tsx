@@ -1,4 +1,4 @@
-import { dismissBanners, useApp, type BannerMessage } from '../store';
+import { dismissBanners, splitBanners, useApp, type BannerMessage } from '../store';
 import { FilePickButton } from './FilePickButton';
 import { importFiles } from '../features/models/models-state';
 
@@ -22,7 +22,12 @@ function Message({ m }: { m: BannerMessage }) {
           onFiles={(files) => void importFiles(files)}
         />
       )}
-      <button type="button" aria-label="Dismiss this message" onClick={() => dismissBanners(m.id)}>
+      <button
+        type="button"
+        aria-label="Dismiss"
+        title="Dismiss this message"
+        onClick={() => dismissBanners(m.id)}
+      >
         ×
       </button>
     </div>
@@ -36,9 +41,20 @@ function Message({ m }: { m: BannerMessage }) {
 export function Banner() {
   const banners = useApp((s) => s.banners);
   if (banners.length === 0) return null;
+  const { open, earlier } = splitBanners(banners);
   return (
-    <div className="banners" data-testid="banner" aria-live="polite">
-      {banners.map((m) => (
+    <div className="banners" data-testid="banner">
+      {earlier.length > 0 && (
+        <details className="banner-earlier" data-testid="banner-earlier">
+          <summary>
+            {earlier.length} earlier note{earlier.length === 1 ? '' : 's'}
+          </summary>
+          {earlier.map((m) => (
+            <Message key={m.id} m={m} />
+          ))}
+        </details>
+      )}
+      {open.map((m) => (
         <Message key={m.id} m={m} />
       ))}
       {banners.length > 1 && (
@@ -48,7 +64,7 @@ export function Banner() {
           data-testid="banner-dismiss-all"
           onClick={() => dismissBanners(() => true)}
         >
-          Dismiss all {banners.length} messages
+          Clear all {banners.length} messages
         </button>
       )}
     </div>

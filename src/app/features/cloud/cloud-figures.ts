@@ -132,6 +132,8 @@ export function cloudLayout(
   const ax = (j: number) => ({
     title: { text: axisTitle(group, j, dims === 3) },
     zeroline: false,
+    // Rotated 3-D tick labels run into each other beyond a handful.
+    ...(dims === 3 ? { nticks: 5 } : {}),
     ...(halfRange ? { range: [-halfRange, halfRange], autorange: false } : {}),
   });
   const layout: Record<string, unknown> = {
@@ -150,7 +152,8 @@ export function cloudLayout(
         yaxis: ax(1),
         zaxis: ax(2),
         aspectmode: 'cube',
-        camera: { eye: { x: 1.55, y: 1.55, z: 1.1 } },
+        // Looking a little below the centre lifts the scene, so the titles of the lower axes clear the edge.
+        camera: { eye: { x: 1.75, y: 1.75, z: 1.15 }, center: { x: 0, y: 0, z: -0.15 } },
         domain: { x: [0.04, 0.96], y: [0, 1] },
       },
       margin: { l: 10, r: 10, t: 56, b: 10 },

@@ -1,7 +1,6 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useApp } from '../../store';
 import { byRef } from '../../model-refs';
-import { Field } from '../../components/Field';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
 import { qualityColors } from './landscape-figures';
@@ -14,7 +13,48 @@ import {
   type DirectionsState,
 } from './directions-state';
 
-const num = (v: string): number => (v.trim() === '' ? NaN : Number(v));
+/**
+ * A small number input in the controls row: a valid draft is applied at once (through the spec's
+ * validation), an invalid one stays visible with the reason beside it.
+ */
+function InlineSetting(p: {
+  label: string;
+  value: number;
+  title: string;
+  testId: string;
+  step?: number;
+  commit: (v: number) => string | null;
+}) {
+  const [draft, setDraft] = useState(String(p.value));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setDraft(String(p.value));
+    setError(null);
+  }, [p.value]);
+  return (
+    <label title={p.title}>
+      {p.label}{' '}
+      <input
+        type="number"
+        value={draft}
+        step={p.step ?? 1}
+        style={{ width: 64 }}
+        aria-invalid={error !== null}
+        data-testid={p.testId}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          setError(p.commit(e.target.value.trim() === '' ? NaN : Number(e.target.value)));
+        }}
+      />
+      {error && (
+        <span className="field-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
 
 function figure(r: NonNullable<DirectionsState['result']>) {
   const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
@@ -142,19 +182,20 @@ export function DirectionsCard() {
             onChange={(e) => setDirections({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
           />
         </label>
-        <Field
-          label={settings.dims === 1 ? 'Points' : 'Points per axis'}
-          value={String(settings.points)}
-          hint="3–41"
+        <InlineSetting
+          label={settings.dims === 1 ? 'points' : 'points per axis'}
+          value={settings.points}
+          title="points along each direction, 3–41"
           testId="directions-points"
-          commit={(v) => setDirections({ points: num(v) })}
+          commit={(v) => setDirections({ points: v })}
         />
-        <Field
-          label="Range ±"
-          value={String(settings.range)}
-          hint="in units of d; 0.01–10"
+        <InlineSetting
+          label="range ±"
+          value={settings.range}
+          title="half-width of the line or grid, in units of the filter-normalised direction d; 0.01–10"
           testId="directions-range"
-          commit={(v) => setDirections({ range: num(v) })}
+          step={0.1}
+          commit={(v) => setDirections({ range: v })}
         />
         <button
           type="button"

@@ -89,11 +89,12 @@ export function PathsSweepView() {
     <div className="paths-sweep" data-testid="paths-sweep">
       <h3 className="align-title">Width sweep</h3>
       <p className="hint">
-        Per width, {pairs === 1 ? 'two independent SIRENs train' : `${pairs} independent pairs of SIRENs train`}{' '}
-        on the experiment's image; the lerp barrier between {pairs === 1 ? 'them' : 'each pair'} is measured
-        before and after alignment, beside the endpoints' PSNR (a low barrier between poorly fitted models
-        means little). {pairs > 1 && 'Table cells: mean (min–max) over the pairs. '}The pairs are scratch
-        models and do not join the workspace.
+        Per width,{' '}
+        {pairs === 1 ? 'two independent SIRENs train' : `${pairs} independent pairs of SIRENs train`} on the
+        experiment's image; the lerp barrier between {pairs === 1 ? 'them' : 'each pair'} is measured before
+        and after alignment, beside the endpoints' PSNR (a low barrier between poorly fitted models means
+        little). {pairs > 1 && 'Table cells: mean (min–max) over the pairs. '}The pairs are scratch models and
+        do not join the workspace.
       </p>
       <JobProgressRow
         job={s.job}

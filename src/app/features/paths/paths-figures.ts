@@ -33,7 +33,7 @@ export function units(result: Pick<PathsResult, 'score'>) {
 /** What the chart's data are, in words, for its subtitle. */
 export function dataNote(result: PathsResult): string {
   if (result.trainLabel)
-    return `solid: held out (${result.score.label}) · dashed: train (${result.trainLabel})`;
+    return `solid: held out, ${result.score.label} · dashed: train, ${result.trainLabel}`;
   if (result.score.kind === 'image')
     return `on ${result.score.label}: an INR fits one image, so there is no held-out data`;
   return `on ${result.score.label} only: a dropped dataset has no known train/held-out split`;
@@ -45,7 +45,9 @@ export function pathsFigure(result: PathsResult, psnr: boolean, alpha: number) {
   const y = (losses: ArrayLike<number>, metrics: ArrayLike<number>) =>
     psnr ? Array.from(metrics, (v) => v * u.metricScale) : Array.from(losses);
   const barrierText = (barrier: number, metricBarrier: number) =>
-    psnr && u.cls ? `accuracy drop ${(100 * metricBarrier).toFixed(1)} pts` : `barrier ${fmtBarrier(barrier)}`;
+    psnr && u.cls
+      ? `accuracy drop ${(100 * metricBarrier).toFixed(1)} pts`
+      : `barrier ${fmtBarrier(barrier)}`;
   const data: Record<string, unknown>[] = [];
   for (const c of result.curves) {
     data.push({
@@ -159,9 +161,10 @@ export function curveLossFigure(result: PathsResult) {
         font: { size: 14 },
       },
       xaxis: { title: { text: 'training step' } },
+      // Log ticks at 1, 2 and 5 of each decade: a curve's loss often spans less than one decade.
       yaxis: u.cls
         ? { title: { text: `loss (${u.loss})` } }
-        : { title: { text: 'loss (MSE, log scale)' }, type: 'log', exponentformat: 'power' },
+        : { title: { text: 'loss (MSE, log scale)' }, type: 'log', dtick: 'D2', exponentformat: 'power' },
       showlegend: true,
       legend: { orientation: 'h', y: -0.25 },
       margin: { t: 64 },

@@ -27,58 +27,58 @@ function bars(s: readonly Spread[], visible: boolean) {
 }
 
 /** Barrier vs width (left axis, MSE) and endpoint PSNR (right axis, dB). */
-export function sweepFigure(rows: readonly SweepRow[], ranWith: (SweepConfig & { image: string }) | null, widths: number[]) {
+export function sweepFigure(
+  rows: readonly SweepRow[],
+  ranWith: (SweepConfig & { image: string }) | null,
+  widths: number[],
+) {
   const x = rows.map((r) => r.width);
   const sums = rows.map(rowSummary);
   const pairs = Math.max(1, ...rows.map((r) => r.pairs.length));
   const many = pairs > 1;
   const how = many ? `mean of ${pairs} pairs, bars min–max` : '1 pair per width';
+  const trace = (meta: string, name: string, color: string, s: Spread[], withBars: boolean) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name,
+    meta,
+    line: { color },
+    x,
+    y: s.map((v) => v.mean),
+    ...bars(s, withBars),
+  });
+  const psnr = {
+    ...trace(
+      'psnr',
+      `endpoints' PSNR, right axis (${many ? `mean of ${2 * pairs} models, bars min–max` : 'mean of the 2 models'})`,
+      QUALITY,
+      sums.map((s) => s.psnr),
+      true,
+    ),
+    yaxis: 'y2',
+    line: { color: QUALITY, dash: 'dot' },
+    marker: { symbol: 'square', size: 6 },
+  };
   const data = [
-    {
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: `barrier, lerp before alignment (${how})`,
-      meta: 'before',
-      line: { color: BEFORE },
-      x,
-      y: sums.map((s) => s.before.mean),
-      ...bars(
-        sums.map((s) => s.before),
-        many,
-      ),
-    },
-    {
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: `barrier, lerp after alignment (${how})`,
-      meta: 'after',
-      line: { color: AFTER },
-      x,
-      y: sums.map((s) => s.after.mean),
-      ...bars(
-        sums.map((s) => s.after),
-        many,
-      ),
-    },
-    {
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: `endpoints' PSNR, right axis (${many ? `mean of ${2 * pairs} models, bars min–max` : 'mean of the 2 models'})`,
-      meta: 'psnr',
-      yaxis: 'y2',
-      line: { color: QUALITY, dash: 'dot' },
-      marker: { symbol: 'square', size: 6 },
-      x,
-      y: sums.map((s) => s.psnr.mean),
-      ...bars(
-        sums.map((s) => s.psnr),
-        true,
-      ),
-    },
+    trace(
+      'before',
+      `barrier, lerp before alignment (${how})`,
+      BEFORE,
+      sums.map((s) => s.before),
+      many,
+    ),
+    trace(
+      'after',
+      `barrier, lerp after alignment (${how})`,
+      AFTER,
+      sums.map((s) => s.after),
+      many,
+    ),
+    psnr,
   ];
   const layout = {
     title: {
-      text: `Barrier vs width${ranWith ? `<br><sub>${ranWith.layers} hidden layers, ${ranWith.steps} steps, ${ranWith.image}, ${ranWith.pairs} pair${ranWith.pairs === 1 ? '' : 's'} per width</sub>` : ''}`,
+      text: `Barrier vs width${ranWith ? `<br><sub>${ranWith.layers} hidden layer${ranWith.layers === 1 ? '' : 's'}, ${ranWith.steps} steps, ${ranWith.image}, ${ranWith.pairs} pair${ranWith.pairs === 1 ? '' : 's'} per width</sub>` : ''}`,
       font: { size: 14 },
     },
     xaxis: {
@@ -105,7 +105,16 @@ export function sweepFigure(rows: readonly SweepRow[], ranWith: (SweepConfig & {
 /** Every pair of every width as CSV, one row per pair. */
 export function sweepCsv(rows: readonly SweepRow[]): string {
   return toCsv(
-    ['width', 'pair', 'barrier_before', 'barrier_after', 'loss_a_mse', 'loss_b_mse', 'psnr_a_db', 'psnr_b_db'],
+    [
+      'width',
+      'pair',
+      'barrier_before',
+      'barrier_after',
+      'loss_a_mse',
+      'loss_b_mse',
+      'psnr_a_db',
+      'psnr_b_db',
+    ],
     rows.flatMap((r) =>
       r.pairs.map((p, k) => [r.width, k + 1, p.before, p.after, p.lossA, p.lossB, p.psnrA, p.psnrB]),
     ),
