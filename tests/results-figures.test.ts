@@ -113,7 +113,10 @@ describe('paths figures', () => {
     expect(fig.data[0]!.x).toEqual([1, 2, 3, 4]);
     expect(fig.data[0]!.y).toEqual([2, 1, 0.5, 0.25]);
     expect(fig.layout.xaxis.title.text).toBe('training step');
-    expect(fig.layout.yaxis).toMatchObject({ type: 'log' });
+    // 2 → 0.25 is within a factor of 20: a linear axis; a loss that falls 100-fold gets a log axis.
+    expect(fig.layout.yaxis).toEqual({ title: { text: 'loss (MSE)' } });
+    const steep = curveLossFigure(result([curve('bezier', { curveLoss: [1, 0.1, 0.01] })], image, null))!;
+    expect(steep.layout.yaxis).toMatchObject({ type: 'log', title: { text: 'loss (MSE, log scale)' } });
     expect(curveLossCsv(r).trim().split('\n')).toEqual([
       'kind,step,loss',
       'bezier,1,2',

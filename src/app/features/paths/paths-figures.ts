@@ -130,6 +130,12 @@ export function pathsCsv(result: PathsResult): string {
   );
 }
 
+/** True when the finite positive values span more than a factor of 20. */
+export function spansDecades(values: readonly number[]): boolean {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  return v.length > 0 && Math.max(...v) > 20 * Math.min(...v);
+}
+
 /** The curves that were trained and report their per-step loss. */
 export function trainedCurves(result: PathsResult) {
   return result.curves.filter((c) => (c.curveLoss?.length ?? 0) > 0);
@@ -161,10 +167,14 @@ export function curveLossFigure(result: PathsResult) {
         font: { size: 14 },
       },
       xaxis: { title: { text: 'training step' } },
-      // Log ticks at 1, 2 and 5 of each decade: a curve's loss often spans less than one decade.
-      yaxis: u.cls
-        ? { title: { text: `loss (${u.loss})` } }
-        : { title: { text: 'loss (MSE, log scale)' }, type: 'log', dtick: 'D2', exponentformat: 'power' },
+      // A log axis only where the loss spans decades: within one, log ticks crowd or go missing.
+      yaxis: spansDecades(trained.flatMap((c) => c.curveLoss!))
+        ? {
+            title: { text: `loss (${u.cls ? u.loss : 'MSE'}, log scale)` },
+            type: 'log',
+            exponentformat: 'power',
+          }
+        : { title: { text: `loss (${u.loss})` } },
       showlegend: true,
       legend: { orientation: 'h', y: -0.25 },
       margin: { t: 64 },
