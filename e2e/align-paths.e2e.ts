@@ -193,7 +193,74 @@ describe('align and paths in the browser', () => {
       ).data.map((t) => t.name),
     );
     expect(legend.some((n) => /^Bezier curve — barrier /.test(n))).toBe(true);
+    // The curve's training loss, one value per step, beside the path chart.
+    const curveLoss = await page.evaluate(() =>
+      (
+        document.querySelector('[data-testid="paths-curve-loss"]') as unknown as {
+          data: { meta: string; y: number[] }[];
+        }
+      ).data.map((t) => ({ meta: t.meta, n: t.y.length, finite: t.y.every(Number.isFinite) })),
+    );
+    expect(curveLoss).toEqual([{ meta: 'bezier', n: 60, finite: true }]);
+    expect(await page.locator('[data-testid="paths-curve-loss"] .gtitle').textContent()).toMatch(
+      /Curve training loss/,
+    );
     await screenshot(page, 'paths-bezier');
+    expect(errors).toEqual([]);
+  });
+
+  it('classifiers: held-out and train curves together, with the train barrier in the table', async () => {
+    await page.getByTestId('paths-a').selectOption({ label: 'mnist mlp #1' });
+    await page.getByTestId('paths-b').selectOption({ label: 'mnist mlp #2' });
+    await page.locator('[data-testid="paths-kinds"] input[data-kind="bezier"]').uncheck();
+    await runPaths();
+    const traces = await page.evaluate(() =>
+      (
+        document.querySelector('[data-testid="paths-chart"]') as unknown as {
+          data: { meta: string; line: { dash?: string } }[];
+        }
+      ).data.map((t) => `${t.meta}:${t.line.dash ?? 'solid'}`),
+    );
+    expect(traces).toEqual(['lerp:solid', 'lerp:train:dash']);
+    expect(await page.locator('[data-testid="paths-chart"] .gtitle').textContent()).toMatch(
+      /held out.*dashed: train/,
+    );
+    const row = page.getByTestId('paths-barriers').locator('tbody tr[data-kind="lerp"]');
+    expect(Number.isFinite(Number(await row.getAttribute('data-train-barrier')))).toBe(true);
+    await screenshot(page, 'paths-mnist-train-heldout');
+  });
+
+  it('width sweep: two pairs per width, mean with min–max bars, endpoints’ PSNR beside the barrier', async () => {
+    await page.locator('summary', { hasText: 'width sweep settings' }).click();
+    await setField('sweep-widths', '8, 16');
+    await setField('sweep-layers', '1');
+    await setField('sweep-size', '8');
+    await setField('sweep-steps', '30');
+    await setField('sweep-pairs', '2');
+    await page.getByTestId('sweep-run').click();
+    await expect
+      .poll(() => page.getByTestId('sweep-table').locator('tbody tr').count(), { timeout: 120_000 })
+      .toBe(2);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="sweep-progress"]'), null, {
+      timeout: 60_000,
+    });
+    for (const row of await page.getByTestId('sweep-table').locator('tbody tr').all()) {
+      expect(await row.getAttribute('data-pairs')).toBe('2');
+      expect(Number(await row.getAttribute('data-psnr'))).toBeGreaterThan(5);
+    }
+    const plotted = await page.evaluate(() =>
+      (
+        document.querySelector('[data-testid="paths-sweep-chart"]') as unknown as {
+          data: { meta: string; yaxis?: string; error_y?: { array: number[] } }[];
+        }
+      ).data.map((t) => ({ meta: t.meta, axis: t.yaxis ?? 'y', bars: t.error_y?.array.length ?? 0 })),
+    );
+    expect(plotted).toEqual([
+      { meta: 'before', axis: 'y', bars: 2 },
+      { meta: 'after', axis: 'y', bars: 2 },
+      { meta: 'psnr', axis: 'y2', bars: 2 },
+    ]);
+    await screenshot(page, 'paths-width-sweep');
     expect(errors).toEqual([]);
   });
 });

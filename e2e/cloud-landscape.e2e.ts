@@ -111,6 +111,18 @@ describe('cloud and landscape views', () => {
       expect(plots.reduce((s, p) => s + p.paths, 0)).toBe(1);
       for (const p of plots) checkRatios(p.ratios);
     }
+    // Raw and aligned maps of one architecture share their axis ranges, and each names its mean distance.
+    const frames = await page.evaluate(() =>
+      ['raw', 'aligned'].map((m) => {
+        const el = document.querySelector(`[data-testid="cloud-scatter-${m}-0"]`) as unknown as {
+          layout: { xaxis: { range: number[] }; yaxis: { range: number[] }; title: { text: string } };
+        };
+        return { x: el.layout.xaxis.range, y: el.layout.yaxis.range, title: el.layout.title.text };
+      }),
+    );
+    expect(frames[0]!.x).toEqual(frames[1]!.x);
+    expect(frames[0]!.y).toEqual(frames[0]!.x);
+    for (const f of frames) expect(f.title).toMatch(/mean pairwise distance \d/);
     await screenshot(page, 'cloud-raw-aligned');
 
     // Only the six samples.
@@ -249,6 +261,18 @@ describe('cloud and landscape views', () => {
     expect(z.length).toBe(21);
     expect(z.every((row) => row.length === 21 && row.every(Number.isFinite))).toBe(true);
     await screenshot(page, 'landscape-directions');
+    // The 1-D line's resolution and range are settings, and the model is named by identity.
+    await page.getByTestId('directions-model').selectOption({ label: 'rings independent #2' });
+    expect(await appState<string>(page, 's.spec.views.directions.model')).toBe('sample:rings-independent-2');
+    await page.getByTestId('directions-1d').check();
+    await page.getByTestId('directions-points').fill('11');
+    await page.getByTestId('directions-range').fill('0.5');
+    await page.getByTestId('directions-run').click();
+    await expect.poll(async () => (await plotted())?.[0]?.x.length, { timeout: 90_000 }).toBe(11);
+    const short = (await plotted())![0]!;
+    expect(short.x[0]).toBeCloseTo(-0.5, 12);
+    expect(short.x[10]).toBeCloseTo(0.5, 12);
+    await screenshot(page, 'landscape-directions-1d');
     expect(errors).toEqual([]);
   });
 });

@@ -57,7 +57,7 @@ describe('experiment schema: defaults', () => {
         points: 25,
         curveSteps: 300,
         curveSeed: 0,
-        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200 },
+        sweep: { widths: [8, 16, 32, 64, 128, 256], size: 16, layers: 2, steps: 200, pairs: 1 },
       },
       // The Classifiers tab (no link before it carried one, so old links mean what they meant).
       classifier: {
@@ -84,7 +84,7 @@ describe('experiment schema: defaults', () => {
         tab: 'train',
         cloud: { aligned: true, dims: 2 },
         landscape: { anchors: [...RINGS], resolution: 21, margin: 0.2 },
-        directions: { model: 0, dims: 1, points: 21, range: 1, seed: 0 },
+        directions: { model: RINGS[0], dims: 1, points: 21, range: 1, seed: 0 },
       },
     };
     expect(EXPERIMENT_VERSION).toBe(3);
@@ -235,6 +235,27 @@ describe('experiment schema: migrations', () => {
     expect(rejects(() => parseExperiment({})).message).toContain('no version number');
     // `version` wins over the legacy `v` key.
     expect(parseExperiment({ version: 3, v: 0, width: 64 }).arch.hidden).toEqual([32, 32, 32]);
+  });
+
+  it('reads the random-directions model of older links (a workspace position) as an identity', () => {
+    // Version 3 pages loaded the sample models first, in manifest order: position 6 was mnist-mlp-1.
+    const v3 = parseExperiment({ version: 3, views: { directions: { model: 6, points: 9 } } });
+    expect(v3.views.directions).toMatchObject({ model: 'sample:mnist-mlp-1', points: 9 });
+    // What sat after the samples depended on the sender's session: not guessed, said.
+    const notes: string[] = [];
+    expect(
+      parseExperiment({ version: 3, views: { directions: { model: 40 } } }, notes).views.directions.model,
+    ).toBeNull();
+    expect(notes.join()).toMatch(/views\.directions\.model named model #41/);
+    // Version 2 links resolve positions after the samples to the population, as for paths.
+    const v2 = parseExperiment({ version: 2, views: { directions: { model: 9 } } });
+    expect(v2.views.directions.model).toMatch(/^member:[0-9a-f]{16}\/0$/);
+    // An identity stays as it is.
+    const id = parseExperiment({
+      version: 3,
+      views: { directions: { model: 'sample:rings-independent-2' } },
+    });
+    expect(id.views.directions.model).toBe('sample:rings-independent-2');
   });
 });
 

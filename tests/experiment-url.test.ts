@@ -147,6 +147,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
         size: intIn(rng, 8, 64),
         layers: intIn(rng, 1, 5),
         steps: intIn(rng, 1, 5000),
+        pairs: intIn(rng, 1, 8),
       },
     },
     classifier: {
@@ -178,7 +179,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
       cloud: { aligned: rng.next() < 0.5, dims: pick(rng, [2, 3] as const) },
       landscape: { anchors: [idx(), idx(), idx()], resolution: intIn(rng, 5, 41), margin: numIn(rng, 0, 1) },
       directions: {
-        model: intIn(rng, 0, 127),
+        model: idx(),
         dims: pick(rng, [1, 2] as const),
         points: intIn(rng, 3, 41),
         range: numIn(rng, 0.01, 10),

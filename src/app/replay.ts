@@ -19,7 +19,7 @@ import {
 import { targetTransferables, type ModelEntry } from '../workers/protocol';
 import { ask } from './engine-client';
 import { resolveScore, scoreChoice } from './data/score';
-import { addModels, appStore, showBanner } from './store';
+import { addModels, appStore, dismissBanners, showBanner } from './store';
 import { startTraining } from './features/train/train-state';
 import { byRef } from './model-refs';
 
@@ -162,7 +162,7 @@ export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Pro
     return;
   }
   if (generation !== mine) return;
-  if (appStore.getState().banner?.pick) appStore.setState({ banner: null });
+  dismissBanners((b) => !!b.pick);
   await runView();
 }
 

@@ -33,6 +33,16 @@ export interface Banner {
   pick?: boolean;
 }
 
+/** One message of the stack: a banner with an id to dismiss it by, and how often it came. */
+export interface BannerMessage extends Banner {
+  id: number;
+  /** The same message arrived this many times (shown as "×n" instead of repeating it). */
+  count: number;
+}
+
+/** Messages kept at once; beyond it the oldest info goes first, then the oldest error. */
+export const MAX_BANNERS = 6;
+
 /** A dataset a person dropped to score classifiers on (its arrays stay in src/app/datasets.ts). */
 export interface DatasetInfo {
   /** "dataset:<sha256>". */
@@ -51,7 +61,13 @@ export interface AppState {
   backend: BackendInfo | null;
   models: ModelEntry[];
   datasets: DatasetInfo[];
-  banner: Banner | null;
+  /**
+   * The newest message (null when none). Kept for callers that read or clear "the banner":
+   * setting it to null clears every message, as it did when there was one slot.
+   */
+  banner: BannerMessage | null;
+  /** Every message still shown, oldest first; a new message never hides an older one. */
+  banners: BannerMessage[];
   /** A dropped checkpoint waiting for the person to confirm what the file cannot say. */
   pendingImport: InspectResult | null;
   /** A dropped `.npy` that may be an image or a checkpoint: the person says which. */
@@ -92,6 +108,7 @@ export const appStore = createStore<AppState>(() => ({
   models: [],
   datasets: [],
   banner: null,
+  banners: [],
   pendingImport: null,
   pendingNpy: null,
   pendingLink: null,
@@ -109,9 +126,52 @@ export function patchRun(patch: Partial<RunState>): void {
   appStore.setState((s) => ({ run: { ...s.run, ...patch } }));
 }
 
-export function showBanner(kind: Banner['kind'], text: string, pick = false): void {
-  appStore.setState({ banner: { kind, text, ...(pick ? { pick } : {}) } });
+let bannerSeq = 0;
+
+/** The stack after `msg` arrives: a repeat moves to the top with its count raised; errors outlive infos. */
+export function stackBanner(stack: readonly BannerMessage[], msg: Banner): BannerMessage[] {
+  const same = stack.find((b) => b.kind === msg.kind && b.text === msg.text && !!b.pick === !!msg.pick);
+  // One file picker at a time: a newer request for files replaces the older one.
+  const keep = stack.filter((b) => b !== same && !(msg.pick && b.pick));
+  const next = [...keep, { ...msg, id: ++bannerSeq, count: (same?.count ?? 0) + 1 }];
+  while (next.length > MAX_BANNERS) {
+    const info = next.findIndex((b) => b.kind === 'info');
+    next.splice(info >= 0 && info < next.length - 1 ? info : 0, 1);
+  }
+  return next;
 }
+
+/** Adds a message on top of the others (text only, never HTML); each is dismissed on its own. */
+export function showBanner(kind: Banner['kind'], text: string, pick = false): void {
+  appStore.setState((s) => {
+    const banners = stackBanner(s.banners, { kind, text, ...(pick ? { pick } : {}) });
+    return { banners, banner: banners[banners.length - 1]! };
+  });
+}
+
+/** Removes the messages `drop` picks (by default: the one with this id). */
+export function dismissBanners(drop: number | ((b: BannerMessage) => boolean)): void {
+  const test = typeof drop === 'number' ? (b: BannerMessage) => b.id === drop : drop;
+  appStore.setState((s) => {
+    const banners = s.banners.filter((b) => !test(b));
+    return { banners, banner: banners[banners.length - 1] ?? null };
+  });
+}
+
+/**
+ * Which messages stand open: every error, every request for files, and the newest message; older
+ * notes (infos) fold into "earlier notes", still there to read and dismiss.
+ */
+export function splitBanners(banners: readonly BannerMessage[]) {
+  const newest = banners[banners.length - 1];
+  const open = banners.filter((b) => b.kind === 'error' || b.pick || b === newest);
+  return { open, earlier: banners.filter((b) => !open.includes(b)) };
+}
+
+// A caller that sets `banner: null` (one slot's way of clearing it) clears the whole stack.
+appStore.subscribe((s) => {
+  if (s.banner === null && s.banners.length > 0) appStore.setState({ banners: [] });
+});
 
 export function addModels(entries: ModelEntry[]): void {
   // A model the worker named (a merge's recipe id) is named so in links too: `ref` is the app's one

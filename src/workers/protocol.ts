@@ -257,6 +257,20 @@ export interface PathsJob {
   target: ScoreTarget;
   /** Reconstructions at this many evenly spaced α per path (the filmstrip; images only). */
   filmstrip: number;
+  /**
+   * Training data of the same task, when `target` is held out (MNIST): each path is also scored
+   * on it (PathCurveReply.train) and Bezier/polychain curves are trained on it. Absent: one data set.
+   */
+  trainTarget?: ClassificationTarget;
+}
+
+/** A path's curve on the training data (plain numbers: a few dozen points). */
+export interface PathTrainCurve {
+  losses: number[];
+  metrics: number[];
+  barrier: number;
+  barrierAlpha: number;
+  metricBarrier: number;
 }
 
 export interface PathCurveReply {
@@ -272,6 +286,10 @@ export interface PathCurveReply {
   filmstrip: Float32Array;
   filmAlphas: number[];
   note?: string;
+  /** The same path scored on the job's `trainTarget` (absent without one). */
+  train?: PathTrainCurve;
+  /** Bezier/polychain: the curve-training loss per step (mean over the step's t samples). */
+  curveLoss?: number[];
 }
 
 export interface CloudJob {

@@ -3,10 +3,16 @@
  * 784 → 10 classifiers, or a dropped dataset that fits the model. The experiment spec may name a
  * choice (`data.score`); otherwise it is derived from the model, so old links keep their meaning.
  */
-import { MNIST_CLASSES, MNIST_PIXELS, MNIST_SCORE_PER_CLASS, mnistSplit } from '../../engine/data/mnist';
+import {
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  MNIST_SCORE_PER_CLASS,
+  mnistSplit,
+  mnistTrainSample,
+} from '../../engine/data/mnist';
 import { describeTarget } from '../../engine/data/target-id';
 import type { ExperimentSpec } from '../../engine/experiment/schema';
-import type { ModelEntry, ScoreTarget } from '../../workers/protocol';
+import type { ClassificationTarget, ModelEntry, ScoreTarget } from '../../workers/protocol';
 import { droppedDataset } from './datasets';
 import { mnistBytes } from './images';
 import { currentTargetId, resolveTarget } from './targets';
@@ -116,4 +122,17 @@ export async function resolveScore(option: ScoreOption): Promise<ScoreTarget> {
     inputs: d.inputs,
     classes: d.classes,
   };
+}
+
+export const MNIST_TRAIN_LABEL = `MNIST train (${(MNIST_CLASSES * MNIST_SCORE_PER_CLASS).toLocaleString('en-US')} digits)`;
+
+/**
+ * Training data of the same task as a held-out option, when the app knows it: the sample
+ * classifiers' training split for MNIST (a class-balanced 1,000 of its digits). Null for an
+ * image (an INR's train data is its one image) and for a dropped dataset (no known split).
+ */
+export async function resolveTrainScore(option: ScoreOption): Promise<ClassificationTarget | null> {
+  if (option.id !== MNIST_SCORE_ID) return null;
+  const d = mnistTrainSample(await mnistBytes());
+  return { kind: 'classification', id: `${MNIST_SCORE_ID}:train`, label: MNIST_TRAIN_LABEL, ...d };
 }

@@ -57,3 +57,17 @@ export function mnistSplit(
       : byClass.flatMap((ids) => ids.slice(perClass)).sort((a, b) => a - b);
   return mnistBatch(bin, indices);
 }
+
+/**
+ * A class-balanced sample of the training split, as large as the scoring subset by default: the
+ * `perClass` digits of each class that follow the scoring subset in file order. Scoring a path on
+ * it beside the held-out subset shows train and held-out curves at the same cost.
+ */
+export function mnistTrainSample(bin: Uint8Array, perClass = MNIST_SCORE_PER_CLASS): LabelledDataset {
+  const byClass = mnistClassIndices(bin);
+  const from = MNIST_SCORE_PER_CLASS;
+  return mnistBatch(
+    bin,
+    byClass.flatMap((ids) => ids.slice(from, from + perClass)),
+  );
+}

@@ -103,21 +103,7 @@ function fromV2(raw: Raw, ctx: MigrationContext): Raw {
   const refs = Array.isArray(raw.models) ? raw.models : [];
   const files = refs.filter((m): m is Raw => isObj(m) && m.kind === 'file' && typeof m.sha256 === 'string');
   if (files.length > 0) out.files = files.map((f) => ({ name: f.name, sha256: f.sha256 }));
-  const population = isObj(raw.population) ? raw.population : {};
-  const size = typeof population.size === 'number' ? population.size : 8;
-  const hash = ctx.trainingHashOf(out);
-  const resolve = (where: string, v: unknown): unknown => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return v;
-    if (v < V1_SAMPLES.length) return `sample:${V1_SAMPLES[v]}`;
-    const member = v - V1_SAMPLES.length;
-    if (member < size && hash) return `member:${hash}/${member}`;
-    const file = files[member - size];
-    if (file) return `file:${String(file.sha256).toLowerCase()}`;
-    ctx.notes?.push(
-      `${where} named model #${v + 1} of the sender's workspace; links of this version named models by position, and that position cannot be known here: pick it again`,
-    );
-    return null;
-  };
+  const resolve = positionResolver(out, files, ctx);
   if (isObj(raw.alignment) && 'reference' in raw.alignment)
     out.alignment = {
       ...raw.alignment,
@@ -133,7 +119,47 @@ function fromV2(raw: Raw, ctx: MigrationContext): Raw {
     const anchors = raw.views.landscape.anchors.map((a, i) => resolve(`views.landscape.anchors[${i}]`, a));
     out.views = { ...raw.views, landscape: { ...raw.views.landscape, anchors } };
   }
-  return out;
+  return directionsModelByIdentity(out, resolve);
+}
+
+/**
+ * Maps a workspace position to what a version-1/2 replay put there (V1_SAMPLES, then the
+ * population, then the named files); anything else becomes null with a note, never a guess.
+ */
+function positionResolver(out: Raw, files: Raw[], ctx: MigrationContext) {
+  const population = isObj(out.population) ? out.population : {};
+  const size = typeof population.size === 'number' ? population.size : 8;
+  const hash = ctx.trainingHashOf(out);
+  return (where: string, v: unknown): unknown => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return v;
+    if (v < V1_SAMPLES.length) return `sample:${V1_SAMPLES[v]}`;
+    const member = v - V1_SAMPLES.length;
+    if (member < size && hash) return `member:${hash}/${member}`;
+    const file = files[member - size];
+    if (file) return `file:${String(file.sha256).toLowerCase()}`;
+    ctx.notes?.push(
+      `${where} named model #${v + 1} of the sender's workspace; links of this version named models by position, and that position cannot be known here: pick it again`,
+    );
+    return null;
+  };
+}
+
+/** `views.directions.model` as an identity, resolved from a position if the link wrote one. */
+function directionsModelByIdentity(out: Raw, resolve: (where: string, v: unknown) => unknown): Raw {
+  const views = out.views;
+  if (!isObj(views) || !isObj(views.directions) || typeof views.directions.model !== 'number') return out;
+  const model = resolve('views.directions.model', views.directions.model);
+  return { ...out, views: { ...views, directions: { ...views.directions, model } } };
+}
+
+/**
+ * Version-3 links written before `views.directions.model` became an identity hold a workspace
+ * position there. Version 3 pages loaded the sample models first, in V1_SAMPLES order, so positions
+ * 0-8 are those samples; what sat after them depended on the sender's session and cannot be known.
+ * Migrated in place (no version bump): the schema's key only gained a meaning.
+ */
+function fromV3Position(raw: Raw, ctx: MigrationContext): Raw {
+  return directionsModelByIdentity(raw, positionResolver(raw, [], { ...ctx, trainingHashOf: () => null }));
 }
 
 /** MIGRATIONS[n] lifts a version-n object to version n + 1. */
@@ -161,7 +187,7 @@ export function migrateToCurrent(input: unknown, ctx: MigrationContext): Raw {
     raw = step(raw, ctx);
     version++;
   }
-  return raw;
+  return fromV3Position(raw, ctx);
 }
 
 function readVersion(raw: Raw): number {

@@ -290,6 +290,8 @@ export const experimentSchema = z.object({
           size: int(8, 64).default(16),
           layers: int(1, 5).default(2),
           steps: int(1, 5000).default(200),
+          /** Independent pairs per width (seeds), for a mean and spread; 1 is the pre-existing sweep. */
+          pairs: int(1, 8).default(1),
         })
         .prefault({}),
     })
@@ -315,8 +317,8 @@ export const experimentSchema = z.object({
       /** Random filter-normalised directions around one model (v2; Li et al. 2018). */
       directions: z
         .object({
-          /** Still a workspace position (v2's random-directions view; not yet an identity). */
-          model: int(0, 127).default(0),
+          /** The model by identity (links that wrote a workspace position are migrated: migrate.ts). */
+          model: modelId().default(DEFAULT_MODELS[0]),
           dims: z.literal([1, 2]).default(1),
           /** Points per axis. */
           points: int(3, 41).default(21),

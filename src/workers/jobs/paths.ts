@@ -56,6 +56,9 @@ export async function runPaths(
   const b = registry.get(job.bId);
   assertCompatible([a, b], 'endpoints');
   const data = evalDataFor(job.target, a.arch);
+  // Curves are fitted on the training data when there is some (Garipov et al. 2018 train the curve
+  // on the training set and report test error along it), else on the one data set there is.
+  const trainData = job.trainTarget ? evalDataFor(job.trainTarget, a.arch) : null;
   const curves: PathCurveReply[] = [];
   const states = new Map<string, PathState>();
   let aligned: Model | null = null;
@@ -65,6 +68,7 @@ export async function runPaths(
     ctx.progress({ done: i, total, label: kind });
     let state: PathState;
     let note: string | undefined;
+    let curveLoss: number[] | undefined;
     if (kind === 'lerp-aligned' || kind === 'lerp-repair') {
       // STE (the Align tab's third method) trains through the midpoint loss, with tfjs.
       if (job.alignMethod === 'ste') await ensureBackend();
@@ -72,7 +76,7 @@ export async function runPaths(
       // REPAIR measures the statistics on the data the path is scored on (Jordan et al. 2023).
       state = kind === 'lerp-repair' ? { a, b: aligned, repairOn: data } : { a, b: aligned };
     } else if (kind === 'bezier' || kind === 'polychain') {
-      const trained = await trainCurve(a, b, data, {
+      const trained = await trainCurve(a, b, trainData ?? data, {
         kind,
         steps: job.curveSteps,
         seed: job.curveSeed,
@@ -87,6 +91,7 @@ export async function runPaths(
         },
       });
       state = { a, b, control: trained.control };
+      curveLoss = Array.from(trained.losses);
       if (trained.diverged)
         note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
     } else {
@@ -95,6 +100,9 @@ export async function runPaths(
     states.set(pathKey(job.aId, job.bId, kind), state);
     const walk = walker(state, kind);
     const curve = await pathCurveOf(walk, data, { points: job.points, signal: ctx.signal });
+    const train = trainData
+      ? await pathCurveOf(walk, trainData, { points: job.points, signal: ctx.signal })
+      : null;
     // A classifier's outputs are logits, not a picture: no filmstrip.
     const frames = data.kind === 'regression' ? job.filmstrip : 0;
     const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
@@ -112,6 +120,18 @@ export async function runPaths(
       filmstrip,
       filmAlphas,
       ...(note ? { note } : {}),
+      ...(train
+        ? {
+            train: {
+              losses: Array.from(train.losses),
+              metrics: Array.from(train.metrics),
+              barrier: train.barrier,
+              barrierAlpha: train.barrierAlpha,
+              metricBarrier: train.metricBarrier,
+            },
+          }
+        : {}),
+      ...(curveLoss ? { curveLoss } : {}),
     });
   }
   // Only a finished job replaces what the slider renders along.

@@ -246,7 +246,7 @@ export function CloudPanel() {
           <div className={`cloud-columns n${shown.length}`}>
             {shown.map((r, i) =>
               r ? (
-                <CloudResultView key={r.aligned ? 'a' : 'r'} result={r} dims={dims} />
+                <CloudResultView key={r.aligned ? 'a' : 'r'} result={r} dims={dims} shownWith={shown} />
               ) : (
                 <p key={i} className="hint">
                   {s.job.busy ? 'computing…' : 'not mapped yet: press Map'}

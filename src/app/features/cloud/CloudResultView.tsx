@@ -2,25 +2,36 @@ import { useMemo } from 'react';
 import type { CloudGroup } from '../../../workers/protocol';
 import type { CloudResult } from './cloud-state';
 import { PlotCard } from '../../components/PlotCard';
-import { cloudCsv, cloudLayout, cloudTraces, varianceLayout, varianceTraces } from './cloud-figures';
-
-const fmtDistance = (d: number) => (d >= 100 ? d.toFixed(0) : d >= 1 ? d.toFixed(2) : d.toPrecision(3));
+import {
+  cloudCsv,
+  cloudLayout,
+  cloudTraces,
+  fmtDistance,
+  sharedHalfRange,
+  varianceLayout,
+  varianceTraces,
+} from './cloud-figures';
 
 function GroupView({
   result,
   group,
   index,
   dims,
+  halfRange,
 }: {
   result: CloudResult;
   group: CloudGroup;
   index: number;
   dims: 2 | 3;
+  halfRange?: number;
 }) {
   const mode = result.aligned ? 'aligned' : 'raw';
   const scatter = useMemo(
-    () => ({ data: cloudTraces(result, group, dims), layout: cloudLayout(result, group, dims) }),
-    [result, group, dims],
+    () => ({
+      data: cloudTraces(result, group, dims),
+      layout: cloudLayout(result, group, dims, halfRange),
+    }),
+    [result, group, dims, halfRange],
   );
   const bars = useMemo(
     () => ({ data: varianceTraces(group), layout: varianceLayout(result, group) }),
@@ -63,15 +74,34 @@ function GroupView({
   );
 }
 
-/** One PCA map (raw or aligned): a scatter and explained-variance bars per architecture. */
-export function CloudResultView({ result, dims }: { result: CloudResult; dims: 2 | 3 }) {
+/**
+ * One PCA map (raw or aligned): a scatter and explained-variance bars per architecture. `shownWith`
+ * lists every map on screen, so each architecture's axes share one range across them.
+ */
+export function CloudResultView({
+  result,
+  dims,
+  shownWith = [result],
+}: {
+  result: CloudResult;
+  dims: 2 | 3;
+  shownWith?: readonly (CloudResult | null)[];
+}) {
+  const compared = shownWith.filter(Boolean).length > 1;
   return (
     <div className="cloud-column" data-testid={`cloud-result-${result.aligned ? 'aligned' : 'raw'}`}>
       <h3 className="cloud-column-title">
         {result.aligned ? 'Aligned: permutation symmetry removed' : 'Raw: weights as trained'}
       </h3>
       {result.groups.map((g, i) => (
-        <GroupView key={g.arch + i} result={result} group={g} index={i} dims={dims} />
+        <GroupView
+          key={g.arch + i}
+          result={result}
+          group={g}
+          index={i}
+          dims={dims}
+          halfRange={compared ? sharedHalfRange(shownWith, g.arch, dims) : undefined}
+        />
       ))}
     </div>
   );

@@ -19,6 +19,29 @@ const PALETTE = [
   '#65a30d',
 ];
 
+/** A distance in weight space, to a few significant digits. */
+export const fmtDistance = (d: number) =>
+  d >= 100 ? d.toFixed(0) : d >= 1 ? d.toFixed(2) : d.toPrecision(3);
+
+/**
+ * The half-width every axis of an architecture's maps shares: the largest |coordinate| of its
+ * models and path samples over all the given maps (raw and aligned), plus a margin. PCA centres
+ * each map at 0, so with one range for both a tighter cloud looks tighter.
+ */
+export function sharedHalfRange(results: readonly (CloudResult | null)[], arch: string, dims: 2 | 3): number {
+  let m = 0;
+  const take = (c: number[]) => {
+    for (let j = 0; j < dims; j++) m = Math.max(m, Math.abs(c[j] ?? 0));
+  };
+  for (const r of results)
+    for (const g of r?.groups ?? [])
+      if (g.arch === arch) {
+        g.coords.forEach(take);
+        g.paths.forEach((p) => p.coords.forEach(take));
+      }
+  return m > 0 ? m * 1.12 : 1;
+}
+
 const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
 
 /** "PC1 (42.0% of variance)". */
@@ -92,22 +115,48 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
   return traces;
 }
 
-/** Title and axes of the scatter. */
-export function cloudLayout(result: CloudResult, group: CloudGroup, dims: 2 | 3): Record<string, unknown> {
+/**
+ * Title and axes of the scatter. `halfRange` (sharedHalfRange) fixes every axis to [−r, r] so the
+ * raw and aligned maps read on one scale; without it plotly fits each map to its own points.
+ */
+export function cloudLayout(
+  result: CloudResult,
+  group: CloudGroup,
+  dims: 2 | 3,
+  halfRange?: number,
+): Record<string, unknown> {
   const refId = group.referenceId ?? null;
   const refName = refId ? (result.entries[refId]?.name ?? '?') : '';
   const title =
     result.aligned && refId ? `Aligned to ${refName}` : result.aligned ? 'Not aligned' : 'Raw weights';
-  const ax = (j: number) => ({ title: { text: axisTitle(group, j, dims === 3) }, zeroline: false });
+  const ax = (j: number) => ({
+    title: { text: axisTitle(group, j, dims === 3) },
+    zeroline: false,
+    // Rotated 3-D tick labels run into each other beyond a handful.
+    ...(dims === 3 ? { nticks: 5 } : {}),
+    ...(halfRange ? { range: [-halfRange, halfRange], autorange: false } : {}),
+  });
   const layout: Record<string, unknown> = {
-    title: { text: `${title} (${group.ids.length} models)`, font: { size: 13 } },
+    title: {
+      text: `${title} (${group.ids.length} models)<br><sub>mean pairwise distance ${fmtDistance(group.meanDistance)}${halfRange ? ' · same axis ranges as the other map' : ''}</sub>`,
+      font: { size: 13 },
+    },
     showlegend: true,
     legend: { orientation: 'h', y: -0.2 },
   };
   if (dims === 3)
     Object.assign(layout, {
-      scene: { xaxis: ax(0), yaxis: ax(1), zaxis: ax(2) },
-      margin: { l: 0, r: 0, t: 40, b: 0 },
+      // A cube, seen from a little further out than plotly's default, keeps the axis titles inside the frame.
+      scene: {
+        xaxis: ax(0),
+        yaxis: ax(1),
+        zaxis: ax(2),
+        aspectmode: 'cube',
+        // Looking a little below the centre lifts the scene, so the titles of the lower axes clear the edge.
+        camera: { eye: { x: 1.75, y: 1.75, z: 1.15 }, center: { x: 0, y: 0, z: -0.15 } },
+        domain: { x: [0.04, 0.96], y: [0, 1] },
+      },
+      margin: { l: 10, r: 10, t: 56, b: 10 },
     });
   else Object.assign(layout, { xaxis: ax(0), yaxis: ax(1) });
   return layout;

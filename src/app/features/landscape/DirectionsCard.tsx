@@ -1,5 +1,6 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useApp } from '../../store';
+import { byRef } from '../../model-refs';
 import { PlotCard } from '../../components/PlotCard';
 import { toCsv } from '../../lib/csv';
 import { qualityColors } from './landscape-figures';
@@ -7,9 +8,53 @@ import {
   cancelDirections,
   setDirections,
   runDirections,
+  setDirectionsModel,
   useDirections,
   type DirectionsState,
 } from './directions-state';
+
+/**
+ * A small number input in the controls row: a valid draft is applied at once (through the spec's
+ * validation), an invalid one stays visible with the reason beside it.
+ */
+function InlineSetting(p: {
+  label: string;
+  value: number;
+  title: string;
+  testId: string;
+  step?: number;
+  commit: (v: number) => string | null;
+}) {
+  const [draft, setDraft] = useState(String(p.value));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setDraft(String(p.value));
+    setError(null);
+  }, [p.value]);
+  return (
+    <label title={p.title}>
+      {p.label}{' '}
+      <input
+        type="number"
+        value={draft}
+        step={p.step ?? 1}
+        style={{ width: 64 }}
+        aria-invalid={error !== null}
+        data-testid={p.testId}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          setError(p.commit(e.target.value.trim() === '' ? NaN : Number(e.target.value)));
+        }}
+      />
+      {error && (
+        <span className="field-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
 
 function figure(r: NonNullable<DirectionsState['result']>) {
   const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
@@ -97,19 +142,26 @@ export function DirectionsCard() {
         <label>
           Model{' '}
           <select
-            value={settings.model}
+            value={byRef(models, settings.model)?.id ?? ''}
             data-testid="directions-model"
-            onChange={(e) => setDirections({ model: Number(e.target.value) })}
+            onChange={(e) => setDirectionsModel(e.target.value)}
           >
-            {models.map((m, i) => (
-              <option key={m.id} value={i}>
+            {!byRef(models, settings.model) && <option value="">(pick a model)</option>}
+            {models.map((m) => (
+              <option key={m.id} value={m.id} disabled={!m.ref}>
                 {m.name}
               </option>
             ))}
           </select>
         </label>
         <label>
-          <input type="radio" checked={settings.dims === 1} onChange={() => setDirections({ dims: 1 })} /> 1-D
+          <input
+            type="radio"
+            checked={settings.dims === 1}
+            data-testid="directions-1d"
+            onChange={() => setDirections({ dims: 1 })}
+          />{' '}
+          1-D
         </label>
         <label>
           <input
@@ -130,6 +182,21 @@ export function DirectionsCard() {
             onChange={(e) => setDirections({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
           />
         </label>
+        <InlineSetting
+          label={settings.dims === 1 ? 'points' : 'points per axis'}
+          value={settings.points}
+          title="points along each direction, 3–41"
+          testId="directions-points"
+          commit={(v) => setDirections({ points: v })}
+        />
+        <InlineSetting
+          label="range ±"
+          value={settings.range}
+          title="half-width of the line or grid, in units of the filter-normalised direction d; 0.01–10"
+          testId="directions-range"
+          step={0.1}
+          commit={(v) => setDirections({ range: v })}
+        />
         <button
           type="button"
           className="primary inline"

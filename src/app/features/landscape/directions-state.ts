@@ -1,6 +1,6 @@
 /**
  * The random-directions view's state and actions (Li et al. 2018, filter-normalised). Its
- * settings (model index, 1-D or 2-D, points, range, seed) live in the experiment spec
+ * settings (the model by identity, 1-D or 2-D, points, range, seed) live in the experiment spec
  * (`views.directions`), so links carry them; the last result is local to the page.
  */
 import { createStore, useStore } from 'zustand';
@@ -9,6 +9,7 @@ import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
 import { MAX_SEED, type ExperimentSpec } from '../../../engine/experiment/schema';
 import { appStore, showBanner, updateSpec } from '../../store';
+import { byRef, pickModel } from '../../model-refs';
 
 export interface DirectionsState {
   job: JobState;
@@ -32,12 +33,23 @@ export function setDirections(patch: Partial<DirectionsSettings>): string | null
   return updateSpec((d) => Object.assign(d.views.directions, clean));
 }
 
+/** Chooses the model to look around (by identity in the spec, so a link names the same model). */
+export function setDirectionsModel(entryId: string): void {
+  pickModel(entryId, 'random directions: model', (d, ref) => (d.views.directions.model = ref));
+}
+
 /** Evaluates the loss around the chosen model in the worker. */
 export async function runDirections(): Promise<void> {
   const { spec, models, datasets } = appStore.getState();
   const s = spec.views.directions;
-  const entry = models[s.model];
-  if (!entry) return;
+  const entry = byRef(models, s.model);
+  if (!entry) {
+    showBanner(
+      'error',
+      `random directions: ${s.model ? `the model ${s.model} is not in the workspace` : 'pick a model'}.`,
+    );
+    return;
+  }
   const choice = scoreChoice(entry, spec, datasets);
   if (!choice.chosen) {
     showBanner('error', `random directions: ${choice.problem ?? 'nothing to score on'}.`);

@@ -3,113 +3,32 @@ import type { PathKind } from '../../../engine/experiment/schema';
 import type { ImageTarget } from '../../../workers/protocol';
 import { ImageCanvas } from '../../components/ImageCanvas';
 import { PlotCard } from '../../components/PlotCard';
-import { toCsv } from '../../lib/csv';
+import {
+  COLORS,
+  curveLossCsv,
+  curveLossFigure,
+  fmtBarrier,
+  pathsCsv,
+  pathsFigure,
+  units,
+} from './paths-figures';
 import { curveConvergenceNote } from './curve-check';
 import { KIND_LABELS, pathsStore, setAlpha, setRenderKind, usePaths, type PathsResult } from './paths-state';
-
-const COLORS: Record<PathKind, string> = {
-  lerp: '#d92d20',
-  'lerp-aligned': '#1570ef',
-  'lerp-repair': '#0e9384',
-  slerp: '#f79009',
-  bezier: '#12b76a',
-  polychain: '#7a5af8',
-};
-
-export const fmtBarrier = (v: number) =>
-  v === 0 ? '0' : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4);
-
-/** Names and scales of what a result plots: MSE / PSNR for INRs, cross-entropy / accuracy for classifiers. */
-function units(result: PathsResult) {
-  const cls = result.score.kind === 'classification';
-  return {
-    cls,
-    loss: cls ? 'cross-entropy (nats)' : 'MSE',
-    metric: cls ? 'accuracy (%)' : 'PSNR (dB)',
-    /** Accuracy is plotted in percent. */
-    metricScale: cls ? 100 : 1,
-  };
-}
 
 function LossChart({ result }: { result: PathsResult }) {
   const view = usePaths((s) => s.view);
   const alpha = usePaths((s) => s.alpha);
   const psnr = view === 'psnr';
   const u = units(result);
-  const data = useMemo(
-    () =>
-      result.curves.map((c) => ({
-        type: 'scatter',
-        mode: 'lines+markers',
-        marker: { size: 4 },
-        line: { color: COLORS[c.kind] },
-        name:
-          psnr && u.cls
-            ? `${KIND_LABELS[c.kind]} — accuracy drop ${(100 * c.metricBarrier).toFixed(1)} pts`
-            : `${KIND_LABELS[c.kind]} — barrier ${fmtBarrier(c.barrier)}`,
-        meta: c.kind,
-        x: Array.from(c.alphas),
-        y: psnr ? Array.from(c.metrics, (v) => v * u.metricScale) : Array.from(c.losses),
-      })),
-    [result, psnr, u.cls, u.metricScale],
-  );
-  const layout = useMemo(
-    () => ({
-      title: {
-        text: `${psnr ? (u.cls ? 'Accuracy' : 'PSNR') : 'Loss'} along paths: ${result.aName} → ${result.bName}${u.cls ? ` (on ${result.score.label})` : ''}`,
-        font: { size: u.cls ? 13 : 16 },
-      },
-      xaxis: { title: { text: `α (0 = A, 1 = B)` }, range: [0, 1] },
-      yaxis: psnr
-        ? { title: { text: u.metric } }
-        : u.cls
-          ? { title: { text: `loss (${u.loss})` } }
-          : { title: { text: 'loss (MSE, log scale)' }, type: 'log', exponentformat: 'power' },
-      shapes: [
-        {
-          type: 'line',
-          xref: 'x',
-          yref: 'paper',
-          x0: alpha,
-          x1: alpha,
-          y0: 0,
-          y1: 1,
-          line: { color: '#98a2b3', dash: 'dot', width: 1 },
-        },
-      ],
-      showlegend: true,
-    }),
-    [result, psnr, alpha, u.cls, u.metric, u.loss],
-  );
-  const csv = () =>
-    u.cls
-      ? toCsv(
-          ['kind', 'alpha', 'loss_cross_entropy', 'accuracy', 'barrier', 'accuracy_drop'],
-          result.curves.flatMap((c) =>
-            Array.from(c.alphas, (a, i) => [
-              c.kind,
-              a,
-              c.losses[i]!,
-              c.metrics[i]!,
-              c.barrier,
-              c.metricBarrier,
-            ]),
-          ),
-        )
-      : toCsv(
-          ['kind', 'alpha', 'loss_mse', 'psnr_db', 'barrier'],
-          result.curves.flatMap((c) =>
-            Array.from(c.alphas, (a, i) => [c.kind, a, c.losses[i]!, c.metrics[i]!, c.barrier]),
-          ),
-        );
+  const fig = useMemo(() => pathsFigure(result, psnr, alpha), [result, psnr, alpha]);
   return (
     <PlotCard
-      data={data}
-      layout={layout}
+      data={fig.data}
+      layout={fig.layout}
       testId="paths-chart"
       filename={`paths-${psnr ? (u.cls ? 'accuracy' : 'psnr') : 'loss'}`}
-      csv={csv}
-      height={360}
+      csv={() => pathsCsv(result)}
+      height={380}
     >
       <span
         className="landscape-metric"
@@ -141,8 +60,25 @@ function LossChart({ result }: { result: PathsResult }) {
   );
 }
 
+/** The per-step loss of the trained curves, beside the path chart (absent when none was trained). */
+function CurveLossChart({ result }: { result: PathsResult }) {
+  const fig = useMemo(() => curveLossFigure(result), [result]);
+  if (!fig) return null;
+  return (
+    <PlotCard
+      data={fig.data}
+      layout={fig.layout}
+      testId="paths-curve-loss"
+      filename="paths-curve-training-loss"
+      csv={() => curveLossCsv(result)}
+      height={380}
+    />
+  );
+}
+
 function BarrierTable({ result }: { result: PathsResult }) {
   const u = units(result);
+  const train = result.curves.some((c) => c.train);
   return (
     <table className="align-table" data-testid="paths-barriers" data-seq={result.seq}>
       <thead>
@@ -152,6 +88,7 @@ function BarrierTable({ result }: { result: PathsResult }) {
             barrier ({u.cls ? 'cross-entropy' : 'MSE'})
           </th>
           <th>at α</th>
+          {train && <th title="the same path scored on the training data">train barrier</th>}
           {u.cls && <th title="max over α of ((1−α)acc(A) + α acc(B)) − acc(θα)">accuracy drop</th>}
           {u.cls && <th>accuracy at A · B</th>}
           <th>notes</th>
@@ -164,6 +101,7 @@ function BarrierTable({ result }: { result: PathsResult }) {
             data-kind={c.kind}
             data-barrier={c.barrier}
             data-metric-barrier={c.metricBarrier}
+            data-train-barrier={c.train?.barrier}
             data-metric-a={c.metrics[0]}
             data-metric-b={c.metrics[c.metrics.length - 1]}
           >
@@ -173,6 +111,7 @@ function BarrierTable({ result }: { result: PathsResult }) {
             </td>
             <td className="num">{fmtBarrier(c.barrier)}</td>
             <td className="num">{c.barrierAlpha.toFixed(2)}</td>
+            {train && <td className="num">{c.train ? fmtBarrier(c.train.barrier) : '—'}</td>}
             {u.cls && <td className="num">{(100 * c.metricBarrier).toFixed(1)} pts</td>}
             {u.cls && (
               <td className="num">
@@ -299,7 +238,10 @@ function AlphaSlider({ result }: { result: PathsResult }) {
 export function PathsResults({ result }: { result: PathsResult }) {
   return (
     <div data-testid="paths-results">
-      <LossChart result={result} />
+      <div className="paths-charts">
+        <LossChart result={result} />
+        <CurveLossChart result={result} />
+      </div>
       <BarrierTable result={result} />
       {result.image && (
         <>

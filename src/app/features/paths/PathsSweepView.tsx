@@ -3,9 +3,16 @@ import { Field } from '../../components/Field';
 import { useApp } from '../../store';
 import { JobProgressRow } from '../../components/JobProgress';
 import { PlotCard } from '../../components/PlotCard';
-import { toCsv } from '../../lib/csv';
-import { cancelWidthSweep, runWidthSweep, setSweepConfig, useSweep } from './sweep-state';
-import { fmtBarrier } from './PathsResults';
+import {
+  cancelWidthSweep,
+  rowSummary,
+  runWidthSweep,
+  setSweepConfig,
+  useSweep,
+  type Spread,
+} from './sweep-state';
+import { sweepCsv, sweepFigure } from './sweep-figures';
+import { fmtBarrier } from './paths-figures';
 
 function int(v: string): number {
   return v.trim() === '' ? NaN : Number(v);
@@ -53,6 +60,13 @@ export function PathsSweepSettings() {
         testId="sweep-steps"
         commit={(v) => setSweepConfig({ steps: int(v) })}
       />
+      <Field
+        label="Pairs per width"
+        value={String(c.pairs)}
+        hint="independent pairs (seeds) per width, 1–8: mean and min–max"
+        testId="sweep-pairs"
+        commit={(v) => setSweepConfig({ pairs: int(v) })}
+      />
       <button type="button" disabled={busy} onClick={() => void runWidthSweep()} data-testid="sweep-run">
         Run width sweep
       </button>
@@ -60,60 +74,27 @@ export function PathsSweepSettings() {
   );
 }
 
-/** Barrier vs width, before and after alignment, as the sweep fills in. */
+const fmtSpread = (x: Spread, f: (v: number) => string) =>
+  x.n > 1 ? `${f(x.mean)} (${f(x.min)}–${f(x.max)})` : f(x.mean);
+
+/** Barrier vs width, before and after alignment, with the endpoints' quality, as the sweep fills in. */
 export function PathsSweepView() {
   const s = useSweep((x) => x);
-  const data = useMemo(
-    () => [
-      {
-        type: 'scatter',
-        mode: 'lines+markers',
-        name: 'lerp (before alignment)',
-        line: { color: '#d92d20' },
-        x: s.rows.map((r) => r.width),
-        y: s.rows.map((r) => r.before),
-      },
-      {
-        type: 'scatter',
-        mode: 'lines+markers',
-        name: 'lerp after alignment',
-        line: { color: '#1570ef' },
-        x: s.rows.map((r) => r.width),
-        y: s.rows.map((r) => r.after),
-      },
-    ],
-    [s.rows],
-  );
   const configured = useApp((x) => x.spec.paths.sweep.widths);
   const widths = s.ranWith?.widths ?? configured;
-  const layout = useMemo(
-    () => ({
-      title: {
-        text: `Barrier vs width${s.ranWith ? ` (${s.ranWith.layers} hidden layers, ${s.ranWith.steps} steps, ${s.ranWith.image})` : ''}`,
-      },
-      xaxis: {
-        title: { text: 'hidden units per layer (log₂ scale)' },
-        type: 'log',
-        tickvals: widths,
-        ticktext: widths.map(String),
-      },
-      yaxis: { title: { text: 'loss barrier (MSE)' }, rangemode: 'tozero' },
-      showlegend: true,
-    }),
-    [s.ranWith, widths],
-  );
+  const fig = useMemo(() => sweepFigure(s.rows, s.ranWith, widths), [s.rows, s.ranWith, widths]);
   if (!s.job.busy && s.rows.length === 0) return null;
-  const csv = () =>
-    toCsv(
-      ['width', 'barrier_before', 'barrier_after'],
-      s.rows.map((r) => [r.width, r.before, r.after]),
-    );
+  const pairs = s.ranWith?.pairs ?? 1;
   return (
     <div className="paths-sweep" data-testid="paths-sweep">
       <h3 className="align-title">Width sweep</h3>
       <p className="hint">
-        Per width, two independent SIRENs train on the experiment's image; the lerp barrier between them is
-        measured before and after alignment. The pairs are scratch models and do not join the workspace.
+        Per width,{' '}
+        {pairs === 1 ? 'two independent SIRENs train' : `${pairs} independent pairs of SIRENs train`} on the
+        experiment's image; the lerp barrier between {pairs === 1 ? 'them' : 'each pair'} is measured before
+        and after alignment, beside the endpoints' PSNR (a low barrier between poorly fitted models means
+        little). {pairs > 1 && 'Table cells: mean (min–max) over the pairs. '}The pairs are scratch models and
+        do not join the workspace.
       </p>
       <JobProgressRow
         job={s.job}
@@ -123,29 +104,43 @@ export function PathsSweepView() {
         text={(p) => p.label}
       />
       <PlotCard
-        data={data}
-        layout={layout}
+        data={fig.data}
+        layout={fig.layout}
         testId="paths-sweep-chart"
         filename="paths-width-sweep"
-        csv={csv}
-        height={340}
+        csv={() => sweepCsv(s.rows)}
+        height={400}
       />
       <table className="align-table" data-testid="sweep-table">
         <thead>
           <tr>
             <th>width</th>
-            <th>barrier before</th>
-            <th>barrier after alignment</th>
+            <th>pairs</th>
+            <th>barrier before (MSE)</th>
+            <th>barrier after alignment (MSE)</th>
+            <th>endpoints' PSNR (dB)</th>
           </tr>
         </thead>
         <tbody>
-          {s.rows.map((r) => (
-            <tr key={r.width} data-width={r.width} data-before={r.before} data-after={r.after}>
-              <td className="num">{r.width}</td>
-              <td className="num">{fmtBarrier(r.before)}</td>
-              <td className="num">{fmtBarrier(r.after)}</td>
-            </tr>
-          ))}
+          {s.rows.map((r) => {
+            const m = rowSummary(r);
+            return (
+              <tr
+                key={r.width}
+                data-width={r.width}
+                data-pairs={r.pairs.length}
+                data-before={m.before.mean}
+                data-after={m.after.mean}
+                data-psnr={m.psnr.mean}
+              >
+                <td className="num">{r.width}</td>
+                <td className="num">{r.pairs.length}</td>
+                <td className="num">{fmtSpread(m.before, fmtBarrier)}</td>
+                <td className="num">{fmtSpread(m.after, fmtBarrier)}</td>
+                <td className="num">{fmtSpread(m.psnr, (v) => v.toFixed(2))}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

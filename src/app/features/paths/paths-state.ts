@@ -13,8 +13,8 @@ import {
 } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
-import { resolveScore, scoreChoice, type ScoreOption } from '../../data/score';
-import { appStore, showBanner, updateSpec } from '../../store';
+import { resolveScore, resolveTrainScore, scoreChoice, type ScoreOption } from '../../data/score';
+import { appStore, dismissBanners, showBanner, updateSpec } from '../../store';
 import { byRef, pickModel } from '../../model-refs';
 
 export const KIND_LABELS: Record<PathKind, string> = {
@@ -36,8 +36,10 @@ export interface PathsResult {
   bId: string;
   aName: string;
   bName: string;
-  /** What the curves were scored on. */
+  /** What the curves were scored on (held out, when `trainLabel` is set). */
   score: ScoreOption;
+  /** What each curve's `train` was scored on (and Bezier/polychain curves trained on), or null. */
+  trainLabel: string | null;
   /** The target image for INRs (the filmstrip's size, reused by the α slider); null for classifiers. */
   image: ImageTarget | null;
   curves: PathCurveReply[];
@@ -120,12 +122,14 @@ export async function runPaths(): Promise<void> {
   const score = choice.chosen;
   const A = byRef(models, a)!;
   const B = byRef(models, b)!;
-  appStore.setState({ banner: null });
+  // This view's stale messages go; other views' messages stay until dismissed.
+  dismissBanners((b) => b.text.startsWith('Paths'));
   await runJob(
     pathsStore,
     (msg) => `Paths failed: ${msg}. The workspace is unchanged.`,
     async (run) => {
       const target = await run.step(resolveScore(score));
+      const trainTarget = await run.step(resolveTrainScore(score));
       const image = target.kind === 'image' ? target : null;
       const curves = await run.call(
         'paths',
@@ -139,12 +143,23 @@ export async function runPaths(): Promise<void> {
           alignMethod: spec.alignment.method,
           target,
           filmstrip: FILMSTRIP,
+          ...(trainTarget ? { trainTarget } : {}),
         },
-        { transfer: targetTransferables(target) },
+        { transfer: [...targetTransferables(target), ...targetTransferables(trainTarget)] },
       );
       const renderKind = curves.find((c) => c.kind === 'lerp')?.kind ?? curves[0]?.kind ?? null;
       pathsStore.setState({
-        result: { seq: ++finished, aId: A.id, bId: B.id, aName: A.name, bName: B.name, score, image, curves },
+        result: {
+          seq: ++finished,
+          aId: A.id,
+          bId: B.id,
+          aName: A.name,
+          bName: B.name,
+          score,
+          trainLabel: trainTarget?.label ?? null,
+          image,
+          curves,
+        },
         renderKind,
         render: null,
       });

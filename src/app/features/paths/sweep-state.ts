@@ -1,8 +1,9 @@
 /**
- * The width-sweep preset: for each hidden width, train two independent SIRENs on the experiment's
- * image, then measure the lerp barrier before and after alignment (Entezari et al. 2022 conjecture
- * that wider networks, once permuted, sit in one basin: the aligned barrier should fall with width).
- * The trained pairs are scratch models: they are removed from the worker once measured.
+ * The width-sweep preset: for each hidden width, train `pairs` independent pairs of SIRENs on the
+ * experiment's image (one population of 2 × pairs seeds), then measure each pair's lerp barrier
+ * before and after alignment and its endpoints' quality (Entezari et al. 2022 conjecture that wider
+ * networks, once permuted, sit in one basin: the aligned barrier should fall with width). The
+ * trained pairs are scratch models: they are removed from the worker once measured.
  */
 import { createStore, useStore } from 'zustand';
 import { inrArch, memberSeeds } from '../../../engine/population';
@@ -16,10 +17,19 @@ import { loadTarget } from '../../data/targets';
 /** The sweep's settings, part of the experiment spec (`paths.sweep`), so links carry them. */
 export type SweepConfig = ExperimentSpec['paths']['sweep'];
 
-export interface SweepRow {
-  width: number;
+/** One pair's numbers: barriers (MSE) and its two endpoints' loss (MSE) and PSNR (dB). */
+export interface PairScore {
   before: number;
   after: number;
+  lossA: number;
+  lossB: number;
+  psnrA: number;
+  psnrB: number;
+}
+
+export interface SweepRow {
+  width: number;
+  pairs: PairScore[];
 }
 
 export interface SweepState {
@@ -51,7 +61,7 @@ function removeModels(ids: string[]): void {
 
 const step = (fraction: number, label: string) => ({ done: fraction, total: 1, label });
 
-/** Trains the pair of one width; returns the two model ids. */
+/** Trains the pairs of one width as one population; returns the model ids, pair by pair. */
 async function trainPair(
   run: JobRun,
   width: number,
@@ -65,7 +75,8 @@ async function trainPair(
     { ...spec.arch, activation: 'sine', hidden: Array.from({ length: cfg.layers }, () => width) },
     target.image.channels,
   );
-  const seeds = memberSeeds({ size: 2, seed: spec.population.seed, initMode: 'independent' });
+  // Members 2k and 2k + 1 are pair k: with one pair, the same two seeds as before pairs existed.
+  const seeds = memberSeeds({ size: 2 * cfg.pairs, seed: spec.population.seed, initMode: 'independent' });
   const trained = await run.call(
     'train',
     {
@@ -88,7 +99,7 @@ async function trainPair(
         run.progress(
           step(
             (i + 0.8 * (p.step / cfg.steps)) / n,
-            `width ${width}: training 2 SIRENs, step ${p.step}/${cfg.steps}`,
+            `width ${width}: training ${2 * cfg.pairs} SIRENs, step ${p.step}/${cfg.steps}`,
           ),
         ),
       // Scratch models of a cancelled sweep leave the worker again.
@@ -103,12 +114,8 @@ async function trainPair(
   return ids;
 }
 
-/** Barriers of lerp and lerp-after-alignment between the pair. */
-async function measure(
-  run: JobRun,
-  ids: string[],
-  target: ScoreTarget,
-): Promise<{ before: number; after: number }> {
+/** Barriers of lerp and lerp-after-alignment between the pair, and its endpoints' scores. */
+async function measure(run: JobRun, ids: string[], target: ScoreTarget): Promise<PairScore> {
   const { spec } = appStore.getState();
   const curves = await run.call('paths', {
     aId: ids[0]!,
@@ -121,11 +128,18 @@ async function measure(
     target,
     filmstrip: 0,
   });
-  const get = (k: string) => curves.find((c) => c.kind === k)?.barrier;
-  const before = get('lerp');
-  const after = get('lerp-aligned');
-  if (before === undefined || after === undefined) throw new Error('the engine returned no barrier');
-  return { before, after };
+  const lerp = curves.find((c) => c.kind === 'lerp');
+  const after = curves.find((c) => c.kind === 'lerp-aligned')?.barrier;
+  if (!lerp || after === undefined) throw new Error('the engine returned no barrier');
+  const last = lerp.losses.length - 1;
+  return {
+    before: lerp.barrier,
+    after,
+    lossA: lerp.losses[0]!,
+    lossB: lerp.losses[last]!,
+    psnrA: lerp.metrics[0]!,
+    psnrB: lerp.metrics[last]!,
+  };
 }
 
 /** Runs the sweep with the current config on the experiment's image; rows appear as widths finish. */
@@ -146,11 +160,20 @@ export async function runWidthSweep(): Promise<void> {
         const n = cfg.widths.length;
         for (const [i, width] of cfg.widths.entries()) {
           pending = await trainPair(run, width, i, n, target, cfg);
-          run.progress(step((i + 0.85) / n, `width ${width}: aligning and measuring barriers`));
-          const r = await measure(run, pending, { kind: 'image', id: target.id, image: target.image });
+          const pairs: PairScore[] = [];
+          for (let k = 0; k < cfg.pairs; k++) {
+            run.progress(
+              step(
+                (i + 0.8 + (0.2 * k) / cfg.pairs) / n,
+                `width ${width}: aligning and measuring pair ${k + 1} of ${cfg.pairs}`,
+              ),
+            );
+            const image: ScoreTarget = { kind: 'image', id: target.id, image: target.image };
+            pairs.push(await measure(run, pending.slice(2 * k, 2 * k + 2), image));
+          }
           removeModels(pending);
           pending = [];
-          sweepStore.setState((s) => ({ rows: [...s.rows, { width, ...r }] }));
+          sweepStore.setState((s) => ({ rows: [...s.rows, { width, pairs }] }));
           run.progress(step((i + 1) / n, `width ${width}: done`));
         }
       } finally {
@@ -163,4 +186,31 @@ export async function runWidthSweep(): Promise<void> {
 /** Stops the sweep; widths finished so far stay on the chart. */
 export function cancelWidthSweep(): void {
   cancelJob(sweepStore);
+}
+
+/** Mean, sample standard deviation, min and max of a few numbers (sd 0 for one). */
+export interface Spread {
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, sd: NaN, min: NaN, max: NaN, n };
+  const mean = values.reduce((a, v) => a + v, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, min: Math.min(...values), max: Math.max(...values), n };
+}
+
+/** A width's barriers and endpoint quality over its pairs (endpoints: both models of every pair). */
+export function rowSummary(row: SweepRow) {
+  return {
+    before: spread(row.pairs.map((p) => p.before)),
+    after: spread(row.pairs.map((p) => p.after)),
+    psnr: spread(row.pairs.flatMap((p) => [p.psnrA, p.psnrB])),
+    loss: spread(row.pairs.flatMap((p) => [p.lossA, p.lossB])),
+  };
 }
