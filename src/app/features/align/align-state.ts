@@ -13,7 +13,7 @@ import { targetTransferables } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
-import { addModels, appStore, showBanner, updateSpec } from '../../store';
+import { addModels, appStore, dismissBanners, showBanner, updateSpec } from '../../store';
 import { byRef, pickModel } from '../../model-refs';
 import { saveBytes } from '../../lib/download';
 import { downloadStem } from '../../../engine/checkpoints/snippet';
@@ -131,7 +131,7 @@ export async function runAlign(): Promise<void> {
     showBanner('error', `Alignment ${blocked ?? 'needs a reference'}.`);
     return;
   }
-  appStore.setState({ banner: null });
+  dismissBanners((b) => b.text.startsWith('Alignment'));
   await runJob(
     alignStore,
     (msg) => `Alignment failed: ${msg}. The workspace is unchanged.`,

@@ -22,7 +22,7 @@ import { targetTransferables } from '../../../workers/protocol';
 import { ask } from '../../engine-client';
 import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
 import { resolveScore, scoreChoice } from '../../data/score';
-import { addModels, appStore, showBanner, updateSpec } from '../../store';
+import { addModels, appStore, dismissBanners, showBanner, updateSpec } from '../../store';
 import { registerMergeBuilder } from '../../replay';
 import type { ModelId } from '../../../engine/experiment/model-id';
 import { recipeFromModelId } from '../../../engine/experiment/recipe-model-id';
@@ -269,7 +269,7 @@ export async function runMerge(): Promise<void> {
     showBanner('error', `Merge refused: ${err}`);
     return;
   }
-  appStore.setState({ banner: null });
+  dismissBanners((b) => b.text.startsWith('Merge') || b.text.startsWith('Sweep'));
   const ids = workspaceIds(models);
   const first = models.find((m) => m.id === ids[recipe.models[0]!])!;
   const name = mergeName(recipe, models);
