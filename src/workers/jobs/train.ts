@@ -7,6 +7,7 @@ import { chooseBackend, TooSlowError, useBackend } from '../backends';
 import { browserKernelPool, fusedCoverage } from '../kernel-pool';
 import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from '../protocol';
 import type { ModelRegistry } from '../registry';
+import { waitWhilePaused } from './context';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 
 /**
@@ -23,8 +24,6 @@ export interface TrainControl {
   post: (p: TrainProgress) => void;
   onBackend: (b: BackendInfo) => void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Cached calibration per workload, so retraining the same shape does not calibrate again. */
 const calibrated = new Map<string, BackendInfo>();
@@ -192,10 +191,7 @@ export async function runTraining(
     while (step < job.steps && !control.stop.aborted) {
       if (control.paused()) {
         const p0 = performance.now();
-        while (control.paused() && !control.stop.aborted) {
-          signal.throwIfAborted();
-          await sleep(50);
-        }
+        await waitWhilePaused(control.paused, signal, () => control.stop.aborted);
         pausedMs += performance.now() - p0;
         continue;
       }

@@ -25,11 +25,9 @@ import {
 import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
 import type { ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
-import type { JobContext } from './context';
+import { waitWhilePaused, type JobContext } from './context';
 
 let current: { zoo: Zoo; name: string } | null = null;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function need(): Zoo {
   if (!current) throw new Error('no zoo yet: build one or open a zoo file first');
@@ -113,7 +111,7 @@ export async function runZooFit(
     ...(job.batch !== undefined ? { batchSize: job.batch } : {}),
     signal: ended,
     waitWhilePaused: async () => {
-      while (paused() && !ended.aborted) await sleep(100);
+      await waitWhilePaused(paused, ctx.signal, () => stop.aborted);
       await yieldToEvents();
     },
     onProgress: (p) =>
