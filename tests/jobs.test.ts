@@ -178,7 +178,9 @@ describe('EngineClient', () => {
     const old = made[0]!;
     // Models join the old worker's workspace (as jobs add them: announced to the client), one leaves.
     const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
-    const added = [1, 2, 3].map((s) => old.registry.add(initModel(arch, s), { name: `net ${s}`, source: 'trained' }));
+    const added = [1, 2, 3].map((s) =>
+      old.registry.add(initModel(arch, s), { name: `net ${s}`, source: 'trained' }),
+    );
     await client.call('remove', { modelId: added[1]!.id }).result;
     const keptIds = [added[0]!.id, added[2]!.id];
     expect(client.keptModels).toBe(2);
@@ -201,7 +203,8 @@ describe('EngineClient', () => {
       store,
       (m) => `The cloud failed: ${m}`,
       async (run) => {
-        groups = (await run.call('cloud', { modelIds: keptIds, alignTo: null, components: 2, paths: [] })).length;
+        groups = (await run.call('cloud', { modelIds: keptIds, alignTo: null, components: 2, paths: [] }))
+          .length;
       },
     );
     expect(groups).toBe(1);

@@ -9,7 +9,12 @@
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineClient, setEngine } from '../src/app/engine-client';
-import { startTraining, stopTraining, pauseTraining, resumeTraining } from '../src/app/features/train/train-state';
+import {
+  startTraining,
+  stopTraining,
+  pauseTraining,
+  resumeTraining,
+} from '../src/app/features/train/train-state';
 import { appStore, idleRun, updateSpec, type RunState } from '../src/app/store';
 import { useBackend } from '../src/workers/backends';
 import { inProcessWorker } from './helpers/fake-worker';
@@ -18,7 +23,11 @@ vi.mock('../src/app/data/targets', () => ({
   loadTarget: async (spec: { data: { size: number } }) => {
     const n = spec.data.size;
     const data = Float32Array.from({ length: n * n }, (_, i) => ((i % n) + Math.floor(i / n)) / (2 * n));
-    return { image: { width: n, height: n, channels: 1, data }, id: `sample:gradient@${n}`, label: 'gradient' };
+    return {
+      image: { width: n, height: n, channels: 1, data },
+      id: `sample:gradient@${n}`,
+      label: 'gradient',
+    };
   },
 }));
 
@@ -122,7 +131,9 @@ describe('the Train tab’s job', () => {
     const calibrating = startTraining();
     await when((r) => r.jobId !== null, stopTraining);
     expect(appStore.getState().run).toMatchObject({ status: 'cancelled', busy: false, jobId: null });
-    expect(appStore.getState().run.message).toBe('stopped before the first step: nothing joined the workspace');
+    expect(appStore.getState().run.message).toBe(
+      'stopped before the first step: nothing joined the workspace',
+    );
     await calibrating;
     const train = worker.worker.sent('train')[0]!;
     expect(worker.worker.sent<{ job: number }>('cancel').map((m) => m.payload.job)).toEqual([train.id]);

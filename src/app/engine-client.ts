@@ -84,7 +84,7 @@ export class EngineClient {
   /**
    * A copy of every model the worker holds, by id, from its `workspace` announcements: a worker
    * that hangs cannot be asked for its weights, so they are copied while it still answers.
-   * Models are small next to a page (a SIREN is ~35 kB, an MNIST MLP ~1 MB), so the copy is
+   * Models are small next to a page (a SIREN 10–30 kB, an MNIST MLP 0.2–1 MB), so the copy is
    * cheaper than rebuilding each model from where it came from.
    */
   private readonly kept = new Map<string, { entry: ModelEntry; model: Model }>();
@@ -228,7 +228,10 @@ export function engine(): EngineClient {
         }),
     );
     client.onRestart = (reason) =>
-      showBanner('error', `${reason}. It was restarted with the workspace's models; the job that ran was lost.`);
+      showBanner(
+        'error',
+        `${reason}. It was restarted with the workspace's models; the job that ran was lost.`,
+      );
   }
   return client;
 }

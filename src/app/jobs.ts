@@ -142,7 +142,10 @@ export async function runJob<K extends string = 'job'>(
 }
 
 /** Cancels the store's job: the worker is told at once, and the job's answers are dropped. */
-export function cancelJob<K extends string = 'job'>(store: JobStore<NoInfer<K>>, slice: K = 'job' as K): void {
+export function cancelJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  slice: K = 'job' as K,
+): void {
   const jobs = runs(store);
   const ctrl = jobs.get(slice);
   if (!ctrl) return;
@@ -166,7 +169,10 @@ function tell<K extends string>(store: JobStore<K>, slice: K, type: 'stop' | 'pa
  * partly trained models, `stopped: true`) and the job goes on to use the answer. Only jobs that
  * can keep something honour it; for all others use `cancelJob`. False when no request runs.
  */
-export function stopJob<K extends string = 'job'>(store: JobStore<NoInfer<K>>, slice: K = 'job' as K): boolean {
+export function stopJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  slice: K = 'job' as K,
+): boolean {
   return tell(store, slice, 'stop');
 }
 

@@ -582,8 +582,7 @@ export type ResultReply = {
  * model so that a restarted worker gets the workspace back (`restore`).
  */
 export type WorkspaceChange =
-  | { kind: 'added'; entry: ModelEntry; model: Model }
-  | { kind: 'removed'; id: string };
+  { kind: 'added'; entry: ModelEntry; model: Model } | { kind: 'removed'; id: string };
 
 /** Replies the worker sends: a result or an error per request, progress on the way, workspace changes. */
 export type Reply =
