@@ -96,29 +96,40 @@ def case_steps(widths, n, k, max_steps):
     return max(2, min(max_steps, int(8e9 // (step_flops(widths, n) * k))))
 
 
+def siren_fit(widths, size, k, steps, evaluate=False):
+    """K SIRENs (w0 = 30, seeded by K) fitting a fixed size×size target with full-batch Adam: a
+    function that runs `steps` steps, then one loss evaluation when `evaluate` (bench/train.ts does)."""
+    n = size * size
+    x = grid(size)
+    y = (torch.arange(n, dtype=torch.float32) % 97 / 97).reshape(n, 1)
+    gen = torch.Generator().manual_seed(k)
+    ws, bs = siren_stack(k, widths, 30.0, gen)
+    params = [p.requires_grad_() for p in ws + bs]
+    opt = torch.optim.Adam(params, lr=1e-4)
+
+    def losses():
+        return ((siren_forward(x, ws, bs, 30.0) - y) ** 2).mean(dim=(1, 2))
+
+    def run():
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            # Sum of the members' mean losses: each member's gradient is its own.
+            losses().sum().backward()
+            opt.step()
+        if evaluate:
+            with torch.no_grad():
+                losses().numpy()
+
+    return run
+
+
 def bench_train(cases, max_steps):
     rows = []
     for hidden, size, k in cases:
         widths = [2, hidden, hidden, hidden, 1]
         n = size * size
         steps = case_steps(widths, n, k, max_steps)
-        x = grid(size)
-        y = (torch.arange(n, dtype=torch.float32) % 97 / 97).reshape(n, 1)
-        gen = torch.Generator().manual_seed(k)
-        ws, bs = siren_stack(k, widths, 30.0, gen)
-        params = [p.requires_grad_() for p in ws + bs]
-        opt = torch.optim.Adam(params, lr=1e-4)
-
-        def run():
-            for _ in range(steps):
-                opt.zero_grad(set_to_none=True)
-                # Sum of the members' mean losses: each member's gradient is its own.
-                loss = ((siren_forward(x, ws, bs, 30.0) - y) ** 2).mean(dim=(1, 2)).sum()
-                loss.backward()
-                opt.step()
-            with torch.no_grad():
-                ((siren_forward(x, ws, bs, 30.0) - y) ** 2).mean(dim=(1, 2)).numpy()
-
+        run = siren_fit(widths, size, k, steps, evaluate=True)
         heavy = step_flops(widths, n) * k * steps > 2e10  # same repetitions as bench/train.ts
         t = time_it(run, 2 if heavy else 3, 1)
         per_step = t["median"] / steps
@@ -144,19 +155,7 @@ def bench_kernel_row(k, threads, max_steps=20, budget_s=60):
     size = 64
     n = size * size
     steps = case_steps(widths, n, k, max_steps)
-    x = grid(size)
-    y = (torch.arange(n, dtype=torch.float32) % 97 / 97).reshape(n, 1)
-    gen = torch.Generator().manual_seed(k)
-    ws, bs = siren_stack(k, widths, 30.0, gen)
-    params = [p.requires_grad_() for p in ws + bs]
-    opt = torch.optim.Adam(params, lr=1e-4)
-
-    def run():
-        for _ in range(steps):
-            opt.zero_grad(set_to_none=True)
-            loss = ((siren_forward(x, ws, bs, 30.0) - y) ** 2).mean(dim=(1, 2)).sum()
-            loss.backward()
-            opt.step()
+    run = siren_fit(widths, size, k, steps)
 
     # Warm-up, untimed, unless one run alone outlasts the budget (Debian's torch on a VM with the
     # reference BLAS is ~20x slower than with OpenBLAS): then that run is the one sample.

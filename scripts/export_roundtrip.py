@@ -16,11 +16,12 @@ temporary folder.
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 
 import numpy as np
+
+from st_spec import read as st_read, write as st_write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
@@ -44,34 +45,6 @@ EXPORTS = [
     ("clf_finetuned.pt", "fine-tune", "clf_a.pt", ["train-mlp", "--data", "{S}/clf_data.npz", "--init-from", "{S}/clf_a.pt", "--epochs", "2", "--batch", "16", "--out", "{D}/clf_finetuned.pt"]),
 ]
 
-ST_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2"}
-
-
-def st_write(path, arrays):
-    """safetensors per its spec (python3-safetensors is not in Debian)."""
-    names = {np.dtype("float32"): "F32", np.dtype("float64"): "F64", np.dtype("float16"): "F16"}
-    header, blobs, off = {}, [], 0
-    for name, a in arrays.items():
-        raw = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": names[a.dtype], "shape": list(a.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
-def st_read(path):
-    b = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", b[:8])
-    header = json.loads(b[8:8 + n])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, e in header.items():
-        s, t = e["data_offsets"]
-        out[name] = np.frombuffer(b[8 + n + s:8 + n + t], dtype=ST_DTYPES[e["dtype"]]).reshape(e["shape"])
-    return out
 
 
 def models():
@@ -153,7 +126,7 @@ def load_any(path):
         z = np.load(path)
         arrays = {k: z[k] for k in z.files}
     else:
-        arrays = st_read(path)
+        arrays, _ = st_read(path)
     return arrays, {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}
 
 

@@ -21,43 +21,11 @@ import zipfile
 
 import numpy as np
 
+from st_spec import read as st_read, write as st_write
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
 OUT = os.path.join(ROOT, "checkpoints")
 REL = "checkpoints"
-
-
-def st_write(path, tensors, metadata=None):
-    """safetensors per its spec: u64 LE header length, JSON header, contiguous little-endian data."""
-    names = {np.dtype("float32"): "F32", np.dtype("float16"): "F16", np.dtype("float64"): "F64",
-             np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("uint16"): "BF16"}
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, arr in tensors.items():
-        dtype = arr.get("dtype") if isinstance(arr, dict) else names[arr.dtype]
-        data = arr["data"] if isinstance(arr, dict) else arr
-        raw = np.ascontiguousarray(data).astype(data.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(data.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
-def st_read(path):
-    """The same spec, read back with numpy (used by --check)."""
-    b = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", b[:8])
-    header = json.loads(b[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for name, e in header.items():
-        assert e["dtype"] == "F32", e
-        s, t = e["data_offsets"]
-        out[name] = np.frombuffer(b[8 + n + s:8 + n + t], dtype="<f4").reshape(e["shape"])
-    return out, meta
 
 
 def main():

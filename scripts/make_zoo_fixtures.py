@@ -10,15 +10,15 @@ parser that follows the format's spec (u64 LE header length, JSON header, contig
 """
 import json
 import os
-import struct
 import sys
 import zipfile
 
 import numpy as np
 import torch
 
+from st_spec import read as st_read, write as st_write
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "zoo")
-ST_DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8", "I32": "<i4", "U8": "u1"}
 
 
 def siren(widths, w0=30.0):
@@ -45,34 +45,6 @@ def stacked(models):
     """The zoo layout: every state_dict tensor stacked over members."""
     sds = [{k: v.detach() for k, v in m.state_dict().items()} for m in models]
     return {f"layers.{k}": torch.stack([sd[k] for sd in sds]).numpy() for k in sds[0]}
-
-
-def st_write(path, arrays, metadata=None):
-    names = {np.dtype("float32"): "F32", np.dtype("int64"): "I64", np.dtype("uint8"): "U8"}
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, a in arrays.items():
-        raw = np.ascontiguousarray(a).tobytes()
-        header[name] = {"dtype": names[a.dtype], "shape": list(a.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-
-
-def st_read(path):
-    b = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", b[:8])
-    header = json.loads(b[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for name, e in header.items():
-        s, t = e["data_offsets"]
-        out[name] = np.frombuffer(b[8 + n + s:8 + n + t], dtype=ST_DTYPES[e["dtype"]]).reshape(e["shape"])
-    return out, meta
 
 
 def add_meta(path, meta):

@@ -4,7 +4,6 @@
  * MNIST sample classifiers and digits from the `mnist` package, and hand-made models whose merge
  * is known by hand.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,38 +18,10 @@ import { mnistSplit } from '../src/engine/data/mnist';
 import { mergeModels } from '../src/engine/merge';
 import { initModel, type MlpArch, type Model } from '../src/engine/model';
 import { packMnist } from '../scripts/mnist';
+import { cliFails, cliJson, ROOT } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const M = (k: number): string => path.join(ROOT, `public/models/mnist-mlp-${k}.safetensors`);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['bin/weightscope.js', ...args],
-      { cwd: ROOT, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-async function cliJson(...args: string[]): Promise<Record<string, unknown>> {
-  const r = await cli(...args, '--json');
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
-async function cliFails(code: number, needles: string[], ...args: string[]): Promise<void> {
-  const r = await cli(...args, '--json');
-  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
-  expect(r.stdout).toBe('');
-  for (const n of needles) expect(r.stderr).toContain(n);
-}
 /** A written model's tensors by canonical name (files keep their source's layout and names). */
 function tensors(file: string): Map<string, Float32Array> {
   return new Map(Object.entries(loadModel(file).model.params).map(([k, t]) => [k, t.data]));

@@ -3,43 +3,16 @@
  * zoo fitted here, the np method's invariance against the mlp's, and every refusal (exit code,
  * the reason on stderr, nothing on stdout).
  */
-import { execFile } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliFails, cliJson, ROOT } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const FIX = path.join(ROOT, 'tests/fixtures/zoo');
 const tmp = mkdtempSync(path.join(tmpdir(), 'cli-zoo-'));
 const zooPath = path.join(tmp, 'digits.safetensors');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['bin/weightscope.js', ...args],
-      { cwd: ROOT, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-async function cliJson(...args: string[]): Promise<Record<string, unknown>> {
-  const r = await cli(...args, '--json');
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
-
-async function cliFails(code: number, needles: string[], ...args: string[]): Promise<void> {
-  const r = await cli(...args, '--json');
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  for (const n of needles) expect(r.stderr).toContain(n);
-}
 
 let fit: Record<string, unknown>;
 beforeAll(async () => {

@@ -3,7 +3,6 @@
  * known answer, and every command's error path (exit code, a stderr message naming the problem,
  * and nothing at all on stdout).
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,48 +26,15 @@ import {
 } from '../src/engine/model';
 import { crossEntropyAccuracy } from '../src/engine/paths/evaluate-cpu';
 import { createRng, randomPermutation } from '../src/engine/rng';
+import { cli, cliFails, jsonOf, ROOT } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const FIX = path.join(ROOT, 'tests/fixtures/checkpoints');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['bin/weightscope.js', ...args],
-      { cwd: ROOT, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Runs with --json and checks stdout is exactly one JSON object. */
+/** Runs with --json: one JSON object on stdout and nothing on stderr. */
 async function cliJson(...args: string[]): Promise<Record<string, unknown>> {
   const r = await cli(...args, '--json');
   expect(r.stderr, `stderr of ${args.join(' ')}`).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
-  const v: unknown = JSON.parse(r.stdout);
-  expect(typeof v === 'object' && v !== null && !Array.isArray(v)).toBe(true);
-  return v as Record<string, unknown>;
-}
-
-/** An error: the given exit code, stderr mentioning every `needle`, stdout empty. */
-async function cliFails(code: number, needles: string[], ...args: string[]): Promise<void> {
-  const r = await cli(...args, '--json');
-  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
-  expect(r.stdout).toBe('');
-  for (const n of needles) expect(r.stderr).toContain(n);
-  expect(r.stderr.trim().length).toBeGreaterThan(0);
+  return jsonOf(r);
 }
 
 /**

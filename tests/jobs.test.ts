@@ -9,57 +9,14 @@ import { createStore } from 'zustand';
 import { EngineClient, setEngine } from '../src/app/engine-client';
 import { idleJob, cancelJob, runJob, type JobState } from '../src/app/jobs';
 import { appStore } from '../src/app/store';
-import { initModel, type MlpArch } from '../src/engine/model';
+import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
 import { useBackend } from '../src/workers/backends';
-import { createHandler } from '../src/workers/handler';
-import type { JobProgress, Reply } from '../src/workers/protocol';
+import type { JobProgress } from '../src/workers/protocol';
+import { FakeWorker, inProcessWorker } from './helpers/fake-worker';
 
 beforeAll(async () => {
   await useBackend('cpu');
 });
-
-type Listener = ((e: MessageEvent) => void) | null;
-
-/** Enough of a Worker for EngineClient: messages are cloned like postMessage clones them. */
-class FakeWorker {
-  onmessage: Listener = null;
-  onerror: ((e: ErrorEvent) => void) | null = null;
-  terminated = false;
-  readonly received: unknown[] = [];
-  constructor(private readonly answer: ((msg: unknown, reply: (r: Reply) => void) => void) | null) {}
-  postMessage(msg: unknown): void {
-    if (this.terminated) return;
-    const copy = structuredClone(msg);
-    this.received.push(copy);
-    // A later macrotask, like a real worker's.
-    setTimeout(
-      () =>
-        this.answer?.(
-          copy,
-          (r) => !this.terminated && this.onmessage?.({ data: structuredClone(r) } as MessageEvent),
-        ),
-      0,
-    );
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-}
-
-/** A fake worker running the real message switch over a fresh workspace of four SIRENs. */
-function inProcessWorker() {
-  let reply: (r: Reply) => void = () => undefined;
-  const handle = createHandler((r) => reply(r));
-  const arch: MlpArch = { widths: [2, 32, 32, 1], activation: 'sine', w0: 30 };
-  const ids = [1, 2, 3, 4].map(
-    (s) => handle.registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id,
-  );
-  const worker = new FakeWorker((msg, send) => {
-    reply = send;
-    handle(msg);
-  });
-  return { worker, ids, registry: handle.registry };
-}
 
 const testStore = () =>
   createStore<{ job: JobState; seen: JobProgress[] }>(() => ({ job: idleJob(), seen: [] }));
@@ -205,6 +162,59 @@ describe('EngineClient', () => {
     expect(store.getState().job).toEqual(idleJob());
     // Pings went out while it waited.
     expect((workers[0]!.received as { type: string }[]).some((m) => m.type === 'ping')).toBe(true);
+  });
+
+  it('a restarted worker gets the workspace back: the same models under the same ids', async () => {
+    const made: ReturnType<typeof inProcessWorker>[] = [];
+    const client = new EngineClient(
+      () => {
+        const w = inProcessWorker(0);
+        made.push(w);
+        return w.worker as unknown as Worker;
+      },
+      { silenceMs: 600, pingMs: 30 },
+    );
+    setEngine(client);
+    const old = made[0]!;
+    // Models join the old worker's workspace (as jobs add them: announced to the client), one leaves.
+    const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
+    const added = [1, 2, 3].map((s) =>
+      old.registry.add(initModel(arch, s), { name: `net ${s}`, source: 'trained' }),
+    );
+    await client.call('remove', { modelId: added[1]!.id }).result;
+    const keptIds = [added[0]!.id, added[2]!.id];
+    expect(client.keptModels).toBe(2);
+    // The old worker hangs: its job fails, and a new worker starts.
+    old.worker.answer = null;
+    const store = testStore();
+    await runJob(
+      store,
+      (m) => `The cloud failed: ${m}`,
+      async (run) => {
+        await run.call('cloud', { modelIds: keptIds, alignTo: null, components: 2, paths: [] });
+      },
+    );
+    expect(appStore.getState().banner?.text).toMatch(/stopped answering.*restarted and the job was lost/);
+    expect(made).toHaveLength(2);
+    const fresh = made[1]!;
+    // The client put the workspace back first; the next job finds the models by their ids.
+    let groups = 0;
+    await runJob(
+      store,
+      (m) => `The cloud failed: ${m}`,
+      async (run) => {
+        groups = (await run.call('cloud', { modelIds: keptIds, alignTo: null, components: 2, paths: [] }))
+          .length;
+      },
+    );
+    expect(groups).toBe(1);
+    expect(fresh.registry.ids()).toEqual(keptIds);
+    for (const id of keptIds)
+      expect(flattenModel(fresh.registry.get(id))).toEqual(flattenModel(old.registry.get(id)));
+    expect(fresh.registry.entry(keptIds[1]!)).toEqual(old.registry.entry(keptIds[1]!));
+    // A model added later gets a new id, not one of the restored ones.
+    const later = fresh.registry.add(initModel(arch, 9), { name: 'later', source: 'trained' });
+    expect([...added.map((e) => e.id)]).not.toContain(later.id);
   });
 
   it('a busy worker that answers pings is not restarted', async () => {

@@ -1,6 +1,6 @@
 /**
  * The worker's zoo jobs through the real message switch: open (a refused file leaves the zoo as
- * it was), fit (a cancel keeps the finished INRs), train (np invariant), cloud and export.
+ * it was), fit (Stop keeps the finished INRs, a cancel keeps nothing), train (np invariant), cloud and export.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,8 +58,8 @@ describe('zoo jobs in the worker', () => {
     expect(readZoo({ name: out.filename, bytes: out.bytes }).n).toBe(6);
   });
 
-  it('a cancelled fit keeps the INRs finished so far', async () => {
-    const job = send('zoo-fit', {
+  const fitJob = () =>
+    send('zoo-fit', {
       mnist: packMnist().slice(),
       perClass: 4,
       classes: [0, 1],
@@ -71,23 +71,35 @@ describe('zoo jobs in the worker', () => {
       lr: 3e-3,
       batch: 2,
     });
-    // Cancel once the first progress reports finished INRs.
-    await new Promise<void>((resolve) => {
+
+  /** Sends `message` about job `id` once its progress reports two finished INRs. */
+  const afterTwoDone = (id: number, message: 'stop' | 'cancel') =>
+    new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        const p = replies.find((r) => r.type === 'job-progress' && r.id === job.id && r.payload.done >= 2);
+        const p = replies.find((r) => r.type === 'job-progress' && r.id === id && r.payload.done >= 2);
         if (p) {
           clearInterval(poll);
-          handle({ type: 'cancel', id: nextId++, payload: { job: job.id } });
+          handle({ type: message, id: nextId++, payload: { job: id } });
           resolve();
         }
       }, 5);
     });
+
+  it('a stopped fit keeps the INRs finished so far; a cancelled one keeps nothing', async () => {
+    const job = fitJob();
+    await afterTwoDone(job.id, 'stop');
     const s = await job.result;
     expect(s.cancelled).toBe(true);
     expect(s.n).toBeGreaterThanOrEqual(2);
     expect(s.n).toBeLessThan(8);
     const progress = replies.find((r) => r.type === 'job-progress' && r.id === job.id);
     expect(progress?.type === 'job-progress' ? progress.payload.label : '').toMatch(/INRs · batch 2/);
+    // A cancel at the same point rejects, and the zoo stays the stopped fit's.
+    const cancelled = fitJob();
+    await afterTwoDone(cancelled.id, 'cancel');
+    await expect(cancelled.result).rejects.toThrow(/abort/i);
+    const out = await send('zoo-export', { format: 'npz' }).result;
+    expect(readZoo({ name: out.filename, bytes: out.bytes }).n).toBe(s.n);
   }, 60_000);
 
   it('fits one image under many seeds: one label, members differing only by their init', async () => {

@@ -1,17 +1,22 @@
 /**
  * The main-thread side of the worker protocol: numbered requests, typed promises for their
  * results, progress callbacks, cancellation by AbortSignal, and a restart when the worker crashes
- * or stops answering (every pending request is rejected with a message that says so).
+ * or stops answering (every pending request is rejected with a message that says so; the
+ * workspace's models are put back into the new worker from the copies kept here).
  */
+import type { Model } from '../engine/model';
+import { showBanner } from './store';
 import type {
   BackendInfo,
   JobProgress,
+  ModelEntry,
   Payload,
   Reply,
   Request,
   RequestType,
   Result,
   TrainProgress,
+  WorkspaceChange,
 } from '../workers/protocol';
 
 export interface CallOptions {
@@ -76,7 +81,14 @@ export class EngineClient {
   private lastHeard = 0;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private readonly timings: ClientTimings;
-  /** Called after the worker died or hung and a fresh one replaced it. */
+  /**
+   * A copy of every model the worker holds, by id, from its `workspace` announcements: a worker
+   * that hangs cannot be asked for its weights, so they are copied while it still answers.
+   * Models are small next to a page (a SIREN 10–30 kB, an MNIST MLP 0.2–1 MB), so the copy is
+   * cheaper than rebuilding each model from where it came from.
+   */
+  private readonly kept = new Map<string, { entry: ModelEntry; model: Model }>();
+  /** Called after the worker died or hung and a fresh one replaced it (the workspace is back). */
   onRestart: ((reason: string) => void) | null = null;
 
   constructor(
@@ -99,6 +111,7 @@ export class EngineClient {
 
   private receive(reply: Reply): void {
     this.lastHeard = Date.now();
+    if (reply.type === 'workspace') return this.keep(reply.payload);
     if (reply.id === null) return;
     const p = this.pending.get(reply.id);
     if (!p) return;
@@ -108,6 +121,16 @@ export class EngineClient {
     this.settle(reply.id);
     if (reply.type === 'error') p.reject(workerError(reply.payload));
     else p.resolve(reply.payload);
+  }
+
+  private keep(change: WorkspaceChange): void {
+    if (change.kind === 'added') this.kept.set(change.entry.id, { entry: change.entry, model: change.model });
+    else this.kept.delete(change.id);
+  }
+
+  /** How many models a restarted worker would get back. */
+  get keptModels(): number {
+    return this.kept.size;
   }
 
   private settle(id: number): void {
@@ -134,13 +157,23 @@ export class EngineClient {
     }, this.timings.pingMs);
   }
 
-  /** Replaces a dead or hung worker; pending requests fail with `reason`. */
+  /**
+   * Replaces a dead or hung worker; pending requests fail with `reason`, and the new worker gets
+   * the workspace back before any later request (messages are handled in order).
+   */
   restart(reason: string): void {
     this.worker.terminate();
     const lost = [...this.pending.entries()];
     for (const [id] of lost) this.settle(id);
     for (const [, p] of lost) p.reject(new Error(`${reason}; it was restarted and the job was lost`));
     this.worker = this.spawn();
+    if (this.kept.size > 0)
+      this.call('restore', { models: [...this.kept.values()] }).result.catch((e: unknown) =>
+        showBanner(
+          'error',
+          `The restarted engine worker did not take the workspace back (${e instanceof Error ? e.message : String(e)}): reload the page.`,
+        ),
+      );
     this.onRestart?.(reason);
   }
 
@@ -186,13 +219,20 @@ let client: EngineClient | null = null;
 
 /** The app's one engine worker. */
 export function engine(): EngineClient {
-  client ??= new EngineClient(
-    () =>
-      new Worker(new URL('../workers/engine.worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'weightscope-engine',
-      }),
-  );
+  if (!client) {
+    client = new EngineClient(
+      () =>
+        new Worker(new URL('../workers/engine.worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'weightscope-engine',
+        }),
+    );
+    client.onRestart = (reason) =>
+      showBanner(
+        'error',
+        `${reason}. It was restarted with the workspace's models; the job that ran was lost.`,
+      );
+  }
   return client;
 }
 

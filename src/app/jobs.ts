@@ -1,9 +1,10 @@
 /**
- * The one way the app runs a job in the worker. A feature's store holds a `job` slice (busy, the
- * worker's job id, progress); `runJob` fills it, routes the worker's progress into it, turns a
- * cancel into an AbortSignal that reaches the worker, drops the answers of a cancelled or
- * superseded run, and reports failures in the banner. See docs/ARCHITECTURE.md, "Jobs and
- * cancellation".
+ * The one way the app runs a job in the worker. A feature's store holds a job slice (busy, the
+ * worker's job id, progress; `job` unless the feature names another); `runJob` fills it, routes
+ * the worker's progress into it, turns a cancel into an AbortSignal that reaches the worker, drops
+ * the answers of a cancelled or superseded run, and reports failures. `stopJob` asks a job that
+ * can keep what it has done to end early and answer with that; `pauseJob` pauses and resumes.
+ * See docs/ARCHITECTURE.md, "Jobs and cancellation".
  */
 import type { StoreApi } from 'zustand';
 import { isAbort } from '../engine/cancel';
@@ -21,17 +22,18 @@ export interface JobState {
 
 export const idleJob = (): JobState => ({ busy: false, jobId: null, progress: null });
 
-/** A store with a job slice. */
-export type JobStore = StoreApi<{ job: JobState }>;
+/** A store with a job slice under `K` (`job` by default; the slice may hold more than JobState). */
+export type JobStore<K extends string = 'job'> = StoreApi<{ [P in K]: JobState }>;
 
 /** What a job's work gets from `runJob`. */
 export interface JobRun {
   /** Aborted when the job is cancelled or superseded by a newer run of the same store. */
   signal: AbortSignal;
   /**
-   * Sends a request as part of this job: its progress fills the job slice, a cancel reaches the
-   * worker. Rejects (as cancelled) when the job ended meanwhile; a result that arrives anyway goes
-   * to `discard` first, so that work the person cancelled can be undone (e.g. models removed).
+   * Sends a request as part of this job: its progress fills the job slice (and reaches the
+   * callbacks in `opts` while the job is live), a cancel reaches the worker. Rejects (as
+   * cancelled) when the job ended meanwhile; a result that arrives anyway goes to `discard`
+   * first, so that work the person cancelled can be undone (e.g. models removed).
    */
   call<T extends RequestType>(
     type: T,
@@ -44,43 +46,70 @@ export interface JobRun {
   progress(p: JobProgress): void;
 }
 
-const running = new WeakMap<object, AbortController>();
+/** The running job of each store and slice. */
+const running = new WeakMap<object, Map<string, AbortController>>();
+
+function runs(store: object): Map<string, AbortController> {
+  let m = running.get(store);
+  if (!m) running.set(store, (m = new Map()));
+  return m;
+}
 
 function cancelled(): DOMException {
   return new DOMException('the job was cancelled', 'AbortError');
 }
 
+function patchSlice<K extends string>(store: JobStore<K>, slice: K, p: Partial<JobState>): void {
+  store.setState((s) => ({ [slice]: { ...s[slice], ...p } }) as { [P in K]: JobState });
+}
+
 /**
  * Runs `work` as the store's job, replacing (and cancelling) any job it runs now. A failure shows
- * `failure(message)` in the banner; a cancelled job ends silently.
+ * `failure(message)` in the banner (a feature that shows failures itself returns nothing); a
+ * cancelled job ends silently.
  */
-export async function runJob(
-  store: JobStore,
-  failure: (message: string) => string,
+export async function runJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  failure: (message: string) => string | void,
   work: (run: JobRun) => Promise<void>,
+  slice: K = 'job' as K,
 ): Promise<void> {
-  running.get(store)?.abort();
+  const jobs = runs(store);
+  jobs.get(slice)?.abort();
   const ctrl = new AbortController();
-  running.set(store, ctrl);
-  const live = () => running.get(store) === ctrl && !ctrl.signal.aborted;
+  jobs.set(slice, ctrl);
+  const live = () => jobs.get(slice) === ctrl && !ctrl.signal.aborted;
   const patch = (p: Partial<JobState>) => {
-    if (live()) store.setState((s) => ({ job: { ...s.job, ...p } }));
+    if (live()) patchSlice(store, slice, p);
   };
-  store.setState({ job: { busy: true, jobId: null, progress: null } });
+  /** A callback that only runs while the job is live. */
+  const whileLive =
+    <A>(f: ((a: A) => void) | undefined) =>
+    (a: A) => {
+      if (live()) f?.(a);
+    };
+  patchSlice(store, slice, { busy: true, jobId: null, progress: null });
   const run: JobRun = {
     signal: ctrl.signal,
     progress: (p) => patch({ progress: p }),
     async step(promise) {
-      const value = await promise;
+      let value: Awaited<typeof promise>;
+      try {
+        value = await promise;
+      } catch (e) {
+        throw live() ? e : cancelled();
+      }
       if (!live()) throw cancelled();
       return value;
     },
     async call(type, payload, opts = {}) {
       if (!live()) throw cancelled();
-      const { discard, ...rest } = opts;
+      const { discard, onProgress, onBackend, ...rest } = opts;
       const { id, result } = engine().call(type, payload, {
         ...rest,
         signal: ctrl.signal,
+        onProgress: whileLive(onProgress),
+        onBackend: whileLive(onBackend),
         onJobProgress: (p) => patch({ progress: p }),
       });
       patch({ jobId: id });
@@ -100,20 +129,58 @@ export async function runJob(
   try {
     await work(run);
   } catch (e) {
-    if (live() && !isAbort(e)) showBanner('error', failure(e instanceof Error ? e.message : String(e)));
+    if (live() && !isAbort(e)) {
+      const text = failure(e instanceof Error ? e.message : String(e));
+      if (text) showBanner('error', text);
+    }
   } finally {
-    if (running.get(store) === ctrl) {
-      running.delete(store);
-      store.setState({ job: idleJob() });
+    if (jobs.get(slice) === ctrl) {
+      jobs.delete(slice);
+      patchSlice(store, slice, idleJob());
     }
   }
 }
 
 /** Cancels the store's job: the worker is told at once, and the job's answers are dropped. */
-export function cancelJob(store: JobStore): void {
-  const ctrl = running.get(store);
+export function cancelJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  slice: K = 'job' as K,
+): void {
+  const jobs = runs(store);
+  const ctrl = jobs.get(slice);
   if (!ctrl) return;
-  running.delete(store);
+  jobs.delete(slice);
   ctrl.abort();
-  store.setState({ job: idleJob() });
+  patchSlice(store, slice, idleJob());
+}
+
+/** Sends `type` about the request the store's job runs now; false when it runs none. */
+function tell<K extends string>(store: JobStore<K>, slice: K, type: 'stop' | 'pause' | 'resume'): boolean {
+  const id = store.getState()[slice].jobId;
+  if (id === null) return false;
+  void engine()
+    .call(type, { job: id })
+    .result.catch(() => undefined);
+  return true;
+}
+
+/**
+ * Ends the store's job early, keeping what it has done: its request answers with that (e.g.
+ * partly trained models, `stopped: true`) and the job goes on to use the answer. Only jobs that
+ * can keep something honour it; for all others use `cancelJob`. False when no request runs.
+ */
+export function stopJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  slice: K = 'job' as K,
+): boolean {
+  return tell(store, slice, 'stop');
+}
+
+/** Pauses or resumes the store's job (jobs that can pause); false when no request runs. */
+export function pauseJob<K extends string = 'job'>(
+  store: JobStore<NoInfer<K>>,
+  paused: boolean,
+  slice: K = 'job' as K,
+): boolean {
+  return tell(store, slice, paused ? 'pause' : 'resume');
 }

@@ -54,12 +54,13 @@ const TAB_LABEL: Record<ExperimentSpec['views']['tab'], string> = {
   classifier: 'Classifier',
 };
 
-let generation = 0;
+/** The replay running now: aborted when a newer link replays or the person moves on. */
+let replaying = new AbortController();
 let unsubscribe: (() => void) | null = null;
 
 /** Forgets a replay waiting for files (a newer link, or the person moved on). */
 export function cancelPendingReplay(): void {
-  generation++;
+  replaying.abort();
   unsubscribe?.();
   unsubscribe = null;
 }
@@ -95,7 +96,8 @@ function blocker(id: ModelId, hash: string): string | null {
  */
 export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Promise<void> {
   cancelPendingReplay();
-  const mine = generation;
+  replaying = new AbortController();
+  const mine = replaying.signal;
   const hash = experimentTrainingHash(spec);
   const ids = viewIds(spec);
   const nameOf = (sha: string) => spec.files.find((f) => f.sha256 === sha)?.name;
@@ -124,11 +126,11 @@ export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Pro
     ask(unique);
     // Re-try when models arrive; the link's answers add the files without questions.
     unsubscribe = appStore.subscribe((s, prev) => {
-      if (s.models === prev.models || generation !== mine) return;
+      if (s.models === prev.models || mine.aborted) return;
       const left = unique.filter((m) => !byRef(s.models, formatModelId(m)));
       if (left.length > 0) {
         // After the import's own "joined" message, which is set right after the model is added.
-        setTimeout(() => generation === mine && ask(left), 0);
+        setTimeout(() => !mine.aborted && ask(left), 0);
         return;
       }
       unsubscribe?.();
@@ -146,7 +148,7 @@ export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Pro
     .some((l) => l.kind === 'member' && !byRef(appStore.getState().models, formatModelId(l)));
   if (needsTraining(spec, hash) && untrained) {
     await startTraining();
-    if (generation !== mine) return;
+    if (mine.aborted) return;
     if (appStore.getState().run.status !== 'done') {
       showBanner('error', `Training did not finish, so the link's ${tab} view was not replayed.`);
       return;
@@ -161,7 +163,7 @@ export async function replayLink(spec: ExperimentSpec, runView: ViewReplay): Pro
     );
     return;
   }
-  if (generation !== mine) return;
+  if (mine.aborted) return;
   dismissBanners((b) => !!b.pick);
   await runView();
 }

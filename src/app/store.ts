@@ -6,13 +6,14 @@ import { createStore, useStore } from 'zustand';
 import { defaultExperiment, parseExperiment, type ExperimentSpec } from '../engine/experiment/schema';
 import type { ImageData01 } from '../engine/inr';
 import type { BackendInfo, InspectResult, ModelEntry } from '../workers/protocol';
+import type { JobState } from './jobs';
 
 export type RunStatus =
   'idle' | 'loading' | 'calibrating' | 'training' | 'paused' | 'done' | 'cancelled' | 'error';
 
-export interface RunState {
+/** The Train tab's run: its job slice (`runJob(appStore, …, 'run')`) and what it shows. */
+export interface RunState extends JobState {
   status: RunStatus;
-  jobId: number | null;
   step: number;
   steps: number;
   stepsPerSec: number;
@@ -88,8 +89,10 @@ export interface PendingLink {
 }
 
 export const idleRun = (): RunState => ({
-  status: 'idle',
+  busy: false,
   jobId: null,
+  progress: null,
+  status: 'idle',
   step: 0,
   steps: 0,
   stepsPerSec: 0,

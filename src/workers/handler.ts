@@ -26,12 +26,15 @@ import {
 } from './protocol';
 import { ModelRegistry } from './registry';
 
-/** A running job's controls, flipped by later messages. */
+/**
+ * A running job's controls, flipped by later messages. `abort` cancels: the job throws and keeps
+ * nothing. `stop` ends a job that can keep what it has done (training, classifier training, zoo
+ * fitting) early, and it answers with that; jobs that cannot keep anything ignore it.
+ */
 interface Control {
   abort: AbortController;
+  stop: AbortController;
   paused: boolean;
-  /** A Stop that keeps what was trained (classifier training). */
-  stopped: boolean;
 }
 
 type Handlers = {
@@ -56,6 +59,7 @@ function checkMessage(data: unknown): { id: number | null; problem: string | nul
  */
 export function createHandler(send: (reply: Reply) => void, registry = new ModelRegistry()) {
   const jobs = new Map<number, Control>();
+  registry.onChange = (change) => send({ type: 'workspace', id: null, payload: change });
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Runs a job after the ones before it; a cancel message aborts its signal. */
@@ -63,7 +67,7 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     id: number,
     run: (signal: AbortSignal, control: Control) => Promise<T>,
   ): Promise<T> {
-    const control: Control = { abort: new AbortController(), paused: false, stopped: false };
+    const control: Control = { abort: new AbortController(), stop: new AbortController(), paused: false };
     jobs.set(id, control);
     const result = queue.then(() => {
       // Cancelled while it waited for the queue: it never starts.
@@ -94,6 +98,7 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
       queued(id, (signal, c) =>
         runTraining(p, registry, {
           signal,
+          stop: c.stop.signal,
           paused: () => c.paused,
           post: (progress) => send({ type: 'progress', id, payload: progress }),
           onBackend: (b) => send({ type: 'backend', id, payload: b }),
@@ -102,13 +107,13 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     pause: (p) => control(p.job, (c) => (c.paused = true)),
     resume: (p) => control(p.job, (c) => (c.paused = false)),
     cancel: (p) => control(p.job, (c) => c.abort.abort()),
-    stop: (p) => control(p.job, (c) => (c.stopped = true)),
+    stop: (p) => control(p.job, (c) => c.stop.abort()),
     'classifier-train': (p, id) =>
       queued(id, (signal, c) =>
         runClassifierTrain(p, registry, {
           ...ctx(id, signal),
           paused: () => c.paused,
-          stopped: () => c.stopped,
+          stopped: () => c.stop.signal.aborted,
         }),
       ),
     'classifier-finetune': (p, id) =>
@@ -128,6 +133,10 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
       registry.remove(p.modelId);
       return null;
     },
+    restore: (p) => {
+      for (const { entry, model } of p.models) registry.restore(entry, model);
+      return null;
+    },
     align: (p, id) => queued(id, (signal) => runAlign(p, registry, ctx(id, signal))),
     paths: (p, id) => queued(id, (signal) => runPaths(p, registry, ctx(id, signal))),
     render: (p) => renderAt(p, registry),
@@ -137,7 +146,8 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     bench: (p, id) => queued(id, () => runBench(p)),
     merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
     'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
-    'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused)),
+    'zoo-fit': (p, id) =>
+      queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused, c.stop.signal)),
     'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
     'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),
     'zoo-cloud': (p, id) => queued(id, (signal) => runZooCloud(p.components, ctx(id, signal))),

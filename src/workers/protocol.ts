@@ -12,7 +12,7 @@ import type { TensorLayout } from '../engine/checkpoints/layout';
 import type { ExportFormat } from '../engine/checkpoints/snippet';
 import type { LabelledDataset } from '../engine/data/dataset';
 import type { EpochRecord } from '../engine/tf/classifier-run';
-import type { MlpArch } from '../engine/model';
+import type { MlpArch, Model } from '../engine/model';
 import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
@@ -129,7 +129,8 @@ export interface TrainResult {
   steps: number;
   mse: Float32Array;
   models: ModelEntry[];
-  cancelled: boolean;
+  /** Stop ended the run before its last step: the models are partly trained. */
+  stopped: boolean;
   backend: BackendInfo;
 }
 
@@ -557,7 +558,7 @@ export interface Api {
   pause: { payload: JobRef; result: null };
   resume: { payload: JobRef; result: null };
   cancel: { payload: JobRef; result: null };
-  /** Ends a classifier training early, keeping what it trained (cancel keeps nothing). */
+  /** Ends a job early keeping what it has done (training, classifier training, zoo fitting); cancel keeps nothing. */
   stop: { payload: JobRef; result: null };
   'classifier-train': { payload: ClassifierTrainJob; result: ClassifierTrainReply };
   'classifier-finetune': { payload: ClassifierFineTuneJob; result: ClassifierFineTuneReply };
@@ -574,6 +575,8 @@ export interface Api {
     result: { bytes: Uint8Array; filename: string };
   };
   remove: { payload: { modelId: string }; result: null };
+  /** Puts a restarted worker's workspace back, ids included (the client's copies, see WorkspaceChange). */
+  restore: { payload: { models: { entry: ModelEntry; model: Model }[] }; result: null };
   align: { payload: AlignJob; result: AlignReply };
   paths: { payload: PathsJob; result: PathCurveReply[] };
   /** `image` is the reconstruction at α for INRs, empty for classifiers. */
@@ -609,9 +612,17 @@ export type ResultReply = {
   [T in RequestType]: { type: 'result'; id: number; request: T; payload: Result<T> };
 }[RequestType];
 
-/** Replies the worker sends: a result or an error per request, and progress on the way. */
+/**
+ * A change of the worker's workspace, announced as it happens: the client keeps a copy of every
+ * model so that a restarted worker gets the workspace back (`restore`).
+ */
+export type WorkspaceChange =
+  { kind: 'added'; entry: ModelEntry; model: Model } | { kind: 'removed'; id: string };
+
+/** Replies the worker sends: a result or an error per request, progress on the way, workspace changes. */
 export type Reply =
   | ResultReply
+  | { type: 'workspace'; id: null; payload: WorkspaceChange }
   | { type: 'progress'; id: number; payload: TrainProgress }
   | { type: 'job-progress'; id: number; payload: JobProgress }
   | { type: 'backend'; id: number; payload: BackendInfo }
@@ -635,6 +646,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'add-checkpoint',
   'export',
   'remove',
+  'restore',
   'align',
   'paths',
   'render',

@@ -37,15 +37,13 @@ import type {
 } from '../protocol';
 import { ensureBackend } from '../backends';
 import type { ModelRegistry } from '../registry';
-import type { JobContext } from './context';
+import { waitWhilePaused, type JobContext } from './context';
 
 /** A classifier job's controls beyond its context: pause and stop-keeping-the-models. */
 export interface ClassifierControl extends JobContext {
   paused: () => boolean;
   stopped: () => boolean;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The train / held-out split of the job's data (the MNIST split, or a seeded one of a dataset). */
 export function classifierSplit(d: ClassifierDataSpec): TrainTestSplit {
@@ -83,12 +81,7 @@ export async function runClassifierTrain(
     { ...job.settings, batchSeeds: pop.batchSeeds },
     {
       signal: ctl.signal,
-      gate: async () => {
-        while (ctl.paused() && !ctl.stopped()) {
-          ctl.signal.throwIfAborted();
-          await sleep(50);
-        }
-      },
+      gate: () => waitWhilePaused(ctl.paused, ctl.signal, ctl.stopped),
       stop: ctl.stopped,
       onProgress: (done, total) => {
         at = { done, total };

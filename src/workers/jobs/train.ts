@@ -7,22 +7,23 @@ import { chooseBackend, TooSlowError, useBackend } from '../backends';
 import { browserKernelPool, fusedCoverage } from '../kernel-pool';
 import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from '../protocol';
 import type { ModelRegistry } from '../registry';
+import { waitWhilePaused } from './context';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 
 /**
- * A training job's controls. Training is the one job whose cancel keeps what it has: Stop ends
- * the run early and the members trained so far join the workspace, with `cancelled: true` in the
- * result (the app says so). A stop during calibration, before any step, rejects like any job.
+ * A training job's controls. Cancel (`signal`) throws like any job's and adds nothing. Stop
+ * (`stop`) ends the run after the step it is on: the members trained so far join the workspace,
+ * with `stopped: true` in the result (the app marks them). See docs/ARCHITECTURE.md, "Jobs and
+ * cancellation".
  */
 export interface TrainControl {
   signal: AbortSignal;
+  stop: AbortSignal;
   /** Flipped by pause/resume messages. */
   paused: () => boolean;
   post: (p: TrainProgress) => void;
   onBackend: (b: BackendInfo) => void;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Cached calibration per workload, so retraining the same shape does not calibrate again. */
 const calibrated = new Map<string, BackendInfo>();
@@ -187,10 +188,10 @@ export async function runTraining(
       predictions: await trainer.predictions(),
     });
     let step = 0;
-    while (step < job.steps && !signal.aborted) {
+    while (step < job.steps && !control.stop.aborted) {
       if (control.paused()) {
         const p0 = performance.now();
-        while (control.paused() && !signal.aborted) await sleep(50);
+        await waitWhilePaused(control.paused, signal, () => control.stop.aborted);
         pausedMs += performance.now() - p0;
         continue;
       }
@@ -218,10 +219,11 @@ export async function runTraining(
         }
         post(progress);
       }
-      await yieldToEvents();
+      await yieldToEvents(signal);
     }
     mse = await trainer.evaluate();
     const models = await trainer.models();
+    signal.throwIfAborted();
     const entries: ModelEntry[] = models.map((model, k) =>
       registry.add(model, {
         name: `${job.group} #${k + 1}`,
@@ -232,7 +234,7 @@ export async function runTraining(
         psnr: psnr(mse[k]!),
       }),
     );
-    return { steps: step, mse, models: entries, cancelled: signal.aborted, backend };
+    return { steps: step, mse, models: entries, stopped: step < job.steps, backend };
   } finally {
     trainer.dispose();
   }

@@ -1,8 +1,8 @@
 /**
  * The worker's zoo: one zoo at a time, built here (fitZoo) or opened from a file (readZoo), its
  * weights kept in the worker; the app gets a summary with a grid of reconstructions. Fitting is
- * the one zoo job whose cancel keeps what it has (like training): the members finished so far
- * become the zoo, with `cancelled: true`.
+ * the one zoo job that Stop ends early keeping what it has (like training): the members finished
+ * so far become the zoo, with `cancelled: true`.
  */
 import { alignModels } from '../../engine/align';
 import { yieldToEvents } from '../../engine/cancel';
@@ -25,11 +25,9 @@ import {
 import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
 import type { ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
-import type { JobContext } from './context';
+import { waitWhilePaused, type JobContext } from './context';
 
 let current: { zoo: Zoo; name: string } | null = null;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function need(): Zoo {
   if (!current) throw new Error('no zoo yet: build one or open a zoo file first');
@@ -84,8 +82,17 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
   };
 }
 
-/** Builds a zoo (MNIST digits, or one image under seeds); cancel keeps the finished members (fewer than 2 → rejects). */
-export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => boolean): Promise<ZooSummary> {
+/**
+ * Builds a zoo (MNIST digits, or one image under seeds). `stop` keeps the finished members (fewer
+ * than 2 → rejects); a cancel (`ctx.signal`) keeps nothing and leaves the current zoo as it was.
+ */
+export async function runZooFit(
+  job: ZooFitJob,
+  ctx: JobContext,
+  paused: () => boolean,
+  stop: AbortSignal,
+): Promise<ZooSummary> {
+  const ended = AbortSignal.any([ctx.signal, stop]);
   await ensureBackend();
   const src = job.image
     ? seedTargets(job.image.data, job.image.count, job.image.name)
@@ -102,9 +109,9 @@ export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => b
     seed: job.seed,
     lr: job.lr,
     ...(job.batch !== undefined ? { batchSize: job.batch } : {}),
-    signal: ctx.signal,
+    signal: ended,
     waitWhilePaused: async () => {
-      while (paused() && !ctx.signal.aborted) await sleep(100);
+      await waitWhilePaused(paused, ctx.signal, () => stop.aborted);
       await yieldToEvents();
     },
     onProgress: (p) =>
@@ -117,8 +124,9 @@ export async function runZooFit(job: ZooFitJob, ctx: JobContext, paused: () => b
           (p.etaMs !== null ? ` · ETA ${Math.ceil(p.etaMs / 1000)} s` : ''),
       }),
   });
+  ctx.signal.throwIfAborted();
   if (!r.zoo) {
-    ctx.signal.throwIfAborted();
+    stop.throwIfAborted();
     throw new Error(`only ${r.done} INR(s) finished; a zoo needs at least 2`);
   }
   const name = job.image ? `seeds-zoo-${r.zoo.n}` : `mnist-inr-zoo-${r.zoo.n}`;

@@ -18,7 +18,7 @@ import type {
 import { engine } from '../../engine-client';
 import { droppedDataset } from '../../data/datasets';
 import { mnistBytes } from '../../data/images';
-import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
+import { cancelJob, idleJob, pauseJob, runJob, stopJob, type JobState } from '../../jobs';
 import { addModels, appStore, showBanner, updateSpec } from '../../store';
 
 type Spec = ExperimentSpec['classifier'];
@@ -142,22 +142,12 @@ export async function trainClassifiers(): Promise<void> {
 }
 
 export function pauseClassifiers(paused: boolean): void {
-  const id = trainStore.getState().job.jobId;
-  if (id === null) return;
-  void engine()
-    .call(paused ? 'pause' : 'resume', { job: id })
-    .result.catch(() => undefined);
-  trainStore.setState({ paused });
+  if (pauseJob(trainStore, paused)) trainStore.setState({ paused });
 }
 
 /** Ends training early; the members trained so far join the workspace. */
 export function stopClassifiers(): void {
-  const id = trainStore.getState().job.jobId;
-  if (id === null) return;
-  void engine()
-    .call('stop', { job: id })
-    .result.catch(() => undefined);
-  trainStore.setState({ paused: false });
+  if (stopJob(trainStore)) trainStore.setState({ paused: false });
 }
 
 /** Parses "0-4; 5-9" into class subsets, or throws saying why. */

@@ -106,12 +106,7 @@ async function trainPair(
       discard: (r) => removeModels(r.models.map((m) => m.id)),
     },
   );
-  const ids = trained.models.map((m) => m.id);
-  if (trained.cancelled) {
-    removeModels(ids);
-    throw new DOMException('the sweep was cancelled', 'AbortError');
-  }
-  return ids;
+  return trained.models.map((m) => m.id);
 }
 
 /** Barriers of lerp and lerp-after-alignment between the pair, and its endpoints' scores. */

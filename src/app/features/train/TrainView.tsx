@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useApp } from '../../store';
-import { pauseTraining, resumeTraining, cancelTraining } from './train-state';
+import { pauseTraining, resumeTraining, stopTraining } from './train-state';
 import { ImageCanvas } from '../../components/ImageCanvas';
 import { LiveChart } from './LiveChart';
 import { Plot } from '../../components/Plot';
@@ -83,7 +83,7 @@ export function TrainView() {
             Pause
           </button>
         )}
-        <button onClick={cancelTraining} disabled={!active || run.jobId === null}>
+        <button onClick={stopTraining} disabled={!run.busy}>
           Stop
         </button>
       </div>

@@ -2,8 +2,8 @@
  * The Zoo tab's state and actions. The zoo's weights live in the worker; this store holds its
  * summary (labels, PSNRs, a grid of reconstructions), the weight-space training results per
  * method and the PCA cloud. Every action is a `runJob` on this store. Stopping a fit keeps the
- * INRs finished so far: Stop sends the worker a cancel while the job waits for its answer (as
- * the Train tab's Stop does), whereas Cancel (runJob's) drops the whole run.
+ * INRs finished so far (`stopJob`: the job goes on to use the worker's answer, as the Train tab's
+ * Stop does), whereas Cancel (`cancelJob`) drops the whole run.
  */
 import { createStore, useStore } from 'zustand';
 import type { WsAugment, WsMethod, WsResult } from '../../../engine/weightspace/types';
@@ -12,7 +12,7 @@ import type { ZooError } from '../../../engine/zoo/types';
 import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
 import { mnistBytes } from '../../data/images';
 import { engine } from '../../engine-client';
-import { cancelJob, idleJob, runJob, type JobState } from '../../jobs';
+import { cancelJob, idleJob, pauseJob, runJob, stopJob, type JobState } from '../../jobs';
 import { saveBytes } from '../../lib/download';
 import { appStore, showBanner } from '../../store';
 import { loadTarget } from '../../data/targets';
@@ -119,20 +119,12 @@ export function buildZoo(): Promise<void> {
 
 /** Ends a fit early, keeping the INRs finished so far. */
 export function stopFit(): void {
-  const { jobId } = zooStore.getState().job;
-  if (jobId !== null)
-    void engine()
-      .call('cancel', { job: jobId })
-      .result.catch(() => undefined);
+  stopJob(zooStore);
 }
 
 export function togglePause(): void {
-  const { job, paused } = zooStore.getState();
-  if (job.jobId === null) return;
-  void engine()
-    .call(paused ? 'resume' : 'pause', { job: job.jobId })
-    .result.catch(() => undefined);
-  zooStore.setState({ paused: !paused });
+  const paused = !zooStore.getState().paused;
+  if (pauseJob(zooStore, paused)) zooStore.setState({ paused });
 }
 
 /** Drops the running job and its answer. */
