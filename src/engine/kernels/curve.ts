@@ -11,12 +11,11 @@
  * for what `kernelCurveCoverage` refuses.
  */
 import { yieldToEvents } from '../cancel';
-import { assertOutputsMatch, checkEvalData, type EvalData } from '../data/eval-data';
+import type { EvalData } from '../data/eval-data';
 import { ENCODING_NAME, flattenModel, unflattenModel, type Model } from '../model';
 import { FlatAdam } from '../optim/adam';
-import { curveCoefficients, midpointModel } from '../paths/interpolate';
-import { assertCompatible } from '../paths/vector';
-import { createRng } from '../rng';
+import { curveSetup } from '../paths/curve-setup';
+import { curveCoefficients } from '../paths/interpolate';
 import type { CurveTrainOptions, CurveTrainResult } from '../tf/curve';
 import { kernelEvaluationCoverage } from './evaluate';
 import { MlpKernel } from './mlp-kernel';
@@ -53,21 +52,9 @@ export async function trainCurveOnKernel(
   data: EvalData,
   opts: CurveTrainOptions = {},
 ): Promise<CurveTrainResult> {
-  const kind = opts.kind ?? 'bezier';
-  const steps = opts.steps ?? 500;
-  const batchT = Math.max(1, Math.floor(opts.batchT ?? 4));
-  const yieldEvery = opts.yieldEvery ?? 10;
-  assertCompatible(opts.init ? [a, b, opts.init] : [a, b], 'curve');
-  assertOutputsMatch(a.arch, data);
-  checkEvalData(data);
+  const { kind, steps, adam: adamOpts, batchT, yieldEvery, rng, start } = curveSetup(a, b, data, opts);
   const why = kernelCurveCoverage(a, data);
   if (why || data.kind !== 'regression') throw new Error(`fused kernel cannot train this curve: ${why}`);
-  const rng = createRng(opts.seed ?? 0);
-
-  // The Fourier matrix is not trained: the control keeps the endpoints' midpoint (as on tfjs).
-  const mid = midpointModel(a, b);
-  const start: Model = opts.init ? { ...opts.init, params: { ...opts.init.params } } : mid;
-  if (mid.params[ENCODING_NAME]) start.params[ENCODING_NAME] = mid.params[ENCODING_NAME];
   const [fa, fb] = [flattenModel(a), flattenModel(b)];
   const theta = flattenModel(start);
   const enc = a.params[ENCODING_NAME]
@@ -78,12 +65,7 @@ export async function trainCurveOnKernel(
     data,
     { lr: 0, gradients: true },
   );
-  const adam = new FlatAdam(theta.length, {
-    lr: opts.lr ?? 1e-3,
-    beta1: opts.beta1 ?? 0.9,
-    beta2: opts.beta2 ?? 0.999,
-    eps: opts.eps ?? 1e-8,
-  });
+  const adam = new FlatAdam(theta.length, adamOpts);
   const point = new Float32Array(theta.length);
   const encPoint = enc ? new Float32Array(enc[0]!.length) : undefined;
   const grad = new Float32Array(theta.length);

@@ -140,10 +140,7 @@ export class ZooShard {
 }
 
 /** The finished members as a zoo (target order) with their PSNR, steps and source columns. */
-export function zooOfFinished(
-  src: ZooTargets,
-  finished: ReadonlyMap<number, { model: Model; psnr: number; steps: number }>,
-): Zoo | null {
+function zooOfFinished(src: ZooTargets, finished: Finished): Zoo | null {
   const order = [...finished.keys()].sort((a, b) => a - b);
   if (order.length < 2) return null;
   return zooFromModels(
@@ -166,6 +163,32 @@ export function zooOfFinished(
       },
     },
   );
+}
+
+type Finished = ReadonlyMap<number, { model: Model; psnr: number; steps: number }>;
+
+/** Mean PSNR (dB) of the finished members; NaN before the first. */
+export function meanPsnrOf(finished: Finished): number {
+  let s = 0;
+  for (const f of finished.values()) s += f.psnr;
+  return finished.size ? s / finished.size : NaN;
+}
+
+/** A fit's result from its finished members (both trainers end with this). */
+export function zooFitResult(
+  src: ZooTargets,
+  finished: Finished,
+  run: { cancelled: boolean; t0: number; batchSize: number },
+): ZooFitResult {
+  return {
+    zoo: zooOfFinished(src, finished),
+    done: finished.size,
+    total: src.targets.length,
+    cancelled: run.cancelled,
+    meanPsnr: meanPsnrOf(finished),
+    seconds: (performance.now() - run.t0) / 1000,
+    batchSize: run.batchSize,
+  };
 }
 
 /** Members per shard by default: small rounds keep the shards balanced and progress frequent. */
@@ -202,11 +225,6 @@ export async function fitZooOnKernel(
   let cancelled = false;
   let flavour: KernelFlavour = 'simd';
 
-  const meanPsnr = (): number => {
-    let s = 0;
-    for (const f of finished.values()) s += f.psnr;
-    return finished.size ? s / finished.size : NaN;
-  };
   const progress = (): void => {
     const elapsedMs = performance.now() - t0;
     const done = finished.size;
@@ -215,7 +233,7 @@ export async function fitZooOnKernel(
       total,
       active: activeAll,
       batchSize: B,
-      meanPsnr: meanPsnr(),
+      meanPsnr: meanPsnrOf(finished),
       elapsedMs,
       etaMs: done ? (elapsedMs / done) * (total - done) : null,
     });
@@ -268,15 +286,5 @@ export async function fitZooOnKernel(
   } finally {
     for (const p of used) p.close();
   }
-  return {
-    zoo: zooOfFinished(src, finished),
-    done: finished.size,
-    total,
-    cancelled,
-    meanPsnr: meanPsnr(),
-    seconds: (performance.now() - t0) / 1000,
-    batchSize: B,
-    flavour,
-    workers: used.length,
-  };
+  return { ...zooFitResult(src, finished, { cancelled, t0, batchSize: B }), flavour, workers: used.length };
 }
