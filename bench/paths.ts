@@ -8,6 +8,7 @@ import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
 import { trainCurve } from '../src/engine/tf/curve';
+import { trainCurveOnKernel } from '../src/engine/kernels/curve';
 import { benchImage } from '../src/workers/jobs/bench-data';
 import { timeIt, type BenchRow } from './measure';
 
@@ -36,6 +37,24 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
     ...f,
     unit: 'ms',
     extra: { msPerPoint: Number((f.median / 25).toFixed(1)) },
+  });
+  // Curve training on the fused kernel (gradients-only entry, 4 t samples as 4 members, one core).
+  const kernelSteps = 50;
+  await trainCurveOnKernel(a, b, data, { steps: 1, seed: 1 });
+  const kc = await timeIt(
+    () => trainCurveOnKernel(a, b, data, { steps: kernelSteps, seed: 1, yieldEvery: 0 }),
+    3,
+    0,
+  );
+  rows.push({
+    group: 'paths',
+    name: `curve training (Bezier, 4 t/step), SIREN 3×64, 64×64, timed ${kernelSteps} steps`,
+    runtime: 'node/fused-wasm',
+    median: kc.median / kernelSteps,
+    min: kc.min / kernelSteps,
+    max: kc.max / kernelSteps,
+    unit: 'ms/step',
+    extra: { projected500StepsS: Number(((kc.median / kernelSteps) * 0.5).toFixed(1)) },
   });
   for (const backend of backends) {
     await initNodeBackend(backend);

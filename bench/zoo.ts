@@ -10,7 +10,9 @@ import { mnistClassIndices, MNIST_COUNT, MNIST_PIXELS } from '../src/engine/data
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { trainWeightSpace } from '../src/engine/tf/ws-train';
-import { fitZoo } from '../src/engine/tf/zoo-fit';
+import { fitZoo, type ZooFitResult } from '../src/engine/tf/zoo-fit';
+import { fitZooOnKernel } from '../src/engine/kernels/zoo-fit';
+import { availableCores, nodeShardPorts } from '../src/cli/kernel-pool';
 import type { WsMethod } from '../src/engine/weightspace/types';
 import { zooFromModels, zooSplit } from '../src/engine/zoo/members';
 import type { ZooTargets } from '../src/engine/zoo/sources';
@@ -37,18 +39,15 @@ function firstDigits(perClass: number): ZooTargets {
   return { height: 28, width: 28, channels: 1, targets, source: 'mnist', labelNames: [] };
 }
 
-export async function benchZoo(perClass: number, log: (s: string) => void): Promise<BenchRow[]> {
-  await initNodeBackend('wasm');
-  const rows: BenchRow[] = [];
-  const src = firstDigits(perClass);
-  const r = await fitZoo(src, { arch: ZOO_ARCH, maxSteps: 1000, targetPsnr: 40, seed: 0, lr: 1e-3 });
+/** A zoo-fit row: INRs per second, with the mean PSNR and steps the members took. */
+function fitRow(r: ZooFitResult, runtime: string, extra: Record<string, number> = {}): BenchRow {
   const steps = r.zoo!.columns.find((c) => c.name === 'steps')!.data;
   const meanSteps = Array.from(steps).reduce((a, b) => a + b, 0) / steps.length;
   const rate = r.done / r.seconds;
-  rows.push({
+  return {
     group: 'zoo',
     name: zooFitName(r.done),
-    runtime: 'node/wasm',
+    runtime,
     median: rate,
     min: rate,
     max: rate,
@@ -58,9 +57,31 @@ export async function benchZoo(perClass: number, log: (s: string) => void): Prom
       meanPsnr: +r.meanPsnr.toFixed(1),
       meanSteps: Math.round(meanSteps),
       batch: r.batchSize,
+      ...extra,
     },
-  });
-  log(`zoo fit: ${rate.toFixed(2)} INRs/s`);
+  };
+}
+
+export async function benchZoo(
+  perClass: number,
+  log: (s: string) => void,
+  opts: { tfjs?: boolean; weightSpace?: boolean } = {},
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const src = firstDigits(perClass);
+  const fit = { arch: ZOO_ARCH, maxSteps: 1000, targetPsnr: 40, seed: 0, lr: 1e-3 };
+  // The fused kernel, members in shards of 32 over one worker thread per core.
+  const threads = availableCores();
+  const k = await fitZooOnKernel(src, fit, nodeShardPorts(src.targets.length, threads));
+  rows.push(fitRow(k, `node/fused-wasm ${k.flavour} × ${k.workers}`, { threads: k.workers }));
+  log(`zoo fit on the fused kernel: ${(k.done / k.seconds).toFixed(2)} INRs/s`);
+  await initNodeBackend('wasm');
+  if (opts.tfjs !== false) {
+    const r = await fitZoo(src, fit);
+    rows.push(fitRow(r, 'node/wasm'));
+    log(`zoo fit: ${(r.done / r.seconds).toFixed(2)} INRs/s`);
+  }
+  if (opts.weightSpace === false) return rows;
 
   // Weight-space training on a 256-member zoo of that architecture (random SIRENs, 10 labels).
   const rng = createRng(1);

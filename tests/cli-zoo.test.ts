@@ -52,7 +52,19 @@ describe('weightscope zoo', () => {
     });
     expect(fit.meanPsnr as number).toBeGreaterThan(15);
     expect(fit.seconds as number).toBeGreaterThan(0);
+    expect(fit.kernel).toMatch(/^fused wasm (relaxed|simd) × \d+ thread/);
   });
+
+  it('fit --kernel tfjs fits the same zoo as the fused kernel', async () => {
+    const out = path.join(tmp, 'digits-tfjs.npz');
+    const same = ['--per-class', '2', '--classes', '3,8', '--size', '8', '--hidden', '8,8', '--steps', '20'];
+    const args = ['zoo', 'fit', '--source', 'mnist', ...same, '--psnr', '99', '--lr', '3e-3', '--seed', '2'];
+    const r = await cliJson(...args, '--kernel', 'tfjs', '--out', out);
+    const fused = await cliJson(...args, '--threads', '2', '--out', out);
+    expect(r.kernel).toMatch(/^tfjs/);
+    expect(fused.kernel).toMatch(/^fused wasm/);
+    expect(r.meanPsnr as number).toBeCloseTo(fused.meanPsnr as number, 2);
+  }, 120_000);
 
   it('inspect reads it back: members, labels, no split, the psnr column', async () => {
     const r = await cliJson('zoo', 'inspect', zooPath);

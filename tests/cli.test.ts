@@ -354,6 +354,56 @@ describe('weightscope CLI', () => {
     ]);
   }, 30_000);
 
+  it('barrier --method bezier|polychain trains the curve first: on the fused kernel for INRs, tfjs for classifiers', async () => {
+    const [inr, cls] = await Promise.all([
+      cliJson(
+        'barrier',
+        f('a.safetensors'),
+        f('c.safetensors'),
+        '--data',
+        f('img.npy'),
+        '--points',
+        '5',
+        '--method',
+        'bezier',
+        '--curve-steps',
+        '30',
+      ),
+      cliJson(
+        'barrier',
+        f('cls-a.safetensors'),
+        f('cls-b.safetensors'),
+        '--data',
+        f('cls.npz'),
+        '--points',
+        '5',
+        '--method',
+        'polychain',
+        '--curve-steps',
+        '3',
+        '--backend',
+        'cpu',
+      ),
+    ]);
+    expect(inr.method).toBe('bezier');
+    expect(inr.curve).toMatchObject({ steps: 30, kernel: 'fused wasm' });
+    expect(Number.isFinite((inr.curve as { loss: number }).loss)).toBe(true);
+    expect(inr.losses).toHaveLength(5);
+    expect(cls.curve).toMatchObject({ steps: 3 });
+    expect((cls.curve as { kernel: string }).kernel).toMatch(/^tfjs \(fused kernel: classifier/);
+    await cliFails(
+      2,
+      ['--curve-steps goes with'],
+      'barrier',
+      f('a.safetensors'),
+      f('a.safetensors'),
+      '--data',
+      f('img.npy'),
+      '--curve-steps',
+      '3',
+    );
+  }, 60_000);
+
   it('barrier: a model with itself has barrier 0; an aligned permuted copy too; classifiers use cross-entropy', async () => {
     const [self, perm, c] = await Promise.all([
       cliJson('barrier', f('a.safetensors'), f('a.safetensors'), '--data', f('img.png')),

@@ -56,16 +56,36 @@ export function threadPort(): ShardPort {
 export const availableCores = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 /**
- * A pool of `threads` workers (default: one per core, never more than members); with one thread
- * the shard runs in this thread, sparing a worker's start-up.
+ * Ports to `threads` shards (at most `members`, at least one); with one the shard runs in this
+ * thread, sparing a worker's start-up.
  */
+export function nodeShardPorts(members: number, threads = availableCores()): ShardPort[] {
+  const n = Math.max(1, Math.min(threads, members));
+  return n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
+}
+
+/** A pool of `threads` workers (default: one per core, never more than members). */
 export async function nodeKernelPool(
   models: readonly Model[],
   data: KernelRegression,
   opts: KernelOptions,
   threads = availableCores(),
 ): Promise<KernelPool> {
-  const n = Math.max(1, Math.min(threads, models.length));
-  const ports = n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
-  return KernelPool.create(models, data, opts, ports);
+  return KernelPool.create(models, data, opts, nodeShardPorts(models.length, threads));
 }
+
+/** The CLI flags that choose the fused kernel or tfjs, and the kernel's threads. */
+export const KERNEL_FLAGS = {
+  kernel: {
+    kind: 'choice',
+    choices: ['auto', 'fused', 'tfjs'],
+    help: 'fused WebAssembly kernel on every core, or tfjs (default auto: fused where it covers the model)',
+  },
+  threads: {
+    kind: 'int',
+    arg: 'N',
+    min: 1,
+    max: 256,
+    help: 'fused kernel: worker threads (default: all cores)',
+  },
+} as const;

@@ -39,15 +39,19 @@ export function kernelWorkers(members: number): number {
   return Math.max(1, Math.min(members, cores - 1));
 }
 
+/** Ports to the shards for `members` members: Web Workers, or this worker when one is enough. */
+export function browserShardPorts(members: number): ShardPort[] {
+  const n = kernelWorkers(members);
+  return n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
+}
+
 /** A pool on Web Workers (in this worker when one shard is enough). */
 export function browserKernelPool(
   models: readonly Model[],
   data: KernelRegression,
   lr: number,
 ): Promise<KernelPool> {
-  const n = kernelWorkers(models.length);
-  const ports = n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
-  return KernelPool.create(models, data, { lr }, ports);
+  return KernelPool.create(models, data, { lr }, browserShardPorts(models.length));
 }
 
 /** Why the fused kernel does not train this job (null: it does). */

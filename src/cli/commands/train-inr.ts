@@ -8,7 +8,7 @@ import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadImage } from '../data';
-import { availableCores } from '../kernel-pool';
+import { availableCores, KERNEL_FLAGS } from '../kernel-pool';
 import { checkOutPath, fileRef, writeModel } from '../output';
 import { trainFused, trainTfjs } from '../train-runners';
 
@@ -79,18 +79,7 @@ export const trainInr: Command = {
         max: 4096,
         help: 'population size: members 0…K−1 of the app population with this seed (default 1)',
       },
-      kernel: {
-        kind: 'choice',
-        choices: ['auto', 'fused', 'tfjs'],
-        help: 'fused WebAssembly kernel on every core, or tfjs (default auto: fused where it covers the model)',
-      },
-      threads: {
-        kind: 'int',
-        arg: 'N',
-        min: 1,
-        max: 256,
-        help: 'fused kernel: worker threads (default: all cores)',
-      },
+      ...KERNEL_FLAGS,
       ...BACKEND_FLAG,
     },
   },

@@ -8,6 +8,8 @@ import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadImage } from '../data';
 import { saveZoo, zooFormat } from '../zoo-io';
+import { availableCores, KERNEL_FLAGS, nodeShardPorts } from '../kernel-pool';
+import { fitZooOnKernel, kernelZooCoverage } from '../../engine/kernels/zoo-fit';
 
 export const zooFit: Command = {
   name: 'zoo fit',
@@ -47,20 +49,23 @@ export const zooFit: Command = {
         arg: 'B',
         min: 1,
         max: 4096,
-        help: 'members trained at once (default: the largest that fits 256 MB)',
+        help: 'members trained at once (fused kernel: per thread, default 32; tfjs: the largest that fits 256 MB)',
       },
       out: { kind: 'string', arg: 'Z', help: 'output zoo, .npz or .safetensors' },
+      ...KERNEL_FLAGS,
       ...BACKEND_FLAG,
     },
   },
   details: `
 The DWSNets MNIST-INR setting by default: SIREN 2→32→32→1, w0 = 30, 28×28 grid (coordinates
-linspace(−1, 1), 'ij'), full-batch Adam, each member stopped at --psnr or --steps. The
-population trains as one batched program; finished members' slots are refilled. Member k's init
+linspace(−1, 1), 'ij'), full-batch Adam, each member stopped at --psnr or --steps. Members
+train on the fused WebAssembly kernel, batches of them on every core (--threads), unless
+--kernel tfjs is given (then one batched tfjs program); finished members' slots are refilled. Member k's init
 seed is derived from --seed and its digit's index, so a zoo replays from its seed.
 
 JSON fields: models, architecture {widths, activation, w0}, meanPsnr, seconds, out; also
-batchSize, backend, labels (distinct), source.
+batchSize (members per kernel shard, or the tfjs batch), backend, kernel (which path ran),
+labels (distinct), source.
 
 Example:
   weightscope zoo fit --source mnist --per-class 10 --out mnist-zoo.npz --json`,
@@ -95,22 +100,37 @@ Example:
       activation: 'sine',
       w0: args.number('w0') ?? 30,
     };
-    const backend = await startTf(args);
-    const { fitZoo } = await import('../../engine/tf/zoo-fit');
-    const r = await fitZoo(targets, {
+    const choice = args.string('kernel') ?? 'auto';
+    const uncovered = kernelZooCoverage(arch);
+    if (choice === 'fused' && uncovered) throw new UsageError(`--kernel fused: ${uncovered}`);
+    const fitOpts = {
       arch,
       maxSteps: args.number('steps') ?? 1000,
       targetPsnr: args.number('psnr') ?? 40,
       seed,
       lr: args.number('lr') ?? 1e-3,
       ...(args.has('batch') ? { batchSize: args.number('batch')! } : {}),
-      onProgress: (p) => {
+      onProgress: (p: { done: number; total: number; meanPsnr: number; etaMs: number | null }) => {
         if (process.stderr.isTTY)
           process.stderr.write(
             `${p.done}/${p.total} INRs, mean ${fmt(p.meanPsnr, 3)} dB, ETA ${p.etaMs === null ? '…' : `${Math.round(p.etaMs / 1000)} s`}\n`,
           );
       },
-    });
+    };
+    let backend: string;
+    let kernel: string;
+    let r;
+    if (choice !== 'tfjs' && uncovered === null) {
+      const ports = nodeShardPorts(targets.targets.length, args.number('threads') ?? availableCores());
+      r = await fitZooOnKernel(targets, fitOpts, ports);
+      backend = 'fused-kernel';
+      kernel = `fused wasm ${r.flavour} × ${r.workers} thread${r.workers > 1 ? 's' : ''}`;
+    } else {
+      backend = await startTf(args);
+      const { fitZoo } = await import('../../engine/tf/zoo-fit');
+      r = await fitZoo(targets, fitOpts);
+      kernel = `tfjs ${backend}${uncovered && choice !== 'tfjs' ? ` (fused kernel: ${uncovered})` : ''}`;
+    }
     if (!r.zoo) throw new CliError(`only ${r.done} member(s) finished; a zoo needs at least 2`);
     saveZoo(out, r.zoo);
     const json = {
@@ -121,11 +141,12 @@ Example:
       out,
       batchSize: r.batchSize,
       backend,
+      kernel,
       labels: [...new Set(r.zoo.labels)].sort((a, b) => a - b),
       source: targets.source,
     };
     const text = [
-      `${r.zoo.n} × ${describeArch(arch)} on ${targets.source} (${targets.height}×${targets.width}), batch ${r.batchSize}, ${backend}`,
+      `${r.zoo.n} × ${describeArch(arch)} on ${targets.source} (${targets.height}×${targets.width}), batch ${r.batchSize}, ${kernel}`,
       `mean PSNR ${fmt(r.meanPsnr, 3)} dB in ${fmt(r.seconds, 3)} s (${fmt(r.zoo.n / r.seconds, 3)} INRs/s)`,
       `wrote ${out}`,
     ].join('\n');

@@ -60,6 +60,13 @@ export const CFG = {
   g1: 92,
   /** dLoss/dOutput scale: 2/(N·C) for MSE, 1/N for cross-entropy (f32). */
   gradScale: 96,
+  /**
+   * Bytes between members' targets in y (MSE): 0 when every member fits the same target, C·tiles·P·4
+   * when each member has its own (a zoo: one INR per image).
+   */
+  targetStride: 112,
+  /** gradients(): every member's gradient [models, stride], written out instead of an Adam step. */
+  gradOut: 116,
   /** Widths [L + 1] (i32); widths[0] is the first layer's input width (2F with features). */
   widths: 128,
   /** Per layer l: the tile of its inputs H_l [width_l, P] (H_0 is the input tile). */

@@ -48,10 +48,18 @@ export interface KernelOptions {
   tile?: number;
   /** Force a build (tests); default: relaxed where the runtime validates it, else plain SIMD. */
   flavour?: KernelFlavour;
+  /**
+   * Each member fits its own target of the data's size (regression): `data.y` then holds K targets
+   * [K, n, C] (or one, copied to every member), and setTarget replaces one. Default: one shared.
+   */
+  perMemberTargets?: boolean;
+  /** Reserve the gradient output block, for gradients() (forward + backward without Adam). */
+  gradients?: boolean;
 }
 
 interface KernelExports {
   step(k0: number, k1: number, ...adam: number[]): void;
+  gradients(k0: number, k1: number): void;
   evaluate(k0: number, k1: number, mode: number): void;
   sincos_test(src: number, dst: number, n: number): void;
 }
@@ -109,17 +117,19 @@ export class MlpKernel {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: KernelExports;
   private readonly like: Model;
-  private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile'>>;
+  private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients'>>;
   private readonly data: KernelRegression | KernelClassification;
   private readonly n: number;
   private readonly tile: number;
   private readonly np: number;
   private readonly stride: number;
   private readonly at: Record<
-    'x' | 'y' | 'mask' | 'params' | 'm' | 'v' | 'encoding' | 'lossOut' | 'pred',
+    'x' | 'y' | 'mask' | 'params' | 'm' | 'v' | 'encoding' | 'lossOut' | 'pred' | 'gradOut',
     number
   >;
-  private t = 0;
+  /** Adam steps per member (a member reset with resetMember starts again at 0). */
+  private readonly tk: Int32Array;
+  private readonly perMemberTargets: boolean;
 
   constructor(models: readonly Model[], data: KernelRegression | KernelClassification, opts: KernelOptions) {
     const arch = models[0]!.arch;
@@ -132,7 +142,12 @@ export class MlpKernel {
     this.k = models.length;
     this.like = models[0]!;
     this.data = data;
-    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, lr } = opts;
+    this.opts = { lr, beta1, beta2, eps };
+    this.tk = new Int32Array(models.length);
+    this.perMemberTargets = opts.perMemberTargets === true;
+    if (this.perMemberTargets && data.kind !== 'regression')
+      throw new Error('per-member targets are for regression kernels');
     const L = layerCount(arch);
     const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
     const channels = widths[L]!;
@@ -156,7 +171,7 @@ export class MlpKernel {
     const K = this.k;
     const at = {
       x: take(4 * inputs * this.np),
-      y: take(4 * (data.kind === 'regression' ? channels : 1) * this.np),
+      y: take(4 * (data.kind === 'regression' ? channels : 1) * this.np * (this.perMemberTargets ? K : 1)),
       mask: take(4 * this.np),
       params: take(4 * K * this.stride),
       grad: take(4 * this.stride),
@@ -167,6 +182,7 @@ export class MlpKernel {
       pred: take(4 * K * channels * this.np),
       g0: take(4 * Math.max(...widths) * tile),
       g1: take(4 * Math.max(...widths) * tile),
+      gradOut: opts.gradients ? take(4 * K * this.stride) : 0,
     };
     const hPtr = widths.slice(0, L).map((w) => take(4 * w * tile));
     const dPtr = widths.slice(0, L).map((w, l) => (l === 0 ? 0 : take(4 * w * tile)));
@@ -195,6 +211,7 @@ export class MlpKernel {
     for (const [name, p] of Object.entries(at)) put(CFG[name as keyof typeof at], p);
     // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
     f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
+    put(CFG.targetStride, this.perMemberTargets ? 4 * channels * this.np : 0);
     widths.forEach((w, l) => put(CFG.widths + 4 * l, w));
     hPtr.forEach((p, l) => put(CFG.hPtr + 4 * l, p));
     dPtr.forEach((p, l) => put(CFG.dPtr + 4 * l, p));
@@ -213,10 +230,18 @@ export class MlpKernel {
     if (data.kind === 'regression') {
       // Feature-major copies, zero padded to whole tiles; the mask zeroes the padding's loss.
       const x = new Float32Array(buf, at.x, inputs * this.np);
-      const y = new Float32Array(buf, at.y, channels * this.np);
-      for (let p = 0; p < data.n; p++) {
+      for (let p = 0; p < data.n; p++)
         for (let j = 0; j < inputs; j++) x[j * this.np + p] = data.x[p * inputs + j]!;
-        for (let c = 0; c < channels; c++) y[c * this.np + p] = data.y[p * channels + c]!;
+      const one = data.n * channels;
+      if (this.perMemberTargets) {
+        if (data.y.length !== one && data.y.length !== K * one)
+          throw new RangeError(
+            `per-member targets: expected ${one} or ${K}×${one} values, got ${data.y.length}`,
+          );
+        for (let k = 0; k < K; k++)
+          this.setTarget(k, data.y.length === one ? data.y : data.y.subarray(k * one, (k + 1) * one));
+      } else {
+        this.setTarget(0, data.y);
       }
       new Float32Array(buf, at.mask, this.np).fill(1, 0, data.n);
     } else {
@@ -241,9 +266,69 @@ export class MlpKernel {
     }
   }
 
-  /** Steps taken so far. */
+  /**
+   * Member k's target [n, C] (pixel-major, as RegressionData.y); with a shared target (the
+   * default) only member 0's slot exists and it is every member's target.
+   */
+  setTarget(k: number, y: Float32Array): void {
+    if (this.data.kind !== 'regression') throw new Error('setTarget is for regression kernels');
+    const C = this.channels();
+    if (!(k >= 0 && k < (this.perMemberTargets ? this.k : 1)))
+      throw new RangeError(
+        `target ${k} is outside the kernel's ${this.perMemberTargets ? this.k : 1} target(s)`,
+      );
+    if (y.length !== this.n * C)
+      throw new RangeError(`setTarget: expected ${this.n * C} values, got ${y.length}`);
+    const dst = new Float32Array(this.memory.buffer, this.at.y + 4 * k * C * this.np, C * this.np);
+    for (let p = 0; p < this.n; p++) for (let c = 0; c < C; c++) dst[c * this.np + p] = y[p * C + c]!;
+  }
+
+  /** Member k starts afresh from `model`: its weights replaced, Adam moments and step count zeroed. */
+  resetMember(k: number, model: Model): void {
+    this.setMember(k, model);
+    new Float32Array(this.memory.buffer, this.at.m + 4 * k * this.stride, this.stride).fill(0);
+    new Float32Array(this.memory.buffer, this.at.v + 4 * k * this.stride, this.stride).fill(0);
+    this.tk[k] = 0;
+  }
+
+  /**
+   * Member k's weights from a flat vector in flattenModel's order, and its Fourier matrix
+   * [features, inputs] when given (else unchanged).
+   */
+  setFlat(k: number, flat: Float32Array, encoding?: Float32Array): void {
+    if (!(k >= 0 && k < this.k)) throw new RangeError(`member ${k} is outside 0…${this.k - 1}`);
+    if (flat.length !== paramCount(this.arch)) throw new RangeError('setFlat: the architecture differs');
+    new Float32Array(this.memory.buffer, this.at.params + 4 * k * this.stride, flat.length).set(flat);
+    if (encoding && this.arch.encoding) {
+      const size = this.arch.encoding.features * this.arch.widths[0]!;
+      if (encoding.length !== size) throw new RangeError(`setFlat: the Fourier matrix has ${size} values`);
+      new Float32Array(this.memory.buffer, this.at.encoding + 4 * k * size, size).set(encoding);
+    }
+  }
+
+  /** Steps taken so far (the most any member has taken). */
   get steps(): number {
-    return this.t;
+    return this.tk.reduce((a, b) => Math.max(a, b), 0);
+  }
+
+  /** Adam steps member k has taken. */
+  memberSteps(k: number): number {
+    return this.tk[k]!;
+  }
+
+  /**
+   * Forward and backward of members [k0, k1) without an Adam step (kernel built with
+   * `gradients: true`): each member's gradient of its loss, [k1 − k0][paramCount] (copies), in
+   * flattenModel's order. The loss of the weights used is in lastLoss().
+   */
+  gradients(k0 = 0, k1 = this.k): Float32Array[] {
+    if (!this.at.gradOut) throw new Error('gradients(): build the kernel with { gradients: true }');
+    this.exports.gradients(k0, k1);
+    const n = paramCount(this.arch);
+    const all = new Float32Array(this.memory.buffer, this.at.gradOut, this.k * this.stride);
+    return Array.from({ length: k1 - k0 }, (_, i) =>
+      all.slice((k0 + i) * this.stride, (k0 + i) * this.stride + n),
+    );
   }
 
   /**
@@ -271,11 +356,18 @@ export class MlpKernel {
    * worker answer messages between ranges; a step is complete only when every member has taken it.
    */
   step(k0 = 0, k1 = this.k): void {
-    if (k0 === 0) this.t += 1;
     const { lr, beta1, beta2, eps } = this.opts;
-    const bc1 = 1 - beta1 ** this.t;
-    const bc2 = 1 - beta2 ** this.t;
-    this.exports.step(k0, k1, lr / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
+    for (let k = k0; k < k1; k++) this.tk[k]! += 1;
+    // Members keep their own step count (Adam's bias correction): one call per run of equal counts.
+    for (let s = k0; s < k1;) {
+      const t = this.tk[s]!;
+      let e = s + 1;
+      while (e < k1 && this.tk[e] === t) e++;
+      const bc1 = 1 - beta1 ** t;
+      const bc2 = 1 - beta2 ** t;
+      this.exports.step(s, e, lr / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
+      s = e;
+    }
   }
 
   private channels(): number {
@@ -291,10 +383,13 @@ export class MlpKernel {
     return Float32Array.from(se, (s) => s / (this.n * this.channels()));
   }
 
-  /** Per-member MSE of the current weights (regression) on the full target. */
-  evaluate(): Float32Array {
+  /**
+   * Per-member MSE of the current weights (regression) on the full target; members outside
+   * [k0, k1) keep their last value.
+   */
+  evaluate(k0 = 0, k1 = this.k): Float32Array {
     if (this.data.kind !== 'regression') throw new Error('evaluate is for regression kernels; use logits');
-    this.exports.evaluate(0, this.k, 1);
+    this.exports.evaluate(k0, k1, 1);
     return this.lastLoss();
   }
 

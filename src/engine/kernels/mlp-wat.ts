@@ -215,7 +215,7 @@ const outputFn = (flavour: SimdFlavour, name: string, result?: string): WatFn =>
  */
 function outputMseFn(flavour: SimdFlavour): string {
   const f = outputFn(flavour, 'out_mse', 'f64');
-  const [P4, NP4, col, C, c, p, ga, pa] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'ga', 'pa');
+  const [P4, NP4, col, C, c, p, ga, pa, ya] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'ga', 'pa', 'ya');
   const [off, scale, se, pred, d] = f.vecs('off', 'scale', 'se', 'pred', 'd');
   const inner =
     set(ga, add(add(cfg(CFG.g0), mul(get(c), get(P4))), get(p))) +
@@ -223,7 +223,7 @@ function outputMseFn(flavour: SimdFlavour): string {
     set(
       d,
       fmul(
-        fsub(get(pred), load(add(add(cfg(CFG.y), mul(get(c), get(NP4))), add(get(col), get(p))))),
+        fsub(get(pred), load(add(add(get(ya), mul(get(c), get(NP4))), add(get(col), get(p))))),
         load(add(cfg(CFG.mask), add(get(col), get(p)))),
       ),
     ) +
@@ -232,6 +232,8 @@ function outputMseFn(flavour: SimdFlavour): string {
     `(if (i32.eq ${get('$mode')} (i32.const 2)) (then ${store(add(get(pa), add(mul(get(c), get(NP4)), add(get(col), get(p)))), get(pred))}))\n`;
   const body =
     outputPrologue(f) +
+    // Member k's target: the shared one (stride 0) or its own block (per-member targets).
+    set(ya, add(cfg(CFG.y), mul(get('$k'), cfg(CFG.targetStride)))) +
     set(se, vconst(0)) +
     forLoop(c, i32(0), get(C), i32(1), forLoop(p, i32(0), get(P4), i32(16), inner)) +
     `(f64.promote_f32 ${hsum(get(se))})`;
@@ -348,12 +350,17 @@ function adamFn(flavour: SimdFlavour): string {
   return f.render(body);
 }
 
-/** step(k0, k1, Adam scalars…): one Adam step for members k0…k1−1. */
-function stepFn(flavour: SimdFlavour): string {
-  const f = new WatFn(flavour, 'step', [
+/**
+ * step(k0, k1, Adam scalars…): one Adam step for members k0…k1−1. With `gradientsOnly` the
+ * entry is gradients(k0, k1) instead: the same forward and backward, but each member's gradient
+ * is copied out to gradOut[k] and no Adam step is taken (the caller chains it elsewhere, e.g. to
+ * a curve's control point).
+ */
+function stepFn(flavour: SimdFlavour, gradientsOnly = false): string {
+  const f = new WatFn(flavour, gradientsOnly ? 'gradients' : 'step', [
     ['k0', 'i32'],
     ['k1', 'i32'],
-    ...ADAM_SCALARS.map((s): [string, string] => [s, 'f32']),
+    ...(gradientsOnly ? [] : ADAM_SCALARS.map((s): [string, string] => [s, 'f32'])),
   ]);
   const [k, t, s4, off] = f.ints('k', 't', 's4', 'off');
   const se = f.f64('se');
@@ -377,7 +384,9 @@ function stepFn(flavour: SimdFlavour): string {
         ) +
         `(f64.store ${add(cfg(CFG.lossOut), `(i32.shl ${get(k)} (i32.const 3))`)} ${get(se)})\n` +
         set(off, mul(get(k), get(s4))) +
-        `(call $adam ${add(cfg(CFG.params), get(off))} ${cfg(CFG.grad)} ${add(cfg(CFG.m), get(off))} ${add(cfg(CFG.v), get(off))} ${cfg(CFG.stride)} ${ADAM_SCALARS.map((s) => get(`$${s}`)).join(' ')})\n`,
+        (gradientsOnly
+          ? `(memory.copy ${add(cfg(CFG.gradOut), get(off))} ${cfg(CFG.grad)} ${get(s4)})\n`
+          : `(call $adam ${add(cfg(CFG.params), get(off))} ${cfg(CFG.grad)} ${add(cfg(CFG.m), get(off))} ${add(cfg(CFG.v), get(off))} ${cfg(CFG.stride)} ${ADAM_SCALARS.map((s) => get(`$${s}`)).join(' ')})\n`),
     );
   return f.render(body);
 }
@@ -452,6 +461,7 @@ export function mlpKernelWat(flavour: SimdFlavour): string {
     outputCeFn(flavour),
     adamFn(flavour),
     stepFn(flavour),
+    stepFn(flavour, true),
     evaluateFn(flavour),
     sincosTestFn(flavour),
     ')',

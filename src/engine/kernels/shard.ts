@@ -6,6 +6,7 @@
 import type { Model, MlpArch } from '../model';
 import type { Tensor } from '../tensor';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
+import { ZooShard, type ZooMemberOut, type ZooShardInit, type ZooShardRun } from './zoo-fit';
 
 /** A member as it travels: its flat tensors by name (the architecture is sent once). */
 export interface WireModel {
@@ -18,6 +19,8 @@ export type ShardRequest =
   | { type: 'evaluate' }
   | { type: 'predictions' }
   | { type: 'models' }
+  | { type: 'zooInit'; init: ZooShardInit }
+  | { type: 'zooRun'; run: ZooShardRun }
   | { type: 'dispose' };
 
 export type ShardReply =
@@ -26,6 +29,8 @@ export type ShardReply =
   | { type: 'loss'; loss: Float32Array }
   | { type: 'predictions'; data: Float32Array }
   | { type: 'models'; models: WireModel[] }
+  | { type: 'zooReady'; flavour: KernelFlavour }
+  | { type: 'zooRan'; finished: ZooMemberOut[] }
   | { type: 'disposed' }
   | { type: 'error'; message: string };
 
@@ -35,14 +40,25 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
   if (r.type === 'predictions') return [r.data.buffer as ArrayBuffer];
   if (r.type === 'models')
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  if (r.type === 'zooRan')
+    return r.finished.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
   return [];
 }
 
 /** A shard's state machine: init once, then any number of steps and reads. */
 export function createShardHandler(): (req: ShardRequest) => ShardReply {
   let kernel: MlpKernel | null = null;
+  let zoo: ZooShard | null = null;
   return (req): ShardReply => {
     try {
+      if (req.type === 'zooInit') {
+        zoo = new ZooShard(req.init);
+        return { type: 'zooReady', flavour: zoo.flavour };
+      }
+      if (req.type === 'zooRun') {
+        if (!zoo) return { type: 'error', message: 'zoo shard used before zooInit' };
+        return { type: 'zooRan', finished: zoo.run(req.run) };
+      }
       if (req.type === 'init') {
         const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
         kernel = new MlpKernel(models, req.data, req.opts);
@@ -50,6 +66,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
       }
       if (req.type === 'dispose') {
         kernel = null;
+        zoo = null;
         return { type: 'disposed' };
       }
       if (!kernel) return { type: 'error', message: 'shard used before init' };

@@ -15,29 +15,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ENCODING_NAME, type Model } from '../model';
 import { yieldToEvents } from '../cancel';
-import { createRng } from '../rng';
 import { Adam } from './adam';
 import { disposeStack, stackModels, unstackModels, type StackedParams } from './stack';
 import { disposeData, memberLoss, prefersPerModel, uploadData } from './evaluate';
-import { assertOutputsMatch, checkEvalData, type EvalData } from '../data/eval-data';
-import { curveCoefficients, midpointModel, type CurveKind } from '../paths/interpolate';
-import { assertCompatible } from '../paths/vector';
+import type { EvalData } from '../data/eval-data';
+import { curveCoefficients, type CurveKind } from '../paths/interpolate';
+import { curveSetup, type CurveSettingsInput } from '../paths/curve-setup';
 
-export interface CurveTrainOptions {
-  kind?: CurveKind;
-  /** Adam steps (default 500). */
-  steps?: number;
-  /** Adam learning rate (default 1e-3). */
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  /** Seed of the t samples (default 0). */
-  seed?: number;
-  /** t values per step, evaluated together (default 4). */
-  batchT?: number;
-  /** Start from this control point instead of the midpoint ½(a + b). */
-  init?: Model;
+/** The shared settings (curve-setup.ts) plus progress, cancel and the tfjs layout. */
+export interface CurveTrainOptions extends CurveSettingsInput {
   /** After every step: (steps done, mean loss at that step). */
   onProgress?: (step: number, loss: number) => void;
   /** Cancels: checked every step; training rejects with the signal's reason (no partial curve). */
@@ -47,11 +33,6 @@ export interface CurveTrainOptions {
    * Same numbers; the default picks the faster for the backend (see `prefersPerModel`).
    */
   layout?: 'stacked' | 'per-t';
-  /**
-   * Give the event loop a macrotask turn every this many steps (default 10; 0 = never), so that a
-   * worker can receive a cancel message (or a ping) while the loop runs.
-   */
-  yieldEvery?: number;
 }
 
 export interface CurveTrainResult {
@@ -84,25 +65,8 @@ export async function trainCurve(
   data: EvalData,
   opts: CurveTrainOptions = {},
 ): Promise<CurveTrainResult> {
-  const kind = opts.kind ?? 'bezier';
-  const steps = opts.steps ?? 500;
-  const lr = opts.lr ?? 1e-3;
-  const beta1 = opts.beta1 ?? 0.9;
-  const beta2 = opts.beta2 ?? 0.999;
-  const eps = opts.eps ?? 1e-8;
-  const batchT = Math.max(1, Math.floor(opts.batchT ?? 4));
-  const yieldEvery = opts.yieldEvery ?? 10;
-  assertCompatible(opts.init ? [a, b, opts.init] : [a, b], 'curve');
+  const { kind, steps, adam: adamOpts, batchT, yieldEvery, rng, start } = curveSetup(a, b, data, opts);
   const arch = a.arch;
-  assertOutputsMatch(arch, data);
-  checkEvalData(data);
-  const rng = createRng(opts.seed ?? 0);
-
-  // The Fourier matrix is not trained: the control keeps the endpoints' midpoint, so that the
-  // encoding along either curve family is the straight line between the endpoints' matrices.
-  const mid = midpointModel(a, b);
-  const start = opts.init ? { ...opts.init, params: { ...opts.init.params } } : mid;
-  if (mid.params[ENCODING_NAME]) start.params[ENCODING_NAME] = mid.params[ENCODING_NAME];
 
   const ends = [stackModels([a]), stackModels([b])] as const;
   const init = stackModels([start]);
@@ -110,7 +74,7 @@ export async function trainCurve(
   const L = init.weights.length;
   const controlEncoding = init.encoding;
   tf.dispose([...init.weights, ...init.biases]);
-  const adam = new Adam(vars, { lr, beta1, beta2, eps });
+  const adam = new Adam(vars, adamOpts);
   let good: tf.Tensor[] | null = null;
   const tensors = uploadData(data);
   const losses: number[] = [];

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { coordinateGrid, psnr } from '../inr';
 import { initModel, layerCount, type MlpArch, type Model } from '../model';
 import { deriveSeed } from '../rng';
-import { zooFromModels } from '../zoo/members';
+import { meanPsnrOf, zooFitResult } from '../kernels/zoo-fit';
 import type { ZooTargets } from '../zoo/sources';
 import type { Zoo } from '../zoo/types';
 import { forwardStacked, stackModels, unstackModels, type StackedParams } from './stack';
@@ -223,12 +223,6 @@ export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooF
     slots = keep.map((k) => slots[k]!);
   };
 
-  const meanPsnr = (): number => {
-    let s = 0;
-    for (const f of finished.values()) s += f.psnr;
-    return finished.size ? s / finished.size : NaN;
-  };
-
   let cancelled = false;
   try {
     while (next < total || slots.length) {
@@ -247,7 +241,7 @@ export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooF
         total,
         active: slots.length,
         batchSize: B,
-        meanPsnr: meanPsnr(),
+        meanPsnr: meanPsnrOf(finished),
         elapsedMs,
         etaMs: done ? (elapsedMs / done) * (total - done) : null,
       });
@@ -256,45 +250,5 @@ export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooF
     tf.dispose([...params, ...m, ...v, ...(y ? [y] : []), x]);
   }
 
-  const order = [...finished.keys()].sort((a, b) => a - b);
-  const zoo =
-    order.length >= 2
-      ? zooFromModels(
-          order.map((i) => finished.get(i)!.model),
-          order.map((i) => src.targets[i]!.label),
-          {
-            columns: [
-              {
-                name: 'psnr',
-                shape: [order.length],
-                data: Float32Array.from(order, (i) => finished.get(i)!.psnr),
-              },
-              {
-                name: 'steps',
-                shape: [order.length],
-                data: Int32Array.from(order, (i) => finished.get(i)!.steps),
-              },
-              {
-                name: 'source_index',
-                shape: [order.length],
-                data: Int32Array.from(order, (i) => src.targets[i]!.sourceIndex),
-              },
-            ],
-            meta: {
-              source: src.source,
-              inr: { height: src.height, width: src.width, channels: C },
-              labelNames: src.labelNames,
-            },
-          },
-        )
-      : null;
-  return {
-    zoo,
-    done: finished.size,
-    total,
-    cancelled,
-    meanPsnr: meanPsnr(),
-    seconds: (performance.now() - t0) / 1000,
-    batchSize: B,
-  };
+  return zooFitResult(src, finished, { cancelled, t0, batchSize: B });
 }

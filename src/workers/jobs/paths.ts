@@ -10,6 +10,7 @@ import { pathFunction } from '../../engine/paths/interpolate';
 import { assertCompatible } from '../../engine/paths/vector';
 import { trainCurve } from '../../engine/tf/curve';
 import { matchModels } from '../../engine/tf/matching';
+import { kernelCurveCoverage, trainCurveOnKernel } from '../../engine/kernels/curve';
 import { ensureBackend } from '../backends';
 import type { PathCurveReply, PathsJob, ScoreTarget } from '../protocol';
 import type { ModelRegistry } from '../registry';
@@ -76,7 +77,11 @@ export async function runPaths(
       // REPAIR measures the statistics on the data the path is scored on (Jordan et al. 2023).
       state = kind === 'lerp-repair' ? { a, b: aligned, repairOn: data } : { a, b: aligned };
     } else if (kind === 'bezier' || kind === 'polychain') {
-      const trained = await trainCurve(a, b, trainData ?? data, {
+      // The fused kernel's gradients where it covers the models; tfjs otherwise, saying why.
+      const curveData = trainData ?? data;
+      const uncovered = kernelCurveCoverage(a, curveData);
+      const train = uncovered ? trainCurve : trainCurveOnKernel;
+      const trained = await train(a, b, curveData, {
         kind,
         steps: job.curveSteps,
         seed: job.curveSeed,
@@ -92,8 +97,13 @@ export async function runPaths(
       });
       state = { a, b, control: trained.control };
       curveLoss = Array.from(trained.losses);
-      if (trained.diverged)
-        note = `curve training diverged at step ${trained.divergedAt}; showing the last good curve`;
+      const notes = [
+        ...(trained.diverged
+          ? [`curve training diverged at step ${trained.divergedAt}; showing the last good curve`]
+          : []),
+        ...(uncovered ? [`curve trained on tfjs: ${uncovered}`] : []),
+      ];
+      if (notes.length) note = notes.join('; ');
     } else {
       state = { a, b };
     }

@@ -10,7 +10,11 @@ import { forward } from '../../engine/forward';
 import { coordinateGrid } from '../../engine/inr';
 import { pca } from '../../engine/landscape/pca';
 import { flattenModel } from '../../engine/model';
-import { fitZoo } from '../../engine/tf/zoo-fit';
+import { fitZoo, type ZooFitOptions } from '../../engine/tf/zoo-fit';
+import { fitZooOnKernel, kernelZooCoverage } from '../../engine/kernels/zoo-fit';
+import type { MlpArch } from '../../engine/model';
+import type { ZooTargets } from '../../engine/zoo/sources';
+import { browserShardPorts } from '../kernel-pool';
 import { trainWeightSpace } from '../../engine/tf/ws-train';
 import type { WsResult } from '../../engine/weightspace/types';
 import {
@@ -102,8 +106,14 @@ export async function runZooFit(
         size: job.size,
         classes: job.classes,
       });
-  const r = await fitZoo(src, {
-    arch: { widths: [2, ...job.hidden, src.channels], activation: 'sine', w0: 30 },
+  const arch: MlpArch = { widths: [2, ...job.hidden, src.channels], activation: 'sine', w0: 30 };
+  // The fused kernel on every core but the page's; tfjs where it does not cover the model.
+  const uncovered = kernelZooCoverage(arch);
+  const path = uncovered ? `tfjs (fused kernel: ${uncovered})` : 'fused kernel';
+  const fit = (s: ZooTargets, o: ZooFitOptions) =>
+    uncovered ? fitZoo(s, o) : fitZooOnKernel(s, o, browserShardPorts(s.targets.length));
+  const r = await fit(src, {
+    arch,
     maxSteps: job.steps,
     targetPsnr: job.psnr,
     seed: job.seed,
@@ -119,7 +129,7 @@ export async function runZooFit(
         done: p.done,
         total: p.total,
         label:
-          `${p.done}/${p.total} INRs · batch ${p.batchSize}` +
+          `${p.done}/${p.total} INRs · batch ${p.batchSize} · ${path}` +
           (Number.isFinite(p.meanPsnr) ? ` · mean ${p.meanPsnr.toFixed(1)} dB` : '') +
           (p.etaMs !== null ? ` · ETA ${Math.ceil(p.etaMs / 1000)} s` : ''),
       }),
