@@ -15,8 +15,10 @@ const FIX = path.resolve(__dirname, 'fixtures/zoo');
 let nextId = 1;
 const replies: Reply[] = [];
 const waiters = new Map<number, (r: Reply) => void>();
+const listeners = new Set<(r: Reply) => void>();
 const handle = createHandler((r) => {
   replies.push(r);
+  for (const l of [...listeners]) l(r);
   if ((r.type === 'result' || r.type === 'error') && r.id !== null) waiters.get(r.id)?.(r);
 });
 
@@ -72,17 +74,19 @@ describe('zoo jobs in the worker', () => {
       batch: 2,
     });
 
-  /** Sends `message` about job `id` once its progress reports two finished INRs. */
+  /**
+   * Sends `message` about job `id` the moment its progress reports two finished INRs (from inside
+   * the reply callback: on the fused kernel a small fit can finish before any timer fires).
+   */
   const afterTwoDone = (id: number, message: 'stop' | 'cancel') =>
     new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        const p = replies.find((r) => r.type === 'job-progress' && r.id === id && r.payload.done >= 2);
-        if (p) {
-          clearInterval(poll);
-          handle({ type: message, id: nextId++, payload: { job: id } });
-          resolve();
-        }
-      }, 5);
+      const watch = (r: Reply) => {
+        if (r.type !== 'job-progress' || r.id !== id || r.payload.done < 2) return;
+        listeners.delete(watch);
+        handle({ type: message, id: nextId++, payload: { job: id } });
+        resolve();
+      };
+      listeners.add(watch);
     });
 
   it('a stopped fit keeps the INRs finished so far; a cancelled one keeps nothing', async () => {
