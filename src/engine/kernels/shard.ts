@@ -18,6 +18,8 @@ export type ShardRequest =
   | { type: 'evaluate' }
   | { type: 'predictions' }
   | { type: 'models' }
+  | { type: 'snapshot' }
+  | { type: 'resume'; steps: number; m: Float32Array[]; v: Float32Array[] }
   | { type: 'dispose' };
 
 export type ShardReply =
@@ -26,6 +28,8 @@ export type ShardReply =
   | { type: 'loss'; loss: Float32Array }
   | { type: 'predictions'; data: Float32Array }
   | { type: 'models'; models: WireModel[] }
+  | { type: 'snapshot'; steps: number; models: WireModel[]; m: Float32Array[]; v: Float32Array[] }
+  | { type: 'resumed'; steps: number }
   | { type: 'disposed' }
   | { type: 'error'; message: string };
 
@@ -35,6 +39,11 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
   if (r.type === 'predictions') return [r.data.buffer as ArrayBuffer];
   if (r.type === 'models')
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  if (r.type === 'snapshot')
+    return [
+      ...r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer)),
+      ...[...r.m, ...r.v].map((x) => x.buffer as ArrayBuffer),
+    ];
   return [];
 }
 
@@ -63,6 +72,14 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
           return { type: 'predictions', data: kernel.predictions() };
         case 'models':
           return { type: 'models', models: kernel.models().map((m) => ({ params: m.params })) };
+        case 'snapshot': {
+          const { m, v } = kernel.moments();
+          const models = kernel.models().map((x) => ({ params: x.params }));
+          return { type: 'snapshot', steps: kernel.steps, models, m, v };
+        }
+        case 'resume':
+          kernel.setMoments(req.steps, req.m, req.v);
+          return { type: 'resumed', steps: kernel.steps };
       }
     } catch (e) {
       return { type: 'error', message: e instanceof Error ? e.message : String(e) };
