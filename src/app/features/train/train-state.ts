@@ -4,7 +4,7 @@ import { batchFraction, inrArch, memberSeeds } from '../../../engine/population'
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import { isAbort } from '../../../engine/cancel';
 import type { ModelEntry, TrainJob, TrainResult } from '../../../workers/protocol';
-import { storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
+import { startOnOverride, storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
 import { ask, engine } from '../../engine-client';
 import { loadTarget } from '../../data/targets';
 import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
@@ -49,6 +49,7 @@ export async function startTraining(): Promise<void> {
   const shape = workloadKey(job);
   const known = spec.backend === 'auto' ? storedCalibration(shape) : undefined;
   if (known) job.calibration = known;
+  job.startOn = startOnOverride();
   const { id, result } = engine().call('train', job, {
     onBackend: (b) => {
       storeCalibration(shape, b);
