@@ -5,7 +5,7 @@ import { useApp } from '../store';
 
 function figure(r: CalibrationRow): string {
   if (r.msPerStep !== undefined) return `${r.msPerStep.toFixed(1)} ms/step`;
-  if (r.skipped) return `not measured: ${r.skipped}`;
+  if (r.skipped) return r.skipped.startsWith('cut short') ? r.skipped : `not measured: ${r.skipped}`;
   return `failed: ${r.error ?? 'unknown error'}`;
 }
 

@@ -247,9 +247,6 @@ class BackgroundCalibration {
   }
 }
 
-const fusedText = (k: NonNullable<BackendInfo['kernel']>): string =>
-  `fused wasm kernel (${k.flavour} SIMD × ${k.workers} worker${k.workers > 1 ? 's' : ''})`;
-
 /**
  * Trains a population, streaming progress. Each member's reconstruction is sent at most every
  * 400 ms so the page stays responsive for large populations.
@@ -343,7 +340,7 @@ export async function runTraining(
       info.kernel = kernel;
       if (bestTfjs) await useBackend(info.name);
       const against = bestTfjs ? `${bestTfjs.backend} ${bestTfjs.msPerStep!.toFixed(1)}` : 'no tfjs backend';
-      info.reason = `${fusedText(kernel!)}: ${fusedRow!.msPerStep!.toFixed(1)} ms/step against ${against}; ${info.reason}`;
+      info.reason = `${fusedRow!.msPerStep!.toFixed(1)} ms/step against ${against}; ${info.reason}`;
     } else {
       info.name = path.name;
       info.layout = path.layout;
