@@ -17,12 +17,20 @@ interface RunFigures {
   firstStepS: number;
   runS: number;
   tasks: number[];
+  /** Each task over 50 ms as "duration@start" (seconds from navigation), to find what blocks. */
+  when: string[];
+  /** The page's clock (s from navigation) at the first step and at the end of the run. */
+  marks: { firstStep: number; end: number };
 }
 
 const OBSERVE = `
   window.__longTasks = [];
+  window.__longTaskWhen = [];
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    for (const e of list.getEntries()) {
+      window.__longTasks.push(Math.round(e.duration));
+      window.__longTaskWhen.push(Math.round(e.duration) + '@' + (e.startTime / 1000).toFixed(1));
+    }
   }).observe({ type: 'longtask', buffered: true });
 `;
 
@@ -61,12 +69,18 @@ async function wholeRun(
   await page.goto(url);
   await until(page, 's && s.run.step >= 1', timeoutMs);
   const firstStepS = (Date.now() - t0) / 1000;
-  if (firstStepOnly) return { firstStepS, runS: firstStepS, tasks: [] };
+  const clock = (): Promise<number> => page.evaluate(() => Number((performance.now() / 1000).toFixed(1)));
+  const firstStep = await clock();
+  if (firstStepOnly) return { firstStepS, runS: firstStepS, tasks: [], when: [], marks: { firstStep, end: firstStep } };
   await until(page, "s.run.status === 'done'", timeoutMs);
   const runS = (Date.now() - t0) / 1000;
+  const end = await clock();
   await page.waitForTimeout(2000);
-  const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-  return { firstStepS, runS, tasks };
+  const { tasks, when } = await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[]; __longTaskWhen: string[] };
+    return { tasks: w.__longTasks, when: w.__longTaskWhen };
+  });
+  return { firstStepS, runS, tasks, when, marks: { firstStep, end } };
 }
 
 const row = (name: string, unit: string, v: number, extra?: BenchRow['extra']): BenchRow => ({
@@ -86,6 +100,7 @@ function taskRows(label: string, f: RunFigures): BenchRow[] {
     row(`${label}: long tasks > 50 ms, open → 2 s after the end`, 'count', over.length, {
       tasks: over.join(' ') || 'none',
       runS: Number(f.runS.toFixed(1)),
+      when: `${f.when.join(' ')} (first step @${f.marks.firstStep}, end @${f.marks.end})`,
     }),
     row(`${label}: longest main-thread task`, 'ms', Math.max(0, ...f.tasks)),
   ];
