@@ -71,7 +71,8 @@ async function wholeRun(
   const firstStepS = (Date.now() - t0) / 1000;
   const clock = (): Promise<number> => page.evaluate(() => Number((performance.now() / 1000).toFixed(1)));
   const firstStep = await clock();
-  if (firstStepOnly) return { firstStepS, runS: firstStepS, tasks: [], when: [], marks: { firstStep, end: firstStep } };
+  if (firstStepOnly)
+    return { firstStepS, runS: firstStepS, tasks: [], when: [], marks: { firstStep, end: firstStep } };
   await until(page, "s.run.status === 'done'", timeoutMs);
   const runS = (Date.now() - t0) / 1000;
   const end = await clock();

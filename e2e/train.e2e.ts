@@ -49,13 +49,15 @@ describe('training in the browser', () => {
       }).observe({ type: 'longtask' });
     });
     // No stored calibration in this fresh profile: training starts before anything is measured.
-    const provisional = await appState<{ kernel?: unknown; calibrating?: boolean }>(page, "s.backend");
+    const provisional = await appState<{ kernel?: unknown; calibrating?: boolean }>(page, 's.backend');
     expect(provisional.kernel).toBeTruthy();
     // The calibration ends during the run, and its table is kept for the next start.
     await page.waitForFunction(
       () =>
         (
-          window as unknown as { __weightscope: { getState(): { backend: { calibrating?: boolean } | null } } }
+          window as unknown as {
+            __weightscope: { getState(): { backend: { calibrating?: boolean } | null } };
+          }
         ).__weightscope.getState().backend?.calibrating === false,
       null,
       { timeout: 200_000, polling: 250 },
@@ -139,6 +141,7 @@ describe('training in the browser', () => {
     const before = psnr[steps.findIndex((s) => s >= at) - 1]!;
     const last = psnr[psnr.length - 1]!;
     for (let k = 0; k < 8; k++) expect(last[k]!).toBeGreaterThan(before[k]!);
+    await screenshot(page, 'train-switched-badge');
     await page.getByTestId('backend-badge').click();
     await expect.poll(() => page.getByTestId('backend-switched').textContent()).toMatch(/Adam state/);
     await screenshot(page, 'train-switched');

@@ -6,6 +6,7 @@
  * Adam state would not.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nodeKernelPool } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
 import { inlinePort, KernelPool } from '../src/engine/kernels/pool';
@@ -115,6 +116,18 @@ describe('switching engines mid-run', () => {
       expect(worstRelative(dropped.models, ref.models)).toBeGreaterThan(1e-2);
     });
   }
+
+  it("a pool of worker threads hands each shard its own members' Adam state", async () => {
+    const arch: MlpArch = { widths: [2, 12, 12, 1], activation: 'sine', w0: 30 };
+    const inits = [1, 2, 3, 4, 5].map((s) => initModel(arch, s));
+    const ref = await straight(inits, fused, 14);
+    const threads = async (m: readonly Model[]) =>
+      poolRunner(await nodeKernelPool(m, { kind: 'regression', ...target }, { lr }, 2));
+    const sw = await switched(inits, tfjs, threads, 6, 8);
+    expect(worstRelative(sw.models, ref.models)).toBeLessThan(1e-4);
+    const back = await switched(inits, threads, fused, 6, 8);
+    expect(worstRelative(back.models, ref.models)).toBeLessThan(1e-6);
+  });
 
   it('a tfjs run on random pixel subsets continues the same subsets after a switch', async () => {
     const arch: MlpArch = { widths: [2, 12, 12, 1], activation: 'sine', w0: 30 };

@@ -237,7 +237,11 @@ export async function measureCandidate(
   } catch (e) {
     signal?.throwIfAborted();
     if (e instanceof TooSlowError)
-      return { backend: c.name, layout: c.layout, skipped: `cut short, already slower than the best: ${e.message}` };
+      return {
+        backend: c.name,
+        layout: c.layout,
+        skipped: `cut short, already slower than the best: ${e.message}`,
+      };
     return { backend: c.name, layout: c.layout, error: e instanceof Error ? e.message : String(e) };
   }
 }

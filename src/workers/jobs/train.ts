@@ -95,7 +95,11 @@ async function openRunner(
 function tfjsMeasure(job: TrainJob, target: RegressionTarget, abandoned: () => boolean): Measure {
   const inits = job.seeds.map((s) => initModel(job.arch, s));
   return async (layout, budgetMs) => {
-    const trainer = new PopulationTrainer(inits, target, { lr: job.lr, batchFraction: job.batchFraction, layout });
+    const trainer = new PopulationTrainer(inits, target, {
+      lr: job.lr,
+      batchFraction: job.batchFraction,
+      layout,
+    });
     const check = (): void => {
       if (abandoned()) throw new TooSlowError('abandoned');
     };
@@ -137,7 +141,10 @@ async function startPath(
   const { info, probe } = await immediateChoice(job.backend, known);
   if (info) {
     if (known && info.reason.endsWith('(reused)')) return { info, probe: null };
-    const why = info.name === 'webgpu' && job.backend === 'auto' ? 'a hardware GPU runs tfjs-webgpu' : fusedCoverage(job);
+    const why =
+      info.name === 'webgpu' && job.backend === 'auto'
+        ? 'a hardware GPU runs tfjs-webgpu'
+        : fusedCoverage(job);
     return { info: { ...info, kernelReason: why ?? undefined }, probe: null };
   }
   const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
@@ -203,7 +210,9 @@ class BackgroundCalibration {
     running: Path,
     private readonly signal: AbortSignal,
   ) {
-    const tfjs = CANDIDATES.filter((c) => running.fused || c.name !== running.name || c.layout !== running.layout);
+    const tfjs = CANDIDATES.filter(
+      (c) => running.fused || c.name !== running.name || c.layout !== running.layout,
+    );
     this.tasks = tfjs.map((c) => (best) => this.measureTfjs(c, best));
     // The running path is measured by its own steps; the fused kernel, when it is not the one running.
     if (!running.fused && !fusedCoverage(job)) this.tasks.unshift((best) => this.measureFused(best));
@@ -236,7 +245,11 @@ class BackgroundCalibration {
     try {
       const pool = await browserKernelPool(inits, { kind: 'regression', ...this.target }, this.job.lr);
       runner = poolRunner(pool);
-      const ms = await timeBoxed(timeRunner(runner, Math.max(300, 2 * best)), CANDIDATE_TIME_BOX_MS, this.signal);
+      const ms = await timeBoxed(
+        timeRunner(runner, Math.max(300, 2 * best)),
+        CANDIDATE_TIME_BOX_MS,
+        this.signal,
+      );
       return { backend: 'fused', layout: 'batched', msPerStep: ms };
     } catch (e) {
       this.signal.throwIfAborted();

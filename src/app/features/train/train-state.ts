@@ -4,7 +4,12 @@ import { batchFraction, inrArch, memberSeeds } from '../../../engine/population'
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import { isAbort } from '../../../engine/cancel';
 import type { ModelEntry, TrainJob, TrainResult } from '../../../workers/protocol';
-import { startOnOverride, storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
+import {
+  startOnOverride,
+  storeCalibration,
+  storedCalibration,
+  workloadKey,
+} from '../../data/calibration-cache';
 import { ask, engine } from '../../engine-client';
 import { loadTarget } from '../../data/targets';
 import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
