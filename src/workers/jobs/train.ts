@@ -222,6 +222,16 @@ class BackgroundCalibration {
     return this.tasks.length === 0;
   }
 
+  /** The run ended first: what was not measured says so, and the calibration ends with what it has. */
+  giveUp(): void {
+    const rest = this.tasks.length;
+    this.tasks.length = 0;
+    if (rest > 0) this.unmeasured = rest;
+  }
+
+  /** Candidates left unmeasured because the run ended first. */
+  unmeasured = 0;
+
   /** Measures the next candidate, given the running path's ms per step. */
   async slice(liveMs: number): Promise<void> {
     const best = Math.min(liveMs, fastest(this.rows)?.msPerStep ?? Infinity);
@@ -315,7 +325,7 @@ export async function runTraining(
   };
 
   /** The background calibration has ended: take its winner (switching if needed) and say so. */
-  const conclude = async (step: number, liveMs: number): Promise<void> => {
+  const conclude = async (step: number, liveMs: number, mayMove = true): Promise<void> => {
     const from = path;
     const live: CalibrationRow = path.fused
       ? { backend: 'fused', layout: 'batched', msPerStep: liveMs }
@@ -338,6 +348,9 @@ export async function runTraining(
       best.backend === 'fused' ? { fused: true } : { fused: false, name: best.backend, layout: best.layout };
     if (best === live || best.msPerStep! >= SWITCH_MARGIN * liveMs) target_ = from;
     let kernel = backend.kernel;
+    if (!mayMove) target_ = from;
+    if (background!.unmeasured > 0)
+      info.reason += ` (${background!.unmeasured} candidate${background!.unmeasured > 1 ? 's' : ''} not measured: the run ended first)`;
     if (target_ !== from) {
       try {
         const k = await switchTo(target_);
@@ -353,7 +366,7 @@ export async function runTraining(
       info.kernel = kernel;
       if (bestTfjs) await useBackend(info.name);
       const against = bestTfjs ? `${bestTfjs.backend} ${bestTfjs.msPerStep!.toFixed(1)}` : 'no tfjs backend';
-      info.reason = `${fusedRow!.msPerStep!.toFixed(1)} ms/step against ${against}; ${info.reason}`;
+      info.reason = `fused wasm kernel ${fusedRow!.msPerStep!.toFixed(1)} ms/step against ${against}; ${info.reason}`;
     } else {
       info.name = path.name;
       info.layout = path.layout;
@@ -442,6 +455,18 @@ export async function runTraining(
       await yieldToEvents();
     }
     if (!path.fused) await useBackend(path.name);
+    if (background && backend.calibrating) {
+      // The run ended (or stopped) before the calibration did: end it with what it measured,
+      // without switching; too few steps to time the running path leave nothing to keep.
+      const liveMs = clock.median;
+      if (liveMs !== null && !signal.aborted) {
+        background.giveUp();
+        await conclude(step, liveMs, false);
+      } else {
+        backend = { ...backend, calibrating: false };
+        control.onBackend({ ...backend });
+      }
+    }
     mse = await runner.evaluate();
     const models = await runner.models();
     const entries: ModelEntry[] = models.map((model, k) =>
