@@ -370,11 +370,14 @@ export async function runTraining(
     } else {
       info.name = path.name;
       info.layout = path.layout;
+      const ms = path === from ? liveMs : best.msPerStep!;
       info.kernelReason =
         backend.kernelReason ??
         (fusedRow?.msPerStep !== undefined
-          ? `fused kernel ${fusedRow.msPerStep.toFixed(1)} ms/step, slower than ${path.name} (${best.msPerStep!.toFixed(1)})`
-          : undefined);
+          ? `fused kernel ${fusedRow.msPerStep.toFixed(1)} ms/step, slower than ${path.name} (${ms.toFixed(1)})`
+          : fusedRow?.error
+            ? `fused kernel failed: ${fusedRow.error}`
+            : fusedRow?.skipped);
     }
     backend = info;
     calibrated.set(key, info);
