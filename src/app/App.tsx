@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { createElement, useEffect, useState, type ReactNode } from 'react';
 import { appStore, showBanner, updateSpec, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
@@ -108,33 +108,23 @@ function boot(): void {
     });
 }
 
-function panel(tab: Tab): ReactNode {
-  switch (tab) {
-    case 'train':
-      return (
-        <div className="train-layout">
-          <TrainForm />
-          <TrainView />
-        </div>
-      );
-    case 'models':
-      return <ModelsPanel />;
-    case 'align':
-      return <AlignPanel />;
-    case 'paths':
-      return <PathsPanel />;
-    case 'merge':
-      return <MergePanel />;
-    case 'cloud':
-      return <CloudPanel />;
-    case 'landscape':
-      return <LandscapePanel />;
-    case 'classifier':
-      return <ClassifierPanel />;
-    case 'zoo':
-      return <ZooPanel />;
-  }
-}
+/** Each tab's panel. */
+const panels: Record<Tab, () => ReactNode> = {
+  train: () => (
+    <div className="train-layout">
+      <TrainForm />
+      <TrainView />
+    </div>
+  ),
+  models: ModelsPanel,
+  align: AlignPanel,
+  paths: PathsPanel,
+  merge: MergePanel,
+  cloud: CloudPanel,
+  landscape: LandscapePanel,
+  classifier: ClassifierPanel,
+  zoo: ZooPanel,
+};
 
 export function App() {
   const tab = useApp((s) => s.spec.views.tab);
@@ -176,7 +166,7 @@ export function App() {
               aria-labelledby={tabId(t.id)}
               hidden={t.id !== tab}
             >
-              {panel(t.id)}
+              {createElement(panels[t.id])}
             </div>
           ))}
       </main>
