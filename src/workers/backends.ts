@@ -198,7 +198,8 @@ export async function immediateChoice(
     try {
       await useBackend(reuse.name);
       const again = reuse.reason.endsWith('(reused)') ? reuse.reason : `${reuse.reason} (reused)`;
-      return { info: { ...reuse, reason: again, adapter, calibrating: false }, probe };
+      // A switch belonged to the run that calibrated; this one starts on the winner.
+      return { info: { ...reuse, reason: again, adapter, calibrating: false, switched: undefined }, probe };
     } catch {
       // The stored winner no longer starts: calibrate afresh.
     }
