@@ -1,4 +1,4 @@
-import { createElement, useEffect, useState, type ReactNode } from 'react';
+import { createElement, memo, useEffect, useState, type ReactNode } from 'react';
 import { appStore, showBanner, updateSpec, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
@@ -126,6 +126,11 @@ const panels: Record<Tab, () => ReactNode> = {
   zoo: ZooPanel,
 };
 
+/** A panel's body; memo'd, so switching tabs (which re-renders App) re-renders no hidden panel. */
+const PanelBody = memo(function PanelBody({ id }: { id: Tab }) {
+  return createElement(panels[id]);
+});
+
 export function App() {
   const tab = useApp((s) => s.spec.views.tab);
   // A tab's panel stays mounted (hidden) once visited: switching back re-mounts nothing (plotly
@@ -166,7 +171,7 @@ export function App() {
               aria-labelledby={tabId(t.id)}
               hidden={t.id !== tab}
             >
-              {createElement(panels[t.id])}
+              <PanelBody id={t.id} />
             </div>
           ))}
       </main>
