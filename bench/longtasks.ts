@@ -9,19 +9,28 @@
 import type { Page } from 'playwright-core';
 import { createServer } from 'vite';
 import { launch } from '../e2e/browser';
-import { encodeExperiment, parseExperiment } from '../src/engine/experiment';
+import { encodeExperiment } from '../src/engine/experiment';
+import { defaultExperiment } from '../src/engine/experiment/schema';
 import type { BenchRow } from './measure';
 
 interface RunFigures {
   firstStepS: number;
   runS: number;
   tasks: number[];
+  /** Each task over 50 ms as "duration@start" (seconds from navigation), to find what blocks. */
+  when: string[];
+  /** The page's clock (s from navigation) at the first step and at the end of the run. */
+  marks: { firstStep: number; end: number };
 }
 
 const OBSERVE = `
   window.__longTasks = [];
+  window.__longTaskWhen = [];
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+    for (const e of list.getEntries()) {
+      window.__longTasks.push(Math.round(e.duration));
+      window.__longTaskWhen.push(Math.round(e.duration) + '@' + (e.startTime / 1000).toFixed(1));
+    }
   }).observe({ type: 'longtask', buffered: true });
 `;
 
@@ -60,12 +69,19 @@ async function wholeRun(
   await page.goto(url);
   await until(page, 's && s.run.step >= 1', timeoutMs);
   const firstStepS = (Date.now() - t0) / 1000;
-  if (firstStepOnly) return { firstStepS, runS: firstStepS, tasks: [] };
+  const clock = (): Promise<number> => page.evaluate(() => Number((performance.now() / 1000).toFixed(1)));
+  const firstStep = await clock();
+  if (firstStepOnly)
+    return { firstStepS, runS: firstStepS, tasks: [], when: [], marks: { firstStep, end: firstStep } };
   await until(page, "s.run.status === 'done'", timeoutMs);
   const runS = (Date.now() - t0) / 1000;
+  const end = await clock();
   await page.waitForTimeout(2000);
-  const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-  return { firstStepS, runS, tasks };
+  const { tasks, when } = await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[]; __longTaskWhen: string[] };
+    return { tasks: w.__longTasks, when: w.__longTaskWhen };
+  });
+  return { firstStepS, runS, tasks, when, marks: { firstStep, end } };
 }
 
 const row = (name: string, unit: string, v: number, extra?: BenchRow['extra']): BenchRow => ({
@@ -85,6 +101,7 @@ function taskRows(label: string, f: RunFigures): BenchRow[] {
     row(`${label}: long tasks > 50 ms, open → 2 s after the end`, 'count', over.length, {
       tasks: over.join(' ') || 'none',
       runS: Number(f.runS.toFixed(1)),
+      when: `${f.when.join(' ')} (first step @${f.marks.firstStep}, end @${f.marks.end})`,
     }),
     row(`${label}: longest main-thread task`, 'ms', Math.max(0, ...f.tasks)),
   ];
@@ -104,31 +121,44 @@ export async function benchLongTasks(log: (line: string) => void = () => undefin
   const push = (...r: BenchRow[]): void => {
     for (const x of r)
       log(`longtasks: ${x.name}: ${x.median} ${x.unit}${x.extra ? ` ${JSON.stringify(x.extra)}` : ''}`);
-    push(...r);
+    rows.push(...r);
   };
+  // Vite compiles modules on first request: warm it in a throwaway profile, so that the figures
+  // are the app's, not Vite's.
+  const warm = await launch();
+  try {
+    const page = await warm.newPage();
+    await page.goto(base);
+    await until(page, 's && s.models.length > 0', 300_000);
+  } finally {
+    await warm.close();
+  }
+  // A fresh profile: no stored calibration, empty caches.
   const context = await launch();
   try {
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);
-    // Vite compiles modules on first request: warm it so the first figure is the app's, not Vite's.
-    await page.goto(base);
-    await until(page, 's && s.models.length > 0', 300_000);
-    await page.evaluate(() => localStorage.clear());
-    log('longtasks: default experiment, fresh calibration…');
+    log('longtasks: default experiment, fresh profile…');
     const fresh = await wholeRun(page, `${base}?fresh`, 600_000);
-    push(row('open → first training step, no stored calibration', 's', fresh.firstStepS));
+    push(
+      row('open → first training step, fresh profile (no stored calibration)', 's', fresh.firstStepS, {
+        backend: await state<string>(page, 's.backend ? (s.backend.kernel ? "fused" : s.backend.name) : ""'),
+      }),
+    );
     push(...taskRows('default experiment (8 SIRENs 3×32, 32×32, 500 steps)', fresh));
     log('longtasks: default experiment again, calibration reused (to its first step)…');
+    await page.goto('about:blank');
     const again = await wholeRun(page, `${base}?again`, 600_000, true);
     push(
       row('open → first training step, calibration reused', 's', again.firstStepS, {
-        backend: await state<string>(page, 's.backend?.name ?? ""'),
+        backend: await state<string>(page, 's.backend ? (s.backend.kernel ? "fused" : s.backend.name) : ""'),
       }),
     );
     log('longtasks: population of 16…');
-    const sixteen = encodeExperiment(parseExperiment({ version: 2, population: { size: 16 } }));
+    const spec = defaultExperiment();
+    spec.population.size = 16;
     await page.goto('about:blank');
-    const big = await wholeRun(page, `${base}?p16${sixteen}`, 900_000);
+    const big = await wholeRun(page, `${base}?p16${encodeExperiment(spec)}`, 900_000);
     push(...taskRows('population of 16 (SIRENs 3×32, 32×32, 500 steps)', big));
   } finally {
     await context.close();

@@ -28,10 +28,12 @@ describe('fused kernel in the browser', () => {
   it('trains a population in the worker on the fused kernel and matches tfjs', async () => {
     const page = await context.newPage();
     const errors = watchErrors(page);
-    // The default experiment (SIREN, independent members) calibrates with the kernel included;
-    // stop it once it trains, so the worker is free for the jobs below.
+    // The default experiment (SIREN, independent members) trains on the kernel at once and
+    // calibrates the rest while it trains; stop it once that is done, so the worker is free for
+    // the jobs below.
     await page.goto(base);
     await waitForState(page, "s && s.ready && s.run.status === 'training'", 200_000);
+    await waitForState(page, 's.backend && s.backend.calibrating === false', 200_000);
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, "s.run.status !== 'training'");
     const first = await page.evaluate(

@@ -34,19 +34,41 @@ async function setField(page: Page, testId: string, value: string): Promise<void
 }
 
 describe('training in the browser', () => {
-  it('opens on the default experiment and trains on the calibrated backend, with no console errors', async () => {
-    // Whether the page stays responsive while it trains is measured by npm run bench (chromium: long tasks).
+  it('opens on the default experiment, trains at once on the fused kernel and calibrates the rest meanwhile, with no console errors and no blocking', async () => {
+    // The strict long-task figures (> 50 ms) are npm run bench's (longtasks group): on a loaded
+    // 2-core machine 50–70 ms tasks are noise. A task over 200 ms while training is real blocking.
     const page = await context.newPage();
     const errors = watchErrors(page);
     await page.goto(base);
     await waitForStatus(page, ['training']);
+    await page.evaluate(() => {
+      const w = window as unknown as { __blocking: number[] };
+      w.__blocking = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.duration > 200) w.__blocking.push(Math.round(e.duration));
+      }).observe({ type: 'longtask' });
+    });
+    // No stored calibration in this fresh profile: training starts before anything is measured.
+    const provisional = await appState<{ kernel?: unknown; calibrating?: boolean }>(page, 's.backend');
+    expect(provisional.kernel).toBeTruthy();
+    // The calibration ends during the run, and its table is kept for the next start.
+    await page.waitForFunction(
+      () =>
+        (
+          window as unknown as {
+            __weightscope: { getState(): { backend: { calibrating?: boolean } | null } };
+          }
+        ).__weightscope.getState().backend?.calibrating === false,
+      null,
+      { timeout: 200_000, polling: 250 },
+    );
     const backend = await appState<{ name: string; reason: string; calibration?: unknown[] }>(
       page,
       's.backend',
     );
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend.name);
-    // No hardware adapter here, so the choice must come from calibration.
-    expect(backend.calibration?.length ?? 0).toBeGreaterThan(0);
+    expect(backend.calibration?.length ?? 0).toBeGreaterThan(1);
+    expect(await page.evaluate(() => localStorage.getItem('weightscope.calibration.v1'))).toContain('fused');
     await expect
       .poll(() => page.getByTestId('backend-badge').getAttribute('data-backend'))
       .toBe(backend.name);
@@ -76,10 +98,53 @@ describe('training in the browser', () => {
     for (let k = 0; k < 8; k++) expect(last[k]!).toBeGreaterThan(first[k]! + 3);
     expect(await page.getByTestId('thumbnails').locator('canvas').count()).toBe(9);
     await screenshot(page, 'train-default');
+    expect(await page.evaluate(() => (window as unknown as { __blocking: number[] }).__blocking)).toEqual([]);
     await page.getByRole('tab', { name: 'Models' }).click();
     await expect
       .poll(() => page.getByTestId('models-table').locator('tbody tr', { hasText: 'seed 0 #' }).count())
       .toBe(8);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('switches mid-run to the faster path the background calibration finds, continuing from the same step', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    // Start on tfjs (no stored calibration): the calibration then finds the fused kernel far faster.
+    await page.addInitScript(() => {
+      localStorage.removeItem('weightscope.calibration.v1');
+      localStorage.setItem('weightscope.startOn', 'tfjs');
+    });
+    await page.goto(base);
+    await waitForStatus(page, ['training']);
+    expect(await appState<unknown>(page, 's.backend.kernel ?? null')).toBeNull();
+    await page.waitForFunction(
+      () =>
+        Boolean(
+          (
+            window as unknown as { __weightscope: { getState(): { backend: { switched?: string } | null } } }
+          ).__weightscope.getState().backend?.switched,
+        ),
+      null,
+      { timeout: 200_000, polling: 100 },
+    );
+    const switched = await appState<string>(page, 's.backend.switched');
+    expect(switched).toMatch(/^switched at step \d+ from tfjs wasm .* to the fused wasm kernel/);
+    const at = Number(/step (\d+)/.exec(switched)![1]);
+    await expect.poll(() => page.getByTestId('backend-badge').getAttribute('data-kernel')).toBe('fused');
+    expect(await page.getByTestId('backend-badge').getAttribute('data-switched')).toBe('true');
+    // The run goes on from the step it had reached: no restart, and the members keep improving.
+    await waitForStatus(page, ['done'], 200_000);
+    const steps = await appState<number[]>(page, 's.run.evalSteps');
+    const psnr = await appState<number[][]>(page, 's.run.psnr');
+    steps.slice(1).forEach((s, i) => expect(s).toBeGreaterThan(steps[i]!));
+    const before = psnr[steps.findIndex((s) => s >= at) - 1]!;
+    const last = psnr[psnr.length - 1]!;
+    for (let k = 0; k < 8; k++) expect(last[k]!).toBeGreaterThan(before[k]!);
+    await screenshot(page, 'train-switched-badge');
+    await page.getByTestId('backend-badge').click();
+    await expect.poll(() => page.getByTestId('backend-switched').textContent()).toMatch(/Adam state/);
+    await screenshot(page, 'train-switched');
     expect(errors).toEqual([]);
     await page.close();
   });

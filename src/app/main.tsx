@@ -5,10 +5,8 @@ import { appStore } from './store';
 import { ask } from './engine-client';
 import { pathsStore } from './features/paths/paths-state';
 import './styles.css';
-import { loadPlotly } from './components/Plot';
-
-// Start fetching plotly at once: it is big, and every view draws with it.
-void loadPlotly();
+// plotly (3.5 MB) is loaded where a chart first needs it, not here: evaluating it blocked the
+// main thread for 1–3 s during start-up on a 2-core machine (npm run bench, longtasks).
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -30,7 +30,7 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
-interface AdapterProbe {
+export interface AdapterProbe {
   available: boolean;
   fallback: boolean;
   description: string;
@@ -118,7 +118,16 @@ export const SOFTWARE_WEBGPU_WORTH_MS = 250;
 export const CANDIDATES: readonly Candidate[] = [
   { name: 'wasm', layout: 'split' },
   { name: 'wasm', layout: 'batched' },
-  { name: 'webgl', layout: 'batched' },
+  {
+    name: 'webgl',
+    layout: 'batched',
+    // WebGPU's adapter being a software fallback means this browser has no GPU: its WebGL is
+    // software too (SwiftShader), on the cores the other paths use.
+    skip: (best, adapter) =>
+      adapter.fallback && best !== null && best < SOFTWARE_WEBGPU_WORTH_MS
+        ? `no GPU in this browser (WebGPU's adapter is a software fallback); the best so far takes ${best.toFixed(1)} ms a step`
+        : null,
+  },
   {
     name: 'cpu',
     layout: 'batched',
@@ -156,35 +165,31 @@ export function timeBoxed<T>(work: Promise<T>, ms: number, signal?: AbortSignal)
   });
 }
 
+/** What `measure` gets: the layout to time and a budget after which it should give up. */
+export type Measure = (layout: MatmulLayout, budgetMs: number) => Promise<number>;
+
 /**
- * Picks the backend and matmul layout. `measure` runs a few steps of the real workload on the
- * current backend with a layout and returns ms per step; it gets a time budget so that a very
- * slow candidate is cut short after its warm-up step, and each candidate is time-boxed as a whole.
- * `reuse` is an earlier calibration of the same workload shape (the app keeps them): when it was
- * made on this adapter and its backend starts, it is taken without measuring anything.
+ * The choice that needs no measuring, or null (with the adapter probe) when calibration must
+ * decide: a backend chosen by hand; a hardware GPU's WebGPU, which wins outright; or `reuse`, an
+ * earlier calibration of the same workload shape (the app keeps them), when it was made on this
+ * adapter and its backend still starts. The chosen tfjs backend is active on return.
  */
-export async function chooseBackend(
+export async function immediateChoice(
   preference: BackendPreference,
-  measure: (layout: MatmulLayout, budgetMs: number) => Promise<number>,
-  onCalibrating?: (backend: BackendName) => void,
-  signal?: AbortSignal,
   reuse?: BackendInfo,
-): Promise<BackendInfo> {
+): Promise<{ info: BackendInfo | null; probe: AdapterProbe }> {
   const probe = await probeAdapter();
   const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
   if (preference !== 'auto') {
     await useBackend(preference);
-    return { name: preference, layout: defaultLayout(preference), reason: 'chosen by hand', adapter };
+    const info = { name: preference, layout: defaultLayout(preference), reason: 'chosen by hand', adapter };
+    return { info, probe };
   }
   if (probe.available && !probe.fallback) {
     try {
       await useBackend('webgpu');
-      return {
-        name: 'webgpu',
-        layout: 'batched',
-        reason: `hardware WebGPU adapter (${probe.description})`,
-        adapter,
-      };
+      const reason = `hardware WebGPU adapter (${probe.description})`;
+      return { info: { name: 'webgpu', layout: 'batched', reason, adapter }, probe };
     } catch {
       // fall through to calibration
     }
@@ -193,47 +198,60 @@ export async function chooseBackend(
     try {
       await useBackend(reuse.name);
       const again = reuse.reason.endsWith('(reused)') ? reuse.reason : `${reuse.reason} (reused)`;
-      return { ...reuse, reason: again, adapter };
+      // A switch belonged to the run that calibrated; this one starts on the winner.
+      return { info: { ...reuse, reason: again, adapter, calibrating: false, switched: undefined }, probe };
     } catch {
       // The stored winner no longer starts: calibrate afresh.
     }
   }
-  const why = probe.available
+  return { info: null, probe };
+}
+
+/** Why calibration decides at all, for the badge. */
+export function calibrationWhy(probe: AdapterProbe): string {
+  return probe.available
     ? `WebGPU adapter is a software fallback (${probe.description})`
     : `no WebGPU (${probe.description})`;
-  const rows: CalibrationRow[] = [];
-  let best: { name: BackendName; layout: MatmulLayout; ms: number } | null = null;
-  for (const c of CANDIDATES) {
+}
+
+/**
+ * Measures one candidate on the real workload, or says why it is skipped given the fastest so far
+ * (`bestMs`, any path, the fused kernel's included). The candidate gets a budget of a few times
+ * the best (no point finishing a slow one) and a time box as a whole. tfjs is left on the
+ * candidate's backend: the caller switches back.
+ */
+export async function measureCandidate(
+  c: Candidate,
+  bestMs: number | null,
+  probe: AdapterProbe,
+  measure: Measure,
+  signal?: AbortSignal,
+): Promise<CalibrationRow> {
+  const skipped = c.skip?.(bestMs, probe) ?? null;
+  if (skipped) return { backend: c.name, layout: c.layout, skipped };
+  try {
+    // Not time-boxed: an abandoned setBackend would switch the engine later, under another candidate.
+    await useBackend(c.name);
+    const budget = bestMs !== null ? Math.max(300, bestMs * 6) : CANDIDATE_TIME_BOX_MS;
+    const ms = await timeBoxed(measure(c.layout, budget), CANDIDATE_TIME_BOX_MS, signal);
+    return { backend: c.name, layout: c.layout, msPerStep: ms };
+  } catch (e) {
     signal?.throwIfAborted();
-    const skipped = c.skip?.(best?.ms ?? null, probe) ?? null;
-    if (skipped) {
-      rows.push({ backend: c.name, layout: c.layout, skipped });
-      continue;
-    }
-    onCalibrating?.(c.name);
-    try {
-      // Not time-boxed: an abandoned setBackend would switch the engine later, under another candidate.
-      await useBackend(c.name);
-      // A candidate gets a budget of a few times the best so far: no point finishing a slow one.
-      const budget: number = best ? Math.max(300, best.ms * 6) : CANDIDATE_TIME_BOX_MS;
-      const ms: number = await timeBoxed(measure(c.layout, budget), CANDIDATE_TIME_BOX_MS, signal);
-      rows.push({ backend: c.name, layout: c.layout, msPerStep: ms });
-      if (!best || ms < best.ms) best = { name: c.name, layout: c.layout, ms };
-    } catch (e) {
-      signal?.throwIfAborted();
-      rows.push({ backend: c.name, layout: c.layout, error: e instanceof Error ? e.message : String(e) });
-    }
+    if (e instanceof TooSlowError)
+      return {
+        backend: c.name,
+        layout: c.layout,
+        skipped: `cut short, already slower than the best: ${e.message}`,
+      };
+    return { backend: c.name, layout: c.layout, error: e instanceof Error ? e.message : String(e) };
   }
-  if (!best)
-    throw new Error(`no tfjs backend could run: ${rows.map((r) => `${r.backend}: ${r.error}`).join('; ')}`);
-  await useBackend(best.name);
-  return {
-    name: best.name,
-    layout: best.layout,
-    reason: `${why}; calibration picked the fastest`,
-    adapter,
-    calibration: rows,
-  };
+}
+
+/** The fastest measured row, or null. */
+export function fastest(rows: readonly CalibrationRow[]): CalibrationRow | null {
+  let best: CalibrationRow | null = null;
+  for (const r of rows) if (r.msPerStep !== undefined && (!best || r.msPerStep < best.msPerStep!)) best = r;
+  return best;
 }
 
 /** Thrown by `measure` when a backend runs past its calibration budget. */

@@ -51,6 +51,13 @@ export interface BackendInfo {
   kernel?: { flavour: string; workers: number };
   /** Why training did not run on the fused kernel, when it did not. */
   kernelReason?: string;
+  /**
+   * True while the training job measures the other paths in the background (it trains on the
+   * likely winner meanwhile); such a choice is provisional and is not stored for reuse.
+   */
+  calibrating?: boolean;
+  /** Set when the job switched path mid-run: from what, at which step, and why. */
+  switched?: string;
 }
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
@@ -111,6 +118,12 @@ export interface TrainJob {
   group: string;
   /** An earlier calibration of this workload shape, reused when the adapter is the same. */
   calibration?: BackendInfo;
+  /**
+   * 'tfjs': with no stored calibration, start on tfjs and let the background calibration decide
+   * (which then usually switches to the fused kernel mid-run): how the browser test exercises a
+   * switch. Default: start on the likely winner.
+   */
+  startOn?: 'tfjs';
 }
 
 export interface TrainProgress {

@@ -5,7 +5,7 @@ import { useApp } from '../store';
 
 function figure(r: CalibrationRow): string {
   if (r.msPerStep !== undefined) return `${r.msPerStep.toFixed(1)} ms/step`;
-  if (r.skipped) return `not measured: ${r.skipped}`;
+  if (r.skipped) return r.skipped.startsWith('cut short') ? r.skipped : `not measured: ${r.skipped}`;
   return `failed: ${r.error ?? 'unknown error'}`;
 }
 
@@ -35,7 +35,18 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
             : ' with batched matmuls'}
         : {b.reason}.
       </p>
+      {b.switched && (
+        <p data-testid="backend-switched">
+          <strong>Switched mid-run:</strong> {b.switched}.
+        </p>
+      )}
       {b.kernelReason && <p className="hint">Not on the fused kernel: {b.kernelReason}.</p>}
+      {b.calibrating && (
+        <p className="hint">
+          Training started at once on this path; the other paths are being measured between its steps, and the
+          run moves to a clearly faster one (carrying weights and Adam state) if they find it.
+        </p>
+      )}
       {b.calibration ? (
         <table className="models calibration" data-testid="calibration-table">
           <thead>
@@ -62,7 +73,7 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
             ))}
           </tbody>
         </table>
-      ) : (
+      ) : b.calibrating ? null : (
         <p className="hint">No calibration was needed for this choice.</p>
       )}
       {b.calibration && (
@@ -103,13 +114,18 @@ export function BackendBadge() {
         data-testid="backend-badge"
         data-backend={b.name}
         data-kernel={b.kernel ? 'fused' : 'tfjs'}
+        data-calibrating={b.calibrating ? 'true' : 'false'}
+        data-switched={b.switched ? 'true' : 'false'}
         aria-expanded={open}
         title="Why this backend? Click for the calibration"
         onClick={() => setOpen(!open)}
       >
         <strong>{b.kernel ? 'fused wasm kernel' : b.name}</strong>
         {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
-        <span className="badge-layout">{b.calibration ? 'calibrated ▾' : 'why? ▾'}</span>
+        {b.switched && <span className="badge-layout badge-switched">switched</span>}
+        <span className="badge-layout">
+          {b.calibrating ? 'measuring others… ▾' : b.calibration ? 'calibrated ▾' : 'why? ▾'}
+        </span>
       </button>
       {open && <Details b={b} close={() => setOpen(false)} />}
     </div>

@@ -24,29 +24,54 @@ const baseLayout = {
   legend: { orientation: 'h', y: -0.32 },
 };
 
-/** A plotly chart that re-renders with Plotly.react when its data or layout change. */
+/**
+ * A plotly chart that re-renders with Plotly.react when its data or layout change. While it is
+ * hidden (a tab panel not shown) it does not draw at all: the draw waits until it is shown, and a
+ * chart drawn before it was hidden is resized when it shows again.
+ */
 export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
+  /** The draw put off while hidden. */
+  const pending = useRef<(() => void) | null>(null);
   useEffect(() => {
     let live = true;
-    void loadPlotly().then((P) => {
-      if (live && ref.current) {
-        void P.react(
-          ref.current,
-          data,
-          { ...baseLayout, height, ...layout },
-          { responsive: true, displaylogo: false },
-        );
-      }
-    });
+    const draw = (): void =>
+      void loadPlotly().then((P) => {
+        if (live && ref.current) {
+          void P.react(
+            ref.current,
+            data,
+            { ...baseLayout, height, ...layout },
+            { responsive: true, displaylogo: false },
+          );
+        }
+      });
+    if (ref.current && ref.current.offsetWidth === 0) pending.current = draw;
+    else {
+      pending.current = null;
+      draw();
+    }
     return () => {
       live = false;
     };
   }, [data, layout, height]);
   useEffect(() => {
     const el = ref.current;
+    if (!el) return;
+    let width = el.offsetWidth;
+    const shown = new ResizeObserver(() => {
+      const was = width;
+      width = el.offsetWidth;
+      if (width === 0 || was !== 0) return;
+      const draw = pending.current;
+      pending.current = null;
+      if (draw) draw();
+      else if (el.classList.contains('js-plotly-plot')) void loadPlotly().then((P) => P.Plots.resize(el));
+    });
+    shown.observe(el);
     return () => {
-      if (el) void loadPlotly().then((P) => P.purge(el));
+      shown.disconnect();
+      void loadPlotly().then((P) => P.purge(el));
     };
   }, []);
   return <div ref={ref} className="plot" data-testid={testId} style={{ minHeight: height }} />;

@@ -36,7 +36,8 @@ export function storedCalibration(key: string): BackendInfo | undefined {
 
 /** Remembers a calibration the worker measured (hand-picked and hardware-GPU choices need none). */
 export function storeCalibration(key: string, info: BackendInfo): void {
-  if (!info.calibration) return;
+  // A provisional choice (the job is still measuring the other paths) is not a calibration.
+  if (!info.calibration || info.calibrating) return;
   const all = load();
   all[key] = { info, at: Date.now() };
   const keep = Object.entries(all)
@@ -55,5 +56,18 @@ export function clearCalibrations(): void {
     globalThis.localStorage?.removeItem(STORE_KEY);
   } catch {
     // nothing stored
+  }
+}
+
+/**
+ * `localStorage['weightscope.startOn'] = 'tfjs'`: with no stored calibration, training starts on
+ * tfjs and the background calibration then moves it (usually to the fused kernel) mid-run. For
+ * the browser test of that switch, and for anyone who wants to watch one.
+ */
+export function startOnOverride(): 'tfjs' | undefined {
+  try {
+    return globalThis.localStorage?.getItem('weightscope.startOn') === 'tfjs' ? 'tfjs' : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -331,6 +331,34 @@ export class MlpKernel {
     );
   }
 
+  /** Every member's Adam moments, flat in `flattenModel` order (copies). */
+  moments(): { m: Float32Array[]; v: Float32Array[] } {
+    const n = paramCount(this.arch);
+    const read = (at: number) =>
+      Array.from({ length: this.k }, (_, k) =>
+        new Float32Array(this.memory.buffer, at + 4 * k * this.stride, n).slice(),
+      );
+    return { m: read(this.at.m), v: read(this.at.v) };
+  }
+
+  /**
+   * Continues another trainer's Adam state: `steps` taken (the bias correction) and every member's
+   * moments, flat in `flattenModel` order. The weights are set with the constructor or setMember.
+   */
+  setMoments(steps: number, m: readonly Float32Array[], v: readonly Float32Array[]): void {
+    const n = paramCount(this.arch);
+    if (m.length !== this.k || v.length !== this.k)
+      throw new RangeError(`setMoments: ${m.length} members for ${this.k}`);
+    const write = (at: number, xs: readonly Float32Array[]) =>
+      xs.forEach((x, k) => {
+        if (x.length !== n) throw new RangeError(`setMoments: member ${k} has ${x.length} values, not ${n}`);
+        new Float32Array(this.memory.buffer, at + 4 * k * this.stride, n).set(x);
+      });
+    write(this.at.m, m);
+    write(this.at.v, v);
+    this.tk.fill(steps);
+  }
+
   /**
    * Writes the next mini-batch (classification): x [batch, inputs] and labels [batch], the same
    * for every member.

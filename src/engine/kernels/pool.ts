@@ -8,6 +8,7 @@
  * worker_threads (src/cli/kernel-pool.ts), the browser's Web Workers, or one in-thread shard.
  */
 import { structuredCloneArch, type Model } from '../model';
+import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import type { KernelFlavour, KernelOptions, KernelRegression } from './mlp-kernel';
 import {
   createShardHandler,
@@ -142,6 +143,33 @@ export class KernelPool {
     return r
       .flatMap((x) => x.models)
       .map((m) => ({ arch: structuredCloneArch(this.like.arch), params: m.params }));
+  }
+
+  /** Weights, Adam moments and step count of every member, for another trainer to continue from. */
+  async snapshot(): Promise<PopulationSnapshot> {
+    const r = await this.all({ type: 'snapshot' }, 'snapshot');
+    const models = r
+      .flatMap((x) => x.models)
+      .map((m) => ({ arch: structuredCloneArch(this.like.arch), params: m.params }));
+    return { steps: this.stepCount, models, m: r.flatMap((x) => x.m), v: r.flatMap((x) => x.v) };
+  }
+
+  /**
+   * Continues from `s`: the pool must have been created from `s.models`; this loads each shard's
+   * members' Adam moments and the step count.
+   */
+  async resume(s: PopulationSnapshot): Promise<void> {
+    checkSnapshot(s, this.k);
+    if (this.closed) throw new Error('KernelPool used after dispose');
+    const ranges = splitMembers(this.k, this.ports.length);
+    const replies = await Promise.all(
+      this.ports.map((p, i) => {
+        const [k0, k1] = ranges[i]!;
+        return p.request({ type: 'resume', steps: s.steps, m: s.m.slice(k0, k1), v: s.v.slice(k0, k1) });
+      }),
+    );
+    replies.forEach((r) => expect(r, 'resumed'));
+    this.stepCount = s.steps;
   }
 
   /** Closes every shard (their workers end). */

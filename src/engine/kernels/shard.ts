@@ -21,6 +21,8 @@ export type ShardRequest =
   | { type: 'models' }
   | { type: 'zooInit'; init: ZooShardInit }
   | { type: 'zooRun'; run: ZooShardRun }
+  | { type: 'snapshot' }
+  | { type: 'resume'; steps: number; m: Float32Array[]; v: Float32Array[] }
   | { type: 'dispose' };
 
 export type ShardReply =
@@ -31,6 +33,8 @@ export type ShardReply =
   | { type: 'models'; models: WireModel[] }
   | { type: 'zooReady'; flavour: KernelFlavour }
   | { type: 'zooRan'; finished: ZooMemberOut[] }
+  | { type: 'snapshot'; steps: number; models: WireModel[]; m: Float32Array[]; v: Float32Array[] }
+  | { type: 'resumed'; steps: number }
   | { type: 'disposed' }
   | { type: 'error'; message: string };
 
@@ -42,6 +46,11 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
   if (r.type === 'zooRan')
     return r.finished.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  if (r.type === 'snapshot')
+    return [
+      ...r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer)),
+      ...[...r.m, ...r.v].map((x) => x.buffer as ArrayBuffer),
+    ];
   return [];
 }
 
@@ -80,6 +89,14 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
           return { type: 'predictions', data: kernel.predictions() };
         case 'models':
           return { type: 'models', models: kernel.models().map((m) => ({ params: m.params })) };
+        case 'snapshot': {
+          const { m, v } = kernel.moments();
+          const models = kernel.models().map((x) => ({ params: x.params }));
+          return { type: 'snapshot', steps: kernel.steps, models, m, v };
+        }
+        case 'resume':
+          kernel.setMoments(req.steps, req.m, req.v);
+          return { type: 'resumed', steps: kernel.steps };
       }
     } catch (e) {
       return { type: 'error', message: e instanceof Error ? e.message : String(e) };

@@ -70,6 +70,23 @@ export class Adam {
     });
   }
 
+  /** The first and second moments, in the order of the variables (live: read, never dispose). */
+  get moments(): { m: readonly tf.Variable[]; v: readonly tf.Variable[] } {
+    return { m: this.m, v: this.v };
+  }
+
+  /**
+   * Continues from another optimiser's state: `steps` updates taken and the moments of every
+   * variable (shapes as the variables'). Tensors are copied, not kept.
+   */
+  restore(steps: number, m: readonly tf.Tensor[], v: readonly tf.Tensor[]): void {
+    if (m.length !== this.m.length || v.length !== this.v.length)
+      throw new RangeError(`Adam.restore: ${m.length} moments for ${this.m.length} variables`);
+    this.m.forEach((x, i) => x.assign(m[i]!));
+    this.v.forEach((x, i) => x.assign(v[i]!));
+    this.t = steps;
+  }
+
   /** Frees the moments (not the variables, which belong to the caller). */
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { RegressionData } from '../data/eval-data';
-import type { MlpArch, Model } from '../model';
+import { flattenModel, unflattenModel, type MlpArch, type Model } from '../model';
+import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { createRng, type Rng } from '../rng';
 import { Adam } from './adam';
 import {
@@ -135,6 +136,43 @@ export class PopulationTrainer {
   /** The current weights as K models in PyTorch layout. */
   async models(): Promise<Model[]> {
     return unstackModels(this.arch, this.params);
+  }
+
+  /** Weights, Adam moments and step count, for another trainer to continue from. */
+  async snapshot(): Promise<PopulationSnapshot> {
+    const L = this.params.weights.length;
+    const { m, v } = this.adam.moments;
+    const asStack = (xs: readonly tf.Variable[]) => ({
+      weights: xs.slice(0, L) as tf.Tensor3D[],
+      biases: xs.slice(L) as tf.Tensor3D[],
+      encoding: null,
+    });
+    const flat = async (xs: readonly tf.Variable[]) =>
+      (await unstackModels(this.arch, asStack(xs))).map(flattenModel);
+    return { steps: this.steps, models: await this.models(), m: await flat(m), v: await flat(v) };
+  }
+
+  /**
+   * Continues from `s` (taken from any trainer of the same members): the weights must already be
+   * the snapshot's (pass `s.models` to the constructor); this loads the Adam moments and step
+   * count, and advances the pixel-subset stream past the steps taken, so the run goes on exactly
+   * as if this trainer had taken them.
+   */
+  resume(s: PopulationSnapshot): void {
+    checkSnapshot(s, this.k);
+    const like = s.models[0]!;
+    const stacked = (xs: Float32Array[]) => stackModels(xs.map((f) => unflattenModel(like, f)));
+    const m = stacked(s.m);
+    const v = stacked(s.v);
+    try {
+      this.adam.restore(s.steps, [...m.weights, ...m.biases], [...v.weights, ...v.biases]);
+    } finally {
+      disposeStack(m);
+      disposeStack(v);
+    }
+    // mask() draws K·n uniforms a step.
+    if (this.opts.batchFraction < 1)
+      for (let i = s.steps * this.k * this.target.n; i > 0; i--) this.noise.next();
   }
 
   dispose(): void {

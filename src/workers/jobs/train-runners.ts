@@ -5,6 +5,7 @@
  */
 import type { KernelPool } from '../../engine/kernels/pool';
 import type { Model } from '../../engine/model';
+import type { PopulationSnapshot } from '../../engine/population-snapshot';
 import type { PopulationTrainer } from '../../engine/tf/trainer';
 
 export interface PopulationRunner {
@@ -12,6 +13,10 @@ export interface PopulationRunner {
   evaluate(): Promise<Float32Array>;
   predictions(): Promise<Float32Array>;
   models(): Promise<Model[]>;
+  /** Weights, Adam moments and steps, for another runner to continue from (a mid-run switch). */
+  snapshot(): Promise<PopulationSnapshot>;
+  /** Loads a snapshot's Adam state; the runner was built from the snapshot's models. */
+  resume(s: PopulationSnapshot): Promise<void>;
   dispose(): void;
 }
 
@@ -21,6 +26,8 @@ export function tfjsRunner(trainer: PopulationTrainer): PopulationRunner {
     evaluate: () => trainer.evaluate(),
     predictions: () => trainer.predictions(),
     models: () => trainer.models(),
+    snapshot: () => trainer.snapshot(),
+    resume: async (s) => trainer.resume(s),
     dispose: () => trainer.dispose(),
   };
 }
@@ -31,6 +38,8 @@ export function poolRunner(pool: KernelPool): PopulationRunner {
     evaluate: () => pool.evaluate(),
     predictions: () => pool.predictions(),
     models: () => pool.models(),
+    snapshot: () => pool.snapshot(),
+    resume: (s) => pool.resume(s),
     dispose: () => pool.dispose(),
   };
 }

@@ -1,11 +1,34 @@
 import { yieldToEvents } from '../../engine/cancel';
 import { imageRegressionData, psnr } from '../../engine/inr';
-import { initModel } from '../../engine/model';
+import { initModel, type Model } from '../../engine/model';
 import { PopulationTrainer, type RegressionTarget } from '../../engine/tf/trainer';
 import type { MatmulLayout } from '../../engine/tf/stack';
-import { chooseBackend, TooSlowError, useBackend } from '../backends';
+import {
+  calibrationWhy,
+  CANDIDATE_TIME_BOX_MS,
+  CANDIDATES,
+  defaultLayout,
+  ensureBackend,
+  fastest,
+  immediateChoice,
+  measureCandidate,
+  timeBoxed,
+  TooSlowError,
+  useBackend,
+  type AdapterProbe,
+  type Candidate,
+  type Measure,
+} from '../backends';
 import { browserKernelPool, fusedCoverage } from '../kernel-pool';
-import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from '../protocol';
+import type {
+  BackendInfo,
+  BackendName,
+  CalibrationRow,
+  ModelEntry,
+  TrainJob,
+  TrainProgress,
+  TrainResult,
+} from '../protocol';
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused } from './context';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
@@ -22,145 +45,240 @@ export interface TrainControl {
   /** Flipped by pause/resume messages. */
   paused: () => boolean;
   post: (p: TrainProgress) => void;
+  /** The path in use: at the start, again when the background calibration ends or switches path. */
   onBackend: (b: BackendInfo) => void;
 }
 
-/** Cached calibration per workload, so retraining the same shape does not calibrate again. */
+/** Finished calibrations per workload in this worker, so retraining the same shape does not measure again. */
 const calibrated = new Map<string, BackendInfo>();
 
-async function pickBackend(
+/** Where a population trains: the fused kernel, or tfjs on a backend with a matmul layout. */
+type Path = { fused: true } | { fused: false; name: BackendName; layout: MatmulLayout };
+
+const pathLabel = (p: Path): string =>
+  p.fused ? 'the fused wasm kernel' : `tfjs ${p.name}${p.layout === 'split' ? ' (per-model matmuls)' : ''}`;
+
+const pathOf = (info: BackendInfo): Path =>
+  info.kernel ? { fused: true } : { fused: false, name: info.name, layout: info.layout };
+
+/** A path beats the one running only when clearly faster: a switch costs a snapshot and a restart. */
+const SWITCH_MARGIN = 0.8;
+
+/** Time between background calibration slices, so the chart keeps moving while they run. */
+const SLICE_GAP_MS = 250;
+
+/** The engine of a path, from `models` (the initial weights, or a snapshot's). */
+async function openRunner(
   job: TrainJob,
   target: RegressionTarget,
-  control: TrainControl,
-): Promise<BackendInfo> {
-  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
-  const cached = calibrated.get(key);
-  if (cached) {
-    await useBackend(cached.name);
-    return cached;
+  path: Path,
+  models: readonly Model[],
+): Promise<{ runner: PopulationRunner; kernel?: BackendInfo['kernel'] }> {
+  if (path.fused) {
+    const pool = await browserKernelPool(models, { kind: 'regression', ...target }, job.lr);
+    return { runner: poolRunner(pool), kernel: { flavour: pool.flavour, workers: pool.workers } };
   }
+  await useBackend(path.name);
+  const trainer = new PopulationTrainer(models, target, {
+    lr: job.lr,
+    batchFraction: job.batchFraction,
+    noiseSeed: job.noiseSeed,
+    layout: path.layout,
+  });
+  return { runner: tfjsRunner(trainer) };
+}
+
+/**
+ * Times a few steps of the real workload on the current tfjs backend with a layout (a throwaway
+ * trainer): a warm-up step, then as many as fit half the budget. `abandoned` ends it between
+ * steps once the caller has given up on it (time box, Stop).
+ */
+function tfjsMeasure(job: TrainJob, target: RegressionTarget, abandoned: () => boolean): Measure {
   const inits = job.seeds.map((s) => initModel(job.arch, s));
-  const measure = async (layout: MatmulLayout, budgetMs: number): Promise<number> => {
+  return async (layout, budgetMs) => {
     const trainer = new PopulationTrainer(inits, target, {
       lr: job.lr,
       batchFraction: job.batchFraction,
       layout,
     });
+    const check = (): void => {
+      if (abandoned()) throw new TooSlowError('abandoned');
+    };
     try {
       const t0 = performance.now();
       trainer.step();
       await trainer.evaluate();
+      check();
       const warm = performance.now() - t0;
       if (warm > budgetMs) throw new TooSlowError(`warm-up step took ${Math.round(warm)} ms`);
       const reps = Math.max(2, Math.min(8, Math.floor(budgetMs / Math.max(warm, 1) / 2)));
       const t1 = performance.now();
-      for (let i = 0; i < reps; i++) trainer.step();
+      for (let i = 0; i < reps; i++) {
+        trainer.step();
+        if (i % 2 === 1) {
+          await trainer.evaluate();
+          check();
+        }
+      }
       await trainer.evaluate();
       return (performance.now() - t1) / reps;
     } finally {
       trainer.dispose();
     }
   };
-  const info = await chooseBackend(
-    job.backend,
-    measure,
-    () =>
-      control.post({
-        step: 0,
-        steps: job.steps,
-        mse: new Float32Array(job.seeds.length),
-        stepsPerSec: 0,
-        elapsedMs: 0,
-        phase: 'calibrating',
-      }),
-    control.signal,
-    job.calibration,
-  );
-  const withKernel = await compareFused(job, target, info, control.signal);
-  calibrated.set(key, withKernel);
-  return withKernel;
 }
 
 /**
- * Measures the fused kernel on the same workload and takes it when it beats the fastest tfjs
- * backend of the calibration (tfjs stays for everything else, and as the fallback). A hardware
- * GPU keeps tfjs-webgpu: the kernel's WGSL twin is not built yet.
+ * The path to train on at once: one that needs no measuring (by hand, a hardware GPU, a stored or
+ * earlier calibration of this shape), else the likely winner, with `probe` set so that the other
+ * paths are measured in the background while it trains: the fused kernel where it covers the job
+ * (measured here 10–20× faster than tfjs on the CPU), else tfjs-wasm with per-model matmuls.
  */
-async function compareFused(
+async function startPath(
   job: TrainJob,
-  target: RegressionTarget,
-  info: BackendInfo,
-  signal: AbortSignal,
-): Promise<BackendInfo> {
-  const why = fusedCoverage(job);
-  if (why) return { ...info, kernelReason: why };
-  if (!info.calibration) return { ...info, kernelReason: 'a hardware GPU runs tfjs-webgpu' };
-  const tfjsRows = info.calibration.filter((r) => r.msPerStep !== undefined);
-  const best = tfjsRows.reduce((a, r) => (r.msPerStep! < a.msPerStep! ? r : a), tfjsRows[0]!);
-  let runner: PopulationRunner | null = null;
-  try {
-    signal.throwIfAborted();
-    const pool = await browserKernelPool(
-      job.seeds.map((s) => initModel(job.arch, s)),
-      { kind: 'regression', ...target },
-      job.lr,
-    );
-    runner = poolRunner(pool);
-    const ms = await timeRunner(runner, Math.max(300, 2 * (best?.msPerStep ?? 3000)));
-    const calibration = [
-      ...info.calibration,
-      { backend: 'fused' as const, layout: 'batched' as const, msPerStep: ms },
-    ];
-    const kernel = { flavour: pool.flavour, workers: pool.workers };
-    if (best && ms >= best.msPerStep!)
-      return {
-        ...info,
-        calibration,
-        kernelReason: `fused kernel ${ms.toFixed(1)} ms/step, slower than ${best.backend} (${best.msPerStep!.toFixed(1)})`,
-      };
+  key: string,
+): Promise<{ info: BackendInfo; probe: AdapterProbe | null }> {
+  const known = calibrated.get(key) ?? job.calibration;
+  const { info, probe } = await immediateChoice(job.backend, known);
+  if (info) {
+    if (known && info.reason.endsWith('(reused)')) return { info, probe: null };
+    const why =
+      info.name === 'webgpu' && job.backend === 'auto'
+        ? 'a hardware GPU runs tfjs-webgpu'
+        : fusedCoverage(job);
+    return { info: { ...info, kernelReason: why ?? undefined }, probe: null };
+  }
+  const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
+  const cover = fusedCoverage(job);
+  const name = await ensureBackend();
+  const later = `the other paths are measured in the background (${calibrationWhy(probe)})`;
+  if (!cover && job.startOn !== 'tfjs')
     return {
-      ...info,
-      calibration,
-      kernel,
-      reason: `fused wasm kernel (${kernel.flavour} SIMD × ${kernel.workers} worker${kernel.workers > 1 ? 's' : ''}): ${ms.toFixed(1)} ms/step against ${best ? `${best.backend} ${best.msPerStep!.toFixed(1)}` : 'no tfjs backend'}; ${info.reason}`,
+      info: {
+        name,
+        layout: defaultLayout(name),
+        // `kernel` is filled in when its workers start.
+        kernel: { flavour: '', workers: 0 },
+        reason: `fused wasm kernel, the likely winner, started at once; ${later}`,
+        adapter,
+        calibrating: true,
+      },
+      probe,
     };
-  } catch (e) {
-    if (signal.aborted) throw e;
-    return { ...info, kernelReason: `fused kernel failed: ${e instanceof Error ? e.message : String(e)}` };
-  } finally {
-    runner?.dispose();
+  const which = cover ? 'the likely winner on the CPU' : 'as the job asked (startOn)';
+  return {
+    info: {
+      name,
+      layout: defaultLayout(name),
+      reason: `tfjs ${name}, ${which}, started at once; ${later}`,
+      adapter,
+      ...(cover ? { kernelReason: cover } : {}),
+      calibrating: true,
+    },
+    probe,
+  };
+}
+
+/** ms per step of the running path, from its own steps (the median, warm-up steps left out). */
+class StepClock {
+  private readonly ms: number[] = [];
+  add(ms: number): void {
+    this.ms.push(ms);
+  }
+  reset(): void {
+    this.ms.length = 0;
+  }
+  get median(): number | null {
+    const xs = this.ms.slice(2).sort((a, b) => a - b);
+    return xs.length >= 3 ? xs[xs.length >> 1]! : null;
   }
 }
 
-/** The engine the chosen path trains on, from the members' initial weights. */
-async function startRunner(
-  job: TrainJob,
-  target: RegressionTarget,
-  backend: BackendInfo,
-): Promise<PopulationRunner> {
-  const inits = job.seeds.map((s) => initModel(job.arch, s));
-  if (backend.kernel) {
+/**
+ * The calibration that runs while the population trains: one candidate per slice, between
+ * training steps (the worker has one thread, so a slice pauses training for at most a time box),
+ * each given the fastest figure so far (the running path's own steps included) so that hopeless
+ * candidates are skipped or cut short.
+ */
+class BackgroundCalibration {
+  readonly rows: CalibrationRow[] = [];
+  private readonly tasks: ((bestMs: number) => Promise<CalibrationRow | null>)[];
+
+  constructor(
+    private readonly job: TrainJob,
+    private readonly target: RegressionTarget,
+    private readonly probe: AdapterProbe,
+    running: Path,
+    private readonly signal: AbortSignal,
+  ) {
+    const tfjs = CANDIDATES.filter(
+      (c) => running.fused || c.name !== running.name || c.layout !== running.layout,
+    );
+    this.tasks = tfjs.map((c) => (best) => this.measureTfjs(c, best));
+    // The running path is measured by its own steps; the fused kernel, when it is not the one running.
+    if (!running.fused && !fusedCoverage(job)) this.tasks.unshift((best) => this.measureFused(best));
+  }
+
+  get done(): boolean {
+    return this.tasks.length === 0;
+  }
+
+  /** The run ended first: what was not measured says so, and the calibration ends with what it has. */
+  giveUp(): void {
+    const rest = this.tasks.length;
+    this.tasks.length = 0;
+    if (rest > 0) this.unmeasured = rest;
+  }
+
+  /** Candidates left unmeasured because the run ended first. */
+  unmeasured = 0;
+
+  /** Measures the next candidate, given the running path's ms per step. */
+  async slice(liveMs: number): Promise<void> {
+    const best = Math.min(liveMs, fastest(this.rows)?.msPerStep ?? Infinity);
+    const row = await this.tasks.shift()!(best);
+    if (row) this.rows.push(row);
+  }
+
+  private async measureTfjs(c: Candidate, best: number): Promise<CalibrationRow> {
+    let abandoned = false;
     try {
-      return poolRunner(await browserKernelPool(inits, { kind: 'regression', ...target }, job.lr));
-    } catch {
-      // The kernel worked in calibration; if its workers cannot start now, tfjs trains instead.
-      backend.kernel = undefined;
-      backend.kernelReason = 'fused kernel workers failed to start';
+      const measure = tfjsMeasure(this.job, this.target, () => abandoned);
+      return await measureCandidate(c, best, this.probe, measure, this.signal);
+    } finally {
+      abandoned = true;
     }
   }
-  return tfjsRunner(
-    new PopulationTrainer(inits, target, {
-      lr: job.lr,
-      batchFraction: job.batchFraction,
-      noiseSeed: job.noiseSeed,
-      layout: backend.layout,
-    }),
-  );
+
+  private async measureFused(best: number): Promise<CalibrationRow> {
+    const inits = this.job.seeds.map((s) => initModel(this.job.arch, s));
+    let runner: PopulationRunner | null = null;
+    try {
+      const pool = await browserKernelPool(inits, { kind: 'regression', ...this.target }, this.job.lr);
+      runner = poolRunner(pool);
+      const ms = await timeBoxed(
+        timeRunner(runner, Math.max(300, 2 * best)),
+        CANDIDATE_TIME_BOX_MS,
+        this.signal,
+      );
+      return { backend: 'fused', layout: 'batched', msPerStep: ms };
+    } catch (e) {
+      this.signal.throwIfAborted();
+      return { backend: 'fused', layout: 'batched', error: e instanceof Error ? e.message : String(e) };
+    } finally {
+      runner?.dispose();
+    }
+  }
 }
 
 /**
  * Trains a population, streaming progress. Each member's reconstruction is sent at most every
  * 400 ms so the page stays responsive for large populations.
+ *
+ * Start-up: training starts at once on the likely winner (startPath) and the other paths are
+ * measured between its steps; when that calibration ends, the job switches to a clearly faster
+ * path if it found one, carrying weights, Adam moments and the step count over (a
+ * PopulationSnapshot), so the run continues from the same step as if one engine had trained it.
  */
 export async function runTraining(
   job: TrainJob,
@@ -169,15 +287,114 @@ export async function runTraining(
 ): Promise<TrainResult> {
   const { signal, post } = control;
   const target = imageRegressionData(job.target);
-  const backend = { ...(await pickBackend(job, target, control)) };
-  const trainer = await startRunner(job, target, backend);
-  control.onBackend(backend);
+  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
+  const start = await startPath(job, key);
+  let backend: BackendInfo = { ...start.info };
+  let path = pathOf(backend);
+  const inits = job.seeds.map((s) => initModel(job.arch, s));
+  let opened: Awaited<ReturnType<typeof openRunner>>;
+  try {
+    opened = await openRunner(job, target, path, inits);
+  } catch (e) {
+    if (!path.fused) throw e;
+    // The kernel's workers cannot start here: tfjs trains instead.
+    path = { fused: false, name: backend.name, layout: backend.layout };
+    backend = { ...backend, kernel: undefined, kernelReason: `fused kernel failed to start: ${String(e)}` };
+    opened = await openRunner(job, target, path, inits);
+  }
+  let runner = opened.runner;
+  if (opened.kernel) backend.kernel = opened.kernel;
+  control.onBackend({ ...backend });
+  // A background measurement ends on Stop as on cancel: it only ever delays the run's end.
+  const ended = AbortSignal.any([signal, control.stop]);
+  const background = start.probe ? new BackgroundCalibration(job, target, start.probe, path, ended) : null;
+  const clock = new StepClock();
+
+  /** Moves the population to `to` at the current step (snapshot → new engine → resume). */
+  const switchTo = async (to: Path): Promise<BackendInfo['kernel'] | undefined> => {
+    const snap = await runner.snapshot();
+    const next = await openRunner(job, target, to, snap.models);
+    try {
+      await next.runner.resume(snap);
+    } catch (e) {
+      next.runner.dispose();
+      throw e;
+    }
+    runner.dispose();
+    runner = next.runner;
+    path = to;
+    clock.reset();
+    return next.kernel;
+  };
+
+  /** The background calibration has ended: take its winner (switching if needed) and say so. */
+  const conclude = async (step: number, liveMs: number, mayMove = true): Promise<void> => {
+    const from = path;
+    const live: CalibrationRow = path.fused
+      ? { backend: 'fused', layout: 'batched', msPerStep: liveMs }
+      : { backend: path.name, layout: path.layout, msPerStep: liveMs };
+    const rows = [live, ...background!.rows];
+    const tfjsRows = rows.filter((r) => r.backend !== 'fused');
+    const bestTfjs = fastest(tfjsRows);
+    const best = fastest(rows)!;
+    const fusedRow = rows.find((r) => r.backend === 'fused');
+    const why = calibrationWhy(start.probe!);
+    const info: BackendInfo = {
+      name: bestTfjs ? (bestTfjs.backend as BackendName) : backend.name,
+      layout: bestTfjs?.layout ?? backend.layout,
+      reason: `${why}; calibration picked the fastest`,
+      adapter: backend.adapter,
+      calibration: rows,
+      calibrating: false,
+    };
+    let target_: Path =
+      best.backend === 'fused' ? { fused: true } : { fused: false, name: best.backend, layout: best.layout };
+    if (best === live || best.msPerStep! >= SWITCH_MARGIN * liveMs) target_ = from;
+    let kernel = backend.kernel;
+    if (!mayMove) target_ = from;
+    if (background!.unmeasured > 0)
+      info.reason += ` (${background!.unmeasured} candidate${background!.unmeasured > 1 ? 's' : ''} not measured: the run ended first)`;
+    if (target_ !== from) {
+      try {
+        const k = await switchTo(target_);
+        kernel = k;
+        info.switched = `switched at step ${step} from ${pathLabel(from)} (${liveMs.toFixed(1)} ms/step) to ${pathLabel(target_)} (${best.msPerStep!.toFixed(1)} ms/step), which the calibration found faster; weights and Adam state carried over`;
+      } catch (e) {
+        if (signal.aborted) throw e;
+        info.switched = `calibration found ${pathLabel(target_)} faster, but switching failed (${e instanceof Error ? e.message : String(e)}); training stayed on ${pathLabel(from)}`;
+        if (!from.fused) await useBackend(from.name);
+      }
+    }
+    if (path.fused) {
+      info.kernel = kernel;
+      if (bestTfjs) await useBackend(info.name);
+      const against = bestTfjs ? `${bestTfjs.backend} ${bestTfjs.msPerStep!.toFixed(1)}` : 'no tfjs backend';
+      info.reason = `fused wasm kernel ${fusedRow!.msPerStep!.toFixed(1)} ms/step against ${against}; ${info.reason}`;
+    } else {
+      info.name = path.name;
+      info.layout = path.layout;
+      const ms = path === from ? liveMs : best.msPerStep!;
+      info.kernelReason =
+        backend.kernelReason ??
+        (fusedRow?.msPerStep !== undefined
+          ? `fused kernel ${fusedRow.msPerStep.toFixed(1)} ms/step, slower than ${path.name} (${ms.toFixed(1)})`
+          : fusedRow?.error
+            ? `fused kernel failed: ${fusedRow.error}`
+            : fusedRow?.skipped);
+    }
+    backend = info;
+    calibrated.set(key, info);
+    control.onBackend({ ...info });
+  };
+
   try {
     const t0 = performance.now();
     let pausedMs = 0;
+    let calibratingMs = 0;
     let lastPreview = -Infinity;
     let lastPost = -Infinity;
-    let mse = await trainer.evaluate();
+    let lastSlice = -Infinity;
+    let mse = await runner.evaluate();
     post({
       step: 0,
       steps: job.steps,
@@ -185,9 +402,10 @@ export async function runTraining(
       stepsPerSec: 0,
       elapsedMs: 0,
       phase: 'training',
-      predictions: await trainer.predictions(),
+      predictions: await runner.predictions(),
     });
     let step = 0;
+    let posted = false;
     while (step < job.steps && !control.stop.aborted) {
       if (control.paused()) {
         const p0 = performance.now();
@@ -195,16 +413,18 @@ export async function runTraining(
         pausedMs += performance.now() - p0;
         continue;
       }
-      await trainer.step();
+      const s0 = performance.now();
+      await runner.step();
+      clock.add(performance.now() - s0);
       step += 1;
       // At most ~8 progress messages a second: the fused kernel takes 100+ steps a second, and
-      // every message redraws the page's charts (the e2e test counts the page's long tasks).
+      // every message redraws the page's charts.
       const due = step % job.evalEvery === 0 && performance.now() - lastPost >= 120;
       if (due || step === job.steps) {
-        mse = await trainer.evaluate();
+        mse = await runner.evaluate();
         const now = performance.now();
         lastPost = now;
-        const elapsedMs = now - t0 - pausedMs;
+        const elapsedMs = now - t0 - pausedMs - calibratingMs;
         const progress: TrainProgress = {
           step,
           steps: job.steps,
@@ -214,15 +434,47 @@ export async function runTraining(
           phase: 'training',
         };
         if (now - lastPreview > 400 || step === job.steps) {
-          progress.predictions = await trainer.predictions();
+          progress.predictions = await runner.predictions();
           lastPreview = now;
         }
         post(progress);
+        posted = true;
+      }
+      // The calibration waits for the first progress the page shows, then runs a slice at a time.
+      const liveMs = clock.median;
+      if (background && backend.calibrating && posted && liveMs !== null && step < job.steps) {
+        const now = performance.now();
+        if (now - lastSlice >= SLICE_GAP_MS) {
+          try {
+            if (!background.done) await background.slice(liveMs);
+            else await conclude(step, liveMs);
+          } catch (e) {
+            if (!ended.aborted) throw e;
+          } finally {
+            // The slice left tfjs on its candidate's backend.
+            if (!path.fused && !signal.aborted) await useBackend(path.name);
+            lastSlice = performance.now();
+            calibratingMs += lastSlice - now;
+          }
+        }
       }
       await yieldToEvents(signal);
     }
-    mse = await trainer.evaluate();
-    const models = await trainer.models();
+    if (!path.fused) await useBackend(path.name);
+    if (background && backend.calibrating) {
+      // The run ended (or stopped) before the calibration did: end it with what it measured,
+      // without switching; too few steps to time the running path leave nothing to keep.
+      const liveMs = clock.median;
+      if (liveMs !== null && !signal.aborted) {
+        background.giveUp();
+        await conclude(step, liveMs, false);
+      } else {
+        backend = { ...backend, calibrating: false };
+        control.onBackend({ ...backend });
+      }
+    }
+    mse = await runner.evaluate();
+    const models = await runner.models();
     signal.throwIfAborted();
     const entries: ModelEntry[] = models.map((model, k) =>
       registry.add(model, {
@@ -236,6 +488,6 @@ export async function runTraining(
     );
     return { steps: step, mse, models: entries, stopped: step < job.steps, backend };
   } finally {
-    trainer.dispose();
+    runner.dispose();
   }
 }

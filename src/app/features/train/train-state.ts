@@ -8,7 +8,12 @@ import { psnr } from '../../../engine/inr';
 import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import type { ModelEntry, TrainJob, TrainProgress, TrainResult } from '../../../workers/protocol';
-import { storeCalibration, storedCalibration, workloadKey } from '../../data/calibration-cache';
+import {
+  startOnOverride,
+  storeCalibration,
+  storedCalibration,
+  workloadKey,
+} from '../../data/calibration-cache';
 import { ask } from '../../engine-client';
 import { cancelJob, pauseJob, runJob, stopJob } from '../../jobs';
 import { loadTarget } from '../../data/targets';
@@ -48,6 +53,7 @@ export function startTraining(): Promise<void> {
       const shape = workloadKey(job);
       const known = spec.backend === 'auto' ? storedCalibration(shape) : undefined;
       if (known) job.calibration = known;
+      job.startOn = startOnOverride();
       patchRun({
         steps: spec.training.steps,
         target: target.image,
