@@ -22,7 +22,7 @@ import {
   type Model,
 } from '../model';
 import type { RegressionData } from '../data/eval-data';
-import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS } from './layout';
+import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS, OPT } from './layout';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from './mlp-wasm';
 
 /** Which build of the kernel runs: relaxed SIMD (fused multiply–add) or plain SIMD. */
@@ -36,11 +36,27 @@ export interface KernelClassification {
   kind: 'classification';
   inputs: number;
   classes: number;
+  /** Most examples a batch holds (a smaller one, e.g. an epoch's last, masks the rest). */
   batch: number;
+  /** Every member gets a batch of its own (setBatchRows with a member); default: one shared batch. */
+  perMember?: boolean;
+}
+
+/** Rows of a labelled set that batches are gathered from: x [n, inputs], labels [n]. */
+export interface BatchSource {
+  x: Float32Array;
+  labels: Int32Array;
+  inputs: number;
 }
 
 export interface KernelOptions {
   lr: number;
+  /** Default Adam; SGD keeps its momentum buffer where Adam keeps m. */
+  optimizer?: 'adam' | 'sgd';
+  /** SGD momentum μ (default 0). */
+  momentum?: number;
+  /** L2 weight decay λ added to the gradient (default 0). */
+  weightDecay?: number;
   beta1?: number;
   beta2?: number;
   eps?: number;
@@ -110,6 +126,9 @@ export class MlpKernel {
   private readonly exports: KernelExports;
   private readonly like: Model;
   private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile'>>;
+  /** Examples of the current batch (classification): the mask and the 1/N scale follow it. */
+  private rows: number;
+  private readonly perMember: boolean;
   private readonly data: KernelRegression | KernelClassification;
   private readonly n: number;
   private readonly tile: number;
@@ -132,11 +151,21 @@ export class MlpKernel {
     this.k = models.length;
     this.like = models[0]!;
     this.data = data;
-    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
+    this.opts = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      optimizer: 'adam',
+      momentum: 0,
+      weightDecay: 0,
+      ...opts,
+    };
+    this.perMember = data.kind === 'classification' && data.perMember === true;
     const L = layerCount(arch);
     const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
     const channels = widths[L]!;
     this.n = data.kind === 'regression' ? data.n : data.batch;
+    this.rows = this.n;
     const tile = opts.tile ?? 64;
     if (tile % 8 !== 0 || tile <= 0) throw new RangeError(`tile ${tile} is not a positive multiple of 8`);
     this.tile = tile;
@@ -154,9 +183,10 @@ export class MlpKernel {
       return p;
     };
     const K = this.k;
+    const batches = this.perMember ? K : 1;
     const at = {
-      x: take(4 * inputs * this.np),
-      y: take(4 * (data.kind === 'regression' ? channels : 1) * this.np),
+      x: take(4 * inputs * this.np * batches),
+      y: take(4 * (data.kind === 'regression' ? channels : batches) * this.np),
       mask: take(4 * this.np),
       params: take(4 * K * this.stride),
       grad: take(4 * this.stride),
@@ -195,6 +225,9 @@ export class MlpKernel {
     for (const [name, p] of Object.entries(at)) put(CFG[name as keyof typeof at], p);
     // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
     f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
+    put(CFG.optimizer, OPT[this.opts.optimizer]);
+    f32[CFG.weightDecay / 4] = this.opts.weightDecay;
+    put(CFG.batchPerMember, this.perMember ? 1 : 0);
     widths.forEach((w, l) => put(CFG.widths + 4 * l, w));
     hPtr.forEach((p, l) => put(CFG.hPtr + 4 * l, p));
     dPtr.forEach((p, l) => put(CFG.dPtr + 4 * l, p));
@@ -252,27 +285,65 @@ export class MlpKernel {
    */
   setBatch(x: Float32Array, labels: Int32Array): void {
     if (this.data.kind !== 'classification') throw new Error('setBatch is for classification kernels');
-    const { inputs, batch, classes } = this.data;
+    const { inputs, batch } = this.data;
     if (x.length !== batch * inputs || labels.length !== batch)
       throw new RangeError(`setBatch: expected ${batch} examples of ${inputs} inputs`);
+    this.batchRows({ x, labels, inputs }, null, batch, -1);
+  }
+
+  /**
+   * Gathers examples `rows` of `src` (at most `batch`) as member k's batch, or as every member's
+   * when k is 'all'. The mask and the 1/N gradient scale follow rows.length, so a short last
+   * batch of an epoch is the mean over its own examples, as in tfjs. Nothing is allocated.
+   */
+  setBatchRows(src: BatchSource, rows: Int32Array, k: number | 'all' = 'all'): void {
+    if (this.data.kind !== 'classification') throw new Error('setBatchRows is for classification kernels');
+    if (src.inputs !== this.data.inputs) throw new RangeError('setBatchRows: the inputs differ');
+    if (rows.length < 1 || rows.length > this.data.batch)
+      throw new RangeError(`setBatchRows: ${rows.length} rows, the batch holds 1…${this.data.batch}`);
+    if (k !== 'all' && !(this.perMember && k >= 0 && k < this.k))
+      throw new RangeError(`setBatchRows: member ${k} has no batch of its own`);
+    this.batchRows(src, rows, rows.length, k === 'all' ? -1 : k);
+  }
+
+  private batchRows(src: BatchSource, rows: Int32Array | null, count: number, k: number): void {
+    const { inputs, classes } = this.data as KernelClassification;
     const buf = this.memory.buffer;
-    const xs = new Float32Array(buf, this.at.x, inputs * this.np);
-    const ys = new Int32Array(buf, this.at.y, this.np);
-    for (let p = 0; p < batch; p++) {
-      for (let j = 0; j < inputs; j++) xs[j * this.np + p] = x[p * inputs + j]!;
-      const lab = labels[p]!;
+    const slot = Math.max(0, k);
+    const xs = new Float32Array(buf, this.at.x + 4 * slot * inputs * this.np, inputs * this.np);
+    const ys = new Int32Array(buf, this.at.y + 4 * slot * this.np, this.np);
+    for (let p = 0; p < count; p++) {
+      const r = rows ? rows[p]! : p;
+      for (let j = 0; j < inputs; j++) xs[j * this.np + p] = src.x[r * inputs + j]!;
+      const lab = src.labels[r]!;
       if (!(lab >= 0 && lab < classes)) throw new RangeError(`label ${lab} is outside 0…${classes - 1}`);
       ys[p] = lab;
     }
+    const i32 = new Int32Array(buf, 0, CFG_BYTES / 4);
+    i32[CFG.batchPerMember / 4] = k >= 0 ? 1 : 0;
+    if (count !== this.rows) {
+      this.rows = count;
+      new Float32Array(buf, this.at.mask, this.np).fill(1, 0, count).fill(0, count);
+      new Float32Array(buf, 0, CFG_BYTES / 4)[CFG.gradScale / 4] = 1 / count;
+    }
+  }
+
+  /** Examples in the current batch (classification) or pixels (regression). */
+  get batchSize(): number {
+    return this.rows;
   }
 
   /**
    * One Adam step of members [k0, k1) (default: all). Splitting a step into member ranges lets a
    * worker answer messages between ranges; a step is complete only when every member has taken it.
    */
-  step(k0 = 0, k1 = this.k): void {
+  step(k0 = 0, k1 = this.k, lr = this.opts.lr): void {
     if (k0 === 0) this.t += 1;
-    const { lr, beta1, beta2, eps } = this.opts;
+    const { beta1, beta2, eps } = this.opts;
+    if (this.opts.optimizer === 'sgd') {
+      this.exports.step(k0, k1, lr, this.opts.momentum, 0, 0, 0, 1, 0);
+      return;
+    }
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
     this.exports.step(k0, k1, lr / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
@@ -287,8 +358,30 @@ export class MlpKernel {
    * that step at no extra cost; MSE only).
    */
   lastLoss(): Float32Array {
-    const se = new Float64Array(this.memory.buffer, this.at.lossOut, this.k);
-    return Float32Array.from(se, (s) => s / (this.n * this.channels()));
+    const per = this.data.kind === 'regression' ? this.n * this.channels() : this.rows;
+    return Float32Array.from(this.lossSums(), (s) => s / per);
+  }
+
+  /**
+   * The last step's per-member loss summed over its examples, a view into the kernel's memory
+   * (squared errors for MSE, cross-entropy in nats for classifiers): read it before the next call.
+   */
+  lossSums(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.at.lossOut, this.k);
+  }
+
+  /**
+   * Every member's logits of the current batch, a view [K, classes, paddedRows] into the kernel's
+   * memory (no copy): example p of member k, class c at (k·classes + c)·paddedRows + p.
+   */
+  logits(): Float32Array {
+    this.exports.evaluate(0, this.k, 2);
+    return new Float32Array(this.memory.buffer, this.at.pred, this.k * this.channels() * this.np);
+  }
+
+  /** The row stride of logits(): the batch padded to whole tiles. */
+  get paddedRows(): number {
+    return this.np;
   }
 
   /** Per-member MSE of the current weights (regression) on the full target. */
