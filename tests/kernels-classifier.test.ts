@@ -6,15 +6,22 @@
  * a tile nor divide the data (so the epoch's short last batch is covered).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableRelaxedSimd } from '../src/cli/kernel-pool';
+import { enableRelaxedSimd, nodeShardPorts } from '../src/cli/kernel-pool';
+import { packMnist } from '../src/cli/mnist';
 import { initNodeBackend } from '../src/cli/tf-node';
-import { KernelClassifierTrainer } from '../src/engine/classifier/kernel-trainer';
-import type { ClassifierTraining } from '../src/engine/classifier/settings';
+import { asClassification, mnistTrainTest } from '../src/engine/classifier/data';
+import { classifierKernelCoverage, KernelClassifierTrainer } from '../src/engine/classifier/kernel-trainer';
+import {
+  classifierPopulation,
+  DEFAULT_CLASSIFIER,
+  type ClassifierTraining,
+} from '../src/engine/classifier/settings';
 import type { ClassificationData } from '../src/engine/data/eval-data';
 import { bestFlavour, type KernelFlavour } from '../src/engine/kernels/mlp-kernel';
-import { initModel, type MlpArch } from '../src/engine/model';
+import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
+import { trainClassifierRun } from '../src/engine/tf/classifier-run';
 import { worstRelative } from './kernel-compare';
 
 beforeAll(async () => {
@@ -118,4 +125,118 @@ describe('classifier training on the fused kernel vs tfjs (20 steps)', () => {
         }
       });
     }
+});
+
+describe('classifier runs on the fused kernel', () => {
+  const data = toyData(61, 5, 4, 4);
+  const arch: MlpArch = { widths: [5, 9, 7, 4], activation: 'gelu' };
+  const models = Array.from({ length: 5 }, (_, k) => initModel(arch, 70 + k));
+  const batchSeeds = models.map((_, k) => 100 + k);
+  const training: ClassifierTraining = { ...SGD, epochs: 2, schedule: 'cosine' };
+  const opts = { ...training, batchSeeds };
+
+  it('1, 2 and 4 worker threads give identical members, equal to one trainer in this thread', async () => {
+    const single = new KernelClassifierTrainer(models, data, opts);
+    while (single.steps < single.stepsPerEpoch * training.epochs) single.step();
+    const expected = single.models().map(flattenModel);
+    const heldOut = single.score(data);
+    for (const threads of [1, 2, 4]) {
+      let opened = 0;
+      const ports = (members: number) => {
+        const p = nodeShardPorts(threads)(members);
+        opened = p.length;
+        return p;
+      };
+      const r = await trainClassifierRun(models, data, data, opts, { kernel: { choice: 'fused', ports } });
+      expect(opened).toBe(threads);
+      expect(r.kernel).toMatch(new RegExp(`^fused wasm \\w+ × ${threads} worker`));
+      r.models.map(flattenModel).forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(expected[k]!)));
+      expect(Array.from(r.heldOut.loss)).toEqual(Array.from(heldOut.loss));
+      expect(r.history).toHaveLength(2);
+    }
+  });
+
+  it('Stop mid-epoch keeps every member at the same step; an abort keeps nothing and closes every worker', async () => {
+    let calls = 0;
+    const stopped = await trainClassifierRun(models, data, data, opts, {
+      kernel: { choice: 'fused', ports: nodeShardPorts(2) },
+      stop: () => ++calls > 7,
+    });
+    expect(stopped.stopped).toBe(true);
+    const seven = new KernelClassifierTrainer(models, data, opts);
+    for (let s = 0; s < 7; s++) seven.step();
+    stopped.models
+      .map(flattenModel)
+      .forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(flattenModel(seven.models()[k]!))));
+    expect(stopped.history.at(-1)!.epoch).toBeCloseTo(7 / seven.stepsPerEpoch, 10);
+
+    const ctl = new AbortController();
+    const closed: number[] = [];
+    const ports = (members: number) =>
+      nodeShardPorts(2)(members).map((p, i) => ({ ...p, close: () => (closed.push(i), p.close()) }));
+    let progress = 0;
+    await expect(
+      trainClassifierRun(models, data, data, opts, {
+        kernel: { choice: 'fused', ports },
+        signal: ctl.signal,
+        stop: () => {
+          if (++progress === 5) ctl.abort(new Error('cancelled mid-run'));
+          return false;
+        },
+      }),
+    ).rejects.toThrow(/cancelled mid-run/);
+    expect(closed.sort()).toEqual([0, 1]);
+  });
+
+  it("falls back to tfjs with the reason where the kernel does not cover the run; 'fused' refuses", async () => {
+    const quick = { ...opts, epochs: 1 };
+    const r = await trainClassifierRun(models, data, data, quick, { kernel: { choice: 'tfjs' } });
+    expect(r.kernel).toBe('tfjs cpu (fused kernel: tfjs chosen)');
+    // 32 linear layers: one more than the kernel's per-layer tables hold.
+    const deep: MlpArch = { widths: [5, ...Array.from({ length: 31 }, () => 6), 4], activation: 'tanh' };
+    const deepModels = [initModel(deep, 3)];
+    const r2 = await trainClassifierRun(deepModels, data, data, { ...quick, batchSeeds: [1] });
+    expect(r2.kernel).toBe('tfjs cpu (fused kernel: more than 31 layers)');
+    expect(r2.history).toHaveLength(1);
+    await expect(
+      trainClassifierRun(
+        deepModels,
+        data,
+        data,
+        { ...quick, batchSeeds: [1] },
+        { kernel: { choice: 'fused' } },
+      ),
+    ).rejects.toThrow(/fused kernel: more than 31 layers/);
+    // Memory is budgeted before anything is allocated.
+    expect(classifierKernelCoverage({ widths: [784, 1024, 10], activation: 'relu' }, 32, 65_536)).toMatch(
+      /MiB of kernel memory, over its 1024 MiB/,
+    );
+    expect(
+      classifierKernelCoverage({ widths: [784, 512, 512, 512, 10], activation: 'relu' }, 32, 128),
+    ).toBeNull();
+  });
+});
+
+describe('MNIST end to end', () => {
+  it('784-64-10 after one epoch: kernel and tfjs reach the same held-out accuracy (within 2 points, both ≥ 85 %)', async () => {
+    const split = mnistTrainTest(packMnist());
+    const s = { ...DEFAULT_CLASSIFIER, hidden: [64], epochs: 1, lr: 2e-3, seed: 3 };
+    const pop = classifierPopulation(s, 784, 10);
+    const run = (choice: 'fused' | 'tfjs') =>
+      trainClassifierRun(
+        pop.models,
+        asClassification(split.train),
+        asClassification(split.heldOut),
+        { ...s, batchSeeds: pop.batchSeeds },
+        { kernel: { choice } },
+      );
+    const fused = await run('fused');
+    const ref = await run('tfjs');
+    expect(fused.kernel).toMatch(/^fused wasm/);
+    const [a, b] = [fused.heldOut.accuracy[0]!, ref.heldOut.accuracy[0]!];
+    expect(a).toBeGreaterThanOrEqual(0.85);
+    expect(b).toBeGreaterThanOrEqual(0.85);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(fused.history[0]!.trainLoss[0]! - ref.history[0]!.trainLoss[0]!)).toBeLessThan(0.01);
+  }, 120_000);
 });

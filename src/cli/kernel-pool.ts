@@ -69,3 +69,14 @@ export async function nodeKernelPool(
   const ports = n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
   return KernelPool.create(models, data, opts, ports);
 }
+
+/**
+ * Shard ports for a classifier run (engine/tf/classifier-path.ts): `threads` worker threads at
+ * most, never more than members; one runs in this thread.
+ */
+export function nodeShardPorts(threads = availableCores()): (members: number) => ShardPort[] {
+  return (members) => {
+    const n = Math.max(1, Math.min(threads, members));
+    return n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
+  };
+}

@@ -49,6 +49,30 @@ export function classifierKernelCoverage(arch: MlpArch, k: number, batch: number
   return null;
 }
 
+/**
+ * Refuses a run that cannot start (settings, data, models against data, batch seeds), with the
+ * reason; both trainers (this one and the tfjs reference) call it first.
+ */
+export function checkClassifierRun(
+  models: readonly Model[],
+  train: ClassificationData,
+  opts: ClassifierTraining & { batchSeeds: readonly number[] },
+): void {
+  checkTraining(opts);
+  checkEvalData(train);
+  if (models.length === 0) throw new RangeError('a population needs at least one model');
+  if (opts.batchSeeds.length !== models.length)
+    throw new RangeError(`${models.length} models but ${opts.batchSeeds.length} batch seeds`);
+  const arch = models[0]!.arch;
+  const outputs = arch.widths.at(-1)!;
+  if (arch.widths[0] !== train.inputs || outputs !== train.classes)
+    throw new RangeError(
+      `the models map ${arch.widths[0]} inputs to ${outputs} classes, the data has ${train.inputs} inputs and ${train.classes} classes`,
+    );
+  if (opts.batch > train.n)
+    throw new RangeError(`the batch size ${opts.batch} is larger than the ${train.n} training examples`);
+}
+
 /** K classifiers training together on the fused kernel. */
 export class KernelClassifierTrainer {
   readonly arch: MlpArch;
@@ -68,19 +92,8 @@ export class KernelClassifierTrainer {
     private readonly train: ClassificationData,
     private readonly opts: KernelTrainerOptions,
   ) {
-    checkTraining(opts);
-    checkEvalData(train);
-    if (models.length === 0) throw new RangeError('a population needs at least one model');
-    if (opts.batchSeeds.length !== models.length)
-      throw new RangeError(`${models.length} models but ${opts.batchSeeds.length} batch seeds`);
+    checkClassifierRun(models, train, opts);
     this.arch = models[0]!.arch;
-    const outputs = this.arch.widths.at(-1)!;
-    if (this.arch.widths[0] !== train.inputs || outputs !== train.classes)
-      throw new RangeError(
-        `the models map ${this.arch.widths[0]} inputs to ${outputs} classes, the data has ${train.inputs} inputs and ${train.classes} classes`,
-      );
-    if (opts.batch > train.n)
-      throw new RangeError(`the batch size ${opts.batch} is larger than the ${train.n} training examples`);
     const why = classifierKernelCoverage(this.arch, models.length, opts.batch);
     if (why) throw new Error(`fused kernel cannot train these classifiers: ${why}`);
     this.k = models.length;
@@ -88,7 +101,13 @@ export class KernelClassifierTrainer {
     this.totalSteps = this.stepsPerEpoch * opts.epochs;
     this.kernel = new MlpKernel(
       models,
-      { kind: 'classification', inputs: train.inputs, classes: train.classes, batch: opts.batch, perMember: true },
+      {
+        kind: 'classification',
+        inputs: train.inputs,
+        classes: train.classes,
+        batch: opts.batch,
+        perMember: true,
+      },
       {
         lr: opts.lr,
         optimizer: opts.optimizer,
@@ -106,6 +125,16 @@ export class KernelClassifierTrainer {
   /** Which kernel build runs. */
   get flavour(): KernelFlavour {
     return this.kernel.flavour;
+  }
+
+  /** Bytes of the kernel's memory. */
+  get memoryBytes(): number {
+    return this.kernel.memoryBytes;
+  }
+
+  /** Per-member mean cross-entropy of the last step's batch, before that step. */
+  lastLoss(): Float32Array {
+    return this.kernel.lastLoss();
   }
 
   /** Minibatch steps taken so far. */
@@ -135,7 +164,7 @@ export class KernelClassifierTrainer {
     this.kernel.step(0, this.k, this.lr);
     // The kernel's loss is that of the weights the step started from, summed over the batch.
     const sums = this.kernel.lossSums();
-    for (let k = 0; k < this.k; k++) this.lossSum[k] += sums[k]!;
+    for (let k = 0; k < this.k; k++) this.lossSum[k] = this.lossSum[k]! + sums[k]!;
     this.epochExamples += rows;
     this.t += 1;
   }
@@ -178,8 +207,8 @@ export class KernelClassifierTrainer {
           let sum = 0;
           for (let c = 0; c < C; c++) sum += Math.exp(logits[(k * C + c) * np + p]! - max);
           const label = data.labels[s + p]!;
-          loss[k] += max + Math.log(sum) - logits[(k * C + label) * np + p]!;
-          if (arg === label) correct[k] += 1;
+          loss[k] = loss[k]! + max + Math.log(sum) - logits[(k * C + label) * np + p]!;
+          if (arg === label) correct[k] = correct[k]! + 1;
         }
       }
     }

@@ -302,7 +302,10 @@ function outputCeFn(flavour: SimdFlavour): string {
       store(
         slot(),
         fmul(
-          fmul(fsub(`(f32x4.div ${load(slot())} ${get(sum)})`, `(v128.and ${isLabel()} ${vconst(1)})`), get(scale)),
+          fmul(
+            fsub(`(f32x4.div ${load(slot())} ${get(sum)})`, `(v128.and ${isLabel()} ${vconst(1)})`),
+            get(scale),
+          ),
           get(mask),
         ),
       ),
