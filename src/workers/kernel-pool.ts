@@ -50,6 +50,12 @@ export function browserKernelPool(
   return KernelPool.create(models, data, { lr }, ports);
 }
 
+/** Shard ports for a classifier run (engine/tf/classifier-path.ts), as many as kernelWorkers says. */
+export function browserShardPorts(members: number): ShardPort[] {
+  const n = kernelWorkers(members);
+  return n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
+}
+
 /** Why the fused kernel does not train this job (null: it does). */
 export function fusedCoverage(job: TrainJob): string | null {
   if (job.backend !== 'auto') return `backend ${job.backend} chosen by hand`;
