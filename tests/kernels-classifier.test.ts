@@ -5,10 +5,9 @@
  * and weight decay, a cosine schedule, K = 1, 3 and 32, odd widths and a batch that does not fill
  * a tile nor divide the data (so the epoch's short last batch is covered).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { enableRelaxedSimd, nodeShardPorts } from '../src/cli/kernel-pool';
+import { describe, expect, it } from 'vitest';
+import { nodeShardPorts } from '../src/cli/kernel-pool';
 import { packMnist } from '../src/cli/mnist';
-import { initNodeBackend } from '../src/cli/tf-node';
 import { asClassification, mnistTrainTest } from '../src/engine/classifier/data';
 import { classifierKernelCoverage, KernelClassifierTrainer } from '../src/engine/classifier/kernel-trainer';
 import {
@@ -17,19 +16,13 @@ import {
   type ClassifierTraining,
 } from '../src/engine/classifier/settings';
 import type { ClassificationData } from '../src/engine/data/eval-data';
-import { bestFlavour, type KernelFlavour } from '../src/engine/kernels/mlp-kernel';
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
 import { trainClassifierRun } from '../src/engine/tf/classifier-run';
-import { worstRelative } from './kernel-compare';
+import { kernelTestSetup, worstRelative } from './kernel-compare';
 
-beforeAll(async () => {
-  await initNodeBackend('cpu');
-});
-// Both builds where the runtime has both (Node 20: relaxed SIMD behind the flag the CLI sets).
-enableRelaxedSimd();
-const FLAVOURS: KernelFlavour[] = bestFlavour() === 'relaxed' ? ['simd', 'relaxed'] : ['simd'];
+const FLAVOURS = kernelTestSetup();
 
 /** n examples of `inputs` Gaussian features, labels from two of them; seeded. */
 export function toyData(n: number, inputs: number, classes: number, seed = 9): ClassificationData {

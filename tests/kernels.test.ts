@@ -3,9 +3,7 @@
  * initial weights and data, 20 Adam steps, every weight within 1e-4 relative; its SIMD sin/cos/exp
  * against Math; its memory fixed over 1,000 steps; its committed binaries equal to the generator's.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { enableRelaxedSimd } from '../src/cli/kernel-pool';
-import { initNodeBackend } from '../src/cli/tf-node';
+import { describe, expect, it } from 'vitest';
 import { coordinateGrid } from '../src/engine/inr';
 import {
   bestFlavour,
@@ -16,20 +14,13 @@ import {
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from '../src/engine/kernels/mlp-wasm';
 import { mlpKernelWat } from '../src/engine/kernels/mlp-wat';
 import { initModel, type MlpArch } from '../src/engine/model';
-import { worstRelative } from './kernel-compare';
+import { kernelTestSetup, worstRelative } from './kernel-compare';
 import { createRng } from '../src/engine/rng';
 import { BatchOrder } from '../src/engine/classifier/schedule';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 
-beforeAll(async () => {
-  await initNodeBackend('cpu');
-});
-
-// Both builds are checked: plain SIMD, and relaxed SIMD (Node 20 has it behind a V8 flag, which
-// the CLI turns on; Chromium has it by default).
-enableRelaxedSimd();
-const FLAVOURS: KernelFlavour[] = ['simd', 'relaxed'];
+const FLAVOURS = kernelTestSetup();
 const flavour: KernelFlavour = bestFlavour()!;
 
 /** A smooth target with `channels` channels on a size×size grid (odd sizes leave a partial tile). */
