@@ -155,17 +155,15 @@ export class KernelClassifierTrainer {
       this.lossSum.fill(0);
       this.epochExamples = 0;
     }
-    let rows = 0;
-    for (let k = 0; k < this.k; k++) {
-      const idx = this.orders[k]!.indices(epoch, within);
-      this.kernel.setBatchRows(this.train, idx, k);
-      rows = idx.length;
-    }
+    const from = within * this.opts.batch;
+    const to = Math.min(this.train.n, from + this.opts.batch);
+    for (let k = 0; k < this.k; k++)
+      this.kernel.setBatchRows(this.train, this.orders[k]!.epochOrder(epoch), k, from, to);
     this.kernel.step(0, this.k, this.lr);
     // The kernel's loss is that of the weights the step started from, summed over the batch.
     const sums = this.kernel.lossSums();
     for (let k = 0; k < this.k; k++) this.lossSum[k] = this.lossSum[k]! + sums[k]!;
-    this.epochExamples += rows;
+    this.epochExamples += to - from;
     this.t += 1;
   }
 
@@ -188,13 +186,13 @@ export class KernelClassifierTrainer {
     const chunk = this.chunkRows.length;
     for (let s = 0; s < data.n; s += chunk) {
       const e = Math.min(data.n, s + chunk);
-      const rows = this.chunkRows.subarray(0, e - s);
-      for (let i = 0; i < rows.length; i++) rows[i] = s + i;
-      this.kernel.setBatchRows(data, rows, 'all');
+      const rows = this.chunkRows;
+      for (let i = 0; i < e - s; i++) rows[i] = s + i;
+      this.kernel.setBatchRows(data, rows, 'all', 0, e - s);
       const logits = this.kernel.logits();
       const np = this.kernel.paddedRows;
       for (let k = 0; k < this.k; k++) {
-        for (let p = 0; p < rows.length; p++) {
+        for (let p = 0; p < e - s; p++) {
           let max = -Infinity;
           let arg = 0;
           for (let c = 0; c < C; c++) {

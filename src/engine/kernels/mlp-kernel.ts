@@ -139,6 +139,15 @@ export class MlpKernel {
     number
   >;
   private t = 0;
+  /** Views of the memory's blocks, made once (the memory never grows, so they stay valid). */
+  private readonly views: {
+    xs: Float32Array;
+    ys: Int32Array;
+    cfgI32: Int32Array;
+    cfgF32: Float32Array;
+    mask: Float32Array;
+    lossOut: Float64Array;
+  };
 
   constructor(models: readonly Model[], data: KernelRegression | KernelClassification, opts: KernelOptions) {
     const arch = models[0]!.arch;
@@ -237,6 +246,14 @@ export class MlpKernel {
       off += shape.reduce((a, b) => a * b, 1);
     }
 
+    this.views = {
+      xs: new Float32Array(buf, at.x, inputs * this.np * batches),
+      ys: new Int32Array(buf, at.y, this.np * batches),
+      cfgI32: i32,
+      cfgF32: f32,
+      mask: new Float32Array(buf, at.mask, this.np),
+      lossOut: new Float64Array(buf, at.lossOut, K),
+    };
     const params = new Float32Array(buf, at.params, K * this.stride);
     models.forEach((m, k) => params.set(flattenModel(m), k * this.stride));
     if (features > 0) {
@@ -288,43 +305,48 @@ export class MlpKernel {
     const { inputs, batch } = this.data;
     if (x.length !== batch * inputs || labels.length !== batch)
       throw new RangeError(`setBatch: expected ${batch} examples of ${inputs} inputs`);
-    this.batchRows({ x, labels, inputs }, null, batch, -1);
+    this.batchRows({ x, labels, inputs }, null, 0, batch, -1);
   }
 
   /**
-   * Gathers examples `rows` of `src` (at most `batch`) as member k's batch, or as every member's
-   * when k is 'all'. The mask and the 1/N gradient scale follow rows.length, so a short last
-   * batch of an epoch is the mean over its own examples, as in tfjs. Nothing is allocated.
+   * Gathers examples rows[from…to) of `src` (at most `batch` of them) as member k's batch, or as
+   * every member's when k is 'all'. The mask and the 1/N gradient scale follow the count, so a
+   * short last batch of an epoch is the mean over its own examples, as in tfjs. Nothing is
+   * allocated: the memory's views are made once.
    */
-  setBatchRows(src: BatchSource, rows: Int32Array, k: number | 'all' = 'all'): void {
+  setBatchRows(
+    src: BatchSource,
+    rows: Int32Array,
+    k: number | 'all' = 'all',
+    from = 0,
+    to = rows.length,
+  ): void {
     if (this.data.kind !== 'classification') throw new Error('setBatchRows is for classification kernels');
     if (src.inputs !== this.data.inputs) throw new RangeError('setBatchRows: the inputs differ');
-    if (rows.length < 1 || rows.length > this.data.batch)
-      throw new RangeError(`setBatchRows: ${rows.length} rows, the batch holds 1…${this.data.batch}`);
+    if (!(from >= 0 && to <= rows.length && to - from >= 1 && to - from <= this.data.batch))
+      throw new RangeError(`setBatchRows: rows ${from}…${to}, the batch holds 1…${this.data.batch}`);
     if (k !== 'all' && !(this.perMember && k >= 0 && k < this.k))
       throw new RangeError(`setBatchRows: member ${k} has no batch of its own`);
-    this.batchRows(src, rows, rows.length, k === 'all' ? -1 : k);
+    this.batchRows(src, rows, from, to - from, k === 'all' ? -1 : k);
   }
 
-  private batchRows(src: BatchSource, rows: Int32Array | null, count: number, k: number): void {
+  private batchRows(src: BatchSource, rows: Int32Array | null, from: number, count: number, k: number): void {
     const { inputs, classes } = this.data as KernelClassification;
-    const buf = this.memory.buffer;
-    const slot = Math.max(0, k);
-    const xs = new Float32Array(buf, this.at.x + 4 * slot * inputs * this.np, inputs * this.np);
-    const ys = new Int32Array(buf, this.at.y + 4 * slot * this.np, this.np);
+    const { xs, ys, cfgI32, cfgF32, mask } = this.views;
+    const xBase = Math.max(0, k) * inputs * this.np;
+    const yBase = Math.max(0, k) * this.np;
     for (let p = 0; p < count; p++) {
-      const r = rows ? rows[p]! : p;
-      for (let j = 0; j < inputs; j++) xs[j * this.np + p] = src.x[r * inputs + j]!;
+      const r = rows ? rows[from + p]! : p;
+      for (let j = 0; j < inputs; j++) xs[xBase + j * this.np + p] = src.x[r * inputs + j]!;
       const lab = src.labels[r]!;
       if (!(lab >= 0 && lab < classes)) throw new RangeError(`label ${lab} is outside 0…${classes - 1}`);
-      ys[p] = lab;
+      ys[yBase + p] = lab;
     }
-    const i32 = new Int32Array(buf, 0, CFG_BYTES / 4);
-    i32[CFG.batchPerMember / 4] = k >= 0 ? 1 : 0;
+    cfgI32[CFG.batchPerMember / 4] = k >= 0 ? 1 : 0;
     if (count !== this.rows) {
       this.rows = count;
-      new Float32Array(buf, this.at.mask, this.np).fill(1, 0, count).fill(0, count);
-      new Float32Array(buf, 0, CFG_BYTES / 4)[CFG.gradScale / 4] = 1 / count;
+      mask.fill(1, 0, count).fill(0, count);
+      cfgF32[CFG.gradScale / 4] = 1 / count;
     }
   }
 
@@ -367,7 +389,7 @@ export class MlpKernel {
    * (squared errors for MSE, cross-entropy in nats for classifiers): read it before the next call.
    */
   lossSums(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.at.lossOut, this.k);
+    return this.views.lossOut;
   }
 
   /**
