@@ -6,8 +6,9 @@
  *
  * Covered: the INR losses (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
  * GELU with or without random Fourier features, and classifiers with softmax cross-entropy on
- * mini-batches the caller writes with setBatch. Anything else is refused by `kernelCoverage`, so
- * the caller falls back to the tfjs trainer with the reason.
+ * mini-batches the caller writes with setBatch / setBatchRows (one shared batch, or one per
+ * member); Adam, or SGD with momentum, with L2 weight decay, at a learning rate given per step.
+ * Anything else is refused by `kernelCoverage`, so the caller falls back to tfjs with the reason.
  */
 import {
   ENCODING_NAME,

@@ -4,7 +4,8 @@
  * goes forward through all layers (activations stay in the tile buffers, in cache), the loss
  * gradient is formed, and the tile goes back down accumulating dW and db; after the member's last
  * tile, Adam updates its parameters in place (PyTorch's Adam, Kingma & Ba 2015, Alg. 1, in the
- * operation order of src/engine/tf/trainer.ts). Members are independent, so members outer and
+ * operation order of src/engine/tf/trainer.ts), or SGD with momentum for classifiers (CFG.optimizer;
+ * both with optional L2 decay, as src/engine/tf/optimizers.ts). Members are independent, so members outer and
  * tiles inner keeps one member's weights and gradient in L1/L2 while its tiles stream through.
  *
  * Two flavours are generated from the same source: plain SIMD (mul + add) and relaxed SIMD
