@@ -149,6 +149,18 @@ describe('classifier runs on the fused kernel', () => {
     }
   });
 
+  it('keeps its memory fixed over 1,000 steps (every batch and score written in place)', () => {
+    const t = new KernelClassifierTrainer(models, data, { ...opts, epochs: 200 });
+    const bytes = t.byteLength;
+    expect(bytes).toBe(t.memoryBytes);
+    for (let s = 0; s < 1000; s++) {
+      t.step();
+      if (s % 100 === 0) t.score(data);
+    }
+    expect(t.steps).toBe(1000);
+    expect(t.byteLength).toBe(bytes);
+  });
+
   it('Stop mid-epoch keeps every member at the same step; an abort keeps nothing and closes every worker', async () => {
     let calls = 0;
     const stopped = await trainClassifierRun(models, data, data, opts, {

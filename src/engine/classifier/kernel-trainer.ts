@@ -127,9 +127,14 @@ export class KernelClassifierTrainer {
     return this.kernel.flavour;
   }
 
-  /** Bytes of the kernel's memory. */
+  /** Bytes of the kernel's memory as sized at the start. */
   get memoryBytes(): number {
     return this.kernel.memoryBytes;
+  }
+
+  /** The memory's current size, for leak checks. */
+  get byteLength(): number {
+    return this.kernel.byteLength;
   }
 
   /** Per-member mean cross-entropy of the last step's batch, before that step. */
