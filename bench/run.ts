@@ -28,7 +28,7 @@ import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
 import { benchKernels } from './kernels';
-import { benchClassifier } from './classifier';
+import { benchClassifier, benchClassifierKernel } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
 import { benchMerge } from './merge';
@@ -196,6 +196,8 @@ function notes(r: TableRow, ceiling: number): string {
   for (const k of [
     'sweeps',
     'msPerStep',
+    'epochsPerSecond',
+    'examplesPerCpuS',
     'projected500StepsS',
     'projected21x21S',
     'MB/s',
@@ -309,7 +311,10 @@ async function main(): Promise<void> {
     return [...wasm, ...cpu, ...skippedCpu];
   });
   await step('kernels', () => benchKernels({ quick, log }));
-  await step('classifier', () => benchClassifier(['wasm'], quick ? [1] : [1, 2]));
+  await step('classifier', async () => {
+    const ks = quick ? [1] : [1, 2];
+    return [...(await benchClassifier(['wasm'], ks)), ...(await benchClassifierKernel(ks))];
+  });
   if (quick) {
     // Quick: the solver alone (n ≤ 512); weight matching needs the MNIST pair of the full run.
     await step('lap', async () => {

@@ -54,6 +54,10 @@ describe('Classifier lab', () => {
     expect(await traces(page, 'cls-loss-chart')).toBe(4);
     expect(await traces(page, 'cls-acc-chart')).toBe(4);
     await expect.poll(() => page.getByTestId('cls-curves').textContent()).toMatch(/4 classifiers joined/);
+    // Trained on the fused kernel (tfjs would name itself and the reason in the badge).
+    expect(await page.getByTestId('cls-kernel').getAttribute('title')).toMatch(
+      /^fused wasm (relaxed|simd) × 1 worker$/,
+    );
     await screenshot(page, 'classifier-train');
   });
 

@@ -94,6 +94,8 @@ describe('weightscope train-mlp', () => {
     for (const k of ['epochs', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'out', 'seconds'])
       expect(a, k).toHaveProperty(k);
     expect(a.epochs).toBe(1);
+    // Trained on the fused kernel (auto), scored on tfjs.
+    expect(a.kernel).toMatch(/^fused wasm (relaxed|simd) × 1 worker$/);
     expect(a.testAccuracy as number).toBeGreaterThan(0.7);
     expect(a.data).toMatch(/9000 training digits; held out the first 100 of each class \(1000\)/);
     expect(metadataOf(f('a.safetensors'))['weightscope.arch']).toMatch(/"widths":\[784,32,10\]/);
@@ -111,6 +113,7 @@ describe('weightscope train-mlp', () => {
       f('a-0to4.safetensors'),
     );
     expect(ft.classes).toBe('0-4');
+    expect(ft.kernel).toMatch(/^fused wasm/);
     const sha = createHash('sha256')
       .update(readFileSync(f('a.safetensors')))
       .digest('hex');
@@ -148,9 +151,12 @@ describe('weightscope train-mlp', () => {
       '8',
       '--held-out',
       '0.25',
+      '--kernel',
+      'tfjs',
       '--out',
       f('t.safetensors'),
     );
+    expect(r.kernel).toBe('tfjs wasm (fused kernel: tfjs chosen)');
     expect(r.data).toMatch(/45 training rows; 15 held out \(25% of each class, seed 0\)/);
   }, 60_000);
 

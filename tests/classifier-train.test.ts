@@ -136,14 +136,22 @@ describe('bad input is refused with the reason', () => {
 });
 
 describe('training', () => {
-  it('learns, replays bit for bit from the seed, and leaks no tensors', async () => {
+  // Every run is checked on both paths: the fused kernel (the default) and tfjs (the reference).
+  const PATHS = [
+    { choice: 'fused', path: /^fused wasm/ },
+    { choice: 'tfjs', path: /^tfjs wasm/ },
+  ] as const;
+
+  it.each(PATHS)('learns, replays bit for bit from the seed, and leaks no tensors ($choice)', async (p) => {
     const data = asClassification(blobs());
     for (const optimizer of ['adam', 'sgd'] as const) {
       const s = { ...tiny, population: 2, optimizer, lr: optimizer === 'sgd' ? 0.1 : 1e-2 };
       const pop = classifierPopulation(s, 4, 3);
       const before = tf.memory().numTensors;
-      const run = () => trainClassifierRun(pop.models, data, data, { ...s, batchSeeds: pop.batchSeeds });
+      const run = () =>
+        trainClassifierRun(pop.models, data, data, { ...s, batchSeeds: pop.batchSeeds }, { kernel: p });
       const a = await run();
+      expect(a.kernel).toMatch(p.path);
       expect(tf.memory().numTensors).toBe(before);
       const start = evaluateModelsCpu(pop.models, data);
       const end = evaluateModelsCpu(a.models, data);
@@ -185,38 +193,42 @@ describe('training', () => {
     expect(flattenModel(r.models[0]!)).not.toEqual(flattenModel(r.models[1]!));
   });
 
-  it('Stop keeps what was trained (a partial epoch included); an abort keeps nothing', async () => {
-    const data = asClassification(blobs());
-    const s = { ...tiny, population: 2, epochs: 3 };
-    const pop = classifierPopulation(s, 4, 3);
-    let steps = 0;
-    const before = tf.memory().numTensors;
-    const r = await trainClassifierRun(
-      pop.models,
-      data,
-      data,
-      { ...s, batchSeeds: pop.batchSeeds },
-      {
-        stop: () => ++steps > 9, // 6 steps per epoch: stops half-way through epoch 2
-      },
-    );
-    expect(r.stopped).toBe(true);
-    expect(r.history.map((h) => h.epoch)).toEqual([1, 1.5]);
-    expect(r.models).toHaveLength(2);
-    expect(flattenModel(r.models[0]!)).not.toEqual(flattenModel(pop.models[0]!));
-    const ctl = new AbortController();
-    ctl.abort(new Error('cancelled'));
-    await expect(
-      trainClassifierRun(
+  it.each(PATHS)(
+    'Stop keeps what was trained (a partial epoch included); an abort keeps nothing ($choice)',
+    async (p) => {
+      const data = asClassification(blobs());
+      const s = { ...tiny, population: 2, epochs: 3 };
+      const pop = classifierPopulation(s, 4, 3);
+      let steps = 0;
+      const before = tf.memory().numTensors;
+      const r = await trainClassifierRun(
         pop.models,
         data,
         data,
         { ...s, batchSeeds: pop.batchSeeds },
-        { signal: ctl.signal },
-      ),
-    ).rejects.toThrow(/cancelled/);
-    expect(tf.memory().numTensors).toBe(before);
-  });
+        {
+          stop: () => ++steps > 9, // 6 steps per epoch: stops half-way through epoch 2
+          kernel: p,
+        },
+      );
+      expect(r.stopped).toBe(true);
+      expect(r.history.map((h) => h.epoch)).toEqual([1, 1.5]);
+      expect(r.models).toHaveLength(2);
+      expect(flattenModel(r.models[0]!)).not.toEqual(flattenModel(pop.models[0]!));
+      const ctl = new AbortController();
+      ctl.abort(new Error('cancelled'));
+      await expect(
+        trainClassifierRun(
+          pop.models,
+          data,
+          data,
+          { ...s, batchSeeds: pop.batchSeeds },
+          { signal: ctl.signal, kernel: p },
+        ),
+      ).rejects.toThrow(/cancelled/);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('784-128-10 reaches ≥ 90 % held-out accuracy on MNIST in 3 epochs', async () => {
     const split = mnistTrainTest(packMnist());

@@ -3,9 +3,7 @@
  * initial weights and data, 20 Adam steps, every weight within 1e-4 relative; its SIMD sin/cos/exp
  * against Math; its memory fixed over 1,000 steps; its committed binaries equal to the generator's.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { enableRelaxedSimd } from '../src/cli/kernel-pool';
-import { initNodeBackend } from '../src/cli/tf-node';
+import { describe, expect, it } from 'vitest';
 import { coordinateGrid } from '../src/engine/inr';
 import {
   bestFlavour,
@@ -15,20 +13,14 @@ import {
 } from '../src/engine/kernels/mlp-kernel';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from '../src/engine/kernels/mlp-wasm';
 import { mlpKernelWat } from '../src/engine/kernels/mlp-wat';
-import { initModel, paramShapes, type MlpArch, type Model } from '../src/engine/model';
+import { initModel, type MlpArch } from '../src/engine/model';
+import { kernelTestSetup, worstRelative } from './kernel-compare';
 import { createRng } from '../src/engine/rng';
 import { BatchOrder } from '../src/engine/classifier/schedule';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 
-beforeAll(async () => {
-  await initNodeBackend('cpu');
-});
-
-// Both builds are checked: plain SIMD, and relaxed SIMD (Node 20 has it behind a V8 flag, which
-// the CLI turns on; Chromium has it by default).
-enableRelaxedSimd();
-const FLAVOURS: KernelFlavour[] = ['simd', 'relaxed'];
+const FLAVOURS = kernelTestSetup();
 const flavour: KernelFlavour = bestFlavour()!;
 
 /** A smooth target with `channels` channels on a size×size grid (odd sizes leave a partial tile). */
@@ -40,29 +32,6 @@ function target(height: number, width: number, channels: number) {
     for (let c = 0; c < channels; c++)
       y[p * channels + c] = 0.5 + 0.4 * Math.sin(3 * x[2 * p]! + c) * Math.cos(2 * x[2 * p + 1]! - c);
   return { x, y, n, inputs: 2, channels };
-}
-
-/**
- * Largest |a − b| / max|b| over each tensor of each member: "relative" to the tensor's scale,
- * because Adam normalises every coordinate's step, so a weight whose gradient is near zero can
- * move by a rounding-sized amount that is large against its own tiny value.
- */
-function worstRelative(a: Model[], b: Model[]): number {
-  let worst = 0;
-  a.forEach((m, k) => {
-    for (const { name } of paramShapes(m.arch)) {
-      const fa = m.params[name]!.data;
-      const fb = b[k]!.params[name]!.data;
-      let scale = 0;
-      let diff = 0;
-      for (let i = 0; i < fa.length; i++) {
-        scale = Math.max(scale, Math.abs(fb[i]!));
-        diff = Math.max(diff, Math.abs(fa[i]! - fb[i]!));
-      }
-      worst = Math.max(worst, diff / scale);
-    }
-  });
-  return worst;
 }
 
 const CASES: { name: string; arch: MlpArch; size: [number, number]; k: number; tile?: number }[] = [
@@ -169,8 +138,8 @@ describe('fused kernel vs ClassifierTrainer (softmax cross-entropy, mini-batches
       for (let s = 0; s < 20; s++) ref.step();
       const refModels = await ref.models();
       ref.dispose();
-      // Each member walks its own batch order, so each gets a kernel of its own (K = 1) here;
-      // the kernel's batch API shares one batch across its members.
+      // Each member walks its own batch order; here each gets a kernel of its own (K = 1) fed by
+      // setBatch, the shared-batch API (tests/kernels-classifier.test.ts covers per-member batches).
       const bx = new Float32Array(13 * 5);
       const by = new Int32Array(13);
       for (const [k, model] of models.entries()) {

@@ -89,3 +89,11 @@ export const KERNEL_FLAGS = {
     help: 'fused kernel: worker threads (default: all cores)',
   },
 } as const;
+
+/**
+ * Shard ports on demand, for runs that learn their member count later (classifiers,
+ * engine/tf/classifier-path.ts): `threads` worker threads at most, never more than members.
+ */
+export function shardPortsFor(threads = availableCores()): (members: number) => ShardPort[] {
+  return (members) => nodeShardPorts(members, threads);
+}

@@ -39,7 +39,10 @@ export function kernelWorkers(members: number): number {
   return Math.max(1, Math.min(members, cores - 1));
 }
 
-/** Ports to the shards for `members` members: Web Workers, or this worker when one is enough. */
+/**
+ * Ports to the shards for `members` members (a population, a zoo, classifiers): Web Workers, or
+ * this worker when one is enough.
+ */
 export function browserShardPorts(members: number): ShardPort[] {
   const n = kernelWorkers(members);
   return n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);

@@ -397,6 +397,8 @@ export interface JobProgress {
   label: string;
   /** Classifier training: every epoch finished so far, one value per member (the live curves). */
   history?: EpochRecord[];
+  /** Classifier training: which path trains (fused kernel or tfjs, with the reason). */
+  kernel?: string;
 }
 
 /** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
@@ -440,6 +442,8 @@ export interface ClassifierTrainReply {
   stopped: boolean;
   /** The split in words. */
   description: string;
+  /** Which path trained, e.g. "fused wasm relaxed × 1 worker" or "tfjs wasm (fused kernel: …)". */
+  kernel: string;
 }
 
 export interface ClassifierFineTuneJob {

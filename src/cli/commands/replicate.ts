@@ -4,6 +4,8 @@ import { UsageError, type ParsedArgs } from '../args';
 import { BACKEND_FLAG, startTf } from '../backend';
 import { fmt, type Command } from '../command';
 import { packMnist } from '../mnist';
+import { shardPortsFor } from '../kernel-pool';
+import type { KernelChoice } from '../../engine/tf/classifier-path';
 
 const PRESETS = ['rebasin', 'widths', 'repair', 'soup'] as const;
 type Preset = (typeof PRESETS)[number];
@@ -31,6 +33,7 @@ function trainingOver(args: ParsedArgs): Record<string, number> {
 async function run(
   preset: Preset,
   args: ParsedArgs,
+  paths: Set<string>,
 ): Promise<{ json: Record<string, unknown>; text: string[] }> {
   const mnist = packMnist();
   const seed = args.number('seed') ?? 0;
@@ -38,7 +41,11 @@ async function run(
   const progress = (f: number, stage: string): void => {
     if (process.stderr.isTTY) process.stderr.write(`\r${stage} ${(100 * f).toFixed(0)}%   `);
   };
-  const hooks = { onProgress: progress };
+  const hooks = {
+    onProgress: progress,
+    kernel: { choice: (args.string('kernel') ?? 'auto') as KernelChoice, ports: shardPortsFor() },
+    onPath: (_stage: string, p: string) => void paths.add(p),
+  };
   switch (preset) {
     case 'rebasin': {
       const { REBASIN_DEFAULTS, runRebasinPreset } = await import('../../engine/classifier/presets/rebasin');
@@ -144,7 +151,7 @@ export const replicate: Command = {
   name: 'replicate',
   summary: "Run one of the papers' MNIST experiments now and print its numbers beside the paper's.",
   usage:
-    'replicate rebasin|widths|repair|soup [--epochs N] [--lr LR] [--hidden W,W,…] [--widths W,W,…] [--seed N] [--json]',
+    'replicate rebasin|widths|repair|soup [--epochs N] [--lr LR] [--hidden W,W,…] [--widths W,W,…] [--seed N] [--kernel auto|fused|tfjs] [--json]',
   spec: {
     positionals: { names: ['PRESET'], min: 1 },
     flags: {
@@ -171,6 +178,11 @@ export const replicate: Command = {
         max: 2 ** 32 - 1,
         help: 'seed of inits and batch orders (default 0)',
       },
+      kernel: {
+        kind: 'choice',
+        choices: ['auto', 'fused', 'tfjs'],
+        help: 'train on the fused WebAssembly kernel (members over worker threads) or tfjs (default auto)',
+      },
       ...BACKEND_FLAG,
     },
   },
@@ -180,7 +192,8 @@ and activation matching, on train and held-out digits). widths: barrier vs width
 weight-matched. repair: accuracy at alpha = 1/2 of a deep narrow MLP pair, naive and aligned
 (REPAIR when the engine has it). soup: model soups (best single vs uniform vs greedy soup).
 Data: the app's MNIST split (9,000 training digits, 1,000 held out). Each result is computed
-when the command runs; the JSON carries the paper's claim in "paper".
+when the command runs; the JSON carries the paper's claim in "paper", and "kernel" says where the
+models trained (the fused kernel, or tfjs and why; paths of several stages joined by "; ").
 
 Example:
   weightscope replicate rebasin --epochs 3 --json > rebasin.json`,
@@ -189,12 +202,14 @@ Example:
     if (!(PRESETS as readonly string[]).includes(preset))
       throw new UsageError(`unknown preset "${preset}"; presets: ${PRESETS.join(', ')}`);
     const backend = await startTf(args);
-    const r = await run(preset as Preset, args);
+    const paths = new Set<string>();
+    const r = await run(preset as Preset, args, paths);
     if (process.stderr.isTTY) process.stderr.write('\n');
     const paper = r.json.paper as { citation: string; reported: string };
+    const kernel = [...paths].join('; ');
     return {
-      json: { preset, ...r.json, backend },
-      text: [...r.text, '', `paper: ${paper.citation}`, paper.reported].join('\n'),
+      json: { preset, ...r.json, backend, kernel },
+      text: [...r.text, `trained on ${kernel}`, '', `paper: ${paper.citation}`, paper.reported].join('\n'),
     };
   },
 };

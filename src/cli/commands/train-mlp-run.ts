@@ -13,6 +13,8 @@ import { classifierPopulation, type ClassifierSettings } from '../../engine/clas
 import type { Model } from '../../engine/model';
 import { evaluateModels } from '../../engine/tf/evaluate';
 import { trainClassifierRun, type EpochRecord, type RunHooks } from '../../engine/tf/classifier-run';
+import type { KernelChoice } from '../../engine/tf/classifier-path';
+import { shardPortsFor } from '../kernel-pool';
 
 export interface TrainRequest {
   settings: ClassifierSettings;
@@ -22,6 +24,8 @@ export interface TrainRequest {
   baseId: string | null;
   inputs: number;
   outputs: number;
+  /** Fused kernel (auto: where it covers the run) or tfjs. */
+  kernel: KernelChoice;
 }
 
 export interface TrainOutcome {
@@ -31,10 +35,12 @@ export interface TrainOutcome {
   history: EpochRecord[];
   metadata: Record<string, string> | null;
   seconds: number;
+  /** Which path trained, e.g. "fused wasm relaxed × 1 worker" or "tfjs wasm (fused kernel: …)". */
+  kernel: string;
 }
 
 /** Progress on stderr when it is a terminal (stdout carries only the result). */
-const hooks: RunHooks = {
+const progress: RunHooks = {
   onEpoch: (r) => {
     if (process.stderr.isTTY)
       process.stderr.write(
@@ -54,6 +60,12 @@ export async function trainClassifier(q: TrainRequest): Promise<TrainOutcome> {
   let model: Model;
   let history: EpochRecord[];
   let metadata: Record<string, string> | null = null;
+  let kernel = '';
+  const hooks: RunHooks = {
+    ...progress,
+    kernel: { choice: q.kernel, ports: shardPortsFor() },
+    onPath: (p) => void (kernel = p),
+  };
   if (q.base) {
     const r = await fineTune(
       q.base,
@@ -85,5 +97,6 @@ export async function trainClassifier(q: TrainRequest): Promise<TrainOutcome> {
     history,
     metadata,
     seconds: (performance.now() - t0) / 1000,
+    kernel,
   };
 }

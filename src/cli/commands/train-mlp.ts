@@ -26,6 +26,7 @@ import { fmt, type Command } from '../command';
 import { loadModel, readInput, type LoadedModel } from '../io';
 import { checkOutPath, fileRef, writeModel } from '../output';
 import { packMnist } from '../mnist';
+import type { KernelChoice } from '../../engine/tf/classifier-path';
 
 /** The data as a train / held-out split: MNIST's fixed one, or a seeded split of a dropped .npz. */
 function loadSplit(spec: string, heldOut: number, seed: number): TrainTestSplit {
@@ -60,7 +61,7 @@ export const trainMlp: Command = {
   name: 'train-mlp',
   summary: 'Train (or fine-tune) one MLP classifier on MNIST or an x/y .npz; scores are held out.',
   usage:
-    'train-mlp --data mnist|D.npz --out F [--hidden 512,512,512] [--activation relu] [--epochs 10] [--batch 128] [--optimizer sgd|adam] [--lr LR] [--momentum M] [--weight-decay WD] [--schedule constant|cosine] [--seed N] [--init-from F] [--classes 0-4] [--held-out 0.2] [--json]',
+    'train-mlp --data mnist|D.npz --out F [--hidden 512,512,512] [--activation relu] [--epochs 10] [--batch 128] [--optimizer sgd|adam] [--lr LR] [--momentum M] [--weight-decay WD] [--schedule constant|cosine] [--seed N] [--init-from F] [--classes 0-4] [--held-out 0.2] [--kernel auto|fused|tfjs] [--json]',
   spec: {
     positionals: { names: [], min: 0 },
     flags: {
@@ -127,6 +128,11 @@ export const trainMlp: Command = {
         max: 0.9,
         help: 'fraction of an .npz held out per class (default 0.2)',
       },
+      kernel: {
+        kind: 'choice',
+        choices: ['auto', 'fused', 'tfjs'],
+        help: 'fused WebAssembly kernel, or tfjs (default auto: fused where it covers the run)',
+      },
       ...BACKEND_FLAG,
     },
   },
@@ -139,9 +145,13 @@ held-out part. --classes restricts both to those classes (the model keeps all it
 --init-from fine-tunes a checkpoint; the output records it as its base (weightscope.base =
 file:<sha256 of the base file>), so task vectors can be formed from the pair.
 
+Training runs on the fused WebAssembly SIMD kernel (the same numbers as tfjs to float rounding)
+unless it does not cover the run or --kernel tfjs is given; "kernel" names the path that ran and,
+for tfjs, why the kernel did not. Scores are computed on tfjs (--backend).
+
 JSON fields: epochs, trainLoss, trainAccuracy, testLoss, testAccuracy, out, seconds; also arch,
 data, classes (or null), base (or null), history (per epoch: trainLoss, heldOutLoss,
-heldOutAccuracy, lr, seconds), backend.
+heldOutAccuracy, lr, seconds), backend, kernel.
 
 Example:
   weightscope train-mlp --data mnist --hidden 512,512,512 --epochs 5 --seed 1 --out a.safetensors --json
@@ -184,7 +194,8 @@ Example:
     const backend = await startTf(args);
     const { trainClassifier } = await import('./train-mlp-run');
     try {
-      const r = await trainClassifier({ settings, split, classes, base, baseId, inputs, outputs });
+      const kernel = (args.string('kernel') ?? 'auto') as KernelChoice;
+      const r = await trainClassifier({ settings, split, classes, base, baseId, inputs, outputs, kernel });
       // Fine-tuned from a checkpoint: the result keeps that file's names, layout and dtype.
       writeModel(
         out,
@@ -193,7 +204,13 @@ Example:
           command: 'train-mlp',
           inputs: (initFrom ? [dataSpec, initFrom] : [dataSpec]).map(fileRef),
           method: initFrom ? 'fine-tune' : 'train',
-          options: { ...settings, classes: args.string('classes') ?? null, data: split.description, backend },
+          options: {
+            ...settings,
+            classes: args.string('classes') ?? null,
+            data: split.description,
+            backend,
+            kernel: r.kernel,
+          },
           ...(r.metadata ? { extra: r.metadata } : {}),
         },
         baseFile?.layout,
@@ -212,9 +229,10 @@ Example:
         base: baseId,
         history: r.history,
         backend,
+        kernel: r.kernel,
       };
       const text = [
-        `${describeArch(r.model.arch)}${initFrom ? ` fine-tuned from ${initFrom}` : ''}, ${settings.epochs} epoch(s) of ${settings.optimizer} on ${backend}`,
+        `${describeArch(r.model.arch)}${initFrom ? ` fine-tuned from ${initFrom}` : ''}, ${settings.epochs} epoch(s) of ${settings.optimizer} on ${r.kernel}`,
         `train: cross-entropy ${fmt(r.train.loss)}, accuracy ${(100 * r.train.accuracy).toFixed(2)}%`,
         `held out: cross-entropy ${fmt(r.test.loss)}, accuracy ${(100 * r.test.accuracy).toFixed(2)}%`,
         `wrote ${out} (${r.seconds.toFixed(1)} s)`,

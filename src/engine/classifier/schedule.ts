@@ -28,13 +28,18 @@ export class BatchOrder {
 
   /** The example indices of minibatch `step` (0-based within the epoch) of epoch `epoch`. */
   indices(epoch: number, step: number): Int32Array {
+    return this.epochOrder(epoch).subarray(step * this.batch, Math.min(this.n, (step + 1) * this.batch));
+  }
+
+  /** Epoch `epoch`'s whole order (minibatch s is entries s·batch…); no copy. */
+  epochOrder(epoch: number): Int32Array {
     while (this.epoch < epoch) {
       this.order = randomPermutation(this.n, this.rng);
       this.epoch += 1;
     }
     if (epoch !== this.epoch)
       throw new RangeError(`batch order asked for epoch ${epoch} after ${this.epoch}`);
-    return this.order.subarray(step * this.batch, Math.min(this.n, (step + 1) * this.batch));
+    return this.order;
   }
 }
 

@@ -60,6 +60,15 @@ export const CFG = {
   g1: 92,
   /** dLoss/dOutput scale: 2/(N·C) for MSE, 1/N for cross-entropy (f32). */
   gradScale: 96,
+  /** Optimiser, OPT below (memory starts zeroed: Adam). */
+  optimizer: 100,
+  /** L2 weight decay λ added to the gradient before the optimiser, g + λθ (f32; 0: none). */
+  weightDecay: 104,
+  /**
+   * 1: every member has inputs and labels of its own (x [models, inputs, tiles·P], labels
+   * [models, tiles·P]), for classifiers that each walk their own batch order; 0: shared.
+   */
+  batchPerMember: 108,
   /**
    * Bytes between members' targets in y (MSE): 0 when every member fits the same target, C·tiles·P·4
    * when each member has its own (a zoo: one INR per image).
@@ -87,6 +96,9 @@ export const MAX_LAYERS = 31;
 
 /** Hidden activations the kernel implements, by code. */
 export const ACT = { relu: 0, sine: 1, tanh: 2, gelu: 3 } as const;
+
+/** Optimisers the kernel implements, by code (PyTorch's torch.optim.Adam and SGD). */
+export const OPT = { adam: 0, sgd: 1 } as const;
 
 /** Losses the kernel implements, by code. */
 export const LOSS = { mse: 0, crossEntropy: 1 } as const;

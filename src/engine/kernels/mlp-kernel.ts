@@ -6,8 +6,9 @@
  *
  * Covered: the INR losses (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
  * GELU with or without random Fourier features, and classifiers with softmax cross-entropy on
- * mini-batches the caller writes with setBatch. Anything else is refused by `kernelCoverage`, so
- * the caller falls back to the tfjs trainer with the reason.
+ * mini-batches the caller writes with setBatch / setBatchRows (one shared batch, or one per
+ * member); Adam, or SGD with momentum, with L2 weight decay, at a learning rate given per step.
+ * Anything else is refused by `kernelCoverage`, so the caller falls back to tfjs with the reason.
  */
 import {
   ENCODING_NAME,
@@ -22,7 +23,7 @@ import {
   type Model,
 } from '../model';
 import type { RegressionData } from '../data/eval-data';
-import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS } from './layout';
+import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS, OPT } from './layout';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from './mlp-wasm';
 
 /** Which build of the kernel runs: relaxed SIMD (fused multiply–add) or plain SIMD. */
@@ -36,11 +37,27 @@ export interface KernelClassification {
   kind: 'classification';
   inputs: number;
   classes: number;
+  /** Most examples a batch holds (a smaller one, e.g. an epoch's last, masks the rest). */
   batch: number;
+  /** Every member gets a batch of its own (setBatchRows with a member); default: one shared batch. */
+  perMember?: boolean;
+}
+
+/** Rows of a labelled set that batches are gathered from: x [n, inputs], labels [n]. */
+export interface BatchSource {
+  x: Float32Array;
+  labels: Int32Array;
+  inputs: number;
 }
 
 export interface KernelOptions {
   lr: number;
+  /** Default Adam; SGD keeps its momentum buffer where Adam keeps m. */
+  optimizer?: 'adam' | 'sgd';
+  /** SGD momentum μ (default 0). */
+  momentum?: number;
+  /** L2 weight decay λ added to the gradient (default 0). */
+  weightDecay?: number;
   beta1?: number;
   beta2?: number;
   eps?: number;
@@ -118,6 +135,9 @@ export class MlpKernel {
   private readonly exports: KernelExports;
   private readonly like: Model;
   private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients'>>;
+  /** Examples of the current batch (classification): the mask and the 1/N scale follow it. */
+  private rows: number;
+  private readonly perMember: boolean;
   private readonly data: KernelRegression | KernelClassification;
   private readonly n: number;
   private readonly tile: number;
@@ -130,6 +150,15 @@ export class MlpKernel {
   /** Adam steps per member (a member reset with resetMember starts again at 0). */
   private readonly tk: Int32Array;
   private readonly perMemberTargets: boolean;
+  /** Views of the memory's blocks, made once (the memory never grows, so they stay valid). */
+  private readonly views: {
+    xs: Float32Array;
+    ys: Int32Array;
+    cfgI32: Int32Array;
+    cfgF32: Float32Array;
+    mask: Float32Array;
+    lossOut: Float64Array;
+  };
 
   constructor(models: readonly Model[], data: KernelRegression | KernelClassification, opts: KernelOptions) {
     const arch = models[0]!.arch;
@@ -142,16 +171,26 @@ export class MlpKernel {
     this.k = models.length;
     this.like = models[0]!;
     this.data = data;
-    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, lr } = opts;
-    this.opts = { lr, beta1, beta2, eps };
+    const {
+      beta1 = 0.9,
+      beta2 = 0.999,
+      eps = 1e-8,
+      lr,
+      optimizer = 'adam',
+      momentum = 0,
+      weightDecay = 0,
+    } = opts;
+    this.opts = { lr, beta1, beta2, eps, optimizer, momentum, weightDecay };
     this.tk = new Int32Array(models.length);
     this.perMemberTargets = opts.perMemberTargets === true;
     if (this.perMemberTargets && data.kind !== 'regression')
       throw new Error('per-member targets are for regression kernels');
+    this.perMember = data.kind === 'classification' && data.perMember === true;
     const L = layerCount(arch);
     const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
     const channels = widths[L]!;
     this.n = data.kind === 'regression' ? data.n : data.batch;
+    this.rows = this.n;
     const tile = opts.tile ?? 64;
     if (tile % 8 !== 0 || tile <= 0) throw new RangeError(`tile ${tile} is not a positive multiple of 8`);
     this.tile = tile;
@@ -169,9 +208,12 @@ export class MlpKernel {
       return p;
     };
     const K = this.k;
+    const batches = this.perMember ? K : 1;
     const at = {
-      x: take(4 * inputs * this.np),
-      y: take(4 * (data.kind === 'regression' ? channels : 1) * this.np * (this.perMemberTargets ? K : 1)),
+      x: take(4 * inputs * this.np * batches),
+      y: take(
+        4 * (data.kind === 'regression' ? channels : batches) * this.np * (this.perMemberTargets ? K : 1),
+      ),
       mask: take(4 * this.np),
       params: take(4 * K * this.stride),
       grad: take(4 * this.stride),
@@ -212,6 +254,9 @@ export class MlpKernel {
     // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
     f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
     put(CFG.targetStride, this.perMemberTargets ? 4 * channels * this.np : 0);
+    put(CFG.optimizer, OPT[this.opts.optimizer]);
+    f32[CFG.weightDecay / 4] = this.opts.weightDecay;
+    put(CFG.batchPerMember, this.perMember ? 1 : 0);
     widths.forEach((w, l) => put(CFG.widths + 4 * l, w));
     hPtr.forEach((p, l) => put(CFG.hPtr + 4 * l, p));
     dPtr.forEach((p, l) => put(CFG.dPtr + 4 * l, p));
@@ -221,6 +266,14 @@ export class MlpKernel {
       off += shape.reduce((a, b) => a * b, 1);
     }
 
+    this.views = {
+      xs: new Float32Array(buf, at.x, inputs * this.np * batches),
+      ys: new Int32Array(buf, at.y, this.np * batches),
+      cfgI32: i32,
+      cfgF32: f32,
+      mask: new Float32Array(buf, at.mask, this.np),
+      lossOut: new Float64Array(buf, at.lossOut, K),
+    };
     const params = new Float32Array(buf, at.params, K * this.stride);
     models.forEach((m, k) => params.set(flattenModel(m), k * this.stride));
     if (features > 0) {
@@ -365,27 +418,70 @@ export class MlpKernel {
    */
   setBatch(x: Float32Array, labels: Int32Array): void {
     if (this.data.kind !== 'classification') throw new Error('setBatch is for classification kernels');
-    const { inputs, batch, classes } = this.data;
+    const { inputs, batch } = this.data;
     if (x.length !== batch * inputs || labels.length !== batch)
       throw new RangeError(`setBatch: expected ${batch} examples of ${inputs} inputs`);
-    const buf = this.memory.buffer;
-    const xs = new Float32Array(buf, this.at.x, inputs * this.np);
-    const ys = new Int32Array(buf, this.at.y, this.np);
-    for (let p = 0; p < batch; p++) {
-      for (let j = 0; j < inputs; j++) xs[j * this.np + p] = x[p * inputs + j]!;
-      const lab = labels[p]!;
+    this.batchRows({ x, labels, inputs }, null, 0, batch, -1);
+  }
+
+  /**
+   * Gathers examples rows[from…to) of `src` (at most `batch` of them) as member k's batch, or as
+   * every member's when k is 'all'. The mask and the 1/N gradient scale follow the count, so a
+   * short last batch of an epoch is the mean over its own examples, as in tfjs. Nothing is
+   * allocated: the memory's views are made once.
+   */
+  setBatchRows(
+    src: BatchSource,
+    rows: Int32Array,
+    k: number | 'all' = 'all',
+    from = 0,
+    to = rows.length,
+  ): void {
+    if (this.data.kind !== 'classification') throw new Error('setBatchRows is for classification kernels');
+    if (src.inputs !== this.data.inputs) throw new RangeError('setBatchRows: the inputs differ');
+    if (!(from >= 0 && to <= rows.length && to - from >= 1 && to - from <= this.data.batch))
+      throw new RangeError(`setBatchRows: rows ${from}…${to}, the batch holds 1…${this.data.batch}`);
+    if (k !== 'all' && !(this.perMember && k >= 0 && k < this.k))
+      throw new RangeError(`setBatchRows: member ${k} has no batch of its own`);
+    this.batchRows(src, rows, from, to - from, k === 'all' ? -1 : k);
+  }
+
+  private batchRows(src: BatchSource, rows: Int32Array | null, from: number, count: number, k: number): void {
+    const { inputs, classes } = this.data as KernelClassification;
+    const { xs, ys, cfgI32, cfgF32, mask } = this.views;
+    const xBase = Math.max(0, k) * inputs * this.np;
+    const yBase = Math.max(0, k) * this.np;
+    for (let p = 0; p < count; p++) {
+      const r = rows ? rows[from + p]! : p;
+      for (let j = 0; j < inputs; j++) xs[xBase + j * this.np + p] = src.x[r * inputs + j]!;
+      const lab = src.labels[r]!;
       if (!(lab >= 0 && lab < classes)) throw new RangeError(`label ${lab} is outside 0…${classes - 1}`);
-      ys[p] = lab;
+      ys[yBase + p] = lab;
     }
+    cfgI32[CFG.batchPerMember / 4] = k >= 0 ? 1 : 0;
+    if (count !== this.rows) {
+      this.rows = count;
+      mask.fill(1, 0, count).fill(0, count);
+      cfgF32[CFG.gradScale / 4] = 1 / count;
+    }
+  }
+
+  /** Examples in the current batch (classification) or pixels (regression). */
+  get batchSize(): number {
+    return this.rows;
   }
 
   /**
    * One Adam step of members [k0, k1) (default: all). Splitting a step into member ranges lets a
    * worker answer messages between ranges; a step is complete only when every member has taken it.
    */
-  step(k0 = 0, k1 = this.k): void {
-    const { lr, beta1, beta2, eps } = this.opts;
+  step(k0 = 0, k1 = this.k, lr = this.opts.lr): void {
     for (let k = k0; k < k1; k++) this.tk[k]! += 1;
+    if (this.opts.optimizer === 'sgd') {
+      this.exports.step(k0, k1, lr, this.opts.momentum, 0, 0, 0, 1, 0);
+      return;
+    }
+    const { beta1, beta2, eps } = this.opts;
     // Members keep their own step count (Adam's bias correction): one call per run of equal counts.
     for (let s = k0; s < k1;) {
       const t = this.tk[s]!;
@@ -407,8 +503,30 @@ export class MlpKernel {
    * that step at no extra cost; MSE only).
    */
   lastLoss(): Float32Array {
-    const se = new Float64Array(this.memory.buffer, this.at.lossOut, this.k);
-    return Float32Array.from(se, (s) => s / (this.n * this.channels()));
+    const per = this.data.kind === 'regression' ? this.n * this.channels() : this.rows;
+    return Float32Array.from(this.lossSums(), (s) => s / per);
+  }
+
+  /**
+   * The last step's per-member loss summed over its examples, a view into the kernel's memory
+   * (squared errors for MSE, cross-entropy in nats for classifiers): read it before the next call.
+   */
+  lossSums(): Float64Array {
+    return this.views.lossOut;
+  }
+
+  /**
+   * Every member's logits of the current batch, a view [K, classes, paddedRows] into the kernel's
+   * memory (no copy): example p of member k, class c at (k·classes + c)·paddedRows + p.
+   */
+  logits(): Float32Array {
+    this.exports.evaluate(0, this.k, 2);
+    return new Float32Array(this.memory.buffer, this.at.pred, this.k * this.channels() * this.np);
+  }
+
+  /** The row stride of logits(): the batch padded to whole tiles. */
+  get paddedRows(): number {
+    return this.np;
   }
 
   /**

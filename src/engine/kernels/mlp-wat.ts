@@ -4,7 +4,8 @@
  * goes forward through all layers (activations stay in the tile buffers, in cache), the loss
  * gradient is formed, and the tile goes back down accumulating dW and db; after the member's last
  * tile, Adam updates its parameters in place (PyTorch's Adam, Kingma & Ba 2015, Alg. 1, in the
- * operation order of src/engine/tf/trainer.ts). Members are independent, so members outer and
+ * operation order of src/engine/tf/trainer.ts), or SGD with momentum for classifiers (CFG.optimizer;
+ * both with optional L2 decay, as src/engine/tf/optimizers.ts). Members are independent, so members outer and
  * tiles inner keeps one member's weights and gradient in L1/L2 while its tiles stream through.
  *
  * Two flavours are generated from the same source: plain SIMD (mul + add) and relaxed SIMD
@@ -12,8 +13,8 @@
  * Built by scripts/build-wasm.mjs (`npm run wasm`) into mlp-wasm.ts.
  */
 import { forwardFn, inputGradFn, weightGradFn, type Epilogue } from './gemm-wat';
-import { ACT, CFG, LOSS } from './layout';
-import { exp, sincos } from './simd-math';
+import { ACT, CFG, LOSS, OPT } from './layout';
+import { exp, log, sincos } from './simd-math';
 import {
   add,
   cfg,
@@ -51,7 +52,7 @@ function loadInputFn(flavour: SimdFlavour): string {
     undefined,
     false,
   );
-  const [P4, NP4, col, h0, j, fi, p, bp, xp, F, inputs] = f.ints(
+  const [P4, NP4, col, h0, j, fi, p, bp, xp, F, inputs, xb] = f.ints(
     'P4',
     'NP4',
     'col',
@@ -63,6 +64,7 @@ function loadInputFn(flavour: SimdFlavour): string {
     'xp',
     'F',
     'inputs',
+    'xb',
   );
   const [s, u, sv, cv] = f.vecs('s', 'u', 'sv', 'cv');
   // Fourier features (Tancik et al. 2020): γ = [sin 2πBx, cos 2πBx], rows 0…F−1 then F…2F−1,
@@ -85,7 +87,7 @@ function loadInputFn(flavour: SimdFlavour): string {
             i32(0),
             get(inputs),
             i32(1),
-            set(xp, add(add(cfg(CFG.x), mul(get(j), get(NP4))), add(get(col), get(p)))) +
+            set(xp, add(add(get(xb), mul(get(j), get(NP4))), add(get(col), get(p)))) +
               set(
                 s,
                 fadd(
@@ -108,7 +110,7 @@ function loadInputFn(flavour: SimdFlavour): string {
     i32(0),
     get(inputs),
     i32(1),
-    `(memory.copy ${add(get(h0), mul(get(j), get(P4)))} ${add(add(cfg(CFG.x), mul(get(j), get(NP4))), get(col))} ${get(P4)})\n`,
+    `(memory.copy ${add(get(h0), mul(get(j), get(P4)))} ${add(add(get(xb), mul(get(j), get(NP4))), get(col))} ${get(P4)})\n`,
   );
   const body =
     set(P4, shl2(cfg(CFG.tile))) +
@@ -117,6 +119,8 @@ function loadInputFn(flavour: SimdFlavour): string {
     set(h0, cfgAt(CFG.hPtr, i32(0))) +
     set(F, cfg(CFG.features)) +
     set(inputs, cfg(CFG.inputs)) +
+    // Member k's own inputs when each member has a batch of its own (CFG.batchPerMember).
+    set(xb, add(cfg(CFG.x), mul(mul(get('$k'), cfg(CFG.batchPerMember)), mul(get(inputs), get(NP4))))) +
     `(if (i32.eqz ${get(F)}) (then\n${copy}) (else\n${features}))\n`;
   return f.render(body);
 }
@@ -241,16 +245,31 @@ function outputMseFn(flavour: SimdFlavour): string {
 }
 
 /**
- * Softmax cross-entropy on tile t (labels i32 in y): mode 0 writes the gradient
- * (softmax − onehot)/N into g0, mode 2 writes the logits (the loss is formed by the driver).
+ * Softmax cross-entropy on tile t (labels i32 in y; member k's own with CFG.batchPerMember).
+ * mode 0 writes the gradient (softmax − onehot)·scale into g0 and returns the tile's summed
+ * cross-entropy, logsumexp − picked logit, of the real examples (the loss of the weights the
+ * step starts from, as tfjs reports it); mode 2 writes the logits and returns 0.
  */
 function outputCeFn(flavour: SimdFlavour): string {
-  const f = outputFn(flavour, 'out_ce');
-  const [P4, NP4, col, C, c, p, pa] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'pa');
-  const [off, scale, mx, z, e, sum, lab, mask] = f.vecs('off', 'scale', 'mx', 'z', 'e', 'sum', 'lab', 'mask');
+  const f = outputFn(flavour, 'out_ce', 'f64');
+  const [P4, NP4, col, C, c, p, pa, yb] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'pa', 'yb');
+  const [off, scale, mx, z, e, sum, lab, mask, picked, ls, ce] = f.vecs(
+    'off',
+    'scale',
+    'mx',
+    'z',
+    'e',
+    'sum',
+    'lab',
+    'mask',
+    'picked',
+    'ls',
+    'ce',
+  );
   const slot = (): string => add(add(cfg(CFG.g0), mul(get(c), get(P4))), get(p));
+  const isLabel = (): string => `(i32x4.eq ${get(lab)} (i32x4.splat ${get(c)}))`;
   const perPixel =
-    set(lab, load(add(cfg(CFG.y), add(get(col), get(p))))) +
+    set(lab, load(add(get(yb), add(get(col), get(p))))) +
     set(mask, load(add(cfg(CFG.mask), add(get(col), get(p))))) +
     set(mx, vconst(-Infinity)) +
     forLoop(
@@ -264,16 +283,20 @@ function outputCeFn(flavour: SimdFlavour): string {
     ) +
     `(if (i32.eqz ${get('$mode')}) (then\n` +
     set(sum, vconst(0)) +
+    set(picked, vconst(0)) +
     forLoop(
       c,
       i32(0),
       get(C),
       i32(1),
       set(z, fsub(fadd(load(slot()), get(off)), get(mx))) +
+        set(picked, `(v128.bitselect ${get(z)} ${get(picked)} ${isLabel()})`) +
         exp(f, z, e) +
         store(slot(), get(e)) +
         set(sum, fadd(get(sum), get(e))),
     ) +
+    log(f, sum, ls) +
+    set(ce, fadd(get(ce), fmul(fsub(get(ls), get(picked)), get(mask)))) +
     forLoop(
       c,
       i32(0),
@@ -283,10 +306,7 @@ function outputCeFn(flavour: SimdFlavour): string {
         slot(),
         fmul(
           fmul(
-            fsub(
-              `(f32x4.div ${load(slot())} ${get(sum)})`,
-              `(v128.and (i32x4.eq ${get(lab)} (i32x4.splat ${get(c)})) ${vconst(1)})`,
-            ),
+            fsub(`(f32x4.div ${load(slot())} ${get(sum)})`, `(v128.and ${isLabel()} ${vconst(1)})`),
             get(scale),
           ),
           get(mask),
@@ -294,16 +314,27 @@ function outputCeFn(flavour: SimdFlavour): string {
       ),
     ) +
     '))\n';
-  const body = outputPrologue(f) + forLoop(p, i32(0), get(P4), i32(16), perPixel);
+  const body =
+    outputPrologue(f) +
+    set(yb, add(cfg(CFG.y), mul(mul(get('$k'), cfg(CFG.batchPerMember)), get(NP4)))) +
+    set(ce, vconst(0)) +
+    forLoop(p, i32(0), get(P4), i32(16), perPixel) +
+    `(f64.promote_f32 ${hsum(get(ce))})`;
   return f.render(body);
 }
 
 const ADAM_SCALARS = ['lrbc1', 'b1', 'omb1', 'b2', 'omb2', 'sqrtbc2', 'eps'] as const;
 
+/** g + λθ at byte offset `o` of gradient g and parameters p: L2 decay as optimizers.ts adds it. */
+const decayed = (f: WatFn, g: string, p: string, o: string): string =>
+  fadd(load(add(get(g), get(o))), fmul(load(add(get(p), get(o))), get(f.v('wd_v'))));
+const splatDecay = (f: WatFn): string =>
+  set(f.v('wd_v'), `(f32x4.splat (f32.load (i32.const ${CFG.weightDecay})))`);
+
 /**
  * Adam on n floats, in trainer.ts's operation order: m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²;
- * p −= (m / (√v/√bc₂ + ε))·(lr/bc₁). Plain mul/add in both flavours, so that the update rounds
- * exactly as the reference's does.
+ * p −= (m / (√v/√bc₂ + ε))·(lr/bc₁), with g the gradient plus L2 decay λθ (0 for INRs: g + 0 is
+ * g). Plain mul/add in both flavours, so that the update rounds exactly as the reference's does.
  */
 function adamFn(flavour: SimdFlavour): string {
   const f = new WatFn(
@@ -326,12 +357,13 @@ function adamFn(flavour: SimdFlavour): string {
   const at = (base: string): string => add(get(base), get(o));
   const body =
     ADAM_SCALARS.map((s) => set(sv[s]!, `(f32x4.splat ${get(`$${s}`)})`)).join('') +
+    splatDecay(f) +
     forLoop(
       o,
       i32(0),
       shl2(get('$n')),
       i32(16),
-      set(gv, load(at('$g'))) +
+      set(gv, decayed(f, '$g', '$p', o)) +
         set(mv, fadd(fmul(load(at('$m')), get(sv.b1!)), fmul(get(gv), get(sv.omb1!)))) +
         set(vv, fadd(fmul(load(at('$v')), get(sv.b2!)), fmul(fmul(get(gv), get(gv)), get(sv.omb2!)))) +
         store(at('$m'), get(mv)) +
@@ -351,10 +383,50 @@ function adamFn(flavour: SimdFlavour): string {
 }
 
 /**
- * step(k0, k1, Adam scalars…): one Adam step for members k0…k1−1. With `gradientsOnly` the
- * entry is gradients(k0, k1) instead: the same forward and backward, but each member's gradient
- * is copied out to gradOut[k] and no Adam step is taken (the caller chains it elsewhere, e.g. to
- * a curve's control point).
+ * SGD with momentum μ on n floats, torch.optim.SGD's form (dampening 0, no Nesterov) in
+ * optimizers.ts's operation order: d = g + λθ; b = μb + d; θ −= b·lr. The buffer b starts at
+ * zero, so the first step's μ·0 + d is exactly d (torch starts it at d); μ = 0 is plain SGD.
+ */
+function sgdFn(flavour: SimdFlavour): string {
+  const f = new WatFn(
+    flavour,
+    'sgd',
+    [
+      ['p', 'i32'],
+      ['g', 'i32'],
+      ['b', 'i32'],
+      ['n', 'i32'],
+      ['lr', 'f32'],
+      ['mu', 'f32'],
+    ],
+    undefined,
+    false,
+  );
+  const o = f.i32('o');
+  const [bv, lrv, muv] = f.vecs('bv', 'lrv', 'muv');
+  const at = (base: string): string => add(get(base), get(o));
+  const body =
+    set(lrv, `(f32x4.splat ${get('$lr')})`) +
+    set(muv, `(f32x4.splat ${get('$mu')})`) +
+    splatDecay(f) +
+    forLoop(
+      o,
+      i32(0),
+      shl2(get('$n')),
+      i32(16),
+      set(bv, fadd(fmul(load(at('$b')), get(muv)), decayed(f, '$g', '$p', o))) +
+        store(at('$b'), get(bv)) +
+        store(at('$p'), fsub(load(at('$p')), fmul(get(bv), get(lrv)))),
+    );
+  return f.render(body);
+}
+
+/**
+ * step(k0, k1, optimiser scalars…): one step for members k0…k1−1. Adam takes the scalars as
+ * named; SGD (CFG.optimizer) reads lr from the first and μ from the second, its buffer in m.
+ * With `gradientsOnly` the entry is gradients(k0, k1) instead: the same forward and backward, but
+ * each member's gradient is copied out to gradOut[k] and no optimiser step is taken (the caller
+ * chains it elsewhere, e.g. to a curve's control point).
  */
 function stepFn(flavour: SimdFlavour, gradientsOnly = false): string {
   const f = new WatFn(flavour, gradientsOnly ? 'gradients' : 'step', [
@@ -379,14 +451,16 @@ function stepFn(flavour: SimdFlavour, gradientsOnly = false): string {
           cfg(CFG.tiles),
           i32(1),
           `(call $load_input ${get(k)} ${get(t)})\n(call $forward ${get(k)})\n` +
-            `(if (i32.eq ${cfg(CFG.loss)} (i32.const ${LOSS.mse})) (then ${set(se, `(f64.add ${get(se)} (call $out_mse ${get(t)} (i32.const 0) ${get(k)}))`)}) (else (call $out_ce ${get(t)} (i32.const 0) ${get(k)})))\n` +
+            `(if (i32.eq ${cfg(CFG.loss)} (i32.const ${LOSS.mse})) (then ${set(se, `(f64.add ${get(se)} (call $out_mse ${get(t)} (i32.const 0) ${get(k)}))`)}) (else ${set(se, `(f64.add ${get(se)} (call $out_ce ${get(t)} (i32.const 0) ${get(k)}))`)}))\n` +
             `(call $backward ${get(k)})\n`,
         ) +
         `(f64.store ${add(cfg(CFG.lossOut), `(i32.shl ${get(k)} (i32.const 3))`)} ${get(se)})\n` +
         set(off, mul(get(k), get(s4))) +
         (gradientsOnly
           ? `(memory.copy ${add(cfg(CFG.gradOut), get(off))} ${cfg(CFG.grad)} ${get(s4)})\n`
-          : `(call $adam ${add(cfg(CFG.params), get(off))} ${cfg(CFG.grad)} ${add(cfg(CFG.m), get(off))} ${add(cfg(CFG.v), get(off))} ${cfg(CFG.stride)} ${ADAM_SCALARS.map((s) => get(`$${s}`)).join(' ')})\n`),
+          : `(if (i32.eq ${cfg(CFG.optimizer)} (i32.const ${OPT.sgd})) (then\n` +
+            `(call $sgd ${add(cfg(CFG.params), get(off))} ${cfg(CFG.grad)} ${add(cfg(CFG.m), get(off))} ${cfg(CFG.stride)} ${get('$lrbc1')} ${get('$b1')})) (else\n` +
+            `(call $adam ${add(cfg(CFG.params), get(off))} ${cfg(CFG.grad)} ${add(cfg(CFG.m), get(off))} ${add(cfg(CFG.v), get(off))} ${cfg(CFG.stride)} ${ADAM_SCALARS.map((s) => get(`$${s}`)).join(' ')})))\n`),
     );
   return f.render(body);
 }
@@ -412,7 +486,7 @@ function evaluateFn(flavour: SimdFlavour): string {
         cfg(CFG.tiles),
         i32(1),
         `(call $load_input ${get(k)} ${get(t)})\n(call $forward ${get(k)})\n` +
-          `(if (i32.eq ${cfg(CFG.loss)} (i32.const ${LOSS.mse})) (then ${set(se, `(f64.add ${get(se)} (call $out_mse ${get(t)} ${get('$mode')} ${get(k)}))`)}) (else (call $out_ce ${get(t)} (i32.const 2) ${get(k)})))\n`,
+          `(if (i32.eq ${cfg(CFG.loss)} (i32.const ${LOSS.mse})) (then ${set(se, `(f64.add ${get(se)} (call $out_mse ${get(t)} ${get('$mode')} ${get(k)}))`)}) (else (drop (call $out_ce ${get(t)} (i32.const 2) ${get(k)}))))\n`,
       ) +
       `(f64.store ${add(cfg(CFG.lossOut), `(i32.shl ${get(k)} (i32.const 3))`)} ${get(se)})\n`,
   );
@@ -460,6 +534,7 @@ export function mlpKernelWat(flavour: SimdFlavour): string {
     outputMseFn(flavour),
     outputCeFn(flavour),
     adamFn(flavour),
+    sgdFn(flavour),
     stepFn(flavour),
     stepFn(flavour, true),
     evaluateFn(flavour),

@@ -7,6 +7,8 @@
  * The pool speaks to its workers through `ShardPort`s, so the same coordinator drives Node's
  * worker_threads (src/cli/kernel-pool.ts), the browser's Web Workers, or one in-thread shard.
  */
+import type { KernelTrainerOptions, MemberScores } from '../classifier/kernel-trainer';
+import type { ClassificationData } from '../data/eval-data';
 import { structuredCloneArch, type Model } from '../model';
 import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import type { KernelFlavour, KernelOptions, KernelRegression } from './mlp-kernel';
@@ -76,19 +78,56 @@ export class KernelPool {
     opts: KernelOptions,
     ports: ShardPort[],
   ): Promise<KernelPool> {
+    const arch = models[0]!.arch;
+    return KernelPool.start(models, ports, (wire) => ({ type: 'init', arch, models: wire, data, opts }));
+  }
+
+  /**
+   * Classifiers on the fused kernel (src/engine/classifier/kernel-trainer.ts), members split over
+   * the ports; every shard holds the training and held-out sets and draws its members' batches.
+   */
+  static async createClassifier(
+    models: readonly Model[],
+    train: ClassificationData,
+    heldOut: ClassificationData,
+    opts: KernelTrainerOptions,
+    ports: ShardPort[],
+  ): Promise<KernelPool> {
+    const arch = models[0]!.arch;
+    return KernelPool.start(models, ports, (wire, k0, k1) => ({
+      type: 'init-classifier',
+      arch,
+      models: wire,
+      train,
+      heldOut,
+      opts: { ...opts, batchSeeds: opts.batchSeeds.slice(k0, k1) },
+    }));
+  }
+
+  private static async start(
+    models: readonly Model[],
+    ports: ShardPort[],
+    init: (wire: WireModel[], k0: number, k1: number) => ShardRequest,
+  ): Promise<KernelPool> {
     if (ports.length === 0) throw new RangeError('KernelPool needs at least one port');
     const ranges = splitMembers(models.length, ports.length);
     for (const p of ports.slice(ranges.length)) p.close();
     const used = ports.slice(0, ranges.length);
-    const arch = models[0]!.arch;
-    const replies = await Promise.all(
-      used.map((port, i) => {
-        const [k0, k1] = ranges[i]!;
-        const wire: WireModel[] = models.slice(k0, k1).map((m) => ({ params: m.params }));
-        return port.request({ type: 'init', arch, models: wire, data, opts });
-      }),
-    );
-    const ready = replies.map((r) => expect(r, 'ready'));
+    let ready: Extract<ShardReply, { type: 'ready' }>[];
+    try {
+      const replies = await Promise.all(
+        used.map((port, i) => {
+          const [k0, k1] = ranges[i]!;
+          const wire: WireModel[] = models.slice(k0, k1).map((m) => ({ params: m.params }));
+          return port.request(init(wire, k0, k1));
+        }),
+      );
+      ready = replies.map((r) => expect(r, 'ready'));
+    } catch (e) {
+      // A shard that refused (or a worker that failed) leaves no other worker running.
+      for (const p of used) p.close();
+      throw e;
+    }
     return new KernelPool(
       models[0]!,
       models.length,
@@ -125,6 +164,20 @@ export class KernelPool {
     const r = await this.all({ type: 'step', steps }, 'stepped');
     this.stepCount += steps;
     return concat(r.map((x) => x.loss));
+  }
+
+  /** Classifiers: per-member mean minibatch cross-entropy over the current epoch. */
+  async epochTrainLoss(): Promise<Float32Array> {
+    return concat((await this.all({ type: 'epoch-loss' }, 'loss')).map((x) => x.loss));
+  }
+
+  /** Classifiers: per-member cross-entropy and accuracy on the training or the held-out set. */
+  async score(which: 'train' | 'heldOut'): Promise<MemberScores> {
+    const r = await this.all({ type: 'score', which }, 'scores');
+    return {
+      loss: concat(r.map((x) => x.scores.loss)),
+      accuracy: concat(r.map((x) => x.scores.accuracy)),
+    };
   }
 
   /** Per-member MSE of the current weights. */

@@ -3,6 +3,12 @@
  * pure handler that answers them. Node's worker_threads (src/cli/kernel-pool.ts) and the
  * browser's Web Workers run this same handler, so a shard computes the same numbers everywhere.
  */
+import {
+  KernelClassifierTrainer,
+  type KernelTrainerOptions,
+  type MemberScores,
+} from '../classifier/kernel-trainer';
+import type { ClassificationData } from '../data/eval-data';
 import type { Model, MlpArch } from '../model';
 import type { Tensor } from '../tensor';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
@@ -15,7 +21,18 @@ export interface WireModel {
 
 export type ShardRequest =
   | { type: 'init'; arch: MlpArch; models: WireModel[]; data: KernelRegression; opts: KernelOptions }
+  | {
+      type: 'init-classifier';
+      arch: MlpArch;
+      models: WireModel[];
+      train: ClassificationData;
+      heldOut: ClassificationData;
+      /** The shard's members' batch seeds only. */
+      opts: KernelTrainerOptions;
+    }
   | { type: 'step'; steps: number }
+  | { type: 'epoch-loss' }
+  | { type: 'score'; which: 'train' | 'heldOut' }
   | { type: 'evaluate' }
   | { type: 'predictions' }
   | { type: 'models' }
@@ -30,6 +47,7 @@ export type ShardReply =
   | { type: 'stepped'; steps: number; loss: Float32Array }
   | { type: 'loss'; loss: Float32Array }
   | { type: 'predictions'; data: Float32Array }
+  | { type: 'scores'; scores: MemberScores }
   | { type: 'models'; models: WireModel[] }
   | { type: 'zooReady'; flavour: KernelFlavour }
   | { type: 'zooRan'; finished: ZooMemberOut[] }
@@ -42,6 +60,8 @@ export type ShardReply =
 export function replyTransfer(r: ShardReply): ArrayBuffer[] {
   if (r.type === 'stepped' || r.type === 'loss') return [r.loss.buffer as ArrayBuffer];
   if (r.type === 'predictions') return [r.data.buffer as ArrayBuffer];
+  if (r.type === 'scores')
+    return [r.scores.loss.buffer as ArrayBuffer, r.scores.accuracy.buffer as ArrayBuffer];
   if (r.type === 'models')
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
   if (r.type === 'zooRan')
@@ -54,10 +74,18 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
   return [];
 }
 
-/** A shard's state machine: init once, then any number of steps and reads. */
+/**
+ * A shard's state machine: init once (a population on a regression target, or classifiers on
+ * their training set), then any number of steps and reads.
+ */
 export function createShardHandler(): (req: ShardRequest) => ShardReply {
   let kernel: MlpKernel | null = null;
   let zoo: ZooShard | null = null;
+  let classifier: {
+    trainer: KernelClassifierTrainer;
+    train: ClassificationData;
+    heldOut: ClassificationData;
+  } | null = null;
   return (req): ShardReply => {
     try {
       if (req.type === 'zooInit') {
@@ -73,10 +101,33 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         kernel = new MlpKernel(models, req.data, req.opts);
         return { type: 'ready', flavour: kernel.flavour, memoryBytes: kernel.memoryBytes };
       }
+      if (req.type === 'init-classifier') {
+        const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
+        const trainer = new KernelClassifierTrainer(models, req.train, req.opts);
+        classifier = { trainer, train: req.train, heldOut: req.heldOut };
+        return { type: 'ready', flavour: trainer.flavour, memoryBytes: trainer.memoryBytes };
+      }
       if (req.type === 'dispose') {
         kernel = null;
         zoo = null;
+        classifier = null;
         return { type: 'disposed' };
+      }
+      if (classifier) {
+        const { trainer } = classifier;
+        switch (req.type) {
+          case 'step':
+            for (let s = 0; s < req.steps; s++) trainer.step();
+            return { type: 'stepped', steps: trainer.steps, loss: trainer.lastLoss() };
+          case 'epoch-loss':
+            return { type: 'loss', loss: trainer.epochTrainLoss() };
+          case 'score':
+            return { type: 'scores', scores: trainer.score(classifier[req.which]) };
+          case 'models':
+            return { type: 'models', models: trainer.models().map((m) => ({ params: m.params })) };
+          default:
+            return { type: 'error', message: `a classifier shard does not answer ${req.type}` };
+        }
       }
       if (!kernel) return { type: 'error', message: 'shard used before init' };
       switch (req.type) {
@@ -97,6 +148,8 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         case 'resume':
           kernel.setMoments(req.steps, req.m, req.v);
           return { type: 'resumed', steps: kernel.steps };
+        default:
+          return { type: 'error', message: `a population shard does not answer ${req.type}` };
       }
     } catch (e) {
       return { type: 'error', message: e instanceof Error ? e.message : String(e) };

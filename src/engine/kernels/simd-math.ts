@@ -103,3 +103,33 @@ export function tanh(f: WatFn, x: string, out: string): string {
     )
   );
 }
+
+/**
+ * out = ln(x) for positive normal x (the softmax's sum of exponentials, in [1, C]): x = 2ᵉ·m with
+ * m in [√½, √2), ln m = 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9) with s = (m − 1)/(m + 1),
+ * |s| ≤ 0.172 (the series' next term is below 1e-9). Used for the cross-entropy the kernel
+ * reports, never for a gradient.
+ */
+export function log(f: WatFn, x: string, out: string): string {
+  const e = f.v('lg_e');
+  const m = f.v('lg_m');
+  const big = f.v('lg_big');
+  const s = f.v('lg_s');
+  const s2 = f.v('lg_s2');
+  let poly = vconst(1 / 9);
+  for (const d of [7, 5, 3]) poly = fadd(vconst(1 / d), fmul(get(s2), poly));
+  poly = fadd(vconst(1), fmul(get(s2), poly));
+  return (
+    set(e, `(i32x4.sub (i32x4.shr_u ${get(x)} (i32.const 23)) ${iconst(127)})`) +
+    set(m, `(v128.or (v128.and ${get(x)} ${iconst(0x007fffff)}) ${iconst(0x3f800000)})`) +
+    set(big, `(f32x4.gt ${get(m)} ${vconst(Math.SQRT2)})`) +
+    set(m, `(v128.bitselect ${fmul(get(m), vconst(0.5))} ${get(m)} ${get(big)})`) +
+    set(e, `(i32x4.sub ${get(e)} ${get(big)})`) +
+    set(s, `(f32x4.div ${fsub(get(m), vconst(1))} ${fadd(get(m), vconst(1))})`) +
+    set(s2, fmul(get(s), get(s))) +
+    set(
+      out,
+      fadd(fmul(`(f32x4.convert_i32x4_s ${get(e)})`, vconst(Math.LN2)), fmul(fmul(get(s), vconst(2)), poly)),
+    )
+  );
+}

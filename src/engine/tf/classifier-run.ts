@@ -1,12 +1,14 @@
 /**
  * A whole training run of a classifier population: epochs of minibatch steps, a held-out score
  * after every epoch (the live curves), progress, pause and cancellation. The same function serves
- * the worker, the CLI and the presets; fine-tuning is a run that starts from given weights.
+ * the worker, the CLI and the presets; fine-tuning is a run that starts from given weights. It
+ * trains on the fused kernel wherever that covers the run, else on tfjs (classifier-path.ts).
  */
 import { yieldToEvents } from '../cancel';
 import type { Model } from '../model';
 import type { ClassificationData } from '../data/eval-data';
-import { ClassifierTrainer, type ClassifierTrainerOptions, type MemberScores } from './classifier';
+import type { ClassifierTrainerOptions, MemberScores } from './classifier';
+import { startClassifierPath, type KernelHooks } from './classifier-path';
 
 /** One point of the live curves: every member after one epoch. */
 export interface EpochRecord {
@@ -35,6 +37,10 @@ export interface RunHooks {
    * `stopped` is true), unlike an abort, which keeps nothing.
    */
   stop?: () => boolean;
+  /** Fused kernel or tfjs, and the kernel's shards (default: auto, one shard in this thread). */
+  kernel?: KernelHooks;
+  /** Told once, before the first step, which path trains (RunResult.kernel). */
+  onPath?: (path: string) => void;
 }
 
 export interface RunResult {
@@ -46,6 +52,8 @@ export interface RunResult {
   /** Ended early by `stop`; `history` then holds the epochs finished, plus the partial one. */
   stopped: boolean;
   seconds: number;
+  /** Which path trained, e.g. "fused wasm relaxed × 1 worker" or "tfjs wasm (fused kernel: …)". */
+  kernel: string;
 }
 
 /**
@@ -60,7 +68,8 @@ export async function trainClassifierRun(
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   const t0 = performance.now();
-  const trainer = new ClassifierTrainer(models, train, opts);
+  const trainer = await startClassifierPath(models, train, heldOut, opts, hooks.kernel);
+  hooks.onPath?.(trainer.path);
   const history: EpochRecord[] = [];
   let lastYield = performance.now();
   let lastProgress = 0;
@@ -74,7 +83,7 @@ export async function trainClassifierRun(
           stopped = true;
           break;
         }
-        trainer.step();
+        await trainer.step();
         const now = performance.now();
         if (now - lastYield > 50) {
           // Reading nothing back keeps the queue full; a turn of the event loop lets messages in.
@@ -89,7 +98,7 @@ export async function trainClassifierRun(
       // A stop before this epoch's first step leaves nothing new to report.
       if (stopped && trainer.steps === (epoch - 1) * trainer.stepsPerEpoch) break;
       const trainLoss = await trainer.epochTrainLoss();
-      const scores = await trainer.score(heldOut);
+      const scores = await trainer.score('heldOut');
       const record: EpochRecord = {
         epoch: trainer.steps / trainer.stepsPerEpoch,
         trainLoss: Array.from(trainLoss),
@@ -105,8 +114,8 @@ export async function trainClassifierRun(
     const last = history.at(-1);
     const heldOutScores = last
       ? { loss: Float32Array.from(last.heldOutLoss), accuracy: Float32Array.from(last.heldOutAccuracy) }
-      : await trainer.score(heldOut);
-    const trainScores = opts.scoreTrain ? await trainer.score(train) : null;
+      : await trainer.score('heldOut');
+    const trainScores = opts.scoreTrain ? await trainer.score('train') : null;
     return {
       models: await trainer.models(),
       history,
@@ -114,6 +123,7 @@ export async function trainClassifierRun(
       heldOut: heldOutScores,
       stopped,
       seconds: (performance.now() - t0) / 1000,
+      kernel: trainer.path,
     };
   } finally {
     trainer.dispose();

@@ -10,8 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
 import { checkEvalData, type ClassificationData } from '../data/eval-data';
+import { checkClassifierRun, type MemberScores } from '../classifier/kernel-trainer';
 import { BatchOrder, learningRateAt, stepsPerEpoch } from '../classifier/schedule';
-import { checkTraining, type ClassifierTraining } from '../classifier/settings';
+import type { ClassifierTraining } from '../classifier/settings';
 import { createOptimizer, type StackOptimizer } from './optimizers';
 import {
   disposeStack,
@@ -29,11 +30,7 @@ export interface ClassifierTrainerOptions extends ClassifierTraining {
   layout?: MatmulLayout;
 }
 
-/** Per-member loss [K] and accuracy [K] of a population on a labelled set. */
-export interface MemberScores {
-  loss: Float32Array;
-  accuracy: Float32Array;
-}
+export type { MemberScores };
 
 /** Rows per forward pass when scoring: bounds the [K, rows, width] activations. */
 const EVAL_ROWS = 2048;
@@ -64,18 +61,7 @@ export class ClassifierTrainer {
   private disposed = false;
 
   constructor(models: readonly Model[], train: ClassificationData, opts: ClassifierTrainerOptions) {
-    checkTraining(opts);
-    checkEvalData(train);
-    if (models.length === 0) throw new RangeError('a population needs at least one model');
-    if (opts.batchSeeds.length !== models.length)
-      throw new RangeError(`${models.length} models but ${opts.batchSeeds.length} batch seeds`);
-    const outputs = models[0]!.arch.widths.at(-1)!;
-    if (models[0]!.arch.widths[0] !== train.inputs || outputs !== train.classes)
-      throw new RangeError(
-        `the models map ${models[0]!.arch.widths[0]} inputs to ${outputs} classes, the data has ${train.inputs} inputs and ${train.classes} classes`,
-      );
-    if (opts.batch > train.n)
-      throw new RangeError(`the batch size ${opts.batch} is larger than the ${train.n} training examples`);
+    checkClassifierRun(models, train, opts);
     this.arch = models[0]!.arch;
     this.k = models.length;
     this.opts = opts;

@@ -13,6 +13,7 @@ import {
   formatClassList,
 } from '../../engine/classifier/data';
 import { fineTune, makeTaskModels, type FineTuneResult } from '../../engine/classifier/finetune';
+import type { PresetHooks } from '../../engine/classifier/presets/common';
 import { REBASIN_DEFAULTS, runRebasinPreset } from '../../engine/classifier/presets/rebasin';
 import { REPAIR_DEFAULTS, runRepairPreset } from '../../engine/classifier/presets/repair';
 import { runSoupPreset, SOUP_DEFAULTS } from '../../engine/classifier/presets/soup';
@@ -36,6 +37,7 @@ import type {
   ModelEntry,
 } from '../protocol';
 import { ensureBackend } from '../backends';
+import { browserShardPorts } from '../kernel-pool';
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused, type JobContext } from './context';
 
@@ -51,6 +53,9 @@ export function classifierSplit(d: ClassifierDataSpec): TrainTestSplit {
     ? mnistTrainTest(d.bin)
     : splitHeldOut(d.dataset, d.heldOutFraction, d.seed, d.name);
 }
+
+/** Classifier runs take the fused kernel where it covers them, its shards on Web Workers. */
+const KERNEL = { ports: browserShardPorts };
 
 const curveData = (c: PathCurve): CurveData => ({
   alphas: Array.from(c.alphas),
@@ -74,6 +79,7 @@ export async function runClassifierTrain(
   const pop = classifierPopulation(job.settings, split.train.inputs, classes);
   const history: EpochRecord[] = [];
   let at = { done: 0, total: 0 };
+  let kernel = '';
   const run = await trainClassifierRun(
     pop.models,
     asClassification(split.train, classes),
@@ -83,13 +89,18 @@ export async function runClassifierTrain(
       signal: ctl.signal,
       gate: () => waitWhilePaused(ctl.paused, ctl.signal, ctl.stopped),
       stop: ctl.stopped,
+      kernel: KERNEL,
+      onPath: (p) => {
+        kernel = p;
+        ctl.progress({ ...at, label: 'steps', history: [], kernel });
+      },
       onProgress: (done, total) => {
         at = { done, total };
-        ctl.progress({ ...at, label: 'steps', history: [...history] });
+        ctl.progress({ ...at, label: 'steps', history: [...history], kernel });
       },
       onEpoch: (r) => {
         history.push(r);
-        ctl.progress({ ...at, label: 'steps', history: [...history] });
+        ctl.progress({ ...at, label: 'steps', history: [...history], kernel });
       },
     },
   );
@@ -104,7 +115,13 @@ export async function runClassifierTrain(
       note,
     }),
   );
-  return { models, history: run.history, stopped: run.stopped, description: split.description };
+  return {
+    models,
+    history: run.history,
+    stopped: run.stopped,
+    description: split.description,
+    kernel: run.kernel,
+  };
 }
 
 /** Fine-tunes a workspace model on each class subset (one subset: one model). */
@@ -122,6 +139,7 @@ export async function runClassifierFineTune(
   const split = classifierSplit(job.data);
   const hooks = {
     signal: ctx.signal,
+    kernel: KERNEL,
     onProgress: (done: number, total: number) => ctx.progress({ done, total, label: 'fine-tuning steps' }),
   };
   const opts = { ...job.training, seed: job.seed };
@@ -166,11 +184,23 @@ export async function runClassifierPreset(
   ctx: JobContext,
 ): Promise<ClassifierPresetReply> {
   await ensureBackend();
+  const paths = new Set<string>();
   const hooks = {
     signal: ctx.signal,
+    kernel: KERNEL,
+    onPath: (_stage: string, p: string) => void paths.add(p),
     onProgress: (f: number, stage: string) =>
       ctx.progress({ done: Math.round(1000 * f), total: 1000, label: stage }),
   };
+  const reply = await presetReply(job, registry, hooks);
+  return { ...reply, notes: [...reply.notes, `Training ran on ${[...paths].join('; ')}.`] };
+}
+
+async function presetReply(
+  job: ClassifierPresetJob,
+  registry: ModelRegistry,
+  hooks: PresetHooks,
+): Promise<ClassifierPresetReply> {
   const tag = `${job.preset} seed ${job.seed}`;
   const add = (model: Model, name: string): ModelEntry =>
     registry.add(model, { name, source: 'trained', group: `preset ${tag}` });

@@ -15,12 +15,40 @@ function traces(history: EpochRecord[], pick: (r: EpochRecord) => number[], scal
   }));
 }
 
+/**
+ * Which path trains: the fused kernel ("fused wasm relaxed × 1 worker") or tfjs, whose reason
+ * ("tfjs wasm (fused kernel: …)") shows in full on hover and in the title.
+ */
+function KernelBadge({ path }: { path: string }) {
+  const fused = /^fused wasm (\w+) × (.*)$/.exec(path);
+  const tfjs = /^(tfjs \w+)(?: \((.*)\))?$/.exec(path);
+  return (
+    <span className="badge cls-kernel" data-testid="cls-kernel" title={path}>
+      {fused ? (
+        <>
+          <strong>fused kernel</strong>
+          <span className="badge-layout">
+            {fused[1]} SIMD × {fused[2]}
+          </span>
+        </>
+      ) : (
+        <>
+          <strong>{tfjs?.[1] ?? path}</strong>
+          {tfjs?.[2] && <span className="badge-reason">{tfjs[2]}</span>}
+        </>
+      )}
+    </span>
+  );
+}
+
 /** The live curves of the population: train loss and held-out accuracy per member per epoch. */
 export function TrainCurves() {
   const job = useTrain((s) => s.job);
   const done = useTrain((s) => s.history);
   const message = useTrain((s) => s.message);
   const paused = useTrain((s) => s.paused);
+  const doneKernel = useTrain((s) => s.kernel);
+  const kernel = (job.busy ? job.progress?.kernel : doneKernel) ?? '';
   const live = job.busy ? job.progress?.history : undefined;
   const history = useMemo(() => live ?? done, [live, done]);
   const loss = useMemo(() => traces(history, (r) => r.trainLoss), [history]);
@@ -29,7 +57,10 @@ export function TrainCurves() {
   const axis = { title: { text: 'epoch' }, dtick: 1, rangemode: 'nonnegative' };
   return (
     <section className="panel" data-testid="cls-curves" data-epochs={history.length}>
-      <h2>Training curves</h2>
+      <h2>
+        Training curves
+        {kernel && <KernelBadge path={kernel} />}
+      </h2>
       {job.busy && (
         <div className="progress-row" data-testid="cls-progress">
           <div className="progress">

@@ -29,12 +29,15 @@ export interface TrainSlice {
   /** The finished run's curves (live ones come in `job.progress.history`). */
   history: EpochRecord[];
   message: string;
+  /** Which path the finished run trained on (the live one comes in `job.progress.kernel`). */
+  kernel: string;
 }
 export const trainStore = createStore<TrainSlice>(() => ({
   job: idleJob(),
   paused: false,
   history: [],
   message: '',
+  kernel: '',
 }));
 
 export const tuneStore = createStore<{ job: JobState; result: ClassifierFineTuneReply | null }>(() => ({
@@ -119,7 +122,7 @@ const removeAll = (models: ModelEntry[]): void =>
 /** Trains the spec's population; the members join the workspace when it ends (Stop included). */
 export async function trainClassifiers(): Promise<void> {
   const c = appStore.getState().spec.classifier;
-  trainStore.setState({ history: [], paused: false, message: '' });
+  trainStore.setState({ history: [], paused: false, message: '', kernel: '' });
   await runJob(
     trainStore,
     (m) => `Classifier training failed: ${m}. The workspace is unchanged.`,
@@ -135,6 +138,7 @@ export async function trainClassifiers(): Promise<void> {
       const n = r.models.length;
       trainStore.setState({
         history: r.history,
+        kernel: r.kernel,
         message: `${n} classifier${n === 1 ? '' : 's'} joined the workspace${r.stopped ? ' (stopped early)' : ''}. Held out: ${r.description}.`,
       });
     },

@@ -6,7 +6,7 @@
 import type { LabelledDataset } from '../../data/dataset';
 import type { Model } from '../../model';
 import type { ClassificationData } from '../../data/eval-data';
-import { trainClassifierRun, type EpochRecord } from '../../tf/classifier-run';
+import { trainClassifierRun, type EpochRecord, type RunHooks } from '../../tf/classifier-run';
 import { asClassification, mnistTrainTest, takeRows, type TrainTestSplit } from '../data';
 import {
   checkClassifierSettings,
@@ -33,6 +33,21 @@ export interface PresetHooks {
   onProgress?: (fraction: number, stage: string) => void;
   /** A population finished an epoch (for live curves). */
   onEpoch?: (stage: string, record: EpochRecord) => void;
+  /** Fused kernel or tfjs for the training stages, and where the kernel's shards run. */
+  kernel?: RunHooks['kernel'];
+  /** Which path a training stage runs on. */
+  onPath?: (stage: string, path: string) => void;
+}
+
+/** The run hooks of a preset's training stage. */
+export function stageHooks(hooks: PresetHooks, stage: string, progress: StageProgress): RunHooks {
+  return {
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.kernel ? { kernel: hooks.kernel } : {}),
+    onPath: (p) => hooks.onPath?.(stage, p),
+    onProgress: (d, t) => progress.report(stage, d / t),
+    onEpoch: (r) => hooks.onEpoch?.(stage, r),
+  };
 }
 
 /** The MNIST data of a preset: train, held-out, and a fixed train subset to draw train curves on. */
@@ -108,11 +123,7 @@ export async function trainStage(
     data.train,
     data.heldOut,
     { ...settings, batchSeeds: pop.batchSeeds },
-    {
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      onProgress: (d, t) => progress.report(stage, d / t),
-      onEpoch: (r) => hooks.onEpoch?.(stage, r),
-    },
+    stageHooks(hooks, stage, progress),
   );
   progress.report(stage, 1);
   return { models: run.models, history: run.history, seconds: run.seconds };

@@ -20,6 +20,7 @@ import { checkClassifierSettings, type ClassifierActivation, type ClassifierTrai
 import {
   presetData,
   presetTraining,
+  stageHooks,
   StageProgress,
   trainStage,
   type PaperClaim,
@@ -155,11 +156,7 @@ export async function runSoupPreset(
       fit,
       val,
       { ...options.fineTune, lr, batchSeeds: members.map((i) => batchSeed(options.seed + 1, i)) },
-      {
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onProgress: (d, t) => progress.report(stage, d / t),
-        onEpoch: (r) => hooks.onEpoch?.(stage, r),
-      },
+      stageHooks(hooks, stage, progress),
     );
     members.forEach((i, j) => (ingredients[i] = run.models[j]!));
     progress.finish(stage);
