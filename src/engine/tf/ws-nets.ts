@@ -59,7 +59,8 @@ export function mlpNet(dim: number, classes: number, width: number, seed: number
  * by a plain matmul (measured here on [32768, 16]ᵀ·[32768, 16]: 6.2 ms against 2.1 ms); with
  * R = members × out × in, those products were the largest kernels of an NP training step.
  */
-const matMul2d = tf.customGrad((x: tf.Tensor, m: tf.Tensor, save: tf.GradSaveFunc) => {
+const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, m, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([x, m]);
   return {
     value: tf.matMul(x as tf.Tensor2D, m as tf.Tensor2D),
