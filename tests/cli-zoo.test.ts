@@ -202,16 +202,57 @@ describe('weightscope zoo', () => {
     });
     expect(r.meanAccuracy as number).toBeGreaterThan(0.6);
     const info = await cliJson('zoo', 'inspect', out);
-    expect(info.classifiers).toMatchObject({ labelBy: 'task', tasks: [[0, 1], [2, 3]], perLabel: 3, size: 7 });
+    expect(info.classifiers).toMatchObject({
+      labelBy: 'task',
+      tasks: [
+        [0, 1],
+        [2, 3],
+      ],
+      perLabel: 3,
+      size: 7,
+    });
     expect(info.columns).toEqual([
       { name: 'seed', shape: [6] },
       { name: 'accuracy', shape: [6] },
     ]);
     const np = await cliJson('zoo', 'classify', out, '--method', 'np', '--epochs', '1');
     expect(np.invarianceMaxDiff as number).toBeLessThanOrEqual(1e-4);
-    await cliFails(2, ['--steps: not for --source classifiers'], 'zoo', 'fit', '--source', 'classifiers', '--steps', '3', '--out', out);
-    await cliFails(2, ['--label-by: only with --source classifiers'], 'zoo', 'fit', '--per-class', '2', '--label-by', 'seed', '--out', out);
-    await cliFails(1, ['task 2 must list at least two digit classes'], 'zoo', 'fit', '--source', 'classifiers', '--tasks', '0,1;2', '--out', out);
+    await cliFails(
+      2,
+      ['--steps: not for --source classifiers'],
+      'zoo',
+      'fit',
+      '--source',
+      'classifiers',
+      '--steps',
+      '3',
+      '--out',
+      out,
+    );
+    await cliFails(
+      2,
+      ['--label-by: only with --source classifiers'],
+      'zoo',
+      'fit',
+      '--per-class',
+      '2',
+      '--label-by',
+      'seed',
+      '--out',
+      out,
+    );
+    await cliFails(
+      1,
+      ['task 2 must list at least two digit classes'],
+      'zoo',
+      'fit',
+      '--source',
+      'classifiers',
+      '--tasks',
+      '0,1;2',
+      '--out',
+      out,
+    );
   }, 120_000);
 
   it('refuses a 2 GB file by its size, before reading it', async () => {

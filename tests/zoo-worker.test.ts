@@ -213,7 +213,9 @@ describe('zoo jobs in the worker', () => {
     const r = await train.result;
     expect(r.invarianceMaxDiff).toBeLessThanOrEqual(1e-4);
     // The live curve: each epoch's progress carries every epoch so far.
-    const live = progressOf(train.id).map((p) => (p.type === 'job-progress' ? p.payload.wsEpochs?.length : 0));
+    const live = progressOf(train.id).map((p) =>
+      p.type === 'job-progress' ? p.payload.wsEpochs?.length : 0,
+    );
     expect(live).toEqual([1, 2]);
     const mlp = await send('zoo-train', { method: 'mlp', epochs: 1, seed: 0, augment: [] }).result;
     expect(mlp.epochs).toHaveLength(1);

@@ -27,7 +27,13 @@ export const CLASSIFIER_FLAGS = {
     arg: 'T;T;…',
     help: 'classifiers by task: class subsets, e.g. "0,1;2,3" or "0-4/5-9" (default 0-1;2-3;4-5;6-7;8-9)',
   },
-  'per-label': { kind: 'int', arg: 'N', min: 1, max: 10_000, help: 'classifiers: members per label (default 8)' },
+  'per-label': {
+    kind: 'int',
+    arg: 'N',
+    min: 1,
+    max: 10_000,
+    help: 'classifiers: members per label (default 8)',
+  },
   digits: {
     kind: 'int',
     arg: 'N',
@@ -36,7 +42,13 @@ export const CLASSIFIER_FLAGS = {
     help: 'classifiers: training digits per class (default 100)',
   },
   epochs: { kind: 'int', arg: 'E', min: 1, max: 1000, help: 'classifiers: epochs (default 3)' },
-  minibatch: { kind: 'int', arg: 'B', min: 1, max: 65_536, help: 'classifiers: digits per step (default 32)' },
+  minibatch: {
+    kind: 'int',
+    arg: 'B',
+    min: 1,
+    max: 65_536,
+    help: 'classifiers: digits per step (default 32)',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 const INR_ONLY = ['per-class', 'classes', 'image', 'count', 'steps', 'psnr', 'w0', 'batch'];

@@ -173,7 +173,8 @@ export function classifierZooData(
     if (s.size === 28) return d;
     const px = s.size * s.size;
     const x = new Float32Array(d.n * px);
-    for (let r = 0; r < d.n; r++) x.set(resampleSquare(d.x.subarray(r * 784, (r + 1) * 784), 28, s.size), r * px);
+    for (let r = 0; r < d.n; r++)
+      x.set(resampleSquare(d.x.subarray(r * 784, (r + 1) * 784), 28, s.size), r * px);
     return { ...d, x, inputs: px };
   };
   return { train: resample(takeRows(split.train, rows)), heldOut: resample(split.heldOut) };

@@ -5,7 +5,11 @@
  */
 import { archFromMetadata } from '../checkpoints/architecture';
 import type { MlpArch } from '../model';
-import { classifierZooProblems, DEFAULT_CLASSIFIER_ZOO, type ClassifierZooSettings } from './classifier-source';
+import {
+  classifierZooProblems,
+  DEFAULT_CLASSIFIER_ZOO,
+  type ClassifierZooSettings,
+} from './classifier-source';
 import { ZOO_LIMITS, ZooError, type InrSettings } from './types';
 
 /** The JSON a zoo file carries. Every field optional; `arch` may be partial (activation only). */
@@ -81,9 +85,10 @@ export function parseZooMeta(text: string, what: string): ZooMetaJson {
     // Only the known keys, each required: a partial record would be read as settings it is not.
     const keys = Object.keys(DEFAULT_CLASSIFIER_ZOO) as (keyof ClassifierZooSettings)[];
     const missing = keys.filter((k) => !(k in c));
-    if (missing.length)
-      throw new ZooError(`${what}: zoo metadata "classifiers" lacks ${missing.join(', ')}`);
-    const s = Object.fromEntries(keys.map((k) => [k, (c as Record<string, unknown>)[k]])) as unknown as ClassifierZooSettings;
+    if (missing.length) throw new ZooError(`${what}: zoo metadata "classifiers" lacks ${missing.join(', ')}`);
+    const s = Object.fromEntries(
+      keys.map((k) => [k, (c as Record<string, unknown>)[k]]),
+    ) as unknown as ClassifierZooSettings;
     const problems = classifierZooProblems(s);
     if (problems.length) throw new ZooError(`${what}: zoo metadata "classifiers": ${problems.join('; ')}`);
     out.classifiers = s;

@@ -65,6 +65,23 @@ function listField(
   );
 }
 
+/** One radio button of a group, labelled. */
+function radio(
+  group: string,
+  text: string,
+  checked: boolean,
+  choose: () => void,
+  testId: string,
+  title?: string,
+) {
+  return (
+    <label title={title}>
+      <input type="radio" name={group} checked={checked} data-testid={testId} onChange={choose} />
+      {text}
+    </label>
+  );
+}
+
 /** The classifier zoo's own fields: how members are labelled and how each trains. */
 function ClassifierFields() {
   const c = useZoo((s) => s.classifiers);
@@ -72,26 +89,22 @@ function ClassifierFields() {
     <>
       <div className="zoo-checks" role="radiogroup" aria-label="label classifiers by">
         <span className="field-label">Label by</span>
-        <label title="Label = the digit classes a member was trained on; every member has its own init">
-          <input
-            type="radio"
-            name="zoo-label-by"
-            checked={c.labelBy === 'task'}
-            data-testid="zoo-label-task"
-            onChange={() => setClassifiers({ labelBy: 'task' })}
-          />
-          task
-        </label>
-        <label title="Label = the init: a label's members share one init and differ only by their batch order">
-          <input
-            type="radio"
-            name="zoo-label-by"
-            checked={c.labelBy === 'seed'}
-            data-testid="zoo-label-seed"
-            onChange={() => setClassifiers({ labelBy: 'seed' })}
-          />
-          init seed
-        </label>
+        {radio(
+          'zoo-label-by',
+          'task',
+          c.labelBy === 'task',
+          () => setClassifiers({ labelBy: 'task' }),
+          'zoo-label-task',
+          'Label = the digit classes a member was trained on; every member has its own init',
+        )}
+        {radio(
+          'zoo-label-by',
+          'init seed',
+          c.labelBy === 'seed',
+          () => setClassifiers({ labelBy: 'seed' }),
+          'zoo-label-seed',
+          "Label = the init: a label's members share one init and differ only by their batch order",
+        )}
       </div>
       {c.labelBy === 'task' ? (
         <Field
@@ -187,36 +200,29 @@ export function ZooForm() {
       <fieldset>
         <legend>Build ({total})</legend>
         <div className="zoo-checks" role="radiogroup" aria-label="source">
-          <label>
-            <input
-              type="radio"
-              name="zoo-source"
-              checked={fit.source === 'mnist'}
-              data-testid="zoo-source-mnist"
-              onChange={() => setFit({ source: 'mnist' })}
-            />
-            MNIST digits
-          </label>
-          <label title="The Train tab's target image, fitted from many seeds: members differ only by symmetry and init">
-            <input
-              type="radio"
-              name="zoo-source"
-              checked={fit.source === 'image'}
-              data-testid="zoo-source-image"
-              onChange={() => setFit({ source: 'image' })}
-            />
-            one image, many seeds
-          </label>
-          <label title="MLP classifiers of MNIST digits, labelled by task (the digits each learned) or by init seed">
-            <input
-              type="radio"
-              name="zoo-source"
-              checked={fit.source === 'classifiers'}
-              data-testid="zoo-source-classifiers"
-              onChange={() => setFit({ source: 'classifiers' })}
-            />
-            MNIST classifiers
-          </label>
+          {radio(
+            'zoo-source',
+            'MNIST digits',
+            fit.source === 'mnist',
+            () => setFit({ source: 'mnist' }),
+            'zoo-source-mnist',
+          )}
+          {radio(
+            'zoo-source',
+            'one image, many seeds',
+            fit.source === 'image',
+            () => setFit({ source: 'image' }),
+            'zoo-source-image',
+            "The Train tab's target image, fitted from many seeds: members differ only by symmetry and init",
+          )}
+          {radio(
+            'zoo-source',
+            'MNIST classifiers',
+            fit.source === 'classifiers',
+            () => setFit({ source: 'classifiers' }),
+            'zoo-source-classifiers',
+            'MLP classifiers of MNIST digits, labelled by task (the digits each learned) or by init seed',
+          )}
         </div>
         {fit.source === 'classifiers' ? <ClassifierFields /> : <InrFields />}
         <div className="zoo-buttons">
