@@ -2,6 +2,8 @@
  * The Zoo tab in the real app and worker: build a tiny MNIST-INR zoo, see its grid, map its
  * cloud, train mlp and np side by side (both accuracy curves, the invariance check: np
  * invariant, mlp not), and download the zoo, which opens again through the engine's reader.
+ * Then a tiny zoo of MNIST classifiers labelled by task: paused (no progress while paused) and
+ * resumed, its input-weight maps, and the accuracy curves growing while a method trains.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,6 +90,82 @@ describe('Zoo tab', () => {
     const zoo = readZoo({ name: 'zoo-download.npz', bytes: new Uint8Array(readFileSync(file)) });
     expect(zoo.n).toBe(10);
     expect(zoo.arch).toEqual({ widths: [2, 8, 8, 1], activation: 'sine', w0: 30 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('builds a classifier zoo by task with pause and resume; the curves grow while np trains', async () => {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await openIdleApp(page, base);
+    await page.getByRole('tab', { name: 'Zoo' }).click();
+    await page.getByTestId('zoo-source-classifiers').check();
+    // 2 tasks × 4 classifiers 49→8→10, 200 digits per class, 4 epochs: seconds, long enough to pause.
+    await fill(page, 'zoo-tasks', '0,1;2,3');
+    await fill(page, 'zoo-per-label', '4');
+    await fill(page, 'zoo-cls-size', '7');
+    await fill(page, 'zoo-cls-hidden', '8');
+    await fill(page, 'zoo-digits', '200');
+    await fill(page, 'zoo-cls-epochs', '4');
+    await page.getByTestId('zoo-build').click();
+    const progress = page.locator('[data-testid="zoo-progress"] .progress-text');
+    await page.waitForFunction(
+      () => /classifiers/.test(document.querySelector('[data-testid="zoo-progress"]')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    await page.getByTestId('zoo-pause').click();
+    await page.waitForTimeout(700);
+    const held = await progress.textContent();
+    expect(held).toMatch(/^paused · \d+\/8 classifiers/);
+    await page.waitForTimeout(1500);
+    await expect(progress.textContent()).resolves.toBe(held);
+    await page.getByTestId('zoo-pause').click();
+    await page.getByTestId('zoo-grid').waitFor({ timeout: 120_000 });
+    await expect(page.getByTestId('zoo-summary').textContent()).resolves.toMatch(
+      /8 classifiers, .*labels 0-1×4, 2-3×4.*labelled by task/,
+    );
+    await expect(page.locator('[data-testid="zoo-grid"] canvas').count()).resolves.toBe(8);
+    await page.getByTestId('zoo-member-accuracy').waitFor();
+
+    // Enough epochs that np's curve is seen growing (a few seconds of training).
+    await fill(page, 'zoo-epochs', '40');
+    await page.getByTestId('zoo-train').click();
+    // While np trains, its curve is in the plot (dotted, "training…") before its row is in the table.
+    await page
+      .waitForFunction(
+        () => {
+          const el = document.querySelector('[data-testid="zoo-accuracy"]') as
+            (HTMLElement & { data?: { name?: string; y?: number[] }[] }) | null;
+          return (el?.data ?? []).some((t) => t.name === 'np (training…)' && (t.y?.length ?? 0) >= 1);
+        },
+        null,
+        { timeout: 120_000, polling: 50 },
+      )
+      .catch(async (e) => {
+        await screenshot(page, 'zoo-classifiers-timeout');
+        console.log(
+          await page
+            .getByTestId('zoo-progress')
+            .textContent()
+            .catch(() => 'no progress row'),
+        );
+        throw e;
+      });
+    const live = await traces(page, 'zoo-accuracy');
+    expect(live.map((t) => t.name)).toEqual(['mlp', 'np (training…)']);
+    expect(live[1]!.y!.length).toBeLessThan(40);
+    await screenshot(page, 'zoo-classifiers-live');
+    await page
+      .locator('[data-testid="zoo-invariance"] tr[data-method="np"] button')
+      .waitFor({ timeout: 120_000 });
+    const done = await traces(page, 'zoo-accuracy');
+    expect(done.map((t) => t.name)).toEqual(['mlp', 'np']);
+    for (const c of done) expect(c.y).toHaveLength(40);
+    await expect(page.locator('tr[data-method="np"] td').nth(3).textContent()).resolves.toContain(
+      '(invariant)',
+    );
+    await screenshot(page, 'zoo-classifiers');
     expect(errors).toEqual([]);
     await page.close();
   });

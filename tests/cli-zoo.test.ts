@@ -149,6 +149,97 @@ describe('weightscope zoo', () => {
     await cliFails(1, [f, reason], 'zoo', 'inspect', path.join(FIX, f));
   });
 
+  it('fit --source classifiers: a zoo of MNIST classifiers by task, recorded in the file; np reads it invariantly', async () => {
+    const out = path.join(tmp, 'tasks.npz');
+    const r = await cliJson(
+      'zoo',
+      'fit',
+      '--source',
+      'classifiers',
+      '--label-by',
+      'task',
+      '--tasks',
+      '0,1;2-3',
+      '--per-label',
+      '3',
+      '--size',
+      '7',
+      '--hidden',
+      '8',
+      '--digits',
+      '100',
+      '--epochs',
+      '2',
+      '--minibatch',
+      '10',
+      '--lr',
+      '1e-2',
+      '--out',
+      out,
+    );
+    expect(r).toMatchObject({
+      models: 6,
+      architecture: { widths: [49, 8, 10], activation: 'relu' },
+      labelBy: 'task',
+      labels: ['0-1', '2-3'],
+      source: 'classifiers:mnist:task',
+      out,
+    });
+    expect(r.meanAccuracy as number).toBeGreaterThan(0.6);
+    const info = await cliJson('zoo', 'inspect', out);
+    expect(info.classifiers).toMatchObject({
+      labelBy: 'task',
+      tasks: [
+        [0, 1],
+        [2, 3],
+      ],
+      perLabel: 3,
+      size: 7,
+    });
+    expect(info.columns).toEqual([
+      { name: 'seed', shape: [6] },
+      { name: 'accuracy', shape: [6] },
+    ]);
+    const np = await cliJson('zoo', 'classify', out, '--method', 'np', '--epochs', '1');
+    expect(np.invarianceMaxDiff as number).toBeLessThanOrEqual(1e-4);
+    await cliFails(
+      2,
+      ['--steps: not for --source classifiers'],
+      'zoo',
+      'fit',
+      '--source',
+      'classifiers',
+      '--steps',
+      '3',
+      '--out',
+      out,
+    );
+    await cliFails(
+      2,
+      ['--label-by: only with --source classifiers'],
+      'zoo',
+      'fit',
+      '--per-class',
+      '2',
+      '--label-by',
+      'seed',
+      '--out',
+      out,
+    );
+    await cliFails(
+      1,
+      ['task 2 must list at least two digit classes'],
+      'zoo',
+      'fit',
+      '--source',
+      'classifiers',
+      '--tasks',
+      '0,1;2',
+      '--out',
+      out,
+    );
+  }, 120_000);
+
   it('refuses a 2 GB file by its size, before reading it', async () => {
     const big = path.join(tmp, 'huge.npz');
     const fd = openSync(big, 'w');

@@ -9,7 +9,7 @@ import { packMnist } from '../scripts/mnist';
 import { readZoo } from '../src/engine/zoo/index';
 import { useBackend } from '../src/workers/backends';
 import { createHandler } from '../src/workers/handler';
-import type { Payload, Reply, RequestType, Result } from '../src/workers/protocol';
+import type { Payload, Reply, RequestType, Result, ZooClassifiersJob } from '../src/workers/protocol';
 
 const FIX = path.resolve(__dirname, 'fixtures/zoo');
 let nextId = 1;
@@ -38,6 +38,58 @@ function send<T extends RequestType>(
 }
 
 const file = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(path.join(FIX, name))) });
+
+const progressOf = (id: number) => replies.filter((r) => r.type === 'job-progress' && r.id === id);
+
+const until = async (ok: () => boolean, what: string, ms = 30_000): Promise<void> => {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/**
+ * Pauses a running job once it reports progress, waits until its progress stops (it may finish
+ * the step in flight), checks that nothing more comes for a while, then resumes it.
+ */
+async function pauseAndResume(job: { id: number; result: Promise<unknown> }): Promise<void> {
+  let settled = false;
+  void job.result.finally(() => (settled = true));
+  await until(() => progressOf(job.id).length > 0, 'the first progress');
+  handle({ type: 'pause', id: nextId++, payload: { job: job.id } });
+  let count = progressOf(job.id).length;
+  let since = Date.now();
+  await until(() => {
+    const c = progressOf(job.id).length;
+    if (c !== count) [count, since] = [c, Date.now()];
+    return Date.now() - since > 600;
+  }, 'the paused job to go quiet');
+  await new Promise((r) => setTimeout(r, 1200));
+  expect(progressOf(job.id).length).toBe(count);
+  expect(settled).toBe(false);
+  handle({ type: 'resume', id: nextId++, payload: { job: job.id } });
+}
+
+/** A tiny classifier zoo: 7×7 digits, 8 hidden units, 100 digits per class, two epochs. */
+const tinyClassifiers = (patch: Partial<ZooClassifiersJob> = {}): ZooClassifiersJob => ({
+  mnist: packMnist().slice(),
+  labelBy: 'task',
+  seeds: 2,
+  tasks: [
+    [0, 1],
+    [2, 3],
+  ],
+  perLabel: 3,
+  hidden: [8],
+  size: 7,
+  digitsPerClass: 100,
+  epochs: 2,
+  batch: 10,
+  lr: 1e-2,
+  seed: 0,
+  ...patch,
+});
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -133,4 +185,78 @@ describe('zoo jobs in the worker', () => {
     expect(c.raw.coords).toHaveLength(6);
     expect(c.aligned.coords).toHaveLength(6);
   }, 60_000);
+
+  it('a paused fit makes no progress until resumed, then finishes every INR', async () => {
+    const job = send('zoo-fit', {
+      mnist: packMnist().slice(),
+      perClass: 2,
+      classes: [0, 1],
+      size: 8,
+      hidden: [8, 8],
+      steps: 40,
+      psnr: 99,
+      seed: 0,
+      lr: 3e-3,
+      batch: 2,
+    });
+    await pauseAndResume(job);
+    const s = await job.result;
+    expect(s.n).toBe(4);
+    expect(s.cancelled).toBe(false);
+  }, 90_000);
+
+  it('builds a classifier zoo labelled by task; the file records how; np and mlp train on it', async () => {
+    const s = await send('zoo-classifiers', tinyClassifiers()).result;
+    expect(s).toMatchObject({
+      n: 6,
+      arch: { widths: [49, 8, 10], activation: 'relu' },
+      labelNames: ['0-1', '2-3'],
+      source: 'classifiers:mnist:task',
+      inputMaps: { height: 7, width: 7 },
+      cancelled: false,
+    });
+    expect(Array.from(s.labels)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(s.thumbs).toHaveLength(6 * 49);
+    expect(Math.max(...s.thumbs)).toBe(1);
+    // Two-class tasks (argmax over all ten outputs): above chance on the held-out digits of the task.
+    for (const a of s.accuracy!) expect(a).toBeGreaterThan(0.6);
+    const out = await send('zoo-export', { format: 'npz' }).result;
+    const back = readZoo({ name: out.filename, bytes: out.bytes });
+    const { mnist: _m, ...settings } = tinyClassifiers();
+    expect(back.meta.classifiers).toEqual(settings);
+    expect(back.columns.map((c) => c.name)).toEqual(['seed', 'accuracy']);
+    const train = send('zoo-train', { method: 'np', epochs: 2, seed: 0, augment: [] });
+    const r = await train.result;
+    expect(r.invarianceMaxDiff).toBeLessThanOrEqual(1e-4);
+    // The live curve: each epoch's progress carries every epoch so far.
+    const live = progressOf(train.id).map((p) =>
+      p.type === 'job-progress' ? p.payload.wsEpochs?.length : 0,
+    );
+    expect(live).toEqual([1, 2]);
+    const mlp = await send('zoo-train', { method: 'mlp', epochs: 1, seed: 0, augment: [] }).result;
+    expect(mlp.epochs).toHaveLength(1);
+  }, 120_000);
+
+  it('a classifier zoo by seed pauses, resumes, and a cancel keeps the finished labels', async () => {
+    const paused = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', perLabel: 2 }));
+    await pauseAndResume(paused);
+    const s = await paused.result;
+    expect(s).toMatchObject({ n: 4, labelNames: ['init 0', 'init 1'], source: 'classifiers:mnist:seed' });
+    // Members of one label share their init: their seed column says so.
+    const zoo = readZoo({ name: 'z.npz', bytes: (await send('zoo-export', { format: 'npz' }).result).bytes });
+    const seeds = zoo.columns.find((c) => c.name === 'seed')!.data;
+    expect(seeds[0]).toBe(seeds[1]);
+    expect(seeds[2]).toBe(seeds[3]);
+    expect(seeds[0]).not.toBe(seeds[2]);
+
+    const job = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', seeds: 3, perLabel: 2 }));
+    await until(
+      () => progressOf(job.id).some((p) => p.type === 'job-progress' && p.payload.label.startsWith('2/6')),
+      'the first label to finish',
+    );
+    handle({ type: 'cancel', id: nextId++, payload: { job: job.id } });
+    const c = await job.result;
+    expect(c.cancelled).toBe(true);
+    expect([2, 4]).toContain(c.n);
+  }, 120_000);
 });

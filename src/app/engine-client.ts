@@ -51,6 +51,7 @@ const JOBS: ReadonlySet<RequestType> = new Set([
   'directions',
   'bench',
   'zoo-fit',
+  'zoo-classifiers',
   'zoo-train',
   'zoo-cloud',
 ]);

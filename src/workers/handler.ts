@@ -15,7 +15,7 @@ import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from
 import { runMerge, runMergeSweep } from './jobs/merge';
 import { renderAt, runPaths } from './jobs/paths';
 import { runTraining } from './jobs/train';
-import { exportZoo, openZoo, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
+import { exportZoo, openZoo, runZooClassifiers, runZooCloud, runZooFit, runZooTrain } from './jobs/zoo';
 import {
   REQUEST_TYPES,
   type Payload,
@@ -148,6 +148,8 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
     'zoo-fit': (p, id) =>
       queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused, c.stop.signal)),
+    'zoo-classifiers': (p, id) =>
+      queued(id, (signal, c) => runZooClassifiers(p, ctx(id, signal), () => c.paused, c.stop.signal)),
     'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
     'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),
     'zoo-cloud': (p, id) => queued(id, (signal) => runZooCloud(p.components, ctx(id, signal))),

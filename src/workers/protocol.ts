@@ -20,7 +20,8 @@ import type { PathKind } from '../engine/experiment/schema';
 import type { MatchingMethodName } from '../engine/merge/matching-name';
 import type { MergeRecipe } from '../engine/merge/recipe';
 import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
-import type { WsAugment, WsMethod, WsResult } from '../engine/weightspace/types';
+import type { WsAugment, WsEpoch, WsMethod, WsResult } from '../engine/weightspace/types';
+import type { ClassifierZooSettings } from '../engine/zoo/classifier-source';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -399,6 +400,8 @@ export interface JobProgress {
   history?: EpochRecord[];
   /** Classifier training: which path trains (fused kernel or tfjs, with the reason). */
   kernel?: string;
+  /** Weight-space training (zoo-train): every epoch of the running method so far (its live curve). */
+  wsEpochs?: WsEpoch[];
 }
 
 /** A benchmark run through the real worker (npm run bench drives it in headless Chromium). */
@@ -526,6 +529,12 @@ export interface ZooFitJob {
   image?: { data: ImageData01; name: string; count: number };
 }
 
+/** Build a zoo of MNIST classifiers labelled by init seed or by task (engine/zoo/classifier-source.ts). */
+export interface ZooClassifiersJob extends ClassifierZooSettings {
+  /** The packed MNIST file (data/mnist.ts), copied to the worker. */
+  mnist: Uint8Array;
+}
+
 /** What the app shows of the worker's zoo (its weights stay in the worker). */
 export interface ZooSummary {
   name: string;
@@ -541,6 +550,14 @@ export interface ZooSummary {
   /** Members shown in the grid, and their reconstructions [shown, H, W, C] (empty without inr). */
   thumbIndex: Int32Array;
   thumbs: Float32Array;
+  /**
+   * Classifier zoos: `thumbs` holds, per shown member, the mean |first-layer weight| of each input
+   * pixel [shown, height, width], scaled to [0, 1] (which pixels the network reads).
+   */
+  inputMaps?: { height: number; width: number };
+  /** Classifier zoos: each member's held-out accuracy on its task, and how the zoo was built. */
+  accuracy?: Float32Array;
+  classifiers?: ClassifierZooSettings;
   /** Set by a fit: whether it was cancelled (the zoo holds the members finished by then), its time. */
   cancelled?: boolean;
   seconds?: number;
@@ -608,6 +625,7 @@ export interface Api {
   merge: { payload: MergeJob; result: MergeReply };
   'merge-sweep': { payload: MergeSweepJob; result: MergeSweep };
   'zoo-fit': { payload: ZooFitJob; result: ZooSummary };
+  'zoo-classifiers': { payload: ZooClassifiersJob; result: ZooSummary };
   'zoo-open': { payload: { name: string; bytes: Uint8Array }; result: ZooSummary };
   'zoo-train': { payload: ZooTrainJob; result: WsResult };
   'zoo-cloud': { payload: { components: number }; result: ZooCloudReply };
@@ -674,6 +692,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'merge',
   'merge-sweep',
   'zoo-fit',
+  'zoo-classifiers',
   'zoo-open',
   'zoo-train',
   'zoo-cloud',
@@ -690,6 +709,7 @@ export function transferables(reply: Reply): Transferable[] {
     case 'zoo-export':
       return [reply.payload.bytes.buffer as ArrayBuffer];
     case 'zoo-fit':
+    case 'zoo-classifiers':
     case 'zoo-open':
       return [reply.payload.thumbs.buffer as ArrayBuffer];
     case 'paths':

@@ -19,7 +19,8 @@ defaults to sine (w0 = 30); --activation / --w0 set them.
 
 JSON fields: models, architecture {widths, activation, w0?, inferred}, labels [{label, count,
 name?}], splits {train, val, test} (null when the file has none), columns [{name, shape}],
-ignored, inr {height, width, channels} or null, source.
+ignored, inr {height, width, channels} or null, source; classifiers (a classifier zoo's build
+settings: labelBy, seeds, tasks, perLabel, hidden, size, digitsPerClass, epochs, batch, lr, seed) or null.
 
 Example:
   weightscope zoo inspect mnist-zoo.npz --json`,
@@ -45,6 +46,7 @@ Example:
       ignored: zoo.meta.ignored,
       inr: zoo.meta.inr ?? null,
       source: zoo.meta.source ?? null,
+      classifiers: zoo.meta.classifiers ?? null,
     };
     const text = [
       `${file}: ${zoo.n} members, ${describeArch(zoo.arch)}${zoo.meta.archInferred ? ' (activation assumed; set --activation)' : ''}`,

@@ -53,23 +53,99 @@ export function mlpNet(dim: number, classes: number, width: number, seed: number
   };
 }
 
+/**
+ * x [R, cIn] · m [cIn, cOut] with a gradient that transposes explicitly. tfjs's own gradient asks
+ * for xᵀ·dy as a transposed-A matmul, which tfjs-wasm runs ~3× slower than a transpose followed
+ * by a plain matmul (measured here on [32768, 16]ᵀ·[32768, 16]: 6.2 ms against 2.1 ms); with
+ * R = members × out × in, those products were the largest kernels of an NP training step.
+ */
+const matMul2d = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, m, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x, m]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, m as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [sx, sm] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, tf.transpose(sm)), tf.matMul(tf.transpose(sx), g)];
+    },
+  };
+}) as (x: tf.Tensor2D, m: tf.Tensor2D) => tf.Tensor2D;
+
 /** Channel mixing on the last axis: t [..., cIn] · m [cIn, cOut]. */
-function mix(t: tf.Tensor, m: tf.Variable): tf.Tensor {
+function mix(t: tf.Tensor, m: tf.Tensor): tf.Tensor {
   const shape = t.shape;
   const cIn = shape[shape.length - 1]!;
-  const out = tf.matMul(tf.reshape(t, [-1, cIn]), m as tf.Tensor2D);
+  const out = matMul2d(tf.reshape(t, [-1, cIn]), m as tf.Tensor2D);
   return tf.reshape(out, [...shape.slice(0, -1), m.shape[1]!]);
 }
 
+/**
+ * Parameters packed into ONE variable and split into views inside the forward pass. The
+ * optimizer then updates one tensor per step: Adam costs about a dozen kernels per variable, and
+ * with one variable per matrix (55 in the NP network) most of a step's ~1,900 kernel launches were
+ * the update. The gradient of the split is a single concat.
+ */
+class ParamPack {
+  private readonly parts: { shape: number[]; data: Float32Array }[] = [];
+  private variable: tf.Variable | null = null;
+
+  /** Adds a parameter; returns its index in `views()`. */
+  add(shape: number[], data: Float32Array): number {
+    this.parts.push({ shape, data });
+    return this.parts.length - 1;
+  }
+
+  build(): tf.Variable {
+    const flat = new Float32Array(this.parts.reduce((a, p) => a + p.data.length, 0));
+    let off = 0;
+    for (const p of this.parts) {
+      flat.set(p.data, off);
+      off += p.data.length;
+    }
+    this.variable = tf.tidy(() => tf.variable(tf.tensor1d(flat), true));
+    return this.variable;
+  }
+
+  /** Every parameter as a tensor of its shape. Call inside tf.tidy. */
+  views(): tf.Tensor[] {
+    const pieces = tf.split(
+      this.variable!,
+      this.parts.map((p) => p.data.length),
+    );
+    return pieces.map((t, i) => tf.reshape(t, this.parts[i]!.shape));
+  }
+}
+
+const uniformData = (rng: Rng, n: number, fanIn: number): Float32Array => {
+  const bound = 1 / Math.sqrt(fanIn);
+  return Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
+};
+
+/** [rows, a] and [rows, b] side by side: [rows, a + b]. */
+function hcat(x: Float32Array, a: number, y: Float32Array, b: number): Float32Array {
+  const rows = x.length / a;
+  const out = new Float32Array(rows * (a + b));
+  for (let r = 0; r < rows; r++) {
+    out.set(x.subarray(r * a, (r + 1) * a), r * (a + b));
+    out.set(y.subarray(r * b, (r + 1) * b), r * (a + b) + a);
+  }
+  return out;
+}
+
+/**
+ * One NP layer's parameters as indices into the pack. The two terms that read the same features
+ * share one matrix (weight and bias outputs side by side), so each is one matmul:
+ * `colBoth` = [col | biasCol] on the column features, `globBoth` = [global | biasGlobal] on the
+ * global means, `offsets` = [wOffset | bOffset].
+ */
 interface NpLayerParams {
-  pointwise: tf.Variable;
-  global: tf.Variable;
-  row: tf.Variable;
-  col: tf.Variable;
-  biasCol: tf.Variable;
-  biasGlobal: tf.Variable;
-  wOffset: tf.Variable;
-  bOffset: tf.Variable;
+  pointwise: number;
+  row: number;
+  colBoth: number;
+  globBoth: number;
+  offsets: number;
+  cOut: number;
 }
 
 /** Per layer: W [B, out, in, c] and b [B, out, c]. */
@@ -78,60 +154,69 @@ interface WsFeatures {
   b: tf.Tensor3D[];
 }
 
-function npLayerParams(rng: Rng, L: number, i: number, cIn: number, cOut: number): NpLayerParams {
+function npLayerParams(
+  pack: ParamPack,
+  rng: Rng,
+  L: number,
+  i: number,
+  cIn: number,
+  cOut: number,
+): NpLayerParams {
   const rowIn = (1 + (i > 0 ? 2 : 0)) * cIn;
   const colIn = (2 + (i < L - 1 ? 1 : 0)) * cIn;
   const glob = 2 * L * cIn;
-  // Four terms add up in each weight output (two in a bias), so each starts at half the usual scale.
+  // Four terms add up in each weight output (two in a bias), so each starts at half the usual
+  // scale. Drawn in this order so that a seed gives the same network as before the packing.
+  const pointwise = uniformData(rng, cIn * cOut, 4 * cIn);
+  const global = uniformData(rng, glob * cOut, 4 * glob);
+  const row = uniformData(rng, rowIn * cOut, 4 * rowIn);
+  const col = uniformData(rng, colIn * cOut, 4 * colIn);
+  const biasCol = uniformData(rng, colIn * cOut, 2 * colIn);
+  const biasGlobal = uniformData(rng, glob * cOut, 2 * glob);
   return {
-    pointwise: uniformVar(rng, [cIn, cOut], 4 * cIn),
-    global: uniformVar(rng, [glob, cOut], 4 * glob),
-    row: uniformVar(rng, [rowIn, cOut], 4 * rowIn),
-    col: uniformVar(rng, [colIn, cOut], 4 * colIn),
-    biasCol: uniformVar(rng, [colIn, cOut], 2 * colIn),
-    biasGlobal: uniformVar(rng, [glob, cOut], 2 * glob),
-    wOffset: zerosVar([cOut]),
-    bOffset: zerosVar([cOut]),
+    pointwise: pack.add([cIn, cOut], pointwise),
+    row: pack.add([rowIn, cOut], row),
+    colBoth: pack.add([colIn, 2 * cOut], hcat(col, cOut, biasCol, cOut)),
+    globBoth: pack.add([glob, 2 * cOut], hcat(global, cOut, biasGlobal, cOut)),
+    offsets: pack.add([2 * cOut], new Float32Array(2 * cOut)),
+    cOut,
   };
 }
 
-/** Broadcasting sum (tf.addN needs equal shapes). */
-const sum = (ts: tf.Tensor[]): tf.Tensor => ts.reduce((a, t) => tf.add(a, t));
-
-/** One NP layer (NFN's NPLinear, written out term by term). */
-function npLayer(f: WsFeatures, ps: NpLayerParams[]): WsFeatures {
+/**
+ * One NP layer (NFN's NPLinear). Per output weight W'[j,k] of layer i:
+ * P·W[j,k] + R·[rowmean_i, colmean_{i−1}, b_{i−1}][k] + C·[colmean_i, b_i, rowmean_{i+1}][j]
+ * + G·(global means) + offset; per output bias: C_b·(column features)[j] + G_b·(global means) +
+ * offset. The small terms that broadcast the same way are summed before they meet the big
+ * [B, out, in, c] tensor, so each layer makes two full-size adds rather than four.
+ */
+function npLayer(f: WsFeatures, ps: NpLayerParams[], p: tf.Tensor[]): WsFeatures {
   const L = f.w.length;
+  const B = f.w[0]!.shape[0];
   const rowMeans = f.w.map((w) => tf.mean(w, 1) as tf.Tensor3D); // [B, in, c], indexed by input unit
   const colMeans = f.w.map((w) => tf.mean(w, 2) as tf.Tensor3D); // [B, out, c], indexed by output unit
   const glob = tf.concat(
-    [...f.w.map((w) => tf.mean(w, [1, 2])), ...f.b.map((b) => tf.mean(b, 1))],
+    [...colMeans.map((m) => tf.mean(m, 1)), ...f.b.map((b) => tf.mean(b, 1))],
     1,
   ) as tf.Tensor2D;
   const w: tf.Tensor4D[] = [];
   const b: tf.Tensor3D[] = [];
   for (let i = 0; i < L; i++) {
-    const p = ps[i]!;
-    const [B, out, inp] = f.w[i]!.shape;
+    const q = ps[i]!;
+    const cOut = q.cOut;
+    const [, out, inp] = f.w[i]!.shape;
     const rowFeat = tf.concat([rowMeans[i]!, ...(i > 0 ? [colMeans[i - 1]!, f.b[i - 1]!] : [])], 2);
     const colFeat = tf.concat([colMeans[i]!, f.b[i]!, ...(i < L - 1 ? [rowMeans[i + 1]!] : [])], 2);
-    const g = mix(glob, p.global);
-    const cOut = p.pointwise.shape[1]!;
+    const [gW, gB] = tf.split(tf.add(tf.matMul(glob, p[q.globBoth] as tf.Tensor2D), p[q.offsets]!), 2, 1);
+    const [cW, cB] = tf.split(mix(colFeat, p[q.colBoth]!), 2, 2);
+    const rowTerm = tf.add(mix(rowFeat, p[q.row]!), tf.reshape(gW!, [B, 1, cOut]));
     w.push(
-      sum([
-        mix(f.w[i]!, p.pointwise),
-        tf.reshape(g, [B, 1, 1, cOut]),
-        tf.reshape(mix(rowFeat, p.row), [B, 1, inp, cOut]),
-        tf.reshape(mix(colFeat, p.col), [B, out, 1, cOut]),
-        tf.reshape(p.wOffset, [1, 1, 1, cOut]),
-      ]) as tf.Tensor4D,
+      tf.add(
+        tf.add(mix(f.w[i]!, p[q.pointwise]!), tf.reshape(rowTerm, [B, 1, inp, cOut])),
+        tf.reshape(cW!, [B, out, 1, cOut]),
+      ) as tf.Tensor4D,
     );
-    b.push(
-      sum([
-        mix(colFeat, p.biasCol),
-        tf.reshape(mix(glob, p.biasGlobal), [B, 1, cOut]),
-        tf.reshape(p.bOffset, [1, 1, cOut]),
-      ]) as tf.Tensor3D,
-    );
+    b.push(tf.add(cB!, tf.reshape(gB!, [B, 1, cOut])) as tf.Tensor3D);
   }
   return { w, b };
 }
@@ -160,7 +245,8 @@ const FOURIER_SIGMA = 1;
  * from NFN break the NP layer's symmetry of the input and output units, which are not
  * interchangeable in an MLP: learned input/output embeddings added to the first and last layer
  * (NFN's `io_embed`), and pooling that averages only hidden axes (NFN's `HNPPool`: the first
- * layer keeps one value per input, the last one per output).
+ * layer keeps one value per input, the last one per output). All trainable parameters live in
+ * one packed variable (ParamPack).
  */
 export function npNet(arch: MlpArch, classes: number, channels: number, seed: number): WsNet {
   const rng = createRng(seed);
@@ -170,59 +256,54 @@ export function npNet(arch: MlpArch, classes: number, channels: number, seed: nu
   const nOut = arch.widths[L]!;
   const cIn = 1 + 2 * FOURIER;
   const chans = [cIn, channels, channels];
-  const freqs = tf.tidy(() =>
-    tf.variable(
-      tf.tensor(
-        Float32Array.from({ length: FOURIER }, () => 2 * Math.PI * FOURIER_SIGMA * rng.normal()),
-        [FOURIER],
-      ),
-      false,
+  const freqs = tf.keep(
+    tf.tensor(
+      Float32Array.from({ length: FOURIER }, () => 2 * Math.PI * FOURIER_SIGMA * rng.normal()),
+      [FOURIER],
     ),
   );
-  const layers = chans.slice(1).map((c, j) => slots.map((_, i) => npLayerParams(rng, L, i, chans[j]!, c)));
-  const normalVar = (shape: number[]): tf.Variable => {
-    const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
-    return tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
-  };
-  const inEmbed = normalVar([1, 1, nIn, cIn]);
-  const outEmbed = normalVar([1, nOut, 1, cIn]);
-  const outBiasEmbed = normalVar([1, nOut, cIn]);
+  const pack = new ParamPack();
+  const layers = chans
+    .slice(1)
+    .map((c, j) => slots.map((_, i) => npLayerParams(pack, rng, L, i, chans[j]!, c)));
+  const normal = (shape: number[]): number =>
+    pack.add(
+      shape,
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+    );
+  const inEmbed = normal([1, 1, nIn, cIn]);
+  const outEmbed = normal([1, nOut, 1, cIn]);
+  const outBiasEmbed = normal([1, nOut, cIn]);
   const encode = (t: tf.Tensor): tf.Tensor => {
     const proj = tf.mul(t, freqs);
     return tf.concat([t, tf.sin(proj), tf.cos(proj)], t.rank - 1);
   };
   // HNP pooling: layer 0 → nIn values, middle layers → 1, last → nOut (weights) + nOut (bias).
   const pooled = channels * (nIn + (L - 2) + 2 * nOut + (L - 1));
-  const h1 = uniformVar(rng, [pooled, 64], pooled);
-  const h1b = zerosVar([64]);
-  const h2 = uniformVar(rng, [64, classes], 64);
-  const h2b = zerosVar([classes]);
-  const vars = [
-    ...layers.flat().flatMap((p) => Object.values(p) as tf.Variable[]),
-    inEmbed,
-    outEmbed,
-    outBiasEmbed,
-    h1,
-    h1b,
-    h2,
-    h2b,
-  ];
+  const h1 = pack.add([pooled, 64], uniformData(rng, pooled * 64, pooled));
+  const h1b = pack.add([64], new Float32Array(64));
+  const h2 = pack.add([64, classes], uniformData(rng, 64 * classes, 64));
+  const h2b = pack.add([classes], new Float32Array(classes));
+  const theta = pack.build();
   return {
-    vars,
+    vars: [theta],
     logits(x) {
+      const p = pack.views();
       let f = split(x, slots);
-      f = { w: f.w.map((w) => encode(w) as tf.Tensor4D), b: f.b.map((b) => encode(b) as tf.Tensor3D) };
       f = {
         w: f.w.map((w, i) => {
-          let t: tf.Tensor4D = w;
-          if (i === 0) t = tf.add(t, inEmbed);
-          if (i === L - 1) t = tf.add(t, outEmbed);
+          let t = encode(w) as tf.Tensor4D;
+          if (i === 0) t = tf.add(t, p[inEmbed]!);
+          if (i === L - 1) t = tf.add(t, p[outEmbed]!);
           return t;
         }),
-        b: f.b.map((b, i) => (i === L - 1 ? tf.add(b, outBiasEmbed) : b)),
+        b: f.b.map((b, i) => {
+          const t = encode(b) as tf.Tensor3D;
+          return i === L - 1 ? tf.add(t, p[outBiasEmbed]!) : t;
+        }),
       };
       layers.forEach((ps, j) => {
-        f = npLayer(f, ps);
+        f = npLayer(f, ps, p);
         if (j < layers.length - 1) f = { w: f.w.map((t) => tf.relu(t)), b: f.b.map((t) => tf.relu(t)) };
       });
       const B = x.shape[0];
@@ -236,9 +317,9 @@ export function npNet(arch: MlpArch, classes: number, channels: number, seed: nu
         parts.push(i === L - 1 ? tf.reshape(b, [B, -1]) : (tf.mean(b, 1) as tf.Tensor2D)),
       );
       const pool = tf.concat(parts, 1);
-      const h = tf.relu(tf.add(tf.matMul(pool, h1 as tf.Tensor2D), h1b));
-      return tf.add(tf.matMul(h, h2 as tf.Tensor2D), h2b);
+      const h = tf.relu(tf.add(tf.matMul(pool, p[h1] as tf.Tensor2D), p[h1b]!));
+      return tf.add(tf.matMul(h, p[h2] as tf.Tensor2D), p[h2b]!);
     },
-    dispose: () => tf.dispose([...vars, freqs]),
+    dispose: () => tf.dispose([theta, freqs]),
   };
 }

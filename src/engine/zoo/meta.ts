@@ -5,6 +5,11 @@
  */
 import { archFromMetadata } from '../checkpoints/architecture';
 import type { MlpArch } from '../model';
+import {
+  classifierZooProblems,
+  DEFAULT_CLASSIFIER_ZOO,
+  type ClassifierZooSettings,
+} from './classifier-source';
 import { ZOO_LIMITS, ZooError, type InrSettings } from './types';
 
 /** The JSON a zoo file carries. Every field optional; `arch` may be partial (activation only). */
@@ -15,6 +20,8 @@ export interface ZooMetaJson {
   inr?: InrSettings;
   source?: string;
   labelNames?: string[];
+  /** A classifier zoo's build settings (checked like the settings of a new build). */
+  classifiers?: ClassifierZooSettings;
 }
 
 const isPosInt = (x: unknown, max: number): x is number =>
@@ -70,6 +77,21 @@ export function parseZooMeta(text: string, what: string): ZooMetaJson {
     )
       throw new ZooError(`${what}: zoo metadata "labelNames" must be a list of short strings`);
     out.labelNames = names as string[];
+  }
+  if (o.classifiers !== undefined) {
+    const c = o.classifiers;
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      throw new ZooError(`${what}: zoo metadata "classifiers" must be an object of build settings`);
+    // Only the known keys, each required: a partial record would be read as settings it is not.
+    const keys = Object.keys(DEFAULT_CLASSIFIER_ZOO) as (keyof ClassifierZooSettings)[];
+    const missing = keys.filter((k) => !(k in c));
+    if (missing.length) throw new ZooError(`${what}: zoo metadata "classifiers" lacks ${missing.join(', ')}`);
+    const s = Object.fromEntries(
+      keys.map((k) => [k, (c as Record<string, unknown>)[k]]),
+    ) as unknown as ClassifierZooSettings;
+    const problems = classifierZooProblems(s);
+    if (problems.length) throw new ZooError(`${what}: zoo metadata "classifiers": ${problems.join('; ')}`);
+    out.classifiers = s;
   }
   return out;
 }

@@ -219,5 +219,6 @@ export function parseZoo(
     meta.inr = metaJson.inr;
   }
   if (metaJson.labelNames) meta.labelNames = metaJson.labelNames;
+  if (metaJson.classifiers) meta.classifiers = metaJson.classifiers;
   return { arch, n, dim, params, labels, split, columns, meta };
 }

@@ -5,6 +5,7 @@
  * al. 2023; NFN, Zhou et al. 2023): a zoo of INRs, one per image, is a dataset.
  */
 import type { MlpArch } from '../model';
+import type { ClassifierZooSettings } from './classifier-source';
 
 /** A per-member array kept as it was read (e.g. `psnr` [N], `seed` [N]). */
 export interface ZooColumn {
@@ -29,6 +30,8 @@ export interface ZooMeta {
   inr?: InrSettings;
   /** Human names of the label values, index = label. */
   labelNames?: string[];
+  /** How a classifier zoo was built (label by seed or task, architecture, training). */
+  classifiers?: ClassifierZooSettings;
   /**
    * True when the file had no architecture metadata: widths came from the shapes and the
    * activation is a default (sine, w0 = 30 — the DWSNets INR setting) that the person may change.

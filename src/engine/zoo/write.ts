@@ -67,6 +67,7 @@ function metaOf(zoo: Zoo): ZooMetaJson {
   if (zoo.meta.inr) m.inr = zoo.meta.inr;
   if (zoo.meta.source !== undefined) m.source = zoo.meta.source;
   if (zoo.meta.labelNames) m.labelNames = zoo.meta.labelNames;
+  if (zoo.meta.classifiers) m.classifiers = zoo.meta.classifiers;
   return m;
 }
 

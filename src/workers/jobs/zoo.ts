@@ -16,19 +16,21 @@ import type { MlpArch } from '../../engine/model';
 import type { ZooTargets } from '../../engine/zoo/sources';
 import { browserShardPorts } from '../kernel-pool';
 import { trainWeightSpace } from '../../engine/tf/ws-train';
-import type { WsResult } from '../../engine/weightspace/types';
+import type { WsEpoch, WsResult } from '../../engine/weightspace/types';
 import {
   labelCounts,
   memberModel,
+  memberRow,
   readZoo,
   writeZooNpz,
   writeZooSafetensors,
   zooSplit,
   type Zoo,
 } from '../../engine/zoo/index';
+import { buildClassifierZoo } from '../../engine/zoo/classifier-build';
 import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
-import type { ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
+import type { ZooClassifiersJob, ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
 import { waitWhilePaused, type JobContext } from './context';
 
 let current: { zoo: Zoo; name: string } | null = null;
@@ -54,6 +56,28 @@ function shownMembers(zoo: Zoo, perLabel = 6): number[] {
   return out;
 }
 
+/**
+ * For a zoo of classifiers on square images (inputs = side²): per shown member, the mean absolute
+ * first-layer weight of every input pixel, scaled to [0, 1] per member, as a side × side picture
+ * of which pixels the network reads. Null when the inputs are not a square image.
+ */
+function inputMaps(zoo: Zoo, idx: number[]): { data: Float32Array; side: number } | null {
+  const inputs = zoo.arch.widths[0]!;
+  const hidden = zoo.arch.widths[1]!;
+  const side = Math.round(Math.sqrt(inputs));
+  if (side * side !== inputs || side < 4) return null;
+  const data = new Float32Array(idx.length * inputs);
+  idx.forEach((k, r) => {
+    const w = memberRow(zoo, k); // layers.0.weight [hidden, inputs] comes first in the row
+    const map = data.subarray(r * inputs, (r + 1) * inputs);
+    for (let h = 0; h < hidden; h++) for (let p = 0; p < inputs; p++) map[p]! += Math.abs(w[h * inputs + p]!);
+    let max = 0;
+    for (const v of map) max = Math.max(max, v);
+    if (max > 0) for (let p = 0; p < inputs; p++) map[p]! /= max;
+  });
+  return { data, side };
+}
+
 function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSummary {
   const idx = shownMembers(zoo);
   const inr = zoo.meta.inr ?? null;
@@ -69,6 +93,8 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
     for (const s of zoo.split) split[s === 0 ? 'train' : s === 1 ? 'val' : 'test']++;
   }
   const psnrCol = zoo.columns.find((c) => c.name === 'psnr' && c.shape.length === 1);
+  const accCol = zoo.columns.find((c) => c.name === 'accuracy' && c.shape.length === 1);
+  const maps = inr ? null : inputMaps(zoo, idx);
   return {
     name,
     n: zoo.n,
@@ -81,7 +107,10 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
     inr,
     source: zoo.meta.source ?? null,
     thumbIndex: Int32Array.from(idx),
-    thumbs,
+    thumbs: maps ? maps.data : thumbs,
+    ...(maps ? { inputMaps: { height: maps.side, width: maps.side } } : {}),
+    ...(accCol ? { accuracy: Float32Array.from(accCol.data) } : {}),
+    ...(zoo.meta.classifiers ? { classifiers: zoo.meta.classifiers } : {}),
     ...extra,
   };
 }
@@ -144,6 +173,42 @@ export async function runZooFit(
   return summary(r.zoo, name, { cancelled: r.cancelled, seconds: r.seconds });
 }
 
+/**
+ * Builds a zoo of MNIST classifiers labelled by seed or task. Pause holds it between steps; a
+ * cancel keeps the members finished so far (fewer than 2 → rejects), as a zoo fit's does.
+ */
+export async function runZooClassifiers(
+  job: ZooClassifiersJob,
+  ctx: JobContext,
+  paused: () => boolean,
+  stop: AbortSignal,
+): Promise<ZooSummary> {
+  await ensureBackend();
+  const { mnist, ...settings } = job;
+  const r = await buildClassifierZoo(mnist, settings, {
+    gate: () => waitWhilePaused(paused, ctx.signal, () => stop.aborted),
+    // Stop keeps the finished groups; a cancel (below) keeps nothing.
+    stop: () => ctx.signal.aborted || stop.aborted,
+    onProgress: (p) =>
+      ctx.progress({
+        done: p.fraction * p.total,
+        total: p.total,
+        label:
+          `${p.done}/${p.total} classifiers · ${settings.labelBy} ${p.label}` +
+          (Number.isFinite(p.meanAccuracy) ? ` · mean held-out ${(100 * p.meanAccuracy).toFixed(0)}%` : '') +
+          (p.etaMs !== null ? ` · ETA ${Math.ceil(p.etaMs / 1000)} s` : ''),
+      }),
+  });
+  ctx.signal.throwIfAborted();
+  if (!r.zoo) {
+    stop.throwIfAborted();
+    throw new Error(`only ${r.done} classifier(s) finished; a zoo needs at least 2`);
+  }
+  const name = `classifier-zoo-${settings.labelBy}-${r.zoo.n}`;
+  current = { zoo: r.zoo, name };
+  return summary(r.zoo, name, { cancelled: r.cancelled, seconds: r.seconds });
+}
+
 /** Opens a dropped zoo file (validated by the engine; a refused file leaves the zoo as it was). */
 export function openZoo(name: string, bytes: Uint8Array): ZooSummary {
   const zoo = readZoo({ name, bytes });
@@ -154,16 +219,21 @@ export function openZoo(name: string, bytes: Uint8Array): ZooSummary {
 export async function runZooTrain(job: ZooTrainJob, ctx: JobContext): Promise<WsResult> {
   const zoo = need();
   await ensureBackend();
+  const epochs: WsEpoch[] = [];
   const r = await trainWeightSpace(zoo, zooSplit(zoo, job.seed), {
     ...job,
     signal: ctx.signal,
     tick: () => yieldToEvents(),
-    onEpoch: (e) =>
+    // Every epoch so far goes with each progress message: the app draws the curve while it grows.
+    onEpoch: (e) => {
+      epochs.push(e);
       ctx.progress({
         done: e.epoch,
         total: job.epochs,
         label: `${job.method}: epoch ${e.epoch}/${job.epochs} · held-out ${(100 * e.testAccuracy).toFixed(0)}%`,
-      }),
+        wsEpochs: [...epochs],
+      });
+    },
   });
   ctx.signal.throwIfAborted();
   return r;

@@ -1,9 +1,14 @@
-/** The Zoo tab's left column: build an MNIST-INR zoo or open one, and the weight-space training settings. */
+/**
+ * The Zoo tab's left column: build a zoo (MNIST INRs, one image under seeds, or MNIST classifiers)
+ * or open one, and the weight-space training settings.
+ */
 import { Field } from '../../components/Field';
 import { WS_AUGMENTS, WS_METHODS } from '../../../engine/weightspace/types';
+import { formatTasks, parseTasks } from '../../../engine/zoo/classifier-source';
 import {
   buildZoo,
   openZooFile,
+  setClassifiers,
   setFit,
   toggleIn,
   togglePause,
@@ -60,8 +65,116 @@ function listField(
   );
 }
 
+/** One radio button of a group, labelled. */
+function radio(
+  group: string,
+  text: string,
+  checked: boolean,
+  choose: () => void,
+  testId: string,
+  title?: string,
+) {
+  return (
+    <label title={title}>
+      <input type="radio" name={group} checked={checked} data-testid={testId} onChange={choose} />
+      {text}
+    </label>
+  );
+}
+
+/** The classifier zoo's own fields: how members are labelled and how each trains. */
+function ClassifierFields() {
+  const c = useZoo((s) => s.classifiers);
+  return (
+    <>
+      <div className="zoo-checks" role="radiogroup" aria-label="label classifiers by">
+        <span className="field-label">Label by</span>
+        {radio(
+          'zoo-label-by',
+          'task',
+          c.labelBy === 'task',
+          () => setClassifiers({ labelBy: 'task' }),
+          'zoo-label-task',
+          'Label = the digit classes a member was trained on; every member has its own init',
+        )}
+        {radio(
+          'zoo-label-by',
+          'init seed',
+          c.labelBy === 'seed',
+          () => setClassifiers({ labelBy: 'seed' }),
+          'zoo-label-seed',
+          "Label = the init: a label's members share one init and differ only by their batch order",
+        )}
+      </div>
+      {c.labelBy === 'task' ? (
+        <Field
+          label="Tasks (class sets)"
+          value={formatTasks(c.tasks)}
+          testId="zoo-tasks"
+          commit={(d) => {
+            try {
+              const tasks = parseTasks(d);
+              if (tasks.length < 2 || tasks.some((t) => t.length < 2))
+                return 'two or more tasks of two or more digits, e.g. 0-1;2-3';
+              setClassifiers({ tasks });
+              return null;
+            } catch (e) {
+              return (e as Error).message;
+            }
+          }}
+        />
+      ) : (
+        intField('Inits', c.seeds, 2, 50, (v) => setClassifiers({ seeds: v }), 'zoo-seeds')
+      )}
+      {intField('Per label', c.perLabel, 1, 1000, (v) => setClassifiers({ perLabel: v }), 'zoo-per-label')}
+      {intField('Grid', c.size, 4, 28, (v) => setClassifiers({ size: v }), 'zoo-cls-size')}
+      {listField('Hidden', c.hidden, 8, 1024, (v) => setClassifiers({ hidden: v }), 'zoo-cls-hidden')}
+      {intField(
+        'Digits/class',
+        c.digitsPerClass,
+        1,
+        800,
+        (v) => setClassifiers({ digitsPerClass: v }),
+        'zoo-digits',
+      )}
+      {intField('Epochs', c.epochs, 1, 100, (v) => setClassifiers({ epochs: v }), 'zoo-cls-epochs')}
+      {intField('Seed', c.seed, 0, 2 ** 31 - 1, (v) => setClassifiers({ seed: v }), 'zoo-cls-seed')}
+    </>
+  );
+}
+
+/** The INR zoo's fields (MNIST digits or one image under seeds). */
+function InrFields() {
+  const fit = useZoo((s) => s.fit);
+  return (
+    <>
+      {fit.source === 'mnist' ? (
+        <>
+          {intField('Per class', fit.perClass, 1, 1000, (v) => setFit({ perClass: v }), 'zoo-per-class')}
+          {listField(
+            'Digits',
+            fit.classes,
+            0,
+            9,
+            (v) => setFit({ classes: [...new Set(v)].sort() }),
+            'zoo-classes',
+          )}
+        </>
+      ) : (
+        intField('Seeds', fit.count, 2, 10_000, (v) => setFit({ count: v }), 'zoo-count')
+      )}
+      {intField('Grid', fit.size, 4, 28, (v) => setFit({ size: v }), 'zoo-size')}
+      {listField('Hidden', fit.hidden, 1, 256, (v) => setFit({ hidden: v }), 'zoo-hidden')}
+      {intField('Max steps', fit.steps, 1, 100_000, (v) => setFit({ steps: v }), 'zoo-steps')}
+      {intField('Stop at dB', fit.psnr, 1, 120, (v) => setFit({ psnr: v }), 'zoo-stop-db')}
+      {intField('Seed', fit.seed, 0, 2 ** 31 - 1, (v) => setFit({ seed: v }), 'zoo-seed')}
+    </>
+  );
+}
+
 export function ZooForm() {
   const fit = useZoo((s) => s.fit);
+  const cls = useZoo((s) => s.classifiers);
   const running = useZoo((s) => s.running);
   const busy = useZoo((s) => s.job.busy);
   const paused = useZoo((s) => s.paused);
@@ -70,59 +183,48 @@ export function ZooForm() {
   const augment = useZoo((s) => s.augment);
   const epochs = useZoo((s) => s.epochs);
   const seed = useZoo((s) => s.trainSeed);
-  const total = fit.perClass * fit.classes.length;
+  const total =
+    fit.source === 'mnist'
+      ? `${fit.perClass * fit.classes.length} INRs`
+      : fit.source === 'image'
+        ? `${fit.count} INRs`
+        : `${cls.perLabel * (cls.labelBy === 'task' ? cls.tasks.length : cls.seeds)} classifiers`;
   return (
     <section className="panel form zoo-form" aria-label="Zoo settings">
       <h2>Model zoo</h2>
       <p className="hint">
-        One SIREN per MNIST digit (DWSNets: 2→32→32→1, w₀ = 30, 28×28, Adam, early stop at a target PSNR), or
-        the Train tab's image under many seeds. The zoo is a dataset of weights: classify its digits from the
-        weights alone.
+        One SIREN per MNIST digit (DWSNets: 2→32→32→1, w₀ = 30, 28×28, Adam, early stop at a target PSNR), the
+        Train tab's image under many seeds, or MNIST classifiers labelled by the digits they learned or by
+        their init. The zoo is a dataset of weights: classify its labels from the weights alone.
       </p>
       <fieldset>
-        <legend>Build ({fit.source === 'mnist' ? total : fit.count} INRs)</legend>
+        <legend>Build ({total})</legend>
         <div className="zoo-checks" role="radiogroup" aria-label="source">
-          <label>
-            <input
-              type="radio"
-              name="zoo-source"
-              checked={fit.source === 'mnist'}
-              data-testid="zoo-source-mnist"
-              onChange={() => setFit({ source: 'mnist' })}
-            />
-            MNIST digits
-          </label>
-          <label title="The Train tab's target image, fitted from many seeds: members differ only by symmetry and init">
-            <input
-              type="radio"
-              name="zoo-source"
-              checked={fit.source === 'image'}
-              data-testid="zoo-source-image"
-              onChange={() => setFit({ source: 'image' })}
-            />
-            one image, many seeds
-          </label>
+          {radio(
+            'zoo-source',
+            'MNIST digits',
+            fit.source === 'mnist',
+            () => setFit({ source: 'mnist' }),
+            'zoo-source-mnist',
+          )}
+          {radio(
+            'zoo-source',
+            'one image, many seeds',
+            fit.source === 'image',
+            () => setFit({ source: 'image' }),
+            'zoo-source-image',
+            "The Train tab's target image, fitted from many seeds: members differ only by symmetry and init",
+          )}
+          {radio(
+            'zoo-source',
+            'MNIST classifiers',
+            fit.source === 'classifiers',
+            () => setFit({ source: 'classifiers' }),
+            'zoo-source-classifiers',
+            'MLP classifiers of MNIST digits, labelled by task (the digits each learned) or by init seed',
+          )}
         </div>
-        {fit.source === 'mnist' ? (
-          <>
-            {intField('Per class', fit.perClass, 1, 1000, (v) => setFit({ perClass: v }), 'zoo-per-class')}
-            {listField(
-              'Digits',
-              fit.classes,
-              0,
-              9,
-              (v) => setFit({ classes: [...new Set(v)].sort() }),
-              'zoo-classes',
-            )}
-          </>
-        ) : (
-          intField('Seeds', fit.count, 2, 10_000, (v) => setFit({ count: v }), 'zoo-count')
-        )}
-        {intField('Grid', fit.size, 4, 28, (v) => setFit({ size: v }), 'zoo-size')}
-        {listField('Hidden', fit.hidden, 1, 256, (v) => setFit({ hidden: v }), 'zoo-hidden')}
-        {intField('Max steps', fit.steps, 1, 100_000, (v) => setFit({ steps: v }), 'zoo-steps')}
-        {intField('Stop at dB', fit.psnr, 1, 120, (v) => setFit({ psnr: v }), 'zoo-stop-db')}
-        {intField('Seed', fit.seed, 0, 2 ** 31 - 1, (v) => setFit({ seed: v }), 'zoo-seed')}
+        {fit.source === 'classifiers' ? <ClassifierFields /> : <InrFields />}
         <div className="zoo-buttons">
           <button
             type="button"

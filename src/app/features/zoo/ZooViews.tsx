@@ -12,32 +12,46 @@ import {
   labelName,
   METHOD_COLOURS,
   psnrHistogram,
+  accuracyHistogram,
 } from './zoo-figures';
 import { cancelZooJob, downloadZoo, runZooCloud, stopFit, useZoo, zooStore } from './zoo-state';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–');
 
 function ZooGrid({ s }: { s: ZooSummary }) {
-  if (!s.inr)
-    return <p className="hint">The file records no INR grid, so there are no reconstructions to show.</p>;
-  const { height, width, channels } = s.inr;
+  const grid = s.inr ?? (s.inputMaps ? { ...s.inputMaps, channels: 1 } : null);
+  if (!grid)
+    return (
+      <p className="hint">
+        The file records no INR grid and its inputs are not a square image, so there are no pictures to show.
+      </p>
+    );
+  const { height, width, channels } = grid;
   const px = height * width * channels;
   const scale = Math.max(1, Math.round(56 / width));
   return (
-    <div className="thumbs zoo-grid" data-testid="zoo-grid">
-      {Array.from(s.thumbIndex, (k, r) => (
-        <ImageCanvas
-          key={k}
-          data={s.thumbs}
-          offset={r * px}
-          width={width}
-          height={height}
-          channels={channels}
-          scale={scale}
-          label={`${labelName(s, s.labels[k]!)}${s.psnr ? ` · ${s.psnr[k]!.toFixed(0)} dB` : ''}`}
-        />
-      ))}
-    </div>
+    <>
+      {!s.inr && (
+        <p className="hint">
+          Input-weight maps: each picture is one classifier&apos;s mean |first-layer weight| per input pixel
+          (the pixels it reads), under its label and held-out accuracy.
+        </p>
+      )}
+      <div className="thumbs zoo-grid" data-testid="zoo-grid">
+        {Array.from(s.thumbIndex, (k, r) => (
+          <ImageCanvas
+            key={k}
+            data={s.thumbs}
+            offset={r * px}
+            width={width}
+            height={height}
+            channels={channels}
+            scale={scale}
+            label={`${labelName(s, s.labels[k]!)}${s.psnr ? ` · ${s.psnr[k]!.toFixed(0)} dB` : ''}${s.accuracy ? ` · ${(100 * s.accuracy[k]!).toFixed(0)}%` : ''}`}
+          />
+        ))}
+      </div>
+    </>
   );
 }
 
@@ -47,7 +61,8 @@ function Summary({ s }: { s: ZooSummary }) {
   return (
     <div className="panel-head">
       <p className="zoo-summary" data-testid="zoo-summary">
-        <strong>{s.name}</strong>: {s.n} INRs, {describeArch(s.arch)}
+        <strong>{s.name}</strong>: {s.n} {s.classifiers ? 'classifiers' : s.inr ? 'INRs' : 'models'},{' '}
+        {describeArch(s.arch)}
         {s.archInferred ? ' (activation assumed)' : ''} · labels{' '}
         {[...counts.entries()]
           .sort((a, b) => a[0] - b[0])
@@ -55,7 +70,12 @@ function Summary({ s }: { s: ZooSummary }) {
           .join(', ')}{' '}
         · split{' '}
         {s.split ? `${s.split.train}/${s.split.val}/${s.split.test} from the file` : '80/10/10 by seed'}
-        {s.seconds !== undefined ? ` · fitted in ${s.seconds.toFixed(1)} s` : ''}
+        {s.classifiers
+          ? ` · labelled by ${s.classifiers.labelBy === 'seed' ? 'init seed' : 'task'}, ${s.classifiers.epochs} epochs on ${s.classifiers.digitsPerClass} digits per class (${s.classifiers.size}×${s.classifiers.size})`
+          : ''}
+        {s.seconds !== undefined
+          ? ` · ${s.classifiers ? 'trained' : 'fitted'} in ${s.seconds.toFixed(1)} s`
+          : ''}
       </p>
       <span className="zoo-buttons">
         <button type="button" onClick={() => void downloadZoo('npz')} data-testid="zoo-download-npz">
@@ -71,11 +91,14 @@ function Summary({ s }: { s: ZooSummary }) {
 
 function Results({ s, results }: { s: ZooSummary; results: Partial<Record<WsMethod, WsResult>> }) {
   const confusionOf = useZoo((z) => z.confusionOf);
+  const liveMethod = useZoo((z) => z.liveMethod);
+  const liveEpochs = useZoo((z) => z.job.progress?.wsEpochs);
   const list = Object.entries(results) as [WsMethod, WsResult][];
-  if (!list.length) return null;
-  const shown = confusionOf && results[confusionOf] ? results[confusionOf] : list[list.length - 1]![1];
-  const acc = accuracyFigure(results);
-  const conf = confusionFigure(shown, s);
+  const live = liveMethod && !results[liveMethod] ? { method: liveMethod, epochs: liveEpochs ?? [] } : null;
+  if (!list.length && !live) return null;
+  const shown = confusionOf && results[confusionOf] ? results[confusionOf] : list[list.length - 1]?.[1];
+  const acc = accuracyFigure(results, live);
+  const conf = shown ? confusionFigure(shown, s) : null;
   return (
     <section className="panel zoo-results" aria-label="Learning on weights">
       <h2>Learning on weights</h2>
@@ -113,6 +136,14 @@ function Results({ s, results }: { s: ZooSummary; results: Partial<Record<WsMeth
               <td>{r.seconds.toFixed(1)} s</td>
             </tr>
           ))}
+          {live && (
+            <tr data-method={live.method} className="live">
+              <td style={{ color: METHOD_COLOURS[live.method] }}>{live.method}</td>
+              <td>{pct(live.epochs.at(-1)?.trainAccuracy ?? NaN)}</td>
+              <td>{pct(live.epochs.at(-1)?.testAccuracy ?? NaN)}</td>
+              <td colSpan={2}>training: epoch {live.epochs.length} done</td>
+            </tr>
+          )}
         </tbody>
       </table>
       <div className="cloud-columns n2">
@@ -132,13 +163,17 @@ function Results({ s, results }: { s: ZooSummary; results: Partial<Record<WsMeth
             ].join('\n')
           }
         />
-        <PlotCard
-          data={conf.data}
-          layout={conf.layout}
-          testId="zoo-confusion"
-          filename={`zoo-confusion-${shown.method}`}
-          csv={() => shown.confusion.map((r) => r.join(',')).join('\n')}
-        />
+        {shown && conf ? (
+          <PlotCard
+            data={conf.data}
+            layout={conf.layout}
+            testId="zoo-confusion"
+            filename={`zoo-confusion-${shown.method}`}
+            csv={() => shown.confusion.map((r) => r.join(',')).join('\n')}
+          />
+        ) : (
+          <p className="hint">The confusion matrix appears when the first method has finished.</p>
+        )}
       </div>
     </section>
   );
@@ -185,8 +220,20 @@ export function ZooViews() {
                     )
                   }
                 />
+              ) : s.accuracy ? (
+                <PlotCard
+                  {...accuracyHistogram(s)}
+                  testId="zoo-member-accuracy"
+                  filename="zoo-member-accuracy"
+                  csv={() =>
+                    [
+                      'member,label,heldOutAccuracy',
+                      ...Array.from(s.accuracy!, (a, i) => `${i},${s.labels[i]},${a}`),
+                    ].join('\n')
+                  }
+                />
               ) : (
-                <p className="hint">The file has no psnr column.</p>
+                <p className="hint">The file has no psnr or accuracy column.</p>
               )}
               <div>
                 {cloud ? (
@@ -208,7 +255,7 @@ export function ZooViews() {
                   </div>
                 ) : (
                   <p className="hint">
-                    The weight cloud: every INR a point, coloured by label, raw and after aligning every
+                    The weight cloud: every member a point, coloured by label, raw and after aligning every
                     member to member 0.{' '}
                     <button
                       type="button"

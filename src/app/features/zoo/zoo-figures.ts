@@ -1,5 +1,5 @@
 /** Plotly traces and layouts of the Zoo tab: pure functions of the worker's replies. */
-import type { WsMethod, WsResult } from '../../../engine/weightspace/types';
+import type { WsEpoch, WsMethod, WsResult } from '../../../engine/weightspace/types';
 import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
 
 const PALETTE = [
@@ -45,6 +45,28 @@ export function psnrHistogram(s: ZooSummary): { data: unknown[]; layout: Record<
   };
 }
 
+/** Held-out accuracy of each member of a classifier zoo, on its own task's digits. */
+export function accuracyHistogram(s: ZooSummary): { data: unknown[]; layout: Record<string, unknown> } {
+  return {
+    data: [
+      {
+        type: 'histogram',
+        x: Array.from(s.accuracy ?? [], (a) => 100 * a),
+        marker: { color: '#2ca02c' },
+        nbinsx: 30,
+        name: 'classifiers',
+      },
+    ],
+    layout: {
+      title: { text: `Held-out accuracy of ${s.n} classifiers` },
+      xaxis: { title: { text: 'held-out accuracy on the task (%)' } },
+      yaxis: { title: { text: 'classifiers' } },
+      bargap: 0.05,
+      showlegend: false,
+    },
+  };
+}
+
 export function cloudFigure(
   c: ZooCloudReply,
   which: 'raw' | 'aligned',
@@ -77,23 +99,33 @@ export function cloudFigure(
   };
 }
 
-export function accuracyFigure(results: Partial<Record<WsMethod, WsResult>>): {
+/**
+ * Held-out accuracy per epoch, one trace per method: the finished ones, plus the method training
+ * now (`live`, its epochs so far, dashed) so that its curve grows while it trains.
+ */
+export function accuracyFigure(
+  results: Partial<Record<WsMethod, WsResult>>,
+  live: { method: WsMethod; epochs: WsEpoch[] } | null = null,
+): {
   data: unknown[];
   layout: Record<string, unknown>;
 } {
-  const data = (Object.entries(results) as [WsMethod, WsResult][]).map(([m, r]) => ({
+  const trace = (m: WsMethod, epochs: WsEpoch[], running: boolean) => ({
     type: 'scatter',
     mode: 'lines+markers',
-    name: m,
-    x: r.epochs.map((e) => e.epoch),
-    y: r.epochs.map((e) => 100 * e.testAccuracy),
-    line: { color: METHOD_COLOURS[m] },
-  }));
+    name: running ? `${m} (training…)` : m,
+    x: epochs.map((e) => e.epoch),
+    y: epochs.map((e) => 100 * e.testAccuracy),
+    line: { color: METHOD_COLOURS[m], ...(running ? { dash: 'dot' } : {}) },
+  });
+  const data = (Object.entries(results) as [WsMethod, WsResult][]).map(([m, r]) => trace(m, r.epochs, false));
+  if (live) data.push(trace(live.method, live.epochs, true));
+  const most = Math.max(1, ...data.map((d) => d.x.length));
   return {
     data,
     layout: {
       title: { text: 'Held-out accuracy per epoch' },
-      xaxis: { title: { text: 'epoch' }, dtick: 1 },
+      xaxis: { title: { text: 'epoch' }, dtick: most > 20 ? undefined : 1, rangemode: 'tozero' },
       yaxis: { title: { text: 'held-out accuracy (%)' }, range: [0, 100] },
     },
   };

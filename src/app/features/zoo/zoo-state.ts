@@ -7,6 +7,7 @@
  */
 import { createStore, useStore } from 'zustand';
 import type { WsAugment, WsMethod, WsResult } from '../../../engine/weightspace/types';
+import { DEFAULT_CLASSIFIER_ZOO, type ClassifierZooSettings } from '../../../engine/zoo/classifier-source';
 import { checkZooFileSize } from '../../../engine/zoo/read';
 import type { ZooError } from '../../../engine/zoo/types';
 import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
@@ -18,8 +19,11 @@ import { appStore, showBanner } from '../../store';
 import { loadTarget } from '../../data/targets';
 
 export interface ZooFitSettings {
-  /** MNIST digits, or the Train tab's image fitted `count` times from different seeds. */
-  source: 'mnist' | 'image';
+  /**
+   * MNIST digits, the Train tab's image fitted `count` times from different seeds, or MNIST
+   * classifiers labelled by seed or task (settings in `ZooState.classifiers`).
+   */
+  source: 'mnist' | 'image' | 'classifiers';
   count: number;
   perClass: number;
   classes: number[];
@@ -33,10 +37,13 @@ export interface ZooFitSettings {
 
 export interface ZooState {
   fit: ZooFitSettings;
+  classifiers: ClassifierZooSettings;
   summary: ZooSummary | null;
   paused: boolean;
   /** What the running job is, for its controls. */
   running: 'fit' | 'open' | 'train' | 'cloud' | null;
+  /** The method training now: its curve grows from the job's progress (`wsEpochs`). */
+  liveMethod: WsMethod | null;
   methods: WsMethod[];
   epochs: number;
   trainSeed: number;
@@ -64,7 +71,9 @@ export const DEFAULT_FIT: ZooFitSettings = {
 
 export const zooStore = createStore<ZooState>(() => ({
   fit: DEFAULT_FIT,
+  classifiers: DEFAULT_CLASSIFIER_ZOO,
   summary: null,
+  liveMethod: null,
   paused: false,
   running: null,
   methods: ['mlp', 'np'],
@@ -84,6 +93,9 @@ export function useZoo<T>(selector: (s: ZooState) => T): T {
 export const setFit = (patch: Partial<ZooFitSettings>): void =>
   zooStore.setState((s) => ({ fit: { ...s.fit, ...patch } }));
 
+export const setClassifiers = (patch: Partial<ClassifierZooSettings>): void =>
+  zooStore.setState((s) => ({ classifiers: { ...s.classifiers, ...patch } }));
+
 /** A new zoo replaces the old one's results. */
 function newZoo(summary: ZooSummary): void {
   zooStore.setState({ summary, results: {}, cloud: null, confusionOf: null });
@@ -91,14 +103,17 @@ function newZoo(summary: ZooSummary): void {
 
 const failure = (what: string) => (m: string) => `${what}: ${m}`;
 
-/** Builds an MNIST-INR zoo in the worker. */
+/** Builds a zoo in the worker: MNIST INRs, one image under seeds, or MNIST classifiers. */
 export function buildZoo(): Promise<void> {
-  const fit = zooStore.getState().fit;
+  const { fit, classifiers } = zooStore.getState();
   zooStore.setState({ running: 'fit', paused: false });
   return runJob(zooStore, failure('building the zoo failed'), async (run) => {
     const { source, count, ...settings } = fit;
     let summary: ZooSummary;
-    if (source === 'image') {
+    if (source === 'classifiers') {
+      const mnist = (await run.step(mnistBytes())).slice();
+      summary = await run.call('zoo-classifiers', { ...classifiers, mnist }, { transfer: [mnist.buffer] });
+    } else if (source === 'image') {
       // The Train tab's target image, at the zoo's grid size.
       const spec = appStore.getState().spec;
       const t = await run.step(loadTarget({ ...spec, data: { ...spec.data, size: fit.size } }));
@@ -113,11 +128,14 @@ export function buildZoo(): Promise<void> {
     }
     newZoo(summary);
     if (summary.cancelled)
-      showBanner('info', `Stopped: the zoo keeps the ${summary.n} INRs finished before the stop.`);
+      showBanner(
+        'info',
+        `Stopped: the zoo keeps the ${summary.n} ${source === 'classifiers' ? 'classifiers' : 'INRs'} finished before the stop.`,
+      );
   }).finally(() => zooStore.setState({ running: null, paused: false }));
 }
 
-/** Ends a fit early, keeping the INRs finished so far. */
+/** Ends a build early, keeping the members (INRs or classifiers) finished so far. */
 export function stopFit(): void {
   stopJob(zooStore);
 }
@@ -158,10 +176,13 @@ export function trainMethods(): Promise<void> {
   zooStore.setState({ running: 'train', results: {} });
   return runJob(zooStore, failure('training on weights failed'), async (run) => {
     for (const method of methods) {
+      zooStore.setState({ liveMethod: method });
+      // A fresh progress, so the last method's epochs do not show as this one's live curve.
+      run.progress({ done: 0, total: epochs, label: `${method}: starting…`, wsEpochs: [] });
       const r = await run.call('zoo-train', { method, epochs, seed: trainSeed, augment });
       zooStore.setState((s) => ({ results: { ...s.results, [method]: r }, confusionOf: method }));
     }
-  }).finally(() => zooStore.setState({ running: null }));
+  }).finally(() => zooStore.setState({ running: null, liveMethod: null }));
 }
 
 /** PCA of the zoo's weights, raw and aligned to member 0. */
