@@ -53,11 +53,30 @@ const until = async (ok: () => boolean, what: string, ms = 30_000): Promise<void
  * Pauses a running job once it reports progress, waits until its progress stops (it may finish
  * the step in flight), checks that nothing more comes for a while, then resumes it.
  */
+/**
+ * Sends `message` about job `id` from inside the reply callback, the moment one of its progress
+ * replies satisfies `when`: on the fused kernel a small job can finish before any timer fires.
+ */
+function sendWhen(
+  id: number,
+  when: (p: Extract<Reply, { type: 'job-progress' }>) => boolean,
+  message: 'pause' | 'stop' | 'cancel',
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const watch = (r: Reply) => {
+      if (r.type !== 'job-progress' || r.id !== id || !when(r)) return;
+      listeners.delete(watch);
+      handle({ type: message, id: nextId++, payload: { job: id } });
+      resolve();
+    };
+    listeners.add(watch);
+  });
+}
+
 async function pauseAndResume(job: { id: number; result: Promise<unknown> }): Promise<void> {
   let settled = false;
   void job.result.finally(() => (settled = true));
-  await until(() => progressOf(job.id).length > 0, 'the first progress');
-  handle({ type: 'pause', id: nextId++, payload: { job: job.id } });
+  await sendWhen(job.id, () => true, 'pause');
   let count = progressOf(job.id).length;
   let since = Date.now();
   await until(() => {
@@ -126,20 +145,9 @@ describe('zoo jobs in the worker', () => {
       batch: 2,
     });
 
-  /**
-   * Sends `message` about job `id` the moment its progress reports two finished INRs (from inside
-   * the reply callback: on the fused kernel a small fit can finish before any timer fires).
-   */
+  /** Sends `message` about job `id` once its progress reports two finished INRs. */
   const afterTwoDone = (id: number, message: 'stop' | 'cancel') =>
-    new Promise<void>((resolve) => {
-      const watch = (r: Reply) => {
-        if (r.type !== 'job-progress' || r.id !== id || r.payload.done < 2) return;
-        listeners.delete(watch);
-        handle({ type: message, id: nextId++, payload: { job: id } });
-        resolve();
-      };
-      listeners.add(watch);
-    });
+    sendWhen(id, (r) => r.payload.done >= 2, message);
 
   it('a stopped fit keeps the INRs finished so far; a cancelled one keeps nothing', async () => {
     const job = fitJob();
@@ -237,7 +245,7 @@ describe('zoo jobs in the worker', () => {
     expect(mlp.epochs).toHaveLength(1);
   }, 120_000);
 
-  it('a classifier zoo by seed pauses, resumes, and a cancel keeps the finished labels', async () => {
+  it('a classifier zoo by seed pauses, resumes, and a stop keeps the finished labels', async () => {
     const paused = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', perLabel: 2 }));
     await pauseAndResume(paused);
     const s = await paused.result;
@@ -250,11 +258,7 @@ describe('zoo jobs in the worker', () => {
     expect(seeds[0]).not.toBe(seeds[2]);
 
     const job = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', seeds: 3, perLabel: 2 }));
-    await until(
-      () => progressOf(job.id).some((p) => p.type === 'job-progress' && p.payload.label.startsWith('2/6')),
-      'the first label to finish',
-    );
-    handle({ type: 'cancel', id: nextId++, payload: { job: job.id } });
+    await sendWhen(job.id, (r) => r.payload.label.startsWith('2/6'), 'stop');
     const c = await job.result;
     expect(c.cancelled).toBe(true);
     expect([2, 4]).toContain(c.n);
