@@ -1,0 +1,121 @@
+/**
+ * The WGSL population kernel (src/engine/kernels/wgsl) in Chromium on its software WebGPU adapter
+ * (SwiftShader): 20 Adam steps against the tfjs reference trainer on the same initial weights and
+ * data (SIREN and ReLU + Fourier features, K = 1 and 3, odd widths, pixel counts that leave a
+ * partial chunk), two dispatches per step, no buffer made after construction over many steps,
+ * and a lost device reported as such.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launch, watchErrors } from './browser';
+import type { AgreementRow } from '../scripts/wgsl-agreement';
+
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  context = await launch();
+  page = await context.newPage();
+  errors = watchErrors(page);
+  // A bare module page has no icon; the browser's request for one is not an error of ours.
+  await page.route('**/favicon.ico', (r) => r.fulfill({ status: 204 }));
+  // Any page of the dev server will do (the app itself would start training): the modules are
+  // imported into it by URL.
+  await page.goto(`${base.replace(/\/$/, '')}/scripts/wgsl-agreement.ts`);
+  // A module script, not import() inside evaluate (vitest rewrites that into its own loader).
+  await page.addScriptTag({
+    type: 'module',
+    content: `import * as agreement from '/scripts/wgsl-agreement.ts';
+      import * as kernel from '/src/engine/kernels/wgsl/wgsl-kernel.ts';
+      import * as model from '/src/engine/model.ts';
+      window.__wgsl = { agreement, kernel, model };`,
+  });
+  await page.waitForFunction(() => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}));
+});
+
+/** What the module script puts on the page. */
+interface Modules {
+  agreement: typeof import('../scripts/wgsl-agreement');
+  kernel: typeof import('../src/engine/kernels/wgsl/wgsl-kernel');
+  model: typeof import('../src/engine/model');
+}
+afterAll(async () => {
+  await context?.close();
+});
+
+describe('WGSL population kernel on the software adapter', () => {
+  it('agrees with the tfjs trainer to 1e-4 relative after 20 Adam steps, in two dispatches a step', async () => {
+    const rows = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const adapter = await gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      const m = (window as unknown as { __wgsl: Modules }).__wgsl.agreement;
+      return m.runAgreement(device, m.AGREEMENT_CASES);
+    });
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const r of rows as AgreementRow[]) {
+      expect(r.worstRelative, r.name).toBeLessThan(1e-4);
+      expect(r.mseRelative, r.name).toBeLessThan(1e-4);
+      expect(r.dispatchesPerStep, r.name).toBeLessThanOrEqual(3);
+    }
+    // Several chunks per tile and a narrower workgroup were exercised.
+    expect(rows.some((r) => r.tiles > 1)).toBe(true);
+    expect(rows.some((r) => r.workgroup < 64)).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
+    const out = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      // Count every buffer made on the device, not only those the kernel says it made.
+      let made = 0;
+      const create = device.createBuffer.bind(device);
+      device.createBuffer = (d: GPUBufferDescriptor) => {
+        made += 1;
+        return create(d);
+      };
+      const { agreement: m, kernel: k, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { initModel } = model;
+      const arch = { widths: [2, 9, 7, 1], activation: 'sine' as const, w0: 30 };
+      const data = m.smoothTarget(7, 5, 1);
+      const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, { lr: 1e-3 });
+      const afterCreate = made;
+      const mse0 = await kernel.evaluate();
+      for (let s = 0; s < 300; s++) {
+        kernel.step();
+        if (s % 50 === 49) await kernel.evaluate();
+      }
+      const mse = await kernel.evaluate();
+      const models = await kernel.models();
+      const afterSteps = made;
+      const counted = kernel.buffersCreated;
+      device.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      let lost = '';
+      try {
+        kernel.step();
+      } catch (e) {
+        lost = `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      return {
+        afterCreate,
+        afterSteps,
+        counted,
+        mse0: Array.from(mse0),
+        mse: Array.from(mse),
+        steps: kernel.steps,
+        finite: models.every((md) => Object.values(md.params).every((t) => t.data.every(Number.isFinite))),
+        lost,
+      };
+    });
+    expect(out.afterCreate).toBe(out.counted);
+    expect(out.afterSteps).toBe(out.afterCreate);
+    expect(out.steps).toBe(300);
+    expect(out.finite).toBe(true);
+    out.mse.forEach((v, j) => expect(v).toBeLessThan(out.mse0[j]! / 2));
+    expect(out.lost).toMatch(/^WgslDeviceLostError: GPU device lost/);
+  }, 120_000);
+});
