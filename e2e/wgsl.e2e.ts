@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launch, watchErrors } from './browser';
+import { launch, openIdleApp, screenshot, watchErrors } from './browser';
 import type { AgreementRow } from '../scripts/wgsl-agreement';
 
 let context: BrowserContext;
@@ -32,7 +32,9 @@ beforeAll(async () => {
       import * as model from '/src/engine/model.ts';
       window.__wgsl = { agreement, kernel, model };`,
   });
-  await page.waitForFunction(() => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}));
+  await page.waitForFunction(() => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}), null, {
+    timeout: 110_000,
+  });
 });
 
 /** What the module script puts on the page. */
@@ -118,4 +120,72 @@ describe('WGSL population kernel on the software adapter', () => {
     out.mse.forEach((v, j) => expect(v).toBeLessThan(out.mse0[j]! / 2));
     expect(out.lost).toMatch(/^WgslDeviceLostError: GPU device lost/);
   }, 120_000);
+});
+
+interface Backend {
+  name: string;
+  reason: string;
+  kernel?: { flavour: string; workers: number; path?: string; dispatchesPerStep?: number };
+  kernelReason?: string;
+  calibration?: { backend: string; msPerStep?: number }[];
+}
+
+describe('WGSL path of the train job', () => {
+  it('trains in the engine worker on the fused WebGPU kernel, matches tfjs, and the badge says so', async () => {
+    const app = await context.newPage();
+    const appErrors = watchErrors(app);
+    await openIdleApp(app, base);
+    const out = await app.evaluate(async () => {
+      const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
+        .__weightscope;
+      const [h, w] = [9, 7];
+      const data = Float32Array.from({ length: h * w }, (_, i) => 0.5 + 0.4 * Math.sin(0.7 * i));
+      const job = {
+        arch: { widths: [2, 13, 11, 1], activation: 'sine', w0: 30 },
+        seeds: [21, 22, 23],
+        target: { width: w, height: h, channels: 1, data },
+        targetId: 'wgsl-test',
+        targetLabel: 'wgsl test',
+        steps: 20,
+        lr: 1e-3,
+        evalEvery: 5,
+        batchFraction: 1,
+        noiseSeed: 0,
+        backend: 'wasm',
+        group: 'wgsl',
+        // On SwiftShader the calibration would leave the CPU to the wasm kernel: force the path.
+        kernel: 'webgpu',
+      };
+      type R = { mse: Float32Array; backend: Backend; steps: number };
+      const fused = (await ws.ask('train', job)) as R;
+      const ref = (await ws.ask('train', { ...job, kernel: undefined, group: 'tfjs' })) as R;
+      return {
+        fused: { mse: Array.from(fused.mse), backend: fused.backend, steps: fused.steps },
+        ref: { mse: Array.from(ref.mse), backend: ref.backend, steps: ref.steps },
+      };
+    });
+    expect(out.fused.steps).toBe(20);
+    expect(out.fused.backend.kernel?.path).toBe('webgpu');
+    expect(out.fused.backend.kernel?.dispatchesPerStep).toBeLessThanOrEqual(3);
+    expect(out.fused.backend.reason).toMatch(/^fused WebGPU kernel \(2 dispatches a step\)/);
+    expect(out.fused.backend.calibration?.some((r) => r.backend === 'fused-webgpu' && r.msPerStep! > 0)).toBe(true);
+    expect(out.ref.backend.kernel).toBeUndefined();
+    out.fused.mse.forEach((m, k) => expect(Math.abs(m - out.ref.mse[k]!)).toBeLessThan(1e-4 * out.ref.mse[k]!));
+
+    // The badge, given the job's real BackendInfo through the app's own store module.
+    await app.addScriptTag({
+      type: 'module',
+      content: `import { appStore } from '/src/app/store.ts'; window.__setBackend = (b) => appStore.setState({ backend: b });`,
+    });
+    await app.waitForFunction(() => '__setBackend' in window);
+    await app.evaluate((b) => (window as unknown as { __setBackend(b: unknown): void }).__setBackend(b), out.fused.backend);
+    const badge = app.getByTestId('backend-badge');
+    await expect.poll(() => badge.getAttribute('data-kernel-path')).toBe('webgpu');
+    expect(await badge.textContent()).toMatch(/fused WebGPU/);
+    await badge.click();
+    await expect.poll(() => app.getByTestId('backend-details').textContent()).toMatch(/fused WebGPU kernel, 2 dispatches per step/);
+    await screenshot(app, 'wgsl-badge');
+    expect(appErrors).toEqual([]);
+    await app.close();
+  }, 180_000);
 });

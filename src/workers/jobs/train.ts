@@ -7,6 +7,7 @@ import { chooseBackend, TooSlowError, useBackend } from '../backends';
 import { browserKernelPool, fusedCoverage } from '../kernel-pool';
 import type { BackendInfo, ModelEntry, TrainJob, TrainProgress, TrainResult } from '../protocol';
 import type { ModelRegistry } from '../registry';
+import { compareWgsl, startWgsl } from '../wgsl-path';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 
 /**
@@ -32,7 +33,7 @@ async function pickBackend(
   target: RegressionTarget,
   control: TrainControl,
 ): Promise<BackendInfo> {
-  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
+  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction, job.kernel]);
   const cached = calibrated.get(key);
   if (cached) {
     await useBackend(cached.name);
@@ -91,9 +92,11 @@ async function compareFused(
   info: BackendInfo,
   signal: AbortSignal,
 ): Promise<BackendInfo> {
+  if (job.kernel === 'webgpu') return compareWgsl(job, target, info, signal);
   const why = fusedCoverage(job);
   if (why) return { ...info, kernelReason: why };
-  if (!info.calibration) return { ...info, kernelReason: 'a hardware GPU runs tfjs-webgpu' };
+  // A hardware GPU: tfjs-webgpu against the fused WebGPU kernel (wgsl-path.ts).
+  if (!info.calibration) return compareWgsl(job, target, info, signal);
   const tfjsRows = info.calibration.filter((r) => r.msPerStep !== undefined);
   const best = tfjsRows.reduce((a, r) => (r.msPerStep! < a.msPerStep! ? r : a), tfjsRows[0]!);
   let runner: PopulationRunner | null = null;
@@ -136,7 +139,12 @@ async function startRunner(
   job: TrainJob,
   target: RegressionTarget,
   backend: BackendInfo,
+  onBackend: (b: BackendInfo) => void = () => undefined,
 ): Promise<PopulationRunner> {
+  if (backend.kernel?.path === 'webgpu') {
+    const wgsl = await startWgsl(job, target, backend, onBackend);
+    if (wgsl) return wgsl;
+  }
   const inits = job.seeds.map((s) => initModel(job.arch, s));
   if (backend.kernel) {
     try {
@@ -169,7 +177,7 @@ export async function runTraining(
   const { signal, post } = control;
   const target = imageRegressionData(job.target);
   const backend = { ...(await pickBackend(job, target, control)) };
-  const trainer = await startRunner(job, target, backend);
+  const trainer = await startRunner(job, target, backend, control.onBackend);
   control.onBackend(backend);
   try {
     const t0 = performance.now();
