@@ -30,7 +30,10 @@ beforeAll(async () => {
     content: `import * as agreement from '/scripts/wgsl-agreement.ts';
       import * as kernel from '/src/engine/kernels/wgsl/wgsl-kernel.ts';
       import * as model from '/src/engine/model.ts';
-      window.__wgsl = { agreement, kernel, model };`,
+      import * as path from '/src/workers/wgsl-path.ts';
+      import * as trainer from '/src/engine/tf/trainer.ts';
+      import * as runners from '/src/workers/jobs/train-runners.ts';
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners };`,
   });
   await page.waitForFunction(() => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}), null, {
     timeout: 110_000,
@@ -42,6 +45,9 @@ interface Modules {
   agreement: typeof import('../scripts/wgsl-agreement');
   kernel: typeof import('../src/engine/kernels/wgsl/wgsl-kernel');
   model: typeof import('../src/engine/model');
+  path: typeof import('../src/workers/wgsl-path');
+  trainer: typeof import('../src/engine/tf/trainer');
+  runners: typeof import('../src/workers/jobs/train-runners');
 }
 afterAll(async () => {
   await context?.close();
@@ -120,6 +126,51 @@ describe('WGSL population kernel on the software adapter', () => {
     out.mse.forEach((v, j) => expect(v).toBeLessThan(out.mse0[j]! / 2));
     expect(out.lost).toMatch(/^WgslDeviceLostError: GPU device lost/);
   }, 120_000);
+
+  it('continues from the last weights read back when the device is lost mid-run', async () => {
+    const out = await page.evaluate(async () => {
+      const { agreement, path, model, trainer, runners } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      const arch = { widths: [2, 7, 5, 1], activation: 'relu' as const, encoding: { features: 3, sigma: 1 } };
+      const data = agreement.smoothTarget(5, 5, 1);
+      let handedOver: { weights: number[]; why: string } | null = null;
+      let tfjs: InstanceType<typeof trainer.PopulationTrainer> | null = null;
+      const runner = await path.wgslRunner(
+        [model.initModel(arch, 3)],
+        data,
+        1e-2,
+        async (from, why) => {
+          handedOver = { weights: Array.from(model.flattenModel(from[0]!)), why };
+          tfjs = new trainer.PopulationTrainer(from, data, { lr: 1e-2 });
+          return runners.tfjsRunner(tfjs);
+        },
+        device,
+      );
+      for (let s = 0; s < 5; s++) await runner.step();
+      await runner.evaluate();
+      const atFive = Array.from(model.flattenModel((await runner.models())[0]!));
+      for (let s = 0; s < 3; s++) await runner.step();
+      device.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      await runner.step();
+      await runner.step();
+      const mse = await runner.evaluate();
+      const fallbackSteps = (tfjs as InstanceType<typeof trainer.PopulationTrainer> | null)?.steps ?? 0;
+      runner.dispose();
+      return {
+        atFive,
+        handedOver: handedOver as { weights: number[]; why: string } | null,
+        fallbackSteps,
+        mse: Array.from(mse),
+      };
+    });
+    expect(out.handedOver).not.toBeNull();
+    expect(out.handedOver!.why).toMatch(/^fused WebGPU kernel failed at step 8 \(GPU device lost.*tfjs continued from the weights of step 5$/);
+    expect(out.handedOver!.weights).toEqual(out.atFive);
+    expect(out.fallbackSteps).toBe(2);
+    expect(Number.isFinite(out.mse[0])).toBe(true);
+  }, 60_000);
 });
 
 interface Backend {

@@ -27,14 +27,18 @@ async function kernelDevice(): Promise<GPUDevice> {
   return adapter.requestDevice();
 }
 
-/** A runner on the WGSL kernel; `fallback` makes a tfjs runner from given weights if it fails. */
+/**
+ * A runner on the WGSL kernel; `fallback` makes a tfjs runner from given weights if it fails.
+ * `device` (tests) is used instead of a new one, and is destroyed with the runner all the same.
+ */
 export async function wgslRunner(
   inits: readonly Model[],
   target: RegressionTarget,
   lr: number,
   fallback: (from: Model[], why: string) => Promise<PopulationRunner>,
+  given?: GPUDevice,
 ): Promise<PopulationRunner & { dispatchesPerStep: () => number }> {
-  const device = await kernelDevice();
+  const device = given ?? (await kernelDevice());
   let kernel: WgslKernel;
   try {
     kernel = await WgslKernel.create(device, inits, { kind: 'regression', ...target }, { lr });
