@@ -35,9 +35,13 @@ beforeAll(async () => {
       import * as runners from '/src/workers/jobs/train-runners.ts';
       window.__wgsl = { agreement, kernel, model, path, trainer, runners };`,
   });
-  await page.waitForFunction(() => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}), null, {
-    timeout: 110_000,
-  });
+  await page.waitForFunction(
+    () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
+    null,
+    {
+      timeout: 110_000,
+    },
+  );
 });
 
 /** What the module script puts on the page. */
@@ -89,7 +93,9 @@ describe('WGSL population kernel on the software adapter', () => {
       const { initModel } = model;
       const arch = { widths: [2, 9, 7, 1], activation: 'sine' as const, w0: 30 };
       const data = m.smoothTarget(7, 5, 1);
-      const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, { lr: 1e-3 });
+      const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, {
+        lr: 1e-3,
+      });
       const afterCreate = made;
       const mse0 = await kernel.evaluate();
       for (let s = 0; s < 300; s++) {
@@ -166,7 +172,9 @@ describe('WGSL population kernel on the software adapter', () => {
       };
     });
     expect(out.handedOver).not.toBeNull();
-    expect(out.handedOver!.why).toMatch(/^fused WebGPU kernel failed at step 8 \(GPU device lost.*tfjs continued from the weights of step 5$/);
+    expect(out.handedOver!.why).toMatch(
+      /^fused WebGPU kernel failed at step 8 \(GPU device lost.*tfjs continued from the weights of step 5$/,
+    );
     expect(out.handedOver!.weights).toEqual(out.atFive);
     expect(out.fallbackSteps).toBe(2);
     expect(Number.isFinite(out.mse[0])).toBe(true);
@@ -219,9 +227,13 @@ describe('WGSL path of the train job', () => {
     expect(out.fused.backend.kernel?.path).toBe('webgpu');
     expect(out.fused.backend.kernel?.dispatchesPerStep).toBeLessThanOrEqual(3);
     expect(out.fused.backend.reason).toMatch(/^fused WebGPU kernel \(2 dispatches a step\)/);
-    expect(out.fused.backend.calibration?.some((r) => r.backend === 'fused-webgpu' && r.msPerStep! > 0)).toBe(true);
+    expect(out.fused.backend.calibration?.some((r) => r.backend === 'fused-webgpu' && r.msPerStep! > 0)).toBe(
+      true,
+    );
     expect(out.ref.backend.kernel).toBeUndefined();
-    out.fused.mse.forEach((m, k) => expect(Math.abs(m - out.ref.mse[k]!)).toBeLessThan(1e-4 * out.ref.mse[k]!));
+    out.fused.mse.forEach((m, k) =>
+      expect(Math.abs(m - out.ref.mse[k]!)).toBeLessThan(1e-4 * out.ref.mse[k]!),
+    );
 
     // The badge, given the job's real BackendInfo through the app's own store module.
     await app.addScriptTag({
@@ -229,12 +241,17 @@ describe('WGSL path of the train job', () => {
       content: `import { appStore } from '/src/app/store.ts'; window.__setBackend = (b) => appStore.setState({ backend: b });`,
     });
     await app.waitForFunction(() => '__setBackend' in window);
-    await app.evaluate((b) => (window as unknown as { __setBackend(b: unknown): void }).__setBackend(b), out.fused.backend);
+    await app.evaluate(
+      (b) => (window as unknown as { __setBackend(b: unknown): void }).__setBackend(b),
+      out.fused.backend,
+    );
     const badge = app.getByTestId('backend-badge');
     await expect.poll(() => badge.getAttribute('data-kernel-path')).toBe('webgpu');
     expect(await badge.textContent()).toMatch(/fused WebGPU/);
     await badge.click();
-    await expect.poll(() => app.getByTestId('backend-details').textContent()).toMatch(/fused WebGPU kernel, 2 dispatches per step/);
+    await expect
+      .poll(() => app.getByTestId('backend-details').textContent())
+      .toMatch(/fused WebGPU kernel, 2 dispatches per step/);
     await screenshot(app, 'wgsl-badge');
     expect(appErrors).toEqual([]);
     await app.close();

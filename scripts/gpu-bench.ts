@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     for (const k of ks) rows.push(await bench(device, k, seconds));
     out.shape = 'SIREN 3×64 on 64×64, full batch, Adam';
     out.rows = rows;
-    if (adapter.software) out.note = 'software adapter: these figures show the kernel runs, not GPU performance';
+    if (adapter.software)
+      out.note = 'software adapter: these figures show the kernel runs, not GPU performance';
   }
   console.log(JSON.stringify(out));
   device.destroy();

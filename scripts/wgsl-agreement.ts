@@ -7,11 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { coordinateGrid } from '../src/engine/inr';
-import type { RegressionData } from '../src/engine/data/eval-data';
 import { WgslKernel } from '../src/engine/kernels/wgsl/wgsl-kernel';
-import { initModel, paramShapes, type MlpArch, type Model } from '../src/engine/model';
+import { smoothTarget, worstRelative } from '../src/engine/kernels/agreement';
+import { initModel, type MlpArch } from '../src/engine/model';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
+
+export { smoothTarget, worstRelative };
 
 export interface AgreementCase {
   name: string;
@@ -32,40 +33,6 @@ export interface AgreementRow {
   dispatchesPerStep: number;
   tiles: number;
   workgroup: number;
-}
-
-/** A smooth target on a height×width grid with the last width's channels. */
-export function smoothTarget(height: number, width: number, channels: number): RegressionData {
-  const x = coordinateGrid(height, width);
-  const n = height * width;
-  const y = new Float32Array(n * channels);
-  for (let p = 0; p < n; p++)
-    for (let c = 0; c < channels; c++)
-      y[p * channels + c] = 0.5 + 0.4 * Math.sin(3 * x[2 * p]! + c) * Math.cos(2 * x[2 * p + 1]! - c);
-  return { kind: 'regression', x, y, n, inputs: 2, channels };
-}
-
-/**
- * Worst |a − b| / max|b| per tensor: relative to the tensor's scale, because Adam normalises each
- * coordinate's step, so a weight whose gradient is near zero can move by a rounding-sized amount
- * that is large against its own tiny value.
- */
-export function worstRelative(a: readonly Model[], b: readonly Model[]): number {
-  let worst = 0;
-  a.forEach((m, k) => {
-    for (const { name } of paramShapes(m.arch)) {
-      const fa = m.params[name]!.data;
-      const fb = b[k]!.params[name]!.data;
-      let scale = 0;
-      let diff = 0;
-      for (let i = 0; i < fa.length; i++) {
-        scale = Math.max(scale, Math.abs(fb[i]!));
-        diff = Math.max(diff, Math.abs(fa[i]! - fb[i]!));
-      }
-      worst = Math.max(worst, diff / scale);
-    }
-  });
-  return worst;
 }
 
 /** Runs every case on the kernel and on tfjs's cpu backend (the reference). */
@@ -114,7 +81,12 @@ export async function runAgreement(
 
 /** The cases the browser test and the GPU script check (small: SwiftShader runs them in seconds). */
 export const AGREEMENT_CASES: AgreementCase[] = [
-  { name: 'SIREN 2→13→11→1, K=1, 13×11', arch: { widths: [2, 13, 11, 1], activation: 'sine', w0: 30 }, size: [13, 11], k: 1 },
+  {
+    name: 'SIREN 2→13→11→1, K=1, 13×11',
+    arch: { widths: [2, 13, 11, 1], activation: 'sine', w0: 30 },
+    size: [13, 11],
+    k: 1,
+  },
   {
     name: 'SIREN 2→17→9→3, K=3, 15×11, 2 tiles of 2 chunks',
     arch: { widths: [2, 17, 9, 3], activation: 'sine', w0: 30 },

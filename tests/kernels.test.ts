@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableRelaxedSimd } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
-import { coordinateGrid } from '../src/engine/inr';
+import { smoothTarget as target, worstRelative } from '../src/engine/kernels/agreement';
 import {
   bestFlavour,
   MlpKernel,
@@ -15,7 +15,7 @@ import {
 } from '../src/engine/kernels/mlp-kernel';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from '../src/engine/kernels/mlp-wasm';
 import { mlpKernelWat } from '../src/engine/kernels/mlp-wat';
-import { initModel, paramShapes, type MlpArch, type Model } from '../src/engine/model';
+import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { BatchOrder } from '../src/engine/classifier/schedule';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
@@ -30,40 +30,6 @@ beforeAll(async () => {
 enableRelaxedSimd();
 const FLAVOURS: KernelFlavour[] = ['simd', 'relaxed'];
 const flavour: KernelFlavour = bestFlavour()!;
-
-/** A smooth target with `channels` channels on a size×size grid (odd sizes leave a partial tile). */
-function target(height: number, width: number, channels: number) {
-  const x = coordinateGrid(height, width);
-  const n = height * width;
-  const y = new Float32Array(n * channels);
-  for (let p = 0; p < n; p++)
-    for (let c = 0; c < channels; c++)
-      y[p * channels + c] = 0.5 + 0.4 * Math.sin(3 * x[2 * p]! + c) * Math.cos(2 * x[2 * p + 1]! - c);
-  return { x, y, n, inputs: 2, channels };
-}
-
-/**
- * Largest |a − b| / max|b| over each tensor of each member: "relative" to the tensor's scale,
- * because Adam normalises every coordinate's step, so a weight whose gradient is near zero can
- * move by a rounding-sized amount that is large against its own tiny value.
- */
-function worstRelative(a: Model[], b: Model[]): number {
-  let worst = 0;
-  a.forEach((m, k) => {
-    for (const { name } of paramShapes(m.arch)) {
-      const fa = m.params[name]!.data;
-      const fb = b[k]!.params[name]!.data;
-      let scale = 0;
-      let diff = 0;
-      for (let i = 0; i < fa.length; i++) {
-        scale = Math.max(scale, Math.abs(fb[i]!));
-        diff = Math.max(diff, Math.abs(fa[i]! - fb[i]!));
-      }
-      worst = Math.max(worst, diff / scale);
-    }
-  });
-  return worst;
-}
 
 const CASES: { name: string; arch: MlpArch; size: [number, number]; k: number; tile?: number }[] = [
   {

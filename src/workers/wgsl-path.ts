@@ -15,7 +15,8 @@ import type { BackendInfo, TrainJob } from './protocol';
 
 /** Why the WGSL path does not train this architecture here (null: it can try). */
 export function wgslPathCoverage(arch: Model['arch']): string | null {
-  if (!(globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu) return 'no WebGPU in this browser';
+  if (!(globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu)
+    return 'no WebGPU in this browser';
   return wgslCoverage(arch);
 }
 
@@ -41,7 +42,7 @@ export async function wgslRunner(
   const device = given ?? (await kernelDevice());
   let kernel: WgslKernel;
   try {
-    kernel = await WgslKernel.create(device, inits, { kind: 'regression', ...target }, { lr });
+    kernel = await WgslKernel.create(device, inits, target, { lr });
   } catch (e) {
     device.destroy();
     throw e;
@@ -106,7 +107,12 @@ export async function wgslRunner(
 }
 
 /** The tfjs runner training falls back to, from given weights. */
-function tfjsFrom(models: Model[], target: RegressionTarget, job: TrainJob, backend: BackendInfo): PopulationRunner {
+function tfjsFrom(
+  models: Model[],
+  target: RegressionTarget,
+  job: TrainJob,
+  backend: BackendInfo,
+): PopulationRunner {
   return tfjsRunner(new PopulationTrainer(models, target, { lr: job.lr, layout: backend.layout }));
 }
 
@@ -163,7 +169,10 @@ export async function compareWgsl(
     };
   } catch (e) {
     if (signal.aborted) throw e;
-    return { ...info, kernelReason: `fused WebGPU kernel failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ...info,
+      kernelReason: `fused WebGPU kernel failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   } finally {
     runner?.dispose();
   }

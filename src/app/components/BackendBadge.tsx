@@ -120,7 +120,9 @@ export function BackendBadge() {
         title="Why this backend? Click for the calibration"
         onClick={() => setOpen(!open)}
       >
-        <strong>{b.kernel ? (b.kernel.path === 'webgpu' ? 'fused WebGPU' : 'fused wasm kernel') : b.name}</strong>
+        <strong>
+          {b.kernel ? (b.kernel.path === 'webgpu' ? 'fused WebGPU' : 'fused wasm kernel') : b.name}
+        </strong>
         {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
         <span className="badge-layout">{b.calibration ? 'calibrated ▾' : 'why? ▾'}</span>
       </button>

@@ -33,7 +33,14 @@ async function pickBackend(
   target: RegressionTarget,
   control: TrainControl,
 ): Promise<BackendInfo> {
-  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction, job.kernel]);
+  const key = JSON.stringify([
+    job.backend,
+    job.arch,
+    job.seeds.length,
+    target.n,
+    job.batchFraction,
+    job.kernel,
+  ]);
   const cached = calibrated.get(key);
   if (cached) {
     await useBackend(cached.name);

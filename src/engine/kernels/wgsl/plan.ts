@@ -31,7 +31,8 @@ export function wgslCoverage(arch: MlpArch): string | null {
   if (L < 1) return 'the model has no layers';
   if (!(WGSL_ACTIVATIONS as readonly string[]).includes(arch.activation))
     return `activation ${arch.activation} is not in the WGSL kernel (it has ${WGSL_ACTIVATIONS.join(', ')})`;
-  if (arch.encoding && arch.activation === 'sine') return 'Fourier features with sine are not in the WGSL kernel';
+  if (arch.encoding && arch.activation === 'sine')
+    return 'Fourier features with sine are not in the WGSL kernel';
   const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
   const widest = Math.max(...widths);
   if (widest > MAX_WIDTH)

@@ -52,7 +52,10 @@ export class WgslKernel {
   private readonly encodings: (Float32Array | null)[];
   private readonly opts: Required<Omit<WgslOptions, 'tiles'>>;
   private readonly buffers: GPUBuffer[] = [];
-  private readonly b: Record<'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read', GPUBuffer>;
+  private readonly b: Record<
+    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read',
+    GPUBuffer
+  >;
   private readonly uniform = new Float32Array(UNIFORM_FLOATS);
   private readonly gradsGroup: GPUBindGroup;
   private readonly adamGroup: GPUBindGroup;
@@ -64,7 +67,7 @@ export class WgslKernel {
   private constructor(
     private readonly device: GPUDevice,
     models: readonly Model[],
-    data: RegressionData,
+    data: Omit<RegressionData, 'kind'>,
     opts: WgslOptions,
     private readonly grads: GPUComputePipeline,
     private readonly adam: GPUComputePipeline,
@@ -73,7 +76,9 @@ export class WgslKernel {
     this.plan = plan;
     this.k = models.length;
     this.like = models[0]!;
-    this.encodings = models.map((m) => (m.params[ENCODING_NAME] ? m.params[ENCODING_NAME].data.slice() : null));
+    this.encodings = models.map((m) =>
+      m.params[ENCODING_NAME] ? m.params[ENCODING_NAME].data.slice() : null,
+    );
     this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
     void device.lost.then((info) => {
       this.lost = info.message || info.reason || 'device lost';
@@ -128,7 +133,7 @@ export class WgslKernel {
   static async create(
     device: GPUDevice,
     models: readonly Model[],
-    data: RegressionData,
+    data: Omit<RegressionData, 'kind'>,
     opts: WgslOptions,
   ): Promise<WgslKernel> {
     const arch = models[0]!.arch;
@@ -136,24 +141,26 @@ export class WgslKernel {
     if (why) throw new Error(`WGSL kernel cannot train this model: ${why}`);
     if (models.length > 65535) throw new RangeError('the WGSL kernel takes at most 65,535 members');
     const plan = planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles);
+    // One shader at a time: error scopes are a stack, and two interleaved pops would swap them.
     const pipeline = async (code: string, entryPoint: string): Promise<GPUComputePipeline> => {
       device.pushErrorScope('validation');
       const module = device.createShaderModule({ code });
+      let made: GPUComputePipeline | null = null;
+      let failure = '';
       try {
-        return await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
+        made = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
       } catch (e) {
         const info = await module.getCompilationInfo();
         const msgs = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
-        throw new WgslCompileError(`${entryPoint} shader failed: ${e instanceof Error ? e.message : String(e)} ${msgs}`);
-      } finally {
-        const err = await device.popErrorScope();
-        if (err) throw new WgslCompileError(`${entryPoint} shader failed to validate: ${err.message}`);
+        failure = `${e instanceof Error ? e.message : String(e)} ${msgs}`;
       }
+      const err = await device.popErrorScope();
+      if (err) failure = `${failure} ${err.message}`.trim();
+      if (!made || failure) throw new WgslCompileError(`${entryPoint} shader failed: ${failure}`);
+      return made;
     };
-    const [grads, adam] = await Promise.all([
-      pipeline(gradsShader(plan), 'grads'),
-      pipeline(adamShader(plan), 'adam'),
-    ]);
+    const grads = await pipeline(gradsShader(plan), 'grads');
+    const adam = await pipeline(adamShader(plan), 'adam');
     device.pushErrorScope('validation');
     const kernel = new WgslKernel(device, models, data, opts, grads, adam, plan);
     const err = await device.popErrorScope();
