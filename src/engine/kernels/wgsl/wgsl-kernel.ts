@@ -141,6 +141,13 @@ export class WgslKernel {
     if (why) throw new Error(`WGSL kernel cannot train this model: ${why}`);
     if (models.length > 65535) throw new RangeError('the WGSL kernel takes at most 65,535 members');
     const plan = planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles);
+    const { stride, tiles, n, channels, inputs } = plan;
+    const largest = 4 * Math.max(models.length * tiles * stride, models.length * n * channels, n * inputs);
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    if (largest > limit)
+      throw new RangeError(
+        `the population needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer; this device binds at most ${(limit / 2 ** 20).toFixed(0)} MiB`,
+      );
     // One shader at a time: error scopes are a stack, and two interleaved pops would swap them.
     const pipeline = async (code: string, entryPoint: string): Promise<GPUComputePipeline> => {
       device.pushErrorScope('validation');
