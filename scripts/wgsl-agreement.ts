@@ -107,6 +107,12 @@ export const AGREEMENT_CASES: AgreementCase[] = [
     k: 1,
   },
   {
+    name: 'ReLU 2→9→1 (no features, one hidden layer), K=2, 7×7',
+    arch: { widths: [2, 9, 1], activation: 'relu' },
+    size: [7, 7],
+    k: 2,
+  },
+  {
     name: 'ReLU+FF(7) 2→14→15→7→2, K=3, 13×5',
     arch: { widths: [2, 15, 7, 2], activation: 'relu', encoding: { features: 7, sigma: 3 } },
     size: [13, 5],
