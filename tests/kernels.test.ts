@@ -4,7 +4,7 @@
  * against Math; its memory fixed over 1,000 steps; its committed binaries equal to the generator's.
  */
 import { describe, expect, it } from 'vitest';
-import { coordinateGrid } from '../src/engine/inr';
+import { smoothTarget as target } from '../src/engine/kernels/agreement';
 import {
   bestFlavour,
   MlpKernel,
@@ -22,17 +22,6 @@ import { PopulationTrainer } from '../src/engine/tf/trainer';
 
 const FLAVOURS = kernelTestSetup();
 const flavour: KernelFlavour = bestFlavour()!;
-
-/** A smooth target with `channels` channels on a size×size grid (odd sizes leave a partial tile). */
-function target(height: number, width: number, channels: number) {
-  const x = coordinateGrid(height, width);
-  const n = height * width;
-  const y = new Float32Array(n * channels);
-  for (let p = 0; p < n; p++)
-    for (let c = 0; c < channels; c++)
-      y[p * channels + c] = 0.5 + 0.4 * Math.sin(3 * x[2 * p]! + c) * Math.cos(2 * x[2 * p + 1]! - c);
-  return { x, y, n, inputs: 2, channels };
-}
 
 const CASES: { name: string; arch: MlpArch; size: [number, number]; k: number; tile?: number }[] = [
   {

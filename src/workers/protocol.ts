@@ -29,7 +29,7 @@ export type BackendPreference = 'auto' | BackendName;
 /** One candidate's calibration figure. */
 export interface CalibrationRow {
   /** A tfjs backend, or 'fused' for the fused WebAssembly kernel (src/engine/kernels). */
-  backend: BackendName | 'fused';
+  backend: BackendName | 'fused' | 'fused-webgpu';
   layout: MatmulLayout;
   msPerStep?: number;
   error?: string;
@@ -49,7 +49,14 @@ export interface BackendInfo {
    * is then the tfjs backend of everything else): its SIMD build and how many workers share the
    * members.
    */
-  kernel?: { flavour: string; workers: number };
+  kernel?: {
+    flavour: string;
+    workers: number;
+    /** 'webgpu': the WGSL kernel (src/engine/kernels/wgsl) on a GPUDevice; absent: WebAssembly. */
+    path?: 'wasm' | 'webgpu';
+    /** GPU dispatches per Adam step (WGSL path). */
+    dispatchesPerStep?: number;
+  };
   /** Why training did not run on the fused kernel, when it did not. */
   kernelReason?: string;
   /**
@@ -125,6 +132,11 @@ export interface TrainJob {
    * switch. Default: start on the likely winner.
    */
   startOn?: 'tfjs';
+  /**
+   * Force a fused path ('webgpu': the WGSL kernel, even on a software adapter) instead of letting
+   * the calibration choose; default 'auto'. For tests and the curious.
+   */
+  kernel?: 'auto' | 'webgpu';
 }
 
 export interface TrainProgress {

@@ -11,10 +11,18 @@ function figure(r: CalibrationRow): string {
 
 /** "fused wasm kernel · relaxed SIMD × 2 workers" when training runs on the fused kernel. */
 function fusedLabel(b: BackendInfo): string | null {
+  if (b.kernel?.path === 'webgpu')
+    return `fused WebGPU kernel, ${b.kernel.dispatchesPerStep ?? 2} dispatches per step`;
   return b.kernel
     ? `fused wasm kernel, ${b.kernel.flavour} SIMD × ${b.kernel.workers} worker${b.kernel.workers > 1 ? 's' : ''}`
     : null;
 }
+
+/** How the calibration table names the fused paths. */
+const CALIBRATION_LABEL: Partial<Record<CalibrationRow['backend'], string>> = {
+  fused: 'fused wasm kernel',
+  'fused-webgpu': 'fused WebGPU kernel',
+};
 
 /** The calibration behind the choice, readable in full (click the badge). */
 function Details({ b, close }: { b: BackendInfo; close: () => void }) {
@@ -61,13 +69,17 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
               <tr
                 key={`${r.backend}-${r.layout}`}
                 className={
-                  (b.kernel ? r.backend === 'fused' : r.backend === b.name && r.layout === b.layout)
+                  (
+                    b.kernel
+                      ? r.backend === (b.kernel.path === 'webgpu' ? 'fused-webgpu' : 'fused')
+                      : r.backend === b.name && r.layout === b.layout
+                  )
                     ? 'chosen'
                     : ''
                 }
               >
-                <td>{r.backend === 'fused' ? 'fused wasm kernel' : r.backend}</td>
-                <td>{r.backend === 'fused' ? '—' : r.layout}</td>
+                <td>{CALIBRATION_LABEL[r.backend] ?? r.backend}</td>
+                <td>{r.backend in CALIBRATION_LABEL ? '—' : r.layout}</td>
                 <td>{figure(r)}</td>
               </tr>
             ))}
@@ -116,11 +128,14 @@ export function BackendBadge() {
         data-kernel={b.kernel ? 'fused' : 'tfjs'}
         data-calibrating={b.calibrating ? 'true' : 'false'}
         data-switched={b.switched ? 'true' : 'false'}
+        data-kernel-path={b.kernel?.path ?? (b.kernel ? 'wasm' : undefined)}
         aria-expanded={open}
         title="Why this backend? Click for the calibration"
         onClick={() => setOpen(!open)}
       >
-        <strong>{b.kernel ? 'fused wasm kernel' : b.name}</strong>
+        <strong>
+          {b.kernel ? (b.kernel.path === 'webgpu' ? 'fused WebGPU' : 'fused wasm kernel') : b.name}
+        </strong>
         {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
         {b.switched && <span className="badge-layout badge-switched">switched</span>}
         <span className="badge-layout">

@@ -8,10 +8,10 @@
 import { get, iconst, set, vconst, type WatFn } from './wat';
 
 /** π/2 split in three so that k·P1 and k·P2 are exact for |k| < 2¹⁵ (Cephes sinf, doubled). */
-const PIO2 = [1.5703125, 4.837512969970703125e-4, 7.549789954891882e-8];
+export const PIO2 = [1.5703125, 4.837512969970703125e-4, 7.549789954891882e-8];
 /** sin r ≈ r + r³(S1 + r²(S2 + r²·S3)) and cos r ≈ 1 − r²/2 + r⁴(C1 + r²(C2 + r²·C3)) on |r| ≤ π/4. */
-const SIN = [-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4];
-const COS = [4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5];
+export const SIN = [-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4];
+export const COS = [4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5];
 
 const fmul = (a: string, b: string): string => `(f32x4.mul ${a} ${b})`;
 const fadd = (a: string, b: string): string => `(f32x4.add ${a} ${b})`;

@@ -31,6 +31,7 @@ import type {
 } from '../protocol';
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused } from './context';
+import { compareWgsl, startWgsl } from '../wgsl-path';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 
 /**
@@ -137,11 +138,23 @@ function tfjsMeasure(job: TrainJob, target: RegressionTarget, abandoned: () => b
 async function startPath(
   job: TrainJob,
   key: string,
+  target: RegressionTarget,
+  signal: AbortSignal,
 ): Promise<{ info: BackendInfo; probe: AdapterProbe | null }> {
   const known = calibrated.get(key) ?? job.calibration;
   const { info, probe } = await immediateChoice(job.backend, known);
   if (info) {
     if (known && info.reason.endsWith('(reused)')) return { info, probe: null };
+    // A hardware GPU (or a job that forces it): the fused WebGPU kernel against tfjs-webgpu,
+    // measured once per workload in this worker (wgsl-path.ts).
+    if (job.kernel === 'webgpu' || (info.name === 'webgpu' && job.backend === 'auto')) {
+      const earlier = calibrated.get(key);
+      if (earlier?.calibration?.some((r) => r.backend === 'fused-webgpu'))
+        return { info: earlier, probe: null };
+      const chosen = await compareWgsl(job, target, info, signal);
+      calibrated.set(key, chosen);
+      return { info: chosen, probe: null };
+    }
     const why =
       info.name === 'webgpu' && job.backend === 'auto'
         ? 'a hardware GPU runs tfjs-webgpu'
@@ -151,6 +164,11 @@ async function startPath(
   const adapter = probe.available ? { fallback: probe.fallback, description: probe.description } : null;
   const cover = fusedCoverage(job);
   const name = await ensureBackend();
+  if (job.kernel === 'webgpu') {
+    // Forced on a software adapter (the tests): no background calibration, the WGSL kernel runs.
+    const base: BackendInfo = { name, layout: defaultLayout(name), reason: 'the job asked for it', adapter };
+    return { info: await compareWgsl(job, target, base, signal), probe: null };
+  }
   const later = `the other paths are measured in the background (${calibrationWhy(probe)})`;
   if (!cover && job.startOn !== 'tfjs')
     return {
@@ -287,21 +305,36 @@ export async function runTraining(
 ): Promise<TrainResult> {
   const { signal, post } = control;
   const target = imageRegressionData(job.target);
-  const key = JSON.stringify([job.backend, job.arch, job.seeds.length, target.n, job.batchFraction]);
-  const start = await startPath(job, key);
+  const key = JSON.stringify([
+    job.backend,
+    job.arch,
+    job.seeds.length,
+    target.n,
+    job.batchFraction,
+    job.kernel,
+  ]);
+  const start = await startPath(job, key, target, signal);
   let backend: BackendInfo = { ...start.info };
   let path = pathOf(backend);
   const inits = job.seeds.map((s) => initModel(job.arch, s));
-  let opened: Awaited<ReturnType<typeof openRunner>>;
-  try {
-    opened = await openRunner(job, target, path, inits);
-  } catch (e) {
-    if (!path.fused) throw e;
-    // The kernel's workers cannot start here: tfjs trains instead.
-    path = { fused: false, name: backend.name, layout: backend.layout };
-    backend = { ...backend, kernel: undefined, kernelReason: `fused kernel failed to start: ${String(e)}` };
-    opened = await openRunner(job, target, path, inits);
-  }
+  const openPath = async (): Promise<Awaited<ReturnType<typeof openRunner>>> => {
+    try {
+      return await openRunner(job, target, path, inits);
+    } catch (e) {
+      if (!path.fused) throw e;
+      // The kernel's workers cannot start here: tfjs trains instead.
+      path = { fused: false, name: backend.name, layout: backend.layout };
+      backend = { ...backend, kernel: undefined, kernelReason: `fused kernel failed to start: ${String(e)}` };
+      return openRunner(job, target, path, inits);
+    }
+  };
+  // The WGSL kernel first when the choice fell on it (it is never switched away from: it runs
+  // with no background calibration); when it does not start, startWgsl clears `kernel` with the
+  // reason and the path below is tfjs.
+  const wgsl =
+    backend.kernel?.path === 'webgpu' ? await startWgsl(job, target, backend, control.onBackend) : null;
+  path = pathOf(backend);
+  const opened = wgsl ? { runner: wgsl, kernel: backend.kernel } : await openPath();
   let runner = opened.runner;
   if (opened.kernel) backend.kernel = opened.kernel;
   control.onBackend({ ...backend });
@@ -334,7 +367,8 @@ export async function runTraining(
       ? { backend: 'fused', layout: 'batched', msPerStep: liveMs }
       : { backend: path.name, layout: path.layout, msPerStep: liveMs };
     const rows = [live, ...background!.rows];
-    const tfjsRows = rows.filter((r) => r.backend !== 'fused');
+    // The background never measures the WGSL kernel (it runs only where nothing is calibrated).
+    const tfjsRows = rows.filter((r) => r.backend !== 'fused' && r.backend !== 'fused-webgpu');
     const bestTfjs = fastest(tfjsRows);
     const best = fastest(rows)!;
     const fusedRow = rows.find((r) => r.backend === 'fused');
@@ -348,7 +382,11 @@ export async function runTraining(
       calibrating: false,
     };
     let target_: Path =
-      best.backend === 'fused' ? { fused: true } : { fused: false, name: best.backend, layout: best.layout };
+      best.backend === 'fused'
+        ? { fused: true }
+        : best.backend === 'fused-webgpu'
+          ? from
+          : { fused: false, name: best.backend, layout: best.layout };
     if (best === live || best.msPerStep! >= SWITCH_MARGIN * liveMs) target_ = from;
     let kernel = backend.kernel;
     if (!mayMove) target_ = from;

@@ -1,0 +1,259 @@
+/**
+ * The WGSL population kernel (src/engine/kernels/wgsl) in Chromium on its software WebGPU adapter
+ * (SwiftShader): 20 Adam steps against the tfjs reference trainer on the same initial weights and
+ * data (SIREN and ReLU + Fourier features, K = 1 and 3, odd widths, pixel counts that leave a
+ * partial chunk), two dispatches per step, no buffer made after construction over many steps,
+ * and a lost device reported as such.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launch, openIdleApp, screenshot, watchErrors } from './browser';
+import type { AgreementRow } from '../scripts/wgsl-agreement';
+
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+const base = inject('baseUrl');
+
+beforeAll(async () => {
+  context = await launch();
+  page = await context.newPage();
+  errors = watchErrors(page);
+  // A bare module page has no icon; the browser's request for one is not an error of ours.
+  await page.route('**/favicon.ico', (r) => r.fulfill({ status: 204 }));
+  // Any page of the dev server will do (the app itself would start training): the modules are
+  // imported into it by URL.
+  await page.goto(`${base.replace(/\/$/, '')}/scripts/wgsl-agreement.ts`);
+  // A module script, not import() inside evaluate (vitest rewrites that into its own loader).
+  await page.addScriptTag({
+    type: 'module',
+    content: `import * as agreement from '/scripts/wgsl-agreement.ts';
+      import * as kernel from '/src/engine/kernels/wgsl/wgsl-kernel.ts';
+      import * as model from '/src/engine/model.ts';
+      import * as path from '/src/workers/wgsl-path.ts';
+      import * as trainer from '/src/engine/tf/trainer.ts';
+      import * as runners from '/src/workers/jobs/train-runners.ts';
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners };`,
+  });
+  await page.waitForFunction(
+    () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
+    null,
+    {
+      timeout: 110_000,
+    },
+  );
+});
+
+/** What the module script puts on the page. */
+interface Modules {
+  agreement: typeof import('../scripts/wgsl-agreement');
+  kernel: typeof import('../src/engine/kernels/wgsl/wgsl-kernel');
+  model: typeof import('../src/engine/model');
+  path: typeof import('../src/workers/wgsl-path');
+  trainer: typeof import('../src/engine/tf/trainer');
+  runners: typeof import('../src/workers/jobs/train-runners');
+}
+afterAll(async () => {
+  await context?.close();
+});
+
+describe('WGSL population kernel on the software adapter', () => {
+  it('agrees with the tfjs trainer to 1e-4 relative after 20 Adam steps, in two dispatches a step', async () => {
+    const rows = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const adapter = await gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      const m = (window as unknown as { __wgsl: Modules }).__wgsl.agreement;
+      return m.runAgreement(device, m.AGREEMENT_CASES);
+    });
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const r of rows as AgreementRow[]) {
+      expect(r.worstRelative, r.name).toBeLessThan(1e-4);
+      expect(r.mseRelative, r.name).toBeLessThan(1e-4);
+      expect(r.dispatchesPerStep, r.name).toBeLessThanOrEqual(3);
+    }
+    // Several chunks per tile and a narrower workgroup were exercised.
+    expect(rows.some((r) => r.tiles > 1)).toBe(true);
+    expect(rows.some((r) => r.workgroup < 64)).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
+    const out = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      // Count every buffer made on the device, not only those the kernel says it made.
+      let made = 0;
+      const create = device.createBuffer.bind(device);
+      device.createBuffer = (d: GPUBufferDescriptor) => {
+        made += 1;
+        return create(d);
+      };
+      const { agreement: m, kernel: k, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { initModel } = model;
+      const arch = { widths: [2, 9, 7, 1], activation: 'sine' as const, w0: 30 };
+      const data = m.smoothTarget(7, 5, 1);
+      const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, {
+        lr: 1e-3,
+      });
+      const afterCreate = made;
+      const mse0 = await kernel.evaluate();
+      for (let s = 0; s < 300; s++) {
+        kernel.step();
+        if (s % 50 === 49) await kernel.evaluate();
+      }
+      const mse = await kernel.evaluate();
+      const models = await kernel.models();
+      const afterSteps = made;
+      const counted = kernel.buffersCreated;
+      device.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      let lost = '';
+      try {
+        kernel.step();
+      } catch (e) {
+        lost = `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      return {
+        afterCreate,
+        afterSteps,
+        counted,
+        mse0: Array.from(mse0),
+        mse: Array.from(mse),
+        steps: kernel.steps,
+        finite: models.every((md) => Object.values(md.params).every((t) => t.data.every(Number.isFinite))),
+        lost,
+      };
+    });
+    expect(out.afterCreate).toBe(out.counted);
+    expect(out.afterSteps).toBe(out.afterCreate);
+    expect(out.steps).toBe(300);
+    expect(out.finite).toBe(true);
+    out.mse.forEach((v, j) => expect(v).toBeLessThan(out.mse0[j]! / 2));
+    expect(out.lost).toMatch(/^WgslDeviceLostError: GPU device lost/);
+  }, 120_000);
+
+  it('continues from the last weights read back when the device is lost mid-run', async () => {
+    const out = await page.evaluate(async () => {
+      const { agreement, path, model, trainer, runners } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      const arch = { widths: [2, 7, 5, 1], activation: 'relu' as const, encoding: { features: 3, sigma: 1 } };
+      const data = agreement.smoothTarget(5, 5, 1);
+      let handedOver: { weights: number[]; why: string } | null = null;
+      let tfjs: InstanceType<typeof trainer.PopulationTrainer> | null = null;
+      const runner = await path.wgslRunner(
+        [model.initModel(arch, 3)],
+        data,
+        1e-2,
+        async (from, why) => {
+          handedOver = { weights: Array.from(model.flattenModel(from[0]!)), why };
+          tfjs = new trainer.PopulationTrainer(from, data, { lr: 1e-2 });
+          return runners.tfjsRunner(tfjs);
+        },
+        device,
+      );
+      for (let s = 0; s < 5; s++) await runner.step();
+      await runner.evaluate();
+      const atFive = Array.from(model.flattenModel((await runner.models())[0]!));
+      for (let s = 0; s < 3; s++) await runner.step();
+      device.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      await runner.step();
+      await runner.step();
+      const mse = await runner.evaluate();
+      const fallbackSteps = (tfjs as InstanceType<typeof trainer.PopulationTrainer> | null)?.steps ?? 0;
+      runner.dispose();
+      return {
+        atFive,
+        handedOver: handedOver as { weights: number[]; why: string } | null,
+        fallbackSteps,
+        mse: Array.from(mse),
+      };
+    });
+    expect(out.handedOver).not.toBeNull();
+    expect(out.handedOver!.why).toMatch(
+      /^fused WebGPU kernel failed at step 8 \(GPU device lost.*tfjs continued from the weights of step 5$/,
+    );
+    expect(out.handedOver!.weights).toEqual(out.atFive);
+    expect(out.fallbackSteps).toBe(2);
+    expect(Number.isFinite(out.mse[0])).toBe(true);
+  }, 60_000);
+});
+
+interface Backend {
+  name: string;
+  reason: string;
+  kernel?: { flavour: string; workers: number; path?: string; dispatchesPerStep?: number };
+  kernelReason?: string;
+  calibration?: { backend: string; msPerStep?: number }[];
+}
+
+describe('WGSL path of the train job', () => {
+  it('trains in the engine worker on the fused WebGPU kernel, matches tfjs, and the badge says so', async () => {
+    const app = await context.newPage();
+    const appErrors = watchErrors(app);
+    await openIdleApp(app, base);
+    const out = await app.evaluate(async () => {
+      const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
+        .__weightscope;
+      const [h, w] = [9, 7];
+      const data = Float32Array.from({ length: h * w }, (_, i) => 0.5 + 0.4 * Math.sin(0.7 * i));
+      const job = {
+        arch: { widths: [2, 13, 11, 1], activation: 'sine', w0: 30 },
+        seeds: [21, 22, 23],
+        target: { width: w, height: h, channels: 1, data },
+        targetId: 'wgsl-test',
+        targetLabel: 'wgsl test',
+        steps: 20,
+        lr: 1e-3,
+        evalEvery: 5,
+        batchFraction: 1,
+        noiseSeed: 0,
+        backend: 'wasm',
+        group: 'wgsl',
+        // On SwiftShader the calibration would leave the CPU to the wasm kernel: force the path.
+        kernel: 'webgpu',
+      };
+      type R = { mse: Float32Array; backend: Backend; steps: number };
+      const fused = (await ws.ask('train', job)) as R;
+      const ref = (await ws.ask('train', { ...job, kernel: undefined, group: 'tfjs' })) as R;
+      return {
+        fused: { mse: Array.from(fused.mse), backend: fused.backend, steps: fused.steps },
+        ref: { mse: Array.from(ref.mse), backend: ref.backend, steps: ref.steps },
+      };
+    });
+    expect(out.fused.steps).toBe(20);
+    expect(out.fused.backend.kernel?.path).toBe('webgpu');
+    expect(out.fused.backend.kernel?.dispatchesPerStep).toBeLessThanOrEqual(3);
+    expect(out.fused.backend.reason).toMatch(/^fused WebGPU kernel \(2 dispatches a step\)/);
+    expect(out.fused.backend.calibration?.some((r) => r.backend === 'fused-webgpu' && r.msPerStep! > 0)).toBe(
+      true,
+    );
+    expect(out.ref.backend.kernel).toBeUndefined();
+    out.fused.mse.forEach((m, k) =>
+      expect(Math.abs(m - out.ref.mse[k]!)).toBeLessThan(1e-4 * out.ref.mse[k]!),
+    );
+
+    // The badge, given the job's real BackendInfo through the app's own store module.
+    await app.addScriptTag({
+      type: 'module',
+      content: `import { appStore } from '/src/app/store.ts'; window.__setBackend = (b) => appStore.setState({ backend: b });`,
+    });
+    await app.waitForFunction(() => '__setBackend' in window);
+    await app.evaluate(
+      (b) => (window as unknown as { __setBackend(b: unknown): void }).__setBackend(b),
+      out.fused.backend,
+    );
+    const badge = app.getByTestId('backend-badge');
+    await expect.poll(() => badge.getAttribute('data-kernel-path')).toBe('webgpu');
+    expect(await badge.textContent()).toMatch(/fused WebGPU/);
+    await badge.click();
+    await expect
+      .poll(() => app.getByTestId('backend-details').textContent())
+      .toMatch(/fused WebGPU kernel, 2 dispatches per step/);
+    await screenshot(app, 'wgsl-badge');
+    expect(appErrors).toEqual([]);
+    await app.close();
+  }, 180_000);
+});

@@ -1,0 +1,234 @@
+/**
+ * Generates the WGSL population kernel for one plan (plan.ts): two compute shaders that make a
+ * whole full-batch Adam step of K MLPs in two dispatches, whatever the depth and K.
+ *
+ * 1. `grads`, one workgroup per (tile, member), one thread per pixel: forward through every layer
+ *    (each thread keeps its pixel's activations and activation derivatives in private arrays),
+ *    MSE against the target, then backward; per layer, the chunk's output gradients and inputs
+ *    are staged in workgroup memory as [width, S] blocks and the workgroup's threads share out
+ *    the entries of dW = G·Hᵀ and db = ΣG, adding them into the tile's row of the partials
+ *    buffer [K, tiles, stride]. The same shader, in mode 1, only runs forward (evaluation):
+ *    per-tile sums of squared errors and the predictions.
+ * 2. `adam`, one thread per (parameter, member): sums the tiles' partials in a fixed order and
+ *    applies Adam in place, in the operation order of src/engine/tf/adam.ts (PyTorch's Adam,
+ *    Kingma & Ba 2015, Alg. 1).
+ *
+ * Maths as the tfjs reference (src/engine/tf/stack.ts): SIREN h = sin(w0·(Wx + b)) (Sitzmann et
+ * al. 2020), ReLU with random Fourier features γ(x) = [sin 2πBx, cos 2πBx] (Tancik et al. 2020),
+ * a linear last layer plus outputOffset. sin and cos are Cephes' single-precision routines (as the
+ * wasm kernel's simd-math.ts), not the GPU's built-ins, whose error WGSL leaves unbounded outside
+ * [−π, π] while w0·z reaches tens.
+ */
+import { COS, PIO2, SIN } from '../simd-math';
+import type { WgslPlan } from './plan';
+
+/** A WGSL f32 literal. */
+const f = (x: number): string => {
+  const s = Math.fround(x).toPrecision(9);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+};
+const u = (x: number): string => `${x}u`;
+
+/** The uniform both shaders read: the mode and Adam's per-step scalars. */
+const UNIFORM = `
+struct Step {
+  mode: u32,
+  lrbc: f32,
+  b1: f32,
+  c1: f32,
+  b2: f32,
+  c2: f32,
+  sbc2: f32,
+  eps: f32,
+}
+@group(0) @binding(0) var<uniform> st: Step;
+`;
+
+/** Floats of the uniform (8 × 4 bytes). */
+export const UNIFORM_FLOATS = 8;
+
+/** sin and cos together: Cody–Waite reduction by π/2 in three parts, minimax polynomials (Cephes). */
+const SINCOS = `
+fn sincos(x: f32) -> vec2<f32> {
+  let k = round(x * ${f(2 / Math.PI)});
+  let q = i32(k) & 3;
+  var r = x - k * ${f(PIO2[0]!)};
+  r = r - k * ${f(PIO2[1]!)};
+  r = r - k * ${f(PIO2[2]!)};
+  let r2 = r * r;
+  let s = r + r * r2 * (${f(SIN[0]!)} + r2 * (${f(SIN[1]!)} + r2 * ${f(SIN[2]!)}));
+  let c = 1.0f - r2 * 0.5f + r2 * r2 * (${f(COS[0]!)} + r2 * (${f(COS[1]!)} + r2 * ${f(COS[2]!)}));
+  // Quadrant q: sin x = (s, c, −s, −c)[q], cos x = (c, −s, −c, s)[q].
+  if (q == 0) { return vec2<f32>(s, c); }
+  if (q == 1) { return vec2<f32>(c, -s); }
+  if (q == 2) { return vec2<f32>(-s, -c); }
+  return vec2<f32>(-c, s);
+}
+`;
+
+/** The layer input the first layer sees: the coordinate, or its Fourier features. */
+function inputCode(p: WgslPlan): string {
+  if (p.features === 0)
+    return Array.from({ length: p.inputs }, (_, j) => `h[${j}] = xs[pc * ${u(p.inputs)} + ${u(j)}];`).join(
+      '\n    ',
+    );
+  // The projection summed in tfjs's matmul order (x₀B₀ + x₁B₁ + …), then scaled by 2π.
+  const terms = Array.from(
+    { length: p.inputs },
+    (_, j) => `xs[pc * ${u(p.inputs)} + ${u(j)}] * enc[eb + fi * ${u(p.inputs)} + ${u(j)}]`,
+  ).join(' + ');
+  return `let eb = k * ${u(p.features * p.inputs)};
+    for (var fi = 0u; fi < ${u(p.features)}; fi++) {
+      let sc = sincos((${terms}) * ${f(2 * Math.PI)});
+      h[fi] = sc.x;
+      h[${u(p.features)} + fi] = sc.y;
+    }`;
+}
+
+/** Layer l forward for this thread's pixel. */
+function forwardCode(p: WgslPlan, l: number): string {
+  const L = p.widths.length - 1;
+  const win = p.widths[l]!;
+  const wout = p.widths[l + 1]!;
+  const last = l === L - 1;
+  const store = last
+    ? `yo[o] = z + ${f(p.outputOffset)};`
+    : p.activation === 'sine'
+      ? `let sc = sincos(z * ${f(p.w0)});
+      h[${u(p.hOff[l + 1]!)} + o] = sc.x;
+      d[${u(p.hOff[l + 1]! - p.widths[0]!)} + o] = sc.y * ${f(p.w0)};`
+      : `h[${u(p.hOff[l + 1]!)} + o] = max(z, 0.0f);
+      d[${u(p.hOff[l + 1]! - p.widths[0]!)} + o] = select(0.0f, 1.0f, z > 0.0f);`;
+  return `
+    for (var o = 0u; o < ${u(wout)}; o++) {
+      var acc = 0.0f;
+      let wrow = pb + ${u(p.wOff[l]!)} + o * ${u(win)};
+      for (var i = 0u; i < ${u(win)}; i++) { acc += params[wrow + i] * h[${u(p.hOff[l]!)} + i]; }
+      let z = acc + params[pb + ${u(p.bOff[l]!)} + o];
+      ${store}
+    }`;
+}
+
+/** Layer l backward: dW and db of the chunk into the partials, then the gradient of its input. */
+function backwardCode(p: WgslPlan, l: number): string {
+  const win = p.widths[l]!;
+  const wout = p.widths[l + 1]!;
+  const S = p.s;
+  const down =
+    l === 0
+      ? ''
+      : `
+      for (var i = 0u; i < ${u(win)}; i++) {
+        var acc = 0.0f;
+        for (var o = 0u; o < ${u(wout)}; o++) { acc += params[pb + ${u(p.wOff[l]!)} + o * ${u(win)} + i] * g[o]; }
+        gn[i] = acc * d[${u(p.hOff[l]! - p.widths[0]!)} + i];
+      }
+      for (var i = 0u; i < ${u(win)}; i++) { g[i] = gn[i]; }`;
+  return `
+      for (var o = 0u; o < ${u(wout)}; o++) { sg[o * ${u(S)} + tid] = g[o]; }
+      for (var i = 0u; i < ${u(win)}; i++) { sh[i * ${u(S)} + tid] = h[${u(p.hOff[l]!)} + i]; }
+      workgroupBarrier();
+      for (var e = tid; e < ${u(wout * win)}; e += ${u(S)}) {
+        let o = e / ${u(win)};
+        let i = e % ${u(win)};
+        var acc = 0.0f;
+        for (var q = 0u; q < ${u(S)}; q++) { acc += sg[o * ${u(S)} + q] * sh[i * ${u(S)} + q]; }
+        let at = gb + ${u(p.wOff[l]!)} + e;
+        if (c == 0u) { partials[at] = acc; } else { partials[at] = partials[at] + acc; }
+      }
+      for (var o = tid; o < ${u(wout)}; o += ${u(S)}) {
+        var acc = 0.0f;
+        for (var q = 0u; q < ${u(S)}; q++) { acc += sg[o * ${u(S)} + q]; }
+        let at = gb + ${u(p.bOff[l]!)} + o;
+        if (c == 0u) { partials[at] = acc; } else { partials[at] = partials[at] + acc; }
+      }
+      workgroupBarrier();${down}`;
+}
+
+/** The forward + backward shader (entry point `grads`). */
+export function gradsShader(p: WgslPlan): string {
+  const L = p.widths.length - 1;
+  const widest = Math.max(...p.widths);
+  const S = p.s;
+  const C = p.channels;
+  const hidden = p.hSize - p.widths[0]!;
+  const layers = Array.from({ length: L }, (_, l) => forwardCode(p, l)).join('');
+  const back = Array.from({ length: L }, (_, l) => backwardCode(p, L - 1 - l)).join('');
+  return `${UNIFORM}
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
+@group(0) @binding(3) var<storage, read> ys: array<f32>;
+@group(0) @binding(4) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(5) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(6) var<storage, read_write> pred: array<f32>;
+${p.features > 0 ? '@group(0) @binding(7) var<storage, read> enc: array<f32>;' : ''}
+var<workgroup> sg: array<f32, ${widest * S}>;
+var<workgroup> sh: array<f32, ${widest * S}>;
+${SINCOS}
+@compute @workgroup_size(${S})
+fn grads(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let t = wg.x;
+  let k = wg.y;
+  let pb = k * ${u(p.stride)};
+  let gb = (k * ${u(p.tiles)} + t) * ${u(p.stride)};
+  var h: array<f32, ${p.hSize}>;
+  var d: array<f32, ${Math.max(1, hidden)}>;
+  var yo: array<f32, ${C}>;
+  var g: array<f32, ${widest}>;
+  var gn: array<f32, ${widest}>;
+  for (var c = 0u; c < ${u(p.chunks)}; c++) {
+    let px = (t * ${u(p.chunks)} + c) * ${u(S)} + tid;
+    let real = px < ${u(p.n)};
+    let pc = min(px, ${u(p.n - 1)});
+    ${inputCode(p)}
+    ${layers}
+    var se = 0.0f;
+    for (var j = 0u; j < ${u(C)}; j++) {
+      let err = select(0.0f, yo[j] - ys[pc * ${u(C)} + j], real);
+      se += err * err;
+      g[j] = err * ${f(p.gradScale)};
+      if (real) { pred[(k * ${u(p.n)} + px) * ${u(C)} + j] = yo[j]; }
+    }
+    sg[tid] = se;
+    workgroupBarrier();
+    if (tid == 0u) {
+      var sum = 0.0f;
+      for (var q = 0u; q < ${u(S)}; q++) { sum += sg[q]; }
+      let at = k * ${u(p.tiles)} + t;
+      if (c == 0u) { loss[at] = sum; } else { loss[at] = loss[at] + sum; }
+    }
+    workgroupBarrier();
+    if (st.mode == 0u) {${back}
+    }
+  }
+}
+`;
+}
+
+/** The reduce + Adam shader (entry point `adam`), one thread per (parameter, member). */
+export function adamShader(p: WgslPlan): string {
+  return `${UNIFORM}
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> partials: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m1: array<f32>;
+@group(0) @binding(4) var<storage, read_write> m2: array<f32>;
+
+@compute @workgroup_size(${ADAM_WORKGROUP})
+fn adam(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let k = id.y;
+  if (j >= ${u(p.stride)}) { return; }
+  var grad = 0.0f;
+  for (var t = 0u; t < ${u(p.tiles)}; t++) { grad += partials[(k * ${u(p.tiles)} + t) * ${u(p.stride)} + j]; }
+  let i = k * ${u(p.stride)} + j;
+  let m = m1[i] * st.b1 + grad * st.c1;
+  let v = m2[i] * st.b2 + (grad * grad) * st.c2;
+  m1[i] = m;
+  m2[i] = v;
+  params[i] = params[i] - (m / (sqrt(v) / st.sbc2 + st.eps)) * st.lrbc;
+}
+`;
+}
+
+/** Threads per workgroup of the Adam shader. */
+export const ADAM_WORKGROUP = 64;

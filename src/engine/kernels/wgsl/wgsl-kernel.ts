@@ -1,0 +1,305 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The WGSL population kernel's driver: K MLPs of one architecture training together on one
+ * GPUDevice, a whole full-batch Adam step in two dispatches (mlp-wgsl.ts), whatever the depth
+ * and K. Weights, Adam moments, inputs, targets and gradient partials live in GPU buffers made
+ * once, here; a step only writes the 32-byte uniform and records two dispatches, so nothing is
+ * allocated per step (`buffersCreated` counts every buffer this driver ever made).
+ *
+ * Covered: the INR loss (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU with or
+ * without random Fourier features; `wgslCoverage` (plan.ts) gives the reason for anything else.
+ */
+import type { RegressionData } from '../../data/eval-data';
+import { ENCODING_NAME, flattenModel, paramCount, unflattenModel, type Model } from '../../model';
+import { ADAM_WORKGROUP, adamShader, gradsShader, UNIFORM_FLOATS } from './mlp-wgsl';
+import { planWgsl, wgslCoverage, type WgslPlan } from './plan';
+
+export interface WgslOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Tiles per member (tests); default: plan.ts decides. */
+  tiles?: number;
+}
+
+/** The device is gone (lost or destroyed): the caller falls back, from the last weights it has. */
+export class WgslDeviceLostError extends Error {
+  override name = 'WgslDeviceLostError';
+}
+
+/** A shader or pipeline failed to compile or validate on this device. */
+export class WgslCompileError extends Error {
+  override name = 'WgslCompileError';
+}
+
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so this module loads without WebGPU globals.
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+const MAP_READ = 0x01;
+const UNIFORM = 0x40;
+
+/** K models of one architecture training together in the buffers of one GPUDevice. */
+export class WgslKernel {
+  readonly plan: WgslPlan;
+  readonly k: number;
+  /** Buffers this kernel created (all in the constructor; tests check it stays so). */
+  buffersCreated = 0;
+  /** Dispatches recorded by the last step (2). */
+  dispatchesPerStep = 0;
+  private readonly like: Model;
+  /** Each member's Fourier matrix (fixed: not trained). */
+  private readonly encodings: (Float32Array | null)[];
+  private readonly opts: Required<Omit<WgslOptions, 'tiles'>>;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly b: Record<
+    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read',
+    GPUBuffer
+  >;
+  private readonly uniform = new Float32Array(UNIFORM_FLOATS);
+  private readonly gradsGroup: GPUBindGroup;
+  private readonly adamGroup: GPUBindGroup;
+  private t = 0;
+  private lost: string | null = null;
+  /** Read-backs share one staging buffer, one at a time. */
+  private reading: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly device: GPUDevice,
+    models: readonly Model[],
+    data: Omit<RegressionData, 'kind'>,
+    opts: WgslOptions,
+    private readonly grads: GPUComputePipeline,
+    private readonly adam: GPUComputePipeline,
+    plan: WgslPlan,
+  ) {
+    this.plan = plan;
+    this.k = models.length;
+    this.like = models[0]!;
+    this.encodings = models.map((m) =>
+      m.params[ENCODING_NAME] ? m.params[ENCODING_NAME].data.slice() : null,
+    );
+    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
+    void device.lost.then((info) => {
+      this.lost = info.message || info.reason || 'device lost';
+    });
+    const { k, stride, tiles, n, channels, inputs, features } = plan;
+    const params = new Float32Array(k * stride);
+    models.forEach((m, j) => params.set(flattenModel(m), j * stride));
+    const predFloats = k * n * channels;
+    this.b = {
+      uniform: this.buffer(4 * UNIFORM_FLOATS, UNIFORM | COPY_DST),
+      params: this.buffer(4 * params.length, STORAGE | COPY_SRC | COPY_DST, params),
+      m: this.buffer(4 * params.length, STORAGE | COPY_DST),
+      v: this.buffer(4 * params.length, STORAGE | COPY_DST),
+      partials: this.buffer(4 * k * tiles * stride, STORAGE),
+      loss: this.buffer(4 * k * tiles, STORAGE | COPY_SRC),
+      pred: this.buffer(4 * predFloats, STORAGE | COPY_SRC),
+      read: this.buffer(4 * Math.max(params.length, predFloats, k * tiles), MAP_READ | COPY_DST),
+    };
+    const xs = this.buffer(4 * n * inputs, STORAGE, data.x.subarray(0, n * inputs));
+    const ys = this.buffer(4 * n * channels, STORAGE, data.y.subarray(0, n * channels));
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.b.uniform } },
+      { binding: 1, resource: { buffer: this.b.params } },
+      { binding: 2, resource: { buffer: xs } },
+      { binding: 3, resource: { buffer: ys } },
+      { binding: 4, resource: { buffer: this.b.partials } },
+      { binding: 5, resource: { buffer: this.b.loss } },
+      { binding: 6, resource: { buffer: this.b.pred } },
+    ];
+    if (features > 0) {
+      const enc = new Float32Array(k * features * inputs);
+      models.forEach((m, j) => enc.set(m.params[ENCODING_NAME]!.data, j * features * inputs));
+      entries.push({ binding: 7, resource: { buffer: this.buffer(4 * enc.length, STORAGE, enc) } });
+    }
+    this.gradsGroup = device.createBindGroup({ layout: grads.getBindGroupLayout(0), entries });
+    this.adamGroup = device.createBindGroup({
+      layout: adam.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.b.uniform } },
+        { binding: 1, resource: { buffer: this.b.params } },
+        { binding: 2, resource: { buffer: this.b.partials } },
+        { binding: 3, resource: { buffer: this.b.m } },
+        { binding: 4, resource: { buffer: this.b.v } },
+      ],
+    });
+  }
+
+  /**
+   * Compiles the kernel for this population on `device` (asynchronously: a pipeline that fails to
+   * compile rejects with WgslCompileError, so the caller can fall back and say why).
+   */
+  static async create(
+    device: GPUDevice,
+    models: readonly Model[],
+    data: Omit<RegressionData, 'kind'>,
+    opts: WgslOptions,
+  ): Promise<WgslKernel> {
+    const arch = models[0]!.arch;
+    const why = wgslCoverage(arch);
+    if (why) throw new Error(`WGSL kernel cannot train this model: ${why}`);
+    if (models.length > 65535) throw new RangeError('the WGSL kernel takes at most 65,535 members');
+    const plan = planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles);
+    const { stride, tiles, n, channels, inputs } = plan;
+    const largest = 4 * Math.max(models.length * tiles * stride, models.length * n * channels, n * inputs);
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    if (largest > limit)
+      throw new RangeError(
+        `the population needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer; this device binds at most ${(limit / 2 ** 20).toFixed(0)} MiB`,
+      );
+    // One shader at a time: error scopes are a stack, and two interleaved pops would swap them.
+    const pipeline = async (code: string, entryPoint: string): Promise<GPUComputePipeline> => {
+      device.pushErrorScope('validation');
+      const module = device.createShaderModule({ code });
+      let made: GPUComputePipeline | null = null;
+      let failure = '';
+      try {
+        made = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
+      } catch (e) {
+        const info = await module.getCompilationInfo();
+        const msgs = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
+        failure = `${e instanceof Error ? e.message : String(e)} ${msgs}`;
+      }
+      const err = await device.popErrorScope();
+      if (err) failure = `${failure} ${err.message}`.trim();
+      if (!made || failure) throw new WgslCompileError(`${entryPoint} shader failed: ${failure}`);
+      return made;
+    };
+    const grads = await pipeline(gradsShader(plan), 'grads');
+    const adam = await pipeline(adamShader(plan), 'adam');
+    device.pushErrorScope('validation');
+    const kernel = new WgslKernel(device, models, data, opts, grads, adam, plan);
+    const err = await device.popErrorScope();
+    if (err) {
+      kernel.dispose();
+      throw new WgslCompileError(`WGSL kernel buffers failed to validate: ${err.message}`);
+    }
+    return kernel;
+  }
+
+  private buffer(bytes: number, usage: number, init?: Float32Array): GPUBuffer {
+    const size = Math.max(16, (bytes + 3) & ~3);
+    const buf = this.device.createBuffer({ size, usage, mappedAtCreation: Boolean(init) });
+    if (init) {
+      new Float32Array(buf.getMappedRange()).set(init);
+      buf.unmap();
+    }
+    this.buffersCreated += 1;
+    this.buffers.push(buf);
+    return buf;
+  }
+
+  private check(): void {
+    if (this.lost !== null) throw new WgslDeviceLostError(`GPU device lost: ${this.lost}`);
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.t;
+  }
+
+  /** Writes the uniform: mode 0 (train: Adam's scalars for step t) or 1 (forward only). */
+  private writeUniform(mode: 0 | 1): void {
+    const { lr, beta1, beta2, eps } = this.opts;
+    const u = this.uniform;
+    new Uint32Array(u.buffer)[0] = mode;
+    u[1] = lr / (1 - beta1 ** Math.max(1, this.t));
+    u[2] = beta1;
+    u[3] = 1 - beta1;
+    u[4] = beta2;
+    u[5] = 1 - beta2;
+    u[6] = Math.sqrt(1 - beta2 ** Math.max(1, this.t));
+    u[7] = eps;
+    this.device.queue.writeBuffer(this.b.uniform, 0, u);
+  }
+
+  /** Records the forward(+backward) dispatch; returns the number of dispatches recorded (1). */
+  private recordGrads(pass: GPUComputePassEncoder): number {
+    pass.setPipeline(this.grads);
+    pass.setBindGroup(0, this.gradsGroup);
+    pass.dispatchWorkgroups(this.plan.tiles, this.k);
+    return 1;
+  }
+
+  /** One Adam step of every member: two dispatches in one submission; nothing waits for the GPU. */
+  step(): void {
+    this.check();
+    this.t += 1;
+    this.writeUniform(0);
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    let dispatches = this.recordGrads(pass);
+    pass.setPipeline(this.adam);
+    pass.setBindGroup(0, this.adamGroup);
+    pass.dispatchWorkgroups(Math.ceil(this.plan.stride / ADAM_WORKGROUP), this.k);
+    dispatches += 1;
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    this.dispatchesPerStep = dispatches;
+  }
+
+  /** Copies `floats` from `src` to the staging buffer and reads them back (one read at a time). */
+  private read(src: GPUBuffer, floats: number, forward: boolean): Promise<Float32Array> {
+    const run = async (): Promise<Float32Array> => {
+      this.check();
+      if (forward) this.writeUniform(1);
+      const enc = this.device.createCommandEncoder();
+      if (forward) {
+        const pass = enc.beginComputePass();
+        this.recordGrads(pass);
+        pass.end();
+      }
+      enc.copyBufferToBuffer(src, 0, this.b.read, 0, 4 * floats);
+      this.device.queue.submit([enc.finish()]);
+      try {
+        await this.b.read.mapAsync(1 /* GPUMapMode.READ */, 0, 4 * floats);
+      } catch (e) {
+        this.check();
+        throw e;
+      }
+      const out = new Float32Array(this.b.read.getMappedRange(0, 4 * floats).slice(0));
+      this.b.read.unmap();
+      return out;
+    };
+    const next = this.reading.then(run, run);
+    this.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Per-member MSE of the current weights on the full target. */
+  async evaluate(): Promise<Float32Array> {
+    const { k, tiles, n, channels } = this.plan;
+    const se = await this.read(this.b.loss, k * tiles, true);
+    const out = new Float32Array(k);
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < tiles; t++) s += se[j * tiles + t]!;
+      out[j] = s / (n * channels);
+    }
+    return out;
+  }
+
+  /** Every member's reconstruction [K, n, channels] from the current weights. */
+  predictions(): Promise<Float32Array> {
+    const { k, n, channels } = this.plan;
+    return this.read(this.b.pred, k * n * channels, true);
+  }
+
+  /** The current weights as K models in PyTorch layout (each keeps its own Fourier matrix). */
+  async models(): Promise<Model[]> {
+    const { k, stride } = this.plan;
+    const flat = await this.read(this.b.params, k * stride, false);
+    const n = paramCount(this.like.arch);
+    return Array.from({ length: k }, (_, j) => {
+      const m = unflattenModel(this.like, flat.subarray(j * stride, j * stride + n));
+      const e = this.encodings[j];
+      if (e) m.params[ENCODING_NAME] = { data: e.slice(), shape: [this.plan.features, this.plan.inputs] };
+      return m;
+    });
+  }
+
+  dispose(): void {
+    for (const b of this.buffers.splice(0)) b.destroy();
+  }
+}
