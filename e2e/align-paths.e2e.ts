@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launch, openIdleApp, plotTraces, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -86,16 +86,12 @@ describe('align and paths in the browser', () => {
     expect(await row.getAttribute('data-proof')).toBe('ok');
     expect(await row.textContent()).toContain('✓');
     // Heatmaps: the chosen layer's similarity before and after, with a stronger diagonal after.
-    const diag = await page.evaluate(() =>
-      ['before', 'after'].map((w) => {
-        const z = (
-          document.querySelector(`[data-testid="align-heatmap-${w}"]`) as unknown as {
-            data: { z: number[][] }[];
-          }
-        ).data[0]!.z;
-        return z.reduce((s, r, i) => s + r[i]!, 0) / z.length;
-      }),
-    );
+    const diag: number[] = [];
+    for (const w of ['before', 'after']) {
+      const [trace] = await plotTraces<{ z: number[][] }>(page, `align-heatmap-${w}`);
+      const z = trace!.z;
+      diag.push(z.reduce((s, r, i) => s + r[i]!, 0) / z.length);
+    }
     expect(diag[1]!).toBeGreaterThan(diag[0]! + 0.3);
     expect(await page.locator('[data-testid="align-heatmap-after"] .main-svg').count()).toBeGreaterThan(0);
     const after = await models();
@@ -118,11 +114,7 @@ describe('align and paths in the browser', () => {
     for (const k of ['slerp', 'bezier', 'polychain'])
       await page.locator(`[data-testid="paths-kinds"] input[data-kind="${k}"]`).uncheck();
     await runPaths();
-    const traces = await page.evaluate(() =>
-      (
-        document.querySelector('[data-testid="paths-chart"]') as unknown as { data: { name: string }[] }
-      ).data.map((t) => t.name),
-    );
+    const traces = (await plotTraces<{ name: string }>(page, 'paths-chart')).map((t) => t.name);
     expect(traces).toHaveLength(2);
     expect(traces.every((t) => /barrier/.test(t))).toBe(true);
     const b = await barriers();
@@ -214,12 +206,8 @@ describe('align and paths in the browser', () => {
     await page.getByTestId('paths-b').selectOption({ label: 'mnist mlp #2' });
     await page.locator('[data-testid="paths-kinds"] input[data-kind="bezier"]').uncheck();
     await runPaths();
-    const traces = await page.evaluate(() =>
-      (
-        document.querySelector('[data-testid="paths-chart"]') as unknown as {
-          data: { meta: string; line: { dash?: string } }[];
-        }
-      ).data.map((t) => `${t.meta}:${t.line.dash ?? 'solid'}`),
+    const traces = (await plotTraces<{ meta: string; line: { dash?: string } }>(page, 'paths-chart')).map(
+      (t) => `${t.meta}:${t.line.dash ?? 'solid'}`,
     );
     expect(traces).toEqual(['lerp:solid', 'lerp:train:dash']);
     expect(await page.locator('[data-testid="paths-chart"] .gtitle').textContent()).toMatch(

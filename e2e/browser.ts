@@ -97,3 +97,20 @@ export async function openIdleApp(page: Page, url: string): Promise<void> {
   await page.goto(tinyExperimentUrl(url));
   await waitForState(page, "s && s.ready && s.run.status === 'done'");
 }
+
+/**
+ * The traces of the plotly chart under `testId`, once plotly has drawn it: plotly loads on a
+ * chart's first use (a ~3.5 MB chunk kept out of start-up), so the first chart of a page draws a
+ * moment after its data arrives.
+ */
+export async function plotTraces<T = Record<string, unknown>>(
+  page: Page,
+  testId: string,
+  timeout = 30_000,
+): Promise<T[]> {
+  await page.locator(`[data-testid="${testId}"].js-plotly-plot`).waitFor({ timeout });
+  return page.evaluate(
+    (id) => (document.querySelector(`[data-testid="${id}"]`) as unknown as { data: unknown[] }).data,
+    testId,
+  ) as Promise<T[]>;
+}

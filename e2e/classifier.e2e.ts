@@ -82,7 +82,7 @@ describe('classifiers in the app', () => {
     expect(await page.getByTestId('paths-score').locator('option:checked').textContent()).toMatch(
       /^MNIST \(1,000 digits\)$/,
     );
-    expect(await page.getByTestId('paths-chart').locator('.main-svg').count()).toBeGreaterThan(0);
+    await page.getByTestId('paths-chart').locator('.main-svg').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('paths-filmstrips').count()).toBe(0);
     const got = await rows();
     expect(Object.keys(got).sort()).toEqual(['lerp', 'lerp-aligned']);

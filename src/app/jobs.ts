@@ -113,6 +113,9 @@ export async function runJob<K extends string = 'job'>(
         onJobProgress: (p) => patch({ progress: p }),
       });
       patch({ jobId: id });
+      const a = asked.get(ctrl);
+      if (a?.paused) send(id, 'pause');
+      if (a?.stop) send(id, 'stop');
       let value: Result<typeof type>;
       try {
         value = await result;
@@ -154,20 +157,36 @@ export function cancelJob<K extends string = 'job'>(
   patchSlice(store, slice, idleJob());
 }
 
-/** Sends `type` about the request the store's job runs now; false when it runs none. */
-function tell<K extends string>(store: JobStore<K>, slice: K, type: 'stop' | 'pause' | 'resume'): boolean {
-  const id = store.getState()[slice].jobId;
-  if (id === null) return false;
+/**
+ * Pause and Stop asked of a running job. A request the job sends later is told at once, so a
+ * Pause pressed while the job still loads its data holds its first request, and a request sent
+ * while paused starts paused.
+ */
+const asked = new WeakMap<AbortController, { paused: boolean; stop: boolean }>();
+
+function send(id: number, type: 'stop' | 'pause' | 'resume'): void {
   void engine()
     .call(type, { job: id })
     .result.catch(() => undefined);
+}
+
+/** Tells the store's job `type` (its request now, or the next it sends); false when none runs. */
+function tell<K extends string>(store: JobStore<K>, slice: K, type: 'stop' | 'pause' | 'resume'): boolean {
+  const ctrl = runs(store).get(slice);
+  if (!ctrl) return false;
+  const a = asked.get(ctrl) ?? { paused: false, stop: false };
+  asked.set(ctrl, a);
+  if (type === 'stop') a.stop = true;
+  else a.paused = type === 'pause';
+  const id = store.getState()[slice].jobId;
+  if (id !== null) send(id, type);
   return true;
 }
 
 /**
  * Ends the store's job early, keeping what it has done: its request answers with that (e.g.
  * partly trained models, `stopped: true`) and the job goes on to use the answer. Only jobs that
- * can keep something honour it; for all others use `cancelJob`. False when no request runs.
+ * can keep something honour it; for all others use `cancelJob`. False when no job runs.
  */
 export function stopJob<K extends string = 'job'>(
   store: JobStore<NoInfer<K>>,
@@ -176,7 +195,7 @@ export function stopJob<K extends string = 'job'>(
   return tell(store, slice, 'stop');
 }
 
-/** Pauses or resumes the store's job (jobs that can pause); false when no request runs. */
+/** Pauses or resumes the store's job (jobs that can pause); false when no job runs. */
 export function pauseJob<K extends string = 'job'>(
   store: JobStore<NoInfer<K>>,
   paused: boolean,
