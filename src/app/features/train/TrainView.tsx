@@ -74,7 +74,8 @@ export function TrainView() {
           {best !== null && ` · best ${best.toFixed(2)} dB`}
         </span>
         <span className={`status status-${run.status}`} data-testid="run-status">
-          {run.status}
+          {/* A person pressed Stop: "cancelled" would suggest nothing was kept. */}
+          {run.status === 'cancelled' ? 'stopped' : run.status}
         </span>
         {run.status === 'paused' ? (
           <button onClick={resumeTraining}>Resume</button>
