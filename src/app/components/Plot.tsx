@@ -26,8 +26,8 @@ const baseLayout = {
 
 /**
  * A plotly chart that re-renders with Plotly.react when its data or layout change. While it is
- * hidden (a tab panel not shown) it does not draw at all: the draw waits until it is shown, and a
- * chart drawn before it was hidden is resized when it shows again.
+ * hidden (a tab panel not shown) it does not draw at all: the draw waits until it is shown; a
+ * chart drawn before is resized when it shows again or when its box changes width.
  */
 export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
@@ -59,17 +59,24 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
     const el = ref.current;
     if (!el) return;
     let width = el.offsetWidth;
+    let frame = 0;
     const shown = new ResizeObserver(() => {
       const was = width;
       width = el.offsetWidth;
-      if (width === 0 || was !== 0) return;
+      if (width === 0 || width === was) return;
       const draw = pending.current;
       pending.current = null;
       if (draw) draw();
-      else if (el.classList.contains('js-plotly-plot')) void loadPlotly().then((P) => P.Plots.resize(el));
+      else if (el.classList.contains('js-plotly-plot')) {
+        // Shown again, or its box changed (a neighbour chart came or went): fit the new width,
+        // once per frame however many resizes arrive.
+        cancelAnimationFrame(frame);
+        frame = requestAnimationFrame(() => void loadPlotly().then((P) => P.Plots.resize(el)));
+      }
     });
     shown.observe(el);
     return () => {
+      cancelAnimationFrame(frame);
       shown.disconnect();
       void loadPlotly().then((P) => P.purge(el));
     };
