@@ -220,10 +220,9 @@ export async function runZooTrain(job: ZooTrainJob, ctx: JobContext): Promise<Ws
   const zoo = need();
   await ensureBackend();
   const epochs: WsEpoch[] = [];
-  const r = await trainWeightSpace(zoo, zooSplit(zoo, job.seed), {
+  return trainWeightSpace(zoo, zooSplit(zoo, job.seed), {
     ...job,
     signal: ctx.signal,
-    tick: () => yieldToEvents(),
     // Every epoch so far goes with each progress message: the app draws the curve while it grows.
     onEpoch: (e) => {
       epochs.push(e);
@@ -235,8 +234,6 @@ export async function runZooTrain(job: ZooTrainJob, ctx: JobContext): Promise<Ws
       });
     },
   });
-  ctx.signal.throwIfAborted();
-  return r;
 }
 
 /** PCA of the raw weights and of the weights aligned to member 0 (Cloud view, coloured by label). */
