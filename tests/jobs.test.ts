@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from 'zustand';
-import { EngineClient, setEngine } from '../src/app/engine-client';
+import { EngineClient, setEngine, storedTimings } from '../src/app/engine-client';
 import { idleJob, cancelJob, runJob, type JobState } from '../src/app/jobs';
 import { appStore } from '../src/app/store';
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
@@ -215,6 +215,18 @@ describe('EngineClient', () => {
     // A model added later gets a new id, not one of the restored ones.
     const later = fresh.registry.add(initModel(arch, 9), { name: 'later', source: 'trained' });
     expect([...added.map((e) => e.id)]).not.toContain(later.id);
+  });
+
+  it('stored test timings are read only when well-formed and in range', () => {
+    expect(storedTimings('{"silenceMs":4000,"pingMs":250}')).toEqual({ silenceMs: 4000, pingMs: 250 });
+    expect(storedTimings(null)).toEqual({});
+    expect(storedTimings('not json')).toEqual({});
+    expect(storedTimings('[4000]')).toEqual({});
+    // Out of range, not a number, or unknown: that key keeps its default.
+    expect(storedTimings('{"silenceMs":5,"pingMs":"250","requestTimeoutMs":1e9,"other":1000}')).toEqual({});
+    expect(storedTimings('{"silenceMs":null,"requestTimeoutMs":600000}')).toEqual({
+      requestTimeoutMs: 600_000,
+    });
   });
 
   it('a busy worker that answers pings is not restarted', async () => {
