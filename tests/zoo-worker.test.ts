@@ -267,5 +267,11 @@ describe('zoo jobs in the worker', () => {
     const c = await job.result;
     expect(c.cancelled).toBe(true);
     expect([2, 4]).toContain(c.n);
+    // A cancel at the same point rejects, and the zoo stays the stopped build's.
+    const cancelled = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', seeds: 3, perLabel: 2 }));
+    await sendWhen(cancelled.id, (r) => r.payload.label.startsWith('2/6'), 'cancel');
+    await expect(cancelled.result).rejects.toThrow(/abort/i);
+    const kept = (await send('zoo-export', { format: 'npz' }).result).filename;
+    expect(kept).toBe(`classifier-zoo-seed-${c.n}.npz`);
   }, 120_000);
 });
