@@ -32,7 +32,7 @@ import { buildClassifierZoo } from '../../engine/zoo/classifier-build';
 import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
 import type { ZooClassifiersJob, ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
-import { waitWhilePaused, type JobContext } from './context';
+import { waitWhilePaused, type JobContext, type PauseSwitch } from './context';
 
 let current: { zoo: Zoo; name: string } | null = null;
 
@@ -123,7 +123,7 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
 export async function runZooFit(
   job: ZooFitJob,
   ctx: JobContext,
-  paused: () => boolean,
+  pause: PauseSwitch,
   stop: AbortSignal,
 ): Promise<ZooSummary> {
   await ensureBackend();
@@ -151,7 +151,7 @@ export async function runZooFit(
     signal: ctx.signal,
     stop,
     waitWhilePaused: async () => {
-      await waitWhilePaused(paused, ctx.signal, () => stop.aborted);
+      await waitWhilePaused(pause, ctx.signal, stop);
       await yieldToEvents();
     },
     onProgress: (p) =>
@@ -181,14 +181,14 @@ export async function runZooFit(
 export async function runZooClassifiers(
   job: ZooClassifiersJob,
   ctx: JobContext,
-  paused: () => boolean,
+  pause: PauseSwitch,
   stop: AbortSignal,
 ): Promise<ZooSummary> {
   await ensureBackend();
   const { mnist, ...settings } = job;
   const r = await buildClassifierZoo(mnist, settings, {
     signal: ctx.signal,
-    gate: () => waitWhilePaused(paused, ctx.signal, () => stop.aborted),
+    gate: () => waitWhilePaused(pause, ctx.signal, stop),
     stop: () => stop.aborted,
     onProgress: (p) =>
       ctx.progress({
