@@ -2,7 +2,6 @@
  * `weightscope train-mlp` as a subprocess: the documented JSON on MNIST (the app's split), a
  * fine-tune that records its base, a dropped .npz, and every refusal with its reason.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,32 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/engine/checkpoints/index';
 import { writeNpy } from '../src/engine/checkpoints/numpy';
 import { writeStoredZip } from '../src/engine/checkpoints/zip';
+import { cliFails, cliJson } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 let dir = '';
 const f = (name: string): string => path.join(dir, name);
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/weightscope.js', 'train-mlp', ...args], { cwd: ROOT }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-async function json(...args: string[]): Promise<Record<string, unknown>> {
-  const r = await cli(...args, '--json');
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
-
-async function fails(code: number, needle: RegExp, ...args: string[]): Promise<void> {
-  const r = await cli(...args, '--json');
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(needle);
-}
 
 /** An x/y .npz with int32 labels (writeNpy's float32 layout, dtype string swapped). */
 function datasetNpz(x: Float32Array, inputs: number, y: Int32Array): Uint8Array {
@@ -77,7 +54,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('weightscope train-mlp', () => {
   it('trains on MNIST with the documented fields, then fine-tunes on 0-4 recording the base', async () => {
-    const a = await json(
+    const a = await cliJson(
+      'train-mlp',
       '--data',
       'mnist',
       '--hidden',
@@ -100,7 +78,8 @@ describe('weightscope train-mlp', () => {
     expect(a.data).toMatch(/9000 training digits; held out the first 100 of each class \(1000\)/);
     expect(metadataOf(f('a.safetensors'))['weightscope.arch']).toMatch(/"widths":\[784,32,10\]/);
 
-    const ft = await json(
+    const ft = await cliJson(
+      'train-mlp',
       '--data',
       'mnist',
       '--init-from',
@@ -122,7 +101,8 @@ describe('weightscope train-mlp', () => {
     expect(meta['weightscope.base']).toBe(`file:${sha}`);
     expect(JSON.parse(meta['weightscope.finetune']!)).toMatchObject({ classes: '0-4', epochs: 1 });
     // Same seed, same weights: the run replays.
-    await json(
+    await cliJson(
+      'train-mlp',
       '--data',
       'mnist',
       '--hidden',
@@ -140,7 +120,8 @@ describe('weightscope train-mlp', () => {
   }, 120_000);
 
   it('trains on a dropped .npz with a seeded held-out fraction', async () => {
-    const r = await json(
+    const r = await cliJson(
+      'train-mlp',
       '--data',
       f('three.npz'),
       '--hidden',
@@ -161,9 +142,10 @@ describe('weightscope train-mlp', () => {
   }, 60_000);
 
   it('refuses bad input with the reason', async () => {
-    await fails(
+    await cliFails(
       1,
-      /holds only class 2; a classifier needs examples of at least two classes/,
+      [/holds only class 2; a classifier needs examples of at least two classes/],
+      'train-mlp',
       '--data',
       f('one-class.npz'),
       '--hidden',
@@ -171,9 +153,10 @@ describe('weightscope train-mlp', () => {
       '--out',
       f('x.safetensors'),
     );
-    await fails(
+    await cliFails(
       1,
-      /batch size 500 is larger than the training part \(48 examples\)/,
+      [/batch size 500 is larger than the training part \(48 examples\)/],
+      'train-mlp',
       '--data',
       f('three.npz'),
       '--hidden',
@@ -183,9 +166,10 @@ describe('weightscope train-mlp', () => {
       '--out',
       f('x.safetensors'),
     );
-    await fails(
+    await cliFails(
       2,
-      /--epochs must be at least 1, got 0/,
+      [/--epochs must be at least 1, got 0/],
+      'train-mlp',
       '--data',
       'mnist',
       '--epochs',
@@ -193,9 +177,10 @@ describe('weightscope train-mlp', () => {
       '--out',
       f('x.safetensors'),
     );
-    await fails(
+    await cliFails(
       2,
-      /--lr takes a number, got "NaN"/,
+      [/--lr takes a number, got "NaN"/],
+      'train-mlp',
       '--data',
       'mnist',
       '--lr',
@@ -203,9 +188,10 @@ describe('weightscope train-mlp', () => {
       '--out',
       f('x.safetensors'),
     );
-    await fails(
+    await cliFails(
       1,
-      /1 to 6 hidden layers, got 7/,
+      [/1 to 6 hidden layers, got 7/],
+      'train-mlp',
       '--data',
       'mnist',
       '--hidden',
@@ -214,7 +200,8 @@ describe('weightscope train-mlp', () => {
       f('x.safetensors'),
     );
     // Labels out of range: a 3-class base fine-tuned on data with labels up to 4.
-    await json(
+    await cliJson(
+      'train-mlp',
       '--data',
       f('three.npz'),
       '--hidden',
@@ -226,9 +213,10 @@ describe('weightscope train-mlp', () => {
       '--out',
       f('base3.safetensors'),
     );
-    await fails(
+    await cliFails(
       1,
-      /label [34] at row \d+ is outside 0–2 \(the model has 3 outputs\)/,
+      [/label [34] at row \d+ is outside 0–2 \(the model has 3 outputs\)/],
+      'train-mlp',
       '--data',
       f('wide-labels.npz'),
       '--init-from',

@@ -1,7 +1,8 @@
 /**
  * The Classifier lab's worker jobs through the real message switch, in Node: a population joins
  * the workspace with its curves, Stop keeps what was trained, bad settings and bad data are
- * refused with the reason and leave the workspace as it was, fine-tunes record their base.
+ * refused with the reason and leave the workspace as it was, fine-tunes record their base, Pause
+ * holds a training.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLASSIFIER } from '../src/engine/classifier/settings';
@@ -70,16 +71,25 @@ describe('classifier jobs in the worker', () => {
     expect(last.history).toHaveLength(3);
   });
 
-  it('Stop keeps the members trained so far', async () => {
+  it('Pause holds the training; Stop, even while paused, keeps the members trained so far', async () => {
     const { send, progress } = harness();
     const job = send('classifier-train', {
       settings: { ...settings, epochs: 1000 },
       data: data(),
       group: 'b',
     });
-    // Stop once the first epoch is in (the fused kernel trains these tiny models in milliseconds).
-    while (!progress(job.id).some((p) => (p.history?.length ?? 0) > 0))
-      await new Promise((r) => setTimeout(r, 2));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Pause once the first epoch is in (the fused kernel trains these tiny models in milliseconds).
+    while (!progress(job.id).some((p) => (p.history?.length ?? 0) > 0)) await sleep(2);
+    send('pause', { job: job.id });
+    // The step in flight may still report; then nothing more comes.
+    let count = -1;
+    while (count !== progress(job.id).length) {
+      count = progress(job.id).length;
+      await sleep(300);
+    }
+    await sleep(500);
+    expect(progress(job.id)).toHaveLength(count);
     send('stop', { job: job.id });
     const r = await job.answer;
     if (r.type !== 'result' || r.request !== 'classifier-train') throw new Error(JSON.stringify(r));

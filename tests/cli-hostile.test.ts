@@ -3,31 +3,17 @@
  * before anything is read, only regular files are read (a device or a FIFO is refused at once,
  * never read forever or waited on), and images are held to the app's caps before decoding.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { npy, npyHeader, pngHeader } from '../scripts/hostile/bytes';
+import { cli, ROOT } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const FIX = path.join(ROOT, 'tests/fixtures/checkpoints');
 const dir = mkdtempSync(path.join(tmpdir(), 'ws-cli-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // The timeout is a hang detector (a FIFO read would block forever), not a timing assertion.
-    execFile(
-      'node',
-      ['bin/weightscope.js', ...args],
-      { cwd: ROOT, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 async function refused(args: string[], message: RegExp): Promise<void> {
   const r = await cli(...args);

@@ -4,26 +4,17 @@
  * error (nothing created), and the training image size recorded in a checkpoint is what
  * `barrier` scores on unless `--size` says otherwise (with a warning when they differ).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseSize, recordedSize } from '../src/cli/image-size';
 import { readCheckpoint } from '../src/engine/checkpoints/index';
+import { cli, ROOT } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const RT = path.join(ROOT, 'tests/fixtures/roundtrip');
 const MODELS = path.join(ROOT, 'public/models');
 const RINGS = path.join(ROOT, 'public/samples/rings.png');
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/weightscope.js', ...args], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 let dir = '';
 const f = (n: string): string => path.join(dir, n);

@@ -6,11 +6,12 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from 'zustand';
-import { EngineClient, setEngine } from '../src/app/engine-client';
+import { EngineClient, setEngine, storedTimings } from '../src/app/engine-client';
 import { idleJob, cancelJob, runJob, type JobState } from '../src/app/jobs';
 import { appStore } from '../src/app/store';
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
 import { useBackend } from '../src/workers/backends';
+import { PauseSwitch, waitWhilePaused } from '../src/workers/jobs/context';
 import type { JobProgress } from '../src/workers/protocol';
 import { FakeWorker, inProcessWorker } from './helpers/fake-worker';
 
@@ -217,6 +218,18 @@ describe('EngineClient', () => {
     expect([...added.map((e) => e.id)]).not.toContain(later.id);
   });
 
+  it('stored test timings are read only when well-formed and in range', () => {
+    expect(storedTimings('{"silenceMs":4000,"pingMs":250}')).toEqual({ silenceMs: 4000, pingMs: 250 });
+    expect(storedTimings(null)).toEqual({});
+    expect(storedTimings('not json')).toEqual({});
+    expect(storedTimings('[4000]')).toEqual({});
+    // Out of range, not a number, or unknown: that key keeps its default.
+    expect(storedTimings('{"silenceMs":5,"pingMs":"250","requestTimeoutMs":1e9,"other":1000}')).toEqual({});
+    expect(storedTimings('{"silenceMs":null,"requestTimeoutMs":600000}')).toEqual({
+      requestTimeoutMs: 600_000,
+    });
+  });
+
   it('a busy worker that answers pings is not restarted', async () => {
     let release: () => void = () => undefined;
     const worker = new FakeWorker((msg, reply) => {
@@ -262,5 +275,42 @@ describe('EngineClient', () => {
     worker.onerror?.({ message: 'boom', preventDefault: () => undefined } as ErrorEvent);
     await expect(pending).rejects.toThrow(/crashed \(boom\); it was restarted/);
     expect(made).toHaveLength(2);
+  });
+});
+
+describe('waitWhilePaused', () => {
+  /** Whether `p` has settled after the event loop ran its queued work. */
+  const settled = async (p: Promise<unknown>): Promise<boolean> => {
+    let done = false;
+    void p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    return done;
+  };
+
+  it('holds while paused; a resume or a stop lets it go, a cancel rejects', async () => {
+    const pause = new PauseSwitch();
+    const cancel = new AbortController();
+    await waitWhilePaused(pause, cancel.signal); // not paused: goes on at once
+    pause.set(true);
+    const resumed = waitWhilePaused(pause, cancel.signal);
+    expect(await settled(resumed)).toBe(false);
+    pause.set(false);
+    await resumed;
+
+    pause.set(true);
+    const stop = new AbortController();
+    const stopped = waitWhilePaused(pause, cancel.signal, stop.signal);
+    expect(await settled(stopped)).toBe(false);
+    stop.abort();
+    await stopped;
+    expect(pause.paused).toBe(true);
+
+    const cancelled = waitWhilePaused(pause, cancel.signal, new AbortController().signal);
+    expect(await settled(cancelled)).toBe(false);
+    cancel.abort();
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -119,24 +119,23 @@ describe('fitZooOnKernel', () => {
     expect(three!.params).toEqual(one!.params);
   });
 
-  it('keeps the finished members when cancelled', async () => {
+  it('keeps the finished members when stopped; a cancel rejects', async () => {
+    const opts = { arch: small, maxSteps: 10, targetPsnr: 99, seed: 2, batchSize: 2 };
     const ac = new AbortController();
     const r = await fitZooOnKernel(
       src,
-      {
-        arch: small,
-        maxSteps: 10,
-        targetPsnr: 99,
-        seed: 2,
-        batchSize: 2,
-        signal: ac.signal,
-        onProgress: (p) => {
-          if (p.done >= 2) ac.abort();
-        },
-      },
+      { ...opts, stop: ac.signal, onProgress: (p) => p.done >= 2 && ac.abort() },
       ports(1),
     );
-    expect(r.cancelled).toBe(true);
+    const cancel = new AbortController();
+    await expect(
+      fitZooOnKernel(
+        src,
+        { ...opts, signal: cancel.signal, onProgress: (p) => p.done >= 2 && cancel.abort() },
+        ports(2),
+      ),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(r.stopped).toBe(true);
     expect(r.done).toBeGreaterThanOrEqual(2);
     expect(r.done).toBeLessThan(6);
   });

@@ -145,6 +145,25 @@ describe('weight-space classifiers on an MNIST-INR zoo', () => {
     expect(b.invarianceMaxDiff).toBe(a.invarianceMaxDiff);
   }, 60_000);
 
+  it('an abort rejects with AbortError, returns nothing and frees every tensor', async () => {
+    const before = tf.memory().numTensors;
+    const ctrl = new AbortController();
+    const seen: number[] = [];
+    const run = trainWeightSpace(zoo, split, {
+      method: 'np',
+      epochs: 3,
+      seed: 1,
+      signal: ctrl.signal,
+      onEpoch: (e) => {
+        seen.push(e.epoch);
+        ctrl.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([1]);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
   it('mlp-aligned routes every member through weight matching', async () => {
     const r = await trainWeightSpace(zoo, split, {
       method: 'mlp-aligned',

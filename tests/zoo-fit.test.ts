@@ -68,21 +68,29 @@ describe('fitZoo', () => {
     expect(zoo.meta.inr).toEqual({ height: 8, width: 8, channels: 1 });
   });
 
-  it('cancel keeps the members already done', async () => {
-    const ctrl = new AbortController();
-    const r = await fitZoo(
-      seedTargets({ height: 8, width: 8, channels: 1, data: src.targets[0]!.pixels }, 6, 'zero'),
-      {
-        arch,
-        maxSteps: 20,
-        targetPsnr: 99,
-        seed: 2,
-        batchSize: 2,
-        signal: ctrl.signal,
-        onProgress: (p) => p.done >= 2 && ctrl.abort(),
-      },
+  it('stop keeps the members already done; a cancel rejects and keeps nothing', async () => {
+    const targets = seedTargets(
+      { height: 8, width: 8, channels: 1, data: src.targets[0]!.pixels },
+      6,
+      'zero',
     );
-    expect(r.cancelled).toBe(true);
+    const opts = { arch, maxSteps: 20, targetPsnr: 99, seed: 2, batchSize: 2 };
+    const before = tf.memory().numTensors;
+    const stop = new AbortController();
+    const r = await fitZoo(targets, {
+      ...opts,
+      stop: stop.signal,
+      onProgress: (p) => p.done >= 2 && stop.abort(),
+    });
+    const cancel = new AbortController();
+    const cancelled = fitZoo(targets, {
+      ...opts,
+      signal: cancel.signal,
+      onProgress: (p) => p.done >= 2 && cancel.abort(),
+    });
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.stopped).toBe(true);
     expect(r.done).toBe(2);
     expect(r.zoo!.n).toBe(2);
     expect(Array.from(r.zoo!.columns.find((c) => c.name === 'source_index')!.data)).toEqual([0, 1]);

@@ -243,6 +243,11 @@ describe('zoo jobs in the worker', () => {
     expect(live).toEqual([1, 2]);
     const mlp = await send('zoo-train', { method: 'mlp', epochs: 1, seed: 0, augment: [] }).result;
     expect(mlp.epochs).toHaveLength(1);
+    // A cancel after the first of three epochs rejects: no partly trained classifier comes back.
+    const cancelled = send('zoo-train', { method: 'mlp', epochs: 3, seed: 0, augment: [] });
+    await sendWhen(cancelled.id, (p) => p.payload.wsEpochs?.length === 1, 'cancel');
+    await expect(cancelled.result).rejects.toThrow(/abort/i);
+    expect(progressOf(cancelled.id)).toHaveLength(1);
   }, 120_000);
 
   it('a classifier zoo by seed pauses, resumes, and a stop keeps the finished labels', async () => {
@@ -262,5 +267,11 @@ describe('zoo jobs in the worker', () => {
     const c = await job.result;
     expect(c.cancelled).toBe(true);
     expect([2, 4]).toContain(c.n);
+    // A cancel at the same point rejects, and the zoo stays the stopped build's.
+    const cancelled = send('zoo-classifiers', tinyClassifiers({ labelBy: 'seed', seeds: 3, perLabel: 2 }));
+    await sendWhen(cancelled.id, (r) => r.payload.label.startsWith('2/6'), 'cancel');
+    await expect(cancelled.result).rejects.toThrow(/abort/i);
+    const kept = (await send('zoo-export', { format: 'npz' }).result).filename;
+    expect(kept).toBe(`classifier-zoo-seed-${c.n}.npz`);
   }, 120_000);
 });

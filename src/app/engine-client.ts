@@ -68,6 +68,40 @@ export interface ClientTimings {
 /** A minute of silence: longer than any synchronous step of a job (the longest seen: ~26 s). */
 export const DEFAULT_TIMINGS: ClientTimings = { silenceMs: 60_000, pingMs: 5_000, requestTimeoutMs: 120_000 };
 
+/** Where the browser tests keep shorter watchdog timings (see `storedTimings`). */
+export const TIMINGS_KEY = 'weightscope.engineTimings';
+
+/**
+ * Watchdog timings from `localStorage['weightscope.engineTimings']`, read once when the app's
+ * client starts: JSON with any of `silenceMs`, `pingMs`, `requestTimeoutMs`, each a number of
+ * milliseconds from 100 to 600 000. The browser test of a hung worker sets a silence window of
+ * seconds so that it sees the restart without waiting a minute. Anything else is ignored (the
+ * defaults hold): a person never sets it, so a bad value is not worth a message.
+ */
+export function storedTimings(text: string | null | undefined): Partial<ClientTimings> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? 'null');
+  } catch {
+    return {};
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const out: Partial<ClientTimings> = {};
+  for (const key of Object.keys(DEFAULT_TIMINGS) as (keyof ClientTimings)[]) {
+    const v = (raw as Record<string, unknown>)[key];
+    if (typeof v === 'number' && v >= 100 && v <= 600_000) out[key] = v;
+  }
+  return out;
+}
+
+function readStoredTimings(): Partial<ClientTimings> {
+  try {
+    return storedTimings(globalThis.localStorage?.getItem(TIMINGS_KEY));
+  } catch {
+    return {}; // storage refused (e.g. blocked by the browser's settings)
+  }
+}
+
 /** An error carrying the worker's error name (e.g. AbortError for a cancelled job). */
 function workerError(payload: { name: string; message: string }): Error {
   const err = new Error(payload.message);
@@ -227,11 +261,12 @@ export function engine(): EngineClient {
           type: 'module',
           name: 'weightscope-engine',
         }),
+      readStoredTimings(),
     );
     client.onRestart = (reason) =>
       showBanner(
         'error',
-        `${reason}. It was restarted with the workspace's models; the job that ran was lost.`,
+        `${reason[0]!.toUpperCase()}${reason.slice(1)}. It was restarted with the workspace's models; the job that ran was lost.`,
       );
   }
   return client;

@@ -9,7 +9,7 @@ import { runAlign } from './jobs/align';
 import { runBench } from './jobs/bench';
 import { runClassifierFineTune, runClassifierPreset, runClassifierTrain } from './jobs/classifier';
 import { runCloud } from './jobs/cloud';
-import type { JobContext } from './jobs/context';
+import { PauseSwitch, type JobContext } from './jobs/context';
 import { runDirections, runPlane } from './jobs/landscape';
 import { addCheckpoint, exportModel, inspectCheckpoint, releaseCheckpoint } from './jobs/models';
 import { runMerge, runMergeSweep } from './jobs/merge';
@@ -34,7 +34,7 @@ import { ModelRegistry } from './registry';
 interface Control {
   abort: AbortController;
   stop: AbortController;
-  paused: boolean;
+  pause: PauseSwitch;
 }
 
 type Handlers = {
@@ -67,7 +67,11 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     id: number,
     run: (signal: AbortSignal, control: Control) => Promise<T>,
   ): Promise<T> {
-    const control: Control = { abort: new AbortController(), stop: new AbortController(), paused: false };
+    const control: Control = {
+      abort: new AbortController(),
+      stop: new AbortController(),
+      pause: new PauseSwitch(),
+    };
     jobs.set(id, control);
     const result = queue.then(() => {
       // Cancelled while it waited for the queue: it never starts.
@@ -99,21 +103,21 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
         runTraining(p, registry, {
           signal,
           stop: c.stop.signal,
-          paused: () => c.paused,
+          pause: c.pause,
           post: (progress) => send({ type: 'progress', id, payload: progress }),
           onBackend: (b) => send({ type: 'backend', id, payload: b }),
         }),
       ),
-    pause: (p) => control(p.job, (c) => (c.paused = true)),
-    resume: (p) => control(p.job, (c) => (c.paused = false)),
+    pause: (p) => control(p.job, (c) => c.pause.set(true)),
+    resume: (p) => control(p.job, (c) => c.pause.set(false)),
     cancel: (p) => control(p.job, (c) => c.abort.abort()),
     stop: (p) => control(p.job, (c) => c.stop.abort()),
     'classifier-train': (p, id) =>
       queued(id, (signal, c) =>
         runClassifierTrain(p, registry, {
           ...ctx(id, signal),
-          paused: () => c.paused,
-          stopped: () => c.stop.signal.aborted,
+          pause: c.pause,
+          stop: c.stop.signal,
         }),
       ),
     'classifier-finetune': (p, id) =>
@@ -146,10 +150,9 @@ export function createHandler(send: (reply: Reply) => void, registry = new Model
     bench: (p, id) => queued(id, () => runBench(p)),
     merge: (p, id) => queued(id, (signal) => runMerge(p, registry, ctx(id, signal))),
     'merge-sweep': (p, id) => queued(id, (signal) => runMergeSweep(p, registry, ctx(id, signal))),
-    'zoo-fit': (p, id) =>
-      queued(id, (signal, c) => runZooFit(p, ctx(id, signal), () => c.paused, c.stop.signal)),
+    'zoo-fit': (p, id) => queued(id, (signal, c) => runZooFit(p, ctx(id, signal), c.pause, c.stop.signal)),
     'zoo-classifiers': (p, id) =>
-      queued(id, (signal, c) => runZooClassifiers(p, ctx(id, signal), () => c.paused, c.stop.signal)),
+      queued(id, (signal, c) => runZooClassifiers(p, ctx(id, signal), c.pause, c.stop.signal)),
     'zoo-open': (p, id) => queued(id, async () => openZoo(p.name, p.bytes)),
     'zoo-train': (p, id) => queued(id, (signal) => runZooTrain(p, ctx(id, signal))),
     'zoo-cloud': (p, id) => queued(id, (signal) => runZooCloud(p.components, ctx(id, signal))),

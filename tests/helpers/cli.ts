@@ -44,11 +44,16 @@ export async function cliJson(...args: string[]): Promise<Record<string, unknown
   return jsonOf(await cli(...args, '--json'));
 }
 
-/** The command refuses: exit `code`, nothing on stdout, a reason on stderr naming every needle. */
-export async function cliFails(code: number, needles: string[], ...args: string[]): Promise<void> {
+/**
+ * The command refuses: exit `code`, nothing on stdout, a reason on stderr naming every needle
+ * (a string it contains or a pattern it matches).
+ */
+export async function cliFails(code: number, needles: (string | RegExp)[], ...args: string[]): Promise<void> {
   const r = await cli(...args, '--json');
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
   expect(r.stdout).toBe('');
-  for (const n of needles) expect(r.stderr).toContain(n);
+  for (const n of needles)
+    if (typeof n === 'string') expect(r.stderr).toContain(n);
+    else expect(r.stderr).toMatch(n);
   expect(r.stderr.trim().length).toBeGreaterThan(0);
 }

@@ -178,13 +178,13 @@ export function meanPsnrOf(finished: Finished): number {
 export function zooFitResult(
   src: ZooTargets,
   finished: Finished,
-  run: { cancelled: boolean; t0: number; batchSize: number },
+  run: { stopped: boolean; t0: number; batchSize: number },
 ): ZooFitResult {
   return {
     zoo: zooOfFinished(src, finished),
     done: finished.size,
     total: src.targets.length,
-    cancelled: run.cancelled,
+    stopped: run.stopped,
     meanPsnr: meanPsnrOf(finished),
     seconds: (performance.now() - run.t0) / 1000,
     batchSize: run.batchSize,
@@ -196,8 +196,9 @@ export const ZOO_SHARD_CAPACITY = 32;
 
 /**
  * Fits one INR per target on the fused kernel, over `ports` (one shard each; they are closed at
- * the end). Cancelling (signal) keeps every member already finished; the result is the tfjs
- * trainer's, its `batchSize` the members per shard.
+ * the end). `stop` keeps every member already finished; a cancel (`signal`) rejects once every
+ * shard has ended its round. The result is the tfjs trainer's, its `batchSize` the members per
+ * shard.
  */
 export async function fitZooOnKernel(
   src: ZooTargets,
@@ -222,7 +223,7 @@ export async function fitZooOnKernel(
   const finished = new Map<number, { model: Model; psnr: number; steps: number }>();
   let next = 0;
   let activeAll = 0;
-  let cancelled = false;
+  let stopped = false;
   let flavour: KernelFlavour = 'simd';
 
   const progress = (): void => {
@@ -249,8 +250,10 @@ export async function fitZooOnKernel(
     flavour = init.flavour;
     let active = 0;
     while (next < total || active > 0) {
-      if (opts.signal?.aborted) {
-        cancelled = true;
+      // A cancel ends every shard after its round too, and then rejects (below).
+      if (opts.signal?.aborted) return;
+      if (opts.stop?.aborted) {
+        stopped = true;
         return;
       }
       await opts.waitWhilePaused?.();
@@ -286,5 +289,6 @@ export async function fitZooOnKernel(
   } finally {
     for (const p of used) p.close();
   }
-  return { ...zooFitResult(src, finished, { cancelled, t0, batchSize: B }), flavour, workers: used.length };
+  opts.signal?.throwIfAborted();
+  return { ...zooFitResult(src, finished, { stopped, t0, batchSize: B }), flavour, workers: used.length };
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { yieldToEvents } from '../cancel';
 import { createRng, deriveSeed, randomPermutation } from '../rng';
 import { augmentBatch } from '../weightspace/augment';
 import { isSine } from '../weightspace/layout';
@@ -48,7 +49,12 @@ function accuracy(logits: Float32Array, y: readonly number[], classes: number): 
   return ok / y.length;
 }
 
-/** Trains `opts.method` on the split's train members; reports on validation and test members. */
+/**
+ * Trains `opts.method` on the split's train members; reports on validation and test members.
+ * Aborting `opts.signal` rejects with the signal's reason between batches and returns nothing:
+ * a classifier trained for part of its epochs is not a result (docs/ARCHITECTURE.md, "Jobs and
+ * cancellation").
+ */
 export async function trainWeightSpace(zoo: Zoo, split: ZooSplit, opts: WsTrainOptions): Promise<WsResult> {
   const t0 = performance.now();
   const { method, arch } = { method: opts.method, arch: zoo.arch };
@@ -86,13 +92,9 @@ export async function trainWeightSpace(zoo: Zoo, split: ZooSplit, opts: WsTrainO
     return t;
   };
   const yTrain = y(split.train);
-  let cancelled = false;
   try {
     for (let e = 1; e <= opts.epochs; e++) {
-      if (opts.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
+      opts.signal?.throwIfAborted();
       const order = Array.from(randomPermutation(split.train.length, rng));
       let lossSum = 0;
       for (let s = 0; s < order.length; s += batch) {
@@ -120,12 +122,8 @@ export async function trainWeightSpace(zoo: Zoo, split: ZooSplit, opts: WsTrainO
         );
         lossSum += (await loss!.data())[0]! * ids.length;
         tf.dispose([x, t, loss!]);
-        await opts.tick?.();
-        if (opts.signal?.aborted) break;
-      }
-      if (opts.signal?.aborted) {
-        cancelled = true;
-        break;
+        // A turn of the event loop lets a cancel message in (only a caller that can cancel needs it).
+        if (opts.signal) await yieldToEvents(opts.signal);
       }
       const acc = async (ids: number[]): Promise<number> =>
         accuracy(
@@ -188,7 +186,6 @@ export async function trainWeightSpace(zoo: Zoo, split: ZooSplit, opts: WsTrainO
       invarianceMaxDiff,
       logitScale,
       seconds: (performance.now() - t0) / 1000,
-      cancelled,
     };
   } finally {
     optimizer.dispose();

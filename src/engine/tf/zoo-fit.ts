@@ -31,7 +31,10 @@ export interface ZooFitOptions {
   memoryBudgetBytes?: number;
   /** Steps between PSNR checks (each check is one GPU→CPU read; default 10). */
   evalEvery?: number;
+  /** Cancel: checked between checks, an abort rejects with the signal's reason and keeps nothing. */
   signal?: AbortSignal;
+  /** Stop: checked between checks, ends the fit early KEEPING the members finished (`stopped`). */
+  stop?: AbortSignal;
   onProgress?: (p: ZooFitProgress) => void;
   /** Awaited between checks; resolves when the person un-pauses. */
   waitWhilePaused?: () => Promise<void>;
@@ -54,7 +57,8 @@ export interface ZooFitResult {
   zoo: Zoo | null;
   done: number;
   total: number;
-  cancelled: boolean;
+  /** Ended early by `stop`: the zoo holds the members finished by then. */
+  stopped: boolean;
   meanPsnr: number;
   seconds: number;
   batchSize: number;
@@ -79,7 +83,10 @@ interface Slot {
   lastMse: number;
 }
 
-/** Fits one INR per target. Cancelling (signal) keeps every member already finished. */
+/**
+ * Fits one INR per target. `stop` keeps every member already finished; a cancel (`signal`)
+ * rejects and keeps nothing (docs/ARCHITECTURE.md, "Jobs and cancellation").
+ */
 export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooFitResult> {
   const { arch, maxSteps, targetPsnr } = opts;
   const n = src.height * src.width;
@@ -223,11 +230,12 @@ export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooF
     slots = keep.map((k) => slots[k]!);
   };
 
-  let cancelled = false;
+  let stopped = false;
   try {
     while (next < total || slots.length) {
-      if (opts.signal?.aborted) {
-        cancelled = true;
+      opts.signal?.throwIfAborted();
+      if (opts.stop?.aborted) {
+        stopped = true;
         break;
       }
       await opts.waitWhilePaused?.();
@@ -250,5 +258,5 @@ export async function fitZoo(src: ZooTargets, opts: ZooFitOptions): Promise<ZooF
     tf.dispose([...params, ...m, ...v, ...(y ? [y] : []), x]);
   }
 
-  return zooFitResult(src, finished, { cancelled, t0, batchSize: B });
+  return zooFitResult(src, finished, { stopped, t0, batchSize: B });
 }

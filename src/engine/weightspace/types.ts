@@ -37,10 +37,12 @@ export interface WsTrainOptions {
   lr?: number;
   /** Hidden channels of the NP layers / width of the MLP (defaults 16 / 128). */
   width?: number;
+  /**
+   * Checked after every batch (with a turn of the event loop, so that a worker's cancel message
+   * gets in): an abort rejects with the signal's reason and returns nothing.
+   */
   signal?: AbortSignal;
   onEpoch?: (e: WsEpoch) => void;
-  /** Awaited after every batch: a worker yields here so that a cancel message gets in. */
-  tick?: () => Promise<void>;
 }
 
 /** Accuracies after one epoch (fractions in [0, 1]); NaN for an empty part. */
@@ -68,5 +70,4 @@ export interface WsResult {
   /** max |logits| on the same members, to judge the difference against. */
   logitScale: number;
   seconds: number;
-  cancelled: boolean;
 }

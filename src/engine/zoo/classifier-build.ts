@@ -36,6 +36,8 @@ export interface ClassifierZooProgress {
 }
 
 export interface ClassifierZooHooks {
+  /** Checked between steps: an abort rejects with the signal's reason and keeps nothing. */
+  signal?: AbortSignal;
   /** Awaited between steps: resolves when the build may go on (a paused job holds it). */
   gate?: () => Promise<void>;
   /** True ends the build early, keeping the finished members. */
@@ -48,7 +50,8 @@ export interface ClassifierZooResult {
   zoo: Zoo | null;
   done: number;
   total: number;
-  cancelled: boolean;
+  /** Ended early by `stop`: the zoo holds the members finished by then. */
+  stopped: boolean;
   meanAccuracy: number;
   seconds: number;
 }
@@ -69,7 +72,7 @@ export async function buildClassifierZoo(
   const labels: number[] = [];
   const seeds: number[] = [];
   const accuracy: number[] = [];
-  let cancelled = false;
+  let stopped = false;
   const mean = (): number => (accuracy.length ? accuracy.reduce((a, b) => a + b, 0) / accuracy.length : NaN);
   const report = (chunkFraction: number, chunkSize: number, label: string): void => {
     const fraction = (models.length + chunkFraction * chunkSize) / total;
@@ -95,13 +98,14 @@ export async function buildClassifierZoo(
         heldOut,
         { ...zooTraining(s), batchSeeds: g.batchSeeds.slice(j, j + CHUNK) },
         {
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
           ...(hooks.gate ? { gate: hooks.gate } : {}),
           stop: () => hooks.stop?.() ?? false,
           onProgress: (done, all) => report(done / all, init.length, g.name),
         },
       );
       if (run.stopped) {
-        cancelled = true;
+        stopped = true;
         break outer;
       }
       run.models.forEach((m, k) => {
@@ -128,5 +132,5 @@ export async function buildClassifierZoo(
             classifiers: s,
           },
         });
-  return { zoo, done: n, total, cancelled, meanAccuracy: mean(), seconds: (performance.now() - t0) / 1000 };
+  return { zoo, done: n, total, stopped, meanAccuracy: mean(), seconds: (performance.now() - t0) / 1000 };
 }

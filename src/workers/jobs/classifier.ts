@@ -39,12 +39,13 @@ import type {
 import { ensureBackend } from '../backends';
 import { browserShardPorts } from '../kernel-pool';
 import type { ModelRegistry } from '../registry';
-import { waitWhilePaused, type JobContext } from './context';
+import { waitWhilePaused, type JobContext, type PauseSwitch } from './context';
 
 /** A classifier job's controls beyond its context: pause and stop-keeping-the-models. */
 export interface ClassifierControl extends JobContext {
-  paused: () => boolean;
-  stopped: () => boolean;
+  pause: PauseSwitch;
+  /** Stop: ends the run keeping what it trained. */
+  stop: AbortSignal;
 }
 
 /** The train / held-out split of the job's data (the MNIST split, or a seeded one of a dataset). */
@@ -87,8 +88,8 @@ export async function runClassifierTrain(
     { ...job.settings, batchSeeds: pop.batchSeeds },
     {
       signal: ctl.signal,
-      gate: () => waitWhilePaused(ctl.paused, ctl.signal, ctl.stopped),
-      stop: ctl.stopped,
+      gate: () => waitWhilePaused(ctl.pause, ctl.signal, ctl.stop),
+      stop: () => ctl.stop.aborted,
       kernel: KERNEL,
       onPath: (p) => {
         kernel = p;

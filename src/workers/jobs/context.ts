@@ -10,19 +10,45 @@ export interface JobContext {
   progress: (p: JobProgress) => void;
 }
 
+/** A job's pause, flipped by the pause and resume messages; a paused job waits on it. */
+export class PauseSwitch {
+  private on = false;
+  private waiting: (() => void)[] = [];
+
+  get paused(): boolean {
+    return this.on;
+  }
+
+  set(paused: boolean): void {
+    this.on = paused;
+    if (!paused) for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** Resolves at the next resume. */
+  resumed(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
 /**
- * The one pause of a job that can pause: waits while `paused()` holds, checking a few times a
- * second, until a Stop (`stopped()`) ends the wait; a cancel (`signal`) throws. Pause and resume
- * are messages, so the wait must let them in: it sleeps rather than spins.
+ * The one pause of a job that can pause: waits while `pause` holds, until a resume or a Stop
+ * (`stop`) ends the wait; a cancel (`signal`) throws. Each of them wakes it: nothing polls.
  */
 export async function waitWhilePaused(
-  paused: () => boolean,
+  pause: PauseSwitch,
   signal: AbortSignal,
-  stopped: () => boolean = () => false,
+  stop?: AbortSignal,
 ): Promise<void> {
-  while (paused() && !stopped()) {
-    signal.throwIfAborted();
-    await new Promise((r) => setTimeout(r, 50));
+  const ended = stop ? AbortSignal.any([signal, stop]) : signal;
+  while (pause.paused && !ended.aborted) {
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        ended.removeEventListener('abort', wake);
+        resolve();
+      };
+      ended.addEventListener('abort', wake);
+      void pause.resumed().then(wake);
+    });
   }
   signal.throwIfAborted();
 }

@@ -30,7 +30,7 @@ import type {
   TrainResult,
 } from '../protocol';
 import type { ModelRegistry } from '../registry';
-import { waitWhilePaused } from './context';
+import { waitWhilePaused, type PauseSwitch } from './context';
 import { compareWgsl, startWgsl } from '../wgsl-path';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 
@@ -44,7 +44,7 @@ export interface TrainControl {
   signal: AbortSignal;
   stop: AbortSignal;
   /** Flipped by pause/resume messages. */
-  paused: () => boolean;
+  pause: PauseSwitch;
   post: (p: TrainProgress) => void;
   /** The path in use: at the start, again when the background calibration ends or switches path. */
   onBackend: (b: BackendInfo) => void;
@@ -445,9 +445,9 @@ export async function runTraining(
     let step = 0;
     let posted = false;
     while (step < job.steps && !control.stop.aborted) {
-      if (control.paused()) {
+      if (control.pause.paused) {
         const p0 = performance.now();
-        await waitWhilePaused(control.paused, signal, () => control.stop.aborted);
+        await waitWhilePaused(control.pause, signal, control.stop);
         pausedMs += performance.now() - p0;
         continue;
       }

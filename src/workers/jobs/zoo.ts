@@ -1,8 +1,9 @@
 /**
  * The worker's zoo: one zoo at a time, built here (fitZoo) or opened from a file (readZoo), its
- * weights kept in the worker; the app gets a summary with a grid of reconstructions. Fitting is
- * the one zoo job that Stop ends early keeping what it has (like training): the members finished
- * so far become the zoo, with `cancelled: true`.
+ * weights kept in the worker; the app gets a summary with a grid of reconstructions. Building a
+ * zoo (fitting INRs, training classifiers) is what Stop ends early keeping what it has (like
+ * training): the members finished so far become the zoo, with `cancelled: true`; a cancel keeps
+ * nothing.
  */
 import { alignModels } from '../../engine/align';
 import { yieldToEvents } from '../../engine/cancel';
@@ -31,7 +32,7 @@ import { buildClassifierZoo } from '../../engine/zoo/classifier-build';
 import { mnistTargets, seedTargets } from '../../engine/zoo/sources';
 import { ensureBackend } from '../backends';
 import type { ZooClassifiersJob, ZooCloudReply, ZooFitJob, ZooSummary, ZooTrainJob } from '../protocol';
-import { waitWhilePaused, type JobContext } from './context';
+import { waitWhilePaused, type JobContext, type PauseSwitch } from './context';
 
 let current: { zoo: Zoo; name: string } | null = null;
 
@@ -122,10 +123,9 @@ function summary(zoo: Zoo, name: string, extra: Partial<ZooSummary> = {}): ZooSu
 export async function runZooFit(
   job: ZooFitJob,
   ctx: JobContext,
-  paused: () => boolean,
+  pause: PauseSwitch,
   stop: AbortSignal,
 ): Promise<ZooSummary> {
-  const ended = AbortSignal.any([ctx.signal, stop]);
   await ensureBackend();
   const src = job.image
     ? seedTargets(job.image.data, job.image.count, job.image.name)
@@ -148,9 +148,10 @@ export async function runZooFit(
     seed: job.seed,
     lr: job.lr,
     ...(job.batch !== undefined ? { batchSize: job.batch } : {}),
-    signal: ended,
+    signal: ctx.signal,
+    stop,
     waitWhilePaused: async () => {
-      await waitWhilePaused(paused, ctx.signal, () => stop.aborted);
+      await waitWhilePaused(pause, ctx.signal, stop);
       await yieldToEvents();
     },
     onProgress: (p) =>
@@ -163,32 +164,32 @@ export async function runZooFit(
           (p.etaMs !== null ? ` · ETA ${Math.ceil(p.etaMs / 1000)} s` : ''),
       }),
   });
-  ctx.signal.throwIfAborted();
   if (!r.zoo) {
     stop.throwIfAborted();
     throw new Error(`only ${r.done} INR(s) finished; a zoo needs at least 2`);
   }
   const name = job.image ? `seeds-zoo-${r.zoo.n}` : `mnist-inr-zoo-${r.zoo.n}`;
   current = { zoo: r.zoo, name };
-  return summary(r.zoo, name, { cancelled: r.cancelled, seconds: r.seconds });
+  return summary(r.zoo, name, { cancelled: r.stopped, seconds: r.seconds });
 }
 
 /**
- * Builds a zoo of MNIST classifiers labelled by seed or task. Pause holds it between steps; a
- * cancel keeps the members finished so far (fewer than 2 → rejects), as a zoo fit's does.
+ * Builds a zoo of MNIST classifiers labelled by seed or task. Pause holds it between steps; Stop
+ * keeps the members finished so far (fewer than 2 → rejects), as a zoo fit's does; a cancel
+ * keeps nothing.
  */
 export async function runZooClassifiers(
   job: ZooClassifiersJob,
   ctx: JobContext,
-  paused: () => boolean,
+  pause: PauseSwitch,
   stop: AbortSignal,
 ): Promise<ZooSummary> {
   await ensureBackend();
   const { mnist, ...settings } = job;
   const r = await buildClassifierZoo(mnist, settings, {
-    gate: () => waitWhilePaused(paused, ctx.signal, () => stop.aborted),
-    // Stop keeps the finished groups; a cancel (below) keeps nothing.
-    stop: () => ctx.signal.aborted || stop.aborted,
+    signal: ctx.signal,
+    gate: () => waitWhilePaused(pause, ctx.signal, stop),
+    stop: () => stop.aborted,
     onProgress: (p) =>
       ctx.progress({
         done: p.fraction * p.total,
@@ -199,14 +200,13 @@ export async function runZooClassifiers(
           (p.etaMs !== null ? ` · ETA ${Math.ceil(p.etaMs / 1000)} s` : ''),
       }),
   });
-  ctx.signal.throwIfAborted();
   if (!r.zoo) {
     stop.throwIfAborted();
     throw new Error(`only ${r.done} classifier(s) finished; a zoo needs at least 2`);
   }
   const name = `classifier-zoo-${settings.labelBy}-${r.zoo.n}`;
   current = { zoo: r.zoo, name };
-  return summary(r.zoo, name, { cancelled: r.cancelled, seconds: r.seconds });
+  return summary(r.zoo, name, { cancelled: r.stopped, seconds: r.seconds });
 }
 
 /** Opens a dropped zoo file (validated by the engine; a refused file leaves the zoo as it was). */
@@ -220,10 +220,9 @@ export async function runZooTrain(job: ZooTrainJob, ctx: JobContext): Promise<Ws
   const zoo = need();
   await ensureBackend();
   const epochs: WsEpoch[] = [];
-  const r = await trainWeightSpace(zoo, zooSplit(zoo, job.seed), {
+  return trainWeightSpace(zoo, zooSplit(zoo, job.seed), {
     ...job,
     signal: ctx.signal,
-    tick: () => yieldToEvents(),
     // Every epoch so far goes with each progress message: the app draws the curve while it grows.
     onEpoch: (e) => {
       epochs.push(e);
@@ -235,8 +234,6 @@ export async function runZooTrain(job: ZooTrainJob, ctx: JobContext): Promise<Ws
       });
     },
   });
-  ctx.signal.throwIfAborted();
-  return r;
 }
 
 /** PCA of the raw weights and of the weights aligned to member 0 (Cloud view, coloured by label). */
