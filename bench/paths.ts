@@ -90,6 +90,9 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
   // tfjs-core's gradient registry entry (dist/register_all_gradients) is ESM with directory
   // imports that Node cannot resolve; tfjs-layers' CommonJS bundle registers the same gradients.
   await import('@tensorflow/tfjs-layers');
+  // pathCurve uploads the data through tfjs before it picks the kernel: a backend must be up
+  // (with --only paths no earlier group has started one).
+  await initNodeBackend('wasm');
   // The same barrier on the fused kernel's forward pass (what the app and the CLI now run).
   const f = await timeIt(() => pathCurve(a, b, data, { points: 25 }), 3, 1);
   rows.push({
