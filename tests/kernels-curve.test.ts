@@ -18,7 +18,7 @@ import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine
 import { createRng } from '../src/engine/rng';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { curveModel } from '../src/engine/paths/interpolate';
-import { trainCurve } from '../src/engine/tf/curve';
+import { trainCurve, type CurveTrainOptions, type CurveTrainResult } from '../src/engine/tf/curve';
 import { disposeData, memberLoss, uploadData } from '../src/engine/tf/evaluate';
 import { stackModels, unstackModels } from '../src/engine/tf/stack';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
@@ -58,6 +58,25 @@ function relErr(a: Float32Array, b: Float32Array): number {
     s = Math.max(s, Math.abs(b[i]!));
   }
   return d / s;
+}
+
+/**
+ * Trains the curve on tfjs and on the kernel with the same options (20 steps), checks that they
+ * end at the same control point with the same losses (1e-4 relative), returns the kernel's.
+ */
+async function trainedAlike(
+  a: Model,
+  b: Model,
+  data: EvalData,
+  opts: CurveTrainOptions & { steps: 20 },
+): Promise<CurveTrainResult> {
+  const ref = await trainCurve(a, b, data, opts);
+  const fused = await trainCurveOnKernel(a, b, data, opts);
+  expect(fused.steps).toBe(20);
+  expect(fused.status).toBe('done');
+  expect(relErr(flattenModel(fused.control), flattenModel(ref.control))).toBeLessThan(1e-4);
+  expect(relErr(fused.losses, ref.losses)).toBeLessThan(1e-4);
+  return fused;
 }
 
 /** tfjs's gradient of the model's loss (MSE, or mean cross-entropy), in flattenModel's order. */
@@ -133,13 +152,7 @@ describe('curve training on the kernel', () => {
   for (const kind of ['bezier', 'polychain'] as const) {
     it(`matches tfjs after 20 steps on the same t samples (${kind})`, async () => {
       const [a, b] = pair;
-      const opts = { kind, steps: 20, lr: 3e-3, seed: 4, batchT: 4 };
-      const ref = await trainCurve(a, b, data, opts);
-      const fused = await trainCurveOnKernel(a, b, data, opts);
-      expect(fused.steps).toBe(20);
-      expect(fused.status).toBe('done');
-      expect(relErr(flattenModel(fused.control), flattenModel(ref.control))).toBeLessThan(1e-4);
-      expect(relErr(fused.losses, ref.losses)).toBeLessThan(1e-4);
+      const fused = await trainedAlike(a, b, data, { kind, steps: 20, lr: 3e-3, seed: 4, batchT: 4 });
       // And it trains: the curve's middle beats the starting midpoint's.
       expect(fused.losses[19]).toBeLessThan(fused.losses[0]!);
     });
@@ -200,13 +213,7 @@ describe('classifier curves on the kernel (full-batch softmax cross-entropy, as 
   for (const { name, arch, kind, batchT } of CASES) {
     it(`matches tfjs after 20 steps on the same t samples (${name})`, async () => {
       const [a, b] = [initModel(arch, 7), initModel(arch, 8)];
-      const opts = { kind, steps: 20, lr: 1e-2, seed: 6, batchT };
-      const ref = await trainCurve(a, b, data, opts);
-      const fused = await trainCurveOnKernel(a, b, data, opts);
-      expect(fused.steps).toBe(20);
-      expect(fused.status).toBe('done');
-      expect(relErr(flattenModel(fused.control), flattenModel(ref.control))).toBeLessThan(1e-4);
-      expect(relErr(fused.losses, ref.losses)).toBeLessThan(1e-4);
+      const fused = await trainedAlike(a, b, data, { kind, steps: 20, lr: 1e-2, seed: 6, batchT });
       // The loss is the mean cross-entropy in nats: near ln 4 for these untrained endpoints.
       expect(fused.losses[0]).toBeGreaterThan(0.5);
       expect(fused.losses[0]).toBeLessThan(3);
