@@ -1,7 +1,8 @@
 /**
  * Benchmarks through the real app worker in headless Debian Chromium (the e2e launch flags:
  * WebGPU and WebGL on SwiftShader, i.e. on the CPU): training model-steps/s, the 25-point barrier,
- * the loss plane and curve training per backend, and the Cloud view's PCA in the worker. The page is the app served by Vite; each job is
+ * the loss plane and curve training per backend, curve training on the fused kernel (the app's
+ * path), and the Cloud view's PCA in the worker. The page is the app served by Vite; each job is
  * `window.__weightscope.ask('bench', job)`, run by src/workers/jobs/bench.ts.
  *
  * SwiftShader is slow, so a row is first projected from the K = 1 measurement on its backend and
@@ -39,6 +40,8 @@ const TARGETS: Target[] = [
   { backend: 'wasm', layout: 'batched' },
   { backend: 'wasm', layout: 'split' },
 ];
+
+const CURVE_NAME = 'curve training (Bezier, 4 t/step), SIREN 3×64, 64×64';
 
 const runtimeOf = (t: Target): string => `chromium/${t.backend}${t.layout ? ` ${t.layout}` : ''}`;
 
@@ -173,6 +176,7 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       projectedMs: number,
       job: BenchJob,
       toRow: (times: number[]) => Pick<BenchRow, 'median' | 'min' | 'max' | 'extra'>,
+      rowRuntime = runtime,
     ): Promise<void> => {
       if (!groups.has(group)) return;
       if (projectedMs > budgetMs) {
@@ -180,7 +184,7 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
           skippedRow(
             group,
             name,
-            runtime,
+            rowRuntime,
             unit,
             `projected ${(projectedMs / 1000).toFixed(0)} s (from the measured step time) exceeds the ${budgetMs / 1000} s row budget`,
           ),
@@ -189,10 +193,12 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       }
       try {
         const reply = await ask(page, url, job, Math.max(120_000, 3 * projectedMs));
-        rows.push({ group, name, runtime, unit, ...toRow(reply.times) });
-        log(`${runtime}: ${name} done`);
+        rows.push({ group, name, runtime: rowRuntime, unit, ...toRow(reply.times) });
+        log(`${rowRuntime}: ${name} done`);
       } catch (e) {
-        rows.push(skippedRow(group, name, runtime, unit, `failed: ${(e as Error).message.split('\n')[0]}`));
+        rows.push(
+          skippedRow(group, name, rowRuntime, unit, `failed: ${(e as Error).message.split('\n')[0]}`),
+        );
       }
     };
     // Per-model step time, refined by each measured row: batching makes K models cheaper than
@@ -236,20 +242,36 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
         extra: { msPerPoint: Number((stats(times).median / 25).toFixed(1)), reps },
       }),
     );
-    const curveSteps = stepMs > 500 ? 2 : 10;
-    await plan(
-      'paths',
-      'curve training (Bezier, 4 t/step), SIREN 3×64, 64×64',
-      'ms/step',
-      stepMs * 4 * curveSteps * 2,
-      { ...base, kind: 'curve', k: curveSteps, steps: curveSteps, reps: 1 },
-      (times) => {
+    const curveRow =
+      (curveSteps: number) =>
+      (times: number[]): Pick<BenchRow, 'median' | 'min' | 'max' | 'extra'> => {
         const t = stats(times.map((x) => x / curveSteps));
         return {
           ...t,
           extra: { timedSteps: curveSteps, projected500StepsS: Number(((t.median * 500) / 1000).toFixed(1)) },
         };
-      },
+      };
+    // The app trains curves on the fused wasm kernel whatever the tfjs backend (src/workers/jobs/
+    // paths.ts), so that row is measured once, beside the wasm backend's tfjs row.
+    if (target.backend === 'wasm')
+      await plan(
+        'paths',
+        CURVE_NAME,
+        'ms/step',
+        20_000,
+        { ...base, kind: 'curve', kernel: true, k: 20, steps: 20, reps: 3 },
+        curveRow(20),
+        'chromium/fused-wasm',
+      );
+    // tfjs on this backend, for comparison (the fallback where the kernel does not cover a model).
+    const curveSteps = stepMs > 500 ? 2 : 10;
+    await plan(
+      'paths',
+      CURVE_NAME,
+      'ms/step',
+      stepMs * 4 * curveSteps * 2,
+      { ...base, kind: 'curve', k: curveSteps, steps: curveSteps, reps: 1 },
+      curveRow(curveSteps),
     );
     // PCA as the Cloud view runs it (256 × 50,000): plain engine code in the worker, the same on
     // every tfjs backend, so it is measured once.
@@ -287,10 +309,12 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const t = process.argv.indexOf('--targets');
+  const g = process.argv.indexOf('--groups');
   const rows = await benchChromium({
     quick: process.argv.includes('--quick'),
     log: (l) => console.error(l),
     ...(t > 0 ? { targets: process.argv[t + 1]!.split(',') } : {}),
+    ...(g > 0 ? { groups: process.argv[g + 1]!.split(',') } : {}),
   });
   console.table(
     rows.map((r) => ({

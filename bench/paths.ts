@@ -1,13 +1,21 @@
 /**
  * Paths in Node: a 25-point lerp barrier between two SIREN 3×64 (2→64→64→64→1) on a 64×64
  * image, evaluated as one batched population, and Bezier curve training (Garipov et al. 2018,
- * 4 t-samples per step), per tfjs backend.
+ * 4 t-samples per step), per tfjs backend and on the fused kernel; and the classifier curve the
+ * Paths tab trains (the MNIST sample classifiers #1 and #2, 784 → 64 → 10, on the 1,000
+ * training digits, full-batch cross-entropy), kernel against tfjs. Curve rows carry CPU ms per
+ * step beside the wall clock: on a shared machine the wall clock measures the neighbours too.
  */
 import { pathToFileURL } from 'node:url';
+import { packMnist } from '../scripts/mnist';
+import { loadModel } from '../src/cli/io';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
-import { initModel, type MlpArch } from '../src/engine/model';
+import { classificationFor } from '../src/engine/data/dataset';
+import type { EvalData } from '../src/engine/data/eval-data';
+import { mnistTrainSample } from '../src/engine/data/mnist';
+import { initModel, type MlpArch, type Model } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
-import { trainCurve } from '../src/engine/tf/curve';
+import { trainCurve, type CurveTrainOptions, type CurveTrainResult } from '../src/engine/tf/curve';
 import { trainCurveOnKernel } from '../src/engine/kernels/curve';
 import { benchImage } from '../src/workers/jobs/bench-data';
 import { timeIt, type BenchRow } from './measure';
@@ -20,6 +28,60 @@ export interface PathBenchOptions {
   curveSteps?: number;
 }
 
+const SIREN_CURVE = 'curve training (Bezier, 4 t/step), SIREN 3×64, 64×64';
+const MNIST_CURVE = 'curve training (Bezier, 4 t/step), MNIST classifiers 784→64→10, 1,000 digits';
+
+type CurveTrainer = (
+  a: Model,
+  b: Model,
+  data: EvalData,
+  opts: CurveTrainOptions,
+) => Promise<CurveTrainResult>;
+
+/**
+ * ms per curve step: one untimed 1-step run (compilation, first allocations), then `reps` runs of
+ * `steps` steps; wall clock per step (median, min, max over the reps) and CPU ms per step (user +
+ * system over all timed runs), with the projection to 500 steps.
+ */
+async function curveRow(
+  name: string,
+  runtime: string,
+  train: CurveTrainer,
+  [a, b, data]: [Model, Model, EvalData],
+  steps: number,
+  reps: number,
+): Promise<BenchRow> {
+  const run = (n: number) => train(a, b, data, { steps: n, seed: 1, yieldEvery: 0 });
+  await run(1);
+  const r0 = process.resourceUsage();
+  const t = await timeIt(() => run(steps), reps, 0);
+  const r1 = process.resourceUsage();
+  const cpuMs = (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1000;
+  const perStep = t.median / steps;
+  return {
+    group: 'paths',
+    name: `${name}, timed ${steps} steps`,
+    runtime,
+    median: perStep,
+    min: t.min / steps,
+    max: t.max / steps,
+    unit: 'ms/step',
+    extra: {
+      cpuMsPerStep: Number((cpuMs / (reps * steps)).toFixed(1)),
+      projected500StepsS: Number(((perStep * 500) / 1000).toFixed(1)),
+    },
+  };
+}
+
+/** The Paths tab's classifier pair and the digits its curves train on. */
+function mnistPair(): [Model, Model, EvalData] {
+  return [
+    loadModel('public/models/mnist-mlp-1.safetensors').model,
+    loadModel('public/models/mnist-mlp-2.safetensors').model,
+    classificationFor(mnistTrainSample(packMnist()), 'MNIST train sample', 784, 10),
+  ];
+}
+
 export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[]> {
   const backends = opts.backends ?? ['wasm', 'cpu'];
   const rows: BenchRow[] = [];
@@ -28,6 +90,9 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
   // tfjs-core's gradient registry entry (dist/register_all_gradients) is ESM with directory
   // imports that Node cannot resolve; tfjs-layers' CommonJS bundle registers the same gradients.
   await import('@tensorflow/tfjs-layers');
+  // pathCurve uploads the data through tfjs before it picks the kernel: a backend must be up
+  // (with --only paths no earlier group has started one).
+  await initNodeBackend('wasm');
   // The same barrier on the fused kernel's forward pass (what the app and the CLI now run).
   const f = await timeIt(() => pathCurve(a, b, data, { points: 25 }), 3, 1);
   rows.push({
@@ -39,23 +104,10 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
     extra: { msPerPoint: Number((f.median / 25).toFixed(1)) },
   });
   // Curve training on the fused kernel (gradients-only entry, 4 t samples as 4 members, one core).
-  const kernelSteps = 50;
-  await trainCurveOnKernel(a, b, data, { steps: 1, seed: 1 });
-  const kc = await timeIt(
-    () => trainCurveOnKernel(a, b, data, { steps: kernelSteps, seed: 1, yieldEvery: 0 }),
-    3,
-    0,
-  );
-  rows.push({
-    group: 'paths',
-    name: `curve training (Bezier, 4 t/step), SIREN 3×64, 64×64, timed ${kernelSteps} steps`,
-    runtime: 'node/fused-wasm',
-    median: kc.median / kernelSteps,
-    min: kc.min / kernelSteps,
-    max: kc.max / kernelSteps,
-    unit: 'ms/step',
-    extra: { projected500StepsS: Number(((kc.median / kernelSteps) * 0.5).toFixed(1)) },
-  });
+  const siren: [Model, Model, EvalData] = [a, b, data];
+  const mnist = mnistPair();
+  rows.push(await curveRow(SIREN_CURVE, 'node/fused-wasm', trainCurveOnKernel, siren, 50, 3));
+  rows.push(await curveRow(MNIST_CURVE, 'node/fused-wasm', trainCurveOnKernel, mnist, 20, 3));
   for (const backend of backends) {
     await initNodeBackend(backend);
     const runtime = `node/${backend}`;
@@ -75,19 +127,8 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
     // 500 full curve steps take minutes on these backends (~0.9 s/step on wasm): time a slice
     // after a 1-step warm-up, and report ms/step with the projection to 500 steps.
     const curveSteps = opts.curveSteps ?? (backend === 'cpu' ? 4 : 10);
-    await trainCurve(a, b, data, { steps: 1, seed: 1 });
-    const c = await timeIt(() => trainCurve(a, b, data, { steps: curveSteps, seed: 1, yieldEvery: 0 }), 1, 0);
-    const perStep = c.median / curveSteps;
-    rows.push({
-      group: 'paths',
-      name: `curve training (Bezier, 4 t/step), SIREN 3×64, 64×64, timed ${curveSteps} steps`,
-      runtime,
-      median: perStep,
-      min: c.min / curveSteps,
-      max: c.max / curveSteps,
-      unit: 'ms/step',
-      extra: { projected500StepsS: Number(((perStep * 500) / 1000).toFixed(1)) },
-    });
+    rows.push(await curveRow(SIREN_CURVE, runtime, trainCurve, siren, curveSteps, 1));
+    rows.push(await curveRow(MNIST_CURVE, runtime, trainCurve, mnist, backend === 'cpu' ? 2 : 5, 1));
   }
   return rows;
 }

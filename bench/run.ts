@@ -199,6 +199,7 @@ function notes(r: TableRow, ceiling: number): string {
     'epochsPerSecond',
     'examplesPerCpuS',
     'projected500StepsS',
+    'cpuMsPerStep',
     'projected21x21S',
     'MB/s',
     'rssMB',

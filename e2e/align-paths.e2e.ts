@@ -204,12 +204,19 @@ describe('align and paths in the browser', () => {
   it('classifiers: held-out and train curves together, with the train barrier in the table', async () => {
     await page.getByTestId('paths-a').selectOption({ label: 'mnist mlp #1' });
     await page.getByTestId('paths-b').selectOption({ label: 'mnist mlp #2' });
-    await page.locator('[data-testid="paths-kinds"] input[data-kind="bezier"]').uncheck();
+    // The Bezier curve stays ticked: a classifier's curve trains on the fused kernel too
+    // (full-batch cross-entropy on the train digits), so its note names no tfjs fallback.
+    await setField('paths-curve-steps', '40');
     await runPaths();
     const traces = (await plotTraces<{ meta: string; line: { dash?: string } }>(page, 'paths-chart')).map(
       (t) => `${t.meta}:${t.line.dash ?? 'solid'}`,
     );
-    expect(traces).toEqual(['lerp:solid', 'lerp:train:dash']);
+    expect(traces.sort()).toEqual(['bezier:solid', 'bezier:train:dash', 'lerp:solid', 'lerp:train:dash']);
+    expect(await page.getByTestId('paths-note-bezier').textContent()).not.toMatch(/tfjs/);
+    const curveLoss = (await plotTraces<{ meta: string; y: number[] }>(page, 'paths-curve-loss')).map(
+      (t) => ({ meta: t.meta, n: t.y.length, falls: t.y[t.y.length - 1]! < t.y[0]! }),
+    );
+    expect(curveLoss).toEqual([{ meta: 'bezier', n: 40, falls: true }]);
     expect(await page.locator('[data-testid="paths-chart"] .gtitle').textContent()).toMatch(
       /held out.*dashed: train/,
     );

@@ -1,21 +1,24 @@
 /**
  * Curve training on the fused kernel (src/engine/kernels/curve.ts) against the tfjs trainer
- * (src/engine/tf/curve.ts): the kernel's gradients-only entry equals tfjs's gradient, a curve
- * trained 20 steps on the same t samples ends at the same control point, and a curve between a
- * converged model and itself stays at it.
+ * (src/engine/tf/curve.ts): the kernel's gradients-only entry equals tfjs's gradient (MSE and
+ * softmax cross-entropy), a curve trained 20 steps on the same t samples ends at the same control
+ * point (INRs and classifiers), and a curve between a converged model and itself stays at it.
+ * The MNIST sample classifiers' curve: tests/kernels-curve-mnist.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableRelaxedSimd } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
-import type { RegressionData } from '../src/engine/data/eval-data';
+import type { ClassificationData, EvalData, RegressionData } from '../src/engine/data/eval-data';
 import { coordinateGrid } from '../src/engine/inr';
 import { kernelCurveCoverage, trainCurveOnKernel } from '../src/engine/kernels/curve';
-import { MlpKernel, type KernelFlavour } from '../src/engine/kernels/mlp-kernel';
+import { fullBatchKernel } from '../src/engine/kernels/evaluate';
+import type { KernelFlavour } from '../src/engine/kernels/mlp-kernel';
 import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine/model';
+import { createRng } from '../src/engine/rng';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { curveModel } from '../src/engine/paths/interpolate';
-import { trainCurve } from '../src/engine/tf/curve';
+import { trainCurve, type CurveTrainOptions, type CurveTrainResult } from '../src/engine/tf/curve';
 import { disposeData, memberLoss, uploadData } from '../src/engine/tf/evaluate';
 import { stackModels, unstackModels } from '../src/engine/tf/stack';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
@@ -36,6 +39,16 @@ function image(h: number, w: number, channels: number): RegressionData {
   return { kind: 'regression', x, y, n, inputs: 2, channels };
 }
 
+/** n seeded Gaussian examples; the label from the signs of two inputs (a learnable rule). */
+function blobs(n: number, inputs: number, classes: number, seed: number): ClassificationData {
+  const rng = createRng(seed);
+  const x = Float32Array.from({ length: n * inputs }, () => rng.normal());
+  const labels = Int32Array.from({ length: n }, (_, i) =>
+    Math.min(classes - 1, (x[inputs * i]! > 0 ? 1 : 0) + (x[inputs * i + 1]! > 0.3 ? 2 : 0)),
+  );
+  return { kind: 'classification', x, labels, n, inputs, classes };
+}
+
 /** max |a − b| over max |b|: the error relative to the vector's scale. */
 function relErr(a: Float32Array, b: Float32Array): number {
   let d = 0;
@@ -47,8 +60,27 @@ function relErr(a: Float32Array, b: Float32Array): number {
   return d / s;
 }
 
-/** tfjs's gradient of the model's MSE, in flattenModel's order. */
-async function tfjsGradient(model: Model, data: RegressionData): Promise<Float32Array> {
+/**
+ * Trains the curve on tfjs and on the kernel with the same options (20 steps), checks that they
+ * end at the same control point with the same losses (1e-4 relative), returns the kernel's.
+ */
+async function trainedAlike(
+  a: Model,
+  b: Model,
+  data: EvalData,
+  opts: CurveTrainOptions & { steps: 20 },
+): Promise<CurveTrainResult> {
+  const ref = await trainCurve(a, b, data, opts);
+  const fused = await trainCurveOnKernel(a, b, data, opts);
+  expect(fused.steps).toBe(20);
+  expect(fused.status).toBe('done');
+  expect(relErr(flattenModel(fused.control), flattenModel(ref.control))).toBeLessThan(1e-4);
+  expect(relErr(fused.losses, ref.losses)).toBeLessThan(1e-4);
+  return fused;
+}
+
+/** tfjs's gradient of the model's loss (MSE, or mean cross-entropy), in flattenModel's order. */
+async function tfjsGradient(model: Model, data: EvalData): Promise<Float32Array> {
   const p = stackModels([model]);
   const t = uploadData(data);
   const vars = [...p.weights, ...p.biases];
@@ -84,11 +116,12 @@ describe('the kernel’s gradients-only entry', () => {
   for (const [name, arch, data] of [
     ['SIREN', siren, image(11, 9, 1)],
     ['ReLU + Fourier features', reluFF, image(7, 13, 3)],
-  ] as const) {
+    ['GELU classifier, cross-entropy', { widths: [5, 13, 7, 4], activation: 'gelu' }, blobs(83, 5, 4, 3)],
+  ] as const satisfies readonly (readonly [string, MlpArch, EvalData])[]) {
     for (const flavour of FLAVOURS) {
       it(`equals tfjs’s gradient within 1e-4 (${name}, ${flavour}, K = 3)`, async () => {
         const models = [1, 2, 3].map((s) => initModel(arch, s));
-        const kernel = new MlpKernel(models, data, { lr: 0, gradients: true, flavour });
+        const kernel = fullBatchKernel(models, data, { lr: 0, gradients: true, flavour });
         const grads = kernel.gradients();
         expect(kernel.steps).toBe(0);
         for (const [k, m] of models.entries()) {
@@ -119,13 +152,7 @@ describe('curve training on the kernel', () => {
   for (const kind of ['bezier', 'polychain'] as const) {
     it(`matches tfjs after 20 steps on the same t samples (${kind})`, async () => {
       const [a, b] = pair;
-      const opts = { kind, steps: 20, lr: 3e-3, seed: 4, batchT: 4 };
-      const ref = await trainCurve(a, b, data, opts);
-      const fused = await trainCurveOnKernel(a, b, data, opts);
-      expect(fused.steps).toBe(20);
-      expect(fused.status).toBe('done');
-      expect(relErr(flattenModel(fused.control), flattenModel(ref.control))).toBeLessThan(1e-4);
-      expect(relErr(fused.losses, ref.losses)).toBeLessThan(1e-4);
+      const fused = await trainedAlike(a, b, data, { kind, steps: 20, lr: 3e-3, seed: 4, batchT: 4 });
       // And it trains: the curve's middle beats the starting midpoint's.
       expect(fused.losses[19]).toBeLessThan(fused.losses[0]!);
     });
@@ -151,17 +178,46 @@ describe('curve training on the kernel', () => {
       expect(loss).toBeLessThan(start + 1e-6);
     }
   });
+});
 
-  it('refuses classifiers (tfjs trains those curves) with the reason', () => {
-    const clf = initModel({ widths: [4, 8, 3], activation: 'relu' }, 1);
-    const why = kernelCurveCoverage(clf, {
-      kind: 'classification',
-      x: new Float32Array(8),
-      labels: new Int32Array(2),
-      n: 2,
-      inputs: 4,
-      classes: 3,
-    });
-    expect(why).toMatch(/classifier/);
+describe('classifier curves on the kernel (full-batch softmax cross-entropy, as tfjs)', () => {
+  const CASES: { name: string; arch: MlpArch; kind: 'bezier' | 'polychain'; batchT: number }[] = [
+    {
+      name: 'ReLU 6→12→7→4, Bezier, 3 t',
+      arch: { widths: [6, 12, 7, 4], activation: 'relu' },
+      kind: 'bezier',
+      batchT: 3,
+    },
+    {
+      name: 'tanh 6→11→4, polychain, 4 t',
+      arch: { widths: [6, 11, 4], activation: 'tanh' },
+      kind: 'polychain',
+      batchT: 4,
+    },
+    {
+      name: 'GELU 6→9→9→4, Bezier, 1 t',
+      arch: { widths: [6, 9, 9, 4], activation: 'gelu' },
+      kind: 'bezier',
+      batchT: 1,
+    },
+  ];
+  // 71 examples: the last 64-example tile is mostly padding, which the mask keeps out of the loss.
+  const data = blobs(71, 6, 4, 5);
+
+  it('covers classifiers, and says why not where the data does not fit', () => {
+    const clf = initModel({ widths: [6, 8, 4], activation: 'relu' }, 1);
+    expect(kernelCurveCoverage(clf, data)).toBeNull();
+    expect(kernelCurveCoverage(clf, blobs(8, 6, 5, 1))).toMatch(/outputs/);
   });
+
+  for (const { name, arch, kind, batchT } of CASES) {
+    it(`matches tfjs after 20 steps on the same t samples (${name})`, async () => {
+      const [a, b] = [initModel(arch, 7), initModel(arch, 8)];
+      const fused = await trainedAlike(a, b, data, { kind, steps: 20, lr: 1e-2, seed: 6, batchT });
+      // The loss is the mean cross-entropy in nats: near ln 4 for these untrained endpoints.
+      expect(fused.losses[0]).toBeGreaterThan(0.5);
+      expect(fused.losses[0]).toBeLessThan(3);
+      expect(fused.losses[19]).toBeLessThan(fused.losses[0]!);
+    });
+  }
 });

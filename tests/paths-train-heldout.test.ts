@@ -1,13 +1,15 @@
 /**
  * The paths job with training data beside held-out data (the worker, in Node, real registry):
- * every path is scored on both, curves are trained on the training data, and each trained curve
- * reports its loss per step.
+ * every path is scored on both, curves are trained on the training data (classifiers too on the
+ * fused kernel), and each trained curve reports its loss per step.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trainCurveOnKernel } from '../src/engine/kernels/curve';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { createRng } from '../src/engine/rng';
 import { useBackend } from '../src/workers/backends';
 import { createHandler } from '../src/workers/handler';
+import { evalDataFor } from '../src/workers/jobs/score-data';
 import type { ClassificationTarget, PathCurveReply, PathsJob, Reply } from '../src/workers/protocol';
 
 beforeAll(async () => {
@@ -16,6 +18,7 @@ beforeAll(async () => {
 
 const INPUTS = 6;
 const CLASSES = 3;
+const ARCH: MlpArch = { widths: [INPUTS, 16, CLASSES], activation: 'relu' };
 
 /** Seeded blobs: class c sits around a different corner. */
 function blobs(n: number, seed: number, id: string): ClassificationTarget {
@@ -36,9 +39,8 @@ function harness() {
   const handle = createHandler((r) => {
     if ((r.type === 'result' || r.type === 'error') && r.id !== null) waiters.get(r.id)?.(r);
   });
-  const arch: MlpArch = { widths: [INPUTS, 16, CLASSES], activation: 'relu' };
   const ids = [11, 12].map(
-    (s) => handle.registry.add(initModel(arch, s), { name: `clf ${s}`, source: 'sample' }).id,
+    (s) => handle.registry.add(initModel(ARCH, s), { name: `clf ${s}`, source: 'sample' }).id,
   );
   let next = 1;
   const paths = async (job: Omit<PathsJob, 'aId' | 'bId'>): Promise<PathCurveReply[]> => {
@@ -79,6 +81,20 @@ describe('paths: train and held-out curves', () => {
     const loss = both[1]!.curveLoss!;
     expect(loss).toHaveLength(12);
     expect(loss.every(Number.isFinite)).toBe(true);
+    // The classifiers' curve trained on the fused kernel (no tfjs note), on the training set:
+    // its loss per step is the kernel trainer's on those digits, value for value.
+    expect(both[1]!.note).toBeUndefined();
+    const direct = await trainCurveOnKernel(
+      initModel(ARCH, 11),
+      initModel(ARCH, 12),
+      evalDataFor(train, ARCH),
+      {
+        kind: 'bezier',
+        steps: 12,
+        seed: 3,
+      },
+    );
+    expect(loss).toEqual(Array.from(direct.losses));
 
     // Scored on the training set alone, the held-out numbers are the train numbers of the first
     // job, and the curve (same seed, same training data) is the same curve.

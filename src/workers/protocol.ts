@@ -430,6 +430,8 @@ export interface BenchJob {
   dim?: number;
   steps: number;
   reps: number;
+  /** 'curve': train on the fused wasm kernel, as the app does, instead of the tfjs backend. */
+  kernel?: boolean;
 }
 
 export interface BenchReply {

@@ -9,6 +9,11 @@
  * and Adam (src/engine/optim/adam.ts) steps θ. The same t samples (the seeded Rng) as the tfjs
  * trainer (src/engine/tf/curve.ts), whose results this one reproduces; tfjs stays the fallback
  * for what `kernelCurveCoverage` refuses.
+ *
+ * The loss is the tfjs trainer's, on the same data: an INR's MSE on its whole coordinate grid, or
+ * for a classifier the mean softmax cross-entropy (logsumexp − the label's logit) over every
+ * example of the data, one full batch per step (the kernel's in-kernel cross-entropy; its
+ * gradient (softmax − onehot)/N).
  */
 import { yieldToEvents } from '../cancel';
 import type { EvalData } from '../data/eval-data';
@@ -17,13 +22,10 @@ import { FlatAdam } from '../optim/adam';
 import { curveSetup } from '../paths/curve-setup';
 import { curveCoefficients } from '../paths/interpolate';
 import type { CurveTrainOptions, CurveTrainResult } from '../tf/curve';
-import { kernelEvaluationCoverage } from './evaluate';
-import { MlpKernel } from './mlp-kernel';
+import { fullBatchKernel, kernelEvaluationCoverage } from './evaluate';
 
 /** Why the kernel cannot train a curve between models like `like` on `data` (null: it can). */
 export function kernelCurveCoverage(like: Model, data: EvalData): string | null {
-  if (data.kind !== 'regression')
-    return 'classifier curves are trained on tfjs (the kernel reports no cross-entropy loss)';
   return kernelEvaluationCoverage(like, data);
 }
 
@@ -54,13 +56,13 @@ export async function trainCurveOnKernel(
 ): Promise<CurveTrainResult> {
   const { kind, steps, adam: adamOpts, batchT, yieldEvery, rng, start } = curveSetup(a, b, data, opts);
   const why = kernelCurveCoverage(a, data);
-  if (why || data.kind !== 'regression') throw new Error(`fused kernel cannot train this curve: ${why}`);
+  if (why) throw new Error(`fused kernel cannot train this curve: ${why}`);
   const [fa, fb] = [flattenModel(a), flattenModel(b)];
   const theta = flattenModel(start);
   const enc = a.params[ENCODING_NAME]
     ? [a.params[ENCODING_NAME].data, start.params[ENCODING_NAME]!.data, b.params[ENCODING_NAME]!.data]
     : null;
-  const kernel = new MlpKernel(
+  const kernel = fullBatchKernel(
     Array.from({ length: batchT }, () => start),
     data,
     { lr: 0, gradients: true },

@@ -9,7 +9,7 @@ import type { Model } from '../model';
 import type { EvalData, EvalResult } from '../data/eval-data';
 import type { EvalOptions } from '../tf/evaluate';
 import { crossEntropyAccuracy } from '../paths/evaluate-cpu';
-import { kernelCoverage, MlpKernel } from './mlp-kernel';
+import { kernelCoverage, MlpKernel, type KernelOptions } from './mlp-kernel';
 
 /** Why the kernel cannot evaluate these models on this data (null: it can). */
 export function kernelEvaluationCoverage(like: Model, data: EvalData): string | null {
@@ -18,6 +18,22 @@ export function kernelEvaluationCoverage(like: Model, data: EvalData): string | 
     return 'the models and the data disagree on outputs';
   if (like.arch.widths[0] !== data.inputs) return 'the models and the data disagree on inputs';
   return kernelCoverage(like.arch);
+}
+
+/**
+ * A kernel whose members all see the whole of `data`: the coordinate grid and target of an INR,
+ * or every labelled example of a classification set as one batch (written here, once), so that
+ * its loss is the mean over all of them, as tfjs's `memberLoss` computes it.
+ */
+export function fullBatchKernel(members: readonly Model[], data: EvalData, opts: KernelOptions): MlpKernel {
+  if (data.kind === 'regression') return new MlpKernel(members, data, opts);
+  const kernel = new MlpKernel(
+    members,
+    { kind: 'classification', inputs: data.inputs, classes: data.classes, batch: data.n },
+    opts,
+  );
+  kernel.setBatch(data.x, data.labels);
+  return kernel;
 }
 
 /**
@@ -38,16 +54,11 @@ export async function evaluateOnKernel(
   const first = build(0);
   const why = kernelEvaluationCoverage(first, data);
   if (why) throw new Error(`fused kernel cannot evaluate: ${why}`);
-  const members = Array.from({ length: chunk }, () => first);
-  const kernel =
-    data.kind === 'regression'
-      ? new MlpKernel(members, data, { lr: 0 })
-      : new MlpKernel(
-          members,
-          { kind: 'classification', inputs: data.inputs, classes: data.classes, batch: data.n },
-          { lr: 0 },
-        );
-  if (data.kind === 'classification') kernel.setBatch(data.x, data.labels);
+  const kernel = fullBatchKernel(
+    Array.from({ length: chunk }, () => first),
+    data,
+    { lr: 0 },
+  );
   for (let start = 0; start < count; start += chunk) {
     // A macrotask turn per chunk: a worker receives a cancel (or a ping) between chunks.
     await yieldToEvents(opts.signal);

@@ -499,8 +499,9 @@ export class MlpKernel {
   }
 
   /**
-   * Per-member loss of the weights as they were at the start of the last step (computed during
-   * that step at no extra cost; MSE only).
+   * Per-member loss of the weights as they were at the start of the last step or gradients()
+   * call (computed during it at no extra cost): the MSE, or for classifiers the mean
+   * cross-entropy over the batch's examples.
    */
   lastLoss(): Float32Array {
     const per = this.data.kind === 'regression' ? this.n * this.channels() : this.rows;

@@ -9,6 +9,7 @@ import { lossPlane } from '../../engine/landscape/plane';
 import { pca } from '../../engine/landscape/pca';
 import { initModel, type MlpArch, type Model } from '../../engine/model';
 import { pathCurve } from '../../engine/paths/barrier';
+import { trainCurveOnKernel } from '../../engine/kernels/curve';
 import { trainCurve } from '../../engine/tf/curve';
 import { PopulationTrainer } from '../../engine/tf/trainer';
 import { defaultLayout, useBackend } from '../backends';
@@ -53,7 +54,8 @@ async function trainTimes(job: BenchJob, layout: BenchReply['layout']): Promise<
 
 /**
  * Runs one benchmark: 'train' (k = population size), 'barrier' (a k-point lerp curve between two
- * SIRENs), 'plane' (a k×k loss plane through three SIRENs), 'curve' (k Bezier curve-training steps),
+ * SIRENs), 'plane' (a k×k loss plane through three SIRENs), 'curve' (k Bezier curve-training steps,
+ * on tfjs or with `kernel` on the fused kernel),
  * 'pca' (PCA of k synthetic models of `dim` parameters, as the Cloud view runs it).
  */
 export async function runBench(job: BenchJob): Promise<BenchReply> {
@@ -81,9 +83,12 @@ export async function runBench(job: BenchJob): Promise<BenchReply> {
     case 'plane':
       fn = () => lossPlane([a, b, c], data, { nx: job.k, ny: job.k, kernel: false });
       break;
-    case 'curve':
-      fn = () => trainCurve(a, b, data, { steps: job.k, seed: 1, yieldEvery: 0 });
+    case 'curve': {
+      // The app's path (the fused kernel, whatever the tfjs backend), or tfjs on job.backend.
+      const train = job.kernel ? trainCurveOnKernel : trainCurve;
+      fn = () => train(a, b, data, { steps: job.k, seed: 1, yieldEvery: 0 });
       break;
+    }
   }
   return { times: await repeat(job.reps, fn), backend: job.backend, layout };
 }
