@@ -242,6 +242,7 @@ export function AlignResults({ view }: { view: AlignResultView }) {
     <div className="align-results" data-testid="align-results">
       <h3 className="align-title">
         Aligned to {view.refName} ({METHOD_LABEL[view.method]} matching
+        {view.method === 'ste' ? `, ${view.steSteps} steps` : ''}
         {view.restarts > 1 ? `, best of ${view.restarts} restarts` : ''})
       </h3>
       <ResultTable view={view} />

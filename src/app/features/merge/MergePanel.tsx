@@ -1,5 +1,6 @@
 import { describeArch } from '../../../engine/model';
 import { MERGE_METHODS, METHOD_INFO, PARAM_HINTS, type MergeMethod } from '../../../engine/merge';
+import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../../../engine/merge/matching-name';
 import { Field } from '../../components/Field';
 import { JobProgressRow } from '../../components/JobProgress';
 import { ScoreOn } from '../../components/ScoreOn';
@@ -199,6 +200,18 @@ export function MergePanel() {
               <option value="ste">STE (trains through the midpoint loss; slower)</option>
             </select>
           </label>
+          {d.align && d.matching === 'ste' && (
+            <Field
+              label="STE steps"
+              value={d.steSteps}
+              testId="merge-ste-steps"
+              hint={`each step trains a proxy so the midpoint with the reference has lower loss on the scoring data and re-solves π; default ${DEFAULT_STE_STEPS}, at most ${MAX_STE_STEPS}; time grows with the steps`}
+              commit={(v) => {
+                patchDraft({ steSteps: v });
+                return null;
+              }}
+            />
+          )}
           <label className="check-row">
             <input
               type="checkbox"
