@@ -7,7 +7,7 @@ export const MATCHING_NAMES: readonly MatchingMethodName[] = ['weight', 'activat
 export const DEFAULT_STE_STEPS = 30;
 /**
  * Most STE steps a link, a model id or the app's forms ask for: each step is a forward and
- * backward pass over the data plus a weight matching, about 0.1 s for a sample SIREN, so 500 steps
- * is about a minute per model and restart.
+ * backward pass over the data plus a weight matching, 35–70 ms for a sample SIREN in the browser
+ * on a loaded 2-core machine, so 500 steps is at most about half a minute per model and restart.
  */
 export const MAX_STE_STEPS = 500;
