@@ -285,10 +285,7 @@ describe('experiment schema: errors', () => {
       [{ version: 3, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
       [{ version: 3, alignment: { steSteps: 501 } }, 'alignment.steSteps must be at most 500 (got 501)'],
       [{ version: 3, alignment: { steSteps: 0 } }, 'alignment.steSteps must be at least 1 (got 0)'],
-      [
-        { version: 3, alignment: { steSteps: 2.5 } },
-        'alignment.steSteps must be a whole number (got 2.5)',
-      ],
+      [{ version: 3, alignment: { steSteps: 2.5 } }, 'alignment.steSteps must be a whole number (got 2.5)'],
       [[1, 2], 'An experiment must be a JSON object (got a list of 2 items)'],
     ];
     for (const [input, message] of cases) {

@@ -301,7 +301,11 @@ describe('link cost', () => {
     expect(c.lines[0]).toMatch(/train 64 models of .* parameters on a 128×128 image for 100,000 steps/);
     // STE's steps scale its estimate and are named in what the link will run.
     const ste = (steSteps: number) => {
-      const s = parseExperiment({ version: 3, views: { tab: 'align' }, alignment: { method: 'ste', steSteps } });
+      const s = parseExperiment({
+        version: 3,
+        views: { tab: 'align' },
+        alignment: { method: 'ste', steSteps },
+      });
       return replayCost(s, false);
     };
     expect(ste(300).gflop).toBeCloseTo(10 * ste(30).gflop, 6);

@@ -107,7 +107,10 @@ describe('merge recipes as model ids', () => {
       ['merge(linear, frobnicate=1, sample:a)', /unknown parameters: frobnicate/],
       ['merge(linear, normalize=maybe, sample:a)', /normalize must be true or false/],
       ['merge(dare_linear, seed=x, sample:a, sample:b)', /seed must be a number/],
-      ['merge(linear, align=weight;align_seed=0;align_steps=50;align_to=0, sample:a)', /steps applies to ste/],
+      [
+        'merge(linear, align=weight;align_seed=0;align_steps=50;align_to=0, sample:a)',
+        /steps applies to ste/,
+      ],
       ['merge(linear, align=ste;align_seed=0;align_steps=501;align_to=0, sample:a)', /is not a valid recipe/],
       ['merge(linear, align=ste;align_seed=0;align_steps=x;align_to=0, sample:a)', /is not a valid recipe/],
     ];

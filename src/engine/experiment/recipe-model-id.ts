@@ -48,7 +48,8 @@ export function recipeModelId(r: MergeRecipe): string {
     params.align = r.align.matching;
     params.align_seed = r.align.seed;
     params.align_to = at < 0 ? 'extra' : at;
-    if (r.align.steps !== undefined && r.align.steps !== DEFAULT_STE_STEPS) params.align_steps = r.align.steps;
+    if (r.align.steps !== undefined && r.align.steps !== DEFAULT_STE_STEPS)
+      params.align_steps = r.align.steps;
   }
   if (r.repair) params.repair = 'true';
   return formatModelId({ kind: 'merge', method: r.method, params, models: ids.map(parseModelId) });

@@ -136,8 +136,8 @@ export function AlignPanel() {
             <>
               <p className="hint" data-testid="align-ste-hint">
                 STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for
-                classifiers): each step moves a proxy of the model so that the midpoint with the reference
-                has lower loss, then re-solves π by weight matching; the best π is kept.
+                classifiers): each step moves a proxy of the model so that the midpoint with the reference has
+                lower loss, then re-solves π by weight matching; the best π is kept.
               </p>
               <Field
                 label="STE steps"

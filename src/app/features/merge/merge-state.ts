@@ -245,8 +245,11 @@ export function mergeName(r: MergeRecipe, models: ModelEntry[]): string {
     .filter((k) => p[k] !== undefined)
     .map((k) => `${k} ${typeof p[k] === 'number' ? p[k] : `[${(p[k] as number[]).join(' ')}]`}`);
   const how = [
-    r.align ? `${r.align.matching}-aligned${r.align.steps !== undefined ? ` (${r.align.steps} steps)` : ''}` : '',
-    r.repair ? 'REPAIR' : ''].filter(Boolean);
+    r.align
+      ? `${r.align.matching}-aligned${r.align.steps !== undefined ? ` (${r.align.steps} steps)` : ''}`
+      : '',
+    r.repair ? 'REPAIR' : '',
+  ].filter(Boolean);
   return (
     `${r.method}${knobs.length ? ` (${knobs.join(', ')})` : ''} of ${r.models.map(name).join(' + ')}` +
     `${r.base ? ` on ${name(r.base)}` : ''}${how.length ? ` · ${how.join(', ')}` : ''}`
