@@ -8,7 +8,16 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PermutationRecord } from '../src/engine/align/permutation-export';
-import { launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import {
+  firstMergeRef,
+  launch,
+  mergeTable,
+  openIdleApp,
+  openShareLink,
+  screenshot,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -30,20 +39,6 @@ async function alignRows(p: Page): Promise<Record<string, string | null>[]> {
         ),
       ),
     );
-}
-
-async function mergeTable(p: Page): Promise<string[][]> {
-  return p
-    .getByTestId('merge-table')
-    .locator('tbody tr')
-    .evaluateAll((rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')),
-    );
-}
-
-async function shareUrl(p: Page): Promise<string> {
-  await p.getByTestId('share').click();
-  return p.getByTestId('share-url').inputValue();
 }
 
 beforeAll(async () => {
@@ -100,10 +95,7 @@ describe('STE in the Align tab, and nested merges', () => {
     for (const l of rec.layers) expect([...l.perm].sort((a, b) => a - b)).toEqual(l.perm.map((_, i) => i));
     await screenshot(page, 'align-ste-restarts');
 
-    const url = await shareUrl(page);
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     await other.waitForSelector('[data-testid="align-table"] tbody tr[data-restarts="2"]', {
       timeout: 240_000,
     });
@@ -122,16 +114,7 @@ describe('STE in the Align tab, and nested merges', () => {
     await page.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 120_000,
     });
-    const inner = await page.evaluate(
-      () =>
-        (
-          window as unknown as {
-            __weightscope: { getState(): { models: { source: string; ref?: string }[] } };
-          }
-        ).__weightscope
-          .getState()
-          .models.find((m) => m.source === 'merge')!.ref!,
-    );
+    const inner = await firstMergeRef(page);
     expect(inner).toMatch(/^merge\(linear, /);
     // The merge is offered as an input: a second merge takes it and a third sample SIREN.
     for (const id of ['sample:rings-independent-1', 'sample:rings-independent-2'])
@@ -145,10 +128,7 @@ describe('STE in the Align tab, and nested merges', () => {
     const rows = await mergeTable(page);
     expect(rows.map((r) => r[0])).toEqual(['input', 'input', 'merge']);
 
-    const url = await shareUrl(page);
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     // The fresh page rebuilds the inner merge from its id, then runs the outer recipe.
     await other.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 240_000,

@@ -6,21 +6,21 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launch, screenshot, tinyExperimentUrl, waitForState, watchErrors } from './browser';
+import {
+  firstMergeRef,
+  launch,
+  mergeTable,
+  openShareLink,
+  screenshot,
+  tinyExperimentUrl,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 const base = inject('baseUrl');
-
-async function mergeTable(p: Page): Promise<string[][]> {
-  return p
-    .getByTestId('merge-table')
-    .locator('tbody tr')
-    .evaluateAll((rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')),
-    );
-}
 
 beforeAll(async () => {
   context = await launch();
@@ -60,26 +60,13 @@ describe('the Merge tab with population members', () => {
     const rows = await mergeTable(page);
     expect(rows.map((r) => r[0])).toEqual(['input', 'input', 'merge']);
     for (const r of rows) expect(r[3]).toMatch(/^\d+\.\d\d dB$/);
-    const merged = await page.evaluate(
-      () =>
-        (
-          window as unknown as {
-            __weightscope: { getState(): { models: { source: string; ref?: string }[] } };
-          }
-        ).__weightscope
-          .getState()
-          .models.find((m) => m.source === 'merge')!.ref!,
-    );
+    const merged = await firstMergeRef(page);
     expect(merged).toBe(
       `merge(linear, align=ste;align_seed=0;align_steps=5;align_to=0, ${ids[0]}, ${ids[1]})`,
     );
     await screenshot(page, 'merge-members');
 
-    await page.getByTestId('share').click();
-    const url = await page.getByTestId('share-url').inputValue();
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     // The receiver has no members until it trains them from the link's settings.
     await other.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 60_000,

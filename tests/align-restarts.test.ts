@@ -49,6 +49,27 @@ const image: ImageTarget = {
 };
 const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
 
+/** Two seeded nets of `arch` in a fresh registry, and an STE job aligning the second to the first. */
+function steJobOf(arch: MlpArch, extra: Partial<AlignJob>): { registry: ModelRegistry; job: AlignJob } {
+  const registry = new ModelRegistry();
+  const [ref, b] = [1, 2].map(
+    (s) =>
+      registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample', identity: `sample:net-${s}` })
+        .id,
+  ) as [string, string];
+  const job: AlignJob = {
+    refId: ref,
+    modelIds: [b],
+    method: 'ste',
+    signed: 'auto',
+    seed: 0,
+    target: image,
+    heatmapLayer: 0,
+    ...extra,
+  };
+  return { registry, job };
+}
+
 describe('alignment restarts', () => {
   it('weight matching: the kept restart has the highest objective; one restart is plain matching', async () => {
     const arch: MlpArch = { widths: [4, 24, 24, 24, 3], activation: 'relu' };
@@ -73,26 +94,11 @@ describe('alignment restarts', () => {
 
 describe('the align job with STE and restarts, and the permutations in the download', () => {
   it('STE keeps the lowest midpoint loss of its restarts, proves the function, exports its permutations', async () => {
-    const registry = new ModelRegistry();
-    const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
-    const [ref, b] = [1, 2].map(
-      (s) =>
-        registry.add(initModel(arch, s), {
-          name: `net ${s}`,
-          source: 'sample',
-          identity: `sample:net-${s}`,
-        }).id,
-    ) as [string, string];
-    const job: AlignJob = {
-      refId: ref,
-      modelIds: [b],
-      method: 'ste',
-      signed: 'auto',
-      seed: 3,
-      restarts: 2,
-      target: image,
-      heatmapLayer: 0,
-    };
+    const { registry, job } = steJobOf(
+      { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 },
+      { seed: 3, restarts: 2 },
+    );
+    const b = job.modelIds[0]!;
     const reply = await runAlign(job, registry, ctx());
     const r = reply.results[0]!;
     expect(r.method).toBe('ste');
@@ -183,20 +189,7 @@ describe("STE's step count, as the Align and Merge forms set it", () => {
   const arch: MlpArch = { widths: [2, 12, 12, 1], activation: 'sine', w0: 30 };
 
   it('the align job trains exactly the steps it is given (step 0 is weight matching)', async () => {
-    const registry = new ModelRegistry();
-    const [ref, b] = [1, 2].map(
-      (s) => registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample' }).id,
-    ) as [string, string];
-    const job: AlignJob = {
-      refId: ref,
-      modelIds: [b],
-      method: 'ste',
-      signed: 'auto',
-      seed: 0,
-      steSteps: 4,
-      target: image,
-      heatmapLayer: 0,
-    };
+    const { registry, job } = steJobOf(arch, { steSteps: 4 });
     const r = (await runAlign(job, registry, ctx())).results[0]!;
     expect(r.ste!.lossPerStep).toHaveLength(5);
     expect(r.proved).toBe(true);
