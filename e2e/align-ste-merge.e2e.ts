@@ -1,14 +1,25 @@
 /**
  * STE matching in the Align tab with two restarts (two sample SIRENs, 30 steps each): the
  * permuted model computes the same function, every restart's objective shows, the permutations
- * download as JSON, and a share link replays it to equal numbers. Then a merge whose input is
- * another merge, replayed from a share link in a fresh page to the same table.
+ * download as JSON, and a share link replays it to equal numbers; a link carries STE's step count
+ * (8 steps, replayed as 8). Then a merge whose input is another merge, replayed from a share link
+ * in a fresh page to the same table.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PermutationRecord } from '../src/engine/align/permutation-export';
-import { launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import {
+  appState,
+  firstMergeRef,
+  launch,
+  mergeTable,
+  openIdleApp,
+  openShareLink,
+  screenshot,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -30,20 +41,6 @@ async function alignRows(p: Page): Promise<Record<string, string | null>[]> {
         ),
       ),
     );
-}
-
-async function mergeTable(p: Page): Promise<string[][]> {
-  return p
-    .getByTestId('merge-table')
-    .locator('tbody tr')
-    .evaluateAll((rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')),
-    );
-}
-
-async function shareUrl(p: Page): Promise<string> {
-  await p.getByTestId('share').click();
-  return p.getByTestId('share-url').inputValue();
 }
 
 beforeAll(async () => {
@@ -100,10 +97,7 @@ describe('STE in the Align tab, and nested merges', () => {
     for (const l of rec.layers) expect([...l.perm].sort((a, b) => a - b)).toEqual(l.perm.map((_, i) => i));
     await screenshot(page, 'align-ste-restarts');
 
-    const url = await shareUrl(page);
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     await other.waitForSelector('[data-testid="align-table"] tbody tr[data-restarts="2"]', {
       timeout: 240_000,
     });
@@ -112,6 +106,48 @@ describe('STE in the Align tab, and nested merges', () => {
     await other.close();
     expect(errors).toEqual([]);
   }, 480_000);
+
+  it('STE steps travel in the Align link: the receiver trains the same 8 steps to the same numbers', async () => {
+    const ids = await appState<string[]>(
+      page,
+      "['sample:rings-independent-2', 'sample:rings-independent-3'].map((r) => s.models.find((m) => m.ref === r).id)",
+    );
+    await page.locator(`[data-testid="align-models"] input[data-model-id="${ids[0]}"]`).uncheck();
+    await page.locator(`[data-testid="align-models"] input[data-model-id="${ids[1]}"]`).check();
+    await page.getByTestId('align-restarts-input').fill('1');
+    await page.getByTestId('align-ste-steps').fill('8');
+    await page.getByTestId('align-run').click();
+    const title = '[data-testid="align-results"] h3:has-text("STE matching, 8 steps")';
+    await page.waitForSelector(title, { timeout: 120_000 });
+    const [row] = await alignRows(page);
+    expect(row!.proof).toBe('ok');
+    // Step 0 (weight matching) and 8 STE steps.
+    const steps = (p: Page) =>
+      p.evaluate(
+        () =>
+          (
+            document.querySelector('[data-testid="align-ste"].js-plotly-plot') as unknown as {
+              data: { y: number[] }[];
+            }
+          ).data[0]!.y.length,
+      );
+    await page.waitForSelector('[data-testid="align-ste"].js-plotly-plot');
+    expect(await steps(page)).toBe(9);
+    // The aligned model's id names the steps (the default 30 would be left out).
+    expect(
+      await appState<boolean>(page, "s.models.some((m) => m.ref && m.ref.endsWith(', ste, 0, steps=8)'))"),
+    ).toBe(true);
+
+    const { other, otherErrors } = await openShareLink(page);
+    await other.waitForSelector(title, { timeout: 120_000 });
+    expect(await alignRows(other)).toEqual([row]);
+    expect(await other.getByTestId('align-ste-steps').inputValue()).toBe('8');
+    await other.waitForSelector('[data-testid="align-ste"].js-plotly-plot');
+    expect(await steps(other)).toBe(9);
+    expect(otherErrors).toEqual([]);
+    await other.close();
+    expect(errors).toEqual([]);
+  }, 240_000);
 
   it('a merge of a merge: the merged model is an input, and a link replays the nested recipe', async () => {
     await page.getByRole('tab', { name: 'Merge' }).click();
@@ -122,16 +158,7 @@ describe('STE in the Align tab, and nested merges', () => {
     await page.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 120_000,
     });
-    const inner = await page.evaluate(
-      () =>
-        (
-          window as unknown as {
-            __weightscope: { getState(): { models: { source: string; ref?: string }[] } };
-          }
-        ).__weightscope
-          .getState()
-          .models.find((m) => m.source === 'merge')!.ref!,
-    );
+    const inner = await firstMergeRef(page);
     expect(inner).toMatch(/^merge\(linear, /);
     // The merge is offered as an input: a second merge takes it and a third sample SIREN.
     for (const id of ['sample:rings-independent-1', 'sample:rings-independent-2'])
@@ -145,10 +172,7 @@ describe('STE in the Align tab, and nested merges', () => {
     const rows = await mergeTable(page);
     expect(rows.map((r) => r[0])).toEqual(['input', 'input', 'merge']);
 
-    const url = await shareUrl(page);
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     // The fresh page rebuilds the inner merge from its id, then runs the outer recipe.
     await other.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 240_000,

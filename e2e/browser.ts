@@ -70,6 +70,34 @@ export async function waitForState(page: Page, expr: string, timeout = 120_000):
   );
 }
 
+/** The Merge tab's score table, a row per model: [role, model, loss, metric] as shown. */
+export async function mergeTable(page: Page): Promise<string[][]> {
+  return page
+    .getByTestId('merge-table')
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+}
+
+/**
+ * Shares the page's experiment and opens the link in a fresh page of the same browser (a receiver
+ * with nothing of the sender's workspace); returns that page and its error log.
+ */
+export async function openShareLink(page: Page): Promise<{ other: Page; otherErrors: string[] }> {
+  await page.getByTestId('share').click();
+  const url = await page.getByTestId('share-url').inputValue();
+  const other = await page.context().newPage();
+  const otherErrors = watchErrors(other);
+  await other.goto(url);
+  return { other, otherErrors };
+}
+
+/** The model id of the first merge in the workspace (`merge(…)`). */
+export function firstMergeRef(page: Page): Promise<string> {
+  return appState<string>(page, "s.models.find((m) => m.source === 'merge').ref");
+}
+
 /**
  * A link to a tiny experiment: the sample SIRENs' architecture and image, one member, a few steps
  * on tfjs-wasm. Opening it trains in about a second, where the default experiment first

@@ -13,7 +13,15 @@ import { recipeId, type MergeRecipe } from '../src/engine/merge';
 import type { Model } from '../src/engine/model';
 import { runMergeRecipe } from '../src/engine/tf/merge-run';
 import { packMnist } from '../scripts/mnist';
-import { launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import {
+  launch,
+  mergeTable,
+  openIdleApp,
+  openShareLink,
+  screenshot,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -25,16 +33,6 @@ function sample(id: string): Model {
     { name: `${id}.safetensors`, bytes: new Uint8Array(readFileSync(`public/models/${id}.safetensors`)) },
   ]);
   return toModel(c, inferArchitecture(c), { activation: 'relu' });
-}
-
-/** The table's rows as [role, model, loss, metric] text. */
-async function table(p: Page): Promise<string[][]> {
-  return p
-    .getByTestId('merge-table')
-    .locator('tbody tr')
-    .evaluateAll((rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')),
-    );
 }
 
 beforeAll(async () => {
@@ -73,7 +71,7 @@ describe('the Merge tab', () => {
     await page.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 120_000,
     });
-    const rows = await table(page);
+    const rows = await mergeTable(page);
     expect(rows.map((r) => r[0])).toEqual(['base', 'input', 'input', 'merge']);
 
     // The same recipe in Node: the merge's cross-entropy and accuracy agree with the page.
@@ -108,15 +106,11 @@ describe('the Merge tab', () => {
     expect(title).toContain('Merge score against λ');
     await screenshot(page, 'merge-ties-mnist');
 
-    await page.getByTestId('share').click();
-    const url = await page.getByTestId('share-url').inputValue();
-    const other = await context.newPage();
-    const otherErrors = watchErrors(other);
-    await other.goto(url);
+    const { other, otherErrors } = await openShareLink(page);
     await other.waitForSelector('[data-testid="merge-table"] tbody tr[data-role="merge"]', {
       timeout: 240_000,
     });
-    expect(await table(other)).toEqual(rows);
+    expect(await mergeTable(other)).toEqual(rows);
     await other.waitForSelector('[data-testid="merge-sweep-plot"].js-plotly-plot', { timeout: 240_000 });
     await other.waitForFunction(() => !document.querySelector('[data-testid="merge-progress"]'), null, {
       timeout: 120_000,
@@ -139,7 +133,7 @@ describe('the Merge tab', () => {
     await page.waitForSelector('[data-testid="merge-name"]:has-text("slerp of rings independent #1")', {
       timeout: 120_000,
     });
-    const rows = await table(page);
+    const rows = await mergeTable(page);
     expect(rows.map((r) => r[0])).toEqual(['input', 'input', 'merge']);
     for (const r of rows) expect(r[3]).toMatch(/^\d+\.\d\d dB$/);
     expect(await page.getByTestId('merge-reconstruction').count()).toBe(1);

@@ -18,6 +18,10 @@ import { runAlign } from '../src/workers/jobs/align';
 import { exportModel } from '../src/workers/jobs/models';
 import type { AlignJob, ImageTarget } from '../src/workers/protocol';
 import { ModelRegistry } from '../src/workers/registry';
+import { evalDataFor } from '../src/workers/jobs/score-data';
+import { prepareInputs } from '../src/engine/tf/merge-run';
+import { DEFAULT_STE_STEPS } from '../src/engine/merge/matching-name';
+import type { MergeRecipe } from '../src/engine/merge';
 
 const PYTHON = '/usr/bin/python3';
 const hasNumpy = (() => {
@@ -45,6 +49,27 @@ const image: ImageTarget = {
 };
 const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
 
+/** Two seeded nets of `arch` in a fresh registry, and an STE job aligning the second to the first. */
+function steJobOf(arch: MlpArch, extra: Partial<AlignJob>): { registry: ModelRegistry; job: AlignJob } {
+  const registry = new ModelRegistry();
+  const [ref, b] = [1, 2].map(
+    (s) =>
+      registry.add(initModel(arch, s), { name: `net ${s}`, source: 'sample', identity: `sample:net-${s}` })
+        .id,
+  ) as [string, string];
+  const job: AlignJob = {
+    refId: ref,
+    modelIds: [b],
+    method: 'ste',
+    signed: 'auto',
+    seed: 0,
+    target: image,
+    heatmapLayer: 0,
+    ...extra,
+  };
+  return { registry, job };
+}
+
 describe('alignment restarts', () => {
   it('weight matching: the kept restart has the highest objective; one restart is plain matching', async () => {
     const arch: MlpArch = { widths: [4, 24, 24, 24, 3], activation: 'relu' };
@@ -69,26 +94,11 @@ describe('alignment restarts', () => {
 
 describe('the align job with STE and restarts, and the permutations in the download', () => {
   it('STE keeps the lowest midpoint loss of its restarts, proves the function, exports its permutations', async () => {
-    const registry = new ModelRegistry();
-    const arch: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
-    const [ref, b] = [1, 2].map(
-      (s) =>
-        registry.add(initModel(arch, s), {
-          name: `net ${s}`,
-          source: 'sample',
-          identity: `sample:net-${s}`,
-        }).id,
-    ) as [string, string];
-    const job: AlignJob = {
-      refId: ref,
-      modelIds: [b],
-      method: 'ste',
-      signed: 'auto',
-      seed: 3,
-      restarts: 2,
-      target: image,
-      heatmapLayer: 0,
-    };
+    const { registry, job } = steJobOf(
+      { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 },
+      { seed: 3, restarts: 2 },
+    );
+    const b = job.modelIds[0]!;
     const reply = await runAlign(job, registry, ctx());
     const r = reply.results[0]!;
     expect(r.method).toBe('ste');
@@ -172,5 +182,42 @@ print(json.dumps({'method': rec['method'], 'maxdiff': max(float(np.abs(out[k] - 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("STE's step count, as the Align and Merge forms set it", () => {
+  const arch: MlpArch = { widths: [2, 12, 12, 1], activation: 'sine', w0: 30 };
+
+  it('the align job trains exactly the steps it is given (step 0 is weight matching)', async () => {
+    const { registry, job } = steJobOf(arch, { steSteps: 4 });
+    const r = (await runAlign(job, registry, ctx())).results[0]!;
+    expect(r.ste!.lossPerStep).toHaveLength(5);
+    expect(r.proved).toBe(true);
+    const dflt = (await runAlign({ ...job, steSteps: undefined }, registry, ctx())).results[0]!;
+    expect(dflt.ste!.lossPerStep).toHaveLength(DEFAULT_STE_STEPS + 1);
+  });
+
+  it("a merge recipe's align.steps reaches STE: its inputs are the ones STE of that many steps gives", async () => {
+    const [a, b] = [3, 4].map((s) => initModel(arch, s));
+    const models = new Map([
+      ['sample:a', a!],
+      ['sample:b', b!],
+    ]);
+    const data = evalDataFor(image, arch);
+    const recipe = (steps?: number): MergeRecipe => ({
+      method: 'linear',
+      base: null,
+      models: ['sample:a', 'sample:b'],
+      params: {},
+      align: { matching: 'ste', reference: 'sample:a', seed: 1, ...(steps ? { steps } : {}) },
+      repair: false,
+    });
+    const three = await prepareInputs(recipe(3), models, data);
+    const direct = await matchModels(a!, b!, 'ste', { seed: 1, data, steSteps: 3 });
+    expect(three.inputs[1]!.params).toEqual(direct.model.params);
+    expect((direct as { lossPerStep: number[] }).lossPerStep).toHaveLength(4);
+    // Not vacuous: the default 30 steps keep another permutation here.
+    const thirty = await prepareInputs(recipe(), models, data);
+    expect(thirty.inputs[1]!.params).not.toEqual(three.inputs[1]!.params);
   });
 });

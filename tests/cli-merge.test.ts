@@ -342,6 +342,65 @@ describe('barrier --repair and align --method ste', () => {
     await cliFails(2, ['--data'], 'align', M(1), M(2), '--method', 'ste');
   }, 60_000);
 
+  it('merge --matching ste --ste-steps N aligns as align --method ste --steps N does', async () => {
+    const common = ['--data', f('digits.npz')];
+    await cliJson(
+      'align',
+      M(1),
+      M(2),
+      '--method',
+      'ste',
+      '--steps',
+      '3',
+      ...common,
+      '--out',
+      f('ste3.safetensors'),
+    );
+    const r = await cliJson(
+      'merge',
+      M(1),
+      M(2),
+      '--align-to',
+      M(1),
+      '--matching',
+      'ste',
+      '--ste-steps',
+      '3',
+      ...common,
+      '--out',
+      f('ste3-mean.safetensors'),
+    );
+    expect(r).toMatchObject({ aligned: true, matching: 'ste' });
+    // Not vacuous: the default 30 steps keep another permutation of M(2) on these digits.
+    await cliJson('align', M(1), M(2), '--method', 'ste', ...common, '--out', f('ste30.safetensors'));
+    expect(tensors(f('ste30.safetensors'))).not.toEqual(tensors(f('ste3.safetensors')));
+    // M(1) aligned to itself is M(1); the mean is over it and STE's π(M(2)).
+    const expected = mergeModels(
+      'linear',
+      [loadModel(M(1)).model, loadModel(f('ste3.safetensors')).model],
+      {},
+    );
+    const got = tensors(f('ste3-mean.safetensors'));
+    for (const [name, t] of Object.entries(expected.params)) expect(got.get(name)).toEqual(t.data);
+    expect(JSON.parse(metadata(f('ste3-mean.safetensors'))['weightscope.options']!)).toMatchObject({
+      matching: 'ste',
+      steSteps: 3,
+    });
+    await cliFails(
+      2,
+      ['--ste-steps applies with --matching ste'],
+      'merge',
+      M(1),
+      M(2),
+      '--align-to',
+      M(1),
+      '--ste-steps',
+      '3',
+      '--out',
+      f('x.safetensors'),
+    );
+  }, 90_000);
+
   it('align --restarts keeps the best objective; the permutations JSON and metadata turn MODEL into the output', async () => {
     const r = await cliJson(
       'align',

@@ -49,6 +49,7 @@ describe('experiment schema: defaults', () => {
         models: [],
         seed: 0,
         restarts: 1,
+        steSteps: 30,
       },
       paths: {
         a: 'sample:rings-independent-1',
@@ -149,7 +150,7 @@ describe('experiment schema: defaults', () => {
       },
       population: { size: 64, seed: 2 ** 31 - 1 },
       training: { steps: 100000, lr: 1, evalEvery: 1000 },
-      alignment: { reference: `member:${'f'.repeat(16)}/63`, seed: 2 ** 31 - 1 },
+      alignment: { reference: `member:${'f'.repeat(16)}/63`, seed: 2 ** 31 - 1, steSteps: 500 },
       paths: {
         a: `file:${'F'.repeat(64)}`,
         b: `merge(ties, density=0.5;lambda=1, sample:a, sample:b)`,
@@ -167,6 +168,7 @@ describe('experiment schema: defaults', () => {
       },
     });
     expect(hi.population.size).toBe(64);
+    expect(hi.alignment.steSteps).toBe(500);
     expect(hi.paths.a).toBe(`file:${'f'.repeat(64)}`);
     expect(hi.paths.b).toBe('merge(ties, density=0.5;lambda=1, sample:a, sample:b)');
     expect(hi.views.cloud.dims).toBe(3);
@@ -281,6 +283,9 @@ describe('experiment schema: errors', () => {
         'paths.a must be a model id: "sample:A" is not one of sample:<name>, file:<sha256>, member:<16 hex>/<0–63>, aligned(…), merge(…) (got "sample:A")',
       ],
       [{ version: 3, training: { steps: 10n } }, 'training.steps must be a number (got bigint)'],
+      [{ version: 3, alignment: { steSteps: 501 } }, 'alignment.steSteps must be at most 500 (got 501)'],
+      [{ version: 3, alignment: { steSteps: 0 } }, 'alignment.steSteps must be at least 1 (got 0)'],
+      [{ version: 3, alignment: { steSteps: 2.5 } }, 'alignment.steSteps must be a whole number (got 2.5)'],
       [[1, 2], 'An experiment must be a JSON object (got a list of 2 items)'],
     ];
     for (const [input, message] of cases) {

@@ -134,6 +134,7 @@ function randomSpec(rng: Rng): ExperimentSpec {
       models: rng.next() < 0.7 ? [] : Array.from({ length: intIn(rng, 1, 4) }, () => randomId(rng)),
       seed: seed(),
       restarts: intIn(rng, 1, 16),
+      steSteps: intIn(rng, 1, 500),
     },
     paths: {
       a: idx(),

@@ -62,6 +62,18 @@ describe('model ids: parse and format', () => {
       },
     ],
     [
+      'aligned(sample:a to sample:b, ste, 0, restarts=2, steps=120)',
+      {
+        kind: 'aligned',
+        model: { kind: 'sample', name: 'a' },
+        to: { kind: 'sample', name: 'b' },
+        method: 'ste',
+        seed: 0,
+        restarts: 2,
+        steps: 120,
+      },
+    ],
+    [
       `merge(ties, density=0.2;lambda=1.5, sample:base, file:${SHA}, aligned(file:${SHA2} to sample:base, weight, 1))`,
       {
         kind: 'merge',
@@ -117,6 +129,23 @@ describe('model ids: parse and format', () => {
     );
   });
 
+  it("STE's step count: the default 30 is left out, so one alignment has one spelling", () => {
+    const ste = (steps?: number): ModelId => ({
+      kind: 'aligned',
+      model: { kind: 'sample', name: 'a' },
+      to: { kind: 'sample', name: 'b' },
+      method: 'ste',
+      seed: 0,
+      ...(steps !== undefined ? { steps } : {}),
+    });
+    expect(formatModelId(ste(30))).toBe('aligned(sample:a to sample:b, ste, 0)');
+    expect(formatModelId(ste())).toBe('aligned(sample:a to sample:b, ste, 0)');
+    expect(parseModelId('aligned(sample:a to sample:b, ste, 0, steps=30)')).toEqual(ste());
+    expect(formatModelId(parseModelId(formatModelId(ste(500))))).toBe(
+      'aligned(sample:a to sample:b, ste, 0, steps=500)',
+    );
+  });
+
   it('lists the leaves a recipe depends on, once each', () => {
     const id = parseModelId(
       `merge(linear, -, aligned(file:${SHA} to sample:a, weight, 0), sample:a, file:${SHA})`,
@@ -137,6 +166,11 @@ describe('model ids: parse and format', () => {
       ['aligned(sample:a to sample:b, ste, 0, restarts=0)', /restarts must be at least 1/],
       ['aligned(sample:a to sample:b, ste, 0, restarts=17)', /restarts must be a whole number 0–16/],
       ['aligned(sample:a to sample:b, weight, -1)', /seed must be a whole number/],
+      ['aligned(sample:a to sample:b, ste, 0, steps=0)', /steps must be at least 1/],
+      ['aligned(sample:a to sample:b, ste, 0, steps=501)', /steps must be a whole number 0–500/],
+      ['aligned(sample:a to sample:b, ste, 0, steps=x)', /steps must be a whole number/],
+      ['aligned(sample:a to sample:b, weight, 0, steps=50)', /steps applies to ste matching only/],
+      ['aligned(sample:a to sample:b, ste, 0, steps=50, restarts=2)', /expected "\)"/],
       ['aligned(sample:a sample:b, weight, 0)', /expected " to "/],
       ['aligned(sample:a to sample:b, weight, 0, signed=maybe)', /signed must be on or off/],
       ['merge(ties, -)', /at least one model/],
@@ -265,6 +299,17 @@ describe('link cost', () => {
     const c = replayCost(huge, true);
     expect(c.gflop).toBeGreaterThan(1e6);
     expect(c.lines[0]).toMatch(/train 64 models of .* parameters on a 128×128 image for 100,000 steps/);
+    // STE's steps scale its estimate and are named in what the link will run.
+    const ste = (steSteps: number) => {
+      const s = parseExperiment({
+        version: 3,
+        views: { tab: 'align' },
+        alignment: { method: 'ste', steSteps },
+      });
+      return replayCost(s, false);
+    };
+    expect(ste(300).gflop).toBeCloseTo(10 * ste(30).gflop, 6);
+    expect(ste(300).lines[0]).toBe('align 1 model (ste matching, 300 steps)');
     // Paths between dropped files trains nothing: cheap however large the training settings are.
     expect(replayCost({ ...huge, views: { ...huge.views, tab: 'paths' } }, false).gflop).toBeLessThan(1);
   });

@@ -38,6 +38,17 @@ describe('merge recipes as model ids', () => {
       },
     ],
     [
+      'ties after STE alignment of 120 steps',
+      {
+        method: 'ties',
+        base: `${M}/0`,
+        models: [`${M}/1`, `${M}/2`],
+        params: { density: 0.5 },
+        align: { matching: 'ste', reference: `${M}/0`, seed: 0, steps: 120 },
+        repair: false,
+      },
+    ],
+    [
       'slerp with its optional base',
       {
         method: 'slerp',
@@ -77,6 +88,16 @@ describe('merge recipes as model ids', () => {
     expect(back(id)).toEqual(r);
   });
 
+  it("STE's steps travel in the id (align_steps), the default 30 is left out", () => {
+    const r = (steps?: number): MergeRecipe => ({
+      ...inner,
+      align: { matching: 'ste', reference: `${M}/0`, seed: 2, ...(steps !== undefined ? { steps } : {}) },
+    });
+    expect(recipeModelId(r(120))).toContain('align_steps=120');
+    expect(recipeModelId(r(30))).toBe(recipeModelId(r()));
+    expect(recipeModelId(r())).not.toContain('align_steps');
+  });
+
   it('refuses ids that are no valid recipe, saying why', () => {
     const bad: [string, RegExp][] = [
       ['merge(magic, -, sample:a)', /not a merge method/],
@@ -86,6 +107,12 @@ describe('merge recipes as model ids', () => {
       ['merge(linear, frobnicate=1, sample:a)', /unknown parameters: frobnicate/],
       ['merge(linear, normalize=maybe, sample:a)', /normalize must be true or false/],
       ['merge(dare_linear, seed=x, sample:a, sample:b)', /seed must be a number/],
+      [
+        'merge(linear, align=weight;align_seed=0;align_steps=50;align_to=0, sample:a)',
+        /steps applies to ste/,
+      ],
+      ['merge(linear, align=ste;align_seed=0;align_steps=501;align_to=0, sample:a)', /is not a valid recipe/],
+      ['merge(linear, align=ste;align_seed=0;align_steps=x;align_to=0, sample:a)', /is not a valid recipe/],
     ];
     for (const [id, why] of bad) expect(() => back(id), id).toThrow(why);
   });

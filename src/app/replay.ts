@@ -193,6 +193,7 @@ async function build(id: ModelId): Promise<ModelEntry> {
         signed: id.signed ?? 'auto',
         seed: id.seed,
         restarts: id.restarts ?? 1,
+        ...(id.steps !== undefined ? { steSteps: id.steps } : {}),
         target,
         heatmapLayer: 0,
       },

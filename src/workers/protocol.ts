@@ -236,6 +236,8 @@ export interface AlignJob {
   seed: number;
   /** Seeds seed … seed+restarts−1 are tried per model; the best objective is kept (default 1). */
   restarts?: number;
+  /** STE's gradient steps per model and restart (default DEFAULT_STE_STEPS); other methods ignore it. */
+  steSteps?: number;
   /**
    * Activation matching runs on these inputs (an image's coordinate grid, a batch's x) when given;
    * STE matching trains on them (required).

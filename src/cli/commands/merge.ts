@@ -71,7 +71,7 @@ export const merge: Command = {
   usage:
     'merge FILE… --out F [--method M] [--base B] [--weights w,…] [--density d] [--lambda l] [--gamma g] ' +
     '[--epsilon e] [--t t] [--normalize true|false] [--rescale true|false] [--seed N] ' +
-    '[--align-to REF [--matching weight|activation|ste]] [--repair --data D] [--json]',
+    '[--align-to REF [--matching weight|activation|ste [--ste-steps N]]] [--repair --data D] [--json]',
   spec: {
     positionals: { names: ['FILE'], min: 1, variadic: true },
     flags: {
@@ -116,6 +116,13 @@ export const merge: Command = {
         kind: 'choice',
         choices: ['weight', 'activation', 'ste'],
         help: 'how to align with --align-to (default weight; ste needs --data)',
+      },
+      'ste-steps': {
+        kind: 'int',
+        arg: 'N',
+        min: 1,
+        max: 100000,
+        help: 'gradient steps of --matching ste per model (default 30)',
       },
       repair: { kind: 'bool', help: "REPAIR the merge's hidden statistics on --data (Jordan et al. 2023)" },
       data: {
@@ -177,6 +184,9 @@ Examples:
     const dataPath = args.string('data');
     if (repair && !dataPath) throw new UsageError('--repair measures statistics on data: give --data D');
     if (matching === 'ste' && !dataPath) throw new UsageError('--matching ste trains on data: give --data D');
+    const steSteps = args.number('ste-steps');
+    if (steSteps !== undefined && matching !== 'ste')
+      throw new UsageError('--ste-steps applies with --matching ste');
 
     checkOutPath(out);
     const flags = archFlags(args);
@@ -201,6 +211,7 @@ Examples:
           await matchModels(ref.model, m, matching as 'weight', {
             seed,
             ...(data ? { data } : {}),
+            ...(steSteps !== undefined ? { steSteps } : {}),
           })
         ).model;
       const aligned: Model[] = [];
@@ -247,6 +258,7 @@ Examples:
           params: reported,
           alignTo: refPath ? fileRef(refPath) : null,
           matching: refPath ? matching : null,
+          ...(steSteps !== undefined ? { steSteps } : {}),
           repair: repair && dataPath ? fileRef(dataPath) : null,
         },
         ...imageSizeOf(loaded[0]!.contents.metadata),

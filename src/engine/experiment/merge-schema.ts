@@ -6,7 +6,7 @@
  * with the same words.
  */
 import { z } from 'zod';
-import { MATCHING_NAMES } from '../merge/matching-name';
+import { MATCHING_NAMES, MAX_STE_STEPS } from '../merge/matching-name';
 import { MERGE_METHODS, MergeInputError } from '../merge/types';
 import { checkParams } from '../merge/validate';
 import { formatModelId, MAX_MODEL_ID_CHARS, ModelIdError, parseModelId } from './model-id';
@@ -67,6 +67,12 @@ export const mergeRecipeSchema = z
           .min(0)
           .max(2 ** 31 - 1)
           .default(0),
+        /** STE's gradient steps (absent: the default 30); only an STE alignment may say. */
+        steps: z.int().min(1).max(MAX_STE_STEPS).optional(),
+      })
+      .refine((a) => a.steps === undefined || a.matching === 'ste', {
+        error: 'steps applies to ste matching only',
+        path: ['steps'],
       })
       .nullable()
       .default(null),

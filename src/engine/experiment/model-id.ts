@@ -7,9 +7,10 @@
  *   file cannot say (activation, w₀, output offset) travels beside it in the spec's `files`.
  * - `member:<experiment>/<i>`: member i of the population that the training settings hashing to
  *   `<experiment>` produce (trainingHash below): replaying re-trains it from its seeds.
- * - `aligned(<id> to <id>, <method>, <seed>[, signed=on|off][, restarts=<n>])`: the first model
- *   permuted onto the second (Git Re-Basin: weight, activation or STE matching); with restarts,
- *   seeds seed … seed+n−1 are tried and the best objective kept.
+ * - `aligned(<id> to <id>, <method>, <seed>[, signed=on|off][, restarts=<n>][, steps=<n>])`: the
+ *   first model permuted onto the second (Git Re-Basin: weight, activation or STE matching); with
+ *   restarts, seeds seed … seed+n−1 are tried and the best objective kept; `steps` is STE's
+ *   gradient step count (only with ste, absent when it is the default 30).
  * - `merge(<method>, <params>, <id>, …)`: a merge of one or more models. `<params>` is `-` or
  *   `key=value;key=value` (values: numbers or words), keys sorted when formatted. For methods with
  *   a base model (task arithmetic, TIES, DARE, …) the FIRST id is the base.
@@ -17,6 +18,7 @@
  * Strings are the wire form (readable in a link's JSON); `parseModelId` and `formatModelId` are
  * the one definition, and `formatModelId(parseModelId(s))` is the canonical spelling.
  */
+import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../merge/matching-name';
 
 /** Structured model id. */
 export type ModelId =
@@ -33,6 +35,8 @@ export type ModelId =
       signed?: 'on' | 'off';
       /** Restarts (seeds seed, seed+1, …) of which the best objective is kept; absent: 1. */
       restarts?: number;
+      /** STE's gradient steps (ste only); absent: DEFAULT_STE_STEPS. */
+      steps?: number;
     }
   | { kind: 'merge'; method: string; params: Record<string, number | string>; models: ModelId[] };
 
@@ -71,13 +75,20 @@ export function formatModelId(id: ModelId): string {
     case 'member':
       return `member:${id.experiment}/${id.index}`;
     case 'aligned':
-      return `aligned(${formatModelId(id.model)} to ${formatModelId(id.to)}, ${id.method}, ${id.seed}${id.signed ? `, signed=${id.signed}` : ''}${id.restarts && id.restarts > 1 ? `, restarts=${id.restarts}` : ''})`;
+      return `aligned(${formatModelId(id.model)} to ${formatModelId(id.to)}, ${id.method}, ${id.seed}${id.signed ? `, signed=${id.signed}` : ''}${id.restarts && id.restarts > 1 ? `, restarts=${id.restarts}` : ''}${steStepsPart(id)})`;
     case 'merge': {
       const keys = Object.keys(id.params).sort();
       const params = keys.length === 0 ? '-' : keys.map((k) => `${k}=${String(id.params[k])}`).join(';');
       return `merge(${id.method}, ${params}, ${id.models.map(formatModelId).join(', ')})`;
     }
   }
+}
+
+/** `, steps=<n>` when an STE alignment runs other than the default step count. */
+function steStepsPart(id: Extract<ModelId, { kind: 'aligned' }>): string {
+  return id.method === 'ste' && id.steps !== undefined && id.steps !== DEFAULT_STE_STEPS
+    ? `, steps=${id.steps}`
+    : '';
 }
 
 /** Parses an id string (untrusted: from a link). Throws ModelIdError naming what is wrong. */
@@ -182,6 +193,12 @@ class Parser {
       restarts = this.int(MAX_RESTARTS, 'aligned(…) restarts');
       if (restarts < 1) throw new ModelIdError('aligned(…) restarts must be at least 1');
     }
+    let steps = DEFAULT_STE_STEPS;
+    if (this.take(', steps=')) {
+      if (method !== 'ste') throw new ModelIdError('aligned(…) steps applies to ste matching only');
+      steps = this.int(MAX_STE_STEPS, 'aligned(…) steps');
+      if (steps < 1) throw new ModelIdError('aligned(…) steps must be at least 1');
+    }
     this.expect(')');
     return {
       kind: 'aligned',
@@ -191,6 +208,7 @@ class Parser {
       seed,
       ...(signed ? { signed } : {}),
       ...(restarts > 1 ? { restarts } : {}),
+      ...(steps !== DEFAULT_STE_STEPS ? { steps } : {}),
     };
   }
 

@@ -7,7 +7,8 @@
  * `base=first`), then the inputs in order, then the alignment reference when it is neither.
  * Parameters are `key=value` pairs: scalars as `density=0.5`, per-depth lists (mergekit's
  * gradients) as `density_0=0.3;density_1=0.7`, per-model weights as `w_<i>` (or `w_<i>_<j>`),
- * alignment as `align=<matching>;align_seed=<n>;align_to=<index into the ids, or extra>`, REPAIR as
+ * alignment as `align=<matching>;align_seed=<n>;align_to=<index into the ids, or extra>` (and
+ * `align_steps=<n>` for an STE alignment of other than 30 steps), REPAIR as
  * `repair=true`.
  */
 import {
@@ -17,7 +18,7 @@ import {
   type MergeMethod,
   type MergeParams,
 } from '../merge/types';
-import type { MatchingMethodName } from '../merge/matching-name';
+import { DEFAULT_STE_STEPS, type MatchingMethodName } from '../merge/matching-name';
 import type { MergeRecipe } from '../merge/recipe';
 import { mergeRecipeSchema } from './merge-schema';
 import { formatModelId, ModelIdError, parseModelId, type ModelId } from './model-id';
@@ -47,6 +48,8 @@ export function recipeModelId(r: MergeRecipe): string {
     params.align = r.align.matching;
     params.align_seed = r.align.seed;
     params.align_to = at < 0 ? 'extra' : at;
+    if (r.align.steps !== undefined && r.align.steps !== DEFAULT_STE_STEPS)
+      params.align_steps = r.align.steps;
   }
   if (r.repair) params.repair = 'true';
   return formatModelId({ kind: 'merge', method: r.method, params, models: ids.map(parseModelId) });
@@ -115,12 +118,14 @@ export function recipeFromModelId(id: MergeId): MergeRecipe {
     if (typeof to !== 'number' || !Number.isInteger(to) || to < 0 || to >= ids.length)
       throw new ModelIdError('merge(…) align_to must index one of its models or be extra');
     if (raw === 'extra') inputs = ids.length - 1;
+    const steps = p.get('align_steps');
     align = {
       matching: String(p.get('align')) as MatchingMethodName,
       reference: ids[to]!,
       seed: Number(p.get('align_seed') ?? 0),
+      ...(steps !== undefined ? { steps: steps as number } : {}),
     };
-    for (const k of ['align', 'align_to', 'align_seed']) p.delete(k);
+    for (const k of ['align', 'align_to', 'align_seed', 'align_steps']) p.delete(k);
   }
   const repair = takeBool(p, 'repair') ?? false;
   if (p.size > 0) throw new ModelIdError(`merge(…) has unknown parameters: ${[...p.keys()].join(', ')}`);

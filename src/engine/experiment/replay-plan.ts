@@ -96,12 +96,13 @@ export function replayCost(spec: ExperimentSpec, trains: boolean): ReplayCost {
   }
   if (spec.views.tab === 'align') {
     const n = Math.max(1, spec.alignment.models.length);
-    const { method, restarts } = spec.alignment;
+    const { method, restarts, steSteps } = spec.alignment;
+    const ste = method === 'ste' ? `, ${steSteps} steps` : '';
     lines.push(
-      `align ${n} model${n === 1 ? '' : 's'} (${method} matching${restarts > 1 ? `, ${restarts} restarts` : ''})`,
+      `align ${n} model${n === 1 ? '' : 's'} (${method} matching${ste}${restarts > 1 ? `, ${restarts} restarts` : ''})`,
     );
-    // STE trains 30 steps of the midpoint's loss (forward + backward) per model and restart.
-    if (method === 'ste') flop += 6 * 30 * n * restarts * params * pixels;
+    // STE trains steSteps steps of the midpoint's loss (forward + backward) per model and restart.
+    if (method === 'ste') flop += 6 * steSteps * n * restarts * params * pixels;
   }
   return { gflop: flop / 1e9, lines };
 }

@@ -15,6 +15,7 @@ import { mergeViewSchema, modelIdSchema } from './merge-schema';
 import { throwIssues } from './issues';
 import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 import { MAX_RESTARTS } from './model-id';
+import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../merge/matching-name';
 import { trainingHash } from './training-hash';
 
 /** The largest seed a spec holds (a non-negative int32). */
@@ -264,6 +265,8 @@ export const experimentSchema = z.object({
       seed: seed(),
       /** Restarts (seeds seed … seed+n−1); the best objective is kept. */
       restarts: int(1, MAX_RESTARTS).default(1),
+      /** STE's gradient steps per model and restart (used when method is ste). */
+      steSteps: int(1, MAX_STE_STEPS).default(DEFAULT_STE_STEPS),
     })
     .prefault({}),
   paths: z

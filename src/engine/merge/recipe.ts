@@ -13,6 +13,8 @@ export interface RecipeAlignment {
   /** Model id of the reference. */
   reference: string;
   seed: number;
+  /** STE's gradient steps (ste only); absent: DEFAULT_STE_STEPS. */
+  steps?: number;
 }
 
 /** A complete, replayable merge. */
@@ -44,7 +46,10 @@ export function recipeId(r: MergeRecipe): string {
   if (p.normalize !== undefined) parts.push(`normalize=${p.normalize}`);
   if (p.rescale !== undefined) parts.push(`rescale=${p.rescale}`);
   if (p.seed !== undefined && METHOD_INFO[r.method].random) parts.push(`seed=${p.seed}`);
-  if (r.align) parts.push(`aligned(${r.align.matching} to ${r.align.reference}, seed ${r.align.seed})`);
+  if (r.align) {
+    const steps = r.align.matching === 'ste' && r.align.steps !== undefined ? `, ${r.align.steps} steps` : '';
+    parts.push(`aligned(${r.align.matching} to ${r.align.reference}, seed ${r.align.seed}${steps})`);
+  }
   if (r.repair) parts.push('repair');
   return `merge(${[...parts, ...r.models].join(', ')})`;
 }

@@ -88,6 +88,7 @@ export async function prepareInputs(
           await matchModels(ref, m, al.matching, {
             seed: al.seed,
             data,
+            ...(al.steps !== undefined ? { steSteps: al.steps } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
           })
         ).model,

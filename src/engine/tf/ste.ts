@@ -21,6 +21,7 @@ import type { EvalData } from '../data/eval-data';
 import { disposeData, memberLoss, uploadData, type DataTensors } from './evaluate';
 import { midpointModel } from '../paths/interpolate';
 import { disposeStack, stackModels } from './stack';
+import { DEFAULT_STE_STEPS } from '../merge/matching-name';
 
 /** Settings of STE matching. */
 export interface SteOptions {
@@ -101,7 +102,7 @@ export async function steMatching(
   opts: SteOptions = {},
 ): Promise<SteResult> {
   const t0 = performance.now();
-  const steps = opts.steps ?? 30;
+  const steps = opts.steps ?? DEFAULT_STE_STEPS;
   const lr = opts.lr ?? 1e-2;
   const seed = opts.seed ?? 0;
   const wmOpts = { seed, ...(opts.signed ? { signed: opts.signed } : {}), probePoints: 32 };

@@ -46,6 +46,7 @@ export async function runAlign(job: AlignJob, registry: ModelRegistry, ctx: JobC
       seed: job.seed,
       signed: job.signed,
       ...(data ? { data } : {}),
+      ...(job.steSteps !== undefined ? { steSteps: job.steSteps } : {}),
       signal: ctx.signal,
       // Within a model (STE steps, restarts); the model's end is reported below.
       onProgress: (done, of) =>

@@ -1,6 +1,10 @@
 import { describeArch } from '../../../engine/model';
 import { MAX_RESTARTS } from '../../../engine/experiment/model-id';
-import type { MatchingMethodName } from '../../../engine/merge/matching-name';
+import {
+  DEFAULT_STE_STEPS,
+  MAX_STE_STEPS,
+  type MatchingMethodName,
+} from '../../../engine/merge/matching-name';
 import { Field } from '../../components/Field';
 import { JobProgressRow } from '../../components/JobProgress';
 import { updateSpec, useApp } from '../../store';
@@ -31,7 +35,7 @@ const METHODS: [MatchingMethodName, string, string][] = [
   [
     'ste',
     'STE',
-    'Git Re-Basin Alg. 3 (straight-through estimator): trains a proxy so that the midpoint of the reference and π(model) has low loss on the reference’s data, re-solving π by weight matching each step; keeps the best π (never worse than weight matching). Slower: 30 gradient steps per model and restart.',
+    'Git Re-Basin Alg. 3 (straight-through estimator): trains a proxy so that the midpoint of the reference and π(model) has low loss on the reference’s data, re-solving π by weight matching each step; keeps the best π (never worse than weight matching). Slower: a gradient step per π, “STE steps” of them per model and restart.',
   ],
 ];
 
@@ -129,10 +133,20 @@ export function AlignPanel() {
             </span>
           </div>
           {method === 'ste' && (
-            <p className="hint" data-testid="align-ste-hint">
-              STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for
-              classifiers): 30 steps per model and restart.
-            </p>
+            <>
+              <p className="hint" data-testid="align-ste-hint">
+                STE trains on the reference&apos;s data (its image for INRs, its “Score on” data for
+                classifiers): each step moves a proxy of the model so that the midpoint with the reference has
+                lower loss, then re-solves π by weight matching; the best π is kept.
+              </p>
+              <Field
+                label="STE steps"
+                value={String(spec.alignment.steSteps)}
+                hint={`gradient steps per model and restart (1 to ${MAX_STE_STEPS}, default ${DEFAULT_STE_STEPS}); time grows with the steps`}
+                testId="align-ste-steps"
+                commit={(v) => updateSpec((d) => (d.alignment.steSteps = v.trim() === '' ? NaN : Number(v)))}
+              />
+            </>
           )}
           <label className="field">
             <span className="field-label">Signed</span>

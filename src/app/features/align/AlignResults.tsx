@@ -163,76 +163,81 @@ function Heatmaps({ view }: { view: AlignResultView }) {
 /** Sweeps, time, objective and the proof that each aligned model computes the same function. */
 function ResultTable({ view }: { view: AlignResultView }) {
   return (
-    <table className="align-table" data-testid="align-table">
-      <thead>
-        <tr>
-          <th>model → joined as</th>
-          <th>sweeps</th>
-          <th>time (ms)</th>
-          <th>objective before → after</th>
-          <th title="each restart's seed and objective; ★ marks the one kept">restarts (seed: objective)</th>
-          <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
-            function equality
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {view.results.map((r) => {
-          const ok = r.proved;
-          return (
-            <tr
-              key={r.entry.id}
-              data-sweeps={r.sweeps}
-              data-before={r.objectiveBefore}
-              data-after={r.objectiveAfter}
-              data-maxdiff={r.maxOutputDiff}
-              data-scale={r.outputScale}
-              data-proof={ok ? 'ok' : 'fail'}
-              data-restarts={r.restarts.length}
-              data-best-restart={r.bestRestart}
-              data-midpoint={r.ste?.midpointLoss}
-              data-wm-midpoint={r.ste?.weightMatchingLoss}
-            >
-              <td>
-                {r.sourceName}
-                <div className="hint">
-                  → {r.entry.name}
-                  {r.signed ? ' (signed)' : ''}
-                </div>
-              </td>
-              <td className="num">{r.sweeps}</td>
-              <td className="num">{r.timeMs.toFixed(1)}</td>
-              <td className="num">
-                {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
-                {r.ste && (
+    <div className="table-scroll">
+      <table className="align-table" data-testid="align-table">
+        <thead>
+          <tr>
+            <th>model → joined as</th>
+            <th title="weight-matching sweeps (STE: over all its steps) and the time">sweeps (time)</th>
+            <th>objective before → after</th>
+            <th title="each restart's seed and objective; ★ marks the one kept">
+              restarts (seed: objective)
+            </th>
+            <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
+              function equality
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.results.map((r) => {
+            const ok = r.proved;
+            return (
+              <tr
+                key={r.entry.id}
+                data-sweeps={r.sweeps}
+                data-before={r.objectiveBefore}
+                data-after={r.objectiveAfter}
+                data-maxdiff={r.maxOutputDiff}
+                data-scale={r.outputScale}
+                data-proof={ok ? 'ok' : 'fail'}
+                data-restarts={r.restarts.length}
+                data-best-restart={r.bestRestart}
+                data-midpoint={r.ste?.midpointLoss}
+                data-wm-midpoint={r.ste?.weightMatchingLoss}
+              >
+                <td>
+                  {r.sourceName}
                   <div className="hint">
-                    midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)},
-                    step {r.ste.bestStep})
+                    → {r.entry.name}
+                    {r.signed ? ' (signed)' : ''}
                   </div>
-                )}
-              </td>
-              <td className="num" data-testid="align-restarts">
-                {r.restarts.map((x, i) => (
-                  <div key={x.seed} className={i === r.bestRestart ? 'align-best' : 'hint'}>
-                    {i === r.bestRestart ? '★ ' : ''}
-                    {x.seed}: {fmt(x.objective)}
+                </td>
+                <td className="num">
+                  {r.sweeps}
+                  <div className="hint">{r.timeMs.toFixed(1)} ms</div>
+                </td>
+                <td className="num">
+                  {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
+                  {r.ste && (
+                    <div className="hint">
+                      midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)}
+                      , step {r.ste.bestStep})
+                    </div>
+                  )}
+                </td>
+                <td className="num" data-testid="align-restarts">
+                  {r.restarts.map((x, i) => (
+                    <div key={x.seed} className={i === r.bestRestart ? 'align-best' : 'hint'}>
+                      {i === r.bestRestart ? '★ ' : ''}
+                      {x.seed}: {fmt(x.objective)}
+                    </div>
+                  ))}
+                  <div className="hint">
+                    {r.objective.name}, {r.objective.better} is better
                   </div>
-                ))}
-                <div className="hint">
-                  {r.objective.name}, {r.objective.better} is better
-                </div>
-              </td>
-              <td className={ok ? 'align-ok' : 'align-fail'}>
-                {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
-                <div className="hint">
-                  ≤ 1e-5 · max(1, scale {r.outputScale.toPrecision(3)}) {ok ? 'holds' : 'FAILS'}
-                </div>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+                </td>
+                <td className={ok ? 'align-ok' : 'align-fail'}>
+                  {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
+                  <div className="hint">
+                    ≤ 1e-5 · max(1, scale {r.outputScale.toPrecision(3)}) {ok ? 'holds' : 'FAILS'}
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -242,6 +247,7 @@ export function AlignResults({ view }: { view: AlignResultView }) {
     <div className="align-results" data-testid="align-results">
       <h3 className="align-title">
         Aligned to {view.refName} ({METHOD_LABEL[view.method]} matching
+        {view.method === 'ste' ? `, ${view.steSteps} steps` : ''}
         {view.restarts > 1 ? `, best of ${view.restarts} restarts` : ''})
       </h3>
       <ResultTable view={view} />

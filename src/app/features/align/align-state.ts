@@ -17,7 +17,7 @@ import { addModels, appStore, dismissBanners, showBanner, updateSpec } from '../
 import { byRef, pickModel } from '../../model-refs';
 import { saveBytes } from '../../lib/download';
 import { downloadStem } from '../../../engine/checkpoints/snippet';
-import type { MatchingMethodName } from '../../../engine/merge/matching-name';
+import { DEFAULT_STE_STEPS, type MatchingMethodName } from '../../../engine/merge/matching-name';
 
 /** One finished alignment: the worker's summaries plus the names they had at the time. */
 export interface AlignResultView {
@@ -25,6 +25,8 @@ export interface AlignResultView {
   method: MatchingMethodName;
   /** Restarts per model (seeds seed … seed+restarts−1). */
   restarts: number;
+  /** STE's gradient steps per model and restart (STE only). */
+  steSteps: number;
   /** The loss STE trains the midpoint on: 'MSE' (an INR's image) or 'cross-entropy' (a classifier). */
   lossName: string;
   results: (AlignSummary & { sourceName: string })[];
@@ -156,13 +158,14 @@ export async function runAlign(): Promise<void> {
           signed: spec.alignment.signed,
           seed: spec.alignment.seed,
           restarts: spec.alignment.restarts,
+          steSteps: spec.alignment.steSteps,
           target,
           heatmapLayer,
         },
         // Cancelled while the worker finished: the person asked for nothing, so nothing stays.
         { transfer: targetTransferables(target), discard: removeEntries },
       );
-      const { method, seed, signed, restarts } = spec.alignment;
+      const { method, seed, signed, restarts, steSteps } = spec.alignment;
       const refOf = (sourceId: string): string | undefined => {
         const src = models.find((m) => m.id === sourceId)?.ref;
         if (!src || !ref.ref) return undefined;
@@ -176,6 +179,7 @@ export async function runAlign(): Promise<void> {
           seed,
           ...(signed === 'auto' ? {} : { signed }),
           ...(restarts > 1 ? { restarts } : {}),
+          ...(method === 'ste' && steSteps !== DEFAULT_STE_STEPS ? { steps: steSteps } : {}),
         });
       };
       const entries = reply.results.map((r) => {
@@ -193,6 +197,7 @@ export async function runAlign(): Promise<void> {
           refName: ref.name,
           method: spec.alignment.method,
           restarts: spec.alignment.restarts,
+          steSteps: spec.alignment.steSteps,
           lossName: target?.kind === 'image' ? 'MSE' : 'cross-entropy',
           results: reply.results.map((r) => ({ ...r, sourceName: names.get(r.sourceId) ?? r.sourceId })),
           heatmap: reply.heatmap,

@@ -1,5 +1,6 @@
 import { describeArch } from '../../../engine/model';
 import { MERGE_METHODS, METHOD_INFO, PARAM_HINTS, type MergeMethod } from '../../../engine/merge';
+import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../../../engine/merge/matching-name';
 import { Field } from '../../components/Field';
 import { JobProgressRow } from '../../components/JobProgress';
 import { ScoreOn } from '../../components/ScoreOn';
@@ -18,6 +19,13 @@ import {
 } from './merge-state';
 
 type TextKey = keyof MergeDraft['text'];
+
+/** What each matching method does, under the Matching select (Ainsworth et al. 2023, "Git Re-Basin"). */
+const MATCHING_HINTS: Record<MergeDraft['matching'], string> = {
+  weight: 'Git Re-Basin Alg. 1: permutations that best match the weights; needs no data',
+  activation: 'Git Re-Basin Sec. 3.1: correlates hidden activations on the scoring data',
+  ste: 'Git Re-Basin Alg. 3: trains through the midpoint loss on the scoring data; slower',
+};
 
 /** The numeric parameters each method shows, with mergekit's default as the placeholder hint. */
 function paramFields(method: MergeMethod): TextKey[] {
@@ -178,13 +186,16 @@ export function MergePanel() {
               disabled={!d.align}
               onChange={(e) => patchDraft({ reference: e.target.value || null })}
             >
-              <option value="">the base (or the first model)</option>
+              <option value="">base / first</option>
               {usable.map((m) => (
                 <option key={m.id} value={m.ref}>
                   {m.name}
                 </option>
               ))}
             </select>
+            <span className="field-hint">
+              the model every other is permuted onto; by default the base, else the first
+            </span>
           </label>
           <label className="field">
             <span className="field-label">Matching</span>
@@ -194,11 +205,24 @@ export function MergePanel() {
               data-testid="merge-matching"
               onChange={(e) => patchDraft({ matching: e.target.value as MergeDraft['matching'] })}
             >
-              <option value="weight">weight (Git Re-Basin Alg. 1)</option>
-              <option value="activation">activation (on the scoring data)</option>
-              <option value="ste">STE (trains through the midpoint loss; slower)</option>
+              <option value="weight">weight</option>
+              <option value="activation">activation</option>
+              <option value="ste">STE</option>
             </select>
+            <span className="field-hint">{MATCHING_HINTS[d.matching]}</span>
           </label>
+          {d.align && d.matching === 'ste' && (
+            <Field
+              label="STE steps"
+              value={d.steSteps}
+              testId="merge-ste-steps"
+              hint={`gradient steps per model (1 to ${MAX_STE_STEPS}, default ${DEFAULT_STE_STEPS}): each moves a proxy so the midpoint has lower loss, then re-solves π; time grows with the steps`}
+              commit={(v) => {
+                patchDraft({ steSteps: v });
+                return null;
+              }}
+            />
+          )}
           <label className="check-row">
             <input
               type="checkbox"
@@ -212,25 +236,29 @@ export function MergePanel() {
             </span>
           </label>
         </fieldset>
-        <button
-          type="button"
-          className="primary"
-          data-testid="merge-run"
-          disabled={problem !== null || s.job.busy}
-          title={problem ?? undefined}
-          onClick={() => void runMerge()}
-        >
-          Merge
-        </button>{' '}
-        <button
-          type="button"
-          data-testid="merge-sweep"
-          disabled={problem !== null || s.job.busy || !sweep}
-          title={sweep ? 'score the merge at 11 values from 0 to 1' : `${d.method} has neither λ nor weights`}
-          onClick={() => void runSweep()}
-        >
-          {sweep ? `Sweep ${sweep.kind === 'lambda' ? 'λ' : 'weight'}` : 'Sweep (nothing to sweep)'}
-        </button>
+        <div className="merge-actions">
+          <button
+            type="button"
+            className="primary"
+            data-testid="merge-run"
+            disabled={problem !== null || s.job.busy}
+            title={problem ?? undefined}
+            onClick={() => void runMerge()}
+          >
+            Merge
+          </button>
+          <button
+            type="button"
+            data-testid="merge-sweep"
+            disabled={problem !== null || s.job.busy || !sweep}
+            title={
+              sweep ? 'score the merge at 11 values from 0 to 1' : `${d.method} has neither λ nor weights`
+            }
+            onClick={() => void runSweep()}
+          >
+            {sweep ? `Sweep ${sweep.kind === 'lambda' ? 'λ' : 'weight'}` : 'Sweep (nothing to sweep)'}
+          </button>
+        </div>
         {problem && !s.job.busy && (
           <p className="hint error-text" data-testid="merge-problem" role="alert">
             {problem}

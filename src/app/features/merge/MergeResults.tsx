@@ -62,6 +62,10 @@ function ScoreTable({ r }: { r: MergeResultView }) {
   );
 }
 
+/** The sweep's legend: room for the axis title above it, and its line height. */
+const LEGEND_TOP = 64;
+const LEGEND_LINE = 19;
+
 function SweepPlot({ s }: { s: SweepView }) {
   const lossName = s.classify ? 'cross-entropy (nats)' : 'MSE';
   const metricName = s.classify ? 'accuracy (%)' : 'PSNR (dB)';
@@ -89,8 +93,10 @@ function SweepPlot({ s }: { s: SweepView }) {
     xaxis: { title: { text: s.label } },
     yaxis: { title: { text: lossName } },
     yaxis2: { title: { text: metricName }, overlaying: 'y', side: 'right' },
-    legend: { orientation: 'h', y: -0.25 },
-    margin: { t: 50, r: 60, l: 60, b: 90 },
+    // One entry a line at the figure's foot, in a margin sized for them: plotly's own margin push
+    // for a legend under the axis kept a resized chart's old margin and drew it over the ticks.
+    legend: { orientation: 'v', x: 0, xanchor: 'left', y: 0, yref: 'container', yanchor: 'bottom' },
+    margin: { t: 50, r: 60, l: 60, b: LEGEND_TOP + LEGEND_LINE * data.length },
   };
   return (
     <PlotCard
@@ -98,7 +104,7 @@ function SweepPlot({ s }: { s: SweepView }) {
       layout={layout}
       testId="merge-sweep-plot"
       filename="merge-sweep"
-      height={380}
+      height={300 + LEGEND_LINE * data.length}
       csv={() =>
         toCsv(
           [s.param.kind, lossName, metricName],

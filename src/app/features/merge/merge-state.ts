@@ -16,6 +16,7 @@ import {
   type MergeRecipe,
 } from '../../../engine/merge';
 import { checkParams } from '../../../engine/merge/validate';
+import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../../../engine/merge/matching-name';
 import type { MergeScore, MergeSweep, SweepParam } from '../../../engine/tf/merge-run';
 import type { ModelEntry, ScoreTarget } from '../../../workers/protocol';
 import { targetTransferables } from '../../../workers/protocol';
@@ -38,6 +39,8 @@ export interface MergeDraft {
   rescale: 'default' | 'true' | 'false';
   align: boolean;
   matching: MatchingMethodName;
+  /** STE's gradient steps as typed ('' = the default 30); read only when matching is ste. */
+  steSteps: string;
   reference: string | null;
   repair: boolean;
 }
@@ -92,6 +95,7 @@ export const mergeStore = createStore<MergeState>(() => ({
     rescale: 'default',
     align: true,
     matching: 'weight',
+    steSteps: '',
     reference: null,
     repair: false,
   },
@@ -174,14 +178,26 @@ export function draftRecipe(d: MergeDraft, models: ModelEntry[]): MergeRecipe {
   }
   checkParams(d.method, params, inputs.length);
   const ref = d.reference && byId.has(d.reference) ? d.reference : (base ?? inputs[0]!);
+  const steps = d.align && d.matching === 'ste' ? steStepsOf(d.steSteps) : DEFAULT_STE_STEPS;
   return {
     method: d.method,
     base,
     models: inputs,
     params,
-    align: d.align ? { matching: d.matching, reference: ref, seed: 0 } : null,
+    align: d.align
+      ? { matching: d.matching, reference: ref, seed: 0, ...(steps !== DEFAULT_STE_STEPS ? { steps } : {}) }
+      : null,
     repair: d.repair,
   };
+}
+
+/** The STE step count typed in the form ('' = the default), or why it is not one. */
+function steStepsOf(text: string): number {
+  if (text.trim() === '') return DEFAULT_STE_STEPS;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_STE_STEPS)
+    throw new MergeInputError(`STE steps "${text.trim()}" must be a whole number from 1 to ${MAX_STE_STEPS}`);
+  return n;
 }
 
 /** Why Merge is disabled, or null. */
@@ -215,6 +231,7 @@ export function recipeDraft(r: MergeRecipe): MergeDraft {
     rescale: r.params.rescale === undefined ? 'default' : r.params.rescale ? 'true' : 'false',
     align: !!r.align,
     matching: r.align?.matching ?? 'weight',
+    steSteps: r.align?.steps === undefined ? '' : String(r.align.steps),
     reference: r.align?.reference ?? null,
     repair: r.repair,
   };
@@ -227,7 +244,12 @@ export function mergeName(r: MergeRecipe, models: ModelEntry[]): string {
   const knobs = (['density', 'lambda', 'gamma', 'epsilon', 't'] as const)
     .filter((k) => p[k] !== undefined)
     .map((k) => `${k} ${typeof p[k] === 'number' ? p[k] : `[${(p[k] as number[]).join(' ')}]`}`);
-  const how = [r.align ? `${r.align.matching}-aligned` : '', r.repair ? 'REPAIR' : ''].filter(Boolean);
+  const how = [
+    r.align
+      ? `${r.align.matching}-aligned${r.align.steps !== undefined ? ` (${r.align.steps} steps)` : ''}`
+      : '',
+    r.repair ? 'REPAIR' : '',
+  ].filter(Boolean);
   return (
     `${r.method}${knobs.length ? ` (${knobs.join(', ')})` : ''} of ${r.models.map(name).join(' + ')}` +
     `${r.base ? ` on ${name(r.base)}` : ''}${how.length ? ` · ${how.join(', ')}` : ''}`
