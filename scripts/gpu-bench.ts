@@ -12,7 +12,14 @@
 import { create, globals } from 'webgpu';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { smoothTarget, runAgreement, AGREEMENT_CASES } from './wgsl-agreement';
+import {
+  smoothTarget,
+  runAgreement,
+  AGREEMENT_CASES,
+  CLASSIFIER_CASES,
+  labelledData,
+  runClassifierAgreement,
+} from './wgsl-agreement';
 import { WgslKernel } from '../src/engine/kernels/wgsl/wgsl-kernel';
 import { initModel, type MlpArch } from '../src/engine/model';
 
@@ -109,7 +116,10 @@ async function bench(device: GPUDevice, k: number, seconds: number) {
 
 async function main(): Promise<void> {
   const { device, adapter } = await gpuDevice();
-  const agreement = await runAgreement(device, AGREEMENT_CASES);
+  const agreement = [
+    ...(await runAgreement(device, AGREEMENT_CASES)),
+    ...(await runClassifierAgreement(device, CLASSIFIER_CASES)),
+  ];
   const worst = Math.max(...agreement.map((r) => r.worstRelative));
   const out: Record<string, unknown> = { adapter, agreement, agreementOk: worst < 1e-4 };
   if (!flag('--check-only')) {
