@@ -3,7 +3,10 @@
  * (SwiftShader): 20 Adam steps against the tfjs reference trainer on the same initial weights and
  * data (SIREN and ReLU + Fourier features, K = 1 and 3, odd widths, pixel counts that leave a
  * partial chunk), two dispatches per step, no buffer made after construction over many steps,
- * and a lost device reported as such.
+ * and a lost device reported as such. The same for classifiers (ReLU/tanh/GELU, softmax
+ * cross-entropy on minibatches, Adam and SGD) against the tfjs ClassifierTrainer, and the
+ * classifier job in the engine worker: forced onto the WGSL kernel it matches the wasm kernel that
+ * the software adapter otherwise leaves the run to.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -75,6 +78,27 @@ describe('WGSL population kernel on the software adapter', () => {
     // Several chunks per tile and a narrower workgroup were exercised.
     expect(rows.some((r) => r.tiles > 1)).toBe(true);
     expect(rows.some((r) => r.workgroup < 64)).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('trains classifiers as the tfjs trainer does: 1e-4 relative after 20 steps, two dispatches a step', async () => {
+    const rows = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      const m = (window as unknown as { __wgsl: Modules }).__wgsl.agreement;
+      const out = await m.runClassifierAgreement(device, m.CLASSIFIER_CASES);
+      device.destroy();
+      return out;
+    });
+    expect(rows.length).toBe(5);
+    for (const r of rows as AgreementRow[]) {
+      expect(r.worstRelative, r.name).toBeLessThan(1e-4);
+      expect(r.mseRelative, r.name).toBeLessThan(1e-4);
+      expect(r.accuracyGap, r.name).toBe(0);
+      expect(r.dispatchesPerStep, r.name).toBe(2);
+    }
+    expect(rows.some((r) => r.name.startsWith('tanh'))).toBe(true);
+    expect(rows.some((r) => r.name.startsWith('GELU'))).toBe(true);
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -188,6 +212,69 @@ interface Backend {
   kernelReason?: string;
   calibration?: { backend: string; msPerStep?: number }[];
 }
+
+describe('WGSL path of the classifier job', () => {
+  it('forced, trains on the WGSL kernel and matches the wasm kernel the software adapter keeps', async () => {
+    const app = await context.newPage();
+    const appErrors = watchErrors(app);
+    await openIdleApp(app, base);
+    const out = await app.evaluate(async () => {
+      const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
+        .__weightscope;
+      // Three seeded blobs in 5 dimensions; 61 rows, a quarter held out.
+      let s = 12345;
+      const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const n = 61;
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const x = Float32Array.from(
+        { length: n * 5 },
+        (_, i) => (i % 5 === labels[Math.floor(i / 5)]! ? 1.5 : 0) + 0.5 * rand(),
+      );
+      const job = {
+        settings: {
+          hidden: [11, 9],
+          activation: 'gelu',
+          seed: 4,
+          population: 3,
+          initMode: 'independent',
+          epochs: 3,
+          batch: 13,
+          optimizer: 'adam',
+          lr: 1e-2,
+          momentum: 0.9,
+          weightDecay: 1e-3,
+          schedule: 'cosine',
+        },
+        data: {
+          kind: 'dataset',
+          name: 'blobs.npz',
+          dataset: { x, labels, n, inputs: 5, classes: 3 },
+          heldOutFraction: 0.25,
+          seed: 1,
+        },
+        group: 'wgsl',
+      };
+      type R = { kernel: string; history: { heldOutLoss: number[]; trainLoss: number[] }[] };
+      const gpu = (await ws.ask('classifier-train', { ...job, kernel: 'webgpu' })) as R;
+      const auto = (await ws.ask('classifier-train', { ...job, group: 'auto' })) as R;
+      return { gpu, auto };
+    });
+    expect(out.gpu.kernel).toBe('fused WebGPU (2 dispatches a step; chosen by the run)');
+    // SwiftShader is a software adapter: not a candidate, and not worth a word in the path.
+    expect(out.auto.kernel).toMatch(/^fused wasm (relaxed|simd) × \d+ workers?$/);
+    expect(out.gpu.history).toHaveLength(3);
+    out.gpu.history.forEach((h, e) =>
+      h.heldOutLoss.forEach((v, k) => {
+        const ref = out.auto.history[e]!.heldOutLoss[k]!;
+        expect(Math.abs(v - ref)).toBeLessThan(1e-4 * ref);
+        const tr = out.auto.history[e]!.trainLoss[k]!;
+        expect(Math.abs(h.trainLoss[k]! - tr)).toBeLessThan(1e-4 * tr);
+      }),
+    );
+    expect(appErrors).toEqual([]);
+    await app.close();
+  }, 120_000);
+});
 
 describe('WGSL path of the train job', () => {
   it('trains in the engine worker on the fused WebGPU kernel, matches tfjs, and the badge says so', async () => {

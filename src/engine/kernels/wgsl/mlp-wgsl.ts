@@ -358,5 +358,8 @@ fn adam(@builtin(global_invocation_id) id: vec3<u32>) {
 `;
 }
 
+/** Dispatches one step records: forward + backward, then reduce + update, at any depth and K. */
+export const WGSL_DISPATCHES_PER_STEP = 2;
+
 /** Threads per workgroup of the Adam shader. */
 export const ADAM_WORKGROUP = 64;
