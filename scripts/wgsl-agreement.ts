@@ -172,7 +172,10 @@ export async function runClassifierAgreement(
     const heldOut = labelledData(Math.ceil(c.n / 2), inputs, classes, 8);
     const inits = Array.from({ length: c.k }, (_, j) => initModel(c.arch, 200 + j));
     const opts = { ...c.training, batchSeeds: inits.map((_, j) => 300 + j) };
-    const kernel = await WgslClassifierTrainer.create(device, inits, train, heldOut, { ...opts, tiles: c.tiles });
+    const kernel = await WgslClassifierTrainer.create(device, inits, train, heldOut, {
+      ...opts,
+      tiles: c.tiles,
+    });
     const ref = new ClassifierTrainer(inits, train, opts);
     try {
       for (let s = 0; s < steps; s++) {

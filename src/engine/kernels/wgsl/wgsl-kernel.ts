@@ -200,7 +200,8 @@ export class WgslKernel {
     const { stride, tiles, n, channels, inputs } = plan;
     const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : n;
     const largest =
-      4 * Math.max(models.length * tiles * stride, models.length * n * Math.max(2, channels), setRows * inputs);
+      4 *
+      Math.max(models.length * tiles * stride, models.length * n * Math.max(2, channels), setRows * inputs);
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     if (largest > limit)
       throw new RangeError(
@@ -333,8 +334,7 @@ export class WgslKernel {
         if (forward !== true) {
           // Every member reads the same rows start…start+count of the set.
           for (let i = 0; i < chunk.count; i++) this.rows[i] = chunk.start + i;
-          for (let k = 1; k < this.k; k++)
-            this.rows.copyWithin(k * this.plan.n, 0, chunk.count);
+          for (let k = 1; k < this.k; k++) this.rows.copyWithin(k * this.plan.n, 0, chunk.count);
           this.device.queue.writeBuffer(this.b.rows, 0, this.rows);
         }
         this.writeUniform(1, this.opts.lr, chunk.count);
