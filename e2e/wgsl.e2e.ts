@@ -213,11 +213,17 @@ interface Backend {
   calibration?: { backend: string; msPerStep?: number }[];
 }
 
+/** A fresh page of the idle app, and the errors it logs. */
+async function idleApp(): Promise<{ app: Page; appErrors: string[] }> {
+  const app = await context.newPage();
+  const appErrors = watchErrors(app);
+  await openIdleApp(app, base);
+  return { app, appErrors };
+}
+
 describe('WGSL path of the classifier job', () => {
   it('forced, trains on the WGSL kernel and matches the wasm kernel the software adapter keeps', async () => {
-    const app = await context.newPage();
-    const appErrors = watchErrors(app);
-    await openIdleApp(app, base);
+    const { app, appErrors } = await idleApp();
     const out = await app.evaluate(async () => {
       const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
         .__weightscope;
@@ -278,9 +284,7 @@ describe('WGSL path of the classifier job', () => {
 
 describe('WGSL path of the train job', () => {
   it('trains in the engine worker on the fused WebGPU kernel, matches tfjs, and the badge says so', async () => {
-    const app = await context.newPage();
-    const appErrors = watchErrors(app);
-    await openIdleApp(app, base);
+    const { app, appErrors } = await idleApp();
     const out = await app.evaluate(async () => {
       const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
         .__weightscope;

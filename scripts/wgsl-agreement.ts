@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { WgslKernel } from '../src/engine/kernels/wgsl/wgsl-kernel';
 import { smoothTarget, worstRelative } from '../src/engine/kernels/agreement';
-import { initModel, type MlpArch } from '../src/engine/model';
+import { initModel, type MlpArch, type Model } from '../src/engine/model';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
 import { WgslClassifierTrainer } from '../src/engine/kernels/wgsl/wgsl-classifier';
@@ -46,6 +46,30 @@ export interface AgreementRow {
   workgroup: number;
 }
 
+/** Largest |a − b| / b over paired per-member losses. */
+function lossGap(pairs: readonly (readonly [Float32Array, Float32Array])[]): number {
+  let gap = 0;
+  for (const [a, b] of pairs) a.forEach((v, j) => (gap = Math.max(gap, Math.abs(v - b[j]!) / b[j]!)));
+  return gap;
+}
+
+/** A case's row: the weights' and losses' gaps, and how the kernel ran. */
+function row(
+  name: string,
+  weights: [Model[], Model[]],
+  losses: readonly (readonly [Float32Array, Float32Array])[],
+  kernel: { dispatchesPerStep: number; plan: { tiles: number; s: number } },
+): AgreementRow {
+  return {
+    name,
+    worstRelative: worstRelative(...weights),
+    mseRelative: lossGap(losses),
+    dispatchesPerStep: kernel.dispatchesPerStep,
+    tiles: kernel.plan.tiles,
+    workgroup: kernel.plan.s,
+  };
+}
+
 /** Runs every case on the kernel and on tfjs's cpu backend (the reference). */
 export async function runAgreement(
   device: GPUDevice,
@@ -72,16 +96,7 @@ export async function runAgreement(
         await kernel.evaluate(),
         await ref.evaluate(),
       ];
-      let mseRelative = 0;
-      mseA.forEach((v, j) => (mseRelative = Math.max(mseRelative, Math.abs(v - mseB[j]!) / mseB[j]!)));
-      rows.push({
-        name: c.name,
-        worstRelative: worstRelative(mine, theirs),
-        mseRelative,
-        dispatchesPerStep: kernel.dispatchesPerStep,
-        tiles: kernel.plan.tiles,
-        workgroup: kernel.plan.s,
-      });
+      rows.push(row(c.name, [mine, theirs], [[mseA, mseB]], kernel));
     } finally {
       kernel.dispose();
       ref.dispose();
@@ -185,23 +200,10 @@ export async function runClassifierAgreement(
       const [mine, theirs] = [await kernel.models(), await ref.models()];
       const [sa, sb] = [await kernel.score('heldOut'), await ref.score(heldOut)];
       const [ta, tb] = [await kernel.epochTrainLoss(), await ref.epochTrainLoss()];
-      let lossRelative = 0;
-      for (const [a, b] of [
-        [sa.loss, sb.loss],
-        [ta, tb],
-      ] as const)
-        a.forEach((v, j) => (lossRelative = Math.max(lossRelative, Math.abs(v - b[j]!) / b[j]!)));
+      const losses = [[sa.loss, sb.loss] as const, [ta, tb] as const];
       // Accuracies are counts over the set: they agree exactly unless a logit pair is within rounding.
       const accuracyGap = Math.max(...Array.from(sa.accuracy, (v, j) => Math.abs(v - sb.accuracy[j]!)));
-      rows.push({
-        name: c.name,
-        worstRelative: worstRelative(mine, theirs),
-        mseRelative: lossRelative,
-        accuracyGap,
-        dispatchesPerStep: kernel.dispatchesPerStep,
-        tiles: kernel.plan.tiles,
-        workgroup: kernel.plan.s,
-      });
+      rows.push({ ...row(c.name, [mine, theirs], losses, kernel), accuracyGap });
     } finally {
       kernel.dispose();
       ref.dispose();
