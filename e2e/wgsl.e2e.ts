@@ -36,7 +36,8 @@ beforeAll(async () => {
       import * as path from '/src/workers/wgsl-path.ts';
       import * as trainer from '/src/engine/tf/trainer.ts';
       import * as runners from '/src/workers/jobs/train-runners.ts';
-      window.__wgsl = { agreement, kernel, model, path, trainer, runners };`,
+      import * as classifier from '/src/engine/kernels/wgsl/wgsl-classifier.ts';
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier };`,
   });
   await page.waitForFunction(
     () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
@@ -55,6 +56,7 @@ interface Modules {
   path: typeof import('../src/workers/wgsl-path');
   trainer: typeof import('../src/engine/tf/trainer');
   runners: typeof import('../src/workers/jobs/train-runners');
+  classifier: typeof import('../src/engine/kernels/wgsl/wgsl-classifier');
 }
 afterAll(async () => {
   await context?.close();
@@ -101,6 +103,58 @@ describe('WGSL population kernel on the software adapter', () => {
     expect(rows.some((r) => r.name.startsWith('GELU'))).toBe(true);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('trains a classifier population over 12 epochs with no buffer made after construction', async () => {
+    const out = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
+      const device = await (await gpu.requestAdapter())!.requestDevice();
+      let made = 0;
+      const create = device.createBuffer.bind(device);
+      device.createBuffer = (d: GPUBufferDescriptor) => {
+        made += 1;
+        return create(d);
+      };
+      const { agreement, classifier, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const arch = { widths: [6, 19, 3], activation: 'tanh' as const };
+      const train = agreement.labelledData(100, 6, 3, 3);
+      const heldOut = agreement.labelledData(50, 6, 3, 4);
+      const models = [1, 2, 3].map((s) => model.initModel(arch, s));
+      const t = await classifier.WgslClassifierTrainer.create(device, models, train, heldOut, {
+        epochs: 12,
+        batch: 16,
+        optimizer: 'adam',
+        lr: 1e-2,
+        momentum: 0.9,
+        weightDecay: 0,
+        schedule: 'constant',
+        batchSeeds: [7, 8, 9],
+      });
+      const afterCreate = made;
+      const before = await t.score('heldOut');
+      const losses: number[][] = [];
+      while (t.steps < t.totalSteps) {
+        t.step();
+        if (t.steps % t.stepsPerEpoch === 0) losses.push(Array.from(await t.epochTrainLoss()));
+      }
+      const after = await t.score('heldOut');
+      const afterSteps = made;
+      t.dispose();
+      device.destroy();
+      return {
+        afterCreate,
+        afterSteps,
+        epochs: losses.length,
+        first: losses[0]!,
+        last: losses.at(-1)!,
+        before: Array.from(before.accuracy),
+        after: Array.from(after.accuracy),
+      };
+    });
+    expect(out.afterSteps).toBe(out.afterCreate);
+    expect(out.epochs).toBe(12);
+    out.last.forEach((l, k) => expect(l).toBeLessThan(out.first[k]! / 2));
+    out.after.forEach((a, k) => expect(a).toBeGreaterThan(Math.max(0.8, out.before[k]!)));
+  }, 60_000);
 
   it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
     const out = await page.evaluate(async () => {

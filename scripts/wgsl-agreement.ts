@@ -156,10 +156,20 @@ export interface ClassifierCase {
   tiles?: number;
 }
 
-/** Seeded inputs in [−1, 1) labelled by the argmax of a random linear map (learnable). */
-export function labelledData(n: number, inputs: number, classes: number, seed: number): ClassificationData {
+/**
+ * Seeded inputs in [−1, 1) labelled by the argmax of a random linear map (learnable); the map is
+ * that of `task`, so sets drawn with other seeds and the same task share their labelling.
+ */
+export function labelledData(
+  n: number,
+  inputs: number,
+  classes: number,
+  seed: number,
+  task = 0,
+): ClassificationData {
+  const taskRng = createRng(task);
+  const map = Float32Array.from({ length: inputs * classes }, () => taskRng.normal());
   const rng = createRng(seed);
-  const map = Float32Array.from({ length: inputs * classes }, () => rng.normal());
   const x = Float32Array.from({ length: n * inputs }, () => rng.uniform(-1, 1));
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
