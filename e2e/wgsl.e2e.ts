@@ -37,7 +37,15 @@ beforeAll(async () => {
       import * as trainer from '/src/engine/tf/trainer.ts';
       import * as runners from '/src/workers/jobs/train-runners.ts';
       import * as classifier from '/src/engine/kernels/wgsl/wgsl-classifier.ts';
-      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier };`,
+      // A device that counts every buffer made on it, not only those the kernel says it made.
+      const countingDevice = async () => {
+        const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+        const made = { n: 0 };
+        const create = device.createBuffer.bind(device);
+        device.createBuffer = (d) => ((made.n += 1), create(d));
+        return { device, made };
+      };
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier, countingDevice };`,
   });
   await page.waitForFunction(
     () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
@@ -57,6 +65,7 @@ interface Modules {
   trainer: typeof import('../src/engine/tf/trainer');
   runners: typeof import('../src/workers/jobs/train-runners');
   classifier: typeof import('../src/engine/kernels/wgsl/wgsl-classifier');
+  countingDevice(): Promise<{ device: GPUDevice; made: { n: number } }>;
 }
 afterAll(async () => {
   await context?.close();
@@ -106,15 +115,9 @@ describe('WGSL population kernel on the software adapter', () => {
 
   it('trains a classifier population over 12 epochs with no buffer made after construction', async () => {
     const out = await page.evaluate(async () => {
-      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
-      const device = await (await gpu.requestAdapter())!.requestDevice();
-      let made = 0;
-      const create = device.createBuffer.bind(device);
-      device.createBuffer = (d: GPUBufferDescriptor) => {
-        made += 1;
-        return create(d);
-      };
-      const { agreement, classifier, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { agreement, classifier, model, countingDevice } = (window as unknown as { __wgsl: Modules })
+        .__wgsl;
+      const { device, made } = await countingDevice();
       const arch = { widths: [6, 19, 3], activation: 'tanh' as const };
       const train = agreement.labelledData(100, 6, 3, 3);
       const heldOut = agreement.labelledData(50, 6, 3, 4);
@@ -129,7 +132,7 @@ describe('WGSL population kernel on the software adapter', () => {
         schedule: 'constant',
         batchSeeds: [7, 8, 9],
       });
-      const afterCreate = made;
+      const afterCreate = made.n;
       const before = await t.score('heldOut');
       const losses: number[][] = [];
       while (t.steps < t.totalSteps) {
@@ -137,7 +140,7 @@ describe('WGSL population kernel on the software adapter', () => {
         if (t.steps % t.stepsPerEpoch === 0) losses.push(Array.from(await t.epochTrainLoss()));
       }
       const after = await t.score('heldOut');
-      const afterSteps = made;
+      const afterSteps = made.n;
       t.dispose();
       device.destroy();
       return {
@@ -158,23 +161,20 @@ describe('WGSL population kernel on the software adapter', () => {
 
   it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
     const out = await page.evaluate(async () => {
-      const gpu = (navigator as unknown as { gpu: GPU }).gpu;
-      const device = await (await gpu.requestAdapter())!.requestDevice();
-      // Count every buffer made on the device, not only those the kernel says it made.
-      let made = 0;
-      const create = device.createBuffer.bind(device);
-      device.createBuffer = (d: GPUBufferDescriptor) => {
-        made += 1;
-        return create(d);
-      };
-      const { agreement: m, kernel: k, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const {
+        agreement: m,
+        kernel: k,
+        model,
+        countingDevice,
+      } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { device, made } = await countingDevice();
       const { initModel } = model;
       const arch = { widths: [2, 9, 7, 1], activation: 'sine' as const, w0: 30 };
       const data = m.smoothTarget(7, 5, 1);
       const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, {
         lr: 1e-3,
       });
-      const afterCreate = made;
+      const afterCreate = made.n;
       const mse0 = await kernel.evaluate();
       for (let s = 0; s < 300; s++) {
         kernel.step();
@@ -182,7 +182,7 @@ describe('WGSL population kernel on the software adapter', () => {
       }
       const mse = await kernel.evaluate();
       const models = await kernel.models();
-      const afterSteps = made;
+      const afterSteps = made.n;
       const counted = kernel.buffersCreated;
       device.destroy();
       await new Promise((r) => setTimeout(r, 50));
