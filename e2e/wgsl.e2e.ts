@@ -3,7 +3,10 @@
  * (SwiftShader): 20 Adam steps against the tfjs reference trainer on the same initial weights and
  * data (SIREN and ReLU + Fourier features, K = 1 and 3, odd widths, pixel counts that leave a
  * partial chunk), two dispatches per step, no buffer made after construction over many steps,
- * and a lost device reported as such.
+ * and a lost device reported as such. The same for classifiers (ReLU/tanh/GELU, softmax
+ * cross-entropy on minibatches, Adam and SGD) against the tfjs ClassifierTrainer, and the
+ * classifier job in the engine worker: forced onto the WGSL kernel it matches the wasm kernel that
+ * the software adapter otherwise leaves the run to.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -33,7 +36,16 @@ beforeAll(async () => {
       import * as path from '/src/workers/wgsl-path.ts';
       import * as trainer from '/src/engine/tf/trainer.ts';
       import * as runners from '/src/workers/jobs/train-runners.ts';
-      window.__wgsl = { agreement, kernel, model, path, trainer, runners };`,
+      import * as classifier from '/src/engine/kernels/wgsl/wgsl-classifier.ts';
+      // A device that counts every buffer made on it, not only those the kernel says it made.
+      const countingDevice = async () => {
+        const device = await (await navigator.gpu.requestAdapter()).requestDevice();
+        const made = { n: 0 };
+        const create = device.createBuffer.bind(device);
+        device.createBuffer = (d) => ((made.n += 1), create(d));
+        return { device, made };
+      };
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier, countingDevice };`,
   });
   await page.waitForFunction(
     () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
@@ -52,6 +64,8 @@ interface Modules {
   path: typeof import('../src/workers/wgsl-path');
   trainer: typeof import('../src/engine/tf/trainer');
   runners: typeof import('../src/workers/jobs/train-runners');
+  classifier: typeof import('../src/engine/kernels/wgsl/wgsl-classifier');
+  countingDevice(): Promise<{ device: GPUDevice; made: { n: number } }>;
 }
 afterAll(async () => {
   await context?.close();
@@ -78,25 +92,89 @@ describe('WGSL population kernel on the software adapter', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
-  it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
-    const out = await page.evaluate(async () => {
+  it('trains classifiers as the tfjs trainer does: 1e-4 relative after 20 steps, two dispatches a step', async () => {
+    const rows = await page.evaluate(async () => {
       const gpu = (navigator as unknown as { gpu: GPU }).gpu;
       const device = await (await gpu.requestAdapter())!.requestDevice();
-      // Count every buffer made on the device, not only those the kernel says it made.
-      let made = 0;
-      const create = device.createBuffer.bind(device);
-      device.createBuffer = (d: GPUBufferDescriptor) => {
-        made += 1;
-        return create(d);
+      const m = (window as unknown as { __wgsl: Modules }).__wgsl.agreement;
+      const out = await m.runClassifierAgreement(device, m.CLASSIFIER_CASES);
+      device.destroy();
+      return out;
+    });
+    expect(rows.length).toBe(5);
+    for (const r of rows as AgreementRow[]) {
+      expect(r.worstRelative, r.name).toBeLessThan(1e-4);
+      expect(r.mseRelative, r.name).toBeLessThan(1e-4);
+      expect(r.accuracyGap, r.name).toBe(0);
+      expect(r.dispatchesPerStep, r.name).toBe(2);
+    }
+    expect(rows.some((r) => r.name.startsWith('tanh'))).toBe(true);
+    expect(rows.some((r) => r.name.startsWith('GELU'))).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('trains a classifier population over 12 epochs with no buffer made after construction', async () => {
+    const out = await page.evaluate(async () => {
+      const { agreement, classifier, model, countingDevice } = (window as unknown as { __wgsl: Modules })
+        .__wgsl;
+      const { device, made } = await countingDevice();
+      const arch = { widths: [6, 19, 3], activation: 'tanh' as const };
+      const train = agreement.labelledData(100, 6, 3, 3);
+      const heldOut = agreement.labelledData(50, 6, 3, 4);
+      const models = [1, 2, 3].map((s) => model.initModel(arch, s));
+      const t = await classifier.WgslClassifierTrainer.create(device, models, train, heldOut, {
+        epochs: 12,
+        batch: 16,
+        optimizer: 'adam',
+        lr: 1e-2,
+        momentum: 0.9,
+        weightDecay: 0,
+        schedule: 'constant',
+        batchSeeds: [7, 8, 9],
+      });
+      const afterCreate = made.n;
+      const before = await t.score('heldOut');
+      const losses: number[][] = [];
+      while (t.steps < t.totalSteps) {
+        t.step();
+        if (t.steps % t.stepsPerEpoch === 0) losses.push(Array.from(await t.epochTrainLoss()));
+      }
+      const after = await t.score('heldOut');
+      const afterSteps = made.n;
+      t.dispose();
+      device.destroy();
+      return {
+        afterCreate,
+        afterSteps,
+        epochs: losses.length,
+        first: losses[0]!,
+        last: losses.at(-1)!,
+        before: Array.from(before.accuracy),
+        after: Array.from(after.accuracy),
       };
-      const { agreement: m, kernel: k, model } = (window as unknown as { __wgsl: Modules }).__wgsl;
+    });
+    expect(out.afterSteps).toBe(out.afterCreate);
+    expect(out.epochs).toBe(12);
+    out.last.forEach((l, k) => expect(l).toBeLessThan(out.first[k]! / 2));
+    out.after.forEach((a, k) => expect(a).toBeGreaterThan(Math.max(0.8, out.before[k]!)));
+  }, 60_000);
+
+  it('makes no buffer after construction over 300 steps, and reports a lost device', async () => {
+    const out = await page.evaluate(async () => {
+      const {
+        agreement: m,
+        kernel: k,
+        model,
+        countingDevice,
+      } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { device, made } = await countingDevice();
       const { initModel } = model;
       const arch = { widths: [2, 9, 7, 1], activation: 'sine' as const, w0: 30 };
       const data = m.smoothTarget(7, 5, 1);
       const kernel = await k.WgslKernel.create(device, [initModel(arch, 1), initModel(arch, 2)], data, {
         lr: 1e-3,
       });
-      const afterCreate = made;
+      const afterCreate = made.n;
       const mse0 = await kernel.evaluate();
       for (let s = 0; s < 300; s++) {
         kernel.step();
@@ -104,7 +182,7 @@ describe('WGSL population kernel on the software adapter', () => {
       }
       const mse = await kernel.evaluate();
       const models = await kernel.models();
-      const afterSteps = made;
+      const afterSteps = made.n;
       const counted = kernel.buffersCreated;
       device.destroy();
       await new Promise((r) => setTimeout(r, 50));
@@ -189,11 +267,78 @@ interface Backend {
   calibration?: { backend: string; msPerStep?: number }[];
 }
 
+/** A fresh page of the idle app, and the errors it logs. */
+async function idleApp(): Promise<{ app: Page; appErrors: string[] }> {
+  const app = await context.newPage();
+  const appErrors = watchErrors(app);
+  await openIdleApp(app, base);
+  return { app, appErrors };
+}
+
+describe('WGSL path of the classifier job', () => {
+  it('forced, trains on the WGSL kernel and matches the wasm kernel the software adapter keeps', async () => {
+    const { app, appErrors } = await idleApp();
+    const out = await app.evaluate(async () => {
+      const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
+        .__weightscope;
+      // Three seeded blobs in 5 dimensions; 61 rows, a quarter held out.
+      let s = 12345;
+      const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const n = 61;
+      const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const x = Float32Array.from(
+        { length: n * 5 },
+        (_, i) => (i % 5 === labels[Math.floor(i / 5)]! ? 1.5 : 0) + 0.5 * rand(),
+      );
+      const job = {
+        settings: {
+          hidden: [11, 9],
+          activation: 'gelu',
+          seed: 4,
+          population: 3,
+          initMode: 'independent',
+          epochs: 3,
+          batch: 13,
+          optimizer: 'adam',
+          lr: 1e-2,
+          momentum: 0.9,
+          weightDecay: 1e-3,
+          schedule: 'cosine',
+        },
+        data: {
+          kind: 'dataset',
+          name: 'blobs.npz',
+          dataset: { x, labels, n, inputs: 5, classes: 3 },
+          heldOutFraction: 0.25,
+          seed: 1,
+        },
+        group: 'wgsl',
+      };
+      type R = { kernel: string; history: { heldOutLoss: number[]; trainLoss: number[] }[] };
+      const gpu = (await ws.ask('classifier-train', { ...job, kernel: 'webgpu' })) as R;
+      const auto = (await ws.ask('classifier-train', { ...job, group: 'auto' })) as R;
+      return { gpu, auto };
+    });
+    expect(out.gpu.kernel).toBe('fused WebGPU (2 dispatches a step; chosen by the run)');
+    // SwiftShader is a software adapter: not a candidate, and not worth a word in the path.
+    expect(out.auto.kernel).toMatch(/^fused wasm (relaxed|simd) × \d+ workers?$/);
+    expect(out.gpu.history).toHaveLength(3);
+    out.gpu.history.forEach((h, e) =>
+      h.heldOutLoss.forEach((v, k) => {
+        const ref = out.auto.history[e]!.heldOutLoss[k]!;
+        expect(Math.abs(v - ref)).toBeLessThan(1e-4 * ref);
+        const tr = out.auto.history[e]!.trainLoss[k]!;
+        expect(Math.abs(h.trainLoss[k]! - tr)).toBeLessThan(1e-4 * tr);
+      }),
+    );
+    expect(appErrors).toEqual([]);
+    await app.close();
+  }, 120_000);
+});
+
 describe('WGSL path of the train job', () => {
   it('trains in the engine worker on the fused WebGPU kernel, matches tfjs, and the badge says so', async () => {
-    const app = await context.newPage();
-    const appErrors = watchErrors(app);
-    await openIdleApp(app, base);
+    const { app, appErrors } = await idleApp();
     const out = await app.evaluate(async () => {
       const ws = (window as unknown as { __weightscope: { ask(t: string, p: unknown): Promise<unknown> } })
         .__weightscope;

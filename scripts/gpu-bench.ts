@@ -1,8 +1,11 @@
 /// <reference types="@webgpu/types" />
 /**
  * The WGSL population kernel on a real GPU, from Node (the `webgpu` package: Dawn): first its
- * agreement with the tfjs reference (scripts/wgsl-agreement.ts), then model-steps/s for SIREN 3×64
- * on a 64×64 image, full batch, Adam, at K = 1, 8, 32, 128. Prints one JSON object.
+ * agreement with the tfjs reference (scripts/wgsl-agreement.ts, INRs and classifiers), then
+ * model-steps/s for SIREN 3×64 on a 64×64 image, full batch, Adam, at K = 1, 8, 32, 128, and for
+ * classifiers (Adam, batch 128) at K = 1 and 8: the MNIST MLP 784-512×3-10 (a row that states the
+ * kernel's refusal while it does not cover those widths) and 196-128×3-10 (MNIST at 14×14, covered).
+ * Prints one JSON object.
  *
  *   npm run gpu-bench                      # the machine's GPU (Vulkan, Metal or D3D12 via Dawn)
  *   npm run gpu-bench -- --swiftshader     # Chromium's software Vulkan (SwiftShader): proves it runs; NOT GPU speed
@@ -12,8 +15,17 @@
 import { create, globals } from 'webgpu';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { smoothTarget, runAgreement, AGREEMENT_CASES } from './wgsl-agreement';
+import {
+  smoothTarget,
+  runAgreement,
+  AGREEMENT_CASES,
+  CLASSIFIER_CASES,
+  labelledData,
+  runClassifierAgreement,
+} from './wgsl-agreement';
 import { WgslKernel } from '../src/engine/kernels/wgsl/wgsl-kernel';
+import { WgslClassifierTrainer, wgslClassifierCoverage } from '../src/engine/kernels/wgsl/wgsl-classifier';
+import { DEFAULT_TRAINING } from '../src/engine/classifier/settings';
 import { initModel, type MlpArch } from '../src/engine/model';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -68,6 +80,26 @@ function flopsPerModelStep(arch: MlpArch, n: number): number {
   return 6 * macs * n;
 }
 
+/**
+ * Steps `step` in batches, each ended by waiting for the queue, growing while they fit the time
+ * left, until `seconds` have passed; returns the steps and seconds.
+ */
+async function timed(device: GPUDevice, step: () => void, seconds: number) {
+  let steps = 0;
+  const t0 = performance.now();
+  const budget = seconds * 1000;
+  let batch = 1;
+  for (;;) {
+    for (let i = 0; i < batch; i++) step();
+    await device.queue.onSubmittedWorkDone();
+    steps += batch;
+    const elapsed = performance.now() - t0;
+    if (elapsed >= budget) break;
+    batch = Math.max(1, Math.min(256, 2 * batch, Math.floor((budget - elapsed) / (elapsed / steps))));
+  }
+  return { steps, sec: (performance.now() - t0) / 1000 };
+}
+
 async function bench(device: GPUDevice, k: number, seconds: number) {
   const data = smoothTarget(64, 64, 1);
   const inits = Array.from({ length: k }, (_, j) => initModel(SIREN, j + 1));
@@ -75,20 +107,7 @@ async function bench(device: GPUDevice, k: number, seconds: number) {
   try {
     for (let i = 0; i < 3; i++) kernel.step();
     const mse0 = await kernel.evaluate();
-    let steps = 0;
-    const t0 = performance.now();
-    // Batches of steps, each ended by waiting for the queue, growing while they fit the time left.
-    const budget = seconds * 1000;
-    let batch = 1;
-    for (;;) {
-      for (let i = 0; i < batch; i++) kernel.step();
-      await device.queue.onSubmittedWorkDone();
-      steps += batch;
-      const elapsed = performance.now() - t0;
-      if (elapsed >= budget) break;
-      batch = Math.max(1, Math.min(256, 2 * batch, Math.floor((budget - elapsed) / (elapsed / steps))));
-    }
-    const sec = (performance.now() - t0) / 1000;
+    const { steps, sec } = await timed(device, () => kernel.step(), seconds);
     const mse = await kernel.evaluate();
     const modelStepsPerSecond = (k * steps) / sec;
     return {
@@ -107,9 +126,52 @@ async function bench(device: GPUDevice, k: number, seconds: number) {
   }
 }
 
+/** The classifier rows: MLPs on 10 classes, batch 128, Adam. */
+const CLASSIFIERS: MlpArch[] = [
+  { widths: [784, 512, 512, 512, 10], activation: 'relu' },
+  { widths: [196, 128, 128, 128, 10], activation: 'relu' },
+];
+
+async function benchClassifier(device: GPUDevice, arch: MlpArch, k: number, seconds: number) {
+  const shape = `${arch.widths.join('-')} ${arch.activation}, batch 128, Adam`;
+  const why = wgslClassifierCoverage(arch);
+  if (why) return { shape, k, covered: false, reason: why };
+  const [inputs, classes] = [arch.widths[0]!, arch.widths.at(-1)!];
+  const train = labelledData(128 * 20, inputs, classes, 1);
+  const heldOut = labelledData(256, inputs, classes, 2);
+  const inits = Array.from({ length: k }, (_, j) => initModel(arch, j + 1));
+  const trainer = await WgslClassifierTrainer.create(device, inits, train, heldOut, {
+    ...DEFAULT_TRAINING,
+    epochs: 1000,
+    batchSeeds: inits.map((_, j) => 50 + j),
+  });
+  try {
+    for (let i = 0; i < 3; i++) trainer.step();
+    const { steps, sec } = await timed(device, () => trainer.step(), seconds);
+    const modelStepsPerSecond = (k * steps) / sec;
+    const scores = await trainer.score('heldOut');
+    return {
+      shape,
+      k,
+      covered: true,
+      steps,
+      seconds: Number(sec.toFixed(3)),
+      modelStepsPerSecond: Number(modelStepsPerSecond.toFixed(1)),
+      gflops: Number(((modelStepsPerSecond * flopsPerModelStep(arch, 128)) / 1e9).toFixed(2)),
+      dispatchesPerStep: trainer.dispatchesPerStep,
+      heldOutAccuracy: Array.from(scores.accuracy, (a) => Number(a.toFixed(3))),
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const { device, adapter } = await gpuDevice();
-  const agreement = await runAgreement(device, AGREEMENT_CASES);
+  const agreement = [
+    ...(await runAgreement(device, AGREEMENT_CASES)),
+    ...(await runClassifierAgreement(device, CLASSIFIER_CASES)),
+  ];
   const worst = Math.max(...agreement.map((r) => r.worstRelative));
   const out: Record<string, unknown> = { adapter, agreement, agreementOk: worst < 1e-4 };
   if (!flag('--check-only')) {
@@ -119,6 +181,11 @@ async function main(): Promise<void> {
     for (const k of ks) rows.push(await bench(device, k, seconds));
     out.shape = 'SIREN 3×64 on 64×64, full batch, Adam';
     out.rows = rows;
+    const classifierRows = [];
+    for (const arch of CLASSIFIERS)
+      for (const k of option('--classifier-k', '1,8').split(',').map(Number))
+        classifierRows.push(await benchClassifier(device, arch, k, seconds));
+    out.classifierRows = classifierRows;
     if (adapter.software)
       out.note = 'software adapter: these figures show the kernel runs, not GPU performance';
   }

@@ -1,7 +1,9 @@
 /**
  * The WGSL population kernel in Node, on Dawn (the `webgpu` package) over Chromium's SwiftShader
  * Vulkan driver: scripts/gpu-bench.ts --check-only runs the same agreement cases as the browser test
- * (e2e/wgsl.e2e.ts) against the tfjs reference. Dawn finds Vulkan through the environment of a new
+ * (e2e/wgsl.e2e.ts) against the tfjs reference: INRs against PopulationTrainer, classifiers (ReLU,
+ * tanh, GELU; Adam and SGD with momentum and L2 decay; minibatches that leave a workgroup part
+ * empty) against ClassifierTrainer. Dawn finds Vulkan through the environment of a new
  * process, hence the child process. Without the driver (no Debian Chromium) the test says so and
  * is skipped; the browser test still covers the kernel.
  */
@@ -13,7 +15,7 @@ import type { AgreementRow } from '../scripts/wgsl-agreement';
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', () => {
-  it('agrees with the tfjs trainer to 1e-4 relative after 20 Adam steps, in two dispatches a step', () => {
+  it('agrees with the tfjs trainers to 1e-4 relative after 20 steps, in two dispatches a step', () => {
     const stdout = execFileSync(
       process.execPath,
       ['--import', './bin/register.mjs', 'scripts/gpu-bench.ts', '--swiftshader', '--check-only'],
@@ -27,6 +29,8 @@ describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', (
     };
     expect(out.adapter.software).toBe(true);
     expect(out.agreement.length).toBeGreaterThanOrEqual(4);
+    for (const act of ['tanh', 'GELU', 'ReLU 6'])
+      expect(out.agreement.some((r) => r.name.startsWith(act) && r.accuracyGap === 0)).toBe(true);
     for (const r of out.agreement) {
       expect(r.worstRelative, r.name).toBeLessThan(1e-4);
       expect(r.dispatchesPerStep, r.name).toBe(2);

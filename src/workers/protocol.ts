@@ -452,6 +452,11 @@ export interface ClassifierTrainJob {
   settings: ClassifierSettings;
   data: ClassifierDataSpec;
   group: string;
+  /**
+   * 'webgpu': train on the WGSL kernel even on a software adapter (tests), refusing when it
+   * cannot; default 'auto' (WGSL on a hardware adapter where it covers the run, else wasm or tfjs).
+   */
+  kernel?: 'auto' | 'webgpu';
 }
 
 export interface ClassifierTrainReply {

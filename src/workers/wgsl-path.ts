@@ -10,6 +10,7 @@ import { WgslKernel } from '../engine/kernels/wgsl/wgsl-kernel';
 import { wgslCoverage } from '../engine/kernels/wgsl/plan';
 import { initModel, type Model } from '../engine/model';
 import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
+import type { ClassifierGpu } from '../engine/tf/classifier-path';
 import { tfjsRunner, timeRunner, type PopulationRunner } from './jobs/train-runners';
 import type { BackendInfo, TrainJob } from './protocol';
 
@@ -26,6 +27,33 @@ async function kernelDevice(): Promise<GPUDevice> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter');
   return adapter.requestDevice();
+}
+
+/**
+ * The engine worker's GPU for classifier runs (classifier-path.ts): the high-performance adapter,
+ * whether it is a software one (SwiftShader reports its architecture; others say isFallbackAdapter),
+ * and a device of the run's own, asked for the adapter's largest storage bindings (a training set
+ * lives in one buffer). Null where the browser has no WebGPU or no adapter.
+ */
+export async function classifierGpu(): Promise<ClassifierGpu | null> {
+  const gpu = (globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu;
+  const adapter = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
+  if (!adapter) return null;
+  const info = (adapter as unknown as { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+  let made: GPUDevice | null = null;
+  return {
+    software: Boolean(info?.isFallbackAdapter) || info?.architecture === 'swiftshader',
+    device: async () => {
+      made = await adapter.requestDevice({
+        requiredLimits: {
+          maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+          maxBufferSize: adapter.limits.maxBufferSize,
+        },
+      });
+      return made;
+    },
+    release: () => made?.destroy(),
+  };
 }
 
 /**

@@ -38,6 +38,7 @@ import type {
 } from '../protocol';
 import { ensureBackend } from '../backends';
 import { browserShardPorts } from '../kernel-pool';
+import { classifierGpu } from '../wgsl-path';
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused, type JobContext, type PauseSwitch } from './context';
 
@@ -56,7 +57,7 @@ export function classifierSplit(d: ClassifierDataSpec): TrainTestSplit {
 }
 
 /** Classifier runs take the fused kernel where it covers them, its shards on Web Workers. */
-const KERNEL = { ports: browserShardPorts };
+const KERNEL = { ports: browserShardPorts, gpu: classifierGpu };
 
 const curveData = (c: PathCurve): CurveData => ({
   alphas: Array.from(c.alphas),
@@ -90,7 +91,7 @@ export async function runClassifierTrain(
       signal: ctl.signal,
       gate: () => waitWhilePaused(ctl.pause, ctl.signal, ctl.stop),
       stop: () => ctl.stop.aborted,
-      kernel: KERNEL,
+      kernel: job.kernel === 'webgpu' ? { ...KERNEL, choice: 'webgpu' } : KERNEL,
       onPath: (p) => {
         kernel = p;
         ctl.progress({ ...at, label: 'steps', history: [], kernel });

@@ -29,7 +29,10 @@ const f = (x: number): string => {
 };
 const u = (x: number): string => `${x}u`;
 
-/** The uniform both shaders read: the mode and Adam's per-step scalars. */
+/**
+ * The uniform both shaders read: the mode, the optimiser's per-step scalars, and for minibatches
+ * the examples this dispatch takes.
+ */
 const UNIFORM = `
 struct Step {
   mode: u32,
@@ -40,12 +43,58 @@ struct Step {
   c2: f32,
   sbc2: f32,
   eps: f32,
+  count: u32,
+  gscale: f32,
+  wd: f32,
+  mom: f32,
+  started: u32,
+  reset: u32,
+  lr: f32,
+  pad: u32,
 }
 @group(0) @binding(0) var<uniform> st: Step;
 `;
 
-/** Floats of the uniform (8 × 4 bytes). */
-export const UNIFORM_FLOATS = 8;
+/**
+ * Floats of the uniform (16 × 4 bytes): mode (0 train, 1 forward only); Adam's lr/(1 − β₁ᵗ), β₁,
+ * 1 − β₁, β₂, 1 − β₂, √(1 − β₂ᵗ), ε; the examples of this dispatch and 1/count (CE); L2 decay λ;
+ * SGD's momentum μ, whether its buffer exists yet, and lr; whether the epoch's loss sum restarts.
+ */
+export const UNIFORM_FLOATS = 16;
+
+/** Where each scalar sits in the uniform (float index). */
+export const U = {
+  mode: 0,
+  lrbc: 1,
+  b1: 2,
+  c1: 3,
+  b2: 4,
+  c2: 5,
+  sbc2: 6,
+  eps: 7,
+  count: 8,
+  gscale: 9,
+  wd: 10,
+  mom: 11,
+  started: 12,
+  reset: 13,
+  lr: 14,
+} as const;
+
+const GELU_C = 0.7978845608028654; // √(2/π), the tanh approximation (Hendrycks & Gimpel 2016)
+const GELU_A = 0.044715;
+
+/**
+ * tanh as the wasm kernel computes it (simd-math.ts): sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|),
+ * absolute error ~1e-7; WGSL's built-in tanh has no error bound near 0 on every device.
+ */
+const TANH = `
+fn tanh_(x: f32) -> f32 {
+  let e = exp(-2.0f * abs(x));
+  let t = (1.0f - e) / (1.0f + e);
+  return select(t, -t, x < 0.0f);
+}
+`;
 
 /** sin and cos together: Cody–Waite reduction by π/2 in three parts, minimax polynomials (Cephes). */
 const SINCOS = `
@@ -91,14 +140,25 @@ function forwardCode(p: WgslPlan, l: number): string {
   const win = p.widths[l]!;
   const wout = p.widths[l + 1]!;
   const last = l === L - 1;
-  const store = last
-    ? `yo[o] = z + ${f(p.outputOffset)};`
-    : p.activation === 'sine'
-      ? `let sc = sincos(z * ${f(p.w0)});
-      h[${u(p.hOff[l + 1]!)} + o] = sc.x;
-      d[${u(p.hOff[l + 1]! - p.widths[0]!)} + o] = sc.y * ${f(p.w0)};`
-      : `h[${u(p.hOff[l + 1]!)} + o] = max(z, 0.0f);
-      d[${u(p.hOff[l + 1]! - p.widths[0]!)} + o] = select(0.0f, 1.0f, z > 0.0f);`;
+  const dAt = `d[${u(p.hOff[l + 1]! - p.widths[0]!)} + o]`;
+  const hAt = `h[${u(p.hOff[l + 1]!)} + o]`;
+  const hidden: Record<WgslPlan['activation'], string> = {
+    sine: `let sc = sincos(z * ${f(p.w0)});
+      ${hAt} = sc.x;
+      ${dAt} = sc.y * ${f(p.w0)};`,
+    relu: `${hAt} = max(z, 0.0f);
+      ${dAt} = select(0.0f, 1.0f, z > 0.0f);`,
+    tanh: `let t = tanh_(z);
+      ${hAt} = t;
+      ${dAt} = 1.0f - t * t;`,
+    // 0.5·z·(1 + tanh(c(z + a z³))) and the derivative tfjs takes of stack.ts's expression,
+    // 0.5(1 + t) + 0.5·z·(1 − t²)·c(1 + 3a z²), as gemm-wat.ts's epilogue.
+    gelu: `let z2 = z * z;
+      let t = tanh_((z + z2 * z * ${f(GELU_A)}) * ${f(GELU_C)});
+      ${hAt} = z * 0.5f * (t + 1.0f);
+      ${dAt} = 0.5f * (1.0f + t) + (0.5f * z * (1.0f - t * t)) * (${f(GELU_C)} * (1.0f + ${f(3 * GELU_A)} * z2));`,
+  };
+  const store = last ? `yo[o] = z + ${f(p.outputOffset)};` : hidden[p.activation];
   return `
     for (var o = 0u; o < ${u(wout)}; o++) {
       var acc = 0.0f;
@@ -145,26 +205,71 @@ function backwardCode(p: WgslPlan, l: number): string {
       workgroupBarrier();${down}`;
 }
 
+/**
+ * The loss of this thread's example and dLoss/dOutput into g. MSE: squared error against the
+ * target, scaled by 2/(N·C). CE: logsumexp − the label's logit (the tfjs trainer's crossEntropy),
+ * gradient (softmax − one-hot)/count, so that the step is that of the batch's mean; forward only,
+ * each example's cross-entropy and whether its argmax (the first largest, as tf.argMax) is right.
+ */
+function lossCode(p: WgslPlan): string {
+  const C = p.channels;
+  if (p.loss === 'mse')
+    return `var se = 0.0f;
+    for (var j = 0u; j < ${u(C)}; j++) {
+      let err = select(0.0f, yo[j] - ys[pc * ${u(C)} + j], real);
+      se += err * err;
+      g[j] = err * ${f(p.gradScale)};
+      if (real) { pred[(k * ${u(p.n)} + px) * ${u(C)} + j] = yo[j]; }
+    }`;
+  return `var mx = yo[0];
+    var arg = 0u;
+    for (var j = 1u; j < ${u(C)}; j++) { if (yo[j] > mx) { mx = yo[j]; arg = j; } }
+    var sum = 0.0f;
+    for (var j = 0u; j < ${u(C)}; j++) { sum += exp(yo[j] - mx); }
+    let lab = ys[pc];
+    let se = select(0.0f, mx + log(sum) - yo[lab], real);
+    for (var j = 0u; j < ${u(C)}; j++) {
+      let hot = select(0.0f, 1.0f, j == lab);
+      g[j] = select(0.0f, (exp(yo[j] - mx) / sum - hot) * st.gscale, real);
+    }
+    if (real && st.mode == 1u) {
+      pred[(k * ${u(p.n)} + px) * 2u] = se;
+      pred[(k * ${u(p.n)} + px) * 2u + 1u] = select(0.0f, 1.0f, arg == lab);
+    }`;
+}
+
+/** Which example this thread takes: a pixel of the grid, or row `rows[k, px]` of the data set. */
+function exampleCode(p: WgslPlan): string {
+  if (p.loss === 'mse')
+    return `let real = px < ${u(p.n)};
+    let pc = min(px, ${u(p.n - 1)});`;
+  return `let real = px < st.count;
+    let pc = select(0u, rows[k * ${u(p.n)} + min(px, ${u(p.n - 1)})], real);`;
+}
+
 /** The forward + backward shader (entry point `grads`). */
 export function gradsShader(p: WgslPlan): string {
   const L = p.widths.length - 1;
   const widest = Math.max(...p.widths);
   const S = p.s;
   const C = p.channels;
+  const ce = p.loss === 'ce';
   const hidden = p.hSize - p.widths[0]!;
   const layers = Array.from({ length: L }, (_, l) => forwardCode(p, l)).join('');
   const back = Array.from({ length: L }, (_, l) => backwardCode(p, L - 1 - l)).join('');
   return `${UNIFORM}
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> xs: array<f32>;
-@group(0) @binding(3) var<storage, read> ys: array<f32>;
+@group(0) @binding(3) var<storage, read> ys: array<${ce ? 'u32' : 'f32'}>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> pred: array<f32>;
 ${p.features > 0 ? '@group(0) @binding(7) var<storage, read> enc: array<f32>;' : ''}
+${ce ? '@group(0) @binding(8) var<storage, read> rows: array<u32>;' : ''}
 var<workgroup> sg: array<f32, ${widest * S}>;
 var<workgroup> sh: array<f32, ${widest * S}>;
-${SINCOS}
+${p.features > 0 || p.activation === 'sine' ? SINCOS : ''}
+${p.activation === 'tanh' || p.activation === 'gelu' ? TANH : ''}
 @compute @workgroup_size(${S})
 fn grads(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let t = wg.x;
@@ -178,17 +283,10 @@ fn grads(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: v
   var gn: array<f32, ${widest}>;
   for (var c = 0u; c < ${u(p.chunks)}; c++) {
     let px = (t * ${u(p.chunks)} + c) * ${u(S)} + tid;
-    let real = px < ${u(p.n)};
-    let pc = min(px, ${u(p.n - 1)});
+    ${exampleCode(p)}
     ${inputCode(p)}
     ${layers}
-    var se = 0.0f;
-    for (var j = 0u; j < ${u(C)}; j++) {
-      let err = select(0.0f, yo[j] - ys[pc * ${u(C)} + j], real);
-      se += err * err;
-      g[j] = err * ${f(p.gradScale)};
-      if (real) { pred[(k * ${u(p.n)} + px) * ${u(C)} + j] = yo[j]; }
-    }
+    ${lossCode(p)}
     sg[tid] = se;
     workgroupBarrier();
     if (tid == 0u) {
@@ -205,30 +303,63 @@ fn grads(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: v
 `;
 }
 
-/** The reduce + Adam shader (entry point `adam`), one thread per (parameter, member). */
+/** The update of one parameter from its summed gradient: Adam, or SGD with momentum. */
+function updateCode(p: WgslPlan): string {
+  if (p.optimizer === 'sgd')
+    // torch.optim.SGD (optimizers.ts): b = g on the first step, then b = μb + d; θ −= lr·b.
+    return `var dir = grad;
+  if (st.mom > 0.0f) {
+    if (st.started != 0u) { dir = m1[i] * st.mom + dir; }
+    m1[i] = dir;
+  }
+  params[i] = params[i] - dir * st.lr;`;
+  return `let m = m1[i] * st.b1 + grad * st.c1;
+  let v = m2[i] * st.b2 + (grad * grad) * st.c2;
+  m1[i] = m;
+  m2[i] = v;
+  params[i] = params[i] - (m / (sqrt(v) / st.sbc2 + st.eps)) * st.lrbc;`;
+}
+
+/**
+ * The reduce + update shader (entry point `adam`, whichever the optimiser), one thread per
+ * (parameter, member): the tiles' partials summed in a fixed order, L2 decay added to the
+ * gradient (g + λθ, as torch and optimizers.ts), then the update in place. For CE, thread 0 of
+ * each member also adds the step's loss sum to the epoch's (no read-back per step).
+ */
 export function adamShader(p: WgslPlan): string {
+  const ce = p.loss === 'ce';
   return `${UNIFORM}
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read> partials: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m1: array<f32>;
-@group(0) @binding(4) var<storage, read_write> m2: array<f32>;
+${p.optimizer === 'adam' ? '@group(0) @binding(4) var<storage, read_write> m2: array<f32>;' : ''}
+${ce ? '@group(0) @binding(5) var<storage, read> loss: array<f32>;\n@group(0) @binding(6) var<storage, read_write> epoch: array<f32>;' : ''}
 
 @compute @workgroup_size(${ADAM_WORKGROUP})
 fn adam(@builtin(global_invocation_id) id: vec3<u32>) {
   let j = id.x;
   let k = id.y;
+  ${
+    ce
+      ? `if (j == 0u) {
+    var s = 0.0f;
+    for (var t = 0u; t < ${u(p.tiles)}; t++) { s += loss[k * ${u(p.tiles)} + t]; }
+    epoch[k] = select(epoch[k], 0.0f, st.reset != 0u) + s;
+  }`
+      : ''
+  }
   if (j >= ${u(p.stride)}) { return; }
   var grad = 0.0f;
   for (var t = 0u; t < ${u(p.tiles)}; t++) { grad += partials[(k * ${u(p.tiles)} + t) * ${u(p.stride)} + j]; }
   let i = k * ${u(p.stride)} + j;
-  let m = m1[i] * st.b1 + grad * st.c1;
-  let v = m2[i] * st.b2 + (grad * grad) * st.c2;
-  m1[i] = m;
-  m2[i] = v;
-  params[i] = params[i] - (m / (sqrt(v) / st.sbc2 + st.eps)) * st.lrbc;
+  if (st.wd > 0.0f) { grad = grad + params[i] * st.wd; }
+  ${updateCode(p)}
 }
 `;
 }
+
+/** Dispatches one step records: forward + backward, then reduce + update, at any depth and K. */
+export const WGSL_DISPATCHES_PER_STEP = 2;
 
 /** Threads per workgroup of the Adam shader. */
 export const ADAM_WORKGROUP = 64;

@@ -23,7 +23,11 @@ export const MAX_PRIVATE_FLOATS = 2048;
 export const PARTIALS_BYTES = 64 * 1024 * 1024;
 
 /** Activations the WGSL kernel implements. */
-export const WGSL_ACTIVATIONS = ['sine', 'relu'] as const;
+export const WGSL_ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
+export type WgslActivation = (typeof WGSL_ACTIVATIONS)[number];
+
+/** The losses: MSE on a full batch (INRs), softmax cross-entropy on minibatches (classifiers). */
+export type WgslLoss = 'mse' | 'ce';
 
 /** Why the WGSL kernel cannot train this architecture (null: it can). */
 export function wgslCoverage(arch: MlpArch): string | null {
@@ -46,8 +50,13 @@ export function wgslCoverage(arch: MlpArch): string | null {
 /** Everything the shader generator bakes in as constants. */
 export interface WgslPlan {
   k: number;
+  loss: WgslLoss;
+  /** The update the second shader applies (SGD with momentum, or Adam). */
+  optimizer: 'adam' | 'sgd';
+  /** Pixels (MSE), or the most examples one dispatch takes (CE: the batch size). */
   n: number;
   inputs: number;
+  /** Outputs per example (MSE channels, CE classes). */
   channels: number;
   /** Fourier features F (0: none). */
   features: number;
@@ -67,15 +76,15 @@ export interface WgslPlan {
   chunks: number;
   /** Tiles per member (workgroups along x). */
   tiles: number;
-  activation: 'sine' | 'relu';
+  activation: WgslActivation;
   w0: number;
   outputOffset: number;
-  /** dLoss/dOutput scale: tfjs's mean over N·C of squared differences, 2/(N·C). */
+  /** MSE's dLoss/dOutput scale: tfjs's mean over N·C of squared differences, 2/(N·C). CE reads 1/batch from the uniform. */
   gradScale: number;
 }
 
 /**
- * Plans a population of k members on n pixels. `tiles` forces the number of tiles per member
+ * Plans a population of k members on n pixels (or, for `loss` 'ce', on batches of at most n examples). `tiles` forces the number of tiles per member
  * (tests use it to run several chunks per tile); by default it is as many as there are chunks,
  * capped so that the partials stay within PARTIALS_BYTES.
  */
@@ -86,6 +95,7 @@ export function planWgsl(
   inputs: number,
   channels: number,
   tiles?: number,
+  { loss = 'mse', optimizer = 'adam' }: { loss?: WgslLoss; optimizer?: 'adam' | 'sgd' } = {},
 ): WgslPlan {
   const why = wgslCoverage(arch);
   if (why) throw new Error(`WGSL kernel cannot train this model: ${why}`);
@@ -113,6 +123,8 @@ export function planWgsl(
   const chunks = Math.ceil(totalChunks / want);
   return {
     k,
+    loss,
+    optimizer,
     n,
     inputs,
     channels,
@@ -126,7 +138,7 @@ export function planWgsl(
     s,
     chunks,
     tiles: Math.ceil(totalChunks / chunks),
-    activation: arch.activation as 'sine' | 'relu',
+    activation: arch.activation as WgslActivation,
     w0: arch.w0 ?? 30,
     outputOffset: arch.outputOffset ?? 0,
     gradScale: 2 / (n * channels),

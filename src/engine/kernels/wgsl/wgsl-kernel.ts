@@ -6,12 +6,15 @@
  * once, here; a step only writes the 32-byte uniform and records two dispatches, so nothing is
  * allocated per step (`buffersCreated` counts every buffer this driver ever made).
  *
- * Covered: the INR loss (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU with or
- * without random Fourier features; `wgslCoverage` (plan.ts) gives the reason for anything else.
+ * Covered: the INR loss (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
+ * GELU with or without random Fourier features, and classifiers (softmax cross-entropy on
+ * minibatches: the data sets resident, each member's batch rows written before each step, Adam or
+ * SGD with momentum, L2 decay; wgsl-classifier.ts runs them); `wgslCoverage` (plan.ts) gives the
+ * reason for anything else.
  */
-import type { RegressionData } from '../../data/eval-data';
+import type { ClassificationData, RegressionData } from '../../data/eval-data';
 import { ENCODING_NAME, flattenModel, paramCount, unflattenModel, type Model } from '../../model';
-import { ADAM_WORKGROUP, adamShader, gradsShader, UNIFORM_FLOATS } from './mlp-wgsl';
+import { ADAM_WORKGROUP, adamShader, gradsShader, U, UNIFORM_FLOATS } from './mlp-wgsl';
 import { planWgsl, wgslCoverage, type WgslPlan } from './plan';
 
 export interface WgslOptions {
@@ -21,7 +24,25 @@ export interface WgslOptions {
   eps?: number;
   /** Tiles per member (tests); default: plan.ts decides. */
   tiles?: number;
+  /** Default Adam; SGD with `momentum` as torch.optim.SGD. */
+  optimizer?: 'adam' | 'sgd';
+  momentum?: number;
+  /** L2 weight decay λ added to the gradient (g + λθ). */
+  weightDecay?: number;
 }
+
+/**
+ * Minibatch classification: the data sets (training first, then any scored), resident on the GPU,
+ * and the most examples a step or a scoring dispatch takes.
+ */
+export interface WgslBatches {
+  kind: 'classification';
+  sets: readonly ClassificationData[];
+  batch: number;
+}
+
+type KernelData = Omit<RegressionData, 'kind'> | WgslBatches;
+const isBatches = (d: KernelData): d is WgslBatches => 'kind' in d && d.kind === 'classification';
 
 /** The device is gone (lost or destroyed): the caller falls back, from the last weights it has. */
 export class WgslDeviceLostError extends Error {
@@ -51,13 +72,16 @@ export class WgslKernel {
   /** Each member's Fourier matrix (fixed: not trained). */
   private readonly encodings: (Float32Array | null)[];
   private readonly opts: Required<Omit<WgslOptions, 'tiles'>>;
+  /** Each member's batch rows [K, batch] (CE): filled by the caller before each step. */
+  readonly rows: Uint32Array<ArrayBuffer>;
   private readonly buffers: GPUBuffer[] = [];
   private readonly b: Record<
-    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read',
+    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read' | 'rows' | 'epoch',
     GPUBuffer
   >;
   private readonly uniform = new Float32Array(UNIFORM_FLOATS);
-  private readonly gradsGroup: GPUBindGroup;
+  /** One forward/backward bind group per data set (regression: the one target). */
+  private readonly gradsGroups: GPUBindGroup[];
   private readonly adamGroup: GPUBindGroup;
   private t = 0;
   private lost: string | null = null;
@@ -67,7 +91,7 @@ export class WgslKernel {
   private constructor(
     private readonly device: GPUDevice,
     models: readonly Model[],
-    data: Omit<RegressionData, 'kind'>,
+    data: KernelData,
     opts: WgslOptions,
     private readonly grads: GPUComputePipeline,
     private readonly adam: GPUComputePipeline,
@@ -79,14 +103,23 @@ export class WgslKernel {
     this.encodings = models.map((m) =>
       m.params[ENCODING_NAME] ? m.params[ENCODING_NAME].data.slice() : null,
     );
-    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, ...opts };
+    this.opts = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      optimizer: 'adam',
+      momentum: 0,
+      weightDecay: 0,
+      ...opts,
+    };
     void device.lost.then((info) => {
       this.lost = info.message || info.reason || 'device lost';
     });
     const { k, stride, tiles, n, channels, inputs, features } = plan;
     const params = new Float32Array(k * stride);
     models.forEach((m, j) => params.set(flattenModel(m), j * stride));
-    const predFloats = k * n * channels;
+    const predFloats = k * n * (plan.loss === 'ce' ? 2 : channels);
+    this.rows = new Uint32Array(plan.loss === 'ce' ? k * n : 0);
     this.b = {
       uniform: this.buffer(4 * UNIFORM_FLOATS, UNIFORM | COPY_DST),
       params: this.buffer(4 * params.length, STORAGE | COPY_SRC | COPY_DST, params),
@@ -96,14 +129,16 @@ export class WgslKernel {
       loss: this.buffer(4 * k * tiles, STORAGE | COPY_SRC),
       pred: this.buffer(4 * predFloats, STORAGE | COPY_SRC),
       read: this.buffer(4 * Math.max(params.length, predFloats, k * tiles), MAP_READ | COPY_DST),
+      rows: this.buffer(4 * this.rows.length, STORAGE | COPY_DST),
+      epoch: this.buffer(4 * k, STORAGE | COPY_SRC),
     };
-    const xs = this.buffer(4 * n * inputs, STORAGE, data.x.subarray(0, n * inputs));
-    const ys = this.buffer(4 * n * channels, STORAGE, data.y.subarray(0, n * channels));
-    const entries: GPUBindGroupEntry[] = [
+    // Every data set's inputs and targets (labels as u32), uploaded once.
+    const sets = isBatches(data)
+      ? data.sets.map((d) => ({ x: d.x, y: Uint32Array.from(d.labels) as Float32Array | Uint32Array }))
+      : [{ x: data.x.subarray(0, n * inputs), y: data.y.subarray(0, n * channels) }];
+    const shared: GPUBindGroupEntry[] = [
       { binding: 0, resource: { buffer: this.b.uniform } },
       { binding: 1, resource: { buffer: this.b.params } },
-      { binding: 2, resource: { buffer: xs } },
-      { binding: 3, resource: { buffer: ys } },
       { binding: 4, resource: { buffer: this.b.partials } },
       { binding: 5, resource: { buffer: this.b.loss } },
       { binding: 6, resource: { buffer: this.b.pred } },
@@ -111,19 +146,32 @@ export class WgslKernel {
     if (features > 0) {
       const enc = new Float32Array(k * features * inputs);
       models.forEach((m, j) => enc.set(m.params[ENCODING_NAME]!.data, j * features * inputs));
-      entries.push({ binding: 7, resource: { buffer: this.buffer(4 * enc.length, STORAGE, enc) } });
+      shared.push({ binding: 7, resource: { buffer: this.buffer(4 * enc.length, STORAGE, enc) } });
     }
-    this.gradsGroup = device.createBindGroup({ layout: grads.getBindGroupLayout(0), entries });
-    this.adamGroup = device.createBindGroup({
-      layout: adam.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.b.uniform } },
-        { binding: 1, resource: { buffer: this.b.params } },
-        { binding: 2, resource: { buffer: this.b.partials } },
-        { binding: 3, resource: { buffer: this.b.m } },
-        { binding: 4, resource: { buffer: this.b.v } },
-      ],
-    });
+    if (plan.loss === 'ce') shared.push({ binding: 8, resource: { buffer: this.b.rows } });
+    this.gradsGroups = sets.map(({ x, y }) =>
+      device.createBindGroup({
+        layout: grads.getBindGroupLayout(0),
+        entries: [
+          ...shared,
+          { binding: 2, resource: { buffer: this.buffer(4 * x.length, STORAGE, x) } },
+          { binding: 3, resource: { buffer: this.buffer(4 * y.length, STORAGE, y) } },
+        ],
+      }),
+    );
+    const update: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.b.uniform } },
+      { binding: 1, resource: { buffer: this.b.params } },
+      { binding: 2, resource: { buffer: this.b.partials } },
+      { binding: 3, resource: { buffer: this.b.m } },
+    ];
+    if (plan.optimizer === 'adam') update.push({ binding: 4, resource: { buffer: this.b.v } });
+    if (plan.loss === 'ce')
+      update.push(
+        { binding: 5, resource: { buffer: this.b.loss } },
+        { binding: 6, resource: { buffer: this.b.epoch } },
+      );
+    this.adamGroup = device.createBindGroup({ layout: adam.getBindGroupLayout(0), entries: update });
   }
 
   /**
@@ -133,16 +181,27 @@ export class WgslKernel {
   static async create(
     device: GPUDevice,
     models: readonly Model[],
-    data: Omit<RegressionData, 'kind'>,
+    data: KernelData,
     opts: WgslOptions,
   ): Promise<WgslKernel> {
     const arch = models[0]!.arch;
     const why = wgslCoverage(arch);
     if (why) throw new Error(`WGSL kernel cannot train this model: ${why}`);
     if (models.length > 65535) throw new RangeError('the WGSL kernel takes at most 65,535 members');
-    const plan = planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles);
+    const batches = isBatches(data);
+    const plan = batches
+      ? planWgsl(arch, models.length, data.batch, data.sets[0]!.inputs, data.sets[0]!.classes, opts.tiles, {
+          loss: 'ce',
+          optimizer: opts.optimizer ?? 'adam',
+        })
+      : planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles, {
+          optimizer: opts.optimizer ?? 'adam',
+        });
     const { stride, tiles, n, channels, inputs } = plan;
-    const largest = 4 * Math.max(models.length * tiles * stride, models.length * n * channels, n * inputs);
+    const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : n;
+    const largest =
+      4 *
+      Math.max(models.length * tiles * stride, models.length * n * Math.max(2, channels), setRows * inputs);
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     if (largest > limit)
       throw new RangeError(
@@ -178,11 +237,12 @@ export class WgslKernel {
     return kernel;
   }
 
-  private buffer(bytes: number, usage: number, init?: Float32Array): GPUBuffer {
+  private buffer(bytes: number, usage: number, init?: Float32Array | Uint32Array): GPUBuffer {
     const size = Math.max(16, (bytes + 3) & ~3);
     const buf = this.device.createBuffer({ size, usage, mappedAtCreation: Boolean(init) });
     if (init) {
-      new Float32Array(buf.getMappedRange()).set(init);
+      if (init instanceof Uint32Array) new Uint32Array(buf.getMappedRange()).set(init);
+      else new Float32Array(buf.getMappedRange()).set(init);
       buf.unmap();
     }
     this.buffersCreated += 1;
@@ -199,34 +259,55 @@ export class WgslKernel {
     return this.t;
   }
 
-  /** Writes the uniform: mode 0 (train: Adam's scalars for step t) or 1 (forward only). */
-  private writeUniform(mode: 0 | 1): void {
-    const { lr, beta1, beta2, eps } = this.opts;
+  /**
+   * Writes the uniform: mode 0 (train: the optimiser's scalars for step t at rate `lr`) or 1
+   * (forward only); `count` examples this dispatch (CE), `reset` restarts the epoch's loss sum.
+   */
+  private writeUniform(mode: 0 | 1, lr = this.opts.lr, count = this.plan.n, reset = false): void {
+    const { beta1, beta2, eps, momentum, weightDecay } = this.opts;
     const u = this.uniform;
-    new Uint32Array(u.buffer)[0] = mode;
-    u[1] = lr / (1 - beta1 ** Math.max(1, this.t));
-    u[2] = beta1;
-    u[3] = 1 - beta1;
-    u[4] = beta2;
-    u[5] = 1 - beta2;
-    u[6] = Math.sqrt(1 - beta2 ** Math.max(1, this.t));
-    u[7] = eps;
+    const w = new Uint32Array(u.buffer);
+    w[U.mode] = mode;
+    u[U.lrbc] = lr / (1 - beta1 ** Math.max(1, this.t));
+    u[U.b1] = beta1;
+    u[U.c1] = 1 - beta1;
+    u[U.b2] = beta2;
+    u[U.c2] = 1 - beta2;
+    u[U.sbc2] = Math.sqrt(1 - beta2 ** Math.max(1, this.t));
+    u[U.eps] = eps;
+    w[U.count] = count;
+    u[U.gscale] = 1 / count;
+    u[U.wd] = weightDecay;
+    u[U.mom] = momentum;
+    w[U.started] = this.t > 1 ? 1 : 0;
+    w[U.reset] = reset ? 1 : 0;
+    u[U.lr] = lr;
     this.device.queue.writeBuffer(this.b.uniform, 0, u);
   }
 
-  /** Records the forward(+backward) dispatch; returns the number of dispatches recorded (1). */
-  private recordGrads(pass: GPUComputePassEncoder): number {
+  /** Records the forward(+backward) dispatch on data set `set`; returns the dispatches recorded (1). */
+  private recordGrads(pass: GPUComputePassEncoder, set = 0): number {
     pass.setPipeline(this.grads);
-    pass.setBindGroup(0, this.gradsGroup);
+    pass.setBindGroup(0, this.gradsGroups[set]!);
+    // Every tile, even past a short batch's end: the update sums every tile's partials.
     pass.dispatchWorkgroups(this.plan.tiles, this.k);
     return 1;
   }
 
-  /** One Adam step of every member: two dispatches in one submission; nothing waits for the GPU. */
-  step(): void {
+  /**
+   * One step of every member: two dispatches in one submission; nothing waits for the GPU.
+   * Classifiers pass the step's rate (a schedule), the examples in each member's batch (its rows
+   * in `rows` [K, batch]) and whether it starts an epoch (the epoch's loss sum restarts).
+   */
+  step(batch?: { lr: number; count: number; reset: boolean }): void {
     this.check();
     this.t += 1;
-    this.writeUniform(0);
+    if (this.plan.loss === 'ce') {
+      if (!batch || batch.count < 1 || batch.count > this.plan.n)
+        throw new RangeError(`a classifier step takes 1 to ${this.plan.n} examples`);
+      this.device.queue.writeBuffer(this.b.rows, 0, this.rows);
+      this.writeUniform(0, batch.lr, batch.count, batch.reset);
+    } else this.writeUniform(0);
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     let dispatches = this.recordGrads(pass);
@@ -240,14 +321,25 @@ export class WgslKernel {
   }
 
   /** Copies `floats` from `src` to the staging buffer and reads them back (one read at a time). */
-  private read(src: GPUBuffer, floats: number, forward: boolean): Promise<Float32Array> {
+  private read(
+    src: GPUBuffer,
+    floats: number,
+    forward: boolean | { set: number; start: number; count: number },
+  ): Promise<Float32Array> {
     const run = async (): Promise<Float32Array> => {
       this.check();
-      if (forward) this.writeUniform(1);
       const enc = this.device.createCommandEncoder();
       if (forward) {
+        const chunk = forward === true ? { set: 0, start: 0, count: this.plan.n } : forward;
+        if (forward !== true) {
+          // Every member reads the same rows start…start+count of the set.
+          for (let i = 0; i < chunk.count; i++) this.rows[i] = chunk.start + i;
+          for (let k = 1; k < this.k; k++) this.rows.copyWithin(k * this.plan.n, 0, chunk.count);
+          this.device.queue.writeBuffer(this.b.rows, 0, this.rows);
+        }
+        this.writeUniform(1, this.opts.lr, chunk.count);
         const pass = enc.beginComputePass();
-        this.recordGrads(pass);
+        this.recordGrads(pass, chunk.set);
         pass.end();
       }
       enc.copyBufferToBuffer(src, 0, this.b.read, 0, 4 * floats);
@@ -278,6 +370,21 @@ export class WgslKernel {
       out[j] = s / (n * channels);
     }
     return out;
+  }
+
+  /**
+   * Classifiers: each member's cross-entropy and correctness [K, batch, 2] (the first `count`
+   * examples of each member's row) on rows start…start+count of data set `set`, forward only.
+   */
+  scoreChunk(set: number, start: number, count: number): Promise<Float32Array> {
+    if (this.plan.loss !== 'ce') throw new Error('scoreChunk scores classifiers');
+    if (count < 1 || count > this.plan.n) throw new RangeError(`a chunk holds 1 to ${this.plan.n} examples`);
+    return this.read(this.b.pred, this.k * this.plan.n * 2, { set, start, count });
+  }
+
+  /** Classifiers: each member's cross-entropy summed over the steps since the last reset. */
+  epochLossSums(): Promise<Float32Array> {
+    return this.read(this.b.epoch, this.k, false);
   }
 
   /** Every member's reconstruction [K, n, channels] from the current weights. */
