@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launch, openIdleApp, plotTraces, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -18,9 +18,11 @@ async function fill(p: Page, testId: string, value: string): Promise<void> {
   await expect.poll(() => input.getAttribute('aria-invalid')).toBe('false');
 }
 
-/** Lines drawn in a plotly chart. */
-const traces = (p: Page, testId: string): Promise<number> =>
-  p.locator(`[data-testid="${testId}"] .scatterlayer .trace`).count();
+/** Lines drawn in a plotly chart, once plotly has drawn it (it loads on a chart's first use). */
+const traces = async (p: Page, testId: string): Promise<number> => {
+  await plotTraces(p, testId);
+  return p.locator(`[data-testid="${testId}"] .scatterlayer .trace`).count();
+};
 
 beforeAll(async () => {
   context = await launch();
