@@ -238,11 +238,15 @@ export function writeNpy(
 ): Uint8Array {
   const kind: FloatDType = dtype === 'BF16' ? 'F32' : dtype;
   const descr = { F32: '<f4', F64: '<f8', F16: '<f2' }[kind as 'F32' | 'F64' | 'F16'];
+  return npyBytes(descr, shape, encodeFloats(data, kind));
+}
+
+/** `.npy` v1.0 around raw little-endian bytes of dtype `descr` (C order, header padded to 64 bytes). */
+export function npyBytes(descr: string, shape: readonly number[], body: Uint8Array): Uint8Array {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const body = encodeFloats(data, kind);
   const out = new Uint8Array(10 + header.length + body.length);
   out.set(MAGIC, 0);
   out[6] = 1;

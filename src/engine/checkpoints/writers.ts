@@ -20,9 +20,26 @@ export function writeSafetensors(
   layout?: TensorLayout,
 ): Uint8Array {
   const tensors = exportTensors(model, layout).map((t) => ({ ...t, bytes: encodeFloats(t.data, t.dtype) }));
-  const header: Record<string, unknown> = {
-    __metadata__: { ...metadata, 'weightscope.arch': JSON.stringify(model.arch) },
-  };
+  return packSafetensors(tensors, { ...metadata, 'weightscope.arch': JSON.stringify(model.arch) });
+}
+
+/** A tensor's raw little-endian bytes under its safetensors name, dtype and shape. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: string;
+  shape: readonly number[];
+  bytes: Uint8Array;
+}
+
+/**
+ * The safetensors container: an 8-byte header length, the JSON header (`__metadata__` and each
+ * tensor's dtype, shape and byte range, in order) and the tensors' bytes back to back.
+ */
+export function packSafetensors(
+  tensors: readonly SafetensorsEntry[],
+  metadata: Record<string, string>,
+): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
   let off = 0;
   for (const t of tensors) {
     header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [off, off + t.bytes.length] };

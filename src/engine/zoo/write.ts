@@ -3,9 +3,12 @@
  * `__metadata__`), in the layout any NumPy/PyTorch script reads back with a few lines:
  * `layers.{i}.weight` float32 [N, out, in], `layers.{i}.bias` float32 [N, out], `labels` int64
  * [N], `split` uint8 [N] when present, then the columns. The checkpoint writers take one Model;
- * zoos need stacked tensors of several dtypes, hence this small writer of their own.
+ * zoos need stacked tensors of several dtypes, laid out here and framed by the same `.npy` and
+ * safetensors containers (`npyBytes`, `packSafetensors`).
  */
 import { float32Bytes } from '../checkpoints/convert';
+import { npyBytes } from '../checkpoints/numpy';
+import { packSafetensors } from '../checkpoints/writers';
 import { writeStoredZip } from '../checkpoints/zip';
 import { paramShapes } from '../model';
 import { numel } from '../tensor';
@@ -71,49 +74,21 @@ function metaOf(zoo: Zoo): ZooMetaJson {
   return m;
 }
 
-/** NEP 1 `.npy` v1.0 with any of the writer's dtypes, header padded to 64 bytes. */
-function npy(t: OutTensor): Uint8Array {
-  const dims = t.shape.length === 1 ? `${t.shape[0]},` : t.shape.join(', ');
-  let header = `{'descr': '${NPY_DESCR[t.dtype]}', 'fortran_order': False, 'shape': (${dims}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + t.bytes.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(t.bytes, 10 + header.length);
-  return out;
-}
-
 /** The zoo as an `.npz` that `np.load` opens; settings in the `meta.json` entry. */
 export function writeZooNpz(zoo: Zoo): Uint8Array {
   return writeStoredZip([
-    ...zooTensors(zoo).map((t) => ({ name: `${t.name}.npy`, data: npy(t) })),
+    ...zooTensors(zoo).map((t) => ({
+      name: `${t.name}.npy`,
+      data: npyBytes(NPY_DESCR[t.dtype], t.shape, t.bytes),
+    })),
     { name: ZOO_META_ENTRY, data: new TextEncoder().encode(zooMetaJson(metaOf(zoo))) },
   ]);
 }
 
 /** The zoo as `.safetensors`; settings under `weightscope.zoo` (and `weightscope.arch`). */
 export function writeZooSafetensors(zoo: Zoo): Uint8Array {
-  const tensors = zooTensors(zoo);
-  const header: Record<string, unknown> = {
-    __metadata__: { [ZOO_META_KEY]: zooMetaJson(metaOf(zoo)), 'weightscope.arch': JSON.stringify(zoo.arch) },
-  };
-  let off = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.bytes.length] };
-    off += t.bytes.length;
-  }
-  const enc = new TextEncoder();
-  let json = JSON.stringify(header);
-  // Spaces pad the header so the buffer starts 8-byte aligned, as the reference writer does.
-  json += ' '.repeat((8 - (enc.encode(json).length % 8)) % 8);
-  const hb = enc.encode(json);
-  const out = new Uint8Array(8 + hb.length + off);
-  new DataView(out.buffer).setUint32(0, hb.length, true);
-  out.set(hb, 8);
-  let p = 8 + hb.length;
-  for (const t of tensors) {
-    out.set(t.bytes, p);
-    p += t.bytes.length;
-  }
-  return out;
+  return packSafetensors(zooTensors(zoo), {
+    [ZOO_META_KEY]: zooMetaJson(metaOf(zoo)),
+    'weightscope.arch': JSON.stringify(zoo.arch),
+  });
 }

@@ -8,7 +8,7 @@ export interface LiveChartProps {
   xs: number[];
   /** ys[i][k]: value of series k at xs[i]. */
   ys: number[][];
-  colors: string[];
+  colors: readonly string[];
   /** Series names for the legend (at most LEGEND_MAX are listed; more are summarised). */
   names?: string[];
   height?: number;
@@ -29,7 +29,7 @@ const LEGEND_MAX = 16;
 function drawLegend(
   ctx: CanvasRenderingContext2D,
   names: string[],
-  colors: string[],
+  colors: readonly string[],
   left: number,
   top: number,
   width: number,

@@ -4,19 +4,7 @@ import { pauseTraining, resumeTraining, stopTraining } from './train-state';
 import { ImageCanvas } from '../../components/ImageCanvas';
 import { LiveChart } from './LiveChart';
 import { Plot } from '../../components/Plot';
-
-const palette = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
+import { CATEGORY10, seriesColour } from '../../lib/palette';
 
 /** Live view of a training run: progress, controls, PSNR curves and reconstructions. */
 export function TrainView() {
@@ -38,7 +26,7 @@ export function TrainView() {
         type: 'scatter',
         mode: 'lines',
         name: `#${k + 1}`,
-        line: { width: 1.5, color: palette[k % palette.length] },
+        line: { width: 1.5, color: seriesColour(k) },
       })),
     [run.evalSteps, run.psnr, K],
   );
@@ -101,7 +89,7 @@ export function TrainView() {
           xMax={Math.max(1, run.steps)}
           xs={run.evalSteps}
           ys={run.psnr}
-          colors={palette}
+          colors={CATEGORY10}
           names={names}
           testId="psnr-live"
         />

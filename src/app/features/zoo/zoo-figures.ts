@@ -1,19 +1,8 @@
 /** Plotly traces and layouts of the Zoo tab: pure functions of the worker's replies. */
 import type { WsEpoch, WsMethod, WsResult } from '../../../engine/weightspace/types';
 import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
+import { seriesColour } from '../../lib/palette';
 
-const PALETTE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
 export const METHOD_COLOURS: Record<WsMethod, string> = {
   mlp: '#d62728',
   'mlp-aligned': '#ff7f0e',
@@ -84,7 +73,7 @@ export function cloudFigure(
       y: idx.map((k) => part.coords[k]![1] ?? 0),
       text: idx.map((k) => `member ${k} · label ${labelName(s, l)}`),
       hoverinfo: 'text',
-      marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.8 },
+      marker: { color: seriesColour(i), size: 6, opacity: 0.8 },
     };
   });
   const pct = (j: number) => `${(100 * (part.explainedVarianceRatio[j] ?? 0)).toFixed(1)}%`;

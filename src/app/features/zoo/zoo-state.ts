@@ -10,7 +10,7 @@ import type { WsAugment, WsMethod, WsResult } from '../../../engine/weightspace/
 import { DEFAULT_CLASSIFIER_ZOO, type ClassifierZooSettings } from '../../../engine/zoo/classifier-source';
 import { checkZooFileSize } from '../../../engine/zoo/read';
 import type { ZooError } from '../../../engine/zoo/types';
-import type { ZooCloudReply, ZooSummary } from '../../../workers/protocol';
+import type { ZooCloudReply, ZooFitJob, ZooSummary } from '../../../workers/protocol';
 import { mnistBytes } from '../../data/images';
 import { engine } from '../../engine-client';
 import { cancelJob, idleJob, pauseJob, runJob, stopJob, type JobState } from '../../jobs';
@@ -18,22 +18,18 @@ import { saveBytes } from '../../lib/download';
 import { appStore, showBanner } from '../../store';
 import { loadTarget } from '../../data/targets';
 
-export interface ZooFitSettings {
+/** The form's fit settings: the worker job's own fields, plus which source and how many seeds. */
+export type ZooFitSettings = Pick<
+  ZooFitJob,
+  'perClass' | 'classes' | 'size' | 'hidden' | 'steps' | 'psnr' | 'seed' | 'lr'
+> & {
   /**
    * MNIST digits, the Train tab's image fitted `count` times from different seeds, or MNIST
    * classifiers labelled by seed or task (settings in `ZooState.classifiers`).
    */
   source: 'mnist' | 'image' | 'classifiers';
   count: number;
-  perClass: number;
-  classes: number[];
-  size: number;
-  hidden: number[];
-  steps: number;
-  psnr: number;
-  seed: number;
-  lr: number;
-}
+};
 
 export interface ZooState {
   fit: ZooFitSettings;
