@@ -111,7 +111,11 @@ export class KernelPool {
       models: wire,
       train,
       heldOut,
-      opts: { ...opts, batchSeeds: opts.batchSeeds.slice(k0, k1) },
+      opts: {
+        ...opts,
+        batchSeeds: opts.batchSeeds.slice(k0, k1),
+        ...(opts.memberLrs ? { memberLrs: opts.memberLrs.slice(k0, k1) } : {}),
+      },
     }));
   }
 
