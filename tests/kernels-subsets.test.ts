@@ -15,6 +15,8 @@ import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine
 import type { PopulationSnapshot } from '../src/engine/population-snapshot';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
 import { poolRunner, tfjsRunner, type PopulationRunner } from '../src/workers/jobs/train-runners';
+import { fusedCoverage, jobKernelOptions } from '../src/workers/kernel-pool';
+import type { TrainJob } from '../src/workers/protocol';
 import { kernelTestSetup, worstRelative } from './kernel-compare';
 
 const FLAVOURS = kernelTestSetup();
@@ -129,6 +131,21 @@ describe('fused kernel on random pixel subsets vs the tfjs PopulationTrainer (20
     ).toThrow(/members 1…1 of 1/);
     const kernel = new MlpKernel(models, data, subsetOpts(0.5, 0));
     expect(() => kernel.resetMember(0, models[0]!)).toThrow(/together/);
+  });
+});
+
+describe('the train job', () => {
+  it('runs a shared-init population on the kernel, with its subsets', () => {
+    const job: Pick<TrainJob, 'arch' | 'backend' | 'lr' | 'batchFraction' | 'noiseSeed'> = {
+      arch: { widths: [2, 64, 64, 1], activation: 'sine', w0: 30 },
+      backend: 'auto',
+      lr: 2e-3,
+      batchFraction: 0.25,
+      noiseSeed: 9,
+    };
+    expect(fusedCoverage(job as TrainJob)).toBeNull();
+    expect(jobKernelOptions(job)).toEqual({ lr: 2e-3, pixelSubsets: { fraction: 0.25, seed: 9 } });
+    expect(jobKernelOptions({ ...job, batchFraction: 1 })).toEqual({ lr: 2e-3 });
   });
 });
 
