@@ -189,6 +189,125 @@ function torchRow(k: number, threads: number): BenchRow {
   return (JSON.parse(r.stdout) as BenchRow[])[0]!;
 }
 
+/** The shared-init population of the `subsets` rows: K members from one init, half the pixels a step. */
+const SUBSETS = { k: 8, fraction: 0.5, seed: 1 };
+
+/**
+ * A row of the `subsets` group: `measure`'s kernels row regrouped, its GFLOP/s counting the pixels
+ * a step visits: the kernel gathers the fraction drawn, tfjs masks the whole grid (`visited` 1).
+ */
+function subsetRow(r: BenchRow, fraction: number, visited = fraction): BenchRow {
+  const extra = r.extra!;
+  if (typeof extra.gflops === 'number') extra.gflops = Number((extra.gflops * visited).toFixed(2));
+  return { ...r, group: 'subsets', extra: { ...extra, batchFraction: fraction } };
+}
+
+/**
+ * Shared-init populations (batchFraction < 1: every member on its own seeded random half of the
+ * pixels each step): the fused kernel, which gathers each member's pixels and visits only those,
+ * on one thread and on all cores, against the tfjs PopulationTrainer on tfjs-wasm (split layout),
+ * which masks the full grid. SIREN 3×64 on 64×64, K = 8 members from one init; the full-batch
+ * kernel row beside them for scale.
+ */
+export async function benchSubsets(opts: KernelBenchOptions = {}): Promise<BenchRow[]> {
+  const log = opts.log ?? (() => {});
+  const { k, fraction, seed } = SUBSETS;
+  const inits = Array.from({ length: k }, () => initModel(ARCH, 0));
+  const subsets = { lr: 1e-4, pixelSubsets: { fraction, seed } };
+  const name = (threads: number): string =>
+    `SIREN 3×64, 64×64, K=${k} from one init, ${fraction * 100} % pixel subsets, ${label(threads)}`;
+  const steps = stepsFor(k);
+  const rows: BenchRow[] = [];
+  const add = (r: BenchRow): void => {
+    rows.push(r);
+    log(`${r.runtime} ${r.name}: ${r.median.toFixed(1)} ${r.unit} (${r.min.toFixed(1)}–${r.max.toFixed(1)})`);
+  };
+  const kernel = new MlpKernel(inits, data(), subsets);
+  add(
+    subsetRow(
+      await measure(
+        name(1),
+        `node/fused-wasm ${kernel.flavour}`,
+        k,
+        steps,
+        3,
+        async () => {
+          for (let s = 0; s < steps; s++) kernel.step();
+        },
+        { threads: 1 },
+      ),
+      fraction,
+    ),
+  );
+  const full = new MlpKernel(inits, data(), { lr: 1e-4 });
+  add({
+    ...(await measure(
+      `SIREN 3×64, 64×64, K=${k} full batch (for scale), 1 thread`,
+      `node/fused-wasm ${full.flavour}`,
+      k,
+      steps,
+      3,
+      async () => {
+        for (let s = 0; s < steps; s++) full.step();
+      },
+      { threads: 1 },
+    )),
+    group: 'subsets',
+  });
+  const cores = availableCores();
+  if (cores > 1) {
+    const pool = await nodeKernelPool(inits, data(), subsets, cores);
+    try {
+      add(
+        subsetRow(
+          await measure(
+            name(cores),
+            `node/fused-wasm ${pool.flavour} ×${pool.workers}`,
+            k,
+            steps,
+            3,
+            async () => void (await pool.step(steps)),
+            { threads: pool.workers },
+          ),
+          fraction,
+        ),
+      );
+    } finally {
+      pool.dispose();
+    }
+  }
+  await initNodeBackend('wasm');
+  const trainer = new PopulationTrainer(inits, data(), {
+    lr: 1e-4,
+    layout: 'split',
+    batchFraction: fraction,
+    noiseSeed: seed,
+  });
+  try {
+    add(
+      subsetRow(
+        await measure(
+          name(1),
+          'node/tfjs-wasm split',
+          k,
+          2,
+          opts.quick ? 1 : 2,
+          async () => {
+            for (let s = 0; s < 2; s++) trainer.step();
+            await trainer.evaluate();
+          },
+          { threads: 1 },
+        ),
+        fraction,
+        1,
+      ),
+    );
+  } finally {
+    trainer.dispose();
+  }
+  return rows;
+}
+
 /** tfjs-wasm's XNNPACK float32 GEMM (1024³, one thread): the ceiling our rows are a fraction of. */
 async function wasmGemmCeiling(): Promise<number> {
   await initNodeBackend('wasm');

@@ -7,7 +7,7 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            a small subset: K ≤ 8, no align/plane/checkpoints/ui
- *   npm run bench -- --only train,lap   groups: gemm train kernels classifier lap align merge paths landscape checkpoints zoo chromium ui longtasks
+ *   npm run bench -- --only train,lap   groups: gemm train kernels subsets classifier lap align merge paths landscape checkpoints zoo chromium ui longtasks
  *   npm run bench -- --save             also replace the committed bench/results.json
  *
  * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
@@ -27,7 +27,7 @@ import { createRng } from '../src/engine/rng';
 import { benchAlign } from './align';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
-import { benchKernels } from './kernels';
+import { benchKernels, benchSubsets } from './kernels';
 import { benchClassifier, benchClassifierKernel } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
@@ -41,6 +41,7 @@ const GROUPS = [
   'gemm',
   'train',
   'kernels',
+  'subsets',
   'classifier',
   'lap',
   'align',
@@ -312,6 +313,7 @@ async function main(): Promise<void> {
     return [...wasm, ...cpu, ...skippedCpu];
   });
   await step('kernels', () => benchKernels({ quick, log }));
+  await step('subsets', () => benchSubsets({ quick, log }));
   await step('classifier', async () => {
     const ks = quick ? [1] : [1, 2];
     return [...(await benchClassifier(['wasm'], ks)), ...(await benchClassifierKernel(ks))];

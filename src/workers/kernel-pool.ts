@@ -8,7 +8,7 @@ import { bestFlavour, kernelCoverage } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
 import type { Model } from '../engine/model';
-import type { KernelRegression } from '../engine/kernels/mlp-kernel';
+import type { KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
 import type { TrainJob } from './protocol';
 
 /** A port to a new Web Worker shard; requests are answered in order. */
@@ -48,20 +48,29 @@ export function browserShardPorts(members: number): ShardPort[] {
   return n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
 }
 
-/** A pool on Web Workers (in this worker when one shard is enough). */
+/**
+ * The kernel's options for a training job: its learning rate, and below a batch fraction of 1 the
+ * random pixel subsets, drawn from the job's noise seed exactly as the tfjs PopulationTrainer
+ * draws them (so a mid-run switch between the two goes on with the same subsets).
+ */
+export function jobKernelOptions(job: Pick<TrainJob, 'lr' | 'batchFraction' | 'noiseSeed'>): KernelOptions {
+  return job.batchFraction < 1
+    ? { lr: job.lr, pixelSubsets: { fraction: job.batchFraction, seed: job.noiseSeed } }
+    : { lr: job.lr };
+}
+
+/** A pool on Web Workers (in this worker when one shard is enough) for a training job's members. */
 export function browserKernelPool(
   models: readonly Model[],
   data: KernelRegression,
-  lr: number,
+  job: Pick<TrainJob, 'lr' | 'batchFraction' | 'noiseSeed'>,
 ): Promise<KernelPool> {
-  return KernelPool.create(models, data, { lr }, browserShardPorts(models.length));
+  return KernelPool.create(models, data, jobKernelOptions(job), browserShardPorts(models.length));
 }
 
 /** Why the fused kernel does not train this job (null: it does). */
 export function fusedCoverage(job: TrainJob): string | null {
   if (job.backend !== 'auto') return `backend ${job.backend} chosen by hand`;
-  if (job.batchFraction < 1)
-    return 'shared-init members train on random pixel subsets, which the fused kernel does not draw';
   return kernelCoverage(job.arch);
 }
 

@@ -19,7 +19,27 @@ export interface MemberScores {
   accuracy: Float32Array;
 }
 
-export interface KernelTrainerOptions extends ClassifierTraining {
+/**
+ * What a run may set per member besides its batch order: its own base learning rate (a soup's
+ * ingredients), which the run's schedule then scales as it would `lr`, so K members on K rates
+ * train as K separate runs would.
+ */
+export interface PerMemberRates {
+  /** One base learning rate per member, in place of `lr` (default: `lr` for every member). */
+  memberLrs?: readonly number[];
+}
+
+/** Member k's learning rate at step t of `total`: its base rate (or the run's) under the schedule. */
+export function memberRateAt(
+  opts: ClassifierTraining & PerMemberRates,
+  k: number,
+  t: number,
+  total: number,
+): number {
+  return learningRateAt(opts.schedule, opts.memberLrs?.[k] ?? opts.lr, t, total);
+}
+
+export interface KernelTrainerOptions extends ClassifierTraining, PerMemberRates {
   /** One batch-order seed per member. */
   batchSeeds: readonly number[];
   /** Force a build (tests); default: the best this runtime runs. */
@@ -56,9 +76,14 @@ export function classifierKernelCoverage(arch: MlpArch, k: number, batch: number
 export function checkClassifierRun(
   models: readonly Model[],
   train: ClassificationData,
-  opts: ClassifierTraining & { batchSeeds: readonly number[] },
+  opts: ClassifierTraining & PerMemberRates & { batchSeeds: readonly number[] },
 ): void {
   checkTraining(opts);
+  if (opts.memberLrs) {
+    if (opts.memberLrs.length !== models.length)
+      throw new RangeError(`${models.length} models but ${opts.memberLrs.length} learning rates`);
+    for (const lr of opts.memberLrs) checkTraining({ ...opts, lr });
+  }
   checkEvalData(train);
   if (models.length === 0) throw new RangeError('a population needs at least one model');
   if (opts.batchSeeds.length !== models.length)
@@ -84,6 +109,8 @@ export class KernelClassifierTrainer {
   private readonly lossSum: Float64Array;
   /** Example indices 0…batch−1 shifted per scoring chunk (allocated once). */
   private readonly chunkRows: Int32Array;
+  /** Each member's learning rate of the coming step (written in place, one per member). */
+  private readonly rates: Float64Array;
   private t = 0;
   private epochExamples = 0;
 
@@ -120,6 +147,7 @@ export class KernelClassifierTrainer {
     this.orders = opts.batchSeeds.map((s) => new BatchOrder(train.n, opts.batch, s));
     this.lossSum = new Float64Array(this.k);
     this.chunkRows = new Int32Array(opts.batch);
+    this.rates = new Float64Array(this.k);
   }
 
   /** Which kernel build runs. */
@@ -147,7 +175,7 @@ export class KernelClassifierTrainer {
     return this.t;
   }
 
-  /** The learning rate the next step will use. */
+  /** The learning rate the next step will use (of the run's `lr`; members may have their own). */
   get lr(): number {
     return learningRateAt(this.opts.schedule, this.opts.lr, this.t, this.totalSteps);
   }
@@ -164,7 +192,8 @@ export class KernelClassifierTrainer {
     const to = Math.min(this.train.n, from + this.opts.batch);
     for (let k = 0; k < this.k; k++)
       this.kernel.setBatchRows(this.train, this.orders[k]!.epochOrder(epoch), k, from, to);
-    this.kernel.step(0, this.k, this.lr);
+    for (let k = 0; k < this.k; k++) this.rates[k] = memberRateAt(this.opts, k, this.t, this.totalSteps);
+    this.kernel.step(0, this.k, this.rates);
     // The kernel's loss is that of the weights the step started from, summed over the batch.
     const sums = this.kernel.lossSums();
     for (let k = 0; k < this.k; k++) this.lossSum[k] = this.lossSum[k]! + sums[k]!;

@@ -39,7 +39,10 @@ export const CFG = {
   x: 48,
   /** MSE: targets [C, tiles·P]. Cross-entropy: labels i32 [tiles·P]. */
   y: 52,
-  /** 1 for real pixels, 0 for padding [tiles·P] (f32). */
+  /**
+   * 1 for real pixels, 0 for padding [tiles·P] (f32); member k's starts maskStride bytes after
+   * member k − 1's.
+   */
   mask: 56,
   /** Parameters [models, stride]. */
   params: 60,
@@ -58,7 +61,10 @@ export const CFG = {
   /** Two gradient tiles [maxWidth, P], used in turn going down the layers. */
   g0: 88,
   g1: 92,
-  /** dLoss/dOutput scale: 2/(N·C) for MSE, 1/N for cross-entropy (f32). */
+  /**
+   * dLoss/dOutput scale shared by every member: 2/(N·C) for MSE, 1/N for cross-entropy (f32).
+   * The kernel reads member k's scale at scales + k·scaleStride, which points here by default.
+   */
   gradScale: 96,
   /** Optimiser, OPT below (memory starts zeroed: Adam). */
   optimizer: 100,
@@ -66,7 +72,8 @@ export const CFG = {
   weightDecay: 104,
   /**
    * 1: every member has inputs and labels of its own (x [models, inputs, tiles·P], labels
-   * [models, tiles·P]), for classifiers that each walk their own batch order; 0: shared.
+   * [models, tiles·P]), for classifiers that each walk their own batch order and INR members that
+   * each draw their own random pixel subset (whose targets then use targetStride); 0: shared.
    */
   batchPerMember: 108,
   /**
@@ -86,6 +93,15 @@ export const CFG = {
   wOff: 512,
   /** Per layer l: float offset of b_l [out]. */
   bOff: 640,
+  /**
+   * Bytes between members' masks: 0 when every member sees the same pixels, tiles·P·4 when each
+   * member's batch has a length of its own (random pixel subsets).
+   */
+  maskStride: 768,
+  /** Address of member 0's dLoss/dOutput scale (f32): CFG.gradScale, or a per-member block [models]. */
+  scales: 772,
+  /** Bytes between members' scales: 0 (one shared scale) or 4. */
+  scaleStride: 776,
 } as const;
 
 /** Bytes reserved for the configuration block; data starts here. */

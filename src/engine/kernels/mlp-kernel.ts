@@ -4,11 +4,13 @@
  * block, and runs a whole Adam step of every member in one call. Nothing is allocated per step:
  * the memory is sized once, here, and never grows (tests/kernels.test.ts checks 1,000 steps).
  *
- * Covered: the INR losses (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
- * GELU with or without random Fourier features, and classifiers with softmax cross-entropy on
- * mini-batches the caller writes with setBatch / setBatchRows (one shared batch, or one per
- * member); Adam, or SGD with momentum, with L2 weight decay, at a learning rate given per step.
- * Anything else is refused by `kernelCoverage`, so the caller falls back to tfjs with the reason.
+ * Covered: the INR losses (MSE on the coordinate grid, full batch or each member on its own
+ * seeded random pixel subset per step, as PopulationTrainer draws them) with sine (SIREN) or
+ * ReLU/tanh/GELU with or without random Fourier features, and classifiers with softmax
+ * cross-entropy on mini-batches the caller writes with setBatch / setBatchRows (one shared batch,
+ * or one per member); Adam, or SGD with momentum, with L2 weight decay, at a learning rate given
+ * per step (one for every member, or one each). Anything else is refused by `kernelCoverage`, so
+ * the caller falls back to tfjs with the reason.
  */
 import {
   ENCODING_NAME,
@@ -23,6 +25,7 @@ import {
   type Model,
 } from '../model';
 import type { RegressionData } from '../data/eval-data';
+import { createRng, type Rng } from '../rng';
 import { ACT, CFG, CFG_BYTES, LOSS, MAX_LAYERS, OPT } from './layout';
 import { MLP_RELAXED_WASM_BASE64, MLP_SIMD_WASM_BASE64 } from './mlp-wasm';
 
@@ -50,7 +53,26 @@ export interface BatchSource {
   inputs: number;
 }
 
+/**
+ * Random pixel subsets (PopulationTrainer's batchFraction < 1): each step every member of the
+ * population trains on the pixels whose uniform draw falls below `fraction`, from one seeded
+ * stream of K·n draws a step, member-major, and its loss is the mean over its own pixels (Frankle
+ * et al. 2020's SGD noise for members trained from one init). A kernel holding members
+ * [first, first + k) of the population draws the same stream and keeps its own members' draws.
+ */
+export interface PixelSubsets {
+  /** Probability that a pixel is in a member's subset at a step, in (0, 1). */
+  fraction: number;
+  /** Seed of the stream (the job's noiseSeed). */
+  seed: number;
+  /** Members of the whole population (default: this kernel's). */
+  population?: number;
+  /** The population index of this kernel's first member (default 0). */
+  first?: number;
+}
+
 export interface KernelOptions {
+  /** Learning rate of step() when it is given none. */
   lr: number;
   /** Default Adam; SGD keeps its momentum buffer where Adam keeps m. */
   optimizer?: 'adam' | 'sgd';
@@ -72,6 +94,44 @@ export interface KernelOptions {
   perMemberTargets?: boolean;
   /** Reserve the gradient output block, for gradients() (forward + backward without Adam). */
   gradients?: boolean;
+  /** Each member trains on its own random pixel subset per step (regression; see PixelSubsets). */
+  pixelSubsets?: PixelSubsets;
+}
+
+/**
+ * The options of the kernel that holds members [k0, k1) of a population of `population` trained
+ * with `opts` (a pool's shard): the pixel-subset stream is the population's, read at k0.
+ */
+export function memberRangeOptions(opts: KernelOptions, k0: number, population: number): KernelOptions {
+  const ps = opts.pixelSubsets;
+  if (!ps) return opts;
+  return {
+    ...opts,
+    pixelSubsets: { ...ps, population: ps.population ?? population, first: (ps.first ?? 0) + k0 },
+  };
+}
+
+/** Where the random pixel subsets of a kernel live, and the draws of the last step. */
+interface SubsetState {
+  fraction: number;
+  seed: number;
+  population: number;
+  first: number;
+  rng: Rng;
+  /** Population steps whose subsets have been drawn (the stream's position, in steps). */
+  drawn: number;
+  /** Member k's chosen pixels at [k·n, k·n + counts[k]). */
+  picked: Int32Array;
+  counts: Int32Array;
+  /** Tiles of the drawn batches (the most pixels any member drew, in whole tiles). */
+  tiles: number;
+  /** Addresses of the batch blocks (per-member inputs, targets, masks, loss scales). */
+  at: { x: number; y: number; mask: number; scales: number };
+  /**
+   * Views made once: the full inputs [inputs, NP] and targets [C, NP] gathered from, and the
+   * batch blocks written, x [K, inputs, tiles·P], y [K, C, tiles·P], mask [K, tiles·P], scales [K].
+   */
+  views: Record<'fullX' | 'fullY' | 'x' | 'y' | 'mask' | 'scales', Float32Array>;
 }
 
 interface KernelExports {
@@ -134,7 +194,9 @@ export class MlpKernel {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: KernelExports;
   private readonly like: Model;
-  private readonly opts: Required<Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients'>>;
+  private readonly opts: Required<
+    Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients' | 'pixelSubsets'>
+  >;
   /** Examples of the current batch (classification): the mask and the 1/N scale follow it. */
   private rows: number;
   private readonly perMember: boolean;
@@ -149,6 +211,10 @@ export class MlpKernel {
   >;
   /** Adam steps per member (a member reset with resetMember starts again at 0). */
   private readonly tk: Int32Array;
+  /** Random pixel subsets, or null (full batch). */
+  private readonly subsets: SubsetState | null;
+  /** Pixels each member's last loss was summed over, times the channels (regression). */
+  private readonly lossCount: Float64Array;
   private readonly perMemberTargets: boolean;
   /** Views of the memory's blocks, made once (the memory never grows, so they stay valid). */
   private readonly views: {
@@ -185,6 +251,18 @@ export class MlpKernel {
     this.perMemberTargets = opts.perMemberTargets === true;
     if (this.perMemberTargets && data.kind !== 'regression')
       throw new Error('per-member targets are for regression kernels');
+    const ps = opts.pixelSubsets;
+    if (ps) {
+      if (data.kind !== 'regression') throw new Error('pixel subsets are for regression kernels');
+      if (this.perMemberTargets)
+        throw new Error('pixel subsets with per-member targets are not in the kernel');
+      if (!(ps.fraction > 0 && ps.fraction < 1))
+        throw new RangeError(`pixel subsets: fraction ${ps.fraction} is not in (0, 1)`);
+      const population = ps.population ?? models.length;
+      const first = ps.first ?? 0;
+      if (!(Number.isInteger(first) && first >= 0 && first + models.length <= population))
+        throw new RangeError(`pixel subsets: members ${first}…${first + models.length - 1} of ${population}`);
+    }
     this.perMember = data.kind === 'classification' && data.perMember === true;
     const L = layerCount(arch);
     const widths = [firstLayerInputs(arch), ...arch.widths.slice(1)];
@@ -209,6 +287,14 @@ export class MlpKernel {
     };
     const K = this.k;
     const batches = this.perMember ? K : 1;
+    const sub = ps
+      ? {
+          x: take(4 * inputs * this.np * K),
+          y: take(4 * channels * this.np * K),
+          mask: take(4 * this.np * K),
+          scales: take(4 * K),
+        }
+      : null;
     const at = {
       x: take(4 * inputs * this.np * batches),
       y: take(
@@ -253,6 +339,7 @@ export class MlpKernel {
     for (const [name, p] of Object.entries(at)) put(CFG[name as keyof typeof at], p);
     // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
     f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
+    put(CFG.scales, CFG.gradScale);
     put(CFG.targetStride, this.perMemberTargets ? 4 * channels * this.np : 0);
     put(CFG.optimizer, OPT[this.opts.optimizer]);
     f32[CFG.weightDecay / 4] = this.opts.weightDecay;
@@ -274,6 +361,30 @@ export class MlpKernel {
       mask: new Float32Array(buf, at.mask, this.np),
       lossOut: new Float64Array(buf, at.lossOut, K),
     };
+    this.lossCount = new Float64Array(K).fill(this.n * channels);
+    this.subsets =
+      ps && sub
+        ? {
+            fraction: ps.fraction,
+            seed: ps.seed,
+            population: ps.population ?? K,
+            first: ps.first ?? 0,
+            rng: createRng(ps.seed),
+            drawn: 0,
+            picked: new Int32Array(K * this.n),
+            counts: new Int32Array(K),
+            tiles,
+            at: sub,
+            views: {
+              fullX: new Float32Array(buf, at.x, inputs * this.np),
+              fullY: new Float32Array(buf, at.y, channels * this.np),
+              x: new Float32Array(buf, sub.x, K * inputs * this.np),
+              y: new Float32Array(buf, sub.y, K * channels * this.np),
+              mask: new Float32Array(buf, sub.mask, K * this.np),
+              scales: new Float32Array(buf, sub.scales, K),
+            },
+          }
+        : null;
     const params = new Float32Array(buf, at.params, K * this.stride);
     models.forEach((m, k) => params.set(flattenModel(m), k * this.stride));
     if (features > 0) {
@@ -338,6 +449,7 @@ export class MlpKernel {
 
   /** Member k starts afresh from `model`: its weights replaced, Adam moments and step count zeroed. */
   resetMember(k: number, model: Model): void {
+    if (this.subsets) throw new Error('resetMember: members on pixel subsets step together');
     this.setMember(k, model);
     new Float32Array(this.memory.buffer, this.at.m + 4 * k * this.stride, this.stride).fill(0);
     new Float32Array(this.memory.buffer, this.at.v + 4 * k * this.stride, this.stride).fill(0);
@@ -376,6 +488,7 @@ export class MlpKernel {
    */
   gradients(k0 = 0, k1 = this.k): Float32Array[] {
     if (!this.at.gradOut) throw new Error('gradients(): build the kernel with { gradients: true }');
+    if (this.subsets) throw new Error('gradients(): not on pixel subsets');
     this.exports.gradients(k0, k1);
     const n = paramCount(this.arch);
     const all = new Float32Array(this.memory.buffer, this.at.gradOut, this.k * this.stride);
@@ -410,6 +523,13 @@ export class MlpKernel {
     write(this.at.m, m);
     write(this.at.v, v);
     this.tk.fill(steps);
+    const sub = this.subsets;
+    if (sub) {
+      // The subset stream goes on from step `steps`, as PopulationTrainer.resume advances its own.
+      sub.rng = createRng(sub.seed);
+      for (let i = steps * sub.population * this.n; i > 0; i--) sub.rng.next();
+      sub.drawn = steps;
+    }
   }
 
   /**
@@ -472,26 +592,108 @@ export class MlpKernel {
   }
 
   /**
-   * One Adam step of members [k0, k1) (default: all). Splitting a step into member ranges lets a
-   * worker answer messages between ranges; a step is complete only when every member has taken it.
+   * One step of members [k0, k1) (default: all) at learning rate `lr`: one for every member, or
+   * member k's at lr[k] (e.g. a soup's ingredients, each with its own rate and schedule). Splitting
+   * a step into member ranges lets a worker answer messages between ranges; a step is complete
+   * only when every member has taken it.
    */
-  step(k0 = 0, k1 = this.k, lr = this.opts.lr): void {
+  step(k0 = 0, k1 = this.k, lr: number | ArrayLike<number> = this.opts.lr): void {
+    if (this.subsets) this.subsetsFor(k0, k1);
+    const rate = typeof lr === 'number' ? (): number => lr : (k: number): number => lr[k]!;
     for (let k = k0; k < k1; k++) this.tk[k]! += 1;
-    if (this.opts.optimizer === 'sgd') {
-      this.exports.step(k0, k1, lr, this.opts.momentum, 0, 0, 0, 1, 0);
-      return;
-    }
     const { beta1, beta2, eps } = this.opts;
-    // Members keep their own step count (Adam's bias correction): one call per run of equal counts.
+    // Members keep their own step count (Adam's bias correction) and rate: one call per run of equal ones.
     for (let s = k0; s < k1;) {
       const t = this.tk[s]!;
+      const r = rate(s);
       let e = s + 1;
-      while (e < k1 && this.tk[e] === t) e++;
-      const bc1 = 1 - beta1 ** t;
-      const bc2 = 1 - beta2 ** t;
-      this.exports.step(s, e, lr / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
+      while (e < k1 && this.tk[e] === t && rate(e) === r) e++;
+      if (this.opts.optimizer === 'sgd') {
+        this.exports.step(s, e, r, this.opts.momentum, 0, 0, 0, 1, 0);
+      } else {
+        const bc1 = 1 - beta1 ** t;
+        const bc2 = 1 - beta2 ** t;
+        this.exports.step(s, e, r / bc1, beta1, 1 - beta1, beta2, 1 - beta2, Math.sqrt(bc2), eps);
+      }
       s = e;
     }
+  }
+
+  /**
+   * Points the kernel at the subsets of the step members [k0, k1) are about to take, drawing the
+   * next step's for every member when these are the first to take it (members step together).
+   */
+  private subsetsFor(k0: number, k1: number): void {
+    const sub = this.subsets!;
+    const t = this.tk[k0]!;
+    for (let k = k0; k < k1; k++)
+      if (this.tk[k] !== t) throw new Error('pixel subsets: members must take their steps together');
+    if (t === sub.drawn) this.drawSubsets(sub);
+    else if (t !== sub.drawn - 1) throw new Error(`pixel subsets: step ${t + 1} after ${sub.drawn} drawn`);
+    this.pointAt(sub);
+    const C = this.channels();
+    for (let k = k0; k < k1; k++) this.lossCount[k] = Math.max(sub.counts[k]! * C, 1);
+  }
+
+  /**
+   * Draws every member's pixels for the next step, exactly as PopulationTrainer's mask(): K·n
+   * uniforms of the population's stream, member-major, a pixel in when its draw is below the
+   * fraction; gathers them (in pixel order) into the per-member batch blocks, and each member's
+   * loss scale 2/max(count·C, 1), the gradient of its mean over the pixels drawn.
+   */
+  private drawSubsets(sub: SubsetState): void {
+    const { n, k: K, tile } = this;
+    const C = this.channels();
+    const inputs = this.arch.widths[0]!;
+    const { rng, picked, counts, fraction } = sub;
+    for (let i = sub.first * n; i > 0; i--) rng.next();
+    let most = 0;
+    for (let k = 0; k < K; k++) {
+      let c = 0;
+      for (let p = 0; p < n; p++) if (rng.next() < fraction) picked[k * n + c++] = p;
+      counts[k] = c;
+      most = Math.max(most, c);
+    }
+    for (let i = (sub.population - sub.first - K) * n; i > 0; i--) rng.next();
+    sub.drawn += 1;
+    sub.tiles = Math.max(1, Math.ceil(most / tile));
+    const np = sub.tiles * tile;
+    const v = sub.views;
+    const gather = (dst: Float32Array, src: Float32Array, rows: number, k: number, c: number): void => {
+      for (let j = 0; j < rows; j++) {
+        const d = (k * rows + j) * np;
+        const s = j * this.np;
+        for (let i = 0; i < c; i++) dst[d + i] = src[s + picked[k * n + i]!]!;
+        dst.fill(0, d + c, d + np);
+      }
+    };
+    for (let k = 0; k < K; k++) {
+      const c = counts[k]!;
+      gather(v.x, v.fullX, inputs, k, c);
+      gather(v.y, v.fullY, C, k, c);
+      v.mask.fill(1, k * np, k * np + c).fill(0, k * np + c, (k + 1) * np);
+      v.scales[k] = 2 / Math.max(c * C, 1);
+    }
+  }
+
+  /**
+   * Points the configuration block at the drawn subsets (each member its own inputs, targets,
+   * mask and scale, the per-member batch and target mechanisms), or, with null, back at the full
+   * target that evaluate() and predictions() read.
+   */
+  private pointAt(sub: SubsetState | null): void {
+    const i32 = this.views.cfgI32;
+    const np = sub ? sub.tiles * this.tile : this.np;
+    const put = (off: number, v: number): void => void (i32[off / 4] = v);
+    put(CFG.tiles, np / this.tile);
+    put(CFG.x, sub ? sub.at.x : this.at.x);
+    put(CFG.y, sub ? sub.at.y : this.at.y);
+    put(CFG.mask, sub ? sub.at.mask : this.at.mask);
+    put(CFG.scales, sub ? sub.at.scales : CFG.gradScale);
+    put(CFG.batchPerMember, sub ? 1 : 0);
+    put(CFG.targetStride, sub ? 4 * this.channels() * np : 0);
+    put(CFG.maskStride, sub ? 4 * np : 0);
+    put(CFG.scaleStride, sub ? 4 : 0);
   }
 
   private channels(): number {
@@ -504,8 +706,9 @@ export class MlpKernel {
    * cross-entropy over the batch's examples.
    */
   lastLoss(): Float32Array {
-    const per = this.data.kind === 'regression' ? this.n * this.channels() : this.rows;
-    return Float32Array.from(this.lossSums(), (s) => s / per);
+    if (this.data.kind !== 'regression') return Float32Array.from(this.lossSums(), (s) => s / this.rows);
+    // On pixel subsets, a step's loss is each member's mean over its own pixels, as tfjs's.
+    return Float32Array.from(this.lossSums(), (s, k) => s / this.lossCount[k]!);
   }
 
   /**
@@ -536,13 +739,17 @@ export class MlpKernel {
    */
   evaluate(k0 = 0, k1 = this.k): Float32Array {
     if (this.data.kind !== 'regression') throw new Error('evaluate is for regression kernels; use logits');
+    if (this.subsets) this.pointAt(null);
     this.exports.evaluate(k0, k1, 1);
+    this.lossCount.fill(this.n * this.channels(), k0, k1);
     return this.lastLoss();
   }
 
   /** Every member's output [K, n, channels] (reconstructions, or logits of the current batch). */
   predictions(): Float32Array {
+    if (this.subsets) this.pointAt(null);
     this.exports.evaluate(0, this.k, 2);
+    if (this.data.kind === 'regression') this.lossCount.fill(this.n * this.channels());
     const C = this.channels();
     const pred = new Float32Array(this.memory.buffer, this.at.pred, this.k * C * this.np);
     const out = new Float32Array(this.k * this.n * C);

@@ -7,6 +7,8 @@
  * operation order of src/engine/tf/trainer.ts), or SGD with momentum for classifiers (CFG.optimizer;
  * both with optional L2 decay, as src/engine/tf/optimizers.ts). Members are independent, so members outer and
  * tiles inner keeps one member's weights and gradient in L1/L2 while its tiles stream through.
+ * Each member's mask row and loss scale are read at a stride (CFG.maskStride, CFG.scaleStride), so
+ * that members on random pixel subsets of their own sizes each take the mean over their own pixels.
  *
  * Two flavours are generated from the same source: plain SIMD (mul + add) and relaxed SIMD
  * (fused multiply–add in the products); the driver picks one at load time.
@@ -184,9 +186,12 @@ function backwardPassFn(flavour: SimdFlavour): string {
   return f.render(body);
 }
 
-/** The loss functions' shared start: tile geometry, the prediction row, offset and scale. */
+/**
+ * The loss functions' shared start: tile geometry, the prediction row, offset, and member k's
+ * mask row and loss scale (shared by every member, or its own: random pixel subsets).
+ */
 function outputPrologue(f: WatFn): string {
-  const [P4, NP4, col, C, pa] = f.ints('P4', 'NP4', 'col', 'C', 'pa');
+  const [P4, NP4, col, C, pa, mb] = f.ints('P4', 'NP4', 'col', 'C', 'pa', 'mb');
   const [off, scale] = f.vecs('off', 'scale');
   return (
     set(P4, shl2(cfg(CFG.tile))) +
@@ -194,8 +199,9 @@ function outputPrologue(f: WatFn): string {
     set(col, mul(get('$t'), get(P4))) +
     set(C, cfgAt(CFG.widths, cfg(CFG.layers))) +
     set(pa, add(cfg(CFG.pred), mul(mul(get('$k'), get(C)), get(NP4)))) +
+    set(mb, add(cfg(CFG.mask), mul(get('$k'), cfg(CFG.maskStride)))) +
     set(off, `(f32x4.splat (f32.load (i32.const ${CFG.outputOffset})))`) +
-    set(scale, `(f32x4.splat (f32.load (i32.const ${CFG.gradScale})))`)
+    set(scale, `(f32x4.splat (f32.load ${add(cfg(CFG.scales), mul(get('$k'), cfg(CFG.scaleStride)))}))`)
   );
 }
 
@@ -219,7 +225,18 @@ const outputFn = (flavour: SimdFlavour, name: string, result?: string): WatFn =>
  */
 function outputMseFn(flavour: SimdFlavour): string {
   const f = outputFn(flavour, 'out_mse', 'f64');
-  const [P4, NP4, col, C, c, p, ga, pa, ya] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'ga', 'pa', 'ya');
+  const [P4, NP4, col, C, c, p, ga, pa, ya, mb] = f.ints(
+    'P4',
+    'NP4',
+    'col',
+    'C',
+    'c',
+    'p',
+    'ga',
+    'pa',
+    'ya',
+    'mb',
+  );
   const [off, scale, se, pred, d] = f.vecs('off', 'scale', 'se', 'pred', 'd');
   const inner =
     set(ga, add(add(cfg(CFG.g0), mul(get(c), get(P4))), get(p))) +
@@ -228,7 +245,7 @@ function outputMseFn(flavour: SimdFlavour): string {
       d,
       fmul(
         fsub(get(pred), load(add(add(get(ya), mul(get(c), get(NP4))), add(get(col), get(p))))),
-        load(add(cfg(CFG.mask), add(get(col), get(p)))),
+        load(add(get(mb), add(get(col), get(p)))),
       ),
     ) +
     set(se, fadd(get(se), fmul(get(d), get(d)))) +
@@ -252,7 +269,7 @@ function outputMseFn(flavour: SimdFlavour): string {
  */
 function outputCeFn(flavour: SimdFlavour): string {
   const f = outputFn(flavour, 'out_ce', 'f64');
-  const [P4, NP4, col, C, c, p, pa, yb] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'pa', 'yb');
+  const [P4, NP4, col, C, c, p, pa, yb, mb] = f.ints('P4', 'NP4', 'col', 'C', 'c', 'p', 'pa', 'yb', 'mb');
   const [off, scale, mx, z, e, sum, lab, mask, picked, ls, ce] = f.vecs(
     'off',
     'scale',
@@ -270,7 +287,7 @@ function outputCeFn(flavour: SimdFlavour): string {
   const isLabel = (): string => `(i32x4.eq ${get(lab)} (i32x4.splat ${get(c)}))`;
   const perPixel =
     set(lab, load(add(get(yb), add(get(col), get(p))))) +
-    set(mask, load(add(cfg(CFG.mask), add(get(col), get(p))))) +
+    set(mask, load(add(get(mb), add(get(col), get(p))))) +
     set(mx, vconst(-Infinity)) +
     forLoop(
       c,

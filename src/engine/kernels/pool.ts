@@ -11,7 +11,12 @@ import type { KernelTrainerOptions, MemberScores } from '../classifier/kernel-tr
 import type { ClassificationData } from '../data/eval-data';
 import { structuredCloneArch, type Model } from '../model';
 import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
-import type { KernelFlavour, KernelOptions, KernelRegression } from './mlp-kernel';
+import {
+  memberRangeOptions,
+  type KernelFlavour,
+  type KernelOptions,
+  type KernelRegression,
+} from './mlp-kernel';
 import {
   createShardHandler,
   replyTransfer,
@@ -79,7 +84,13 @@ export class KernelPool {
     ports: ShardPort[],
   ): Promise<KernelPool> {
     const arch = models[0]!.arch;
-    return KernelPool.start(models, ports, (wire) => ({ type: 'init', arch, models: wire, data, opts }));
+    return KernelPool.start(models, ports, (wire, k0) => ({
+      type: 'init',
+      arch,
+      models: wire,
+      data,
+      opts: memberRangeOptions(opts, k0, models.length),
+    }));
   }
 
   /**
@@ -100,7 +111,11 @@ export class KernelPool {
       models: wire,
       train,
       heldOut,
-      opts: { ...opts, batchSeeds: opts.batchSeeds.slice(k0, k1) },
+      opts: {
+        ...opts,
+        batchSeeds: opts.batchSeeds.slice(k0, k1),
+        ...(opts.memberLrs ? { memberLrs: opts.memberLrs.slice(k0, k1) } : {}),
+      },
     }));
   }
 

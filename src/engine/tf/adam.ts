@@ -19,6 +19,11 @@ export interface AdamOptions {
   eps?: number;
 }
 
+/** One value per member of stacked variables [K, …], as a [K, 1, 1] tensor that broadcasts over each slice. */
+export function perMember(values: readonly number[]): tf.Tensor3D {
+  return tf.tensor3d(Float32Array.from(values), [values.length, 1, 1]);
+}
+
 /** Adam state (first and second moments) for a fixed list of variables. */
 export class Adam {
   private readonly m: tf.Variable[];
@@ -49,14 +54,17 @@ export class Adam {
 
   /**
    * One update from `grads` (by variable name, as tf.variableGrads returns them); grads are not
-   * disposed. `lr` overrides the constructor's rate for this step (a learning-rate schedule).
+   * disposed. `lr` overrides the constructor's rate for this step (a learning-rate schedule); an
+   * array gives each member of stacked variables [K, …] its own (lr[k] scales slice k).
    */
-  update(grads: tf.NamedTensorMap, lr = this.lr): void {
+  update(grads: tf.NamedTensorMap, lr: number | readonly number[] = this.lr): void {
     this.t += 1;
     const { beta1, beta2, eps } = this;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
     tf.tidy(() => {
+      // Each rate over bc₁ in float64, then float32: what the scalar form multiplies by.
+      const step = typeof lr === 'number' ? lr / bc1 : perMember(lr.map((r) => r / bc1));
       this.vars.forEach((p, i) => {
         const g = grads[p.name];
         if (!g) throw new Error(`Adam: no gradient for ${p.name}`);
@@ -65,7 +73,7 @@ export class Adam {
         this.m[i]!.assign(m);
         this.v[i]!.assign(v);
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), step)));
       });
     });
   }

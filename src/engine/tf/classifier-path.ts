@@ -144,6 +144,7 @@ async function tryWgsl(
   kernel: KernelHooks,
   forced: boolean,
 ): Promise<{ stepper: ClassifierStepper } | { why: string; quiet: boolean }> {
+  if (opts.memberLrs) return { why: 'per-member learning rates are not in the WGSL kernel', quiet: false };
   const gpu = kernel.gpu ? await kernel.gpu() : null;
   if (!gpu) return { why: 'no WebGPU adapter', quiet: true };
   if (gpu.software && !forced) {

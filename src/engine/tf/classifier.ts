@@ -10,7 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
 import { checkEvalData, type ClassificationData } from '../data/eval-data';
-import { checkClassifierRun, type MemberScores } from '../classifier/kernel-trainer';
+import {
+  checkClassifierRun,
+  memberRateAt,
+  type MemberScores,
+  type PerMemberRates,
+} from '../classifier/kernel-trainer';
 import { BatchOrder, learningRateAt, stepsPerEpoch } from '../classifier/schedule';
 import type { ClassifierTraining } from '../classifier/settings';
 import { createOptimizer, type StackOptimizer } from './optimizers';
@@ -23,7 +28,7 @@ import {
   type StackedParams,
 } from './stack';
 
-export interface ClassifierTrainerOptions extends ClassifierTraining {
+export interface ClassifierTrainerOptions extends ClassifierTraining, PerMemberRates {
   /** One batch-order seed per member. */
   batchSeeds: readonly number[];
   /** Matmul layout (default: 'split' on wasm, where XNNPACK takes only plain 2-D matmuls). */
@@ -98,7 +103,7 @@ export class ClassifierTrainer {
     return Math.floor(this.t / this.stepsPerEpoch);
   }
 
-  /** The learning rate the next step will use. */
+  /** The learning rate the next step will use (of the run's `lr`; members may have their own). */
   get lr(): number {
     return learningRateAt(this.opts.schedule, this.opts.lr, this.t, this.totalSteps);
   }
@@ -116,7 +121,9 @@ export class ClassifierTrainer {
     const b = rows[0]!.length;
     const idxData = new Int32Array(this.k * b);
     rows.forEach((r, k) => idxData.set(r, k * b));
-    const lr = this.lr;
+    const lr = this.opts.memberLrs
+      ? this.opts.memberLrs.map((_, k) => memberRateAt(this.opts, k, this.t, this.totalSteps))
+      : this.lr;
     tf.tidy(() => {
       const idx = tf.tensor2d(idxData, [this.k, b], 'int32');
       const xb = tf.gather(this.x, idx) as tf.Tensor as tf.Tensor3D;

@@ -8,12 +8,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerName } from '../classifier/settings';
-import { Adam } from './adam';
+import { Adam, perMember } from './adam';
 
 /** Updates variables from their gradients; owns its state tensors. */
 export interface StackOptimizer {
-  /** One update of every variable at learning rate `lr`. Call inside tf.tidy. */
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number): void;
+  /**
+   * One update of every variable at learning rate `lr`, or with stacked variables [K, …] member
+   * k's at lr[k]. Call inside tf.tidy.
+   */
+  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number | readonly number[]): void;
   dispose(): void;
 }
 
@@ -41,8 +44,9 @@ class Sgd implements StackOptimizer {
     private readonly wd: number,
   ) {}
 
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number): void {
+  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number | readonly number[]): void {
     if (this.momentum > 0 && !this.velocity) this.velocity = zerosFor(vars);
+    const rate = typeof lr === 'number' ? lr : perMember(lr);
     vars.forEach((p, i) => {
       let d = withDecay(grads[i]!, p, this.wd);
       if (this.velocity) {
@@ -51,7 +55,7 @@ class Sgd implements StackOptimizer {
         d = this.started ? tf.add(tf.mul(v, this.momentum), d) : d;
         v.assign(d);
       }
-      p.assign(tf.sub(p, tf.mul(d, lr)));
+      p.assign(tf.sub(p, tf.mul(d, rate)));
     });
     this.started = true;
   }
@@ -70,8 +74,8 @@ class AdamStep implements StackOptimizer {
     private readonly wd: number,
   ) {}
 
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number): void {
-    this.adam ??= new Adam(vars, { lr, ...this.opts });
+  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number | readonly number[]): void {
+    this.adam ??= new Adam(vars, { lr: 0, ...this.opts });
     const named: tf.NamedTensorMap = {};
     vars.forEach((p, i) => (named[p.name] = withDecay(grads[i]!, p, this.wd)));
     this.adam.update(named, lr);

@@ -76,7 +76,7 @@ async function openRunner(
   models: readonly Model[],
 ): Promise<{ runner: PopulationRunner; kernel?: BackendInfo['kernel'] }> {
   if (path.fused) {
-    const pool = await browserKernelPool(models, { kind: 'regression', ...target }, job.lr);
+    const pool = await browserKernelPool(models, { kind: 'regression', ...target }, job);
     return { runner: poolRunner(pool), kernel: { flavour: pool.flavour, workers: pool.workers } };
   }
   await useBackend(path.name);
@@ -272,7 +272,7 @@ class BackgroundCalibration {
     const inits = this.job.seeds.map((s) => initModel(this.job.arch, s));
     let runner: PopulationRunner | null = null;
     try {
-      const pool = await browserKernelPool(inits, { kind: 'regression', ...this.target }, this.job.lr);
+      const pool = await browserKernelPool(inits, { kind: 'regression', ...this.target }, this.job);
       runner = poolRunner(pool);
       const ms = await timeBoxed(
         timeRunner(runner, Math.max(300, 2 * best)),

@@ -1,7 +1,8 @@
 /**
  * Preset 4, model soups (Wortsman et al. 2022, "Model soups: averaging weights of multiple
  * fine-tuned models improves accuracy without increasing inference time"): one base MLP trained on
- * MNIST, K ingredients fine-tuned from it with different learning rates and batch orders, then
+ * MNIST, K ingredients fine-tuned from it with different learning rates and batch orders (one
+ * population, each member at its own rate), then
  * - the best single ingredient (chosen on a validation part, as the paper does),
  * - the uniform soup (mean of all ingredients, Eq. 1 with uniform weights),
  * - the greedy soup (Recipe 1: ingredients sorted by validation accuracy, each added only if the
@@ -124,11 +125,10 @@ export async function runSoupPreset(
   const fit = asClassification(fitVal.train);
   const val = asClassification(fitVal.heldOut);
   const lrs = Array.from({ length: options.ingredients }, (_, i) => options.lrs[i % options.lrs.length]!);
-  const groups = [...new Set(lrs)];
-  const weights: Record<string, number> = { base: options.base.epochs, soups: 1 };
-  for (const lr of groups)
-    weights[`fine-tune lr ${lr}`] = options.fineTune.epochs * lrs.filter((l) => l === lr).length;
-  const progress = new StageProgress(weights, hooks);
+  const progress = new StageProgress(
+    { base: options.base.epochs, 'fine-tune': options.fineTune.epochs * options.ingredients, soups: 1 },
+    hooks,
+  );
   const baseData = { ...data, train: fit, heldOut: val };
   const arch = { hidden: options.hidden, activation: options.activation, seed: options.seed };
   const { models: baseModels } = await trainStage(
@@ -140,27 +140,29 @@ export async function runSoupPreset(
   );
   progress.finish('base');
   const base = baseModels[0]!;
-  const ingredients: Model[] = new Array<Model>(options.ingredients);
-  for (const lr of groups) {
-    const stage = `fine-tune lr ${lr}`;
-    const members = lrs.flatMap((l, i) => (l === lr ? [i] : []));
+  // Every ingredient in one population, each at its own rate under the shared schedule
+  // (memberLrs): the same numbers as one run per rate, in one kernel call a step.
+  for (const lr of new Set(lrs))
     checkClassifierSettings({
       ...options.fineTune,
       lr,
       ...arch,
-      population: members.length,
+      population: options.ingredients,
       initMode: 'shared',
     });
-    const run = await trainClassifierRun(
-      members.map(() => base),
-      fit,
-      val,
-      { ...options.fineTune, lr, batchSeeds: members.map((i) => batchSeed(options.seed + 1, i)) },
-      stageHooks(hooks, stage, progress),
-    );
-    members.forEach((i, j) => (ingredients[i] = run.models[j]!));
-    progress.finish(stage);
-  }
+  const { models: ingredients } = await trainClassifierRun(
+    lrs.map(() => base),
+    fit,
+    val,
+    {
+      ...options.fineTune,
+      lr: lrs[0]!,
+      memberLrs: lrs,
+      batchSeeds: lrs.map((_, i) => batchSeed(options.seed + 1, i)),
+    },
+    stageHooks(hooks, 'fine-tune', progress),
+  );
+  progress.finish('fine-tune');
   const valScores = await evaluateModels(ingredients, val);
   const heldScores = await evaluateModels(ingredients, data.heldOut);
   const order = ingredients.map((_, i) => i).sort((x, y) => valScores.metric[y]! - valScores.metric[x]!);
