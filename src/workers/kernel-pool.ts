@@ -8,7 +8,7 @@ import { bestFlavour, kernelCoverage } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
 import type { Model } from '../engine/model';
-import type { KernelRegression } from '../engine/kernels/mlp-kernel';
+import type { KernelFlavour, KernelRegression } from '../engine/kernels/mlp-kernel';
 import type { TrainJob } from './protocol';
 
 /** A port to a new Web Worker shard; requests are answered in order. */
@@ -48,13 +48,19 @@ export function browserShardPorts(members: number): ShardPort[] {
   return n === 1 ? [inlinePort()] : Array.from({ length: n }, webWorkerPort);
 }
 
-/** A pool on Web Workers (in this worker when one shard is enough). */
+/** A pool on Web Workers (in this worker when one shard is enough); `flavour` forces a build. */
 export function browserKernelPool(
   models: readonly Model[],
   data: KernelRegression,
   lr: number,
+  flavour?: KernelFlavour,
 ): Promise<KernelPool> {
-  return KernelPool.create(models, data, { lr }, browserShardPorts(models.length));
+  return KernelPool.create(
+    models,
+    data,
+    { lr, ...(flavour ? { flavour } : {}) },
+    browserShardPorts(models.length),
+  );
 }
 
 /** Why the fused kernel does not train this job (null: it does). */
