@@ -118,12 +118,6 @@ describe('share links carry the engine schedule', () => {
     const otherErrors = watchErrors(other);
     await other.goto(url);
     const got = await waitForCurves(other);
-    const replay = await appState<{ sender: unknown; here: unknown; differs: string | null }>(
-      other,
-      's.backend.replay',
-    );
-    expect(replay).toEqual({ sender: schedule, here: schedule, differs: null });
-    expect(await appState<boolean>(other, 's.backend.calibration === undefined')).toBe(true);
     got.forEach((c, i) => {
       expect(c.kind).toBe(sent[i]!.kind);
       expect(Math.abs(c.barrier - sent[i]!.barrier)).toBeLessThan(1e-6);
@@ -132,16 +126,24 @@ describe('share links carry the engine schedule', () => {
     console.log(
       `[share-engine] switched at step ${at}; barriers sent ${sent.map((c) => c.barrier).join(', ')}, replayed ${got.map((c) => c.barrier).join(', ')}`,
     );
+    const replay = await appState<{ sender: unknown; here: unknown; differs: string | null }>(
+      other,
+      's.backend.replay',
+    );
+    expect(replay).toEqual({ sender: schedule, here: schedule, differs: null });
+    expect(await appState<boolean>(other, 's.backend.calibration === undefined')).toBe(true);
     const badge = other.getByTestId('backend-badge');
     expect(await badge.getAttribute('data-replay')).toBe('same');
-    expect(await other.getByTestId('banner-item').filter({ hasText: 'cannot follow' }).count()).toBe(0);
+    expect(
+      await other.getByTestId('banner-item').filter({ hasText: 'this browser cannot run that' }).count(),
+    ).toBe(0);
     await other.getByRole('tab', { name: 'Train' }).click();
     await badge.click();
     await expect.poll(() => other.getByTestId('backend-replay').textContent()).toMatch(/same paths/);
     await screenshot(other, 'share-engine-replayed');
     expect(otherErrors).toEqual([]);
     await other.close();
-  });
+  }, 420_000);
 
   it('a receiver without the sender’s path runs the closest one and says so in a banner and the badge', async () => {
     // The sender trains on tfjs-webgpu (chosen by hand; SwiftShader here).
@@ -150,7 +152,8 @@ describe('share links carry the engine schedule', () => {
     await page.goto(
       experimentUrl((s) => {
         s.backend = 'webgpu';
-        s.training.steps = 30;
+        s.training.steps = 10;
+        s.training.evalEvery = 5;
       }),
     );
     await waitForState(page, "s && s.ready && s.run.status === 'done'", 200_000);
@@ -184,14 +187,12 @@ describe('share links carry the engine schedule', () => {
       }>(other, 's.backend');
       expect(backend.adapter).toBeNull();
       expect(backend.replay.here[0]!.path).not.toBe('webgpu');
-      expect(backend.replay.differs).toMatch(
-        /the sender ran tfjs webgpu \(batched matmuls\), this browser tfjs/,
-      );
-      const banner = other.getByTestId('banner-item').filter({ hasText: 'cannot follow' });
+      expect(backend.replay.differs).toMatch(/webgpu/);
+      const banner = other.getByTestId('banner-item').filter({ hasText: 'this browser cannot run that' });
       await expect.poll(() => banner.count()).toBe(1);
       const text = (await banner.textContent())!;
       expect(text).toContain('trained on tfjs webgpu (batched matmuls)');
-      expect(text).toMatch(/this browser tfjs (webgl|wasm)/);
+      expect(text).toMatch(/so it trained them on tfjs (webgl|wasm)/);
       expect(text).toContain('may differ from the sender');
       const badge = other.getByTestId('backend-badge');
       expect(await badge.getAttribute('data-replay')).toBe('differs');
@@ -208,5 +209,6 @@ describe('share links carry the engine schedule', () => {
     } finally {
       await noGpu.close();
     }
-  });
+    // Two browsers, SwiftShader's WebGPU and a cold dev server on a loaded 2-core machine.
+  }, 420_000);
 });

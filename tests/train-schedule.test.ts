@@ -169,12 +169,8 @@ describe('a link’s engine schedule', () => {
     const replay = run.result.backend.replay!;
     expect(replay.sender).toEqual(wanted);
     expect(replay.here).toEqual(run.result.schedule);
-    expect(replay.differs).toMatch(
-      /from step 0 the sender ran fused wasm kernel \(relaxed SIMD, FMA\), this browser fused wasm kernel \(plain SIMD\) \(this browser's WebAssembly has no relaxed SIMD\)/,
-    );
-    expect(replay.differs).toMatch(
-      /from step 40 the sender ran tfjs webgpu \(batched matmuls\), this browser tfjs wasm \(batched matmuls\)/,
-    );
+    // Why, per stretch (tfjs's own words for a backend that does not start).
+    expect(replay.differs).toMatch(/^this browser's WebAssembly has no relaxed SIMD; from step 40: webgpu /);
     // The app heard it at the start, before any member trained on the other path.
     expect(run.infos[0]!.replay?.differs).toMatch(/relaxed SIMD/);
   }, 120_000);

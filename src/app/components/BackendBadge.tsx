@@ -119,8 +119,9 @@ function ReplayNote({ r }: { r: NonNullable<BackendInfo['replay']> }) {
         <strong>Link replay.</strong> The sender trained on {describeSchedule(r.sender)}.{' '}
         {r.differs ? (
           <>
-            Here: {describeSchedule(r.here)}. <strong>Not the sender's paths:</strong> {r.differs}. Trained
-            members, and the numbers derived from them, may differ from the sender's by about 1e-4 relative.
+            <strong>Not the sender's paths:</strong> this browser ran {describeSchedule(r.here)} ({r.differs}
+            ). Trained members, and the numbers derived from them, may differ from the sender's by about 1e-4
+            relative.
           </>
         ) : (
           'This browser runs the same paths, switching at the same steps, with no calibration: the members are the sender’s.'

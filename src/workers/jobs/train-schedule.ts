@@ -7,7 +7,6 @@
  */
 import {
   describePath,
-  describeSchedule,
   samePath,
   type EnginePath,
   type EngineSchedule,
@@ -147,10 +146,9 @@ export class ScheduleFollower {
   ran(at: EnginePath, fromStep: number, fallbackWhy?: string): void {
     const want = this.pending?.want;
     if (!want || samePath(want, at)) return;
-    const why = this.pending?.why ?? fallbackWhy ?? 'it did not start here';
-    this.differences.push(
-      `from step ${fromStep} the sender ran ${describePath(want)}, this browser ${describePath(at)} (${why})`,
-    );
+    // Which paths ran is in the two schedules; this says why they differ, and from where.
+    const why = this.pending?.why ?? fallbackWhy ?? `${describePath(want)} did not start here`;
+    this.differences.push(fromStep === 0 ? why : `from step ${fromStep}: ${why}`);
   }
 
   /** The badge's and the app's view of the replay so far. */
@@ -187,7 +185,7 @@ export async function scheduledStart(follow: ScheduleFollower): Promise<{ info: 
   const info: BackendInfo = {
     name,
     layout: at.layout ?? defaultLayout(name),
-    reason: `following the link's engine schedule (${describeSchedule(follow.sender)}), with no calibration`,
+    reason: "following the link's engine schedule, with no calibration",
     adapter,
     replay: follow.info([]),
   };

@@ -141,7 +141,7 @@ export function linkSchedule(spec: ExperimentSpec): EngineSchedule | undefined {
 
 /** The banner of a replay that could not run the sender's engine paths. */
 export function replayWarning(r: NonNullable<BackendInfo['replay']>): string {
-  return `This link's members were trained on ${describeSchedule(r.sender)}. This browser cannot follow that exactly (${r.differs}), so trained members, and every number derived from them (PSNR, barriers, alignments, maps), may differ from the sender's by about 1e-4 relative.`;
+  return `This link's members were trained on ${describeSchedule(r.sender)}; this browser cannot run that, so it trained them on ${describeSchedule(r.here)} (${r.differs}). Trained members, and every number derived from them (PSNR, barriers, alignments, maps), may differ from the sender's by about 1e-4 relative.`;
 }
 
 /**
