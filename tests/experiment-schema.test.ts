@@ -41,6 +41,8 @@ describe('experiment schema: defaults', () => {
       population: { size: 8, seed: 0, initMode: 'independent' },
       training: { steps: 500, lr: 1e-3, evalEvery: 10 },
       backend: 'auto',
+      // Added within version 3: no recorded engine schedule, so the receiver calibrates (as before).
+      trainedOn: { population: null, schedule: [] },
       files: [],
       alignment: {
         method: 'weight',

@@ -10,6 +10,7 @@ import {
   PATH_KINDS,
   PRESETS,
   VIEW_TABS,
+  ENGINE_PATHS,
   decodeExperimentHash,
   defaultExperiment,
   encodeExperiment,
@@ -108,7 +109,7 @@ function randomId(rng: Rng, depth = 0): string {
 function randomSpec(rng: Rng): ExperimentSpec {
   const idx = () => (rng.next() < 0.05 ? null : randomId(rng));
   const seed = () => intIn(rng, 0, 2 ** 31 - 1);
-  const spec: Omit<ExperimentSpec, 'merge'> = {
+  const spec: Omit<ExperimentSpec, 'merge' | 'trainedOn'> = {
     version: 3,
     data: { source: randomSource(rng), size: intIn(rng, 16, 128) },
     arch: {
@@ -188,9 +189,24 @@ function randomSpec(rng: Rng): ExperimentSpec {
       },
     },
   };
-  // Drawn last, so the other keys see the same random stream as before merge existed.
+  // Drawn last, so the other keys see the same random stream as before merge and trainedOn existed.
   const { views, ...rest } = spec;
-  return { ...rest, merge: randomMerge(rng), views };
+  const merge = randomMerge(rng);
+  return { ...rest, trainedOn: randomTrainedOn(rng), merge, views };
+}
+
+/** Sometimes the engine schedule that trained the population: 1 to 4 stretches of any path. */
+function randomTrainedOn(rng: Rng): ExperimentSpec['trainedOn'] {
+  if (rng.next() < 0.5) return { population: null, schedule: [] };
+  let fromStep = 0;
+  const schedule = Array.from({ length: intIn(rng, 1, 4) }, (_, i) => {
+    fromStep = i === 0 ? 0 : fromStep + intIn(rng, 1, 5000);
+    const path = pick(rng, ENGINE_PATHS);
+    if (path === 'fused') return { path, simd: pick(rng, ['relaxed', 'simd'] as const), fromStep };
+    if (path === 'fused-webgpu') return { path, fromStep };
+    return { path, layout: pick(rng, ['split', 'batched'] as const), fromStep };
+  });
+  return { population: hex(rng).slice(0, 16), schedule };
 }
 
 /** Sometimes a merge recipe (models by identity) and a sweep, in the schema's key order. */

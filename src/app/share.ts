@@ -7,16 +7,21 @@ import {
   LINK_COST_THRESHOLD_GFLOP,
   encodeExperiment,
   experimentTrainingHash,
+  formatModelId,
   leafIds,
   modelsUsedByView,
   needsTraining,
   parseModelId,
   readHash,
   replayCost,
+  sameSchedule,
   type ExperimentSpec,
   type FileModel,
+  type TrainedOn,
 } from '../engine/experiment';
+import type { ModelEntry } from '../workers/protocol';
 import { appStore, showBanner } from './store';
+import { byRef } from './model-refs';
 import { fileAnswers } from './features/models/models-state';
 import { cancelPendingReplay, replayLink } from './replay';
 
@@ -37,11 +42,45 @@ export async function replayView(): Promise<void> {
 }
 
 /**
- * The spec as a link carries it: `files` lists exactly the dropped checkpoints the shown view
- * uses, each with the answers its file cannot carry. Also returns the models that the link will
- * not be able to rebuild (members of a population trained with other settings than the form's).
+ * The engine schedule of the population members the view uses (docs: README, "Sharing"), so the
+ * receiver trains on the same paths: the members named by the view (the workspace entry each id
+ * resolves to), or the latest run's on the Train tab. A view that uses no member carries none; a
+ * link replayed here but not trained yet passes its own on. `mixed`: the members came from runs on
+ * different paths (the first one's is carried).
  */
-export function specForLink(spec: ExperimentSpec): { spec: ExperimentSpec; stale: string[] } {
+export function trainedOnForLink(
+  spec: ExperimentSpec,
+  models: readonly ModelEntry[],
+): { trainedOn: TrainedOn; mixed: boolean } {
+  const none = { trainedOn: { population: null, schedule: [] }, mixed: false };
+  const hash = experimentTrainingHash(spec);
+  if (!needsTraining(spec, hash)) return none;
+  const own = (ref: string | undefined) => ref?.startsWith(`member:${hash}/`) ?? false;
+  const used =
+    spec.views.tab === 'train'
+      ? models.filter((m) => own(m.ref)).slice(-spec.population.size)
+      : modelsUsedByView(spec)
+          .flatMap((text) => leafIds(parseModelId(text)))
+          .map((l) => formatModelId(l))
+          .filter(own)
+          .map((ref) => byRef(models, ref))
+          .filter((m): m is ModelEntry => m !== undefined);
+  const schedules = used.flatMap((m) => (m.trainedOn ? [m.trainedOn] : []));
+  if (schedules.length === 0)
+    return spec.trainedOn.population === hash ? { trainedOn: spec.trainedOn, mixed: false } : none;
+  return {
+    trainedOn: { population: hash, schedule: schedules[0]! },
+    mixed: schedules.some((s) => !sameSchedule(s, schedules[0]!)),
+  };
+}
+
+/**
+ * The spec as a link carries it: `files` lists exactly the dropped checkpoints the shown view
+ * uses, each with the answers its file cannot carry, and `trainedOn` the engine schedule of the
+ * members it uses. Also returns the models that the link will not be able to rebuild (members of
+ * a population trained with other settings than the form's).
+ */
+export function specForLink(spec: ExperimentSpec): { spec: ExperimentSpec; stale: string[]; mixed: boolean } {
   const files: FileModel[] = [];
   const stale: string[] = [];
   const hash = experimentTrainingHash(spec);
@@ -55,12 +94,13 @@ export function specForLink(spec: ExperimentSpec): { spec: ExperimentSpec; stale
       if (leaf.kind === 'member' && leaf.experiment !== hash) stale.push(names.get(text) ?? text);
     }
   }
-  return { spec: { ...spec, files }, stale };
+  const { trainedOn, mixed } = trainedOnForLink(spec, appStore.getState().models);
+  return { spec: { ...spec, files, trainedOn }, stale, mixed };
 }
 
 /** Encodes the current experiment, pushes it to history and copies it. Returns the URL. */
 export async function shareNow(): Promise<string> {
-  const { spec, stale } = specForLink(appStore.getState().spec);
+  const { spec, stale, mixed } = specForLink(appStore.getState().spec);
   const hash = encodeExperiment(spec);
   const url = `${location.origin}${location.pathname}${hash}`;
   lastApplied = hash;
@@ -70,6 +110,11 @@ export async function shareNow(): Promise<string> {
     showBanner(
       'info',
       `The link names ${stale.join(', ')}, trained with settings other than the Train form now shows; a receiver will be told it cannot be re-trained. Train again with these settings to share it.`,
+    );
+  if (mixed)
+    showBanner(
+      'info',
+      "The link's members come from training runs on different engine paths; it names the paths of the first run, so a receiver may get other numbers for the rest. Remove the older members or train again to share one run.",
     );
   try {
     await navigator.clipboard.writeText(url);

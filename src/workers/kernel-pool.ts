@@ -8,7 +8,7 @@ import { bestFlavour, kernelCoverage } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
 import type { Model } from '../engine/model';
-import type { KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
+import type { KernelFlavour, KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
 import type { TrainJob } from './protocol';
 
 /** A port to a new Web Worker shard; requests are answered in order. */
@@ -59,13 +59,22 @@ export function jobKernelOptions(job: Pick<TrainJob, 'lr' | 'batchFraction' | 'n
     : { lr: job.lr };
 }
 
-/** A pool on Web Workers (in this worker when one shard is enough) for a training job's members. */
+/**
+ * A pool on Web Workers (in this worker when one shard is enough) for a training job's members;
+ * `flavour` forces a build (a link replaying the sender's).
+ */
 export function browserKernelPool(
   models: readonly Model[],
   data: KernelRegression,
   job: Pick<TrainJob, 'lr' | 'batchFraction' | 'noiseSeed'>,
+  flavour?: KernelFlavour,
 ): Promise<KernelPool> {
-  return KernelPool.create(models, data, jobKernelOptions(job), browserShardPorts(models.length));
+  return KernelPool.create(
+    models,
+    data,
+    { ...jobKernelOptions(job), ...(flavour ? { flavour } : {}) },
+    browserShardPorts(models.length),
+  );
 }
 
 /** Why the fused kernel does not train this job (null: it does). */

@@ -17,6 +17,7 @@ import type { ImageData01 } from '../engine/inr';
 import type { MatmulLayout } from '../engine/tf/stack';
 import type { LossPlane } from '../engine/landscape/plane';
 import type { PathKind } from '../engine/experiment/schema';
+import type { EngineSchedule } from '../engine/experiment/engine-schedule';
 import type { MatchingMethodName } from '../engine/merge/matching-name';
 import type { MergeRecipe } from '../engine/merge/recipe';
 import type { MergeScore, MergeSweep, SweepParam } from '../engine/tf/merge-run';
@@ -66,6 +67,11 @@ export interface BackendInfo {
   calibrating?: boolean;
   /** Set when the job switched path mid-run: from what, at which step, and why. */
   switched?: string;
+  /**
+   * Set when the job follows a link's engine schedule (TrainJob.schedule): the sender's, what ran
+   * here so far, and where they differ (null: the same paths, switched at the same steps).
+   */
+  replay?: { sender: EngineSchedule; here: EngineSchedule; differs: string | null };
 }
 
 /** Metadata of one model held by the worker; weights stay in the worker. */
@@ -77,6 +83,8 @@ export interface ModelEntry {
    * when the model joins the workspace. Absent: the model cannot be named in a link.
    */
   ref?: string;
+  /** Set by the app on trained members: the engine paths that trained them (a link carries it). */
+  trainedOn?: EngineSchedule;
   name: string;
   arch: MlpArch;
   params: number;
@@ -137,6 +145,12 @@ export interface TrainJob {
    * the calibration choose; default 'auto'. For tests and the curious.
    */
   kernel?: 'auto' | 'webgpu';
+  /**
+   * A link's engine schedule (engine/experiment/engine-schedule.ts): train on these paths,
+   * switching at these steps, with no calibration; where a path cannot run here, the closest one
+   * runs and `BackendInfo.replay` says so. Overrides `backend`, `calibration` and `startOn`.
+   */
+  schedule?: EngineSchedule;
 }
 
 export interface TrainProgress {
@@ -158,6 +172,8 @@ export interface TrainResult {
   /** Stop ended the run before its last step: the models are partly trained. */
   stopped: boolean;
   backend: BackendInfo;
+  /** The engine paths that trained the members, and from which step (what a link carries). */
+  schedule: EngineSchedule;
 }
 
 /** What a checkpoint holds, shown before it joins the workspace. */

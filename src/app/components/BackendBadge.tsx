@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { BackendInfo, CalibrationRow } from '../../workers/protocol';
+import { describeSchedule } from '../../engine/experiment/engine-schedule';
 import { clearCalibrations } from '../data/calibration-cache';
 import { useApp } from '../store';
 
@@ -48,6 +49,7 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
           <strong>Switched mid-run:</strong> {b.switched}.
         </p>
       )}
+      {b.replay && <ReplayNote r={b.replay} />}
       {b.kernelReason && <p className="hint">Not on the fused kernel: {b.kernelReason}.</p>}
       {b.calibrating && (
         <p className="hint">
@@ -109,6 +111,26 @@ function Details({ b, close }: { b: BackendInfo; close: () => void }) {
   );
 }
 
+/** A replayed link's engine paths: the sender's, this browser's, and whether they agree. */
+function ReplayNote({ r }: { r: NonNullable<BackendInfo['replay']> }) {
+  return (
+    <div data-testid="backend-replay" data-differs={r.differs ? 'true' : 'false'}>
+      <p>
+        <strong>Link replay.</strong> The sender trained on {describeSchedule(r.sender)}.{' '}
+        {r.differs ? (
+          <>
+            <strong>Not the sender's paths:</strong> this browser ran {describeSchedule(r.here)} ({r.differs}
+            ). Trained members, and the numbers derived from them, may differ from the sender's by about 1e-4
+            relative.
+          </>
+        ) : (
+          'This browser runs the same paths, switching at the same steps, with no calibration: the members are the sender’s.'
+        )}
+      </p>
+    </div>
+  );
+}
+
 /** Names the backend in use; a click shows why, with the calibration table. */
 export function BackendBadge() {
   const b = useApp((s) => s.backend);
@@ -129,6 +151,7 @@ export function BackendBadge() {
         data-calibrating={b.calibrating ? 'true' : 'false'}
         data-switched={b.switched ? 'true' : 'false'}
         data-kernel-path={b.kernel?.path ?? (b.kernel ? 'wasm' : undefined)}
+        data-replay={b.replay ? (b.replay.differs ? 'differs' : 'same') : undefined}
         aria-expanded={open}
         title="Why this backend? Click for the calibration"
         onClick={() => setOpen(!open)}
@@ -138,8 +161,22 @@ export function BackendBadge() {
         </strong>
         {!b.kernel && b.layout === 'split' && <span className="badge-layout">per-model</span>}
         {b.switched && <span className="badge-layout badge-switched">switched</span>}
+        {b.replay && (
+          <span
+            className={`badge-layout ${b.replay.differs ? 'badge-differs' : 'badge-replay'}`}
+            title={b.replay.differs ? `not the link sender's engine paths: ${b.replay.differs}` : undefined}
+          >
+            {b.replay.differs ? "≠ sender's engine" : "sender's engine"}
+          </span>
+        )}
         <span className="badge-layout">
-          {b.calibrating ? 'measuring others… ▾' : b.calibration ? 'calibrated ▾' : 'why? ▾'}
+          {b.calibrating
+            ? 'measuring others… ▾'
+            : b.calibration
+              ? 'calibrated ▾'
+              : b.replay
+                ? 'link ▾'
+                : 'why? ▾'}
         </span>
       </button>
       {open && <Details b={b} close={() => setOpen(false)} />}

@@ -44,3 +44,15 @@ export {
   LINK_COST_THRESHOLD_GFLOP,
   type ReplayCost,
 } from './replay-plan';
+export {
+  ENGINE_PATHS,
+  describePath,
+  describeSchedule,
+  onGpu,
+  samePath,
+  sameSchedule,
+  type EnginePathName,
+  type EngineSchedule,
+  type EngineStep,
+  type TrainedOn,
+} from './engine-schedule';

@@ -17,6 +17,7 @@ import { EXPERIMENT_VERSION, migrateToCurrent } from './migrate';
 import { MAX_RESTARTS } from './model-id';
 import { DEFAULT_STE_STEPS, MAX_STE_STEPS } from '../merge/matching-name';
 import { trainingHash } from './training-hash';
+import { trainedOnSchema } from './engine-schedule';
 
 /** The largest seed a spec holds (a non-negative int32). */
 export const MAX_SEED = 2 ** 31 - 1;
@@ -246,6 +247,11 @@ export const experimentSchema = z.object({
     })
     .prefault({}),
   backend: z.enum(BACKENDS).default('auto'),
+  /**
+   * The engine paths that trained the view's members (engine-schedule.ts), so the receiver trains
+   * on the same ones; not part of the members' identity. Absent in older links: they calibrate.
+   */
+  trainedOn: trainedOnSchema,
   files: z
     .array(fileModelSchema)
     .max(64)

@@ -2,7 +2,6 @@ import { yieldToEvents } from '../../engine/cancel';
 import { imageRegressionData, psnr } from '../../engine/inr';
 import { initModel, type Model } from '../../engine/model';
 import { PopulationTrainer, type RegressionTarget } from '../../engine/tf/trainer';
-import type { MatmulLayout } from '../../engine/tf/stack';
 import {
   calibrationWhy,
   CANDIDATE_TIME_BOX_MS,
@@ -32,7 +31,16 @@ import type {
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused, type PauseSwitch } from './context';
 import { compareWgsl, startWgsl } from '../wgsl-path';
+import { describePath, samePath } from '../../engine/experiment/engine-schedule';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
+import {
+  EngineLog,
+  enginePathOf,
+  runnerPath,
+  ScheduleFollower,
+  scheduledStart,
+  type RunnerPath,
+} from './train-schedule';
 
 /**
  * A training job's controls. Cancel (`signal`) throws like any job's and adds nothing. Stop
@@ -54,13 +62,16 @@ export interface TrainControl {
 const calibrated = new Map<string, BackendInfo>();
 
 /** Where a population trains: the fused kernel, or tfjs on a backend with a matmul layout. */
-type Path = { fused: true } | { fused: false; name: BackendName; layout: MatmulLayout };
+type Path = RunnerPath;
 
 const pathLabel = (p: Path): string =>
   p.fused ? 'the fused wasm kernel' : `tfjs ${p.name}${p.layout === 'split' ? ' (per-model matmuls)' : ''}`;
 
+// A replay (`replay` set) keeps the kernel build its schedule named.
 const pathOf = (info: BackendInfo): Path =>
-  info.kernel ? { fused: true } : { fused: false, name: info.name, layout: info.layout };
+  info.kernel
+    ? { fused: true, ...(info.replay ? { flavour: info.kernel.flavour as 'relaxed' | 'simd' } : {}) }
+    : { fused: false, name: info.name, layout: info.layout };
 
 /** A path beats the one running only when clearly faster: a switch costs a snapshot and a restart. */
 const SWITCH_MARGIN = 0.8;
@@ -76,7 +87,7 @@ async function openRunner(
   models: readonly Model[],
 ): Promise<{ runner: PopulationRunner; kernel?: BackendInfo['kernel'] }> {
   if (path.fused) {
-    const pool = await browserKernelPool(models, { kind: 'regression', ...target }, job);
+    const pool = await browserKernelPool(models, { kind: 'regression', ...target }, job, path.flavour);
     return { runner: poolRunner(pool), kernel: { flavour: pool.flavour, workers: pool.workers } };
   }
   await useBackend(path.name);
@@ -313,7 +324,9 @@ export async function runTraining(
     job.batchFraction,
     job.kernel,
   ]);
-  const start = await startPath(job, key, target, signal);
+  // A link's schedule: the sender's paths, switched at the sender's steps (train-schedule.ts).
+  const follow = job.schedule?.length ? new ScheduleFollower(job.schedule, job) : null;
+  const start = follow ? await scheduledStart(follow) : await startPath(job, key, target, signal);
   let backend: BackendInfo = { ...start.info };
   let path = pathOf(backend);
   const inits = job.seeds.map((s) => initModel(job.arch, s));
@@ -331,20 +344,34 @@ export async function runTraining(
   // The WGSL kernel first when the choice fell on it (it is never switched away from: it runs
   // with no background calibration); when it does not start, startWgsl clears `kernel` with the
   // reason and the path below is tfjs.
+  let step = 0;
+  const log = new EngineLog();
+  const onWgslFailover = (b: BackendInfo): void => {
+    // tfjs took over from the kernel's last weights read back (a fresh Adam state).
+    const at = enginePathOf({ fused: false, name: b.name, layout: b.layout }, undefined);
+    log.record(at, step);
+    follow?.ran(at, step, b.kernelReason);
+    control.onBackend({ ...b, ...(follow ? { replay: follow.info(log.steps) } : {}) });
+  };
   const wgsl =
-    backend.kernel?.path === 'webgpu' ? await startWgsl(job, target, backend, control.onBackend) : null;
+    backend.kernel?.path === 'webgpu' ? await startWgsl(job, target, backend, onWgslFailover) : null;
   path = pathOf(backend);
   const opened = wgsl ? { runner: wgsl, kernel: backend.kernel } : await openPath();
   let runner = opened.runner;
   if (opened.kernel) backend.kernel = opened.kernel;
+  log.record(enginePathOf(path, backend.kernel), 0);
+  if (follow) {
+    follow.ran(log.steps[0]!, 0, backend.kernelReason);
+    backend.replay = follow.info(log.steps);
+  }
   control.onBackend({ ...backend });
   // A background measurement ends on Stop as on cancel: it only ever delays the run's end.
   const ended = AbortSignal.any([signal, control.stop]);
   const background = start.probe ? new BackgroundCalibration(job, target, start.probe, path, ended) : null;
   const clock = new StepClock();
 
-  /** Moves the population to `to` at the current step (snapshot → new engine → resume). */
-  const switchTo = async (to: Path): Promise<BackendInfo['kernel'] | undefined> => {
+  /** Moves the population to `to` at step `at` (snapshot → new engine → resume). */
+  const switchTo = async (to: Path, at: number): Promise<BackendInfo['kernel'] | undefined> => {
     const snap = await runner.snapshot();
     const next = await openRunner(job, target, to, snap.models);
     try {
@@ -357,6 +384,7 @@ export async function runTraining(
     runner = next.runner;
     path = to;
     clock.reset();
+    log.record(enginePathOf(to, next.kernel), at);
     return next.kernel;
   };
 
@@ -394,7 +422,7 @@ export async function runTraining(
       info.reason += ` (${background!.unmeasured} candidate${background!.unmeasured > 1 ? 's' : ''} not measured: the run ended first)`;
     if (target_ !== from) {
       try {
-        const k = await switchTo(target_);
+        const k = await switchTo(target_, step);
         kernel = k;
         info.switched = `switched at step ${step} from ${pathLabel(from)} (${liveMs.toFixed(1)} ms/step) to ${pathLabel(target_)} (${best.msPerStep!.toFixed(1)} ms/step), which the calibration found faster; weights and Adam state carried over`;
       } catch (e) {
@@ -425,6 +453,34 @@ export async function runTraining(
     control.onBackend({ ...info });
   };
 
+  /** A replay's switch at the sender's step, to its path or the closest here; never calibrates. */
+  const followSchedule = async (f: ScheduleFollower, at: number): Promise<void> => {
+    const from = enginePathOf(path, backend.kernel);
+    const want = await f.choose(at);
+    let failed: string | undefined;
+    if (!samePath(want, from)) {
+      try {
+        backend.kernel = await switchTo(runnerPath(want), at);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        failed = `switching failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    // Choosing may have tried tfjs backends: back to the one this path (or everything else) runs on.
+    await useBackend(path.fused ? backend.name : path.name);
+    const now = enginePathOf(path, backend.kernel);
+    f.ran(now, at, failed);
+    backend = {
+      ...backend,
+      ...(path.fused ? {} : { name: path.name, layout: path.layout, kernel: undefined }),
+      switched: samePath(now, from)
+        ? `the link's schedule moves on at step ${at}, but training stayed on ${describePath(from)} (${failed ?? 'the closest path that runs here'})`
+        : `switched at step ${at} from ${describePath(from)} to ${describePath(now)}, as the link's schedule says; weights and Adam state carried over`,
+      replay: f.info(log.steps),
+    };
+    control.onBackend({ ...backend });
+  };
+
   try {
     const t0 = performance.now();
     let pausedMs = 0;
@@ -442,7 +498,6 @@ export async function runTraining(
       phase: 'training',
       predictions: await runner.predictions(),
     });
-    let step = 0;
     let posted = false;
     while (step < job.steps && !control.stop.aborted) {
       if (control.pause.paused) {
@@ -455,6 +510,7 @@ export async function runTraining(
       await runner.step();
       clock.add(performance.now() - s0);
       step += 1;
+      if (follow && step === follow.nextSwitch && step < job.steps) await followSchedule(follow, step);
       // At most ~8 progress messages a second: the fused kernel takes 100+ steps a second, and
       // every message redraws the page's charts.
       const due = step % job.evalEvery === 0 && performance.now() - lastPost >= 120;
@@ -524,7 +580,7 @@ export async function runTraining(
         psnr: psnr(mse[k]!),
       }),
     );
-    return { steps: step, mse, models: entries, stopped: step < job.steps, backend };
+    return { steps: step, mse, models: entries, stopped: step < job.steps, backend, schedule: log.steps };
   } finally {
     runner.dispose();
   }

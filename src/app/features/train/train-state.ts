@@ -7,7 +7,14 @@
 import { psnr } from '../../../engine/inr';
 import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
-import type { ModelEntry, TrainJob, TrainProgress, TrainResult } from '../../../workers/protocol';
+import { describeSchedule, type EngineSchedule } from '../../../engine/experiment/engine-schedule';
+import type {
+  BackendInfo,
+  ModelEntry,
+  TrainJob,
+  TrainProgress,
+  TrainResult,
+} from '../../../workers/protocol';
 import {
   startOnOverride,
   storeCalibration,
@@ -17,7 +24,7 @@ import {
 import { ask } from '../../engine-client';
 import { cancelJob, pauseJob, runJob, stopJob } from '../../jobs';
 import { loadTarget } from '../../data/targets';
-import { addModels, appStore, idleRun, patchRun } from '../../store';
+import { addModels, appStore, idleRun, patchRun, showBanner } from '../../store';
 
 /** The app store's slice the Train tab's job lives in. */
 const RUN = 'run';
@@ -49,11 +56,18 @@ export function startTraining(): Promise<void> {
         backend: spec.backend,
         group,
       };
-      // The same workload shape calibrated before (this page or an earlier one): no need to measure.
       const shape = workloadKey(job);
-      const known = spec.backend === 'auto' ? storedCalibration(shape) : undefined;
-      if (known) job.calibration = known;
-      job.startOn = startOnOverride();
+      const schedule = linkSchedule(spec);
+      if (schedule) {
+        // A link's members: the sender's engine paths, switched at the sender's steps.
+        job.schedule = schedule;
+      } else {
+        // The same workload shape calibrated before (this page or an earlier one): no need to measure.
+        const known = spec.backend === 'auto' ? storedCalibration(shape) : undefined;
+        if (known) job.calibration = known;
+        job.startOn = startOnOverride();
+      }
+      let warned = false;
       patchRun({
         steps: spec.training.steps,
         target: target.image,
@@ -66,6 +80,10 @@ export function startTraining(): Promise<void> {
         onBackend: (b) => {
           storeCalibration(shape, b);
           appStore.setState({ backend: b });
+          if (b.replay?.differs && !warned) {
+            warned = true;
+            showBanner('error', replayWarning(b.replay));
+          }
         },
         onProgress: showProgress,
         discard: (r) => removeModels(r.models),
@@ -113,14 +131,37 @@ function removeModels(models: ModelEntry[]): void {
 }
 
 /**
+ * The engine schedule a link carries for this spec's own population (its training hash), or
+ * undefined: no link, another population (the person changed the settings since), or none recorded.
+ */
+export function linkSchedule(spec: ExperimentSpec): EngineSchedule | undefined {
+  const { population, schedule } = spec.trainedOn;
+  return population === experimentTrainingHash(spec) && schedule.length > 0 ? schedule : undefined;
+}
+
+/** The banner of a replay that could not run the sender's engine paths. */
+export function replayWarning(r: NonNullable<BackendInfo['replay']>): string {
+  return `This link's members were trained on ${describeSchedule(r.sender)}; this browser cannot run that, so it trained them on ${describeSchedule(r.here)} (${r.differs}). Trained members, and every number derived from them (PSNR, barriers, alignments, maps), may differ from the sender's by about 1e-4 relative.`;
+}
+
+/**
  * The members as workspace entries. A finished run's members are `member:<hash>/<i>`, what a link
- * re-trains; a stopped run's are marked "stopped at step n" and carry no identity (no link can
- * name them: re-training would not stop at the same step). Stopped before any step: none.
+ * re-trains, with the engine paths that trained them (`trainedOn`, what a link carries); a
+ * stopped run's are marked "stopped at step n" and carry no identity (no link can name them:
+ * re-training would not stop at the same step). Stopped before any step: none.
  */
 export function memberEntries(trained: TrainResult, spec: ExperimentSpec): ModelEntry[] {
   if (!trained.stopped) {
     const hash = experimentTrainingHash(spec);
-    return trained.models.map((m, k) => ({ ...m, ref: `member:${hash}/${k}` }));
+    const differs = trained.backend.replay?.differs;
+    return trained.models.map((m, k) => ({
+      ...m,
+      ref: `member:${hash}/${k}`,
+      trainedOn: trained.schedule,
+      ...(differs
+        ? { note: `not on the link sender's engine paths (${differs}): may differ ~1e-4 relative` }
+        : {}),
+    }));
   }
   if (trained.steps === 0) return [];
   const mark = `stopped at step ${trained.steps} of ${spec.training.steps}`;
