@@ -76,7 +76,7 @@ export class WgslKernel {
   readonly rows: Uint32Array<ArrayBuffer>;
   private readonly buffers: GPUBuffer[] = [];
   private readonly b: Record<
-    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read' | 'rows' | 'epoch',
+    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'scratch' | 'loss' | 'pred' | 'read' | 'rows' | 'epoch',
     GPUBuffer
   >;
   private readonly uniform = new Float32Array(UNIFORM_FLOATS);
@@ -126,6 +126,7 @@ export class WgslKernel {
       m: this.buffer(4 * params.length, STORAGE | COPY_DST),
       v: this.buffer(4 * params.length, STORAGE | COPY_DST),
       partials: this.buffer(4 * k * tiles * stride, STORAGE),
+      scratch: this.buffer(4 * k * tiles * plan.scratch, STORAGE),
       loss: this.buffer(4 * k * tiles, STORAGE | COPY_SRC),
       pred: this.buffer(4 * predFloats, STORAGE | COPY_SRC),
       read: this.buffer(4 * Math.max(params.length, predFloats, k * tiles), MAP_READ | COPY_DST),
@@ -142,6 +143,7 @@ export class WgslKernel {
       { binding: 4, resource: { buffer: this.b.partials } },
       { binding: 5, resource: { buffer: this.b.loss } },
       { binding: 6, resource: { buffer: this.b.pred } },
+      { binding: 9, resource: { buffer: this.b.scratch } },
     ];
     if (features > 0) {
       const enc = new Float32Array(k * features * inputs);
@@ -201,7 +203,12 @@ export class WgslKernel {
     const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : n;
     const largest =
       4 *
-      Math.max(models.length * tiles * stride, models.length * n * Math.max(2, channels), setRows * inputs);
+      Math.max(
+        models.length * tiles * stride,
+        models.length * tiles * plan.scratch,
+        models.length * n * Math.max(2, channels),
+        setRows * inputs,
+      );
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     if (largest > limit)
       throw new RangeError(
