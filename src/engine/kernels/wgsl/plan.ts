@@ -32,6 +32,9 @@ export const PARTIALS_BYTES = 64 * 1024 * 1024;
 /** The activation scratch likewise. */
 export const SCRATCH_BYTES = 64 * 1024 * 1024;
 
+/** Workgroups a dispatch takes along one dimension (maxComputeWorkgroupsPerDimension's minimum). */
+export const MAX_GROUPS = 65535;
+
 /** Activations the WGSL kernel implements. */
 export const WGSL_ACTIVATIONS = ['sine', 'relu', 'tanh', 'gelu'] as const;
 export type WgslActivation = (typeof WGSL_ACTIVATIONS)[number];
@@ -139,7 +142,7 @@ export function planWgsl(
   const totalChunks = Math.max(1, Math.ceil(n / S));
   const byPartials = Math.floor(PARTIALS_BYTES / (4 * k * off));
   const byScratch = Math.floor(SCRATCH_BYTES / (4 * k * h));
-  const want = Math.max(1, Math.min(tiles ?? totalChunks, totalChunks, byPartials, byScratch));
+  const want = Math.max(1, Math.min(tiles ?? totalChunks, totalChunks, byPartials, byScratch, MAX_GROUPS));
   const chunks = Math.ceil(totalChunks / want);
   return {
     k,
@@ -165,4 +168,26 @@ export function planWgsl(
     outputOffset: arch.outputOffset ?? 0,
     gradScale: 2 / (n * channels),
   };
+}
+
+/**
+ * Why the buffers of this plan do not fit a device that binds at most `limit` bytes per storage
+ * buffer (null: they fit). `setRows` is the longest data set's rows (the plan's n for an INR).
+ * The partials and scratch shrink with `tiles` down to one tile per member; past that, the
+ * population (or the model) is too large for one binding and the caller falls back.
+ */
+export function wgslBuffersFit(plan: WgslPlan, setRows: number, limit: number): string | null {
+  const { k, tiles, stride, scratch, n, channels, inputs } = plan;
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const buffers: [string, number][] = [
+    ['parameters', 4 * k * stride],
+    ['gradient partials', 4 * k * tiles * stride],
+    ['activation scratch', 4 * k * tiles * scratch],
+    ['outputs', 4 * k * n * Math.max(2, channels)],
+    ['data set', 4 * setRows * inputs],
+  ];
+  const [name, bytes] = buffers.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return bytes > limit
+    ? `the population needs a ${mib(bytes)} buffer (${name}); this device binds at most ${mib(limit)}`
+    : null;
 }

@@ -15,7 +15,7 @@
 import type { ClassificationData, RegressionData } from '../../data/eval-data';
 import { ENCODING_NAME, flattenModel, paramCount, unflattenModel, type Model } from '../../model';
 import { ADAM_WORKGROUP, adamShader, gradsShader, U, UNIFORM_FLOATS } from './mlp-wgsl';
-import { planWgsl, wgslCoverage, type WgslPlan } from './plan';
+import { planWgsl, wgslBuffersFit, wgslCoverage, type WgslPlan } from './plan';
 
 export interface WgslOptions {
   lr: number;
@@ -199,21 +199,10 @@ export class WgslKernel {
       : planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles, {
           optimizer: opts.optimizer ?? 'adam',
         });
-    const { stride, tiles, n, channels, inputs } = plan;
-    const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : n;
-    const largest =
-      4 *
-      Math.max(
-        models.length * tiles * stride,
-        models.length * tiles * plan.scratch,
-        models.length * n * Math.max(2, channels),
-        setRows * inputs,
-      );
+    const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : plan.n;
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    if (largest > limit)
-      throw new RangeError(
-        `the population needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer; this device binds at most ${(limit / 2 ** 20).toFixed(0)} MiB`,
-      );
+    const tooBig = wgslBuffersFit(plan, setRows, limit);
+    if (tooBig) throw new RangeError(tooBig);
     // One shader at a time: error scopes are a stack, and two interleaved pops would swap them.
     const pipeline = async (code: string, entryPoint: string): Promise<GPUComputePipeline> => {
       device.pushErrorScope('validation');
