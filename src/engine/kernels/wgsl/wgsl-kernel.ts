@@ -2,15 +2,17 @@
 /**
  * The WGSL population kernel's driver: K MLPs of one architecture training together on one
  * GPUDevice, a whole full-batch Adam step in two dispatches (mlp-wgsl.ts), whatever the depth
- * and K. Weights, Adam moments, inputs, targets and gradient partials live in GPU buffers made
- * once, here; a step only writes the 32-byte uniform and records two dispatches, so nothing is
- * allocated per step (`buffersCreated` counts every buffer this driver ever made).
+ * and K. Weights, Adam moments, inputs, targets, gradient partials and the activation scratch live
+ * in GPU buffers made once, here; a step only writes the 64-byte uniform (and a classifier's batch
+ * rows) and records two dispatches, so nothing is allocated per step (`buffersCreated` counts every
+ * buffer this driver ever made). A population whose largest buffer exceeds what the device binds is
+ * refused with that buffer named (plan.ts, wgslBuffersFit), so the caller falls back to tfjs.
  *
  * Covered: the INR loss (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
  * GELU with or without random Fourier features, and classifiers (softmax cross-entropy on
  * minibatches: the data sets resident, each member's batch rows written before each step, Adam or
- * SGD with momentum, L2 decay; wgsl-classifier.ts runs them); `wgslCoverage` (plan.ts) gives the
- * reason for anything else.
+ * SGD with momentum, L2 decay; wgsl-classifier.ts runs them), at any layer width;
+ * `wgslCoverage` (plan.ts) gives the reason for anything else.
  */
 import type { ClassificationData, RegressionData } from '../../data/eval-data';
 import { ENCODING_NAME, flattenModel, paramCount, unflattenModel, type Model } from '../../model';
