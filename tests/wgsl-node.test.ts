@@ -34,7 +34,7 @@ describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', (
     const stdout = execFileSync(
       process.execPath,
       ['--import', './bin/register.mjs', 'scripts/gpu-bench.ts', '--swiftshader', '--check-only'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 280_000 },
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 540_000 },
     );
     const line = stdout.split('\n').find((l) => l.startsWith('{'))!;
     const out = JSON.parse(line) as {
@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', (
       expect(r.buffersMadeStepping, r.name).toBe(0);
     }
     expect(out.agreementOk).toBe(true);
-  }, 300_000);
+  }, 560_000);
 });
 
 describe('WGSL shape plan', () => {
