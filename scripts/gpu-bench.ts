@@ -3,14 +3,15 @@
  * The WGSL population kernel on a real GPU, from Node (the `webgpu` package: Dawn): first its
  * agreement with the tfjs reference (scripts/wgsl-agreement.ts, INRs and classifiers), then
  * model-steps/s for SIREN 3×64 on a 64×64 image, full batch, Adam, at K = 1, 8, 32, 128, and for
- * classifiers (Adam, batch 128) at K = 1 and 8: the MNIST MLP 784-512×3-10 (a row that states the
- * kernel's refusal while it does not cover those widths) and 196-128×3-10 (MNIST at 14×14, covered).
- * Prints one JSON object.
+ * classifiers (Adam, batch 128) at K = 1 and 8: the MNIST MLP 784-512×3-10 and 196-128×3-10
+ * (MNIST at 14×14). A shape the kernel refuses (coverage, or buffers past the device's bindings)
+ * prints the reason instead of a speed. Prints one JSON object.
  *
  *   npm run gpu-bench                      # the machine's GPU (Vulkan, Metal or D3D12 via Dawn)
  *   npm run gpu-bench -- --swiftshader     # Chromium's software Vulkan (SwiftShader): proves it runs; NOT GPU speed
  *   npm run gpu-bench -- --check-only      # agreement only
  *   npm run gpu-bench -- --k 1,8 --seconds 0.5
+ *   npm run gpu-bench -- --swiftshader --tiny   # every row end to end on small shapes (16×16 image, batch 16, K = 1, 2)
  */
 import { create, globals } from 'webgpu';
 import { spawnSync } from 'node:child_process';
@@ -100,8 +101,13 @@ async function timed(device: GPUDevice, step: () => void, seconds: number) {
   return { steps, sec: (performance.now() - t0) / 1000 };
 }
 
+/** `--tiny`: every row on small shapes, so that SwiftShader runs the whole script in minutes. */
+const TINY = flag('--tiny');
+const IMAGE = TINY ? 16 : 64;
+const BATCH = TINY ? 16 : 128;
+
 async function bench(device: GPUDevice, k: number, seconds: number) {
-  const data = smoothTarget(64, 64, 1);
+  const data = smoothTarget(IMAGE, IMAGE, 1);
   const inits = Array.from({ length: k }, (_, j) => initModel(SIREN, j + 1));
   const kernel = await WgslKernel.create(device, inits, data, { lr: 1e-4 });
   try {
@@ -118,7 +124,7 @@ async function bench(device: GPUDevice, k: number, seconds: number) {
       gflops: Number(((modelStepsPerSecond * flopsPerModelStep(SIREN, data.n)) / 1e9).toFixed(2)),
       dispatchesPerStep: kernel.dispatchesPerStep,
       tiles: kernel.plan.tiles,
-      workgroup: kernel.plan.s,
+      chunks: kernel.plan.chunks,
       mseFell: Array.from(mse).every((v, j) => v < mse0[j]!),
     };
   } finally {
@@ -126,25 +132,32 @@ async function bench(device: GPUDevice, k: number, seconds: number) {
   }
 }
 
-/** The classifier rows: MLPs on 10 classes, batch 128, Adam. */
+/** The classifier rows: MLPs on 10 classes, batch 128 (`--tiny`: 16), Adam. */
 const CLASSIFIERS: MlpArch[] = [
   { widths: [784, 512, 512, 512, 10], activation: 'relu' },
   { widths: [196, 128, 128, 128, 10], activation: 'relu' },
 ];
 
 async function benchClassifier(device: GPUDevice, arch: MlpArch, k: number, seconds: number) {
-  const shape = `${arch.widths.join('-')} ${arch.activation}, batch 128, Adam`;
+  const shape = `${arch.widths.join('-')} ${arch.activation}, batch ${BATCH}, Adam`;
   const why = wgslClassifierCoverage(arch);
   if (why) return { shape, k, covered: false, reason: why };
   const [inputs, classes] = [arch.widths[0]!, arch.widths.at(-1)!];
-  const train = labelledData(128 * 20, inputs, classes, 1);
-  const heldOut = labelledData(256, inputs, classes, 2);
+  const train = labelledData(BATCH * 20, inputs, classes, 1);
+  const heldOut = labelledData(2 * BATCH, inputs, classes, 2);
   const inits = Array.from({ length: k }, (_, j) => initModel(arch, j + 1));
-  const trainer = await WgslClassifierTrainer.create(device, inits, train, heldOut, {
-    ...DEFAULT_TRAINING,
-    epochs: 1000,
-    batchSeeds: inits.map((_, j) => 50 + j),
-  });
+  let trainer: WgslClassifierTrainer;
+  try {
+    trainer = await WgslClassifierTrainer.create(device, inits, train, heldOut, {
+      ...DEFAULT_TRAINING,
+      batch: BATCH,
+      epochs: 1000,
+      batchSeeds: inits.map((_, j) => 50 + j),
+    });
+  } catch (e) {
+    if (e instanceof RangeError) return { shape, k, covered: false, reason: e.message };
+    throw e;
+  }
   try {
     for (let i = 0; i < 3; i++) trainer.step();
     const { steps, sec } = await timed(device, () => trainer.step(), seconds);
@@ -157,7 +170,9 @@ async function benchClassifier(device: GPUDevice, arch: MlpArch, k: number, seco
       steps,
       seconds: Number(sec.toFixed(3)),
       modelStepsPerSecond: Number(modelStepsPerSecond.toFixed(1)),
-      gflops: Number(((modelStepsPerSecond * flopsPerModelStep(arch, 128)) / 1e9).toFixed(2)),
+      gflops: Number(((modelStepsPerSecond * flopsPerModelStep(arch, BATCH)) / 1e9).toFixed(2)),
+      tiles: trainer.plan.tiles,
+      chunks: trainer.plan.chunks,
       dispatchesPerStep: trainer.dispatchesPerStep,
       heldOutAccuracy: Array.from(scores.accuracy, (a) => Number(a.toFixed(3))),
     };
@@ -175,15 +190,19 @@ async function main(): Promise<void> {
   const worst = Math.max(...agreement.map((r) => r.worstRelative));
   const out: Record<string, unknown> = { adapter, agreement, agreementOk: worst < 1e-4 };
   if (!flag('--check-only')) {
-    const ks = option('--k', '1,8,32,128').split(',').map(Number);
-    const seconds = Number(option('--seconds', '2'));
+    const ks = option('--k', TINY ? '1,2' : '1,8,32,128')
+      .split(',')
+      .map(Number);
+    const seconds = Number(option('--seconds', TINY ? '0.3' : '2'));
     const rows = [];
     for (const k of ks) rows.push(await bench(device, k, seconds));
-    out.shape = 'SIREN 3×64 on 64×64, full batch, Adam';
+    out.shape = `SIREN 3×64 on ${IMAGE}×${IMAGE}, full batch, Adam`;
     out.rows = rows;
     const classifierRows = [];
     for (const arch of CLASSIFIERS)
-      for (const k of option('--classifier-k', '1,8').split(',').map(Number))
+      for (const k of option('--classifier-k', TINY ? '1,2' : '1,8')
+        .split(',')
+        .map(Number))
         classifierRows.push(await benchClassifier(device, arch, k, seconds));
     out.classifierRows = classifierRows;
     if (adapter.software)

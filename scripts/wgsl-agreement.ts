@@ -42,8 +42,21 @@ export interface AgreementRow {
   /** Classifiers: the largest gap in held-out accuracy. */
   accuracyGap?: number;
   dispatchesPerStep: number;
+  /** Buffers made on the device after the kernel's construction (0: none per step). */
+  buffersMadeStepping: number;
   tiles: number;
+  /** Chunks of examples each tile's workgroup runs in turn. */
+  chunks: number;
+  /** Threads per workgroup of the forward + backward shader. */
   workgroup: number;
+}
+
+/** Counts the buffers made on `device` from now on (all of them, not only the kernel's). */
+function countBuffers(device: GPUDevice): { made: () => number; stop: () => void } {
+  const create = device.createBuffer.bind(device);
+  let made = 0;
+  device.createBuffer = (d: GPUBufferDescriptor) => ((made += 1), create(d));
+  return { made: () => made, stop: () => void (device.createBuffer = create) };
 }
 
 /** Largest |a − b| / b over paired per-member losses. */
@@ -58,15 +71,18 @@ function row(
   name: string,
   weights: [Model[], Model[]],
   losses: readonly (readonly [Float32Array, Float32Array])[],
-  kernel: { dispatchesPerStep: number; plan: { tiles: number; s: number } },
+  kernel: { dispatchesPerStep: number; plan: { tiles: number; chunks: number; threads: number } },
+  buffersMadeStepping: number,
 ): AgreementRow {
   return {
     name,
     worstRelative: worstRelative(...weights),
     mseRelative: lossGap(losses),
     dispatchesPerStep: kernel.dispatchesPerStep,
+    buffersMadeStepping,
     tiles: kernel.plan.tiles,
-    workgroup: kernel.plan.s,
+    chunks: kernel.plan.chunks,
+    workgroup: kernel.plan.threads,
   };
 }
 
@@ -85,19 +101,23 @@ export async function runAgreement(
     const inits = Array.from({ length: c.k }, (_, j) => initModel(c.arch, 100 + j));
     const kernel = await WgslKernel.create(device, inits, data, { lr, tiles: c.tiles });
     const ref = new PopulationTrainer(inits, data, { lr });
+    const counter = countBuffers(device);
     try {
       for (let s = 0; s < steps; s++) {
         kernel.step();
         ref.step();
       }
+      await device.queue.onSubmittedWorkDone();
+      const made = counter.made();
       const [mine, theirs, mseA, mseB] = [
         await kernel.models(),
         await ref.models(),
         await kernel.evaluate(),
         await ref.evaluate(),
       ];
-      rows.push(row(c.name, [mine, theirs], [[mseA, mseB]], kernel));
+      rows.push(row(c.name, [mine, theirs], [[mseA, mseB]], kernel, made));
     } finally {
+      counter.stop();
       kernel.dispose();
       ref.dispose();
     }
@@ -105,7 +125,11 @@ export async function runAgreement(
   return rows;
 }
 
-/** The cases the browser test and the GPU script check (small: SwiftShader runs them in seconds). */
+/**
+ * The cases the browser test and the GPU script check (small: SwiftShader runs them in seconds):
+ * K = 1, 2, 3 and 32, odd widths and pixel counts that leave a chunk part empty, several chunks
+ * per tile, and a hidden layer wider than 256 (the old kernel's limit; here 9 GEMM blocks).
+ */
 export const AGREEMENT_CASES: AgreementCase[] = [
   {
     name: 'SIREN 2→13→11→1, K=1, 13×11',
@@ -114,17 +138,29 @@ export const AGREEMENT_CASES: AgreementCase[] = [
     k: 1,
   },
   {
-    name: 'SIREN 2→17→9→3, K=3, 15×11, 2 tiles of 2 chunks',
+    name: 'SIREN 2→17→9→3, K=3, 15×11, 2 tiles of 3 chunks',
     arch: { widths: [2, 17, 9, 3], activation: 'sine', w0: 30 },
     size: [15, 11],
     k: 3,
     tiles: 2,
   },
   {
-    name: 'SIREN 2→64→33→1, K=1, 9×9 (32-thread workgroups)',
+    name: 'SIREN 2→64→33→1, K=1, 9×9',
     arch: { widths: [2, 64, 33, 1], activation: 'sine', w0: 30 },
     size: [9, 9],
     k: 1,
+  },
+  {
+    name: 'SIREN 2→9→7→1, K=32, 7×5',
+    arch: { widths: [2, 9, 7, 1], activation: 'sine', w0: 30 },
+    size: [7, 5],
+    k: 32,
+  },
+  {
+    name: 'SIREN 2→270→9→1 (hidden wider than 256), K=2, 7×5',
+    arch: { widths: [2, 270, 9, 1], activation: 'sine', w0: 30 },
+    size: [7, 5],
+    k: 2,
   },
   {
     name: 'ReLU+FF(5) 2→10→13→1 +0.5, K=1, 11×9',
@@ -202,19 +238,23 @@ export async function runClassifierAgreement(
       tiles: c.tiles,
     });
     const ref = new ClassifierTrainer(inits, train, opts);
+    const counter = countBuffers(device);
     try {
       for (let s = 0; s < steps; s++) {
         kernel.step();
         ref.step();
       }
+      await device.queue.onSubmittedWorkDone();
+      const made = counter.made();
       const [mine, theirs] = [await kernel.models(), await ref.models()];
       const [sa, sb] = [await kernel.score('heldOut'), await ref.score(heldOut)];
       const [ta, tb] = [await kernel.epochTrainLoss(), await ref.epochTrainLoss()];
       const losses = [[sa.loss, sb.loss] as const, [ta, tb] as const];
       // Accuracies are counts over the set: they agree exactly unless a logit pair is within rounding.
       const accuracyGap = Math.max(...Array.from(sa.accuracy, (v, j) => Math.abs(v - sb.accuracy[j]!)));
-      rows.push({ ...row(c.name, [mine, theirs], losses, kernel), accuracyGap });
+      rows.push({ ...row(c.name, [mine, theirs], losses, kernel, made), accuracyGap });
     } finally {
+      counter.stop();
       kernel.dispose();
       ref.dispose();
     }
@@ -233,9 +273,10 @@ const TRAINING: ClassifierTraining = {
 };
 
 /**
- * Classifier cases: ReLU, tanh, GELU; K = 1 and 3; odd widths; batches that do not fill a
- * workgroup, a short last batch each epoch (several epochs in 20 steps), several chunks per tile;
- * Adam and SGD with momentum, L2 decay, a cosine schedule.
+ * Classifier cases: ReLU, tanh, GELU; K = 1, 2 and 3; odd widths; batches that do not fill a
+ * chunk, a short last batch each epoch (several epochs in 20 steps), several chunks per tile;
+ * Adam and SGD with momentum, L2 decay, a cosine schedule; MNIST's 784 inputs into 300 hidden
+ * units (layers several GEMM blocks wide and deep).
  */
 export const CLASSIFIER_CASES: ClassifierCase[] = [
   {
@@ -253,7 +294,7 @@ export const CLASSIFIER_CASES: ClassifierCase[] = [
     training: { ...TRAINING, optimizer: 'sgd', lr: 0.05, weightDecay: 1e-3, schedule: 'cosine' },
   },
   {
-    name: 'GELU 5→13→3, K=3, Adam λ=1e-2, batch 70 of 75 (2 chunks in 1 tile)',
+    name: 'GELU 5→13→3, K=3, Adam λ=1e-2, batch 70 of 75 (3 chunks in 1 tile)',
     arch: { widths: [5, 13, 3], activation: 'gelu' },
     k: 3,
     n: 75,
@@ -273,5 +314,12 @@ export const CLASSIFIER_CASES: ClassifierCase[] = [
     k: 3,
     n: 41,
     training: { ...TRAINING, lr: 3e-3, schedule: 'cosine' },
+  },
+  {
+    name: 'ReLU 784→300→10 (MNIST-wide input), K=2, Adam, batch 13 of 40',
+    arch: { widths: [784, 300, 10], activation: 'relu' },
+    k: 2,
+    n: 40,
+    training: { ...TRAINING, lr: 1e-3 },
   },
 ];

@@ -23,15 +23,10 @@ describe('WGSL classifier coverage', () => {
   it('takes ReLU, tanh and GELU classifiers and says why it refuses the rest', () => {
     for (const activation of ['relu', 'tanh', 'gelu'] as const)
       expect(wgslClassifierCoverage({ widths: [20, 33, 17, 10], activation })).toBeNull();
-    expect(wgslClassifierCoverage({ widths: [784, 512, 10], activation: 'relu' })).toMatch(
-      /width 784 exceeds the WGSL kernel's 256/,
-    );
+    expect(wgslClassifierCoverage({ widths: [784, 512, 10], activation: 'relu' })).toBeNull();
     expect(
       wgslClassifierCoverage({ widths: [2, 16, 3], activation: 'relu', encoding: { features: 4, sigma: 1 } }),
     ).toMatch(/Fourier features/);
-    expect(wgslClassifierCoverage({ widths: [200, 250, 250, 250, 250, 10], activation: 'gelu' })).toMatch(
-      /activations per pixel, above the WGSL kernel's 2048/,
-    );
   });
 
   it('bakes the batch size and the loss into the shader: a minibatch reads its rows, labels as u32', () => {

@@ -2,20 +2,22 @@
 /**
  * The WGSL population kernel's driver: K MLPs of one architecture training together on one
  * GPUDevice, a whole full-batch Adam step in two dispatches (mlp-wgsl.ts), whatever the depth
- * and K. Weights, Adam moments, inputs, targets and gradient partials live in GPU buffers made
- * once, here; a step only writes the 32-byte uniform and records two dispatches, so nothing is
- * allocated per step (`buffersCreated` counts every buffer this driver ever made).
+ * and K. Weights, Adam moments, inputs, targets, gradient partials and the activation scratch live
+ * in GPU buffers made once, here; a step only writes the 64-byte uniform (and a classifier's batch
+ * rows) and records two dispatches, so nothing is allocated per step (`buffersCreated` counts every
+ * buffer this driver ever made). A population whose largest buffer exceeds what the device binds is
+ * refused with that buffer named (plan.ts, wgslBuffersFit), so the caller falls back to tfjs.
  *
  * Covered: the INR loss (MSE on the coordinate grid, full batch) with sine (SIREN) or ReLU/tanh/
  * GELU with or without random Fourier features, and classifiers (softmax cross-entropy on
  * minibatches: the data sets resident, each member's batch rows written before each step, Adam or
- * SGD with momentum, L2 decay; wgsl-classifier.ts runs them); `wgslCoverage` (plan.ts) gives the
- * reason for anything else.
+ * SGD with momentum, L2 decay; wgsl-classifier.ts runs them), at any layer width;
+ * `wgslCoverage` (plan.ts) gives the reason for anything else.
  */
 import type { ClassificationData, RegressionData } from '../../data/eval-data';
 import { ENCODING_NAME, flattenModel, paramCount, unflattenModel, type Model } from '../../model';
 import { ADAM_WORKGROUP, adamShader, gradsShader, U, UNIFORM_FLOATS } from './mlp-wgsl';
-import { planWgsl, wgslCoverage, type WgslPlan } from './plan';
+import { planWgsl, wgslBuffersFit, wgslCoverage, type WgslPlan } from './plan';
 
 export interface WgslOptions {
   lr: number;
@@ -76,7 +78,7 @@ export class WgslKernel {
   readonly rows: Uint32Array<ArrayBuffer>;
   private readonly buffers: GPUBuffer[] = [];
   private readonly b: Record<
-    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'loss' | 'pred' | 'read' | 'rows' | 'epoch',
+    'uniform' | 'params' | 'm' | 'v' | 'partials' | 'scratch' | 'loss' | 'pred' | 'read' | 'rows' | 'epoch',
     GPUBuffer
   >;
   private readonly uniform = new Float32Array(UNIFORM_FLOATS);
@@ -126,6 +128,7 @@ export class WgslKernel {
       m: this.buffer(4 * params.length, STORAGE | COPY_DST),
       v: this.buffer(4 * params.length, STORAGE | COPY_DST),
       partials: this.buffer(4 * k * tiles * stride, STORAGE),
+      scratch: this.buffer(4 * k * tiles * plan.scratch, STORAGE),
       loss: this.buffer(4 * k * tiles, STORAGE | COPY_SRC),
       pred: this.buffer(4 * predFloats, STORAGE | COPY_SRC),
       read: this.buffer(4 * Math.max(params.length, predFloats, k * tiles), MAP_READ | COPY_DST),
@@ -142,6 +145,7 @@ export class WgslKernel {
       { binding: 4, resource: { buffer: this.b.partials } },
       { binding: 5, resource: { buffer: this.b.loss } },
       { binding: 6, resource: { buffer: this.b.pred } },
+      { binding: 9, resource: { buffer: this.b.scratch } },
     ];
     if (features > 0) {
       const enc = new Float32Array(k * features * inputs);
@@ -197,16 +201,10 @@ export class WgslKernel {
       : planWgsl(arch, models.length, data.n, data.inputs, data.channels, opts.tiles, {
           optimizer: opts.optimizer ?? 'adam',
         });
-    const { stride, tiles, n, channels, inputs } = plan;
-    const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : n;
-    const largest =
-      4 *
-      Math.max(models.length * tiles * stride, models.length * n * Math.max(2, channels), setRows * inputs);
+    const setRows = batches ? Math.max(...data.sets.map((d) => d.n)) : plan.n;
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    if (largest > limit)
-      throw new RangeError(
-        `the population needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer; this device binds at most ${(limit / 2 ** 20).toFixed(0)} MiB`,
-      );
+    const tooBig = wgslBuffersFit(plan, setRows, limit);
+    if (tooBig) throw new RangeError(tooBig);
     // One shader at a time: error scopes are a stack, and two interleaved pops would swap them.
     const pipeline = async (code: string, entryPoint: string): Promise<GPUComputePipeline> => {
       device.pushErrorScope('validation');
