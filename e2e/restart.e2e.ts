@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launchIdleApp, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -42,12 +42,9 @@ async function align(reference: Entry, model: Entry): Promise<void> {
 }
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
   // A first load with the default timings, so that the dev server has compiled the worker's
   // modules: a cold compile keeps a fresh worker from answering for longer than the short window.
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
   await page.evaluate((t) => localStorage.setItem('weightscope.engineTimings', JSON.stringify(t)), {
     silenceMs: SILENCE_MS,
     pingMs: 250,
