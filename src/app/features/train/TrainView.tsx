@@ -32,7 +32,7 @@ export function TrainView() {
   );
   const layout = useMemo(
     () => ({
-      title: { text: `Reconstruction quality of ${K} INRs during training` },
+      title: { text: `Reconstruction quality of ${K === 1 ? 'the INR' : `${K} INRs`} during training` },
       xaxis: { title: { text: 'step' }, range: [0, Math.max(1, run.steps)] },
       yaxis: { title: { text: 'PSNR (dB)' } },
       showlegend: K <= 16,
