@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, plotTraces, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launchIdleApp, plotTraces, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -55,14 +55,9 @@ async function setField(testId: string, value: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 describe('align and paths in the browser', () => {
   it('aligns the second sample model to the first, proves it, and adds "… aligned to …" to the workspace', async () => {

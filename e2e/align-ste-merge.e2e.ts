@@ -12,13 +12,11 @@ import type { PermutationRecord } from '../src/engine/align/permutation-export';
 import {
   appState,
   firstMergeRef,
-  launch,
+  launchIdleApp,
   mergeTable,
-  openIdleApp,
   openShareLink,
   screenshot,
   waitForState,
-  watchErrors,
 } from './browser';
 
 let context: BrowserContext;
@@ -44,14 +42,9 @@ async function alignRows(p: Page): Promise<Record<string, string | null>[]> {
 }
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 describe('STE in the Align tab, and nested merges', () => {
   it('STE with 2 restarts: proved, each restart shown, permutations downloaded, replayed from a link', async () => {

@@ -24,14 +24,63 @@ export const CHROMIUM_ARGS = [
 
 export const ARTIFACTS = path.resolve('e2e/artifacts');
 
-export async function launch(): Promise<BrowserContext> {
+/** What a test may change about the browser it launches. */
+export interface LaunchOptions {
+  /** The window's size (default 1400 × 900). */
+  viewport?: { width: number; height: number };
+  /** The browser process's environment (default: this process's). */
+  env?: Record<string, string>;
+}
+
+export async function launch(options: LaunchOptions = {}): Promise<BrowserContext> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'weightscope-e2e-')), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
+    viewport: options.viewport ?? { width: 1400, height: 900 },
+    ...(options.env ? { env: options.env } : {}),
   });
+}
+
+/** A page of the app under test and the console and page errors it has logged. */
+export interface WatchedPage {
+  page: Page;
+  errors: string[];
+}
+
+/** A browser, and the page a test file drives, as a file's `beforeAll` opens them. */
+export interface AppBrowser extends WatchedPage {
+  context: BrowserContext;
+}
+
+/** A new page of `context` whose errors are collected from the start. */
+export async function watchedPage(context: BrowserContext): Promise<WatchedPage> {
+  const page = await context.newPage();
+  return { page, errors: watchErrors(page) };
+}
+
+/** A new page of `context`, errors collected, opened on the idle app (see openIdleApp). */
+export async function idlePage(
+  context: BrowserContext,
+  base: string,
+  patch?: (spec: ExperimentSpec) => void,
+): Promise<WatchedPage> {
+  const opened = await watchedPage(context);
+  await openIdleApp(opened.page, base, patch);
+  return opened;
+}
+
+/**
+ * The usual `beforeAll` of a test file: launches the browser and opens one page on the idle app
+ * with the sample models, its errors collected; `patch` changes the tiny experiment it trains.
+ */
+export async function launchIdleApp(
+  base: string,
+  patch?: (spec: ExperimentSpec) => void,
+): Promise<AppBrowser> {
+  const context = await launch();
+  return { context, ...(await idlePage(context, base, patch)) };
 }
 
 /** Collects console errors and uncaught page errors. */
@@ -118,11 +167,16 @@ export function tinyExperimentUrl(
 }
 
 /**
- * Opens the app on the tiny experiment and waits, on state rather than on counts, until the
- * sample models are in (six SIRENs, three MNIST classifiers) and the engine is idle.
+ * Opens the app on the tiny experiment (`patch` changes it) and waits, on state rather than on
+ * counts, until the sample models are in (six SIRENs, three MNIST classifiers) and the engine is
+ * idle.
  */
-export async function openIdleApp(page: Page, url: string): Promise<void> {
-  await page.goto(tinyExperimentUrl(url));
+export async function openIdleApp(
+  page: Page,
+  url: string,
+  patch?: (spec: ExperimentSpec) => void,
+): Promise<void> {
+  await page.goto(tinyExperimentUrl(url, patch));
   await waitForState(page, "s && s.ready && s.run.status === 'done'");
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readCheckpoint } from '../src/engine/checkpoints';
-import { appState, launch, openIdleApp, screenshot, watchErrors } from './browser';
+import { appState, launchIdleApp, screenshot } from './browser';
 
 let context: BrowserContext;
 /** One page for the whole file; links are opened in fresh pages, as a person would. */
@@ -12,14 +12,9 @@ const base = inject('baseUrl');
 const fixture = (name: string) => readFileSync(`tests/fixtures/checkpoints/${name}`);
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 async function waitFor(page: Page, expr: string, timeout = 180_000): Promise<void> {
   await page.waitForFunction(

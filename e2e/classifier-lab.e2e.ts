@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, plotTraces, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launchIdleApp, plotTraces, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -25,14 +25,9 @@ const traces = async (p: Page, testId: string): Promise<number> => {
 };
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 describe('Classifier lab', () => {
   it('trains 4 classifiers with a live curve each; they join the workspace', async () => {

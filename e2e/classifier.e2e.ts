@@ -11,7 +11,7 @@ import { pathCurve, type PathCurve } from '../src/engine/paths/barrier';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { interpolateModels } from '../src/engine/paths/interpolate';
 import { packMnist } from '../scripts/mnist';
-import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launchIdleApp, screenshot, waitForState, watchErrors } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -58,14 +58,9 @@ async function waitForPaths(seq: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 describe('classifiers in the app', () => {
   it('shows the sample MNIST classifiers with their accuracy', async () => {

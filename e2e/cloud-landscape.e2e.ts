@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, tinyExperimentUrl, watchErrors } from './browser';
+import { appState, launchIdleApp, screenshot, tinyExperimentUrl } from './browser';
 
 let context: BrowserContext;
 /** One page for the views (the small-workspace case opens its own). */
@@ -9,14 +9,9 @@ let errors: string[];
 const base = inject('baseUrl');
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 type W = {
   __weightscope: {

@@ -4,14 +4,11 @@
  * a C compiler can fake the core count — alignment with its plots, and a shared link all work,
  * and no CSP violation is reported by the page or its workers.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultExperiment } from '../src/engine/experiment/schema';
 import { encodeExperiment } from '../src/engine/experiment/url';
-import { CHROMIUM_ARGS, screenshot } from './browser';
+import { launch, screenshot } from './browser';
 import {
   buildApp,
   documentViolations,
@@ -32,13 +29,7 @@ beforeAll(async () => {
   served = await serve([]);
   const env = fakeCoresEnv(6);
   threaded = env !== null;
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'ws-csp-')), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    ...(env ? { env } : {}),
-  });
+  context = await launch(env ? { env } : {});
   context.on('request', (r) => {
     if (/tfjs-pthread-|threaded-simd/.test(r.url())) pthreadRequests.push(new URL(r.url()).pathname);
   });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appState, launch, openIdleApp, screenshot, watchErrors } from './browser';
+import { appState, idlePage, launch, screenshot } from './browser';
 
 let context: BrowserContext;
 const base = inject('baseUrl');
@@ -26,9 +26,7 @@ afterAll(async () => {
 
 describe('hostile files in the app', () => {
   it('refuses each with the limit it passes and leaves the workspace as it was', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await openIdleApp(page, base);
+    const { page, errors } = await idlePage(context, base);
     const models = await appState<string[]>(page, 's.models.map((m) => m.id)');
     const source = await appState<unknown>(page, 's.spec.data.source');
     await page.getByRole('tab', { name: 'Models' }).click();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, waitForState, watchErrors } from './browser';
+import { appState, launchIdleApp, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -9,14 +9,9 @@ let errors: string[];
 const base = inject('baseUrl');
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
 });
-afterAll(async () => {
-  await context?.close();
-});
+afterAll(() => context?.close());
 
 /** What has keyboard focus: its test id, else its role and text. */
 const focused = () =>

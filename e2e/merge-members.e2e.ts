@@ -6,16 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import {
-  firstMergeRef,
-  launch,
-  mergeTable,
-  openShareLink,
-  screenshot,
-  tinyExperimentUrl,
-  waitForState,
-  watchErrors,
-} from './browser';
+import { firstMergeRef, launchIdleApp, mergeTable, openShareLink, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -23,16 +14,10 @@ let errors: string[];
 const base = inject('baseUrl');
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(
-    tinyExperimentUrl(base, (s) => {
-      s.population.size = 2;
-      s.training.steps = 6;
-    }),
-  );
-  await waitForState(page, "s && s.ready && s.run.status === 'done'");
+  ({ context, page, errors } = await launchIdleApp(base, (s) => {
+    s.population.size = 2;
+    s.training.steps = 6;
+  }));
 });
 afterAll(async () => {
   await context?.close();

@@ -13,15 +13,7 @@ import { recipeId, type MergeRecipe } from '../src/engine/merge';
 import type { Model } from '../src/engine/model';
 import { runMergeRecipe } from '../src/engine/tf/merge-run';
 import { packMnist } from '../scripts/mnist';
-import {
-  launch,
-  mergeTable,
-  openIdleApp,
-  openShareLink,
-  screenshot,
-  waitForState,
-  watchErrors,
-} from './browser';
+import { launchIdleApp, mergeTable, openShareLink, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 let page: Page;
@@ -36,10 +28,7 @@ function sample(id: string): Model {
 }
 
 beforeAll(async () => {
-  context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await openIdleApp(page, base);
+  ({ context, page, errors } = await launchIdleApp(base));
   // A replayed link trains its experiment first: keep that tiny.
   await page.getByTestId('backend').selectOption('wasm');
   await page.getByTestId('size').fill('16');

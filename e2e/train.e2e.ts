@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launch, openIdleApp, screenshot, watchErrors } from './browser';
+import { appState, idlePage, launch, screenshot, watchErrors } from './browser';
 
 let context: BrowserContext;
 /** The page the tests after the first share. */
@@ -151,9 +151,8 @@ describe('training in the browser', () => {
 
   it('forced onto webgpu (SwiftShader), a tiny population also trains', async () => {
     // The rest of the file shares one page, opened on a tiny experiment (no calibration).
-    page = await context.newPage();
-    const errors = watchErrors(page);
-    await openIdleApp(page, base);
+    let errors: string[];
+    ({ page, errors } = await idlePage(context, base));
     await page.getByTestId('backend').selectOption('webgpu');
     await setField(page, 'size', '16');
     await setField(page, 'hidden', '16, 16');

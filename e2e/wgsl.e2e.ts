@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launch, openIdleApp, screenshot, watchErrors } from './browser';
+import { idlePage, launch, screenshot, watchedPage } from './browser';
 import type { AgreementRow } from '../scripts/wgsl-agreement';
 
 let context: BrowserContext;
@@ -20,8 +20,7 @@ const base = inject('baseUrl');
 
 beforeAll(async () => {
   context = await launch();
-  page = await context.newPage();
-  errors = watchErrors(page);
+  ({ page, errors } = await watchedPage(context));
   // A bare module page has no icon; the browser's request for one is not an error of ours.
   await page.route('**/favicon.ico', (r) => r.fulfill({ status: 204 }));
   // Any page of the dev server will do (the app itself would start training): the modules are
@@ -274,9 +273,7 @@ interface Backend {
 
 /** A fresh page of the idle app, and the errors it logs. */
 async function idleApp(): Promise<{ app: Page; appErrors: string[] }> {
-  const app = await context.newPage();
-  const appErrors = watchErrors(app);
-  await openIdleApp(app, base);
+  const { page: app, errors: appErrors } = await idlePage(context, base);
   return { app, appErrors };
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readZoo } from '../src/engine/zoo/index';
-import { ARTIFACTS, launch, openIdleApp, plotTraces, screenshot, watchErrors } from './browser';
+import { ARTIFACTS, idlePage, launch, plotTraces, screenshot } from './browser';
 
 let context: BrowserContext;
 const base = inject('baseUrl');
@@ -38,9 +38,7 @@ async function traces(page: Page, testId: string): Promise<{ name?: string; y?: 
 
 describe('Zoo tab', () => {
   it('builds a tiny zoo, shows it, trains mlp and np, checks invariance, downloads it', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await openIdleApp(page, base);
+    const { page, errors } = await idlePage(context, base);
     await page.getByRole('tab', { name: 'Zoo' }).click();
 
     // The seeds source swaps the digit fields for a member count.
@@ -94,9 +92,7 @@ describe('Zoo tab', () => {
   });
 
   it('builds a classifier zoo by task with pause and resume; the curves grow while np trains', async () => {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await openIdleApp(page, base);
+    const { page, errors } = await idlePage(context, base);
     await page.getByRole('tab', { name: 'Zoo' }).click();
     await page.getByTestId('zoo-source-classifiers').check();
     // 2 tasks × 4 classifiers 196→8→10, 800 digits per class, 60 epochs: a second or two on the

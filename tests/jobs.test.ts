@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from 'zustand';
-import { EngineClient, setEngine, storedTimings } from '../src/app/engine-client';
+import { EngineClient, restartBanner, setEngine, storedTimings } from '../src/app/engine-client';
 import { idleJob, cancelJob, runJob, type JobState } from '../src/app/jobs';
 import { appStore } from '../src/app/store';
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
@@ -132,7 +132,7 @@ describe('runJob', () => {
 });
 
 describe('EngineClient', () => {
-  it('a hung worker (never answers, not even pings) is restarted; its job fails with a message', async () => {
+  it('a hung worker (never answers, not even pings) is restarted; one message says so and names the job it lost', async () => {
     const workers: FakeWorker[] = [];
     const client = new EngineClient(
       () => {
@@ -143,7 +143,10 @@ describe('EngineClient', () => {
       { silenceMs: 600, pingMs: 30 },
     );
     const restarts: string[] = [];
-    client.onRestart = (r) => restarts.push(r);
+    client.onRestart = (r, n, lost) => {
+      restarts.push(r);
+      restartBanner(r, n, lost);
+    };
     setEngine(client);
     const store = testStore();
     await runJob(
@@ -157,9 +160,12 @@ describe('EngineClient', () => {
     expect(workers[0]!.terminated).toBe(true);
     expect(workers[1]!.terminated).toBe(false);
     expect(restarts).toEqual([expect.stringMatching(/stopped answering/)]);
-    expect(appStore.getState().banner?.text).toMatch(
-      /could not be computed: the engine worker stopped answering.*restarted/,
-    );
+    // The restart's message and the job's failure are one message, not two that say it twice.
+    expect(appStore.getState().banners.map((b) => `${b.kind}: ${b.text}`)).toEqual([
+      expect.stringMatching(
+        /^error: The engine worker stopped answering for \d+ s and was restarted with the workspace's models\. The loss plane could not be computed: it was lost with the old worker; run it again\.$/,
+      ),
+    ]);
     expect(store.getState().job).toEqual(idleJob());
     // Pings went out while it waited.
     expect((workers[0]!.received as { type: string }[]).some((m) => m.type === 'ping')).toBe(true);
@@ -195,7 +201,9 @@ describe('EngineClient', () => {
         await run.call('cloud', { modelIds: keptIds, alignTo: null, components: 2, paths: [] });
       },
     );
-    expect(appStore.getState().banner?.text).toMatch(/stopped answering.*restarted and the job was lost/);
+    expect(appStore.getState().banner?.text).toMatch(
+      /stopped answering.*restarted.* The cloud failed: it was lost with the old worker/,
+    );
     expect(made).toHaveLength(2);
     const fresh = made[1]!;
     // The client put the workspace back first; the next job finds the models by their ids.

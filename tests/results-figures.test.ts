@@ -16,7 +16,14 @@ import {
 import type { PathsResult } from '../src/app/features/paths/paths-state';
 import { sweepCsv, sweepFigure } from '../src/app/features/paths/sweep-figures';
 import { rowSummary, spread, type SweepRow } from '../src/app/features/paths/sweep-state';
-import { appStore, dismissBanners, MAX_BANNERS, showBanner, splitBanners } from '../src/app/store';
+import {
+  appStore,
+  dismissBanners,
+  MAX_BANNERS,
+  replaceBanner,
+  showBanner,
+  splitBanners,
+} from '../src/app/store';
 import type { CloudGroup, PathCurveReply } from '../src/workers/protocol';
 
 const alphas = Float32Array.from([0, 0.5, 1]);
@@ -288,6 +295,18 @@ describe('banner stack', () => {
     ]);
     appStore.setState({ banner: null });
     expect(appStore.getState().banners).toEqual([]);
+  });
+
+  it('a message under a key is told again in place, not stacked; other keys and plain messages stay', () => {
+    replaceBanner('engine-restart:1', 'error', 'The worker was restarted.');
+    showBanner('error', 'Paths failed: boom');
+    replaceBanner('engine-restart:2', 'error', 'The worker was restarted again.');
+    replaceBanner('engine-restart:1', 'error', 'The worker was restarted. Alignment failed.');
+    expect(appStore.getState().banners.map((b) => b.text)).toEqual([
+      'Paths failed: boom',
+      'The worker was restarted again.',
+      'The worker was restarted. Alignment failed.',
+    ]);
   });
 
   it('past the limit, old infos go before any error', () => {

@@ -5,7 +5,7 @@
  * workspace's models are put back into the new worker from the copies kept here).
  */
 import type { Model } from '../engine/model';
-import { showBanner } from './store';
+import { replaceBanner, showBanner } from './store';
 import type {
   BackendInfo,
   JobProgress,
@@ -102,6 +102,22 @@ function readStoredTimings(): Partial<ClientTimings> {
   }
 }
 
+/** Restarts so far, of every client: a restart's number keys its one message. */
+let restarts = 0;
+
+/** A request lost because its worker hung or crashed and was replaced. */
+export class EngineRestartError extends Error {
+  constructor(
+    /** What happened, lower case: "the engine worker stopped answering for 5 s". */
+    readonly reason: string,
+    /** Which restart took it (see `reportLostJob`). */
+    readonly restart: number,
+  ) {
+    super(`${reason}; it was restarted and the job was lost`);
+    this.name = 'EngineRestartError';
+  }
+}
+
 /** An error carrying the worker's error name (e.g. AbortError for a cancelled job). */
 function workerError(payload: { name: string; message: string }): Error {
   const err = new Error(payload.message);
@@ -123,8 +139,11 @@ export class EngineClient {
    * cheaper than rebuilding each model from where it came from.
    */
   private readonly kept = new Map<string, { entry: ModelEntry; model: Model }>();
-  /** Called after the worker died or hung and a fresh one replaced it (the workspace is back). */
-  onRestart: ((reason: string) => void) | null = null;
+  /**
+   * Called after the worker died or hung and a fresh one replaced it (the workspace is back), with
+   * the restart's number (as its lost requests carry it) and how many requests were lost.
+   */
+  onRestart: ((reason: string, restart: number, lost: number) => void) | null = null;
 
   constructor(
     private readonly create: () => Worker,
@@ -200,7 +219,8 @@ export class EngineClient {
     this.worker.terminate();
     const lost = [...this.pending.entries()];
     for (const [id] of lost) this.settle(id);
-    for (const [, p] of lost) p.reject(new Error(`${reason}; it was restarted and the job was lost`));
+    const restart = ++restarts;
+    for (const [, p] of lost) p.reject(new EngineRestartError(reason, restart));
     this.worker = this.spawn();
     if (this.kept.size > 0)
       this.call('restore', { models: [...this.kept.values()] }).result.catch((e: unknown) =>
@@ -209,7 +229,7 @@ export class EngineClient {
           `The restarted engine worker did not take the workspace back (${e instanceof Error ? e.message : String(e)}): reload the page.`,
         ),
       );
-    this.onRestart?.(reason);
+    this.onRestart?.(reason, restart, lost.length);
   }
 
   private post<T extends RequestType>(type: T, payload: Payload<T>, opts: CallOptions): number {
@@ -252,6 +272,41 @@ export class EngineClient {
 
 let client: EngineClient | null = null;
 
+/** `text` with a capital first; as a sentence, with a full stop last unless it ends in one already. */
+const capital = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
+const sentence = (text: string): string => `${capital(text)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/** The failures of jobs each restart took down, as `reportLostJob` heard them. */
+const lostJobs = new Map<number, string[]>();
+
+/**
+ * A restart's one message: what happened to the worker, then each job it took down in that
+ * job's own words, instead of a message for the restart and another, overlapping, for each job.
+ */
+export function restartBanner(reason: string, restart: number, lost = 0): void {
+  const what = capital(reason);
+  const jobs = (lostJobs.get(restart) ?? []).map(sentence);
+  replaceBanner(
+    `engine-restart:${restart}`,
+    'error',
+    jobs.length > 0
+      ? `${what} and was restarted with the workspace's models. ${jobs.join(' ')}`
+      : `${what}. It was restarted with the workspace's models${lost > 0 ? '; the job that ran was lost' : ''}.`,
+  );
+}
+
+/**
+ * Tells the person that a job failed because its worker was restarted: `failure` (the job's own
+ * failure message) joins the restart's message rather than standing beside it.
+ */
+export function reportLostJob(e: EngineRestartError, failure: string): void {
+  lostJobs.set(e.restart, [...(lostJobs.get(e.restart) ?? []), failure]);
+  restartBanner(e.reason, e.restart);
+}
+
+/** What a job's failure message says of its cause when its worker was restarted. */
+export const LOST_WITH_WORKER = 'it was lost with the old worker; run it again';
+
 /** The app's one engine worker. */
 export function engine(): EngineClient {
   if (!client) {
@@ -263,11 +318,7 @@ export function engine(): EngineClient {
         }),
       readStoredTimings(),
     );
-    client.onRestart = (reason) =>
-      showBanner(
-        'error',
-        `${reason[0]!.toUpperCase()}${reason.slice(1)}. It was restarted with the workspace's models; the job that ran was lost.`,
-      );
+    client.onRestart = restartBanner;
   }
   return client;
 }

@@ -9,7 +9,13 @@
 import type { StoreApi } from 'zustand';
 import { isAbort } from '../engine/cancel';
 import type { JobProgress, Payload, RequestType, Result } from '../workers/protocol';
-import { engine, type CallOptions } from './engine-client';
+import {
+  EngineRestartError,
+  LOST_WITH_WORKER,
+  engine,
+  reportLostJob,
+  type CallOptions,
+} from './engine-client';
 import { showBanner } from './store';
 
 /** A feature's job slice. */
@@ -133,8 +139,10 @@ export async function runJob<K extends string = 'job'>(
     await work(run);
   } catch (e) {
     if (live() && !isAbort(e)) {
-      const text = failure(e instanceof Error ? e.message : String(e));
-      if (text) showBanner('error', text);
+      const lost = e instanceof EngineRestartError;
+      const text = failure(lost ? LOST_WITH_WORKER : e instanceof Error ? e.message : String(e));
+      if (text && lost) reportLostJob(e, text);
+      else if (text) showBanner('error', text);
     }
   } finally {
     if (jobs.get(slice) === ctrl) {

@@ -32,6 +32,8 @@ export interface Banner {
   text: string;
   /** Offer a file picker in the banner (a link asks for files). */
   pick?: boolean;
+  /** A message that grows as news of one event arrives: a newer one of the key replaces it. */
+  key?: string;
 }
 
 /** One message of the stack: a banner with an id to dismiss it by, and how often it came. */
@@ -135,7 +137,9 @@ let bannerSeq = 0;
 export function stackBanner(stack: readonly BannerMessage[], msg: Banner): BannerMessage[] {
   const same = stack.find((b) => b.kind === msg.kind && b.text === msg.text && !!b.pick === !!msg.pick);
   // One file picker at a time: a newer request for files replaces the older one.
-  const keep = stack.filter((b) => b !== same && !(msg.pick && b.pick));
+  const keep = stack.filter(
+    (b) => b !== same && !(msg.pick && b.pick) && !(msg.key !== undefined && b.key === msg.key),
+  );
   const next = [...keep, { ...msg, id: ++bannerSeq, count: (same?.count ?? 0) + 1 }];
   while (next.length > MAX_BANNERS) {
     const info = next.findIndex((b) => b.kind === 'info');
@@ -144,12 +148,24 @@ export function stackBanner(stack: readonly BannerMessage[], msg: Banner): Banne
   return next;
 }
 
-/** Adds a message on top of the others (text only, never HTML); each is dismissed on its own. */
-export function showBanner(kind: Banner['kind'], text: string, pick = false): void {
+function pushBanner(msg: Banner): void {
   appStore.setState((s) => {
-    const banners = stackBanner(s.banners, { kind, text, ...(pick ? { pick } : {}) });
+    const banners = stackBanner(s.banners, msg);
     return { banners, banner: banners[banners.length - 1]! };
   });
+}
+
+/** Adds a message on top of the others (text only, never HTML); each is dismissed on its own. */
+export function showBanner(kind: Banner['kind'], text: string, pick = false): void {
+  pushBanner({ kind, text, ...(pick ? { pick } : {}) });
+}
+
+/**
+ * Shows `text` in place of the message last shown under `key` (one event's message told more
+ * fully as more is known: a restart, then the jobs it took down), or as a new one.
+ */
+export function replaceBanner(key: string, kind: Banner['kind'], text: string): void {
+  pushBanner({ kind, text, key });
 }
 
 /** Removes the messages `drop` picks (by default: the one with this id). */

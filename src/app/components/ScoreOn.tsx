@@ -6,14 +6,23 @@ import { showBanner, useApp } from '../store';
  * "Score on": the data a job evaluates `model` on, chosen among what fits it (its target image,
  * MNIST for 784 → 10 classifiers, dropped datasets). Names the loss and metric that follow.
  */
-export function ScoreOn({ model, testId }: { model: ModelEntry | undefined; testId: string }) {
+export function ScoreOn({
+  model,
+  testId,
+  stacked = false,
+}: {
+  model: ModelEntry | undefined;
+  testId: string;
+  /** Label above the select, which then takes the column's whole width (for narrow forms). */
+  stacked?: boolean;
+}) {
   const spec = useApp((s) => s.spec);
   const datasets = useApp((s) => s.datasets);
   if (!model) return null;
   const c = scoreChoice(model, spec, datasets);
   const classify = c.chosen?.kind === 'classification';
   return (
-    <label className="field">
+    <label className={stacked ? 'field field-stack' : 'field'}>
       <span className="field-label">Score on</span>
       <select
         value={c.chosen?.id ?? ''}

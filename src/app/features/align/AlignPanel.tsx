@@ -39,6 +39,17 @@ const METHODS: [MatchingMethodName, string, string][] = [
   ],
 ];
 
+/** The Restarts field's hint: which seeds the restarts run, in words that fit the count. */
+function restartsHint(seed: number, restarts: number): string {
+  const range = `1 to ${MAX_RESTARTS}`;
+  if (!Number.isInteger(seed) || !Number.isInteger(restarts) || restarts < 1)
+    return `how many seeds to try (${range})`;
+  if (restarts === 1)
+    return `seed ${seed} only; more try the next seeds and keep the best objective (${range})`;
+  const seeds = restarts === 2 ? `seeds ${seed} and ${seed + 1}` : `seeds ${seed} to ${seed + restarts - 1}`;
+  return `${seeds}; the best objective is kept (${range})`;
+}
+
 /** The Align view: remove the permutation (and sign) symmetry between models, provably. */
 export function AlignPanel() {
   const models = useApp((s) => s.models);
@@ -174,7 +185,7 @@ export function AlignPanel() {
           <Field
             label="Restarts"
             value={String(spec.alignment.restarts)}
-            hint={`seeds ${spec.alignment.seed} … ${spec.alignment.seed + spec.alignment.restarts - 1}; the best objective is kept (1 to ${MAX_RESTARTS})`}
+            hint={restartsHint(spec.alignment.seed, spec.alignment.restarts)}
             testId="align-restarts-input"
             commit={(v) => updateSpec((d) => (d.alignment.restarts = v.trim() === '' ? NaN : Number(v)))}
           />

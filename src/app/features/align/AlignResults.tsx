@@ -13,10 +13,9 @@ const METHOD_LABEL: Record<MatchingMethodName, string> = {
 const fmt = (v: number) =>
   Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
 
+/** The objective's axis title: the sum alone (the chart's title names it), short enough for the axis. */
 function objectiveLabel(method: MatchingMethodName): string {
-  return method === 'activation'
-    ? 'objective Σ corr(A, π(B)) (unitless)'
-    : 'objective Σ⟨W_A, π(W_B)⟩ (weight²)';
+  return method === 'activation' ? 'Σ corr(A, π(B)) (unitless)' : 'Σ⟨W_A, π(W_B)⟩ (weight²)';
 }
 
 /** What the line chart plots: one curve per aligned model, its axes and its CSV columns. */

@@ -205,7 +205,12 @@ export async function runAlign(): Promise<void> {
       });
       showBanner(
         'info',
-        `${entries.length} aligned model${entries.length === 1 ? '' : 's'} joined the workspace (Models tab): ${entries.map((e) => e.name).join('; ')}.`,
+        `${entries.length} aligned model${entries.length === 1 ? '' : 's'} joined the workspace (Models tab): ${
+          // Beyond two, the first names the pattern; the list itself is in the Models tab.
+          entries.length <= 2
+            ? entries.map((e) => e.name).join('; ')
+            : `${entries[0]!.name} and ${entries.length - 1} more`
+        }.`,
       );
     },
   );

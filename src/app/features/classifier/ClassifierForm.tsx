@@ -168,9 +168,14 @@ export function ClassifierForm() {
             value={c.initMode}
             onChange={(e) => set((cc) => (cc.initMode = e.target.value as C['initMode']))}
           >
-            <option value="independent">independent seeds</option>
-            <option value="shared">one shared init, own batch orders</option>
+            <option value="independent">independent</option>
+            <option value="shared">shared</option>
           </select>
+          <span className="field-hint">
+            {c.initMode === 'shared'
+              ? 'one initialisation for every model, each its own batch order'
+              : 'each model from its own seed'}
+          </span>
         </label>
       </fieldset>
       <div className="cls-buttons">

@@ -127,7 +127,10 @@ export function PresetsCard() {
             <p data-testid="preset-summary">{presetSummary(result)}</p>
             <p className="hint">
               {result.seconds.toFixed(0)} s
-              {result.models.length ? `; ${result.models.length} models joined the workspace` : ''}.
+              {result.models.length
+                ? `; ${result.models.length} model${result.models.length === 1 ? '' : 's'} joined the workspace`
+                : ''}
+              .
             </p>
             {result.notes.map((n) => (
               <p key={n} className="hint">

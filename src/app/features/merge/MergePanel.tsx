@@ -38,6 +38,9 @@ function paramFields(method: MergeMethod): TextKey[] {
   return out;
 }
 
+/** Names longer than this may not fit the Base select at its narrowest: the hint repeats them whole. */
+const LONG_NAME = 32;
+
 /** The Merge view: mergekit's methods, after alignment, with REPAIR, scored beside the inputs. */
 export function MergePanel() {
   const models = useApp((s) => s.models);
@@ -47,6 +50,7 @@ export function MergePanel() {
   const usable = models.filter(nameable);
   const problem = mergeProblem(d, models);
   const first = usable.find((m) => m.ref === d.models[0]);
+  const baseName = usable.find((m) => m.ref === d.base)?.name;
   const sweep = sweepParam(d.method);
   const set = (k: TextKey) => (v: string) => {
     patchDraft({ text: { ...d.text, [k]: v } });
@@ -112,10 +116,11 @@ export function MergePanel() {
         <fieldset>
           <legend>Models</legend>
           {info.base !== 'none' && (
-            <label className="field">
+            <label className="field field-stack">
               <span className="field-label">Base{info.base === 'optional' ? ' (optional)' : ''}</span>
               <select
                 value={d.base ?? ''}
+                title={baseName}
                 data-testid="merge-base"
                 onChange={(e) => patchDraft({ base: e.target.value || null })}
               >
@@ -127,6 +132,7 @@ export function MergePanel() {
                 ))}
               </select>
               <span className="field-hint">
+                {baseName && baseName.length > LONG_NAME && <span className="full-name">{baseName}</span>}
                 {d.method === 'slerp'
                   ? 'with a base, the arc runs from the base (t = 0) to the one model ticked'
                   : 'task vectors are θ − base'}
@@ -163,7 +169,7 @@ export function MergePanel() {
               );
             })}
           </div>
-          {first && <ScoreOn model={first} testId="merge-score-on" />}
+          {first && <ScoreOn model={first} testId="merge-score-on" stacked />}
         </fieldset>
         <fieldset>
           <legend>Before and after</legend>

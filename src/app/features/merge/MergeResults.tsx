@@ -62,6 +62,12 @@ function ScoreTable({ r }: { r: MergeResultView }) {
   );
 }
 
+/**
+ * The reference lines' colours: apart from the sweep's blue and green, and dark enough to see as
+ * thin dashed lines on white (a pale grey one was lost among the grid lines).
+ */
+const REF_COLOURS = ['#b54708', '#6941c6', '#c11574', '#344054'];
+
 /** The sweep's legend: room for the axis title above it, and its line height. */
 const LEGEND_TOP = 64;
 const LEGEND_LINE = 19;
@@ -83,9 +89,9 @@ function SweepPlot({ s }: { s: SweepView }) {
     ...s.refs.map((r, i) => ({
       x: [s.values[0], s.values[s.values.length - 1]],
       y: [r.loss, r.loss],
-      name: `${r.name} (${lossName})`,
+      name: `${r.name} (${r.role}): its ${lossName}`,
       mode: 'lines',
-      line: { color: ['#98a2b3', '#d0d5dd', '#667085', '#475467'][i % 4], dash: 'dash', width: 1 },
+      line: { color: REF_COLOURS[i % REF_COLOURS.length], dash: 'dash', width: 1.5 },
     })),
   ];
   const layout = {

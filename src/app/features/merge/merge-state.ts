@@ -64,8 +64,8 @@ export interface SweepView extends MergeSweep {
   param: SweepParam;
   label: string;
   classify: boolean;
-  /** The inputs' losses, drawn as reference lines. */
-  refs: { name: string; loss: number }[];
+  /** The base's and inputs' losses, drawn as reference lines. */
+  refs: { name: string; role: string; loss: number }[];
 }
 
 export interface MergeState {
@@ -390,7 +390,9 @@ export async function runSweep(): Promise<void> {
       const result = mergeStore.getState().result;
       const refs =
         result && result.id === recipeId(recipe)
-          ? result.rows.filter((x) => x.role !== 'merge').map((x) => ({ name: x.name, loss: x.loss }))
+          ? result.rows
+              .filter((x) => x.role !== 'merge')
+              .map((x) => ({ name: x.name, role: x.role, loss: x.loss }))
           : [];
       mergeStore.setState({
         sweep: {

@@ -156,9 +156,14 @@ export function TrainForm() {
               updateSpec((d) => (d.population.initMode = e.target.value as 'independent' | 'shared'))
             }
           >
-            <option value="independent">independent seeds</option>
-            <option value="shared">one shared init</option>
+            <option value="independent">independent</option>
+            <option value="shared">shared</option>
           </select>
+          <span className="field-hint">
+            {spec.population.initMode === 'shared'
+              ? 'one initialisation for every model'
+              : 'each model from its own seed'}
+          </span>
         </label>
       </fieldset>
       <fieldset>

@@ -6,6 +6,9 @@ import { LiveChart } from './LiveChart';
 import { Plot } from '../../components/Plot';
 import { CATEGORY10, seriesColour } from '../../lib/palette';
 
+/** The chart title's count: "the INR" or "8 INRs". */
+const inrs = (k: number): string => (k === 1 ? 'the INR' : `${k} INRs`);
+
 /** Live view of a training run: progress, controls, PSNR curves and reconstructions. */
 export function TrainView() {
   const run = useApp((s) => s.run);
@@ -32,7 +35,7 @@ export function TrainView() {
   );
   const layout = useMemo(
     () => ({
-      title: { text: `Reconstruction quality of ${K} INRs during training` },
+      title: { text: `Reconstruction quality of ${inrs(K)} during training` },
       xaxis: { title: { text: 'step' }, range: [0, Math.max(1, run.steps)] },
       yaxis: { title: { text: 'PSNR (dB)' } },
       showlegend: K <= 16,
@@ -83,7 +86,7 @@ export function TrainView() {
       )}
       {active || !interactive ? (
         <LiveChart
-          title={`Reconstruction quality of ${K} INRs ${active ? 'while training' : 'during training'}`}
+          title={`Reconstruction quality of ${inrs(K)} ${active ? 'while training' : 'during training'}`}
           xLabel="step"
           yLabel="PSNR (dB)"
           xMax={Math.max(1, run.steps)}

@@ -99,7 +99,7 @@ export function startTraining(): Promise<void> {
             ? NOTHING_JOINED
             : trained.stopped
               ? `stopped at step ${trained.steps} of ${spec.training.steps}: ${joined.length} partly trained models joined the workspace, marked as such`
-              : `${joined.length} models joined the workspace`,
+              : `${joined.length} model${joined.length === 1 ? '' : 's'} joined the workspace`,
       });
     },
     RUN,

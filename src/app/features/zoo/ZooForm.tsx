@@ -2,6 +2,7 @@
  * The Zoo tab's left column: build a zoo (MNIST INRs, one image under seeds, or MNIST classifiers)
  * or open one, and the weight-space training settings.
  */
+import { FilePickButton } from '../../components/FilePickButton';
 import { Field } from '../../components/Field';
 import { WS_AUGMENTS, WS_METHODS } from '../../../engine/weightspace/types';
 import { formatTasks, parseTasks } from '../../../engine/zoo/classifier-source';
@@ -25,12 +26,14 @@ function intField(
   hi: number,
   apply: (v: number) => void,
   testId: string,
+  hint?: string,
 ) {
   return (
     <Field
       label={label}
       value={String(value)}
       testId={testId}
+      {...(hint ? { hint } : {})}
       commit={(d) => {
         const v = Number(d);
         if (!Number.isInteger(v) || v < lo || v > hi) return `a whole number from ${lo} to ${hi}`;
@@ -48,12 +51,14 @@ function listField(
   hi: number,
   apply: (v: number[]) => void,
   testId: string,
+  hint?: string,
 ) {
   return (
     <Field
       label={label}
       value={value.join(',')}
       testId={testId}
+      {...(hint ? { hint } : {})}
       commit={(d) => {
         const v = d.split(',').map((x) => Number(x.trim()));
         if (!v.length || v.some((x) => !Number.isInteger(x) || x < lo || x > hi))
@@ -127,8 +132,24 @@ function ClassifierFields() {
         intField('Inits', c.seeds, 2, 50, (v) => setClassifiers({ seeds: v }), 'zoo-seeds')
       )}
       {intField('Per label', c.perLabel, 1, 1000, (v) => setClassifiers({ perLabel: v }), 'zoo-per-label')}
-      {intField('Grid', c.size, 4, 28, (v) => setClassifiers({ size: v }), 'zoo-cls-size')}
-      {listField('Hidden', c.hidden, 8, 1024, (v) => setClassifiers({ hidden: v }), 'zoo-cls-hidden')}
+      {intField(
+        'Grid',
+        c.size,
+        4,
+        28,
+        (v) => setClassifiers({ size: v }),
+        'zoo-cls-size',
+        'px per side the digits are scaled to (4–28)',
+      )}
+      {listField(
+        'Hidden',
+        c.hidden,
+        8,
+        1024,
+        (v) => setClassifiers({ hidden: v }),
+        'zoo-cls-hidden',
+        'hidden-layer widths, e.g. 32,32',
+      )}
       {intField(
         'Digits/class',
         c.digitsPerClass,
@@ -163,10 +184,34 @@ function InrFields() {
       ) : (
         intField('Seeds', fit.count, 2, 10_000, (v) => setFit({ count: v }), 'zoo-count')
       )}
-      {intField('Grid', fit.size, 4, 28, (v) => setFit({ size: v }), 'zoo-size')}
-      {listField('Hidden', fit.hidden, 1, 256, (v) => setFit({ hidden: v }), 'zoo-hidden')}
-      {intField('Max steps', fit.steps, 1, 100_000, (v) => setFit({ steps: v }), 'zoo-steps')}
-      {intField('Stop at dB', fit.psnr, 1, 120, (v) => setFit({ psnr: v }), 'zoo-stop-db')}
+      {intField('Grid', fit.size, 4, 28, (v) => setFit({ size: v }), 'zoo-size', 'px per side (4–28)')}
+      {listField(
+        'Hidden',
+        fit.hidden,
+        1,
+        256,
+        (v) => setFit({ hidden: v }),
+        'zoo-hidden',
+        'hidden-layer widths, e.g. 32,32',
+      )}
+      {intField(
+        'Max steps',
+        fit.steps,
+        1,
+        100_000,
+        (v) => setFit({ steps: v }),
+        'zoo-steps',
+        'Adam steps per INR',
+      )}
+      {intField(
+        'Stop at dB',
+        fit.psnr,
+        1,
+        120,
+        (v) => setFit({ psnr: v }),
+        'zoo-stop-db',
+        'an INR stops once its PSNR reaches this',
+      )}
       {intField('Seed', fit.seed, 0, 2 ** 31 - 1, (v) => setFit({ seed: v }), 'zoo-seed')}
     </>
   );
@@ -243,19 +288,15 @@ export function ZooForm() {
             </>
           )}
         </div>
-        <label className="file-pick">
+        <div className="zoo-open">
           <span className="field-label">or open a zoo file (.npz / .safetensors)</span>
-          <input
-            type="file"
+          <FilePickButton
+            label="Open zoo file…"
             accept=".npz,.safetensors"
-            data-testid="zoo-file"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (f) void openZooFile(f);
-            }}
+            testId="zoo-file"
+            onFiles={([f]) => void openZooFile(f!)}
           />
-        </label>
+        </div>
       </fieldset>
       <fieldset disabled={!hasZoo}>
         <legend>Learn on weights</legend>
