@@ -120,9 +120,7 @@ export async function trainCurveOnKernel(
       const coeffs = Array.from({ length: batchT }, () => curveCoefficients(kind, rng.next()));
       const replies = await abortable(
         Promise.all(
-          ports.map((p, i) =>
-            p.request({ type: 'curveGrads', theta, coeffs: coeffs.slice(...ranges[i]!) }),
-          ),
+          ports.map((p, i) => p.request({ type: 'curveGrads', theta, coeffs: coeffs.slice(...ranges[i]!) })),
         ),
         opts.signal,
       );

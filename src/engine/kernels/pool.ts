@@ -46,7 +46,10 @@ export function splitMembers(k: number, shards: number): [number, number][] {
 const workersFor = (members: number, ports: ShardPort[]): number => Math.min(members, ports.length);
 
 /** The reply of type `type`, or throws the shard's error (or an unexpected reply). */
-export function replyOf<T extends ShardReply['type']>(r: ShardReply, type: T): Extract<ShardReply, { type: T }> {
+export function replyOf<T extends ShardReply['type']>(
+  r: ShardReply,
+  type: T,
+): Extract<ShardReply, { type: T }> {
   if (r.type === 'error') throw new Error(`fused kernel worker: ${r.message}`);
   if (r.type !== type) throw new Error(`fused kernel worker answered ${r.type}, expected ${type}`);
   return r as Extract<ShardReply, { type: T }>;
@@ -87,7 +90,13 @@ export class KernelPool {
   ): Promise<KernelPool> {
     const arch = models[0]!.arch;
     const shared = shareData(data, workersFor(models.length, ports));
-    return KernelPool.start(models, ports, (wire) => ({ type: 'init', arch, models: wire, data: shared, opts }));
+    return KernelPool.start(models, ports, (wire) => ({
+      type: 'init',
+      arch,
+      models: wire,
+      data: shared,
+      opts,
+    }));
   }
 
   /**
