@@ -21,7 +21,7 @@
  * example of the data, one full batch per step (the kernel's in-kernel cross-entropy; its
  * gradient (softmax − onehot)/N).
  */
-import { yieldToEvents } from '../cancel';
+import { abortable, yieldToEvents } from '../cancel';
 import type { EvalData } from '../data/eval-data';
 import { flattenModel, unflattenModel, type Model } from '../model';
 import { FlatAdam } from '../optim/adam';
@@ -52,17 +52,6 @@ export interface KernelCurveResult extends CurveTrainResult {
   workers: number;
   /** Every shard read the data on shared memory (no copy per worker). */
   sharedData: boolean;
-}
-
-/** Rejects as soon as `signal` aborts, whatever `work` is still doing. */
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**

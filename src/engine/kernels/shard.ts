@@ -8,10 +8,11 @@ import {
   type KernelTrainerOptions,
   type MemberScores,
 } from '../classifier/kernel-trainer';
-import type { ClassificationData } from '../data/eval-data';
+import type { ClassificationData, EvalResult } from '../data/eval-data';
 import type { Model, MlpArch } from '../model';
 import type { Tensor } from '../tensor';
 import { CurveShard, type CurveShardInit } from './curve-shard';
+import { EvalShard, type EvalShardInit } from './evaluate';
 import { dataIsShared, isShared } from './shared-data';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
 import { ZooShard, type ZooMemberOut, type ZooShardInit, type ZooShardRun } from './zoo-fit';
@@ -42,6 +43,8 @@ export type ShardRequest =
   | { type: 'zooRun'; run: ZooShardRun }
   | { type: 'curveInit'; init: CurveShardInit }
   | { type: 'curveGrads'; theta: Float32Array; coeffs: number[][] }
+  | { type: 'evalInit'; init: EvalShardInit }
+  | { type: 'evalChunk'; models: WireModel[] }
   | { type: 'snapshot' }
   | { type: 'resume'; steps: number; m: Float32Array[]; v: Float32Array[] }
   | { type: 'dispose' };
@@ -58,6 +61,7 @@ export type ShardReply =
   /** `sharedPixels`: every member added this round had its target on shared memory. */
   | { type: 'zooRan'; finished: ZooMemberOut[]; sharedPixels: boolean }
   | { type: 'curveGrads'; grads: Float32Array[]; loss: Float32Array }
+  | { type: 'evaluated'; result: EvalResult }
   | { type: 'snapshot'; steps: number; models: WireModel[]; m: Float32Array[]; v: Float32Array[] }
   | { type: 'resumed'; steps: number }
   | { type: 'disposed' }
@@ -73,6 +77,8 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
   if (r.type === 'zooRan')
     return r.finished.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  if (r.type === 'evaluated')
+    return [r.result.loss.buffer as ArrayBuffer, r.result.metric.buffer as ArrayBuffer];
   if (r.type === 'curveGrads') return [r.loss, ...r.grads].map((x) => x.buffer as ArrayBuffer);
   if (r.type === 'snapshot')
     return [
@@ -90,6 +96,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
   let kernel: MlpKernel | null = null;
   let zoo: ZooShard | null = null;
   let curve: CurveShard | null = null;
+  let evaluator: EvalShard | null = null;
   let classifier: {
     trainer: KernelClassifierTrainer;
     train: ClassificationData;
@@ -105,6 +112,19 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         if (!zoo) return { type: 'error', message: 'zoo shard used before zooInit' };
         const sharedPixels = req.run.add.length > 0 && req.run.add.every((m) => isShared(m.pixels));
         return { type: 'zooRan', finished: zoo.run(req.run), sharedPixels };
+      }
+      if (req.type === 'evalInit') {
+        evaluator = new EvalShard(req.init);
+        const { flavour, memoryBytes } = evaluator;
+        return { type: 'ready', flavour, memoryBytes, sharedData: dataIsShared(req.init.data) };
+      }
+      if (req.type === 'evalChunk') {
+        if (!evaluator) return { type: 'error', message: 'evaluation shard used before evalInit' };
+        const arch = evaluator.arch;
+        return {
+          type: 'evaluated',
+          result: evaluator.score(req.models.map((m) => ({ arch, params: m.params }))),
+        };
       }
       if (req.type === 'curveInit') {
         curve = new CurveShard(req.init);
@@ -132,6 +152,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         kernel = null;
         zoo = null;
         curve = null;
+        evaluator = null;
         classifier = null;
         return { type: 'disposed' };
       }

@@ -112,10 +112,10 @@ export async function runPaths(
     }
     states.set(pathKey(job.aId, job.bId, kind), state);
     const walk = walker(state, kind);
-    const curve = await pathCurveOf(walk, data, { points: job.points, signal: ctx.signal });
-    const train = trainData
-      ? await pathCurveOf(walk, trainData, { points: job.points, signal: ctx.signal })
-      : null;
+    // The path's points are scored on the kernel pool (chunks over the shards) where it covers them.
+    const along = { points: job.points, signal: ctx.signal, ports: browserShardPorts };
+    const curve = await pathCurveOf(walk, data, along);
+    const train = trainData ? await pathCurveOf(walk, trainData, along) : null;
     // A classifier's outputs are logits, not a picture: no filmstrip.
     const frames = data.kind === 'regression' ? job.filmstrip : 0;
     const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
