@@ -9,12 +9,12 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enableRelaxedSimd, nodeShardPorts } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
-import type { ClassificationData, EvalData, RegressionData } from '../src/engine/data/eval-data';
+import type { EvalData, RegressionData } from '../src/engine/data/eval-data';
 import { coordinateGrid } from '../src/engine/inr';
 import { trainCurveOnKernel, type KernelCurveResult } from '../src/engine/kernels/curve';
 import { inlinePort, type ShardPort } from '../src/engine/kernels/pool';
 import { flattenModel, initModel, type MlpArch } from '../src/engine/model';
-import { createRng } from '../src/engine/rng';
+import { blobs } from './helpers/blobs';
 import { trainCurve } from '../src/engine/tf/curve';
 import { worstRelative } from './kernel-compare';
 
@@ -29,15 +29,6 @@ function image(h: number, w: number, channels: number): RegressionData {
   const n = h * w;
   const y = Float32Array.from({ length: n * channels }, (_, i) => 0.5 + 0.4 * Math.sin(0.7 * i));
   return { kind: 'regression', x, y, n, inputs: 2, channels };
-}
-
-function blobs(n: number, inputs: number, classes: number, seed: number): ClassificationData {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * inputs }, () => rng.normal());
-  const labels = Int32Array.from({ length: n }, (_, i) =>
-    Math.min(classes - 1, (x[inputs * i]! > 0 ? 1 : 0) + (x[inputs * i + 1]! > 0.3 ? 2 : 0)),
-  );
-  return { kind: 'classification', x, labels, n, inputs, classes };
 }
 
 const inline = (n: number) => (members: number) => Array.from({ length: Math.min(n, members) }, inlinePort);

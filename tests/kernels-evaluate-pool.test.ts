@@ -71,11 +71,12 @@ describe('evaluation over the kernel pool', () => {
         const { ports, chunks, closed } = counted(n);
         const done: number[] = [];
         const got = await evaluateOnKernel(25, (i) => models[i]!, data, {
+          chunk: 8,
           ports,
           onProgress: (d) => done.push(d),
         });
         expect(plain(got)).toEqual(plain(one));
-        // Every shard scored a chunk (chunks of ⌈25/n⌉), and all are closed.
+        // Every shard scored a chunk (chunks of at most 8), and all are closed.
         expect(chunks.every((c) => c >= 1)).toBe(true);
         expect(closed.sort()).toEqual(Array.from({ length: n }, (_, i) => i));
         expect(done.at(-1)).toBe(25);
@@ -83,11 +84,21 @@ describe('evaluation over the kernel pool', () => {
     });
   }
 
+  it('one chunk’s worth stays in this thread: no shard is started', async () => {
+    const models = Array.from({ length: 25 }, (_, i) => initModel(siren, i + 1));
+    let asked = 0;
+    const got = await evaluateOnKernel(25, (i) => models[i]!, image, {
+      ports: (m) => (asked++, counted(2).ports(m)),
+    });
+    expect(asked).toBe(0);
+    expect(plain(got)).toEqual(plain(await evaluateOnKernel(25, (i) => models[i]!, image)));
+  });
+
   it('a barrier and a loss plane on 2 worker threads equal the one-core ones', async () => {
     const [a, b, c] = [1, 2, 3].map((s) => initModel(siren, s)) as [Model, Model, Model];
     const threads = (m: number) => nodeShardPorts(m, 2);
     const barrier = await pathCurve(a, b, image, { points: 25 });
-    const pooled = await pathCurve(a, b, image, { points: 25, ports: threads });
+    const pooled = await pathCurve(a, b, image, { points: 25, chunk: 6, ports: threads });
     expect(Array.from(pooled.losses)).toEqual(Array.from(barrier.losses));
     expect(pooled.barrier).toBe(barrier.barrier);
     const plane = await lossPlane([a, b, c], image, { nx: 7, ny: 6 });

@@ -23,6 +23,19 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/** A pool's sharing flag and members after `body` ran on it (the pool is disposed). */
+async function afterRun(
+  pool: KernelPool,
+  body: () => Promise<unknown>,
+): Promise<{ shared: boolean; models: number[][] }> {
+  try {
+    await body();
+    return { shared: pool.sharedData, models: (await pool.models()).map((m) => Array.from(flattenModel(m))) };
+  } finally {
+    pool.dispose();
+  }
+}
+
 /** Runs `f` with SharedArrayBuffer and again without it; both results. */
 async function bothWays<T>(f: () => Promise<T>): Promise<[T, T]> {
   const shared = await f();
@@ -75,15 +88,7 @@ describe('pools on worker threads read shared data', () => {
     const models = Array.from({ length: 4 }, (_, k) => initModel(arch, k + 1));
     const run = async () => {
       const pool = await KernelPool.create(models, data, { lr: 1e-3 }, nodeShardPorts(4, 2));
-      try {
-        await pool.step(6);
-        return {
-          shared: pool.sharedData,
-          models: (await pool.models()).map((m) => Array.from(flattenModel(m))),
-        };
-      } finally {
-        pool.dispose();
-      }
+      return afterRun(pool, () => pool.step(6));
     };
     const [shared, copied] = await bothWays(run);
     expect(shared.shared).toBe(true);
@@ -116,17 +121,12 @@ describe('pools on worker threads read shared data', () => {
     };
     const run = async () => {
       const pool = await KernelPool.createClassifier(models, train, heldOut, opts, nodeShardPorts(3, 3));
-      try {
+      let loss: number[] = [];
+      const r = await afterRun(pool, async () => {
         await pool.step(4);
-        const score = await pool.score('heldOut');
-        return {
-          shared: pool.sharedData,
-          models: (await pool.models()).map((m) => Array.from(flattenModel(m))),
-          loss: Array.from(score.loss),
-        };
-      } finally {
-        pool.dispose();
-      }
+        loss = Array.from((await pool.score('heldOut')).loss);
+      });
+      return { ...r, loss };
     };
     const [shared, copied] = await bothWays(run);
     expect(shared.shared).toBe(true);

@@ -31,12 +31,14 @@ export async function evaluateOnKernel(
   const first = build(0);
   const why = kernelEvaluationCoverage(first, data);
   if (why) throw new Error(`fused kernel cannot evaluate: ${why}`);
-  const offered = opts.ports?.(count) ?? [];
+  const most = Math.max(1, Math.min(count, opts.chunk ?? 32));
+  // Starting shard workers costs more than scoring one chunk (a 25-point barrier stays here); a
+  // 21×21 plane's 441 models go to the pool.
+  const offered = count > most ? (opts.ports?.(count) ?? []) : [];
   const ports = offered.slice(0, count);
   for (const p of offered.slice(ports.length)) p.close();
   if (ports.length === 1) ports.pop()!.close();
-  // Chunks small enough that every shard gets one (a 25-point barrier on 3 shards: chunks of 9).
-  const most = Math.max(1, Math.min(count, opts.chunk ?? 32));
+  // Chunks small enough that every shard gets one (100 models on 3 shards: chunks of 32, 32, 32, 4).
   const chunk = ports.length > 1 ? Math.min(most, Math.ceil(count / ports.length)) : most;
   const chunks = Math.ceil(count / chunk);
   const place = (c: number, r: EvalResult): void => {
