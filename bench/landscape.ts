@@ -4,6 +4,7 @@
  * projected, to keep the run near two minutes).
  */
 import { pathToFileURL } from 'node:url';
+import { availableCores, nodeShardPorts } from '../src/cli/kernel-pool';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { initModel } from '../src/engine/model';
 import { pca } from '../src/engine/landscape/pca';
@@ -38,19 +39,31 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
-  // The plane on the fused kernel's forward pass (what the app and the CLI now run), then tfjs.
-  const f = await timeIt(() => lossPlane(models, data, { nx: 21, ny: 21 }), 1, 0);
-  rows.push({
-    group: 'landscape',
-    name: 'loss plane 21×21, SIREN 3×64, 64×64',
-    runtime: 'node/fused-wasm',
-    ...f,
-    unit: 'ms',
-    extra: {
-      msPerModel: Number((f.median / 441).toFixed(1)),
-      projected21x21S: Number((f.median / 1000).toFixed(1)),
-    },
-  });
+  // The plane on the fused kernel's forward pass (what the app and the CLI now run), in this
+  // thread and with its chunks over one worker thread per core (timed with the threads' start-up),
+  // then tfjs.
+  const threads = availableCores();
+  for (const [runtime, ports] of [
+    ['node/fused-wasm', undefined],
+    [`node/fused-wasm ×${threads} threads`, (m: number) => nodeShardPorts(m, threads)],
+  ] as const) {
+    const f = await timeIt(
+      () => lossPlane(models, data, { nx: 21, ny: 21, ...(ports ? { ports } : {}) }),
+      1,
+      0,
+    );
+    rows.push({
+      group: 'landscape',
+      name: 'loss plane 21×21, SIREN 3×64, 64×64',
+      runtime,
+      ...f,
+      unit: 'ms',
+      extra: {
+        msPerModel: Number((f.median / 441).toFixed(1)),
+        projected21x21S: Number((f.median / 1000).toFixed(1)),
+      },
+    });
+  }
   for (const backend of backends) {
     await initNodeBackend(backend);
     // 441 models × 4096 pixels is ~7 GFLOP; cpu needs ~2 min for it, so it times an 11×11

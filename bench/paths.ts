@@ -3,7 +3,8 @@
  * image, evaluated as one batched population, and Bezier curve training (Garipov et al. 2018,
  * 4 t-samples per step), per tfjs backend and on the fused kernel; and the classifier curve the
  * Paths tab trains (the MNIST sample classifiers #1 and #2, 784 → 64 → 10, on the 1,000
- * training digits, full-batch cross-entropy), kernel against tfjs. Curve rows carry CPU ms per
+ * training digits, full-batch cross-entropy), kernel against tfjs. The kernel's curves run on one
+ * core and on the kernel pool (one worker thread per core). Curve rows carry CPU ms per
  * step beside the wall clock: on a shared machine the wall clock measures the neighbours too.
  */
 import { pathToFileURL } from 'node:url';
@@ -15,8 +16,9 @@ import type { EvalData } from '../src/engine/data/eval-data';
 import { mnistTrainSample } from '../src/engine/data/mnist';
 import { initModel, type MlpArch, type Model } from '../src/engine/model';
 import { pathCurve } from '../src/engine/paths/barrier';
-import { trainCurve, type CurveTrainOptions, type CurveTrainResult } from '../src/engine/tf/curve';
-import { trainCurveOnKernel } from '../src/engine/kernels/curve';
+import { trainCurve, type CurveTrainResult } from '../src/engine/tf/curve';
+import { trainCurveOnKernel, type KernelCurveOptions } from '../src/engine/kernels/curve';
+import { availableCores, nodeShardPorts } from '../src/cli/kernel-pool';
 import { benchImage } from '../src/workers/jobs/bench-data';
 import { timeIt, type BenchRow } from './measure';
 
@@ -35,13 +37,20 @@ type CurveTrainer = (
   a: Model,
   b: Model,
   data: EvalData,
-  opts: CurveTrainOptions,
+  opts: KernelCurveOptions,
 ) => Promise<CurveTrainResult>;
+
+const cpuNow = (): number => {
+  const r = process.resourceUsage();
+  return (r.userCPUTime + r.systemCPUTime) / 1000;
+};
 
 /**
  * ms per curve step: one untimed 1-step run (compilation, first allocations), then `reps` runs of
- * `steps` steps; wall clock per step (median, min, max over the reps) and CPU ms per step (user +
- * system over all timed runs), with the projection to 500 steps.
+ * `steps` + 1 steps, each timed from the end of its first step to the end of its last, so that a
+ * pooled run's start-up (threads loading the engine, each shard's first kernel call) stays out;
+ * wall clock per step (median, min, max over the reps) and CPU ms per step (user + system of the
+ * whole process, threads included), with the projection to 500 steps.
  */
 async function curveRow(
   name: string,
@@ -50,25 +59,39 @@ async function curveRow(
   [a, b, data]: [Model, Model, EvalData],
   steps: number,
   reps: number,
+  ports?: KernelCurveOptions['ports'],
 ): Promise<BenchRow> {
-  const run = (n: number) => train(a, b, data, { steps: n, seed: 1, yieldEvery: 0 });
+  const run = async (n: number): Promise<{ ms: number; cpuMs: number }> => {
+    const at = { t0: 0, c0: 0, t1: 0, c1: 0 };
+    await train(a, b, data, {
+      steps: n + 1,
+      seed: 1,
+      yieldEvery: 0,
+      ...(ports ? { ports } : {}),
+      onProgress: (step) => {
+        if (step === 1) [at.t0, at.c0] = [performance.now(), cpuNow()];
+        if (step === n + 1) [at.t1, at.c1] = [performance.now(), cpuNow()];
+      },
+    });
+    return { ms: at.t1 - at.t0, cpuMs: at.c1 - at.c0 };
+  };
   await run(1);
-  const r0 = process.resourceUsage();
-  const t = await timeIt(() => run(steps), reps, 0);
-  const r1 = process.resourceUsage();
-  const cpuMs = (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1000;
-  const perStep = t.median / steps;
+  const timed: { ms: number; cpuMs: number }[] = [];
+  for (let r = 0; r < reps; r++) timed.push(await run(steps));
+  const perStep = timed.map((x) => x.ms / steps).sort((x, y) => x - y);
+  const median = perStep[Math.floor(perStep.length / 2)]!;
+  const cpuMs = timed.reduce((s, x) => s + x.cpuMs, 0);
   return {
     group: 'paths',
     name: `${name}, timed ${steps} steps`,
     runtime,
-    median: perStep,
-    min: t.min / steps,
-    max: t.max / steps,
+    median,
+    min: perStep[0]!,
+    max: perStep[perStep.length - 1]!,
     unit: 'ms/step',
     extra: {
       cpuMsPerStep: Number((cpuMs / (reps * steps)).toFixed(1)),
-      projected500StepsS: Number(((perStep * 500) / 1000).toFixed(1)),
+      projected500StepsS: Number(((median * 500) / 1000).toFixed(1)),
     },
   };
 }
@@ -93,7 +116,8 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
   // pathCurve uploads the data through tfjs before it picks the kernel: a backend must be up
   // (with --only paths no earlier group has started one).
   await initNodeBackend('wasm');
-  // The same barrier on the fused kernel's forward pass (what the app and the CLI now run).
+  // The same barrier on the fused kernel's forward pass (what the app and the CLI now run; 25
+  // points are one chunk, which stays in this thread: the pool would cost more to start).
   const f = await timeIt(() => pathCurve(a, b, data, { points: 25 }), 3, 1);
   rows.push({
     group: 'paths',
@@ -103,11 +127,17 @@ export async function benchPaths(opts: PathBenchOptions = {}): Promise<BenchRow[
     unit: 'ms',
     extra: { msPerPoint: Number((f.median / 25).toFixed(1)) },
   });
-  // Curve training on the fused kernel (gradients-only entry, 4 t samples as 4 members, one core).
+  // Curve training on the fused kernel (gradients-only entry, 4 t samples as 4 members): on one
+  // core in this thread, and split over one worker thread per core (the app's pool), interleaved.
   const siren: [Model, Model, EvalData] = [a, b, data];
   const mnist = mnistPair();
+  const threads = Math.min(4, availableCores());
+  const pool = (members: number) => nodeShardPorts(members, threads);
+  const pooled = `node/fused-wasm ×${threads} threads`;
   rows.push(await curveRow(SIREN_CURVE, 'node/fused-wasm', trainCurveOnKernel, siren, 50, 3));
+  rows.push(await curveRow(SIREN_CURVE, pooled, trainCurveOnKernel, siren, 50, 3, pool));
   rows.push(await curveRow(MNIST_CURVE, 'node/fused-wasm', trainCurveOnKernel, mnist, 20, 3));
+  rows.push(await curveRow(MNIST_CURVE, pooled, trainCurveOnKernel, mnist, 20, 3, pool));
   for (const backend of backends) {
     await initNodeBackend(backend);
     const runtime = `node/${backend}`;

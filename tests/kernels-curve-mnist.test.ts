@@ -2,18 +2,19 @@
  * A classifier curve as the Paths tab trains it: the MNIST sample classifiers #1 and #2
  * (784 → 64 → 10, public/models) on the 1,000 class-balanced training digits the app trains
  * curves on (mnistTrainSample), on the fused kernel against the tfjs trainer, 20 Bezier steps
- * on the same t samples: the control point within 1e-4 relative. tfjs runs on its wasm backend
+ * on the same t samples: the control point within 1e-4 relative; and the same 20 steps with the
+ * t samples split over 2 worker threads (the digits on shared memory) bit for bit alike. tfjs runs on its wasm backend
  * here (its cpu backend takes about a minute for these 20 steps; both are the reference's ops).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packMnist } from '../scripts/mnist';
-import { enableRelaxedSimd } from '../src/cli/kernel-pool';
+import { enableRelaxedSimd, nodeShardPorts } from '../src/cli/kernel-pool';
 import { loadModel } from '../src/cli/io';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { classificationFor } from '../src/engine/data/dataset';
 import { mnistTrainSample } from '../src/engine/data/mnist';
 import { kernelCurveCoverage, trainCurveOnKernel } from '../src/engine/kernels/curve';
-import type { Model } from '../src/engine/model';
+import { flattenModel, type Model } from '../src/engine/model';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { curveModel, midpointModel } from '../src/engine/paths/interpolate';
 import { trainCurve } from '../src/engine/tf/curve';
@@ -45,5 +46,9 @@ describe('the MNIST sample classifiers’ curve on the kernel', () => {
       evaluateModelsCpu([curveModel('bezier', a, control, b, 0.5)], data).loss[0]!;
     expect(middle(fused.control)).toBeLessThan(middle(midpointModel(a, b)));
     expect(fused.losses[19]).toBeLessThan(fused.losses[0]!);
-  }, 120_000);
+    const pooled = await trainCurveOnKernel(a, b, data, { ...opts, ports: (m) => nodeShardPorts(m, 2) });
+    expect([pooled.workers, pooled.sharedData]).toEqual([2, true]);
+    expect(Array.from(pooled.losses)).toEqual(Array.from(fused.losses));
+    expect(Array.from(flattenModel(pooled.control))).toEqual(Array.from(flattenModel(fused.control)));
+  }, 180_000);
 });

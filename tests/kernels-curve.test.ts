@@ -9,13 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableRelaxedSimd } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
-import type { ClassificationData, EvalData, RegressionData } from '../src/engine/data/eval-data';
+import type { EvalData, RegressionData } from '../src/engine/data/eval-data';
 import { coordinateGrid } from '../src/engine/inr';
 import { kernelCurveCoverage, trainCurveOnKernel } from '../src/engine/kernels/curve';
 import { fullBatchKernel } from '../src/engine/kernels/evaluate';
 import type { KernelFlavour } from '../src/engine/kernels/mlp-kernel';
 import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine/model';
-import { createRng } from '../src/engine/rng';
+import { blobs } from './helpers/blobs';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';
 import { curveModel } from '../src/engine/paths/interpolate';
 import { trainCurve, type CurveTrainOptions, type CurveTrainResult } from '../src/engine/tf/curve';
@@ -37,16 +37,6 @@ function image(h: number, w: number, channels: number): RegressionData {
     for (let c = 0; c < channels; c++)
       y[p * channels + c] = 0.5 + 0.4 * Math.sin((3 + c) * x[2 * p]!) * Math.cos(2 * x[2 * p + 1]!);
   return { kind: 'regression', x, y, n, inputs: 2, channels };
-}
-
-/** n seeded Gaussian examples; the label from the signs of two inputs (a learnable rule). */
-function blobs(n: number, inputs: number, classes: number, seed: number): ClassificationData {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * inputs }, () => rng.normal());
-  const labels = Int32Array.from({ length: n }, (_, i) =>
-    Math.min(classes - 1, (x[inputs * i]! > 0 ? 1 : 0) + (x[inputs * i + 1]! > 0.3 ? 2 : 0)),
-  );
-  return { kind: 'classification', x, labels, n, inputs, classes };
 }
 
 /** max |a − b| over max |b|: the error relative to the vector's scale. */

@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { coordinateGrid } from '../src/engine/inr';
-import { evaluateOnKernel, kernelEvaluationCoverage } from '../src/engine/kernels/evaluate';
+import { kernelEvaluationCoverage } from '../src/engine/kernels/evaluate';
+import { evaluateOnKernel } from '../src/engine/kernels/evaluate-many';
 import { initModel, type MlpArch } from '../src/engine/model';
 import type { EvalData } from '../src/engine/data/eval-data';
 import { evaluateModelsCpu } from '../src/engine/paths/evaluate-cpu';

@@ -2,14 +2,13 @@
  * Loss and metric of many models through the fused kernel's forward pass: the barrier's path
  * points and the loss plane's grid, a chunk of members per call. One kernel is reused for every
  * chunk (weights swapped in with setMember), so a 21×21 plane allocates one memory, not 441.
+ * EvalShard is that kernel; src/engine/kernels/evaluate-many.ts drives one here or a pool of them.
  */
-import { yieldToEvents } from '../cancel';
 import { psnr } from '../inr';
-import type { Model } from '../model';
+import type { MlpArch, Model } from '../model';
 import type { EvalData, EvalResult } from '../data/eval-data';
-import type { EvalOptions } from '../tf/evaluate';
 import { crossEntropyAccuracy } from '../paths/evaluate-cpu';
-import { kernelCoverage, MlpKernel, type KernelOptions } from './mlp-kernel';
+import { kernelCoverage, MlpKernel, type KernelFlavour, type KernelOptions } from './mlp-kernel';
 
 /** Why the kernel cannot evaluate these models on this data (null: it can). */
 export function kernelEvaluationCoverage(like: Model, data: EvalData): string | null {
@@ -36,55 +35,68 @@ export function fullBatchKernel(members: readonly Model[], data: EvalData, opts:
   return kernel;
 }
 
+/** What an evaluation shard is built with: a model like those it scores, the data, the chunk. */
+export interface EvalShardInit {
+  like: Model;
+  data: EvalData;
+  chunk: number;
+}
+
 /**
- * Evaluates `count` models built on demand by `build(i)`, `chunk` at a time (default 32): MSE and
- * PSNR for regression, mean cross-entropy and accuracy for classification (the losses of
- * src/engine/paths/evaluate.ts). The caller checks `kernelEvaluationCoverage` first.
+ * One kernel scoring up to `chunk` models at a time on `data`: MSE and PSNR for regression, mean
+ * cross-entropy and accuracy for classification (the losses of src/engine/paths/evaluate.ts).
  */
-export async function evaluateOnKernel(
-  count: number,
-  build: (i: number) => Model,
-  data: EvalData,
-  opts: EvalOptions = {},
-): Promise<EvalResult> {
-  const loss = new Float32Array(count);
-  const metric = new Float32Array(count);
-  if (count === 0) return { loss, metric };
-  const chunk = Math.max(1, Math.min(count, opts.chunk ?? 32));
-  const first = build(0);
-  const why = kernelEvaluationCoverage(first, data);
-  if (why) throw new Error(`fused kernel cannot evaluate: ${why}`);
-  const kernel = fullBatchKernel(
-    Array.from({ length: chunk }, () => first),
-    data,
-    { lr: 0 },
-  );
-  for (let start = 0; start < count; start += chunk) {
-    // A macrotask turn per chunk: a worker receives a cancel (or a ping) between chunks.
-    await yieldToEvents(opts.signal);
-    const end = Math.min(count, start + chunk);
-    for (let i = start; i < end; i++) kernel.setMember(i - start, i === 0 ? first : build(i));
-    if (data.kind === 'regression') {
-      const mse = kernel.evaluate();
-      for (let i = start; i < end; i++) {
-        loss[i] = mse[i - start]!;
-        metric[i] = psnr(loss[i]!);
-      }
-    } else {
-      const logits = kernel.predictions();
-      const per = data.n * data.classes;
-      for (let i = start; i < end; i++) {
-        const r = crossEntropyAccuracy(
-          logits.subarray((i - start) * per, (i - start + 1) * per),
-          data.labels,
-          data.n,
-          data.classes,
-        );
-        loss[i] = r.loss;
-        metric[i] = r.accuracy;
-      }
-    }
-    opts.onProgress?.(end, count);
+export class EvalShard {
+  private readonly kernel: MlpKernel;
+
+  constructor(private readonly init: EvalShardInit) {
+    const { like, data, chunk } = init;
+    this.kernel = fullBatchKernel(
+      Array.from({ length: chunk }, () => like),
+      data,
+      { lr: 0 },
+    );
   }
-  return { loss, metric };
+
+  get flavour(): KernelFlavour {
+    return this.kernel.flavour;
+  }
+
+  get memoryBytes(): number {
+    return this.kernel.memoryBytes;
+  }
+
+  get arch(): MlpArch {
+    return this.init.like.arch;
+  }
+
+  /** Scores `models` (at most `chunk`). */
+  score(models: readonly Model[]): EvalResult {
+    const { data, chunk } = this.init;
+    if (models.length > chunk) throw new RangeError(`an evaluation shard scores ${chunk} models at a time`);
+    models.forEach((m, k) => this.kernel.setMember(k, m));
+    const loss = new Float32Array(models.length);
+    const metric = new Float32Array(models.length);
+    if (data.kind === 'regression') {
+      const mse = this.kernel.evaluate();
+      for (let k = 0; k < models.length; k++) {
+        loss[k] = mse[k]!;
+        metric[k] = psnr(loss[k]!);
+      }
+      return { loss, metric };
+    }
+    const logits = this.kernel.predictions();
+    const per = data.n * data.classes;
+    for (let k = 0; k < models.length; k++) {
+      const r = crossEntropyAccuracy(
+        logits.subarray(k * per, (k + 1) * per),
+        data.labels,
+        data.n,
+        data.classes,
+      );
+      loss[k] = r.loss;
+      metric[k] = r.accuracy;
+    }
+    return { loss, metric };
+  }
 }

@@ -24,6 +24,7 @@ import {
   type ShardRequest,
   type WireModel,
 } from './shard';
+import { shareData } from './shared-data';
 
 /** A channel to one shard: a request, answered by exactly one reply. */
 export interface ShardPort {
@@ -46,7 +47,14 @@ export function splitMembers(k: number, shards: number): [number, number][] {
   return Array.from({ length: s }, (_, i) => [Math.floor((i * k) / s), Math.floor(((i + 1) * k) / s)]);
 }
 
-function expect<T extends ShardReply['type']>(r: ShardReply, type: T): Extract<ShardReply, { type: T }> {
+/** Worker shards (not this thread) that `members` members on `ports` will use. */
+const workersFor = (members: number, ports: ShardPort[]): number => Math.min(members, ports.length);
+
+/** The reply of type `type`, or throws the shard's error (or an unexpected reply). */
+export function replyOf<T extends ShardReply['type']>(
+  r: ShardReply,
+  type: T,
+): Extract<ShardReply, { type: T }> {
   if (r.type === 'error') throw new Error(`fused kernel worker: ${r.message}`);
   if (r.type !== type) throw new Error(`fused kernel worker answered ${r.type}, expected ${type}`);
   return r as Extract<ShardReply, { type: T }>;
@@ -74,6 +82,8 @@ export class KernelPool {
     private readonly ports: ShardPort[],
     /** Bytes of kernel memory over all shards. */
     readonly memoryBytes: number,
+    /** Every shard reads the data on shared memory (no copy per worker). */
+    readonly sharedData: boolean,
   ) {}
 
   /** Starts one shard per port (at most one per member); unused ports are closed. */
@@ -84,11 +94,12 @@ export class KernelPool {
     ports: ShardPort[],
   ): Promise<KernelPool> {
     const arch = models[0]!.arch;
+    const shared = shareData(data, workersFor(models.length, ports));
     return KernelPool.start(models, ports, (wire, k0) => ({
       type: 'init',
       arch,
       models: wire,
-      data,
+      data: shared,
       opts: memberRangeOptions(opts, k0, models.length),
     }));
   }
@@ -105,12 +116,15 @@ export class KernelPool {
     ports: ShardPort[],
   ): Promise<KernelPool> {
     const arch = models[0]!.arch;
+    // Copied onto shared memory once, here, not once per shard.
+    const workers = workersFor(models.length, ports);
+    const [sharedTrain, sharedHeldOut] = [shareData(train, workers), shareData(heldOut, workers)];
     return KernelPool.start(models, ports, (wire, k0, k1) => ({
       type: 'init-classifier',
       arch,
       models: wire,
-      train,
-      heldOut,
+      train: sharedTrain,
+      heldOut: sharedHeldOut,
       opts: {
         ...opts,
         batchSeeds: opts.batchSeeds.slice(k0, k1),
@@ -137,7 +151,7 @@ export class KernelPool {
           return port.request(init(wire, k0, k1));
         }),
       );
-      ready = replies.map((r) => expect(r, 'ready'));
+      ready = replies.map((r) => replyOf(r, 'ready'));
     } catch (e) {
       // A shard that refused (or a worker that failed) leaves no other worker running.
       for (const p of used) p.close();
@@ -149,6 +163,7 @@ export class KernelPool {
       ready[0]!.flavour,
       used,
       ready.reduce((s, r) => s + r.memoryBytes, 0),
+      ready.every((r) => r.sharedData),
     );
   }
 
@@ -167,7 +182,7 @@ export class KernelPool {
     type: T,
   ): Promise<Extract<ShardReply, { type: T }>[]> {
     if (this.closed) throw new Error('KernelPool used after dispose');
-    return (await Promise.all(this.ports.map((p) => p.request(req)))).map((r) => expect(r, type));
+    return (await Promise.all(this.ports.map((p) => p.request(req)))).map((r) => replyOf(r, type));
   }
 
   /**
@@ -236,7 +251,7 @@ export class KernelPool {
         return p.request({ type: 'resume', steps: s.steps, m: s.m.slice(k0, k1), v: s.v.slice(k0, k1) });
       }),
     );
-    replies.forEach((r) => expect(r, 'resumed'));
+    replies.forEach((r) => replyOf(r, 'resumed'));
     this.stepCount = s.steps;
   }
 

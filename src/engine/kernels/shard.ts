@@ -8,9 +8,12 @@ import {
   type KernelTrainerOptions,
   type MemberScores,
 } from '../classifier/kernel-trainer';
-import type { ClassificationData } from '../data/eval-data';
+import type { ClassificationData, EvalResult } from '../data/eval-data';
 import type { Model, MlpArch } from '../model';
 import type { Tensor } from '../tensor';
+import { CurveShard, type CurveShardInit } from './curve-shard';
+import { EvalShard, type EvalShardInit } from './evaluate';
+import { dataIsShared, isShared } from './shared-data';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
 import { ZooShard, type ZooMemberOut, type ZooShardInit, type ZooShardRun } from './zoo-fit';
 
@@ -38,19 +41,27 @@ export type ShardRequest =
   | { type: 'models' }
   | { type: 'zooInit'; init: ZooShardInit }
   | { type: 'zooRun'; run: ZooShardRun }
+  | { type: 'curveInit'; init: CurveShardInit }
+  | { type: 'curveGrads'; theta: Float32Array; coeffs: number[][] }
+  | { type: 'evalInit'; init: EvalShardInit }
+  | { type: 'evalChunk'; models: WireModel[] }
   | { type: 'snapshot' }
   | { type: 'resume'; steps: number; m: Float32Array[]; v: Float32Array[] }
   | { type: 'dispose' };
 
 export type ShardReply =
-  | { type: 'ready'; flavour: KernelFlavour; memoryBytes: number }
+  /** `sharedData`: the shard's data arrived on shared memory, not as a copy of its own. */
+  | { type: 'ready'; flavour: KernelFlavour; memoryBytes: number; sharedData: boolean }
   | { type: 'stepped'; steps: number; loss: Float32Array }
   | { type: 'loss'; loss: Float32Array }
   | { type: 'predictions'; data: Float32Array }
   | { type: 'scores'; scores: MemberScores }
   | { type: 'models'; models: WireModel[] }
   | { type: 'zooReady'; flavour: KernelFlavour }
-  | { type: 'zooRan'; finished: ZooMemberOut[] }
+  /** `sharedPixels`: every member added this round had its target on shared memory. */
+  | { type: 'zooRan'; finished: ZooMemberOut[]; sharedPixels: boolean }
+  | { type: 'curveGrads'; grads: Float32Array[]; loss: Float32Array }
+  | { type: 'evaluated'; result: EvalResult }
   | { type: 'snapshot'; steps: number; models: WireModel[]; m: Float32Array[]; v: Float32Array[] }
   | { type: 'resumed'; steps: number }
   | { type: 'disposed' }
@@ -66,6 +77,9 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
     return r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
   if (r.type === 'zooRan')
     return r.finished.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer));
+  if (r.type === 'evaluated')
+    return [r.result.loss.buffer as ArrayBuffer, r.result.metric.buffer as ArrayBuffer];
+  if (r.type === 'curveGrads') return [r.loss, ...r.grads].map((x) => x.buffer as ArrayBuffer);
   if (r.type === 'snapshot')
     return [
       ...r.models.flatMap((m) => Object.values(m.params).map((t) => t.data.buffer as ArrayBuffer)),
@@ -81,6 +95,8 @@ export function replyTransfer(r: ShardReply): ArrayBuffer[] {
 export function createShardHandler(): (req: ShardRequest) => ShardReply {
   let kernel: MlpKernel | null = null;
   let zoo: ZooShard | null = null;
+  let curve: CurveShard | null = null;
+  let evaluator: EvalShard | null = null;
   let classifier: {
     trainer: KernelClassifierTrainer;
     train: ClassificationData;
@@ -94,22 +110,49 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
       }
       if (req.type === 'zooRun') {
         if (!zoo) return { type: 'error', message: 'zoo shard used before zooInit' };
-        return { type: 'zooRan', finished: zoo.run(req.run) };
+        const sharedPixels = req.run.add.length > 0 && req.run.add.every((m) => isShared(m.pixels));
+        return { type: 'zooRan', finished: zoo.run(req.run), sharedPixels };
+      }
+      if (req.type === 'evalInit') {
+        evaluator = new EvalShard(req.init);
+        const { flavour, memoryBytes } = evaluator;
+        return { type: 'ready', flavour, memoryBytes, sharedData: dataIsShared(req.init.data) };
+      }
+      if (req.type === 'evalChunk') {
+        if (!evaluator) return { type: 'error', message: 'evaluation shard used before evalInit' };
+        const arch = evaluator.arch;
+        return {
+          type: 'evaluated',
+          result: evaluator.score(req.models.map((m) => ({ arch, params: m.params }))),
+        };
+      }
+      if (req.type === 'curveInit') {
+        curve = new CurveShard(req.init);
+        const { flavour, memoryBytes, sharedData } = curve;
+        return { type: 'ready', flavour, memoryBytes, sharedData };
+      }
+      if (req.type === 'curveGrads') {
+        if (!curve) return { type: 'error', message: 'curve shard used before curveInit' };
+        return { type: 'curveGrads', ...curve.gradients(req.theta, req.coeffs) };
       }
       if (req.type === 'init') {
         const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
         kernel = new MlpKernel(models, req.data, req.opts);
-        return { type: 'ready', flavour: kernel.flavour, memoryBytes: kernel.memoryBytes };
+        const sharedData = dataIsShared(req.data);
+        return { type: 'ready', flavour: kernel.flavour, memoryBytes: kernel.memoryBytes, sharedData };
       }
       if (req.type === 'init-classifier') {
         const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
         const trainer = new KernelClassifierTrainer(models, req.train, req.opts);
         classifier = { trainer, train: req.train, heldOut: req.heldOut };
-        return { type: 'ready', flavour: trainer.flavour, memoryBytes: trainer.memoryBytes };
+        const sharedData = dataIsShared(req.train) && dataIsShared(req.heldOut);
+        return { type: 'ready', flavour: trainer.flavour, memoryBytes: trainer.memoryBytes, sharedData };
       }
       if (req.type === 'dispose') {
         kernel = null;
         zoo = null;
+        curve = null;
+        evaluator = null;
         classifier = null;
         return { type: 'disposed' };
       }

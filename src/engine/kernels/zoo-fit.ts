@@ -18,6 +18,7 @@ import type { Zoo } from '../zoo/types';
 import type { ZooFitOptions, ZooFitResult } from '../tf/zoo-fit';
 import { kernelCoverage, MlpKernel, type KernelFlavour } from './mlp-kernel';
 import type { ShardPort } from './pool';
+import { arraySharer } from './shared-data';
 
 /** A member sent to a shard: its target's index, initial weights and target pixels [n, C]. */
 export interface ZooMemberIn {
@@ -204,7 +205,7 @@ export async function fitZooOnKernel(
   src: ZooTargets,
   opts: ZooFitOptions,
   ports: ShardPort[],
-): Promise<ZooFitResult & { flavour: KernelFlavour; workers: number }> {
+): Promise<ZooFitResult & { flavour: KernelFlavour; workers: number; sharedData: boolean }> {
   const { arch, maxSteps, targetPsnr } = opts;
   const C = src.channels;
   if (arch.widths[0] !== 2 || arch.widths[arch.widths.length - 1] !== C)
@@ -225,6 +226,9 @@ export async function fitZooOnKernel(
   let activeAll = 0;
   let stopped = false;
   let flavour: KernelFlavour = 'simd';
+  // Targets travel to the shards on shared memory where there is some (each copied there once).
+  const share = arraySharer(used.length);
+  let sharedData = true;
 
   const progress = (): void => {
     const elapsedMs = performance.now() - t0;
@@ -264,7 +268,7 @@ export async function fitZooOnKernel(
         add.push({
           index: i,
           params: initModel(arch, deriveSeed(opts.seed, t.sourceIndex)).params,
-          pixels: t.pixels,
+          pixels: share(t.pixels),
         });
       }
       active += add.length;
@@ -275,6 +279,7 @@ export async function fitZooOnKernel(
       });
       if (reply.type !== 'zooRan')
         throw new Error(`fused kernel worker: ${reply.type === 'error' ? reply.message : reply.type}`);
+      if (add.length) sharedData &&= reply.sharedPixels;
       for (const m of reply.finished) {
         finished.set(m.index, { model: { arch, params: m.params }, psnr: m.psnr, steps: m.steps });
       }
@@ -290,5 +295,6 @@ export async function fitZooOnKernel(
     for (const p of used) p.close();
   }
   opts.signal?.throwIfAborted();
-  return { ...zooFitResult(src, finished, { stopped, t0, batchSize: B }), flavour, workers: used.length };
+  const result = zooFitResult(src, finished, { stopped, t0, batchSize: B });
+  return { ...result, flavour, workers: used.length, sharedData: sharedData && next > 0 };
 }

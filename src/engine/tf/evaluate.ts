@@ -9,7 +9,9 @@ import { yieldToEvents } from '../cancel';
 import { psnr } from '../inr';
 import type { MlpArch, Model } from '../model';
 import { assertOutputsMatch, checkEvalData, type EvalData, type EvalResult } from '../data/eval-data';
-import { evaluateOnKernel, kernelEvaluationCoverage } from '../kernels/evaluate';
+import { kernelEvaluationCoverage } from '../kernels/evaluate';
+import { evaluateOnKernel } from '../kernels/evaluate-many';
+import type { ShardPort } from '../kernels/pool';
 import { disposeStack, forwardStacked, perMemberMse, stackModels, type StackedParams } from './stack';
 
 export interface EvalOptions {
@@ -21,6 +23,11 @@ export interface EvalOptions {
   signal?: AbortSignal;
   /** false: tfjs even where the fused kernel covers the models (tests, benchmarks). */
   kernel?: boolean;
+  /**
+   * Fused kernel: shards for `models` models (closed when done), the chunks spread over them;
+   * default one kernel in this thread.
+   */
+  ports?: (models: number) => ShardPort[];
 }
 
 const maxWidth = (arch: MlpArch): number =>

@@ -2,6 +2,7 @@
 import { directionCurve, directionPlane } from '../../engine/landscape/directions';
 import { lossPlane } from '../../engine/landscape/plane';
 import { ensureBackend } from '../backends';
+import { browserShardPorts } from '../kernel-pool';
 import type { DirectionsJob, DirectionsReply, PlaneJob, PlaneReply } from '../protocol';
 import type { ModelRegistry } from '../registry';
 import type { JobContext } from './context';
@@ -16,6 +17,7 @@ export async function runPlane(job: PlaneJob, registry: ModelRegistry, ctx: JobC
     ny: job.resolution,
     margin: job.margin,
     signal: ctx.signal,
+    ports: browserShardPorts,
     onProgress: (done, total) => ctx.progress({ done, total, label: 'evaluating the plane' }),
   });
   return {

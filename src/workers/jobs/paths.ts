@@ -12,6 +12,7 @@ import { trainCurve } from '../../engine/tf/curve';
 import { matchModels } from '../../engine/tf/matching';
 import { kernelCurveCoverage, trainCurveOnKernel } from '../../engine/kernels/curve';
 import { ensureBackend } from '../backends';
+import { browserShardPorts } from '../kernel-pool';
 import type { PathCurveReply, PathsJob, ScoreTarget } from '../protocol';
 import type { ModelRegistry } from '../registry';
 import type { JobContext } from './context';
@@ -77,7 +78,8 @@ export async function runPaths(
       // REPAIR measures the statistics on the data the path is scored on (Jordan et al. 2023).
       state = kind === 'lerp-repair' ? { a, b: aligned, repairOn: data } : { a, b: aligned };
     } else if (kind === 'bezier' || kind === 'polychain') {
-      // The fused kernel's gradients where it covers the models; tfjs otherwise, saying why.
+      // The fused kernel's gradients where it covers the models, a step's t samples split over
+      // one shard worker per core (browserShardPorts); tfjs otherwise, saying why.
       const curveData = trainData ?? data;
       const uncovered = kernelCurveCoverage(a, curveData);
       const train = uncovered ? trainCurve : trainCurveOnKernel;
@@ -86,6 +88,7 @@ export async function runPaths(
         steps: job.curveSteps,
         seed: job.curveSeed,
         signal: ctx.signal,
+        ports: browserShardPorts,
         onProgress: (step) => {
           if (step % 25 === 0)
             ctx.progress({
@@ -109,10 +112,10 @@ export async function runPaths(
     }
     states.set(pathKey(job.aId, job.bId, kind), state);
     const walk = walker(state, kind);
-    const curve = await pathCurveOf(walk, data, { points: job.points, signal: ctx.signal });
-    const train = trainData
-      ? await pathCurveOf(walk, trainData, { points: job.points, signal: ctx.signal })
-      : null;
+    // The path's points are scored on the kernel pool (chunks over the shards) where it covers them.
+    const along = { points: job.points, signal: ctx.signal, ports: browserShardPorts };
+    const curve = await pathCurveOf(walk, data, along);
+    const train = trainData ? await pathCurveOf(walk, trainData, along) : null;
     // A classifier's outputs are logits, not a picture: no filmstrip.
     const frames = data.kind === 'regression' ? job.filmstrip : 0;
     const filmAlphas = Array.from({ length: frames }, (_, f) => (frames === 1 ? 0 : f / (frames - 1)));
