@@ -4,8 +4,13 @@
  * tfjs ClassifierTrainer, the reference and the fallback. Both sit behind one small interface, so
  * the run loop (classifier-run.ts) does not care which one steps, and the path taken is named in
  * words with the reason the kernel was not used. Where the caller hands in a GPU (`KernelHooks.gpu`)
- * and it is a hardware adapter, the WGSL kernel (src/engine/kernels/wgsl) is the first candidate;
- * a software adapter (SwiftShader) leaves the run to the wasm kernel on the CPU.
+ * and it is a hardware adapter, the WGSL kernel (src/engine/kernels/wgsl), the wasm kernel and
+ * tfjs are each timed for a few steps of the run's own workload and the fastest trains
+ * (src/engine/path-choice.ts; once per workload shape, then reused); a software adapter
+ * (SwiftShader) leaves the run to the wasm kernel on the CPU. A WGSL run keeps checkpoints of its
+ * state (weights, optimiser state, step, the epoch's loss so far); if the kernel fails mid-run (a
+ * lost device), the run continues on the wasm kernel (or tfjs) from the last checkpoint, replays
+ * the steps since, and its path says so.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { classifierKernelCoverage, checkClassifierRun } from '../classifier/kernel-trainer';
@@ -15,6 +20,8 @@ import { inlinePort, KernelPool, type ShardPort } from '../kernels/pool';
 import { WGSL_DISPATCHES_PER_STEP } from '../kernels/wgsl/mlp-wgsl';
 import { WgslClassifierTrainer, wgslClassifierCoverage } from '../kernels/wgsl/wgsl-classifier';
 import type { Model } from '../model';
+import { choosePath, WGSL_PATH, type PathTiming } from '../path-choice';
+import { startSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { ClassifierTrainer, type ClassifierTrainerOptions, type MemberScores } from './classifier';
 
 /**
@@ -39,7 +46,28 @@ export interface KernelHooks {
   ports?: (members: number) => ShardPort[];
   /** A GPU for the WGSL kernel, or null where there is none (default: no GPU is tried). */
   gpu?: () => Promise<ClassifierGpu | null>;
+  /** Told the new path when a run fails over mid-run (a lost GPU device). */
+  onFallback?: (path: string) => void;
+  /** Least time between the WGSL run's checkpoints (default CHECKPOINT_MS; 0: every step, tests). */
+  checkpointMs?: number;
+  /** Measured path choices by workload shape (default: this module's, for the process's life). */
+  calibrations?: Map<string, CalibratedChoice>;
 }
+
+/** A measured choice for one workload shape: the path's row name, the reason, every figure. */
+export interface CalibratedChoice {
+  backend: string;
+  reason: string;
+  rows: PathTiming[];
+}
+
+/** Least time between checkpoints of a WGSL run: one read-back a second costs the GPU little. */
+export const CHECKPOINT_MS = 1000;
+
+/** Longest one candidate's timing may take, compilation included, before it is abandoned. */
+export const TIMING_BOX_MS = 3000;
+
+const calibrated = new Map<string, CalibratedChoice>();
 
 /** A classifier population that steps, scores and hands back its members. */
 export interface ClassifierStepper {
@@ -58,14 +86,24 @@ export interface ClassifierStepper {
   dispose(): void;
 }
 
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 function tfjsStepper(
   models: readonly Model[],
   train: ClassificationData,
   heldOut: ClassificationData,
   opts: ClassifierTrainerOptions,
   why: string,
+  from?: PopulationSnapshot,
 ): ClassifierStepper {
   const t = new ClassifierTrainer(models, train, opts);
+  if (from)
+    try {
+      t.resume(from);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
   return {
     stepsPerEpoch: t.stepsPerEpoch,
     totalSteps: t.totalSteps,
@@ -110,22 +148,154 @@ function poolStepper(
   };
 }
 
-function wgslStepper(trainer: WgslClassifierTrainer, why: string, gpu: ClassifierGpu): ClassifierStepper {
+/**
+ * The run on the CPU: the wasm kernel's pool where it covers the run, else tfjs; from `from`'s
+ * weights and state when given (a failover). `note` rides on the path; `choice` 'fused' refuses
+ * instead of falling back to tfjs.
+ */
+async function cpuStepper(
+  models: readonly Model[],
+  train: ClassificationData,
+  heldOut: ClassificationData,
+  opts: ClassifierTrainerOptions,
+  kernel: KernelHooks,
+  note: string,
+  from?: PopulationSnapshot,
+): Promise<ClassifierStepper> {
+  const fusedOnly = kernel.choice === 'fused';
+  const why = classifierKernelCoverage(models[0]!.arch, models.length, opts.batch);
+  if (why) {
+    if (fusedOnly) throw new Error(`fused kernel: ${why}`);
+    return tfjsStepper(models, train, heldOut, opts, `${why}${note}`, from);
+  }
+  let pool: KernelPool | null = null;
+  try {
+    const ports = kernel.ports ? kernel.ports(models.length) : [inlinePort()];
+    pool = await KernelPool.createClassifier(models, train, heldOut, opts, ports);
+    if (from) await pool.resume(from);
+    return poolStepper(pool, train, opts, note);
+  } catch (e) {
+    pool?.dispose();
+    if (fusedOnly) throw e;
+    return tfjsStepper(models, train, heldOut, opts, `failed: ${message(e)}${note}`, from);
+  }
+}
+
+/**
+ * The WGSL kernel's stepper, with failover: it keeps a checkpoint of the run's state (read back
+ * at most every `checkpointMs` and at every epoch's end), and when any call fails (the device
+ * lost, a submission refused) it hands the run to `fallback` from that checkpoint, replays the
+ * steps taken since (the batch order is seeded, so they are the same batches) and carries on there.
+ * Steps queued on a device already gone are among those replayed; the run ends as one that
+ * switched engines at the checkpoint's step.
+ */
+function wgslStepper(
+  trainer: WgslClassifierTrainer,
+  why: string,
+  gpu: ClassifierGpu,
+  initial: PopulationSnapshot,
+  fallback: (from: PopulationSnapshot, note: string) => Promise<ClassifierStepper>,
+  hooks: KernelHooks,
+): ClassifierStepper {
+  const every = hooks.checkpointMs ?? CHECKPOINT_MS;
+  const own = `fused WebGPU (${WGSL_DISPATCHES_PER_STEP} dispatches a step; ${why})`;
+  let active: ClassifierStepper | null = null;
+  let done = 0;
+  let checkpoint = initial;
+  let checkpointAt = performance.now();
+  const current = (): ClassifierStepper | null => active;
+  const failOver = async (e: unknown): Promise<ClassifierStepper> => {
+    trainer.dispose();
+    gpu.release();
+    const from = checkpoint;
+    const replayed = done - from.steps;
+    const again = replayed > 0 ? `, ${replayed} step${replayed > 1 ? 's' : ''} replayed` : '';
+    const note = ` (fused WebGPU kernel failed at step ${done}: ${message(e)}; continued from step ${from.steps} with its weights and optimiser state${again})`;
+    const next = await fallback(from, note);
+    try {
+      for (let s = from.steps; s < done; s++) await next.step();
+    } catch (err) {
+      next.dispose();
+      throw err;
+    }
+    active = next;
+    hooks.onFallback?.(next.path);
+    return next;
+  };
+  const save = async (): Promise<void> => {
+    if (checkpoint.steps === done) return;
+    checkpoint = await trainer.snapshot();
+    checkpointAt = performance.now();
+  };
+  const guarded =
+    <A extends unknown[], T>(
+      work: (...a: A) => Promise<T>,
+      onActive: (r: ClassifierStepper, ...a: A) => Promise<T>,
+    ) =>
+    async (...a: A): Promise<T> => {
+      const r = current();
+      if (r) return onActive(r, ...a);
+      try {
+        return await work(...a);
+      } catch (e) {
+        return onActive(await failOver(e), ...a);
+      }
+    };
   return {
     stepsPerEpoch: trainer.stepsPerEpoch,
     totalSteps: trainer.totalSteps,
     get steps() {
-      return trainer.steps;
+      return current()?.steps ?? done;
     },
     get lr() {
-      return trainer.lr;
+      return current()?.lr ?? trainer.lr;
     },
-    path: `fused WebGPU (${WGSL_DISPATCHES_PER_STEP} dispatches a step; ${why})`,
-    step: async () => trainer.step(),
-    epochTrainLoss: () => trainer.epochTrainLoss(),
-    score: (which) => trainer.score(which),
-    models: () => trainer.models(),
+    get path() {
+      return current()?.path ?? own;
+    },
+    step: async () => {
+      let r = current();
+      if (!r) {
+        try {
+          trainer.step();
+        } catch (e) {
+          r = await failOver(e);
+        }
+      }
+      if (r) {
+        await r.step();
+        done += 1;
+        return;
+      }
+      done += 1;
+      if (performance.now() - checkpointAt < every) return;
+      try {
+        await save();
+      } catch (e) {
+        // This step is among those the fallback replays.
+        await failOver(e);
+      }
+    },
+    // An epoch's end: a checkpoint, whose loss sums are the epoch's loss.
+    epochTrainLoss: guarded(
+      async () => {
+        await save();
+        const { lossSums, examples } = checkpoint.epoch!;
+        return Float32Array.from(lossSums, (s) => s / Math.max(1, examples));
+      },
+      (r) => r.epochTrainLoss(),
+    ),
+    score: guarded(
+      (which: 'train' | 'heldOut') => trainer.score(which),
+      (r, which) => r.score(which),
+    ),
+    models: guarded(
+      () => trainer.models(),
+      (r) => r.models(),
+    ),
     dispose: () => {
+      const r = current();
+      if (r) return r.dispose();
       trainer.dispose();
       gpu.release();
     },
@@ -133,41 +303,107 @@ function wgslStepper(trainer: WgslClassifierTrainer, why: string, gpu: Classifie
 }
 
 /**
- * The WGSL kernel's stepper, or why not: `quiet` when the reason is no GPU or a software adapter
- * (the usual case, not worth naming in the path), else the reason the wasm path then carries.
+ * ms per step of a throwaway stepper on the run's workload: a warm-up step (compilation), one
+ * timed step to size the rest, then up to 16 steps in about half a second, each read back. Cut
+ * short past TIMING_BOX_MS or once clearly slower than `bestMs`.
  */
-async function tryWgsl(
+async function timeStepper(
+  backend: string,
+  make: () => Promise<ClassifierStepper>,
+  bestMs: number,
+): Promise<PathTiming> {
+  const t0 = performance.now();
+  let s: ClassifierStepper | null = null;
+  try {
+    s = await make();
+    await s.step();
+    await s.epochTrainLoss();
+    const t1 = performance.now();
+    await s.step();
+    await s.epochTrainLoss();
+    const one = performance.now() - t1;
+    if (performance.now() - t0 > TIMING_BOX_MS || one > 6 * bestMs)
+      return { backend, skipped: `cut short: a step took ${one.toFixed(1)} ms` };
+    const reps = Math.max(2, Math.min(16, Math.floor(500 / Math.max(one, 0.01))));
+    const t2 = performance.now();
+    let n = 0;
+    while (n < reps && (n < 2 || performance.now() - t0 < TIMING_BOX_MS)) {
+      await s.step();
+      n += 1;
+    }
+    await s.epochTrainLoss();
+    return { backend, msPerStep: (performance.now() - t2) / n };
+  } catch (e) {
+    return { backend, error: message(e) };
+  } finally {
+    s?.dispose();
+  }
+}
+
+/** The workload's shape: what a path's ms per step depends on. */
+const workloadKey = (models: readonly Model[], train: ClassificationData, opts: ClassifierTrainerOptions) =>
+  JSON.stringify([models[0]!.arch, models.length, train.n, opts.batch, opts.optimizer]);
+
+/**
+ * Times the run's candidate paths on a hardware GPU (the wasm kernel over the shards given, the
+ * WGSL kernel, tfjs on its current backend) and picks with `choosePath`, or reuses the choice
+ * made for this workload shape before.
+ */
+async function calibrate(
   models: readonly Model[],
   train: ClassificationData,
   heldOut: ClassificationData,
   opts: ClassifierTrainerOptions,
   kernel: KernelHooks,
-  forced: boolean,
-): Promise<{ stepper: ClassifierStepper } | { why: string; quiet: boolean }> {
-  const gpu = kernel.gpu ? await kernel.gpu() : null;
-  if (!gpu) return { why: 'no WebGPU adapter', quiet: true };
-  if (gpu.software && !forced) {
-    gpu.release();
-    return { why: 'software adapter: the wasm kernel keeps the CPU', quiet: true };
-  }
-  const uncovered = wgslClassifierCoverage(models[0]!.arch);
-  if (uncovered) {
-    gpu.release();
-    return { why: uncovered, quiet: false };
-  }
-  try {
-    const trainer = await WgslClassifierTrainer.create(await gpu.device(), models, train, heldOut, opts);
-    const why = forced ? 'chosen by the run' : 'a hardware GPU adapter, ahead of the wasm kernel';
-    return { stepper: wgslStepper(trainer, why, gpu) };
-  } catch (e) {
-    gpu.release();
-    return { why: `failed: ${e instanceof Error ? e.message : String(e)}`, quiet: false };
-  }
+  device: GPUDevice,
+): Promise<CalibratedChoice & { reused: boolean }> {
+  const store = kernel.calibrations ?? calibrated;
+  const key = workloadKey(models, train, opts);
+  const known = store.get(key);
+  if (known) return { ...known, reused: true };
+  const rows: PathTiming[] = [];
+  const bestMs = (): number => Math.min(Infinity, ...rows.map((r) => r.msPerStep ?? Infinity));
+  const uncovered = classifierKernelCoverage(models[0]!.arch, models.length, opts.batch);
+  rows.push(
+    uncovered
+      ? { backend: 'fused', skipped: uncovered }
+      : await timeStepper(
+          'fused',
+          () => cpuStepper(models, train, heldOut, { ...opts }, { ...kernel, choice: 'fused' }, ''),
+          Infinity,
+        ),
+  );
+  rows.push(
+    await timeStepper(
+      WGSL_PATH,
+      async () => {
+        const t = await WgslClassifierTrainer.create(device, models, train, heldOut, opts);
+        return wgslStepper(
+          t,
+          '',
+          { software: false, device: async () => device, release: () => {} },
+          startSnapshot(models),
+          () => Promise.reject(new Error('timing only')),
+          { checkpointMs: Infinity },
+        );
+      },
+      bestMs(),
+    ),
+  );
+  rows.push(
+    await timeStepper(tf.getBackend(), async () => tfjsStepper(models, train, heldOut, opts, ''), bestMs()),
+  );
+  const d = choosePath(rows, { software: false });
+  const choice = { backend: d.chosen?.backend ?? 'fused', reason: d.reason, rows };
+  store.set(key, choice);
+  return { ...choice, reused: false };
 }
 
 /**
  * Starts the run on the fused kernel where it covers it (and `choice` allows), else on tfjs.
  * A kernel that fails to start falls back to tfjs with the reason, unless `choice` is 'fused'.
+ * On a hardware GPU ('auto'), the paths are timed first and the fastest trains; a forced WGSL
+ * run ('webgpu') takes the kernel on whatever adapter is given.
  */
 export async function startClassifierPath(
   models: readonly Model[],
@@ -185,25 +421,54 @@ export async function startClassifierPath(
     const tried = await tryWgsl(models, train, heldOut, opts, kernel, choice === 'webgpu');
     if ('stepper' in tried) return tried.stepper;
     if (choice === 'webgpu') throw new Error(`fused WebGPU: ${tried.why}`);
-    if (!tried.quiet) gpuWhy = ` (fused WebGPU: ${tried.why})`;
+    if (tried.tfjs) return tfjsStepper(models, train, heldOut, opts, tried.why);
+    if (!tried.quiet) gpuWhy = ` (${tried.why})`;
   }
-  const why = classifierKernelCoverage(models[0]!.arch, models.length, opts.batch);
-  if (why) {
-    if (choice === 'fused') throw new Error(`fused kernel: ${why}`);
-    return tfjsStepper(models, train, heldOut, opts, `${why}${gpuWhy}`);
+  return cpuStepper(models, train, heldOut, opts, kernel, gpuWhy);
+}
+
+/**
+ * The WGSL kernel's stepper when it trains this run, or why not: `quiet` when the reason is no
+ * GPU or a software adapter (the usual case, not worth naming in the path), else the reason the
+ * path that runs instead carries (the calibration's figures, or the kernel's refusal).
+ */
+async function tryWgsl(
+  models: readonly Model[],
+  train: ClassificationData,
+  heldOut: ClassificationData,
+  opts: ClassifierTrainerOptions,
+  kernel: KernelHooks,
+  forced: boolean,
+): Promise<{ stepper: ClassifierStepper } | { why: string; quiet: boolean; tfjs?: boolean }> {
+  const gpu = kernel.gpu ? await kernel.gpu() : null;
+  if (!gpu) return { why: 'no WebGPU adapter', quiet: true };
+  if (gpu.software && !forced) {
+    gpu.release();
+    return { why: 'software adapter: the wasm kernel keeps the CPU', quiet: true };
   }
+  const uncovered = wgslClassifierCoverage(models[0]!.arch);
+  if (uncovered) {
+    gpu.release();
+    return { why: `fused WebGPU: ${uncovered}`, quiet: false };
+  }
+  let why = 'chosen by the run';
   try {
-    const ports = kernel.ports ? kernel.ports(models.length) : [inlinePort()];
-    const pool = await KernelPool.createClassifier(models, train, heldOut, opts, ports);
-    return poolStepper(pool, train, opts, gpuWhy);
+    const device = await gpu.device();
+    if (!forced) {
+      const c = await calibrate(models, train, heldOut, opts, kernel, device);
+      why = `${c.reason}${c.reused ? ' (reused)' : ''}`;
+      if (c.backend !== WGSL_PATH) {
+        gpu.release();
+        const tfjs = c.backend !== 'fused';
+        return { why, quiet: false, tfjs };
+      }
+    }
+    const trainer = await WgslClassifierTrainer.create(device, models, train, heldOut, opts);
+    const fallback = (from: PopulationSnapshot, note: string) =>
+      cpuStepper(from.models, train, heldOut, opts, { ...kernel, choice: 'auto' }, note, from);
+    return { stepper: wgslStepper(trainer, why, gpu, startSnapshot(models), fallback, kernel) };
   } catch (e) {
-    if (choice === 'fused') throw e;
-    return tfjsStepper(
-      models,
-      train,
-      heldOut,
-      opts,
-      `failed: ${e instanceof Error ? e.message : String(e)}${gpuWhy}`,
-    );
+    gpu.release();
+    return { why: `fused WebGPU failed: ${message(e)}`, quiet: false };
   }
 }

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { MlpArch, Model } from '../model';
+import { unflattenModel, type MlpArch, type Model } from '../model';
+import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { checkEvalData, type ClassificationData } from '../data/eval-data';
 import { checkClassifierRun, type MemberScores } from '../classifier/kernel-trainer';
 import { BatchOrder, learningRateAt, stepsPerEpoch } from '../classifier/schedule';
@@ -178,6 +179,30 @@ export class ClassifierTrainer {
   /** The current weights as K models in PyTorch layout. */
   async models(): Promise<Model[]> {
     return unstackModels(this.arch, this.params);
+  }
+
+  /**
+   * Continues from `s` (taken from another engine of these members, e.g. the WGSL kernel before
+   * its device was lost): the trainer was built from `s.models`; this loads the optimiser state,
+   * the step count (the batch order's epoch and position, Adam's bias correction) and the epoch's
+   * loss so far, so the run goes on as if this trainer had taken those steps.
+   */
+  resume(s: PopulationSnapshot): void {
+    checkSnapshot(s, this.k);
+    const like = s.models[0]!;
+    const stacked = (xs: Float32Array[]) => stackModels(xs.map((f) => unflattenModel(like, f)));
+    const m = stacked(s.m);
+    const v = stacked(s.v);
+    try {
+      this.optimizer.restore(this.vars, s.steps, [...m.weights, ...m.biases], [...v.weights, ...v.biases]);
+    } finally {
+      disposeStack(m);
+      disposeStack(v);
+    }
+    this.t = s.steps;
+    const sums = s.epoch?.lossSums ?? new Float32Array(this.k);
+    tf.tidy(() => this.lossSum.assign(tf.tensor1d(sums)));
+    this.epochExamples = s.epoch?.examples ?? 0;
   }
 
   dispose(): void {
