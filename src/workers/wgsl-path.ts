@@ -3,22 +3,19 @@
  * The fused WebGPU path of population training: the WGSL kernel (src/engine/kernels/wgsl) on a
  * GPUDevice of its own, requested from navigator.gpu in the engine worker (tfjs-webgpu keeps its
  * device, so a lost kernel device does not take tfjs with it). Whether it runs is measured
- * (compareWgsl). When the kernel fails mid-run (a lost device, a failed submission), training
+ * (wgsl-choice.ts). When the kernel fails mid-run (a lost device, a failed submission), training
  * continues on the fused wasm kernel (tfjs where that does not cover the job) from the last
  * checkpoint of weights and Adam state, and the badge says so.
  */
 import { WgslKernel } from '../engine/kernels/wgsl/wgsl-kernel';
-import { WGSL_DISPATCHES_PER_STEP } from '../engine/kernels/wgsl/mlp-wgsl';
 import { wgslCoverage } from '../engine/kernels/wgsl/plan';
 import { initModel, type Model } from '../engine/model';
-import { choosePath } from '../engine/path-choice';
 import { startSnapshot, type PopulationSnapshot } from '../engine/population-snapshot';
 import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
 import type { ClassifierGpu } from '../engine/tf/classifier-path';
-import { CANDIDATE_TIME_BOX_MS, timeBoxed, TooSlowError } from './backends';
 import { browserKernelPool, fusedCoverage } from './kernel-pool';
-import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './jobs/train-runners';
-import type { BackendInfo, CalibrationRow, TrainJob } from './protocol';
+import { poolRunner, tfjsRunner, type PopulationRunner } from './jobs/train-runners';
+import type { BackendInfo, TrainJob } from './protocol';
 
 /** Why the WGSL path does not train this architecture here (null: it can try). */
 export function wgslPathCoverage(arch: Model['arch']): string | null {
@@ -65,7 +62,7 @@ export async function classifierGpu(): Promise<ClassifierGpu | null> {
 /** Least time between the WGSL runner's checkpoints: one read-back a second costs the GPU little. */
 export const WGSL_CHECKPOINT_MS = 1000;
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * A runner on the WGSL kernel. It keeps a checkpoint of the population (weights, Adam moments,
@@ -218,115 +215,6 @@ async function fallbackRunner(
     throw e;
   }
   return { runner: tfjs, name: `tfjs ${backend.name} (fused wasm kernel: ${why})` };
-}
-
-/** A tfjs runner of the job on its backend, from given weights (timing). */
-function tfjsFrom(
-  models: Model[],
-  target: RegressionTarget,
-  job: TrainJob,
-  backend: BackendInfo,
-): PopulationRunner {
-  return tfjsRunner(new PopulationTrainer(models, target, { lr: job.lr, layout: backend.layout }));
-}
-
-/**
- * Chooses by measurement among the paths a GPU run can take: the WGSL kernel, the fused wasm
- * kernel over all cores (where it covers the job) and tfjs on the calibration's backend, each
- * timed on the job's workload within CANDIDATE_TIME_BOX_MS, the choice made by `choosePath`
- * (src/engine/path-choice.ts), every figure in the calibration table. Called on a hardware WebGPU
- * adapter (where the tfjs calibration takes tfjs-webgpu without measuring) and for a job that
- * forces the WGSL kernel (`kernel: 'webgpu'`, the tests on a software adapter), which takes it
- * whenever it starts. A software adapter otherwise leaves the CPU to the fused wasm kernel.
- */
-export async function compareWgsl(
-  job: TrainJob,
-  target: RegressionTarget,
-  info: BackendInfo,
-  signal: AbortSignal,
-): Promise<BackendInfo> {
-  const forced = job.kernel === 'webgpu';
-  const why =
-    (!forced && job.backend !== 'auto' ? `backend ${job.backend} chosen by hand` : null) ??
-    (job.batchFraction < 1 ? 'members on random pixel subsets are not in the WGSL kernel' : null) ??
-    wgslPathCoverage(job.arch);
-  if (why) return { ...info, kernelReason: `fused WebGPU: ${why}` };
-  const inits = job.seeds.map((s) => initModel(job.arch, s));
-  const time = async (
-    backend: CalibrationRow['backend'],
-    layout: CalibrationRow['layout'],
-    make: () => Promise<PopulationRunner>,
-    bestMs: number,
-  ): Promise<CalibrationRow> => {
-    let runner: PopulationRunner | null = null;
-    try {
-      signal.throwIfAborted();
-      runner = await make();
-      const ms = await timeBoxed(
-        timeRunner(runner, Math.max(1000, 2 * bestMs)),
-        CANDIDATE_TIME_BOX_MS,
-        signal,
-      );
-      return { backend, layout, msPerStep: ms };
-    } catch (e) {
-      if (signal.aborted) throw e;
-      if (e instanceof TooSlowError) return { backend, layout, skipped: `cut short: ${e.message}` };
-      return { backend, layout, error: message(e) };
-    } finally {
-      runner?.dispose();
-    }
-  };
-  const rows: CalibrationRow[] = [];
-  const best = (): number => Math.min(Infinity, ...rows.map((r) => r.msPerStep ?? Infinity));
-  if (!forced) {
-    const cover = fusedCoverage({ ...job, backend: 'auto' });
-    rows.push(
-      cover
-        ? { backend: 'fused', layout: 'batched', skipped: cover }
-        : await time(
-            'fused',
-            'batched',
-            async () => poolRunner(await browserKernelPool(inits, { kind: 'regression', ...target }, job.lr)),
-            Infinity,
-          ),
-    );
-    rows.push(await time(info.name, info.layout, async () => tfjsFrom(inits, target, job, info), best()));
-  }
-  rows.push(
-    await time(
-      'fused-webgpu',
-      'batched',
-      () => wgslRunner(inits, target, job.lr, () => Promise.reject(new Error('the kernel failed'))),
-      best(),
-    ),
-  );
-  const calibration = [...(info.calibration ?? []), ...rows];
-  const d = choosePath(rows, { software: Boolean(info.adapter?.fallback) }, forced);
-  const chosen = d.chosen?.backend;
-  if (chosen === 'fused-webgpu')
-    return {
-      ...info,
-      calibration,
-      kernel: { flavour: 'WGSL', workers: 1, path: 'webgpu', dispatchesPerStep: WGSL_DISPATCHES_PER_STEP },
-      reason: `fused WebGPU kernel (${WGSL_DISPATCHES_PER_STEP} dispatches a step): ${d.reason}; ${info.reason}`,
-    };
-  if (chosen === 'fused')
-    return {
-      ...info,
-      calibration,
-      // Filled in when its workers start.
-      kernel: { flavour: '', workers: 0 },
-      reason: `${d.reason}; ${info.reason}`,
-    };
-  const wgslRow = rows.find((r) => r.backend === 'fused-webgpu')!;
-  return {
-    ...info,
-    calibration,
-    kernelReason:
-      wgslRow.error !== undefined
-        ? `fused WebGPU kernel failed: ${wgslRow.error}`
-        : `calibration: ${d.reason}`,
-  };
 }
 
 /**
