@@ -307,6 +307,38 @@ async function compileFailure(): Promise<{ kernel: string; epochs: number; error
   }
 }
 
+/**
+ * The measured choice on an adapter the run takes for hardware (SwiftShader, told it is not
+ * software): every path timed and named in the path, then the same shape again reuses the choice.
+ */
+async function calibration(): Promise<{ first: string; again: string; error?: string }> {
+  const arch: MlpArch = { widths: [6, 11, 3], activation: 'tanh' };
+  const train = labelledData(37, 6, 3, 7, 1);
+  const inits = [initModel(arch, 1), initModel(arch, 2)];
+  const calibrations = new Map();
+  const run = async () => {
+    let device: GPUDevice | null = null;
+    const lent: ClassifierGpu = {
+      software: false,
+      device: async () => (device = await newDevice()),
+      release: () => device?.destroy(),
+    };
+    const r = await trainClassifierRun(
+      inits,
+      train,
+      train,
+      { ...TRAIN, epochs: 1, batchSeeds: [3, 4] },
+      { kernel: { gpu: async () => lent, calibrations } },
+    );
+    return r.kernel;
+  };
+  try {
+    return { first: await run(), again: await run() };
+  } catch (e) {
+    return { first: '', again: '', error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const adapter = await gpu.requestAdapter();
@@ -314,9 +346,9 @@ async function main(): Promise<void> {
   const rows: FailoverRow[] = [];
   for (const c of FAILOVER_CASES) rows.push(await runCase(c));
   const compile = await compileFailure();
-  console.log(
-    JSON.stringify({ adapter: { architecture: info.architecture, vendor: info.vendor }, rows, compile }),
-  );
+  const measured = await calibration();
+  const named = { architecture: info.architecture, vendor: info.vendor };
+  console.log(JSON.stringify({ adapter: named, rows, compile, measured }));
 }
 
 await main();

@@ -4,7 +4,8 @@
  * the run that failed over with one that switched engines at the checkpoint's step (weights and
  * epoch curves, to 1e-6): Adam and SGD with momentum, checkpoints every step and at epoch ends
  * only (steps replayed), onto the wasm kernel and onto tfjs. A kernel whose shaders fail to compile
- * falls back with the compiler's reason in the path. Dawn finds Vulkan through the environment of a
+ * falls back with the compiler's reason in the path; on an adapter taken for hardware, every path is
+ * timed, the fastest trains with the figures in its path, and the same shape reuses the choice. Dawn finds Vulkan through the environment of a
  * new process, hence the child process (as tests/wgsl-node.test.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,7 @@ describe.skipIf(!existsSync(ICD))(
         adapter: { architecture: string };
         rows: FailoverRow[];
         compile: { kernel: string; epochs: number; error?: string };
+        measured: { first: string; again: string; error?: string };
       };
       expect(out.rows).toHaveLength(3);
       const [adam, sgd, tfjs] = out.rows as [FailoverRow, FailoverRow, FailoverRow];
@@ -52,6 +54,14 @@ describe.skipIf(!existsSync(ICD))(
       expect(out.compile.kernel).toMatch(
         /^fused wasm (relaxed|simd) × 1 worker \(fused wasm kernel [\d.]+ ms\/step, the fastest measured.*; fused WebGPU kernel failed: .*shader failed/,
       );
+      // An adapter taken for hardware: the three paths timed, the fastest trains, its path carries
+      // every figure; the same shape again reuses the choice.
+      expect(out.measured.error).toBeUndefined();
+      const figures =
+        /the fastest measured against (fused WebGPU kernel|fused wasm kernel|tfjs cpu) [\d.]+, (fused WebGPU kernel|fused wasm kernel|tfjs cpu) [\d.]+/;
+      expect(out.measured.first).toMatch(figures);
+      expect(out.measured.again).toMatch(/\(reused\)/);
+      expect(out.measured.again.replace(' (reused)', '')).toBe(out.measured.first);
     }, 300_000);
   },
 );
