@@ -40,7 +40,7 @@ describe('choosePath', () => {
     const d2 = choosePath(tfjsWins, hw);
     expect(d2.chosen?.backend).toBe('webgpu');
     expect(d2.reason).toBe(
-      'tfjs webgpu 9.0 ms/step, the fastest measured; fused WebGPU kernel failed: compile failed',
+      'tfjs webgpu 9.0 ms/step, the fastest measured; fused WebGPU kernel failed: compile failed; fused wasm kernel not measured: ReLU without …',
     );
   });
 

@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(ICD))(
       const stdout = execFileSync(
         process.execPath,
         ['--import', './bin/register.mjs', 'scripts/wgsl-failover.ts', '--swiftshader'],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 280_000 },
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 560_000 },
       );
       const out = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!) as {
         adapter: { architecture: string };
@@ -42,11 +42,11 @@ describe.skipIf(!existsSync(ICD))(
         expect(r.curvesGap, r.name).toBeLessThan(1e-6);
       }
       expect(adam.kernel).toMatch(
-        /^fused wasm (relaxed|simd) × 1 worker \(fused WebGPU kernel failed at step 4: GPU device lost.*; continued from step 3 with its weights and optimiser state, 1 step replayed\)$/,
+        /^fused wasm (relaxed|simd) × 1 worker \(fused WebGPU kernel failed at step 4 \(GPU device lost.*\); continued from step 3 with its weights and optimiser state, 1 step replayed\)$/,
       );
       expect(sgd.kernel).toMatch(/continued from step 4 with its weights and optimiser state\)$/);
       expect(tfjs.kernel).toMatch(
-        /^tfjs cpu \(fused kernel: failed: shards refused \(test\) \(fused WebGPU kernel failed at step 7: .*continued from step 6/,
+        /^tfjs cpu \(fused kernel: failed: shards refused \(test\) \(fused WebGPU kernel failed at step 7 \(GPU device lost.*continued from step 6/,
       );
       // The garbled shader: the calibration meets the compiler's error, the run trains on the CPU.
       expect(out.compile.error).toBeUndefined();
@@ -57,11 +57,11 @@ describe.skipIf(!existsSync(ICD))(
       // An adapter taken for hardware: the three paths timed, the fastest trains, its path carries
       // every figure; the same shape again reuses the choice.
       expect(out.measured.error).toBeUndefined();
-      const figures =
-        /the fastest measured against (fused WebGPU kernel|fused wasm kernel|tfjs cpu) [\d.]+, (fused WebGPU kernel|fused wasm kernel|tfjs cpu) [\d.]+/;
-      expect(out.measured.first).toMatch(figures);
+      expect(out.measured.first).toMatch(/the fastest measured against/);
+      for (const name of ['fused WebGPU kernel', 'fused wasm kernel', 'tfjs cpu'])
+        expect(out.measured.first).toMatch(new RegExp(`${name} [\\d.]+`));
       expect(out.measured.again).toMatch(/\(reused\)/);
       expect(out.measured.again.replace(' (reused)', '')).toBe(out.measured.first);
-    }, 300_000);
+    }, 600_000);
   },
 );

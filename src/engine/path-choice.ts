@@ -99,11 +99,15 @@ export function choosePath<T extends PathTiming>(
       ? ` against ${others.map((r) => figure(r as T & { msPerStep: number })).join(', ')}`
       : '';
   const skippedGpu = gpuSkip && rows.some((r) => onGpu(r.backend) && measured(r)) ? `; ${gpuSkip}` : '';
-  const failed = rows
-    .filter((r) => r.error !== undefined)
-    .map((r) => `; ${pathName(r.backend)} failed: ${r.error}`);
+  // Every other row says why it has no figure: the badge shows all of them.
+  const unmeasured = rows
+    .filter((r) => !measured(r) && (r.error !== undefined || r.skipped !== undefined))
+    .map(
+      (r) =>
+        `; ${pathName(r.backend)} ${r.error !== undefined ? `failed: ${r.error}` : `not measured: ${r.skipped}`}`,
+    );
   return {
     chosen,
-    reason: `${figure(chosen)} ms/step, the fastest measured${against}${skippedGpu}${failed.join('')}`,
+    reason: `${figure(chosen)} ms/step, the fastest measured${against}${skippedGpu}${unmeasured.join('')}`,
   };
 }

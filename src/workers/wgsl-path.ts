@@ -10,6 +10,7 @@
 import { WgslKernel } from '../engine/kernels/wgsl/wgsl-kernel';
 import { wgslCoverage } from '../engine/kernels/wgsl/plan';
 import { initModel, type Model } from '../engine/model';
+import { Failover } from '../engine/failover';
 import { startSnapshot, type PopulationSnapshot } from '../engine/population-snapshot';
 import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
 import type { ClassifierGpu } from '../engine/tf/classifier-path';
@@ -88,92 +89,47 @@ export async function wgslRunner(
     device.destroy();
     throw e;
   }
-  let checkpoint = startSnapshot(inits);
-  let checkpointAt = performance.now();
-  let done = 0;
-  let active: PopulationRunner | null = null;
-  const current = (): PopulationRunner | null => active;
-  const save = async (): Promise<PopulationSnapshot> => {
-    if (checkpoint.steps !== done) {
+  const run: Failover<PopulationRunner> = new Failover({
+    step: () => kernel.step(),
+    snapshot: async () => {
+      const steps = kernel.steps;
       const models = await kernel.models();
       const { m, v } = await kernel.optimizerState();
-      checkpoint = { steps: done, models, m, v };
-      checkpointAt = performance.now();
-    }
-    return checkpoint;
-  };
-  const failOver = async (e: unknown): Promise<PopulationRunner> => {
-    kernel.dispose();
-    device.destroy();
-    const from = checkpoint;
-    const replayed = done - from.steps;
-    const again = replayed > 0 ? `, ${replayed} step${replayed > 1 ? 's' : ''} replayed` : '';
-    const why = `fused WebGPU kernel failed at step ${done} (${message(e)}); continued from step ${from.steps} with its weights and Adam state${again}`;
-    const next = await fallback(from, why);
-    try {
-      for (let s = from.steps; s < done; s++) await next.step();
-    } catch (err) {
-      next.dispose();
-      throw err;
-    }
-    active = next;
-    return next;
-  };
-  const guarded =
-    <T>(work: () => Promise<T>, onActive: (r: PopulationRunner) => Promise<T>) =>
-    async (): Promise<T> => {
-      const r = current();
-      if (r) return onActive(r);
-      try {
-        return await work();
-      } catch (e) {
-        return onActive(await failOver(e));
-      }
-    };
-  return {
-    step: async () => {
-      let r = current();
-      if (!r) {
-        try {
-          kernel.step();
-        } catch (e) {
-          r = await failOver(e);
-        }
-      }
-      if (r) {
-        await r.step();
-        done += 1;
-        return;
-      }
-      done += 1;
-      if (performance.now() - checkpointAt < checkpointMs) return;
-      try {
-        await save();
-      } catch (e) {
-        // This step is among those the fallback replays.
-        await failOver(e);
-      }
+      return { steps, models, m, v };
     },
-    evaluate: guarded(
-      () => kernel.evaluate(),
-      (r) => r.evaluate(),
-    ),
-    predictions: guarded(
-      () => kernel.predictions(),
-      (r) => r.predictions(),
-    ),
-    models: guarded(
-      () => kernel.models(),
-      (r) => r.models(),
-    ),
     dispose: () => {
-      const r = current();
-      if (r) return r.dispose();
       kernel.dispose();
       device.destroy();
     },
+    fallback,
+    initial: startSnapshot(inits),
+    checkpointMs,
+    state: 'Adam state',
+  });
+  return {
+    step: () => run.step(),
+    evaluate: () =>
+      run.guard(
+        () => kernel.evaluate(),
+        (r) => r.evaluate(),
+      ),
+    predictions: () =>
+      run.guard(
+        () => kernel.predictions(),
+        (r) => r.predictions(),
+      ),
+    models: () =>
+      run.guard(
+        () => kernel.models(),
+        (r) => r.models(),
+      ),
+    dispose: () => run.dispose(),
     // The WGSL path is chosen before training and never switched to mid-run, but it hands over.
-    snapshot: guarded(save, (r) => r.snapshot()),
+    snapshot: () =>
+      run.guard(
+        () => run.save(),
+        (r) => r.snapshot(),
+      ),
     resume: () => Promise.reject(new Error('the fused WebGPU kernel does not resume another engine')),
     dispatchesPerStep: () => kernel.dispatchesPerStep,
   };
