@@ -31,6 +31,9 @@ export const WGSL_PATH = 'fused-webgpu';
 /** Paths that run on the WebGPU adapter (software ones run on the CPU's cores). */
 const onGpu = (backend: string): boolean => backend === WGSL_PATH || backend === 'webgpu';
 
+/** ms per step for the badge: a tenth of a millisecond, or finer below that (tiny workloads). */
+const ms = (x: number): string => (x < 0.1 ? x.toFixed(3) : x.toFixed(1));
+
 /** "fused WebGPU kernel", "fused wasm kernel", "tfjs wasm". */
 export function pathName(backend: string): string {
   if (backend === WGSL_PATH) return 'fused WebGPU kernel';
@@ -56,7 +59,7 @@ export function softwareGpuSkip(software: boolean, cpuRows: readonly PathTiming[
   const b = best(cpuRows.filter((r) => !onGpu(r.backend)));
   if (!b) return null;
   return b.msPerStep < SOFTWARE_GPU_WORTH_MS
-    ? `software adapter on the same CPU; the ${pathName(b.backend)} takes ${b.msPerStep.toFixed(1)} ms a step (a software GPU is tried only above ${SOFTWARE_GPU_WORTH_MS} ms)`
+    ? `software adapter on the same CPU; the ${pathName(b.backend)} takes ${ms(b.msPerStep)} ms a step (a software GPU is tried only above ${SOFTWARE_GPU_WORTH_MS} ms)`
     : null;
 }
 
@@ -76,13 +79,13 @@ export function choosePath<T extends PathTiming>(
   adapter: { software: boolean },
   forced = false,
 ): PathDecision<T> {
-  const figure = (r: T & { msPerStep: number }): string => `${pathName(r.backend)} ${r.msPerStep.toFixed(1)}`;
+  const figure = (r: T & { msPerStep: number }): string => `${pathName(r.backend)} ${ms(r.msPerStep)}`;
   if (forced) {
     const w = rows.find((r) => r.backend === WGSL_PATH);
     if (w && measured(w))
       return {
         chosen: w,
-        reason: `${pathName(WGSL_PATH)} ${w.msPerStep.toFixed(1)} ms/step (chosen by the job)`,
+        reason: `${pathName(WGSL_PATH)} ${ms(w.msPerStep)} ms/step (chosen by the job)`,
       };
     return { chosen: null, reason: `fused WebGPU kernel: ${w?.error ?? w?.skipped ?? 'not measured'}` };
   }
