@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { unflattenModel, type MlpArch, type Model } from '../model';
+import type { MlpArch, Model } from '../model';
 import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { checkEvalData, type ClassificationData } from '../data/eval-data';
 import { checkClassifierRun, type MemberScores } from '../classifier/kernel-trainer';
@@ -20,6 +20,7 @@ import {
   forwardStacked,
   stackModels,
   unstackModels,
+  withStackedMoments,
   type MatmulLayout,
   type StackedParams,
 } from './stack';
@@ -189,16 +190,7 @@ export class ClassifierTrainer {
    */
   resume(s: PopulationSnapshot): void {
     checkSnapshot(s, this.k);
-    const like = s.models[0]!;
-    const stacked = (xs: Float32Array[]) => stackModels(xs.map((f) => unflattenModel(like, f)));
-    const m = stacked(s.m);
-    const v = stacked(s.v);
-    try {
-      this.optimizer.restore(this.vars, s.steps, [...m.weights, ...m.biases], [...v.weights, ...v.biases]);
-    } finally {
-      disposeStack(m);
-      disposeStack(v);
-    }
+    withStackedMoments(s, (m, v) => this.optimizer.restore(this.vars, s.steps, m, v));
     this.t = s.steps;
     const sums = s.epoch?.lossSums ?? new Float32Array(this.k);
     tf.tidy(() => this.lossSum.assign(tf.tensor1d(sums)));
