@@ -36,6 +36,7 @@ beforeAll(async () => {
       import * as trainer from '/src/engine/tf/trainer.ts';
       import * as runners from '/src/workers/jobs/train-runners.ts';
       import * as classifier from '/src/engine/kernels/wgsl/wgsl-classifier.ts';
+      import * as pool from '/src/engine/kernels/pool.ts';
       // A device that counts every buffer made on it, not only those the kernel says it made.
       const countingDevice = async () => {
         const device = await (await navigator.gpu.requestAdapter()).requestDevice();
@@ -44,7 +45,7 @@ beforeAll(async () => {
         device.createBuffer = (d) => ((made.n += 1), create(d));
         return { device, made };
       };
-      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier, countingDevice };`,
+      window.__wgsl = { agreement, kernel, model, path, trainer, runners, classifier, pool, countingDevice };`,
   });
   await page.waitForFunction(
     () => 'agreement' in ((window as unknown as { __wgsl?: object }).__wgsl ?? {}),
@@ -64,6 +65,7 @@ interface Modules {
   trainer: typeof import('../src/engine/tf/trainer');
   runners: typeof import('../src/workers/jobs/train-runners');
   classifier: typeof import('../src/engine/kernels/wgsl/wgsl-classifier');
+  pool: typeof import('../src/engine/kernels/pool');
   countingDevice(): Promise<{ device: GPUDevice; made: { n: number } }>;
 }
 afterAll(async () => {
@@ -215,51 +217,79 @@ describe('WGSL population kernel on the software adapter', () => {
     expect(out.lost).toMatch(/^WgslDeviceLostError: GPU device lost/);
   }, 120_000);
 
-  it('continues from the last weights read back when the device is lost mid-run', async () => {
+  it('continues on the fused wasm kernel from the last checkpoint, Adam state and all, when the device is lost', async () => {
     const out = await page.evaluate(async () => {
-      const { agreement, path, model, trainer, runners } = (window as unknown as { __wgsl: Modules }).__wgsl;
+      const { agreement, path, model, runners, pool } = (window as unknown as { __wgsl: Modules }).__wgsl;
       const gpu = (navigator as unknown as { gpu: GPU }).gpu;
       const device = await (await gpu.requestAdapter())!.requestDevice();
       const arch = { widths: [2, 7, 5, 1], activation: 'relu' as const, encoding: { features: 3, sigma: 1 } };
       const data = agreement.smoothTarget(5, 5, 1);
-      let handedOver: { weights: number[]; why: string } | null = null;
-      let tfjs: InstanceType<typeof trainer.PopulationTrainer> | null = null;
+      const target = { kind: 'regression' as const, ...data };
+      type Snap = Parameters<Parameters<typeof path.wgslRunner>[3]>[0];
+      const onWasm = async (from: Snap, resume: boolean) => {
+        const p = await pool.KernelPool.create(from.models, target, { lr: 1e-2 }, [pool.inlinePort()]);
+        if (resume) await p.resume(from);
+        return p;
+      };
+      let handedOver: { from: Snap; why: string } | null = null;
+      let fallbackSteps = () => 0;
       const runner = await path.wgslRunner(
         [model.initModel(arch, 3)],
         data,
         1e-2,
         async (from, why) => {
-          handedOver = { weights: Array.from(model.flattenModel(from[0]!)), why };
-          tfjs = new trainer.PopulationTrainer(from, data, { lr: 1e-2 });
-          return runners.tfjsRunner(tfjs);
+          handedOver = { from, why };
+          const p = await onWasm(from, true);
+          fallbackSteps = () => p.steps;
+          return runners.poolRunner(p);
         },
         device,
+        // Checkpoints only when asked (the snapshot at step 5), so the loss is 3 steps past it.
+        Infinity,
       );
       for (let s = 0; s < 5; s++) await runner.step();
-      await runner.evaluate();
-      const atFive = Array.from(model.flattenModel((await runner.models())[0]!));
+      const atFive = await runner.snapshot();
       for (let s = 0; s < 3; s++) await runner.step();
       device.destroy();
       await new Promise((r) => setTimeout(r, 50));
       await runner.step();
       await runner.step();
-      const mse = await runner.evaluate();
-      const fallbackSteps = (tfjs as InstanceType<typeof trainer.PopulationTrainer> | null)?.steps ?? 0;
+      const continued = model.flattenModel((await runner.models())[0]!);
       runner.dispose();
+      // A run that switched to the wasm kernel at step 5, and one that dropped the Adam state there.
+      const ref = async (resume: boolean) => {
+        const p = await onWasm(atFive, resume);
+        await p.step(5);
+        const w = model.flattenModel((await p.models())[0]!);
+        p.dispose();
+        return w;
+      };
+      const diff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+      const h = handedOver as { from: Snap; why: string } | null;
       return {
-        atFive,
-        handedOver: handedOver as { weights: number[]; why: string } | null,
-        fallbackSteps,
-        mse: Array.from(mse),
+        why: h?.why ?? null,
+        fromStep: h?.from.steps ?? -1,
+        sameState:
+          h !== null &&
+          diff(model.flattenModel(h.from.models[0]!), model.flattenModel(atFive.models[0]!)) === 0 &&
+          diff(h.from.m[0]!, atFive.m[0]!) === 0 &&
+          diff(h.from.v[0]!, atFive.v[0]!) === 0,
+        movedM: Math.max(...atFive.m[0]!.map(Math.abs)),
+        fallbackSteps: fallbackSteps(),
+        vsSwitched: diff(continued, await ref(true)),
+        vsNoAdamState: diff(continued, await ref(false)),
       };
     });
-    expect(out.handedOver).not.toBeNull();
-    expect(out.handedOver!.why).toMatch(
-      /^fused WebGPU kernel failed at step 8 \(GPU device lost.*tfjs continued from the weights of step 5$/,
+    expect(out.why).toMatch(
+      /^fused WebGPU kernel failed at step 8 \(GPU device lost.*\); continued from step 5 with its weights and Adam state, 3 steps replayed$/,
     );
-    expect(out.handedOver!.weights).toEqual(out.atFive);
-    expect(out.fallbackSteps).toBe(2);
-    expect(Number.isFinite(out.mse[0])).toBe(true);
+    expect(out.fromStep).toBe(5);
+    expect(out.sameState).toBe(true);
+    expect(out.movedM).toBeGreaterThan(0);
+    expect(out.fallbackSteps).toBe(10);
+    expect(out.vsSwitched).toBeLessThan(1e-6);
+    // The Adam state matters: without it the same steps land elsewhere.
+    expect(out.vsNoAdamState).toBeGreaterThan(1e-4);
   }, 60_000);
 });
 

@@ -15,8 +15,13 @@ export interface PopulationSnapshot {
   models: Model[];
   /** First moments, one flat vector per member. */
   m: Float32Array[];
-  /** Second moments, one flat vector per member. */
+  /** Second moments, one flat vector per member (SGD: zeros; its momentum buffer is `m`). */
   v: Float32Array[];
+  /**
+   * Classifiers, mid-epoch: each member's cross-entropy summed over the epoch's steps so far and
+   * the examples they held, so the epoch's training loss stays whole across a switch.
+   */
+  epoch?: { lossSums: Float32Array; examples: number };
 }
 
 /** Checks that a snapshot fits K members of the given models' architecture before a trainer loads it. */
@@ -29,4 +34,19 @@ export function checkSnapshot(s: PopulationSnapshot, k: number): void {
   for (let i = 0; i < k; i++)
     if (s.m[i]!.length !== n || s.v[i]!.length !== n || flattenModel(s.models[i]!).length !== n)
       throw new RangeError(`snapshot member ${i} does not have ${n} parameters`);
+}
+
+/**
+ * A population at step 0 as a snapshot: the given weights, zero optimiser state (no epoch loss
+ * yet), what a run that fails over before its first checkpoint continues from.
+ */
+export function startSnapshot(models: readonly Model[]): PopulationSnapshot {
+  const n = paramCount(models[0]!.arch);
+  return {
+    steps: 0,
+    models: [...models],
+    m: models.map(() => new Float32Array(n)),
+    v: models.map(() => new Float32Array(n)),
+    epoch: { lossSums: new Float32Array(models.length), examples: 0 },
+  };
 }

@@ -2,16 +2,20 @@
 /**
  * The fused WebGPU path of population training: the WGSL kernel (src/engine/kernels/wgsl) on a
  * GPUDevice of its own, requested from navigator.gpu in the engine worker (tfjs-webgpu keeps its
- * device, so a lost kernel device does not take tfjs with it). When the kernel fails mid-run (a
- * lost device, a failed submission), training continues on tfjs from the last weights read back,
- * and the badge says so.
+ * device, so a lost kernel device does not take tfjs with it). Whether it runs is measured
+ * (wgsl-choice.ts). When the kernel fails mid-run (a lost device, a failed submission), training
+ * continues on the fused wasm kernel (tfjs where that does not cover the job) from the last
+ * checkpoint of weights and Adam state, and the badge says so.
  */
 import { WgslKernel } from '../engine/kernels/wgsl/wgsl-kernel';
 import { wgslCoverage } from '../engine/kernels/wgsl/plan';
 import { initModel, type Model } from '../engine/model';
+import { Failover } from '../engine/failover';
+import { startSnapshot, type PopulationSnapshot } from '../engine/population-snapshot';
 import { PopulationTrainer, type RegressionTarget } from '../engine/tf/trainer';
 import type { ClassifierGpu } from '../engine/tf/classifier-path';
-import { tfjsRunner, timeRunner, type PopulationRunner } from './jobs/train-runners';
+import { browserKernelPool, fusedCoverage } from './kernel-pool';
+import { poolRunner, tfjsRunner, type PopulationRunner } from './jobs/train-runners';
 import type { BackendInfo, TrainJob } from './protocol';
 
 /** Why the WGSL path does not train this architecture here (null: it can try). */
@@ -56,16 +60,26 @@ export async function classifierGpu(): Promise<ClassifierGpu | null> {
   };
 }
 
+/** Least time between the WGSL runner's checkpoints: one read-back a second costs the GPU little. */
+export const WGSL_CHECKPOINT_MS = 1000;
+
+export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
- * A runner on the WGSL kernel; `fallback` makes a tfjs runner from given weights if it fails.
- * `device` (tests) is used instead of a new one, and is destroyed with the runner all the same.
+ * A runner on the WGSL kernel. It keeps a checkpoint of the population (weights, Adam moments,
+ * step count), read back at most every `checkpointMs` (0: every step, tests); when any call fails
+ * (a lost device, a refused submission) `fallback` makes a runner from that checkpoint, the steps
+ * since are replayed on it (full-batch steps: the same ones), and the run carries on there, as a
+ * run that switched engines at the checkpoint's step. `why` tells the fallback what happened.
+ * `given` (tests) is used instead of a new device, and is destroyed with the runner all the same.
  */
 export async function wgslRunner(
   inits: readonly Model[],
   target: RegressionTarget,
   lr: number,
-  fallback: (from: Model[], why: string) => Promise<PopulationRunner>,
+  fallback: (from: PopulationSnapshot, why: string) => Promise<PopulationRunner>,
   given?: GPUDevice,
+  checkpointMs = WGSL_CHECKPOINT_MS,
 ): Promise<PopulationRunner & { dispatchesPerStep: () => number }> {
   const device = given ?? (await kernelDevice());
   let kernel: WgslKernel;
@@ -75,144 +89,94 @@ export async function wgslRunner(
     device.destroy();
     throw e;
   }
-  // The weights as of the last evaluation (the loop evaluates every few steps): what training
-  // continues from if the device is lost before they can be read back.
-  let snapshot: { models: Model[]; step: number } = { models: inits.map((m) => m), step: 0 };
-  let active: PopulationRunner | null = null;
-  const failOver = async (e: unknown): Promise<PopulationRunner> => {
-    let from = snapshot;
-    try {
-      from = { models: await kernel.models(), step: kernel.steps };
-    } catch {
-      // Lost: the snapshot it is.
-    }
-    kernel.dispose();
-    device.destroy();
-    const why = `fused WebGPU kernel failed at step ${kernel.steps} (${e instanceof Error ? e.message : String(e)}); tfjs continued from the weights of step ${from.step}`;
-    active = await fallback(from.models, why);
-    return active;
-  };
-  const guarded =
-    <T>(work: () => T | Promise<T>, onActive: (r: PopulationRunner) => Promise<T>) =>
-    async (): Promise<T> => {
-      if (active) return onActive(active);
-      try {
-        return await work();
-      } catch (e) {
-        return onActive(await failOver(e));
-      }
-    };
-  return {
-    step: guarded(
-      () => kernel.step(),
-      (r) => r.step(),
-    ),
-    evaluate: guarded(
-      async () => {
-        const mse = await kernel.evaluate();
-        snapshot = { models: await kernel.models(), step: kernel.steps };
-        return mse;
-      },
-      (r) => r.evaluate(),
-    ),
-    predictions: guarded(
-      () => kernel.predictions(),
-      (r) => r.predictions(),
-    ),
-    models: guarded(
-      () => kernel.models(),
-      (r) => r.models(),
-    ),
-    dispose: () => {
-      if (active) active.dispose();
-      else {
-        kernel.dispose();
-        device.destroy();
-      }
+  const run: Failover<PopulationRunner> = new Failover({
+    step: () => kernel.step(),
+    snapshot: async () => {
+      const steps = kernel.steps;
+      const models = await kernel.models();
+      const { m, v } = await kernel.optimizerState();
+      return { steps, models, m, v };
     },
-    // The WGSL path runs where nothing is calibrated in the background, so no run switches away
-    // from it mid-run; its Adam moments stay on the GPU (a device loss restarts them on tfjs).
-    snapshot: () => Promise.reject(new Error('the fused WebGPU kernel does not hand over its Adam state')),
+    dispose: () => {
+      kernel.dispose();
+      device.destroy();
+    },
+    fallback,
+    initial: startSnapshot(inits),
+    checkpointMs,
+    state: 'Adam state',
+  });
+  return {
+    step: () => run.step(),
+    evaluate: () =>
+      run.guard(
+        () => kernel.evaluate(),
+        (r) => r.evaluate(),
+      ),
+    predictions: () =>
+      run.guard(
+        () => kernel.predictions(),
+        (r) => r.predictions(),
+      ),
+    models: () =>
+      run.guard(
+        () => kernel.models(),
+        (r) => r.models(),
+      ),
+    dispose: () => run.dispose(),
+    // The WGSL path is chosen before training and never switched to mid-run, but it hands over.
+    snapshot: () =>
+      run.guard(
+        () => run.save(),
+        (r) => r.snapshot(),
+      ),
     resume: () => Promise.reject(new Error('the fused WebGPU kernel does not resume another engine')),
     dispatchesPerStep: () => kernel.dispatchesPerStep,
   };
 }
 
-/** The tfjs runner training falls back to, from given weights. */
-function tfjsFrom(
-  models: Model[],
-  target: RegressionTarget,
-  job: TrainJob,
-  backend: BackendInfo,
-): PopulationRunner {
-  return tfjsRunner(new PopulationTrainer(models, target, { lr: job.lr, layout: backend.layout }));
-}
-
 /**
- * Measures the WGSL kernel on the job's workload and takes it when it beats tfjs on the same GPU
- * (or always, when the job forces it with `kernel: 'webgpu'`). Called on a hardware WebGPU adapter,
- * where the calibration chose tfjs-webgpu without measuring; a software adapter (SwiftShader)
- * leaves the CPU to the fused wasm kernel.
+ * The runner a failed WGSL run continues on, from a snapshot: the fused wasm kernel where it
+ * covers the job (far faster than tfjs on the CPU), else tfjs on its backend; `kernel` is the
+ * badge's entry for the fused one.
  */
-export async function compareWgsl(
+async function fallbackRunner(
   job: TrainJob,
   target: RegressionTarget,
-  info: BackendInfo,
-  signal: AbortSignal,
-): Promise<BackendInfo> {
-  const forced = job.kernel === 'webgpu';
-  const why =
-    (!forced && job.backend !== 'auto' ? `backend ${job.backend} chosen by hand` : null) ??
-    (job.batchFraction < 1 ? 'members on random pixel subsets are not in the WGSL kernel' : null) ??
-    wgslPathCoverage(job.arch);
-  if (why) return { ...info, kernelReason: `fused WebGPU: ${why}` };
-  const inits = job.seeds.map((s) => initModel(job.arch, s));
-  const rows = [...(info.calibration ?? [])];
-  let runner: (PopulationRunner & { dispatchesPerStep: () => number }) | null = null;
-  try {
-    signal.throwIfAborted();
-    runner = await wgslRunner(inits, target, job.lr, () => Promise.reject(new Error('the kernel failed')));
-    const ms = await timeRunner(runner, 1000);
-    rows.push({ backend: 'fused-webgpu', layout: 'batched', msPerStep: ms });
-    let versus = '';
-    if (!forced) {
-      signal.throwIfAborted();
-      const ref = tfjsFrom(inits, target, job, info);
-      let tfjsMs: number;
-      try {
-        tfjsMs = await timeRunner(ref, Math.max(1000, 2 * ms));
-      } finally {
-        ref.dispose();
-      }
-      rows.push({ backend: info.name, layout: info.layout, msPerStep: tfjsMs });
-      if (ms >= tfjsMs)
-        return {
-          ...info,
-          calibration: rows,
-          kernelReason: `fused WebGPU kernel ${ms.toFixed(1)} ms/step, slower than tfjs ${info.name} (${tfjsMs.toFixed(1)})`,
-        };
-      versus = ` against tfjs ${info.name} ${tfjsMs.toFixed(1)}`;
+  backend: BackendInfo,
+  from: PopulationSnapshot,
+): Promise<{ runner: PopulationRunner; kernel?: BackendInfo['kernel']; name: string }> {
+  const cover = fusedCoverage({ ...job, backend: 'auto' });
+  let runner: PopulationRunner | null = null;
+  let why = cover;
+  if (!cover)
+    try {
+      const pool = await browserKernelPool(from.models, { kind: 'regression', ...target }, job);
+      runner = poolRunner(pool);
+      await runner.resume(from);
+      return {
+        runner,
+        kernel: { flavour: pool.flavour, workers: pool.workers },
+        name: 'the fused wasm kernel',
+      };
+    } catch (e) {
+      runner?.dispose();
+      why = `fused kernel failed to start: ${message(e)}`;
     }
-    return {
-      ...info,
-      calibration: rows,
-      kernel: { flavour: 'WGSL', workers: 1, path: 'webgpu', dispatchesPerStep: runner.dispatchesPerStep() },
-      reason: `fused WebGPU kernel (${runner.dispatchesPerStep()} dispatches a step): ${ms.toFixed(1)} ms/step${forced ? ' (chosen by the job)' : versus}; ${info.reason}`,
-    };
+  const tfjs = tfjsRunner(new PopulationTrainer(from.models, target, { lr: job.lr, layout: backend.layout }));
+  try {
+    await tfjs.resume(from);
   } catch (e) {
-    if (signal.aborted) throw e;
-    return {
-      ...info,
-      kernelReason: `fused WebGPU kernel failed: ${e instanceof Error ? e.message : String(e)}`,
-    };
-  } finally {
-    runner?.dispose();
+    tfjs.dispose();
+    throw e;
   }
+  return { runner: tfjs, name: `tfjs ${backend.name} (fused wasm kernel: ${why})` };
 }
 
 /**
  * The WGSL runner for a job whose backend chose it, or null (with the reason in `backend`) when it
- * no longer starts. If it fails mid-run, `onBackend` hears that tfjs took over.
+ * no longer starts. If it fails mid-run, the run continues on the fused wasm kernel (or tfjs) from
+ * its last checkpoint, and `onBackend` hears of the switch.
  */
 export async function startWgsl(
   job: TrainJob,
@@ -223,14 +187,16 @@ export async function startWgsl(
   const inits = job.seeds.map((s) => initModel(job.arch, s));
   try {
     return await wgslRunner(inits, target, job.lr, async (from, why) => {
-      backend.kernel = undefined;
-      backend.kernelReason = why;
+      const next = await fallbackRunner(job, target, backend, from);
+      backend.kernel = next.kernel;
+      backend.kernelReason = next.kernel ? undefined : why;
+      backend.switched = `${why}, on ${next.name}`;
       onBackend({ ...backend });
-      return tfjsFrom(from, target, job, backend);
+      return next.runner;
     });
   } catch (e) {
     backend.kernel = undefined;
-    backend.kernelReason = `fused WebGPU kernel failed to start: ${e instanceof Error ? e.message : String(e)}`;
+    backend.kernelReason = `fused WebGPU kernel failed to start: ${message(e)}`;
     return null;
   }
 }

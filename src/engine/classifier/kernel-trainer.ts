@@ -10,6 +10,7 @@ import type { ClassificationData } from '../data/eval-data';
 import { checkEvalData } from '../data/eval-data';
 import { kernelCoverage, MlpKernel, type KernelFlavour } from '../kernels/mlp-kernel';
 import type { MlpArch, Model } from '../model';
+import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { BatchOrder, learningRateAt, stepsPerEpoch } from './schedule';
 import { checkTraining, type ClassifierTraining } from './settings';
 
@@ -253,5 +254,35 @@ export class KernelClassifierTrainer {
   /** The current weights as K models in PyTorch layout (copies). */
   models(): Model[] {
     return this.kernel.models();
+  }
+
+  /** Weights, optimiser state, step count and the epoch's loss so far, for another engine. */
+  snapshot(): PopulationSnapshot {
+    const { m, v } = this.kernel.moments();
+    return {
+      steps: this.t,
+      models: this.models(),
+      m,
+      v,
+      epoch: { lossSums: Float32Array.from(this.lossSum), examples: this.epochExamples },
+    };
+  }
+
+  /**
+   * Continues from `s` (taken from any engine of these members, the WGSL kernel's included): the
+   * trainer was built from `s.models`; this loads the optimiser state, the step count (which sets
+   * the batch order's epoch and position, and Adam's bias correction) and the epoch's loss so far.
+   */
+  resume(s: PopulationSnapshot): void {
+    checkSnapshot(s, this.k);
+    this.kernel.setMoments(s.steps, s.m, s.v);
+    this.t = s.steps;
+    // The next step of a new epoch restarts the sums itself; until then they are the last epoch's.
+    this.lossSum.fill(0);
+    this.epochExamples = 0;
+    if (s.epoch) {
+      this.lossSum.set(s.epoch.lossSums);
+      this.epochExamples = s.epoch.examples;
+    }
   }
 }

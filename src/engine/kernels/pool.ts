@@ -234,7 +234,16 @@ export class KernelPool {
     const models = r
       .flatMap((x) => x.models)
       .map((m) => ({ arch: structuredCloneArch(this.like.arch), params: m.params }));
-    return { steps: this.stepCount, models, m: r.flatMap((x) => x.m), v: r.flatMap((x) => x.v) };
+    const snap: PopulationSnapshot = {
+      steps: this.stepCount,
+      models,
+      m: r.flatMap((x) => x.m),
+      v: r.flatMap((x) => x.v),
+    };
+    // Classifier shards keep the epoch's loss so far (every shard has seen the same examples).
+    if (r[0]!.epoch)
+      snap.epoch = { lossSums: concat(r.map((x) => x.epoch!.lossSums)), examples: r[0]!.epoch.examples };
+    return snap;
   }
 
   /**
@@ -248,7 +257,14 @@ export class KernelPool {
     const replies = await Promise.all(
       this.ports.map((p, i) => {
         const [k0, k1] = ranges[i]!;
-        return p.request({ type: 'resume', steps: s.steps, m: s.m.slice(k0, k1), v: s.v.slice(k0, k1) });
+        const epoch = s.epoch && { lossSums: s.epoch.lossSums.slice(k0, k1), examples: s.epoch.examples };
+        return p.request({
+          type: 'resume',
+          steps: s.steps,
+          m: s.m.slice(k0, k1),
+          v: s.v.slice(k0, k1),
+          epoch,
+        });
       }),
     );
     replies.forEach((r) => replyOf(r, 'resumed'));

@@ -46,7 +46,14 @@ export type ShardRequest =
   | { type: 'evalInit'; init: EvalShardInit }
   | { type: 'evalChunk'; models: WireModel[] }
   | { type: 'snapshot' }
-  | { type: 'resume'; steps: number; m: Float32Array[]; v: Float32Array[] }
+  | {
+      type: 'resume';
+      steps: number;
+      m: Float32Array[];
+      v: Float32Array[];
+      /** Classifier shards: the members' epoch loss so far (PopulationSnapshot.epoch). */
+      epoch?: { lossSums: Float32Array; examples: number };
+    }
   | { type: 'dispose' };
 
 export type ShardReply =
@@ -62,7 +69,14 @@ export type ShardReply =
   | { type: 'zooRan'; finished: ZooMemberOut[]; sharedPixels: boolean }
   | { type: 'curveGrads'; grads: Float32Array[]; loss: Float32Array }
   | { type: 'evaluated'; result: EvalResult }
-  | { type: 'snapshot'; steps: number; models: WireModel[]; m: Float32Array[]; v: Float32Array[] }
+  | {
+      type: 'snapshot';
+      steps: number;
+      models: WireModel[];
+      m: Float32Array[];
+      v: Float32Array[];
+      epoch?: { lossSums: Float32Array; examples: number };
+    }
   | { type: 'resumed'; steps: number }
   | { type: 'disposed' }
   | { type: 'error'; message: string };
@@ -168,6 +182,20 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
             return { type: 'scores', scores: trainer.score(classifier[req.which]) };
           case 'models':
             return { type: 'models', models: trainer.models().map((m) => ({ params: m.params })) };
+          case 'snapshot': {
+            const snap = trainer.snapshot();
+            const models = snap.models.map((x) => ({ params: x.params }));
+            return { type: 'snapshot', steps: snap.steps, models, m: snap.m, v: snap.v, epoch: snap.epoch };
+          }
+          case 'resume':
+            trainer.resume({
+              steps: req.steps,
+              models: trainer.models(),
+              m: req.m,
+              v: req.v,
+              epoch: req.epoch,
+            });
+            return { type: 'resumed', steps: trainer.steps };
           default:
             return { type: 'error', message: `a classifier shard does not answer ${req.type}` };
         }

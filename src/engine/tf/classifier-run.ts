@@ -39,7 +39,7 @@ export interface RunHooks {
   stop?: () => boolean;
   /** Fused kernel or tfjs, and the kernel's shards (default: auto, one shard in this thread). */
   kernel?: KernelHooks;
-  /** Told once, before the first step, which path trains (RunResult.kernel). */
+  /** Told before the first step which path trains (RunResult.kernel), and again if it fails over. */
   onPath?: (path: string) => void;
 }
 
@@ -68,7 +68,9 @@ export async function trainClassifierRun(
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   const t0 = performance.now();
-  const trainer = await startClassifierPath(models, train, heldOut, opts, hooks.kernel);
+  // A failover mid-run (a lost GPU device) names its new path as the first path was named.
+  const kernel = { ...hooks.kernel, onFallback: hooks.kernel?.onFallback ?? hooks.onPath };
+  const trainer = await startClassifierPath(models, train, heldOut, opts, kernel);
   hooks.onPath?.(trainer.path);
   const history: EpochRecord[] = [];
   let lastYield = performance.now();

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MlpArch, Model } from '../model';
+import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { checkEvalData, type ClassificationData } from '../data/eval-data';
 import {
   checkClassifierRun,
@@ -24,6 +25,7 @@ import {
   forwardStacked,
   stackModels,
   unstackModels,
+  withStackedMoments,
   type MatmulLayout,
   type StackedParams,
 } from './stack';
@@ -185,6 +187,21 @@ export class ClassifierTrainer {
   /** The current weights as K models in PyTorch layout. */
   async models(): Promise<Model[]> {
     return unstackModels(this.arch, this.params);
+  }
+
+  /**
+   * Continues from `s` (taken from another engine of these members, e.g. the WGSL kernel before
+   * its device was lost): the trainer was built from `s.models`; this loads the optimiser state,
+   * the step count (the batch order's epoch and position, Adam's bias correction) and the epoch's
+   * loss so far, so the run goes on as if this trainer had taken those steps.
+   */
+  resume(s: PopulationSnapshot): void {
+    checkSnapshot(s, this.k);
+    withStackedMoments(s, (m, v) => this.optimizer.restore(this.vars, s.steps, m, v));
+    this.t = s.steps;
+    const sums = s.epoch?.lossSums ?? new Float32Array(this.k);
+    tf.tidy(() => this.lossSum.assign(tf.tensor1d(sums)));
+    this.epochExamples = s.epoch?.examples ?? 0;
   }
 
   dispose(): void {

@@ -17,6 +17,16 @@ export interface StackOptimizer {
    * k's at lr[k]. Call inside tf.tidy.
    */
   apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number | readonly number[]): void;
+  /**
+   * Continues another engine's state for `vars`: `steps` taken, Adam's moments m and v, or SGD's
+   * momentum buffer in m (v unused). Tensors are copied, not kept.
+   */
+  restore(
+    vars: readonly tf.Variable[],
+    steps: number,
+    m: readonly tf.Tensor[],
+    v: readonly tf.Tensor[],
+  ): void;
   dispose(): void;
 }
 
@@ -60,6 +70,13 @@ class Sgd implements StackOptimizer {
     this.started = true;
   }
 
+  restore(vars: readonly tf.Variable[], steps: number, m: readonly tf.Tensor[]): void {
+    this.started = steps > 0;
+    if (this.momentum <= 0) return;
+    this.velocity ??= zerosFor(vars);
+    this.velocity.forEach((x, i) => x.assign(m[i]!));
+  }
+
   dispose(): void {
     if (this.velocity) tf.dispose(this.velocity);
     this.velocity = null;
@@ -79,6 +96,16 @@ class AdamStep implements StackOptimizer {
     const named: tf.NamedTensorMap = {};
     vars.forEach((p, i) => (named[p.name] = withDecay(grads[i]!, p, this.wd)));
     this.adam.update(named, lr);
+  }
+
+  restore(
+    vars: readonly tf.Variable[],
+    steps: number,
+    m: readonly tf.Tensor[],
+    v: readonly tf.Tensor[],
+  ): void {
+    this.adam ??= new Adam(vars, { lr: 0, ...this.opts });
+    this.adam.restore(steps, m, v);
   }
 
   dispose(): void {

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ENCODING_NAME, biasName, layerCount, sirenW0, weightName, type MlpArch, type Model } from '../model';
+import {
+  ENCODING_NAME,
+  biasName,
+  layerCount,
+  sirenW0,
+  unflattenModel,
+  weightName,
+  type MlpArch,
+  type Model,
+} from '../model';
+import type { PopulationSnapshot } from '../population-snapshot';
 
 /**
  * A population of K models of one architecture held as stacked tensors, weights pre-transposed
@@ -84,6 +94,26 @@ export async function unstackModels(arch: MlpArch, p: StackedParams): Promise<Mo
 export function disposeStack(p: StackedParams): void {
   tf.dispose([...p.weights, ...p.biases]);
   if (p.encoding) p.encoding.dispose();
+}
+
+/**
+ * A snapshot's moments stacked as the trainers keep their variables ([...weights, ...biases],
+ * [K, …] each), handed to `use` (an optimiser's restore, which copies them) and freed after.
+ */
+export function withStackedMoments(
+  s: PopulationSnapshot,
+  use: (m: tf.Tensor3D[], v: tf.Tensor3D[]) => void,
+): void {
+  const like = s.models[0]!;
+  const stacked = (xs: Float32Array[]) => stackModels(xs.map((f) => unflattenModel(like, f)));
+  const m = stacked(s.m);
+  const v = stacked(s.v);
+  try {
+    use([...m.weights, ...m.biases], [...v.weights, ...v.biases]);
+  } finally {
+    disposeStack(m);
+    disposeStack(v);
+  }
 }
 
 function activate(z: tf.Tensor3D, arch: MlpArch): tf.Tensor3D {

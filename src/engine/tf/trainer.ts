@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { RegressionData } from '../data/eval-data';
-import { flattenModel, unflattenModel, type MlpArch, type Model } from '../model';
+import { flattenModel, type MlpArch, type Model } from '../model';
 import { checkSnapshot, type PopulationSnapshot } from '../population-snapshot';
 import { createRng, type Rng } from '../rng';
 import { Adam } from './adam';
@@ -11,6 +11,7 @@ import {
   perMemberMse,
   stackModels,
   unstackModels,
+  withStackedMoments,
   type MatmulLayout,
   type StackedParams,
 } from './stack';
@@ -160,16 +161,7 @@ export class PopulationTrainer {
    */
   resume(s: PopulationSnapshot): void {
     checkSnapshot(s, this.k);
-    const like = s.models[0]!;
-    const stacked = (xs: Float32Array[]) => stackModels(xs.map((f) => unflattenModel(like, f)));
-    const m = stacked(s.m);
-    const v = stacked(s.v);
-    try {
-      this.adam.restore(s.steps, [...m.weights, ...m.biases], [...v.weights, ...v.biases]);
-    } finally {
-      disposeStack(m);
-      disposeStack(v);
-    }
+    withStackedMoments(s, (m, v) => this.adam.restore(s.steps, m, v));
     // mask() draws K·n uniforms a step.
     if (this.opts.batchFraction < 1)
       for (let i = s.steps * this.k * this.target.n; i > 0; i--) this.noise.next();

@@ -92,9 +92,10 @@ export async function runClassifierTrain(
       gate: () => waitWhilePaused(ctl.pause, ctl.signal, ctl.stop),
       stop: () => ctl.stop.aborted,
       kernel: job.kernel === 'webgpu' ? { ...KERNEL, choice: 'webgpu' } : KERNEL,
+      // Before the first step, and again when a lost GPU device moves the run to another path.
       onPath: (p) => {
         kernel = p;
-        ctl.progress({ ...at, label: 'steps', history: [], kernel });
+        ctl.progress({ ...at, label: 'steps', history: [...history], kernel });
       },
       onProgress: (done, total) => {
         at = { done, total };

@@ -30,7 +30,8 @@ import type {
 } from '../protocol';
 import type { ModelRegistry } from '../registry';
 import { waitWhilePaused, type PauseSwitch } from './context';
-import { compareWgsl, startWgsl } from '../wgsl-path';
+import { startWgsl } from '../wgsl-path';
+import { compareWgsl, storedGpuChoice } from '../wgsl-choice';
 import { describePath, samePath } from '../../engine/experiment/engine-schedule';
 import { poolRunner, tfjsRunner, timeRunner, type PopulationRunner } from './train-runners';
 import {
@@ -156,10 +157,10 @@ async function startPath(
   const { info, probe } = await immediateChoice(job.backend, known);
   if (info) {
     if (known && info.reason.endsWith('(reused)')) return { info, probe: null };
-    // A hardware GPU (or a job that forces it): the fused WebGPU kernel against tfjs-webgpu,
-    // measured once per workload in this worker (wgsl-path.ts).
+    // A hardware GPU (or a job that forces it): the WGSL kernel, the fused wasm kernel and
+    // tfjs-webgpu measured once per workload (wgsl-choice.ts), or the stored measurement reused.
     if (job.kernel === 'webgpu' || (info.name === 'webgpu' && job.backend === 'auto')) {
-      const earlier = calibrated.get(key);
+      const earlier = calibrated.get(key) ?? storedGpuChoice(job, info);
       if (earlier?.calibration?.some((r) => r.backend === 'fused-webgpu'))
         return { info: earlier, probe: null };
       const chosen = await compareWgsl(job, target, info, signal);

@@ -12,6 +12,7 @@ import { checkClassifierRun, type MemberScores } from '../../classifier/kernel-t
 import { BatchOrder, learningRateAt, stepsPerEpoch } from '../../classifier/schedule';
 import type { ClassifierTraining } from '../../classifier/settings';
 import type { MlpArch, Model } from '../../model';
+import type { PopulationSnapshot } from '../../population-snapshot';
 import { wgslCoverage } from './plan';
 import { WgslKernel } from './wgsl-kernel';
 
@@ -146,6 +147,17 @@ export class WgslClassifierTrainer {
   /** The current weights as K models in PyTorch layout. */
   models(): Promise<Model[]> {
     return this.kernel.models();
+  }
+
+  /**
+   * Weights, optimiser state, step count and the epoch's loss so far, read back: what another
+   * engine continues from if this device is lost later (KernelClassifierTrainer.resume).
+   */
+  async snapshot(): Promise<PopulationSnapshot> {
+    const models = await this.kernel.models();
+    const { m, v } = await this.kernel.optimizerState();
+    const lossSums = await this.kernel.epochLossSums();
+    return { steps: this.t, models, m, v, epoch: { lossSums, examples: this.epochExamples } };
   }
 
   dispose(): void {

@@ -125,8 +125,8 @@ export class WgslKernel {
     this.b = {
       uniform: this.buffer(4 * UNIFORM_FLOATS, UNIFORM | COPY_DST),
       params: this.buffer(4 * params.length, STORAGE | COPY_SRC | COPY_DST, params),
-      m: this.buffer(4 * params.length, STORAGE | COPY_DST),
-      v: this.buffer(4 * params.length, STORAGE | COPY_DST),
+      m: this.buffer(4 * params.length, STORAGE | COPY_SRC | COPY_DST),
+      v: this.buffer(4 * params.length, STORAGE | COPY_SRC | COPY_DST),
       partials: this.buffer(4 * k * tiles * stride, STORAGE),
       scratch: this.buffer(4 * k * tiles * plan.scratch, STORAGE),
       loss: this.buffer(4 * k * tiles, STORAGE | COPY_SRC),
@@ -402,6 +402,22 @@ export class WgslKernel {
       if (e) m.params[ENCODING_NAME] = { data: e.slice(), shape: [this.plan.features, this.plan.inputs] };
       return m;
     });
+  }
+
+  /**
+   * Every member's optimiser state, flat in `flattenModel` order: Adam's moments, or SGD's
+   * momentum buffer in `m` (`v` then zeros), for another engine to continue from (a device
+   * that is lost later loses them: callers keep what they read).
+   */
+  async optimizerState(): Promise<{ steps: number; m: Float32Array[]; v: Float32Array[] }> {
+    const { k, stride } = this.plan;
+    const steps = this.t;
+    const n = paramCount(this.like.arch);
+    const split = (flat: Float32Array) =>
+      Array.from({ length: k }, (_, j) => flat.slice(j * stride, j * stride + n));
+    const m = split(await this.read(this.b.m, k * stride, false));
+    const v = split(await this.read(this.b.v, k * stride, false));
+    return { steps, m, v };
   }
 
   dispose(): void {
