@@ -6,7 +6,9 @@
  * Also: open → first training step, in a fresh profile (calibration measured) and on a reload
  * (calibration reused from localStorage). The default experiment is measured twice: under the
  * dev server (modules compiled on request) and on the production build (`vite preview`, the
- * headers `weightscope open` sends), which is what a person who deploys it gets.
+ * headers `weightscope open` sends), which is what a person who deploys it gets. On the build,
+ * after that run: the first chart of the session (the Paths tab opened, its first preset run,
+ * long tasks from the click to 2 s after plotly has drawn), which is where plotly is evaluated.
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
@@ -198,12 +200,65 @@ async function productionRows(log: (line: string) => void): Promise<BenchRow[]> 
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);
     const f = await wholeRun(page, `${base}?prod`, 600_000);
-    return [
+    const rows = [
       row('production build: open → first training step, fresh profile', 's', f.firstStepS),
       ...taskRows('production build, default experiment', f),
     ];
+    log('longtasks: production build, first chart (Paths tab, independent preset)…');
+    return [...rows, ...(await firstChartRows(page))];
   } finally {
     await context.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
   }
+}
+
+/**
+ * The session's first chart, after the default run: long tasks from opening the Paths tab to
+ * 2 s after plotly has drawn the barrier chart of the "independent inits" preset (two lerp
+ * kinds between two sample SIRENs). The tab switch (its panel mounted) and the chart are
+ * reported apart.
+ */
+async function firstChartRows(page: Page): Promise<BenchRow[]> {
+  const taken = (): Promise<{ tasks: number[]; when: string[] }> =>
+    page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[]; __longTaskWhen: string[] };
+      const out = { tasks: w.__longTasks.splice(0), when: w.__longTaskWhen.splice(0) };
+      return out;
+    });
+  await taken();
+  const clock = (): Promise<number> => page.evaluate(() => Number((performance.now() / 1000).toFixed(1)));
+  const t0 = Date.now();
+  const opened = await clock();
+  await page.getByRole('tab', { name: 'Paths' }).click();
+  await page.getByTestId('preset-independent').waitFor();
+  await page.waitForTimeout(1000);
+  const tab = await taken();
+  const pressed = await clock();
+  await page.getByTestId('preset-independent').click();
+  await page
+    .locator('[data-testid="paths-chart"].js-plotly-plot .main-svg')
+    .first()
+    .waitFor({ timeout: 300_000 });
+  const drawnS = (Date.now() - t0) / 1000;
+  const drawn = await clock();
+  await page.waitForTimeout(2000);
+  const chart = await taken();
+  const figures = (label: string, t: { tasks: number[]; when: string[] }, marks: string): BenchRow[] => {
+    const over = t.tasks.filter((d) => d > 50);
+    return [
+      row(`${label}: tasks > 50 ms / longest`, 'count', over.length, {
+        tasks: over.join(' ') || 'none',
+        longestMs: Math.max(0, ...t.tasks),
+        when: `${t.when.join(' ') || 'none'} (${marks})`,
+      }),
+    ];
+  };
+  return [
+    ...figures('production build, Paths tab opened after the run', tab, `clicked @${opened}`),
+    ...figures(
+      'production build, first chart (Paths preset → plotly drawn + 2 s)',
+      chart,
+      `pressed @${pressed}, drawn @${drawn}, ${drawnS.toFixed(1)} s after the tab click`,
+    ),
+  ];
 }
