@@ -9,6 +9,8 @@
  * headers `weightscope open` sends), which is what a person who deploys it gets. On the build,
  * after that run: the first chart of the session (the Paths tab opened, its first preset run,
  * long tasks from the click to 2 s after plotly has drawn), which is where plotly is evaluated.
+ * The build's rows also give each main-thread task's CPU time from a Chrome trace, which, unlike
+ * the wall-clock long tasks, does not stretch with the load of a shared machine.
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
@@ -199,13 +201,18 @@ async function productionRows(log: (line: string) => void): Promise<BenchRow[]> 
   try {
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);
+    const runTrace = await startTrace(page);
     const f = await wholeRun(page, `${base}?prod`, 600_000);
+    const runCpu = await runTrace();
     const rows = [
       row('production build: open → first training step, fresh profile', 's', f.firstStepS),
       ...taskRows('production build, default experiment', f),
+      cpuRow('production build, default experiment', runCpu),
     ];
     log('longtasks: production build, first chart (Paths tab, independent preset)…');
-    return [...rows, ...(await firstChartRows(page))];
+    const chartTrace = await startTrace(page);
+    const chart = await firstChartRows(page);
+    return [...rows, ...chart, cpuRow('production build, Paths tab and its first chart', await chartTrace())];
   } finally {
     await context.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
@@ -261,4 +268,68 @@ async function firstChartRows(page: Page): Promise<BenchRow[]> {
       `pressed @${pressed}, drawn @${drawn}, ${drawnS.toFixed(1)} s after the tab click`,
     ),
   ];
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Starts a Chrome trace of the page's top-level tasks; the function it returns stops it and gives
+ * the CPU time (thread time, ms) of every task of the page's main thread. The long tasks above
+ * are wall-clock: on a loaded machine a task also counts the time it waited for a core, so they
+ * stretch with the load; a task's thread time does not, which makes it the figure to compare
+ * between runs on a shared machine.
+ */
+async function startTrace(page: Page): Promise<() => Promise<CpuTask[]>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => events.push(...(e.value as TraceEvent[])));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+  });
+  return async () => {
+    const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+    const thread = (e: TraceEvent): string => `${e.pid}:${e.tid}`;
+    const mains = new Set(
+      events
+        .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+        .map(thread),
+    );
+    const tasks = events.filter(
+      (e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(thread(e)),
+    );
+    // The page's renderer is the one whose main thread ran the most tasks.
+    const count = new Map<string, number>();
+    for (const t of tasks) count.set(thread(t), (count.get(thread(t)) ?? 0) + 1);
+    const main = [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const t0 = Math.min(...events.filter((e) => e.ts > 0).map((e) => e.ts));
+    return tasks
+      .filter((t) => thread(t) === main)
+      .map((t) => ({ cpuMs: (t.tdur ?? 0) / 1000, atS: (t.ts - t0) / 1e6 }));
+  };
+}
+
+/** A main-thread task's CPU time and when it started (s from the start of the trace). */
+interface CpuTask {
+  cpuMs: number;
+  atS: number;
+}
+
+function cpuRow(label: string, tasks: CpuTask[]): BenchRow {
+  const over = tasks.filter((t) => t.cpuMs > 50);
+  return row(`${label}: main-thread tasks over 50 ms of CPU time (trace)`, 'count', over.length, {
+    tasks: over.map((t) => `${Math.round(t.cpuMs)}@${t.atS.toFixed(1)}`).join(' ') || 'none',
+    longestCpuMs: Math.round(Math.max(0, ...tasks.map((t) => t.cpuMs))),
+  });
 }
