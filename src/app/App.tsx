@@ -162,7 +162,17 @@ function warmPanels(): () => void {
 
 /** A panel's body; memo'd, so switching tabs (which re-renders App) re-renders no hidden panel. */
 const PanelBody = memo(function PanelBody({ id }: { id: Tab }) {
-  return <Suspense fallback={<p className="hint">loading…</p>}>{createElement(panels.get(id)!)}</Suspense>;
+  return (
+    <Suspense
+      fallback={
+        <p className="hint" data-testid="panel-loading">
+          loading…
+        </p>
+      }
+    >
+      {createElement(panels.get(id)!)}
+    </Suspense>
+  );
 });
 
 export function App() {

@@ -21,7 +21,7 @@ import { updateSpec, type DatasetInfo } from '../store';
 export const MNIST_SCORE_ID = 'mnist';
 /**
  * 1000 → "1,000" without Intl: toLocaleString here, at import time, loaded the locale data during
- * the page's start-up (30–150 ms of main thread in the long-task bench).
+ * the page's start-up (67–359 ms of wall time at a load average of 20, timed by marks in the bundle).
  */
 const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 export const MNIST_SCORE_LABEL = `MNIST (${thousands(MNIST_CLASSES * MNIST_SCORE_PER_CLASS)} digits)`;
