@@ -6,7 +6,11 @@
  * Also: open → first training step, in a fresh profile (calibration measured) and on a reload
  * (calibration reused from localStorage). The default experiment is measured twice: under the
  * dev server (modules compiled on request) and on the production build (`vite preview`, the
- * headers `weightscope open` sends), which is what a person who deploys it gets.
+ * headers `weightscope open` sends), which is what a person who deploys it gets. On the build,
+ * after that run: the first chart of the session (the Paths tab opened, its first preset run,
+ * long tasks from the click to 2 s after plotly has drawn), which is where plotly is evaluated.
+ * The build's rows also give each main-thread task's CPU time from a Chrome trace, which, unlike
+ * the wall-clock long tasks, does not stretch with the load of a shared machine.
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
@@ -197,13 +201,135 @@ async function productionRows(log: (line: string) => void): Promise<BenchRow[]> 
   try {
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);
+    const runTrace = await startTrace(page);
     const f = await wholeRun(page, `${base}?prod`, 600_000);
-    return [
+    const runCpu = await runTrace();
+    const rows = [
       row('production build: open → first training step, fresh profile', 's', f.firstStepS),
       ...taskRows('production build, default experiment', f),
+      cpuRow('production build, default experiment', runCpu),
     ];
+    log('longtasks: production build, first chart (Paths tab, independent preset)…');
+    const chartTrace = await startTrace(page);
+    const chart = await firstChartRows(page);
+    return [...rows, ...chart, cpuRow('production build, Paths tab and its first chart', await chartTrace())];
   } finally {
     await context.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
   }
+}
+
+/**
+ * The session's first chart, after the default run: long tasks from opening the Paths tab to
+ * 2 s after plotly has drawn the barrier chart of the "independent inits" preset (two lerp
+ * kinds between two sample SIRENs). The tab switch (its panel mounted) and the chart are
+ * reported apart.
+ */
+async function firstChartRows(page: Page): Promise<BenchRow[]> {
+  const taken = (): Promise<{ tasks: number[]; when: string[] }> =>
+    page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[]; __longTaskWhen: string[] };
+      const out = { tasks: w.__longTasks.splice(0), when: w.__longTaskWhen.splice(0) };
+      return out;
+    });
+  await taken();
+  const clock = (): Promise<number> => page.evaluate(() => Number((performance.now() / 1000).toFixed(1)));
+  const t0 = Date.now();
+  const opened = await clock();
+  await page.getByRole('tab', { name: 'Paths' }).click();
+  await page.getByTestId('preset-independent').waitFor();
+  await page.waitForTimeout(1000);
+  const tab = await taken();
+  const pressed = await clock();
+  await page.getByTestId('preset-independent').click();
+  await page
+    .locator('[data-testid="paths-chart"].js-plotly-plot .main-svg')
+    .first()
+    .waitFor({ timeout: 300_000 });
+  const drawnS = (Date.now() - t0) / 1000;
+  const drawn = await clock();
+  await page.waitForTimeout(2000);
+  const chart = await taken();
+  const figures = (label: string, t: { tasks: number[]; when: string[] }, marks: string): BenchRow[] => {
+    const over = t.tasks.filter((d) => d > 50);
+    return [
+      row(`${label}: tasks > 50 ms / longest`, 'count', over.length, {
+        tasks: over.join(' ') || 'none',
+        longestMs: Math.max(0, ...t.tasks),
+        when: `${t.when.join(' ') || 'none'} (${marks})`,
+      }),
+    ];
+  };
+  return [
+    ...figures('production build, Paths tab opened after the run', tab, `clicked @${opened}`),
+    ...figures(
+      'production build, first chart (Paths preset → plotly drawn + 2 s)',
+      chart,
+      `pressed @${pressed}, drawn @${drawn}, ${drawnS.toFixed(1)} s after the tab click`,
+    ),
+  ];
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Starts a Chrome trace of the page's top-level tasks; the function it returns stops it and gives
+ * the CPU time (thread time, ms) of every task of the page's main thread. The long tasks above
+ * are wall-clock: on a loaded machine a task also counts the time it waited for a core, so they
+ * stretch with the load; a task's thread time does not, which makes it the figure to compare
+ * between runs on a shared machine.
+ */
+async function startTrace(page: Page): Promise<() => Promise<CpuTask[]>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => events.push(...(e.value as TraceEvent[])));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+  });
+  return async () => {
+    const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+    const thread = (e: TraceEvent): string => `${e.pid}:${e.tid}`;
+    const mains = new Set(
+      events
+        .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+        .map(thread),
+    );
+    const tasks = events.filter(
+      (e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(thread(e)),
+    );
+    // The page's renderer is the one whose main thread ran the most tasks.
+    const count = new Map<string, number>();
+    for (const t of tasks) count.set(thread(t), (count.get(thread(t)) ?? 0) + 1);
+    const main = [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const t0 = Math.min(...events.filter((e) => e.ts > 0).map((e) => e.ts));
+    return tasks
+      .filter((t) => thread(t) === main)
+      .map((t) => ({ cpuMs: (t.tdur ?? 0) / 1000, atS: (t.ts - t0) / 1e6 }));
+  };
+}
+
+/** A main-thread task's CPU time and when it started (s from the start of the trace). */
+interface CpuTask {
+  cpuMs: number;
+  atS: number;
+}
+
+function cpuRow(label: string, tasks: CpuTask[]): BenchRow {
+  const over = tasks.filter((t) => t.cpuMs > 50);
+  return row(`${label}: main-thread tasks over 50 ms of CPU time (trace)`, 'count', over.length, {
+    tasks: over.map((t) => `${Math.round(t.cpuMs)}@${t.atS.toFixed(1)}`).join(' ') || 'none',
+    longestCpuMs: Math.round(Math.max(0, ...tasks.map((t) => t.cpuMs))),
+  });
 }

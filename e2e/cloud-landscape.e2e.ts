@@ -270,4 +270,31 @@ describe('cloud and landscape views', () => {
     await screenshot(page, 'landscape-directions-1d');
     expect(errors).toEqual([]);
   });
+  it('draws the maps in 3-D with plotly’s gl3d bundle and back in 2-D with the cartesian one, each chart in place', async () => {
+    await page.getByRole('tab', { name: 'Cloud' }).click();
+    await page.getByRole('button', { name: 'all', exact: true }).click();
+    await mapCloud(page);
+    const drawn = (): Promise<{ types: string[]; scene: boolean; cartesian: boolean }[]> =>
+      page.evaluate(() =>
+        ['raw', 'aligned'].map((m) => {
+          const el = document.querySelector(`[data-testid="cloud-scatter-${m}-0"]`) as unknown as Element & {
+            data?: { type: string }[];
+          };
+          return {
+            types: [...new Set((el.data ?? []).map((t) => t.type))],
+            scene: el.querySelector('.gl-container canvas') !== null,
+            cartesian: el.querySelector('.cartesianlayer .xy') !== null,
+          };
+        }),
+      );
+    await page.getByTestId('cloud-3d').check();
+    await expect
+      .poll(drawn, { timeout: 60_000 })
+      .toEqual([0, 1].map(() => ({ types: ['scatter3d'], scene: true, cartesian: false })));
+    await screenshot(page, 'cloud-3d');
+    await page.getByTestId('cloud-2d').check();
+    await expect
+      .poll(drawn, { timeout: 30_000 })
+      .toEqual([0, 1].map(() => ({ types: ['scatter'], scene: false, cartesian: true })));
+  });
 });

@@ -96,6 +96,16 @@ describe('the production build under its CSP', () => {
     await other.page.getByTestId('align-table').locator('tbody tr').first().waitFor({ timeout: 60_000 });
     await screenshot(other.page, 'csp-shared-link');
 
+    // A 3-D cloud map: plotly's gl3d bundle (a chunk of its own) under the same policy.
+    await page.getByRole('tab', { name: 'Cloud' }).click();
+    await page.getByTestId('cloud-3d').check();
+    await page.getByTestId('cloud-run').click();
+    await page
+      .locator('[data-testid="cloud-scatter-raw-0"] .gl-container canvas')
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await screenshot(page, 'csp-cloud-3d');
+
     for (const p of [page, other.page]) expect(await documentViolations(p)).toEqual([]);
     expect([...console, ...other.console]).toEqual([]);
     // The listener is live: an inline script (which the policy forbids) is refused and reported.

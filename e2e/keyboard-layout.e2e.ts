@@ -124,6 +124,10 @@ describe('keyboard and small screens', () => {
       await page.setViewportSize({ width, height });
       for (const name of TABS) {
         await page.getByRole('tab', { name }).click();
+        // A tab's code loads on first show: measure the panel, not its loading line.
+        await page
+          .locator('[role="tabpanel"]:not([hidden]) [data-testid="panel-loading"]')
+          .waitFor({ state: 'detached' });
         await page.waitForTimeout(150);
         const m = await page.evaluate(() => {
           const box = (id: string) =>

@@ -11,9 +11,10 @@
  * in script-src and worker-src. So the build emits both scripts as real, unminified files next to
  * the bundle (the factory is emscripten's own file, whole) and points tfjs at their URLs.
  *
- * plotly.js-dist-min calls Function(...) in three places (a globalThis fallback, a
- * generator-function probe, a Function.prototype.bind polyfill); each is replaced by the plain
- * expression it evaluates, so the chunk needs no eval and reports no CSP violation.
+ * plotly's partial bundles call Function(...): the cartesian one in two places (a generator-function
+ * probe, a Function.prototype.bind polyfill), the gl3d one in one (a globalThis fallback); each
+ * is replaced by the plain expression it evaluates, so the chunks need no eval and report no CSP
+ * violation.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ function pthreadFiles(): { name: string; source: string }[] {
 
 function replaceOnce(code: string, pattern: RegExp, by: string, what: string): string {
   if (!pattern.test(code))
-    throw new Error(`vite-csp: ${what} not found; tfjs-backend-wasm changed, update scripts/vite-csp.ts`);
+    throw new Error(`vite-csp: ${what} not found; its package changed, update scripts/vite-csp.ts`);
   return code.replace(pattern, by);
 }
 
@@ -80,32 +81,50 @@ export function tfjsWasmPthreadFiles(): Plugin {
   };
 }
 
-/** plotly without Function(...): the three calls replaced by what they evaluate. */
+interface Patch {
+  pattern: RegExp;
+  by: string;
+  what: string;
+}
+
+/** The three Function(...) calls plotly's bundles make, each with the expression it evaluates. */
+const PLOTLY_PATCHES = {
+  globalThis: {
+    pattern: /new Function\("return this"\)\(\)/,
+    by: 'globalThis',
+    what: 'the globalThis fallback',
+  },
+  generator: {
+    pattern: /Function\("return function\*\(\) \{\}"\)\(\)/,
+    by: '(function*(){})',
+    what: 'the generator probe',
+  },
+  bind: {
+    pattern:
+      /Function\("binder","return function \("\+\w+\(\w+,","\)\+"\)\{ return binder\.apply\(this,arguments\); \}"\)\((\w+)\)/,
+    by: 'function(){return $1.apply(this,arguments)}',
+    what: 'the bind polyfill',
+  },
+} satisfies Record<string, Patch>;
+
+/** Which of the calls each plotly bundle the app loads makes (all of them must be found). */
+const PLOTLY_BUNDLES: Record<string, Patch[]> = {
+  '/plotly.js-cartesian-dist-min/plotly-cartesian.min.js': [PLOTLY_PATCHES.generator, PLOTLY_PATCHES.bind],
+  '/plotly.js-gl3d-dist-min/plotly-gl3d.min.js': [PLOTLY_PATCHES.globalThis],
+};
+
+/** plotly without Function(...): the calls replaced by what they evaluate. */
 export function plotlyWithoutEval(): Plugin {
   return {
     name: 'weightscope-plotly-without-eval',
     transform(code, id) {
-      if (!id.split('?')[0]!.replace(/\\/g, '/').endsWith('/plotly.js-dist-min/plotly.min.js')) return null;
-      let out = replaceOnce(
-        code,
-        /new Function\("return this"\)\(\)/,
-        'globalThis',
-        'the globalThis fallback',
-      );
-      out = replaceOnce(
-        out,
-        /Function\("return function\*\(\) \{\}"\)\(\)/,
-        '(function*(){})',
-        'the generator probe',
-      );
-      out = replaceOnce(
-        out,
-        /Function\("binder","return function \("\+\w+\(\w+,","\)\+"\)\{ return binder\.apply\(this,arguments\); \}"\)\((\w+)\)/,
-        'function(){return $1.apply(this,arguments)}',
-        'the bind polyfill',
-      );
+      const file = id.split('?')[0]!.replace(/\\/g, '/');
+      const bundle = Object.keys(PLOTLY_BUNDLES).find((b) => file.endsWith(b));
+      if (!bundle) return null;
+      let out = code;
+      for (const p of PLOTLY_BUNDLES[bundle]!) out = replaceOnce(out, p.pattern, p.by, `plotly's ${p.what}`);
       const left = /(?<![\w.$])(new\s+)?Function\s*\(/.exec(out);
-      if (left) throw new Error(`vite-csp: plotly still calls Function(...) at ${left.index}`);
+      if (left) throw new Error(`vite-csp: ${bundle} still calls Function(...) at ${left.index}`);
       return { code: out, map: null };
     },
   };

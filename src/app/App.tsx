@@ -1,4 +1,4 @@
-import { createElement, memo, useEffect, useState, type ReactNode } from 'react';
+import { createElement, lazy, memo, Suspense, useEffect, useState, type ComponentType } from 'react';
 import { appStore, showBanner, updateSpec, useApp } from './store';
 import { startTraining } from './features/train/train-state';
 import { importFiles, loadSampleModels } from './features/models/models-state';
@@ -7,7 +7,6 @@ import { applyHash, registerReplay, watchHistory } from './share';
 import { runAlign } from './features/align/align-state';
 import { runPaths } from './features/paths/paths-state';
 import { registerMergeBuilders, replayMerge } from './features/merge/merge-state';
-import { MergePanel } from './features/merge/MergePanel';
 import { runCloud } from './features/cloud/cloud-state';
 import { runLandscape } from './features/landscape/landscape-state';
 import { ShareButton } from './components/ShareButton';
@@ -17,14 +16,7 @@ import { NpyChoice } from './features/models/NpyChoice';
 import { LinkConfirm } from './components/LinkConfirm';
 import { BackendBadge } from './components/BackendBadge';
 import { Banner } from './components/Banner';
-import { ModelsPanel } from './features/models/ModelsPanel';
-import { AlignPanel } from './features/align/AlignPanel';
-import { PathsPanel } from './features/paths/PathsPanel';
-import { CloudPanel } from './features/cloud/CloudPanel';
-import { LandscapePanel } from './features/landscape/LandscapePanel';
-import { ClassifierPanel } from './features/classifier/ClassifierPanel';
 import { replayClassifier } from './features/classifier/classifier-state';
-import { ZooPanel } from './features/zoo/ZooPanel';
 import { TrainForm } from './features/train/TrainForm';
 import { TrainView } from './features/train/TrainView';
 import type { ExperimentSpec } from '../engine/experiment/schema';
@@ -110,27 +102,77 @@ function boot(): void {
     });
 }
 
-/** Each tab's panel. */
-const panels: Record<Tab, () => ReactNode> = {
-  train: () => (
+/**
+ * Each tab's panel. The Train tab's is in the entry; every other tab's code is its own chunk,
+ * loaded when the tab is first shown or, before that, in idle time after start-up (warmPanels),
+ * so none of it is evaluated in the page's start-up tasks.
+ */
+const panelLoaders: Record<Exclude<Tab, 'train'>, () => Promise<ComponentType>> = {
+  models: () => import('./features/models/ModelsPanel').then((m) => m.ModelsPanel),
+  align: () => import('./features/align/AlignPanel').then((m) => m.AlignPanel),
+  paths: () => import('./features/paths/PathsPanel').then((m) => m.PathsPanel),
+  merge: () => import('./features/merge/MergePanel').then((m) => m.MergePanel),
+  cloud: () => import('./features/cloud/CloudPanel').then((m) => m.CloudPanel),
+  landscape: () => import('./features/landscape/LandscapePanel').then((m) => m.LandscapePanel),
+  classifier: () => import('./features/classifier/ClassifierPanel').then((m) => m.ClassifierPanel),
+  zoo: () => import('./features/zoo/ZooPanel').then((m) => m.ZooPanel),
+};
+
+function TrainPanel() {
+  return (
     <div className="train-layout">
       <TrainForm />
       <TrainView />
     </div>
-  ),
-  models: ModelsPanel,
-  align: AlignPanel,
-  paths: PathsPanel,
-  merge: MergePanel,
-  cloud: CloudPanel,
-  landscape: LandscapePanel,
-  classifier: ClassifierPanel,
-  zoo: ZooPanel,
-};
+  );
+}
+
+const panels = new Map<Tab, ComponentType>([['train', TrainPanel]]);
+for (const tab of Object.keys(panelLoaders) as Exclude<Tab, 'train'>[])
+  panels.set(
+    tab,
+    lazy(() => panelLoaders[tab]().then((C) => ({ default: C }))),
+  );
+
+/**
+ * Loads the other tabs' code one chunk per idle period once the page has started, so that a
+ * first switch to a tab does not wait for the network (each chunk evaluates in a few ms).
+ */
+function warmPanels(): () => void {
+  const idle = (fn: () => void): number =>
+    typeof requestIdleCallback === 'function'
+      ? requestIdleCallback(fn, { timeout: 5000 })
+      : window.setTimeout(fn, 200);
+  const loaders = Object.values(panelLoaders);
+  let handle = 0;
+  let stopped = false;
+  const next = (): void => {
+    const load = loaders.shift();
+    if (!load || stopped) return;
+    handle = idle(() => void load().then(next, next));
+  };
+  // After the start-up's own work (boot, the first steps' messages) has had its turn.
+  handle = window.setTimeout(next, 1000);
+  return () => {
+    stopped = true;
+    clearTimeout(handle);
+    if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
+  };
+}
 
 /** A panel's body; memo'd, so switching tabs (which re-renders App) re-renders no hidden panel. */
 const PanelBody = memo(function PanelBody({ id }: { id: Tab }) {
-  return createElement(panels[id]);
+  return (
+    <Suspense
+      fallback={
+        <p className="hint" data-testid="panel-loading">
+          loading…
+        </p>
+      }
+    >
+      {createElement(panels.get(id)!)}
+    </Suspense>
+  );
 });
 
 export function App() {
@@ -142,7 +184,12 @@ export function App() {
   usePageDrop();
   useEffect(() => {
     boot();
-    return watchHistory();
+    const stopWatching = watchHistory();
+    const stopWarming = warmPanels();
+    return () => {
+      stopWatching();
+      stopWarming();
+    };
   }, []);
   return (
     <div className="app">

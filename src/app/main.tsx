@@ -1,27 +1,34 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import { appStore } from './store';
-import { ask } from './engine-client';
-import { pathsStore } from './features/paths/paths-state';
 import './styles.css';
-// plotly (3.5 MB) is loaded where a chart first needs it, not here: evaluating it blocked the
-// main thread for 1–3 s during start-up on a 2-core machine (npm run bench, longtasks).
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+/**
+ * The entry: it loads the app in stages, each evaluated in a task of its own, so that no single
+ * task blocks the main thread while the page starts. Evaluating one bundle of everything took
+ * 113 + 56 ms of main thread on a quiet 2-core machine (190 ms of thread time under load;
+ * `npm run bench -- --only longtasks`), mostly react-dom, zod and the schemas it builds at
+ * import time, and fflate's tables. A module already evaluated by an earlier stage is not
+ * evaluated again by a later one.
+ *
+ * plotly is not here either: it loads where a chart first needs it (components/Plot.tsx).
+ */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-// Read-only state and the worker's request function, for automation: the browser tests read
-// progress through it and `npm run bench` runs benchmarks in the real worker with it.
-(
-  window as unknown as {
-    __weightscope: {
-      getState: typeof appStore.getState;
-      ask: typeof ask;
-      paths: typeof pathsStore.getState;
-    };
-  }
-).__weightscope = { getState: appStore.getState, ask, paths: pathsStore.getState };
+async function start(): Promise<void> {
+  // react, scheduler and react-dom (~0.5 MB of source).
+  const { createRoot } = await import('react-dom/client');
+  await nextTask();
+  // zod, configured before any schema is built (the CSP allows no eval).
+  await import('../engine/experiment/zod-jitless');
+  await nextTask();
+  // The experiment schemas, built at import time.
+  await import('../engine/experiment/schema');
+  await nextTask();
+  // fflate builds its Huffman tables at import time (share links are deflated).
+  await import('fflate');
+  await nextTask();
+  // The app itself (the Train tab; the other tabs load when first shown).
+  const { mountApp } = await import('./mount');
+  await nextTask();
+  mountApp(createRoot);
+}
+
+void start();

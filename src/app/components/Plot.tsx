@@ -1,12 +1,36 @@
 import { useEffect, useRef } from 'react';
 
-type PlotlyModule = typeof import('plotly.js-dist-min').default;
-let plotly: Promise<PlotlyModule> | null = null;
+type PlotlyModule = typeof import('plotly.js-cartesian-dist-min').default;
 
-/** plotly is ~3.5 MB: loaded on first use, never in the entry chunk. */
-export function loadPlotly(): Promise<PlotlyModule> {
-  plotly ??= import('plotly.js-dist-min').then((m) => m.default);
-  return plotly;
+/**
+ * Which of plotly's partial bundles draws a chart: "2d" (plotly.js-cartesian-dist-min, 1.4 MB:
+ * scatter, bar, heatmap, contour, histogram…) for every chart but the Cloud tab's 3-D map, "3d"
+ * (plotly.js-gl3d-dist-min, 1.7 MB: scatter3d) for that one. The full bundle is 4.6 MB.
+ */
+export type PlotlyKind = '2d' | '3d';
+
+const loaded: Partial<Record<PlotlyKind, Promise<PlotlyModule>>> = {};
+
+/** A plotly bundle, loaded on first use, never in the entry chunk. */
+export function loadPlotly(kind: PlotlyKind = '2d'): Promise<PlotlyModule> {
+  loaded[kind] ??= (
+    kind === '3d' ? import('plotly.js-gl3d-dist-min') : import('plotly.js-cartesian-dist-min')
+  ).then((m) => m.default);
+  return loaded[kind];
+}
+
+/** The bundle a chart's traces need: gl3d for any 3-D trace, cartesian otherwise. */
+export function plotlyKind(data: readonly unknown[]): PlotlyKind {
+  return data.some((t) => /3d$/.test(String((t as { type?: unknown }).type ?? ''))) ? '3d' : '2d';
+}
+
+/** Which bundle drew each chart element: resize, export and purge go to that one. */
+const drawnBy = new WeakMap<HTMLElement, PlotlyKind>();
+
+/** The plotly that drew `el`, or null when nothing has drawn it yet. */
+export function plotlyOf(el: HTMLElement): Promise<PlotlyModule> | null {
+  const kind = drawnBy.get(el);
+  return kind ? loadPlotly(kind) : null;
 }
 
 export interface PlotProps {
@@ -35,16 +59,22 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
   const pending = useRef<(() => void) | null>(null);
   useEffect(() => {
     let live = true;
+    const kind = plotlyKind(data);
     const draw = (): void =>
-      void loadPlotly().then((P) => {
-        if (live && ref.current) {
-          void P.react(
-            ref.current,
-            data,
-            { ...baseLayout, height, ...layout },
-            { responsive: true, displaylogo: false },
-          );
-        }
+      void loadPlotly(kind).then(async (P) => {
+        const el = ref.current;
+        if (!live || !el) return;
+        // A chart that switches between 2-D and 3-D changes bundles: the old one lets go first.
+        const was = drawnBy.get(el);
+        if (was && was !== kind) (await loadPlotly(was)).purge(el);
+        if (!live) return;
+        drawnBy.set(el, kind);
+        void P.react(
+          el,
+          data,
+          { ...baseLayout, height, ...layout },
+          { responsive: true, displaylogo: false },
+        );
       });
     if (ref.current && ref.current.offsetWidth === 0) pending.current = draw;
     else {
@@ -71,14 +101,14 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
         // Shown again, or its box changed (a neighbour chart came or went): fit the new width,
         // once per frame however many resizes arrive.
         cancelAnimationFrame(frame);
-        frame = requestAnimationFrame(() => void loadPlotly().then((P) => P.Plots.resize(el)));
+        frame = requestAnimationFrame(() => void plotlyOf(el)?.then((P) => P.Plots.resize(el)));
       }
     });
     shown.observe(el);
     return () => {
       cancelAnimationFrame(frame);
       shown.disconnect();
-      void loadPlotly().then((P) => P.purge(el));
+      void plotlyOf(el)?.then((P) => P.purge(el));
     };
   }, []);
   return <div ref={ref} className="plot" data-testid={testId} style={{ minHeight: height }} />;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { Plot, loadPlotly } from './Plot';
+import { Plot, plotlyOf } from './Plot';
 import { saveBytes } from '../lib/download';
 import { showBanner } from '../store';
 
@@ -31,7 +31,8 @@ export function PlotCard({ data, layout, testId, filename, csv, height, children
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(() => {
         const plot = el.querySelector<HTMLElement>('.plot');
-        if (plot?.classList.contains('js-plotly-plot')) void loadPlotly().then((P) => P.Plots.resize(plot));
+        if (plot?.classList.contains('js-plotly-plot'))
+          void plotlyOf(plot)?.then((P) => P.Plots.resize(plot));
       });
     });
     obs.observe(el);
@@ -42,8 +43,9 @@ export function PlotCard({ data, layout, testId, filename, csv, height, children
   }, []);
   const image = (format: 'png' | 'svg') => {
     const el = wrap.current?.querySelector<HTMLElement>('.plot');
-    if (!el) return;
-    void loadPlotly()
+    const plotly = el && plotlyOf(el);
+    if (!plotly) return;
+    void plotly
       .then((P) => P.downloadImage(el, { format, filename }))
       .catch((e: unknown) =>
         showBanner(
