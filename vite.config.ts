@@ -35,6 +35,12 @@ export default defineConfig({
   // Dev keeps no CSP (React's refresh preamble is an inline script); `vite preview` serves the
   // build with every production header, as `weightscope open` (npm run preview) does.
   server: { headers: isolation },
+  // Pre-bundled at server start, not discovered when first imported: a dependency found late makes
+  // the dev server re-optimise and reload every open page (mid-test, a lost workspace). These are
+  // the ones start-up and the charts import dynamically.
+  optimizeDeps: {
+    include: ['react-dom/client', 'fflate', 'plotly.js-cartesian-dist-min', 'plotly.js-gl3d-dist-min'],
+  },
   preview: { headers: { ...SITE_HEADERS } },
   worker: { format: 'es', plugins: () => [tfjsWasmPthreadFiles()] },
   // Minified: tfjs-wasm's pthread scripts are emitted as their own unminified files instead of

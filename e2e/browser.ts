@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { encodeExperiment } from '../src/engine/experiment';
 import { defaultExperiment, type ExperimentSpec } from '../src/engine/experiment/schema';
 
@@ -107,13 +108,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Waits until `expr` (over the app state `s`) is truthy. */
+/** Waits until `expr` (over the app state `s`) is truthy; false while the app is still starting. */
 export async function waitForState(page: Page, expr: string, timeout = 120_000): Promise<void> {
   await page.waitForFunction(
-    (e) =>
-      new Function('s', `return ${e}`)(
-        (window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState(),
-      ),
+    (e) => {
+      const s = (window as unknown as { __weightscope?: { getState(): unknown } }).__weightscope?.getState();
+      return s !== undefined && new Function('s', `return ${e}`)(s);
+    },
     expr,
     { timeout, polling: 250 },
   );
@@ -195,4 +196,35 @@ export async function plotTraces<T = Record<string, unknown>>(
     (id) => (document.querySelector(`[data-testid="${id}"]`) as unknown as { data: unknown[] }).data,
     testId,
   ) as Promise<T[]>;
+}
+
+/** One Paths curve as the page's paths store holds it (barrier and loss per α). */
+export interface PathsCurve {
+  kind: string;
+  barrier: number;
+  losses: number[];
+}
+
+/** The last Paths result's curves, read from the page's paths store (none until the app has started). */
+export async function pathsCurves(page: Page): Promise<PathsCurve[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as {
+      __weightscope?: {
+        paths(): {
+          result: { curves: { kind: string; barrier: number; losses: Float32Array }[] } | null;
+        };
+      };
+    };
+    return (w.__weightscope?.paths().result?.curves ?? []).map((c) => ({
+      kind: c.kind,
+      barrier: c.barrier,
+      losses: Array.from(c.losses),
+    }));
+  });
+}
+
+/** Waits until the Paths result holds `count` curves, and returns them. */
+export async function waitForPathsCurves(page: Page, timeout: number, count = 2): Promise<PathsCurve[]> {
+  await expect.poll(async () => (await pathsCurves(page)).length, { timeout }).toBe(count);
+  return pathsCurves(page);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readCheckpoint } from '../src/engine/checkpoints';
-import { appState, launchIdleApp, screenshot } from './browser';
+import { appState, launchIdleApp, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
 /** One page for the whole file; links are opened in fresh pages, as a person would. */
@@ -15,17 +15,6 @@ beforeAll(async () => {
   ({ context, page, errors } = await launchIdleApp(base));
 });
 afterAll(() => context?.close());
-
-async function waitFor(page: Page, expr: string, timeout = 180_000): Promise<void> {
-  await page.waitForFunction(
-    (e) =>
-      new Function('s', `return ${e}`)(
-        (window as unknown as { __weightscope: { getState(): unknown } }).__weightscope.getState(),
-      ),
-    expr,
-    { timeout, polling: 250 },
-  );
-}
 
 describe('checkpoints in and out', () => {
   it('reads a PyTorch file, asks for the activation, adds it, and exports safetensors that round-trip', async () => {
@@ -42,7 +31,7 @@ describe('checkpoints in and out', () => {
     await screenshot(page, 'import-dialog');
     await page.getByTestId('import-activation').selectOption('relu');
     await page.getByTestId('import-confirm').click();
-    await waitFor(page, `s.models.length === ${before + 1}`);
+    await waitForState(page, `s.models.length === ${before + 1}`, 180_000);
     const row = page.locator('tr', { hasText: 'mlp_relu' });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -103,7 +92,7 @@ describe('shareable experiments', () => {
     await page.getByTestId('seed').fill('7');
     await page.getByTestId('steps').fill('40');
     await page.getByTestId('train').click();
-    await waitFor(page, "s.run.status === 'done' && s.run.steps === 40");
+    await waitForState(page, "s.run.status === 'done' && s.run.steps === 40", 180_000);
     const psnr = await appState<number[]>(page, 's.run.psnr[s.run.psnr.length - 1]');
     await page.getByTestId('share').click();
     const url = await page.getByTestId('share-url').inputValue();
@@ -113,7 +102,7 @@ describe('shareable experiments', () => {
 
     const other = await context.newPage();
     await other.goto(url);
-    await waitFor(other, "s.run.status === 'done' && s.run.steps === 40");
+    await waitForState(other, "s.run.status === 'done' && s.run.steps === 40", 180_000);
     expect(await appState<number>(other, 's.spec.population.seed')).toBe(7);
     const replayed = await appState<number[]>(other, 's.run.psnr[s.run.psnr.length - 1]');
     expect(replayed.length).toBe(2);
@@ -127,7 +116,7 @@ describe('shareable experiments', () => {
     await page.getByTestId('pop-size').fill('1');
     await page.getByTestId('steps').fill('10');
     await page.getByTestId('train').click();
-    await waitFor(page, "s.run.status === 'done' && s.run.steps === 10");
+    await waitForState(page, "s.run.status === 'done' && s.run.steps === 10", 180_000);
     await page.getByRole('tab', { name: 'Paths' }).click();
     await page.getByRole('button', { name: 'Run paths' }).click();
     const barriers = page.getByTestId('paths-barriers').locator('tr[data-kind]');
@@ -154,7 +143,7 @@ describe('shareable experiments', () => {
     const fresh = await context.newPage();
     await fresh.goto(`${base}#x=${'A'.repeat(20_000)}`);
     await expect.poll(() => fresh.getByTestId('banner').textContent()).toMatch(/could not be opened/);
-    await waitFor(fresh, "s.run.status === 'training' || s.run.status === 'calibrating'");
+    await waitForState(fresh, "s.run.status === 'training' || s.run.status === 'calibrating'", 180_000);
     expect(await appState<number>(fresh, 's.spec.population.size')).toBe(8);
     await fresh.goto(`${base}#x=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
     await fresh.reload();

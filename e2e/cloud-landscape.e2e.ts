@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { appState, launchIdleApp, screenshot, tinyExperimentUrl } from './browser';
+import { appState, launchIdleApp, screenshot, tinyExperimentUrl, waitForState } from './browser';
 
 let context: BrowserContext;
 /** One page for the views (the small-workspace case opens its own). */
@@ -12,23 +12,6 @@ beforeAll(async () => {
   ({ context, page, errors } = await launchIdleApp(base));
 });
 afterAll(() => context?.close());
-
-type W = {
-  __weightscope: {
-    getState(): {
-      models: { id: string; source: string; arch: { widths: number[] } }[];
-      run: { status: string; jobId: number | null };
-    };
-  };
-};
-
-async function waitFor(page: Page, expr: string, timeout = 120_000): Promise<void> {
-  await page.waitForFunction(
-    (e) => new Function('s', `return ${e}`)((window as unknown as W).__weightscope?.getState()),
-    expr,
-    { timeout, polling: 250 },
-  );
-}
 
 interface PlotSummary {
   points: number;
@@ -142,7 +125,7 @@ describe('cloud and landscape views', () => {
     await page.getByTestId('pop-size').fill('64');
     await page.getByTestId('steps').fill('20');
     await page.getByTestId('train').click();
-    await waitFor(page, "s.run.status === 'done'", 150_000);
+    await waitForState(page, "s.run.status === 'done'", 150_000);
     const narrow = await appState<string[]>(
       page,
       's.models.filter((m) => m.arch.widths[1] === 8).map((m) => m.id)',
@@ -220,7 +203,7 @@ describe('cloud and landscape views', () => {
     });
     // A classifier-shaped tiny experiment: whatever it trains cannot make three of one architecture.
     await small.goto(tinyExperimentUrl(base, (spec) => (spec.arch.hidden = [8])));
-    await waitFor(small, "s && s.ready && s.run.status === 'done'");
+    await waitForState(small, "s && s.ready && s.run.status === 'done'");
     expect(await appState<number>(small, "s.models.filter((m) => m.source === 'sample').length")).toBe(2);
     await small.getByRole('tab', { name: 'Landscape' }).click();
     expect(await small.getByTestId('landscape-run').isDisabled()).toBe(true);

@@ -11,7 +11,15 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeExperimentHash, defaultExperiment, encodeExperiment } from '../src/engine/experiment';
-import { CHROMIUM_ARGS, appState, launch, screenshot, waitForState, watchErrors } from './browser';
+import {
+  CHROMIUM_ARGS,
+  appState,
+  launch,
+  screenshot,
+  waitForPathsCurves,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 const base = inject('baseUrl');
@@ -24,33 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
 });
-
-interface Curve {
-  kind: string;
-  barrier: number;
-  losses: number[];
-}
-
-/** The last Paths result's curves, read from the page's paths store. */
-async function curves(page: Page): Promise<Curve[]> {
-  return page.evaluate(() => {
-    const w = window as unknown as {
-      __weightscope: {
-        paths(): { result: { curves: { kind: string; barrier: number; losses: Float32Array }[] } | null };
-      };
-    };
-    return (w.__weightscope.paths().result?.curves ?? []).map((c) => ({
-      kind: c.kind,
-      barrier: c.barrier,
-      losses: Array.from(c.losses),
-    }));
-  });
-}
-
-async function waitForCurves(page: Page): Promise<Curve[]> {
-  await expect.poll(async () => (await curves(page)).length, { timeout: 200_000 }).toBe(2);
-  return curves(page);
-}
 
 /** A small SIREN population on the sample image, trained with the backend choice left to the app. */
 function experimentUrl(patch: (s: ReturnType<typeof defaultExperiment>) => void): string {
@@ -104,7 +85,7 @@ describe('share links carry the engine schedule', () => {
     await page.getByTestId('paths-a').selectOption(await idOf(0));
     await page.getByTestId('paths-b').selectOption(await idOf(1));
     await page.getByRole('button', { name: 'Run paths' }).click();
-    const sent = await waitForCurves(page);
+    const sent = await waitForPathsCurves(page, 200_000);
     await page.getByTestId('share').click();
     const url = await page.getByTestId('share-url').inputValue();
     const linked = decodeExperimentHash(new URL(url).hash);
@@ -117,7 +98,7 @@ describe('share links carry the engine schedule', () => {
     const other = await freshPage(context);
     const otherErrors = watchErrors(other);
     await other.goto(url);
-    const got = await waitForCurves(other);
+    const got = await waitForPathsCurves(other, 200_000);
     got.forEach((c, i) => {
       expect(c.kind).toBe(sent[i]!.kind);
       expect(Math.abs(c.barrier - sent[i]!.barrier)).toBeLessThan(1e-6);

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { encodeExperiment, parseExperiment } from '../src/engine/experiment';
-import { appState, launch, screenshot, waitForState, watchErrors } from './browser';
+import {
+  appState,
+  launch,
+  pathsCurves,
+  screenshot,
+  waitForPathsCurves,
+  waitForState,
+  watchErrors,
+} from './browser';
 
 let context: BrowserContext;
 const base = inject('baseUrl');
@@ -19,35 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
 });
-
-interface Curve {
-  kind: string;
-  barrier: number;
-  losses: number[];
-}
-
-/** The last Paths result's curves (barrier and loss per α), read from the page's paths store. */
-async function curves(page: Page): Promise<Curve[]> {
-  return page.evaluate(() => {
-    const w = window as unknown as {
-      __weightscope: {
-        paths(): {
-          result: { curves: { kind: string; barrier: number; losses: Float32Array }[] } | null;
-        };
-      };
-    };
-    return (w.__weightscope.paths().result?.curves ?? []).map((c) => ({
-      kind: c.kind,
-      barrier: c.barrier,
-      losses: Array.from(c.losses),
-    }));
-  });
-}
-
-async function waitForCurves(page: Page): Promise<Curve[]> {
-  await expect.poll(async () => (await curves(page)).length, { timeout: 180_000 }).toBe(2);
-  return curves(page);
-}
 
 /**
  * Opens the app with its sample models and stops the default run it starts (however far its
@@ -96,7 +75,7 @@ describe('share links name models by identity', () => {
     await page.getByTestId('paths-a').selectOption(await idOf('clf-a'));
     await page.getByTestId('paths-b').selectOption(await idOf('clf-b'));
     await page.getByRole('button', { name: 'Run paths' }).click();
-    const sent = await waitForCurves(page);
+    const sent = await waitForPathsCurves(page, 180_000);
     expect(sent.map((c) => c.kind)).toEqual(['lerp', 'lerp-aligned']);
     await page.getByTestId('share').click();
     const url = await page.getByTestId('share-url').inputValue();
@@ -124,13 +103,13 @@ describe('share links name models by identity', () => {
     expect(text).not.toContain('mine');
     await screenshot(other, 'share-asks-for-files');
     // Nothing ran on the models that were already there.
-    expect((await curves(other)).length).toBe(0);
+    expect((await pathsCurves(other)).length).toBe(0);
     // B first, then A; the link carries their activation, so no dialog asks.
     await other.getByTestId('banner-files').setInputFiles(file('mnist-mlp-2', 'clf-b.safetensors'));
     await waitForState(other, `s.models.length === ${before + 1}`);
-    expect((await curves(other)).length).toBe(0);
+    expect((await pathsCurves(other)).length).toBe(0);
     await other.getByTestId('banner-files').setInputFiles(file('mnist-mlp-1', 'clf-a.safetensors'));
-    const got = await waitForCurves(other);
+    const got = await waitForPathsCurves(other, 180_000);
     expect(await other.getByTestId('import-dialog').count()).toBe(0);
     expect(got.map((c) => c.kind)).toEqual(sent.map((c) => c.kind));
     got.forEach((c, i) => {

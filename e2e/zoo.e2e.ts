@@ -68,8 +68,11 @@ describe('Zoo tab', () => {
     await fill(page, 'zoo-epochs', '3');
     await page.getByTestId('zoo-train').click();
     await page.locator('[data-testid="zoo-invariance"] tr[data-method="np"]').waitFor({ timeout: 120_000 });
+    // The finished curves replace the live "training…" ones a draw after the table appears.
+    await expect
+      .poll(async () => (await traces(page, 'zoo-accuracy')).map((t) => t.name), { timeout: 30_000 })
+      .toEqual(['mlp', 'np']);
     const curves = await traces(page, 'zoo-accuracy');
-    expect(curves.map((t) => t.name)).toEqual(['mlp', 'np']);
     for (const c of curves) expect(c.y).toHaveLength(3);
     const npRow = await page.locator('tr[data-method="np"] td').nth(3).textContent();
     const mlpRow = await page.locator('tr[data-method="mlp"] td').nth(3).textContent();

@@ -176,13 +176,13 @@ async function fallbackRunner(
 /**
  * The WGSL runner for a job whose backend chose it, or null (with the reason in `backend`) when it
  * no longer starts. If it fails mid-run, the run continues on the fused wasm kernel (or tfjs) from
- * its last checkpoint, and `onBackend` hears of the switch.
+ * its last checkpoint, and `onBackend` hears of the switch (and the checkpoint's step it trains from).
  */
 export async function startWgsl(
   job: TrainJob,
   target: RegressionTarget,
   backend: BackendInfo,
-  onBackend: (b: BackendInfo) => void,
+  onBackend: (b: BackendInfo, fromStep: number) => void,
 ): Promise<PopulationRunner | null> {
   const inits = job.seeds.map((s) => initModel(job.arch, s));
   try {
@@ -191,7 +191,7 @@ export async function startWgsl(
       backend.kernel = next.kernel;
       backend.kernelReason = next.kernel ? undefined : why;
       backend.switched = `${why}, on ${next.name}`;
-      onBackend({ ...backend });
+      onBackend({ ...backend }, from.steps);
       return next.runner;
     });
   } catch (e) {

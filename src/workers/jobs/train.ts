@@ -347,11 +347,15 @@ export async function runTraining(
   // reason and the path below is tfjs.
   let step = 0;
   const log = new EngineLog();
-  const onWgslFailover = (b: BackendInfo): void => {
-    // tfjs took over from the kernel's last weights read back (a fresh Adam state).
-    const at = enginePathOf({ fused: false, name: b.name, layout: b.layout }, undefined);
-    log.record(at, step);
-    follow?.ran(at, step, b.kernelReason);
+  const onWgslFailover = (b: BackendInfo, fromStep: number): void => {
+    // The fused wasm kernel (or tfjs) took over from the kernel's last checkpoint, Adam state
+    // included, and trains from that checkpoint's step (the steps since are replayed).
+    const at = enginePathOf(
+      b.kernel ? { fused: true } : { fused: false, name: b.name, layout: b.layout },
+      b.kernel,
+    );
+    log.record(at, fromStep);
+    follow?.ran(at, fromStep, b.kernelReason);
     control.onBackend({ ...b, ...(follow ? { replay: follow.info(log.steps) } : {}) });
   };
   const wgsl =
