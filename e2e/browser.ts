@@ -31,6 +31,11 @@ export interface LaunchOptions {
   viewport?: { width: number; height: number };
   /** The browser process's environment (default: this process's). */
   env?: Record<string, string>;
+  /**
+   * Keep the page's Content-Security-Policy (default: bypassed, so that the state helpers below
+   * can compile their string predicates; the CSP tests enforce it and read state without eval).
+   */
+  enforceCsp?: boolean;
 }
 
 export async function launch(options: LaunchOptions = {}): Promise<BrowserContext> {
@@ -40,6 +45,7 @@ export async function launch(options: LaunchOptions = {}): Promise<BrowserContex
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1400, height: 900 },
+    bypassCSP: !options.enforceCsp,
     ...(options.env ? { env: options.env } : {}),
   });
 }

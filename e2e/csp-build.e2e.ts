@@ -29,7 +29,7 @@ beforeAll(async () => {
   served = await serve([]);
   const env = fakeCoresEnv(6);
   threaded = env !== null;
-  context = await launch(env ? { env } : {});
+  context = await launch(env ? { env, enforceCsp: true } : { enforceCsp: true });
   context.on('request', (r) => {
     if (/tfjs-pthread-|threaded-simd/.test(r.url())) pthreadRequests.push(new URL(r.url()).pathname);
   });

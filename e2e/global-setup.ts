@@ -1,20 +1,27 @@
 import type { TestProject } from 'vitest/node';
-import { createServer, type ViteDevServer } from 'vite';
+import { buildApp, serve, type Served } from './served';
 
-let server: ViteDevServer | null = null;
+let served: Served | null = null;
 
-/** Starts the real app once for every browser test. */
+/**
+ * Builds the app once (skipped when dist/ is newer than every input) and serves the production
+ * build with `weightscope open` (its cross-origin isolation headers) for every browser test: the
+ * app as people get it, and about 3 s quicker a page than the dev server, which loads every
+ * module of the page and of each worker one by one. Only the WGSL test, which imports source
+ * modules by URL, starts a dev server of its own (dev-server.ts).
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  server = await createServer({
-    configFile: 'vite.config.ts',
-    server: { port: 5188, strictPort: false, host: '127.0.0.1' },
-    logLevel: 'warn',
-  });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5188/';
-  project.provide('baseUrl', url);
+  if (process.env.E2E_DEV) {
+    const { startDevServer } = await import('./dev-server');
+    const dev = await startDevServer();
+    project.provide('baseUrl', dev.url);
+    return async () => dev.server.close();
+  }
+  await buildApp();
+  served = await serve([]);
+  project.provide('baseUrl', served.url);
   return async () => {
-    await server?.close();
+    served?.stop();
   };
 }
 

@@ -51,7 +51,7 @@ beforeAll(async () => {
   place('seq_a.pt', 'run-1.pt');
   place('seq_b.pt', 'run-2.pt');
   served = await serve([dir, '--watch', '--activation', 'relu']);
-  context = await launch();
+  context = await launch({ enforceCsp: true });
   page = await context.newPage();
 }, 180_000);
 afterAll(async () => {

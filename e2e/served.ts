@@ -33,7 +33,15 @@ function newestInput(): number {
 export async function buildApp(): Promise<void> {
   const stamp = path.join(ROOT, 'dist', '.e2e-build');
   if (existsSync(stamp) && statSync(stamp).mtimeMs > newestInput()) return;
-  await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
+  // Vitest sets NODE_ENV=test, which Vite would keep, bundling React's development build.
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
   writeFileSync(stamp, new Date().toISOString());
 }
 

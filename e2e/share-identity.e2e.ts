@@ -108,6 +108,15 @@ describe('share links name models by identity', () => {
     await other.getByTestId('banner-files').setInputFiles(file('mnist-mlp-2', 'clf-b.safetensors'));
     await waitForState(other, `s.models.length === ${before + 1}`);
     expect((await pathsCurves(other)).length).toBe(0);
+    // The request now names only the file still missing.
+    await expect
+      .poll(() =>
+        other
+          .getByTestId('banner-item')
+          .filter({ has: other.getByTestId('banner-files') })
+          .textContent(),
+      )
+      .toMatch(/uses a checkpoint that.*clf-a\.safetensors[^;]*$/);
     await other.getByTestId('banner-files').setInputFiles(file('mnist-mlp-1', 'clf-a.safetensors'));
     const got = await waitForPathsCurves(other, 180_000);
     expect(await other.getByTestId('import-dialog').count()).toBe(0);

@@ -8,17 +8,22 @@
  * classifier job in the engine worker: forced onto the WGSL kernel it matches the wasm kernel that
  * the software adapter otherwise leaves the run to.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { idlePage, launch, screenshot, watchedPage } from './browser';
 import type { AgreementRow } from '../scripts/wgsl-agreement';
+import { startDevServer } from './dev-server';
 
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-const base = inject('baseUrl');
+let base: string;
+let dev: Awaited<ReturnType<typeof startDevServer>> | undefined;
 
 beforeAll(async () => {
+  // The dev server: this file imports the kernel's source modules into a page by URL.
+  dev = await startDevServer();
+  base = dev.url;
   context = await launch();
   ({ page, errors } = await watchedPage(context));
   // A bare module page has no icon; the browser's request for one is not an error of ours.
@@ -70,6 +75,7 @@ interface Modules {
 }
 afterAll(async () => {
   await context?.close();
+  await dev?.server.close();
 });
 
 describe('WGSL population kernel on the software adapter', () => {

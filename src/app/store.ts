@@ -136,11 +136,18 @@ let bannerSeq = 0;
 /** The stack after `msg` arrives: a repeat moves to the top with its count raised; errors outlive infos. */
 export function stackBanner(stack: readonly BannerMessage[], msg: Banner): BannerMessage[] {
   const same = stack.find((b) => b.kind === msg.kind && b.text === msg.text && !!b.pick === !!msg.pick);
-  // One file picker at a time: a newer request for files replaces the older one.
+  // One file picker at a time: a newer request for files replaces the older one. It keeps the
+  // older one's id, so its picker stays the same element (a file chosen while the request is
+  // restated, e.g. as the first of two files joins, is not dropped on a replaced input), and a
+  // restated request is not counted as a repeat.
+  const picker = msg.pick ? stack.find((b) => b.pick) : undefined;
   const keep = stack.filter(
     (b) => b !== same && !(msg.pick && b.pick) && !(msg.key !== undefined && b.key === msg.key),
   );
-  const next = [...keep, { ...msg, id: ++bannerSeq, count: (same?.count ?? 0) + 1 }];
+  const next = [
+    ...keep,
+    { ...msg, id: picker?.id ?? ++bannerSeq, count: picker ? 1 : (same?.count ?? 0) + 1 },
+  ];
   while (next.length > MAX_BANNERS) {
     const info = next.findIndex((b) => b.kind === 'info');
     next.splice(info >= 0 && info < next.length - 1 ? info : 0, 1);
