@@ -29,6 +29,8 @@ export const ARTIFACTS = path.resolve('e2e/artifacts');
 export interface LaunchOptions {
   /** The window's size (default 1400 × 900). */
   viewport?: { width: number; height: number };
+  /** Chromium's switches (default: CHROMIUM_ARGS). */
+  args?: string[];
   /** The browser process's environment (default: this process's). */
   env?: Record<string, string>;
   /**
@@ -43,7 +45,7 @@ export async function launch(options: LaunchOptions = {}): Promise<BrowserContex
   return chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'weightscope-e2e-')), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: options.args ?? CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1400, height: 900 },
     bypassCSP: !options.enforceCsp,
     ...(options.env ? { env: options.env } : {}),

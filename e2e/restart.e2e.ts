@@ -42,8 +42,8 @@ async function align(reference: Entry, model: Entry): Promise<void> {
 }
 
 beforeAll(async () => {
-  // A first load with the default timings, so that the dev server has compiled the worker's
-  // modules: a cold compile keeps a fresh worker from answering for longer than the short window.
+  // A first load with the default timings, so that the browser has the worker's code cached: a
+  // cold load keeps a fresh worker from answering for longer than the short window.
   ({ context, page, errors } = await launchIdleApp(base));
   await page.evaluate((t) => localStorage.setItem('weightscope.engineTimings', JSON.stringify(t)), {
     silenceMs: SILENCE_MS,

@@ -5,10 +5,7 @@
  * gets the same barriers. A receiver that lacks a path of the schedule (no WebGPU) runs the
  * closest one and says so, in a banner and in the Train badge.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeExperimentHash, defaultExperiment, encodeExperiment } from '../src/engine/experiment';
 import {
@@ -26,7 +23,7 @@ const base = inject('baseUrl');
 
 beforeAll(async () => {
   context = await launch();
-  // The dev server transforms the app on first load: slow on a loaded machine.
+  // Two browsers with SwiftShader's WebGPU: slow to load on a loaded 2-core machine.
   context.setDefaultNavigationTimeout(120_000);
 });
 afterAll(async () => {
@@ -147,15 +144,7 @@ describe('share links carry the engine schedule', () => {
     await page.close();
 
     // A browser with no WebGPU at all (the same Chromium without its WebGPU switches).
-    const noGpu = await chromium.launchPersistentContext(
-      mkdtempSync(path.join(os.tmpdir(), 'weightscope-e2e-')),
-      {
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        headless: true,
-        args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
-        viewport: { width: 1400, height: 900 },
-      },
-    );
+    const noGpu = await launch({ args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
     noGpu.setDefaultNavigationTimeout(120_000);
     try {
       const other = await noGpu.newPage();
@@ -190,6 +179,6 @@ describe('share links carry the engine schedule', () => {
     } finally {
       await noGpu.close();
     }
-    // Two browsers, SwiftShader's WebGPU and a cold dev server on a loaded 2-core machine.
+    // Two browsers and SwiftShader's WebGPU on a loaded 2-core machine.
   }, 420_000);
 });

@@ -10,6 +10,7 @@
  *   npm run gpu-bench                      # the machine's GPU (Vulkan, Metal or D3D12 via Dawn)
  *   npm run gpu-bench -- --swiftshader     # Chromium's software Vulkan (SwiftShader): proves it runs; NOT GPU speed
  *   npm run gpu-bench -- --check-only      # agreement only
+ *   npm run gpu-bench -- --check-only --smoke   # four of the agreement cases (the unit test's; the browser test runs all)
  *   npm run gpu-bench -- --k 1,8 --seconds 0.5
  *   npm run gpu-bench -- --swiftshader --tiny   # every row end to end on small shapes (16×16 image, batch 16, K = 1, 2)
  */
@@ -183,9 +184,14 @@ async function benchClassifier(device: GPUDevice, arch: MlpArch, k: number, seco
 
 async function main(): Promise<void> {
   const { device, adapter } = await gpuDevice();
+  // --smoke: several tiles and chunks a member, Fourier features, SGD with momentum and decay, GELU.
+  const smoke = flag('--smoke');
   const agreement = [
-    ...(await runAgreement(device, AGREEMENT_CASES)),
-    ...(await runClassifierAgreement(device, CLASSIFIER_CASES)),
+    ...(await runAgreement(device, smoke ? [AGREEMENT_CASES[1]!, AGREEMENT_CASES[7]!] : AGREEMENT_CASES)),
+    ...(await runClassifierAgreement(
+      device,
+      smoke ? [CLASSIFIER_CASES[1]!, CLASSIFIER_CASES[2]!] : CLASSIFIER_CASES,
+    )),
   ];
   const worst = Math.max(...agreement.map((r) => r.worstRelative));
   const out: Record<string, unknown> = { adapter, agreement, agreementOk: worst < 1e-4 };

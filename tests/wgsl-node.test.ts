@@ -1,10 +1,10 @@
 /**
  * The WGSL population kernel in Node, on Dawn (the `webgpu` package) over Chromium's SwiftShader
- * Vulkan driver: scripts/gpu-bench.ts --check-only runs the same agreement cases as the browser test
- * (e2e/wgsl.e2e.ts) against the tfjs reference: INRs against PopulationTrainer (SIREN, ReLU with
- * Fourier features, K = 1, 2, 3 and 32, a hidden layer wider than 256), classifiers (ReLU, tanh,
- * GELU; Adam and SGD with momentum and L2 decay; minibatches that leave a chunk part empty; MNIST's
- * 784 inputs) against ClassifierTrainer, two dispatches and no buffer made per step. Dawn finds
+ * Vulkan driver: scripts/gpu-bench.ts --check-only --smoke, the script a GPU machine runs, checks
+ * four of the browser test's agreement cases (e2e/wgsl.e2e.ts runs them all) against the tfjs
+ * reference: INRs against PopulationTrainer (SIREN over several tiles and chunks, ReLU with Fourier
+ * features), classifiers (tanh with SGD, momentum and L2 decay; GELU with Adam) against
+ * ClassifierTrainer, two dispatches and no buffer made per step. Dawn finds
  * Vulkan through the environment of a new process, hence the child process. Without the driver
  * (no Debian Chromium) that test says so and is skipped; the browser test still covers the kernel.
  * The shape plan (what the kernel covers, how it cuts a population to fit the device's bindings)
@@ -30,10 +30,11 @@ const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const DEFAULT_BINDING = 128 * 2 ** 20;
 
 describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', () => {
-  it('agrees with the tfjs trainers to 1e-4 relative after 20 steps, in two dispatches a step', () => {
+  it('the GPU benchmark script runs its agreement check: 1e-4 relative after 20 steps, two dispatches a step', () => {
+    // Four cases (--smoke): the script is what a GPU machine runs; e2e/wgsl.e2e.ts runs every case.
     const stdout = execFileSync(
       process.execPath,
-      ['--import', './bin/register.mjs', 'scripts/gpu-bench.ts', '--swiftshader', '--check-only'],
+      ['--import', './bin/register.mjs', 'scripts/gpu-bench.ts', '--swiftshader', '--check-only', '--smoke'],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 540_000 },
     );
     const line = stdout.split('\n').find((l) => l.startsWith('{'))!;
@@ -43,12 +44,8 @@ describe.skipIf(!existsSync(ICD))('WGSL kernel on Dawn in Node (SwiftShader)', (
       agreementOk: boolean;
     };
     expect(out.adapter.software).toBe(true);
-    expect(out.agreement.length).toBeGreaterThanOrEqual(14);
-    for (const act of ['tanh', 'GELU', 'ReLU 6', 'ReLU 784→300→10'])
-      expect(out.agreement.some((r) => r.name.startsWith(act) && r.accuracyGap === 0)).toBe(true);
-    expect(out.agreement.some((r) => r.name.includes('wider than 256'))).toBe(true);
-    expect(out.agreement.some((r) => r.name.includes('K=32'))).toBe(true);
-    expect(out.agreement.some((r) => r.chunks > 1)).toBe(true);
+    expect(out.agreement.map((r) => r.name.split(' ')[0])).toEqual(['SIREN', 'ReLU+FF(7)', 'tanh', 'GELU']);
+    expect(out.agreement.some((r) => r.tiles > 1 && r.chunks > 1)).toBe(true);
     for (const r of out.agreement) {
       expect(r.worstRelative, r.name).toBeLessThan(1e-4);
       expect(r.mseRelative, r.name).toBeLessThan(1e-4);
