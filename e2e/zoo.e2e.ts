@@ -112,9 +112,8 @@ describe('Zoo tab', () => {
     // from its start).
     await page.getByTestId('zoo-pause').click();
     await expect(page.getByTestId('zoo-pause').textContent()).resolves.toBe('Resume');
-    await page.waitForTimeout(700);
+    await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/^paused/);
     const held = await progress.textContent();
-    expect(held).toMatch(/^paused/);
     await page.waitForTimeout(1500);
     await expect(progress.textContent()).resolves.toBe(held);
     expect(await page.getByTestId('zoo-grid').count()).toBe(0);
