@@ -42,6 +42,19 @@ export function sharedHalfRange(results: readonly (CloudResult | null)[], arch: 
   return m > 0 ? m * 1.12 : 1;
 }
 
+/** Every architecture of the maps on screen, in the order they first appear: one row each. */
+export function cloudArchs(results: readonly (CloudResult | null)[]): string[] {
+  return [...new Set(results.flatMap((r) => r?.groups.map((g) => g.arch) ?? []))];
+}
+
+/** Said once above the maps (not on each): why there is more than one map per column. */
+export function architectureNote(results: readonly (CloudResult | null)[]): string | null {
+  const n = cloudArchs(results).length;
+  return n > 1
+    ? `The selection holds ${n} architectures: models of different sizes cannot share a weight space, so each architecture gets its own map.`
+    : null;
+}
+
 const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
 
 /** "PC1 (42.0% of variance)". */
