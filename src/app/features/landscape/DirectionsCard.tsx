@@ -56,6 +56,18 @@ function InlineSetting(p: {
   );
 }
 
+/** How many powers of ten the positive values span. */
+function decades(v: Float32Array): number {
+  let lo = Infinity;
+  let hi = 0;
+  for (const x of v)
+    if (x > 0 && Number.isFinite(x)) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+  return hi > 0 ? Math.log10(hi / lo) : 0;
+}
+
 function figure(r: NonNullable<DirectionsState['result']>) {
   const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
   const cls = r.classification;
@@ -75,7 +87,13 @@ function figure(r: NonNullable<DirectionsState['result']>) {
         xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } },
         yaxis: cls
           ? { title: { text: 'loss (cross-entropy, nats)' } }
-          : { title: { text: 'loss (MSE, log scale)' }, type: 'log' },
+          : {
+              title: { text: 'loss (MSE, log scale)' },
+              type: 'log',
+              exponentformat: 'power',
+              // Over two decades or more, one label a decade: plotly's 2 and 5 between them crowd the axis.
+              ...(decades(r.loss) >= 2 ? { dtick: 1 } : {}),
+            },
       },
     };
   }
@@ -172,7 +190,7 @@ export function DirectionsCard() {
           />{' '}
           2-D
         </label>
-        <label>
+        <label title="seed of the random directions: the same seed draws the same directions">
           seed{' '}
           <input
             type="number"

@@ -107,10 +107,10 @@ export function ModelsPanel() {
               <Fragment key={m.id}>
                 <tr data-model-id={m.id}>
                   <NameCell m={m} />
-                  <td>{describeArch(m.arch)}</td>
-                  <td>{m.params.toLocaleString()}</td>
+                  <td className="nowrap">{describeArch(m.arch)}</td>
+                  <td className="nowrap num">{m.params.toLocaleString()}</td>
                   <td>{m.source}</td>
-                  <td data-testid="model-quality" title={m.note}>
+                  <td className="nowrap num" data-testid="model-quality" title={m.note}>
                     {quality(m)}
                   </td>
                   <td className="actions">
