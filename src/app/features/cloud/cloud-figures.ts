@@ -103,13 +103,33 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
       marker: {
         color: PALETTE[t % PALETTE.length],
         size: dims === 3 ? 5 : 10,
-        symbol: idx.map((i) =>
-          group.ids[i] === (group.referenceId ?? result.referenceId) ? 'diamond' : 'circle',
-        ),
         line: { width: dims === 3 ? 0 : 1, color: '#fff' },
       },
     });
   });
+  // The reference as an outline of its own over its point: a diamond inside its group's trace made
+  // plotly's legend draw that whole group as diamonds.
+  const refId = group.referenceId ?? result.referenceId;
+  const refAt = refId ? group.ids.indexOf(refId) : -1;
+  if (refAt >= 0) {
+    const c = [group.coords[refAt]!];
+    traces.push({
+      type,
+      mode: 'markers',
+      meta: 'reference',
+      name: `reference: ${result.entries[refId!]?.name ?? refId}`,
+      x: axis(c, 0),
+      y: axis(c, 1),
+      ...(dims === 3 ? { z: axis(c, 2) } : {}),
+      marker: {
+        symbol: 'diamond-open',
+        size: dims === 3 ? 9 : 17,
+        color: '#111827',
+        line: { width: 2, color: '#111827' },
+      },
+      hoverinfo: 'skip',
+    });
+  }
   for (const p of group.paths) {
     const a = result.entries[p.a]?.name ?? p.a;
     const b = result.entries[p.b]?.name ?? p.b;
