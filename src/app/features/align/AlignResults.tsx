@@ -171,21 +171,23 @@ function ResultTable({ view }: { view: AlignResultView }) {
       <table className="align-table" data-testid="align-table">
         <thead>
           <tr>
-            <th>model → joined as</th>
+            <th>model</th>
+            <th title="max |f(B) − f(π(B))| on a probe batch, and the bound it is held to">
+              function equality
+            </th>
+            <th>objective before → after</th>
             <th title="weight-matching sweeps (STE: over all its steps)">sweeps</th>
             <th>time</th>
-            <th>objective before → after</th>
             <th title="each restart's seed and objective; ★ marks the one kept">
               restarts (seed: objective)
-            </th>
-            <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
-              function equality
             </th>
           </tr>
         </thead>
         <tbody>
           {view.results.map((r) => {
             const ok = r.proved;
+            // The aligned copy is "B aligned to A" unless the workspace had to name it otherwise.
+            const renamed = r.entry.name !== `${r.sourceName} aligned to ${view.refName}`;
             return (
               <tr
                 key={r.entry.id}
@@ -200,15 +202,22 @@ function ResultTable({ view }: { view: AlignResultView }) {
                 data-midpoint={r.ste?.midpointLoss}
                 data-wm-midpoint={r.ste?.weightMatchingLoss}
               >
-                <td className="align-model">
+                <td className="align-model" title={`joins the workspace as “${r.entry.name}”`}>
                   {r.sourceName}
+                  {(r.signed || renamed) && (
+                    <div className="hint">
+                      {[r.signed ? 'signed' : '', renamed ? `joined as “${r.entry.name}”` : '']
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </div>
+                  )}
+                </td>
+                <td className={`num ${ok ? 'align-ok' : 'align-fail'}`}>
+                  {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
                   <div className="hint">
-                    → {r.entry.name}
-                    {r.signed ? ' (signed)' : ''}
+                    limit {(1e-5 * Math.max(1, r.outputScale)).toExponential(1)}: {ok ? 'holds' : 'FAILS'}
                   </div>
                 </td>
-                <td className="num">{r.sweeps}</td>
-                <td className="num">{r.timeMs.toFixed(1)} ms</td>
                 <td className="num">
                   {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
                   {r.ste && (
@@ -220,6 +229,8 @@ function ResultTable({ view }: { view: AlignResultView }) {
                     </>
                   )}
                 </td>
+                <td className="num">{r.sweeps}</td>
+                <td className="num">{r.timeMs.toFixed(1)} ms</td>
                 <td className="num" data-testid="align-restarts">
                   {r.restarts.map((x, i) => (
                     <div
@@ -232,12 +243,6 @@ function ResultTable({ view }: { view: AlignResultView }) {
                     </div>
                   ))}
                 </td>
-                <td className={`num ${ok ? 'align-ok' : 'align-fail'}`}>
-                  {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
-                  <div className="hint">
-                    limit {(1e-5 * Math.max(1, r.outputScale)).toExponential(1)}: {ok ? 'holds' : 'FAILS'}
-                  </div>
-                </td>
               </tr>
             );
           })}
@@ -247,7 +252,7 @@ function ResultTable({ view }: { view: AlignResultView }) {
         <p className="hint align-table-note" data-testid="align-table-note">
           Objective: {objective.name}, {objective.better} is better. Function equality: the largest output
           difference between the model and its aligned copy on a probe batch, held to 1e-5 · max(1, output
-          scale).
+          scale). Each aligned copy joins the workspace as “model aligned to {view.refName}”.
         </p>
       )}
     </div>

@@ -69,7 +69,8 @@ function decades(v: Float32Array): number {
 }
 
 function figure(r: NonNullable<DirectionsState['result']>) {
-  const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
+  // Two lines: one line of model name and method ran out of the frame in a narrow window.
+  const title = `Loss around ${r.modelName}<br><sub>along ${r.dims === 2 ? 'two random filter-normalised directions' : 'a random filter-normalised direction'}</sub>`;
   const cls = r.classification;
   if (r.dims === 1) {
     return {

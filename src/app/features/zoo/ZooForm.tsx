@@ -325,6 +325,10 @@ export function ZooForm() {
       </fieldset>
       <fieldset disabled={!hasZoo}>
         <legend>Learn on weights</legend>
+        <p className="hint zoo-methods-hint">
+          Classify each member&apos;s label from its weights alone: a plain MLP (raw, aligned first, or fed
+          random permutations) or the permutation-invariant np network. Hover a name for what it does.
+        </p>
         <div className="zoo-checks" role="group" aria-label="methods">
           {WS_METHODS.map((m) => (
             <label key={m} title={METHOD_TITLES[m]}>
@@ -340,10 +344,6 @@ export function ZooForm() {
             </label>
           ))}
         </div>
-        <p className="hint zoo-methods-hint">
-          Classify each member&apos;s label from its weights alone: a plain MLP (raw, aligned first, or fed
-          random permutations) or the permutation-invariant np network. Hover a name for what it does.
-        </p>
         <div className="zoo-checks" role="group" aria-label="augmentations">
           <span className="field-label">Augment</span>
           {WS_AUGMENTS.map((a) => (
