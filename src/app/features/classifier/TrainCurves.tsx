@@ -65,6 +65,15 @@ export function TrainCurves() {
   const acc = useMemo(() => traces(history, (r) => r.heldOutAccuracy, '%{y:.2f}%', 100), [history]);
   const p = job.progress;
   const axis = { title: { text: 'epoch' }, dtick: 1, rangemode: 'nonnegative' };
+  // A legend band of its own under the axis title (3 members a row in a narrow window); beyond
+  // 12 members the legend is dropped, the hover names the member.
+  const members = loss.length;
+  const legendRows = members <= 12 ? Math.ceil(members / 3) : 0;
+  const frame = {
+    showlegend: legendRows > 0,
+    legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
+    margin: { l: 60, r: 16, t: 52, b: 56 + 20 * legendRows },
+  };
   return (
     <section className="panel" data-testid="cls-curves" data-epochs={history.length}>
       <h2>
@@ -92,20 +101,22 @@ export function TrainCurves() {
         <div className="plot-pair">
           <Plot
             testId="cls-loss-chart"
-            height={280}
+            height={260 + 20 * legendRows}
             data={loss}
             layout={{
-              title: { text: 'Train loss (mean minibatch cross-entropy)' },
+              ...frame,
+              title: { text: 'Train loss<br><sub>mean minibatch cross-entropy</sub>' },
               xaxis: axis,
               yaxis: { title: { text: 'cross-entropy (nats)' } },
             }}
           />
           <Plot
             testId="cls-acc-chart"
-            height={280}
+            height={260 + 20 * legendRows}
             data={acc}
             layout={{
-              title: { text: 'Held-out accuracy' },
+              ...frame,
+              title: { text: 'Held-out accuracy<br><sub>after each epoch</sub>' },
               xaxis: axis,
               yaxis: { title: { text: 'accuracy (%)' } },
             }}

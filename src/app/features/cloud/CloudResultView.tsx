@@ -5,6 +5,7 @@ import { PlotCard } from '../../components/PlotCard';
 import {
   cloudCsv,
   cloudLayout,
+  cloudScatterHeight,
   cloudTraces,
   fmtDistance,
   sharedHalfRange,
@@ -63,7 +64,7 @@ function GroupView({
         testId={`cloud-scatter-${mode}-${index}`}
         filename={`weightscope-cloud-${mode}-${index}`}
         csv={csv}
-        height={dims === 3 ? 460 : 400}
+        height={cloudScatterHeight(result, group, dims)}
       />
       <PlotCard
         data={bars.data}

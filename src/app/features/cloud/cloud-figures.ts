@@ -148,6 +148,21 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
   return traces;
 }
 
+/** Height of one legend row, in px. */
+const LEGEND_ROW = 20;
+
+/** The scatter's legend entries: one per colour group, per path, and the reference's outline. */
+function legendEntries(result: CloudResult, group: CloudGroup): number {
+  const refId = group.referenceId ?? result.referenceId;
+  const keys = new Set(group.ids.map((id) => colourKey(result.entries[id])));
+  return keys.size + group.paths.length + (refId && group.ids.includes(refId) ? 1 : 0);
+}
+
+/** The scatter's height: the 2-D plot keeps its area whatever the legend's length. */
+export function cloudScatterHeight(result: CloudResult, group: CloudGroup, dims: 2 | 3): number {
+  return dims === 3 ? 460 : 320 + LEGEND_ROW * legendEntries(result, group);
+}
+
 /**
  * Title and axes of the scatter. `halfRange` (sharedHalfRange) fixes every axis to [−r, r] so the
  * raw and aligned maps read on one scale; without it plotly fits each map to its own points.
@@ -169,10 +184,14 @@ export function cloudLayout(
     ...(dims === 3 ? { nticks: 5 } : {}),
     ...(halfRange ? { range: [-halfRange, halfRange], autorange: false } : {}),
   });
+  const entries = legendEntries(result, group);
   const layout: Record<string, unknown> = {
     title: {
       text: `${title} (${group.ids.length} models)<br><sub>mean pairwise distance ${fmtDistance(group.meanDistance)}${halfRange ? ' · same axis ranges as the other map' : ''}</sub>`,
       font: { size: 13 },
+      // Title and subtitle push the top margin rather than run into the highest tick label.
+      automargin: true,
+      yref: 'paper',
     },
     showlegend: true,
     legend: { orientation: 'h', y: -0.2 },
@@ -191,7 +210,15 @@ export function cloudLayout(
       },
       margin: { l: 10, r: 10, t: 56, b: 10 },
     });
-  else Object.assign(layout, { xaxis: ax(0), yaxis: ax(1) });
+  else
+    Object.assign(layout, {
+      xaxis: ax(0),
+      yaxis: ax(1),
+      // The legend in a band of its own under the axis title (a row per entry, the narrow case),
+      // not at a fraction of the plot's height, where four or more entries ran over the axis title.
+      legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
+      margin: { l: 60, r: 16, t: 40, b: 64 + LEGEND_ROW * entries },
+    });
   return layout;
 }
 
