@@ -72,7 +72,7 @@ export function TrainCurves() {
   const frame = {
     showlegend: legendRows > 0,
     legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
-    margin: { l: 60, r: 16, t: 52, b: 56 + 20 * legendRows },
+    margin: { l: 60, r: 16, t: 64, b: 56 + 20 * legendRows },
   };
   return (
     <section className="panel" data-testid="cls-curves" data-epochs={history.length}>
@@ -101,7 +101,7 @@ export function TrainCurves() {
         <div className="plot-pair">
           <Plot
             testId="cls-loss-chart"
-            height={260 + 20 * legendRows}
+            height={270 + 20 * legendRows}
             data={loss}
             layout={{
               ...frame,
@@ -112,7 +112,7 @@ export function TrainCurves() {
           />
           <Plot
             testId="cls-acc-chart"
-            height={260 + 20 * legendRows}
+            height={270 + 20 * legendRows}
             data={acc}
             layout={{
               ...frame,

@@ -160,7 +160,7 @@ function legendEntries(result: CloudResult, group: CloudGroup): number {
 
 /** The scatter's height: the 2-D plot keeps its area whatever the legend's length. */
 export function cloudScatterHeight(result: CloudResult, group: CloudGroup, dims: 2 | 3): number {
-  return dims === 3 ? 460 : 320 + LEGEND_ROW * legendEntries(result, group);
+  return dims === 3 ? 460 : 350 + LEGEND_ROW * legendEntries(result, group);
 }
 
 /**
@@ -189,9 +189,6 @@ export function cloudLayout(
     title: {
       text: `${title} (${group.ids.length} models)<br><sub>mean pairwise distance ${fmtDistance(group.meanDistance)}${halfRange ? ' · same axis ranges as the other map' : ''}</sub>`,
       font: { size: 13 },
-      // Title and subtitle push the top margin rather than run into the highest tick label.
-      automargin: true,
-      yref: 'paper',
     },
     showlegend: true,
     legend: { orientation: 'h', y: -0.2 },
@@ -217,7 +214,8 @@ export function cloudLayout(
       // The legend in a band of its own under the axis title (a row per entry, the narrow case),
       // not at a fraction of the plot's height, where four or more entries ran over the axis title.
       legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
-      margin: { l: 60, r: 16, t: 40, b: 64 + LEGEND_ROW * entries },
+      // Room at the top for the title's two lines, clear of the highest tick label.
+      margin: { l: 60, r: 16, t: 72, b: 64 + LEGEND_ROW * entries },
     });
   return layout;
 }

@@ -85,6 +85,8 @@ function figure(r: NonNullable<DirectionsState['result']>) {
       ],
       layout: {
         title: { text: title },
+        // Room for the title's two lines above the plot.
+        margin: { l: 60, r: 16, t: 72, b: 48 },
         xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } },
         yaxis: cls
           ? { title: { text: 'loss (cross-entropy, nats)' } }
@@ -125,6 +127,8 @@ function figure(r: NonNullable<DirectionsState['result']>) {
     ],
     layout: {
       title: { text: title },
+      // Room for the title's two lines above the plot.
+      margin: { l: 60, r: 16, t: 72, b: 48 },
       xaxis: { title: { text: 'α along d₁ (filter-normalised)' } },
       yaxis: { title: { text: 'β along d₂ (filter-normalised)' } },
     },
