@@ -68,7 +68,7 @@ describe('STE in the Align tab, and nested merges', () => {
     expect(row!.proof).toBe('ok');
     // STE keeps the lowest midpoint loss, never worse than weight matching's (its step 0).
     expect(Number(row!.midpoint)).toBeLessThanOrEqual(Number(row!['wm-midpoint']));
-    expect(await page.getByTestId('align-restarts').locator('div').count()).toBe(3);
+    expect(await page.getByTestId('align-restarts').locator('[data-seed]').count()).toBe(2);
     await page.waitForSelector('[data-testid="align-ste"].js-plotly-plot');
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -101,6 +101,22 @@ describe('cloud and landscape views', () => {
     expect(frames[0]!.x).toEqual(frames[1]!.x);
     expect(frames[0]!.y).toEqual(frames[0]!.x);
     for (const f of frames) expect(f.title).toMatch(/mean pairwise distance \d/);
+    // Side by side, an architecture's raw and aligned maps start level, whatever wraps above them.
+    const tops = await page.evaluate(() =>
+      [0, 1].map((i) =>
+        ['raw', 'aligned', 'variance-raw', 'variance-aligned'].map((m) =>
+          Math.round(
+            document
+              .querySelector(`[data-testid="cloud-${m.startsWith('variance') ? m : `scatter-${m}`}-${i}"]`)!
+              .getBoundingClientRect().top,
+          ),
+        ),
+      ),
+    );
+    for (const [raw, aligned, vRaw, vAligned] of tops) {
+      expect(aligned).toBe(raw);
+      expect(vAligned).toBe(vRaw);
+    }
     await screenshot(page, 'cloud-raw-aligned');
 
     // Only the six samples.
@@ -139,7 +155,9 @@ describe('cloud and landscape views', () => {
     const mixed = await cloudPlots(page, 'raw');
     expect(mixed.map((p) => p.points).sort((a, b) => a - b)).toEqual([6, 64]);
     for (const p of mixed) checkRatios(p.ratios);
-    expect(await page.getByTestId('cloud-note').first().textContent()).toMatch(/different architectures/);
+    // Said once above the maps, not on each architecture's map.
+    expect(await page.getByTestId('cloud-arch-note').count()).toBe(1);
+    expect(await page.getByTestId('cloud-arch-note').textContent()).toMatch(/2 architectures/);
     await screenshot(page, 'cloud-mixed-architectures');
 
     // The loss plane through the three first samples (the default anchors).

@@ -227,4 +227,30 @@ describe('training in the browser', () => {
     expect(['training', 'done']).toContain(await appState<string>(page, 's.run.status'));
     await screenshot(page, 'bad-image');
   });
+
+  it('draws the live chart of a run that ran and ended while its tab was hidden, once the tab is shown', async () => {
+    if ((await appState<boolean>(page, 's.run.busy')) === true) {
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await waitForStatus(page, ['cancelled', 'done']);
+    }
+    await page.getByTestId('backend').selectOption('wasm');
+    await setField(page, 'steps', '30');
+    await page.getByTestId('train').click();
+    // As a replayed link's run does: every progress message arrives while another tab is on screen.
+    await page.getByRole('tab', { name: 'Models' }).click();
+    await waitForStatus(page, ['done']);
+    await page.waitForTimeout(300);
+    await page.getByRole('tab', { name: 'Train' }).click();
+    // No message arrives any more: only the reveal itself can redraw the chart.
+    const painted = () =>
+      page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid="psnr-live"]');
+        if (!c || c.width === 0) return 0;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
+        return n;
+      });
+    await expect.poll(painted, { timeout: 5_000 }).toBeGreaterThan(1000);
+  });
 });

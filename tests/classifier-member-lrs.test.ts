@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shardPortsFor } from '../src/cli/kernel-pool';
-import { batchSeed } from '../src/engine/classifier/schedule';
+import { batchSeed, learningRateAt, stepsPerEpoch } from '../src/engine/classifier/schedule';
 import type { ClassifierTraining } from '../src/engine/classifier/settings';
 import type { ClassificationData } from '../src/engine/data/eval-data';
 import { initModel, type MlpArch, type Model } from '../src/engine/model';
@@ -106,6 +106,35 @@ describe('per-member learning rates: one population equals one run per rate', ()
         const oneRate = await train(all, base, training, kernel, false);
         expect(worstRelative(oneRate.slice(1, 3), groups.slice(1, 3))).toBeGreaterThan(1e-3);
       }, 60_000);
+
+  it("records each member's own rate per epoch, not the first member's", async () => {
+    const training = TRAININGS[0]![1];
+    for (const kernel of [{ choice: 'fused' }, { choice: 'tfjs' }] as KernelHooks[]) {
+      const run = await trainClassifierRun(
+        [base, base, base],
+        data,
+        data,
+        { ...training, lr: RATES[0]!, memberLrs: RATES, batchSeeds: [1, 2, 3] },
+        { kernel },
+      );
+      const total = stepsPerEpoch(n, training.batch) * training.epochs;
+      expect(run.history).toHaveLength(training.epochs);
+      run.history.forEach((r, e) => {
+        const t = (e + 1) * stepsPerEpoch(n, training.batch);
+        // The cosine schedule scales each member's own base rate.
+        expect(r.memberLrs).toEqual(RATES.map((lr) => learningRateAt('cosine', lr, t, total)));
+      });
+      expect(run.history[0]!.memberLrs![2]).toBeGreaterThan(run.history[0]!.memberLrs![0]!);
+      const plain = await trainClassifierRun(
+        [base],
+        data,
+        data,
+        { ...training, batchSeeds: [1] },
+        { kernel },
+      );
+      expect(plain.history[0]!.memberLrs).toBeUndefined();
+    }
+  });
 
   it('refuses a rate list that does not fit the population', async () => {
     const training = TRAININGS[0]![1];

@@ -41,6 +41,9 @@ describe('the worker’s cloud job', () => {
     // The wide group cannot use the small reference: it is aligned to its own first model.
     expect(aligned.map((g) => g.referenceId)).toEqual([ids[0], wideIds[0]]);
     expect(aligned[1]!.note).toMatch(/first model of this architecture/);
+    // That architectures are mapped apart is the view's one note, not repeated on every group.
+    expect(raw.map((g) => g.note)).toEqual([undefined, undefined]);
+    expect(aligned[0]!.note).toBeUndefined();
     for (let g = 0; g < 2; g++) {
       expect(raw[g]!.meanDistance).toBeGreaterThan(0);
       // Weight matching minimises each model's distance to the reference, so the cloud tightens.

@@ -4,7 +4,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScoreOption } from '../src/app/data/score';
-import { cloudLayout, sharedHalfRange } from '../src/app/features/cloud/cloud-figures';
+import {
+  architectureNote,
+  cloudArchs,
+  cloudLayout,
+  cloudTraces,
+  sharedHalfRange,
+} from '../src/app/features/cloud/cloud-figures';
 import type { CloudResult } from '../src/app/features/cloud/cloud-state';
 import {
   curveLossCsv,
@@ -252,6 +258,34 @@ describe('cloud: raw and aligned on one scale', () => {
       cloudLayout(aligned, aligned.groups[0]!, 3, r) as { scene: Record<string, { range?: number[] }> }
     ).scene;
     expect(scene.zaxis!.range).toEqual([-r, r]);
+  });
+
+  it('marks the reference with an outline of its own, so the legend draws its group as circles', () => {
+    const traces = cloudTraces(aligned, aligned.groups[0]!, 2) as {
+      meta: string;
+      x: number[];
+      marker: { symbol?: unknown };
+    }[];
+    const models = traces.filter((t) => t.meta === 'models');
+    expect(models.reduce((n, t) => n + t.x.length, 0)).toBe(3);
+    for (const t of models) expect(t.marker.symbol).toBeUndefined();
+    const ref = traces.filter((t) => t.meta === 'reference');
+    expect(ref).toHaveLength(1);
+    expect(ref[0]!.x).toEqual([1]);
+    expect(ref[0]!.marker.symbol).toBe('diamond-open');
+    expect(
+      cloudTraces(raw, raw.groups[0]!, 2).some((t) => (t as { meta: string }).meta === 'reference'),
+    ).toBe(false);
+  });
+
+  it('side by side, every architecture gets one row in both columns, and the note is said once', () => {
+    expect(cloudArchs([raw, aligned])).toEqual(['MLP 2→8→1']);
+    expect(architectureNote([raw, aligned])).toBeNull();
+    // The raw map also holds a second architecture (mapped with another selection): a row for it.
+    const wide = { ...raw.groups[0]!, arch: 'MLP 2→16→1' };
+    const mixed: CloudResult = { ...raw, groups: [wide, raw.groups[0]!] };
+    expect(cloudArchs([mixed, aligned, null])).toEqual(['MLP 2→16→1', 'MLP 2→8→1']);
+    expect(architectureNote([mixed, aligned])).toMatch(/2 architectures.*own map/);
   });
 });
 

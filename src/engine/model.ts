@@ -105,15 +105,27 @@ export function paramCount(arch: MlpArch): number {
 /** SIREN's w0, defaulting to 30 (Sitzmann et al. 2020). */
 export const sirenW0 = (arch: MlpArch): number => arch.w0 ?? 30;
 
-/** A short human label such as "SIREN 2→64×3→1 (w0=30)". */
+/** How each activation is written in labels, the way papers write it (ReLU, GELU, tanh, SIREN). */
+export const ACTIVATION_LABELS: Record<Activation, string> = {
+  relu: 'ReLU',
+  sine: 'SIREN',
+  tanh: 'tanh',
+  gelu: 'GELU',
+};
+
+/**
+ * A short human label: "ReLU 784→64→10", "SIREN 2→64×3→1 (w0=30)" (three hidden layers of 64),
+ * "GELU 2→32→16→1 + RFF 64". A run of equal hidden widths is written once with its count.
+ */
 export function describeArch(arch: MlpArch): string {
   const hidden = arch.widths.slice(1, -1);
-  const same = hidden.every((w) => w === hidden[0]);
-  const body = same && hidden.length > 0 ? `${hidden[0]}×${hidden.length}` : hidden.join('-');
-  const io = `${arch.widths[0]}→${body}→${arch.widths[arch.widths.length - 1]}`;
-  if (arch.activation === 'sine') return `SIREN ${io} (w0=${sirenW0(arch)})`;
+  const same = hidden.length > 1 && hidden.every((w) => w === hidden[0]);
+  const body = same ? [`${hidden[0]}×${hidden.length}`] : hidden;
+  const io = [arch.widths[0], ...body, arch.widths[arch.widths.length - 1]].join('→');
+  const name = ACTIVATION_LABELS[arch.activation];
+  if (arch.activation === 'sine') return `${name} ${io} (w0=${sirenW0(arch)})`;
   const enc = arch.encoding ? ` + RFF ${arch.encoding.features}` : '';
-  return `${arch.activation.toUpperCase()} ${io}${enc}`;
+  return `${name} ${io}${enc}`;
 }
 
 /**

@@ -5,6 +5,7 @@
  * trains on the fused kernel wherever that covers the run, else on tfjs (classifier-path.ts).
  */
 import { yieldToEvents } from '../cancel';
+import { memberRateAt } from '../classifier/kernel-trainer';
 import type { Model } from '../model';
 import type { ClassificationData } from '../data/eval-data';
 import type { ClassifierTrainerOptions, MemberScores } from './classifier';
@@ -18,8 +19,13 @@ export interface EpochRecord {
   trainLoss: number[];
   heldOutLoss: number[];
   heldOutAccuracy: number[];
-  /** Learning rate at the end of the epoch. */
+  /** The run's learning rate at the end of the epoch: its `lr` under the schedule. */
   lr: number;
+  /**
+   * Each member's rate at the end of the epoch, present only where members train at their own
+   * base rates (`memberLrs`: a model soup's ingredients); `lr` is then just the run's nominal one.
+   */
+  memberLrs?: number[];
   /** Seconds since the run started. */
   seconds: number;
 }
@@ -107,6 +113,13 @@ export async function trainClassifierRun(
         heldOutLoss: Array.from(scores.loss),
         heldOutAccuracy: Array.from(scores.accuracy),
         lr: trainer.lr,
+        ...(opts.memberLrs
+          ? {
+              memberLrs: opts.memberLrs.map((_, k) =>
+                memberRateAt(opts, k, trainer.steps, trainer.totalSteps),
+              ),
+            }
+          : {}),
         seconds: (performance.now() - t0) / 1000,
       };
       history.push(record);

@@ -23,7 +23,7 @@ import {
   classifierPopulation,
   type ClassifierTraining,
 } from '../../engine/classifier/settings';
-import type { Model } from '../../engine/model';
+import { describeArch, type MlpArch, type Model } from '../../engine/model';
 import type { PathCurve } from '../../engine/paths/barrier';
 import { trainClassifierRun, type EpochRecord } from '../../engine/tf/classifier-run';
 import type {
@@ -172,6 +172,10 @@ export async function runClassifierFineTune(
   };
 }
 
+/** "ReLU 784→512×3→10": a preset's MNIST MLP, labelled as every panel labels an architecture. */
+const mnistArch = (o: { hidden: readonly number[]; activation: MlpArch['activation'] }): string =>
+  describeArch({ widths: [784, ...o.hidden, 10], activation: o.activation });
+
 /** "3 epochs of adam, batch 128". */
 const describe = (t: ClassifierTraining): string =>
   `${t.epochs} epoch${t.epochs === 1 ? '' : 's'} of ${t.optimizer === 'sgd' ? 'SGD' : 'Adam'}, batch ${t.batch}`;
@@ -213,7 +217,7 @@ async function presetReply(
     case 'rebasin': {
       const training = withEpochs(REBASIN_DEFAULTS.training, job.epochs);
       const r = await runRebasinPreset(job.mnist, { ...hidden, seed, training }, hooks);
-      const setup = `two 784-${r.options.hidden.join('-')}-10 ${r.options.activation} MLPs, ${describe(r.options.training)}`;
+      const setup = `two ${mnistArch(r.options)} MLPs, ${describe(r.options.training)}`;
       const models = [add(r.models.a, `re-basin A (${tag})`), add(r.models.b, `re-basin B (${tag})`)];
       return {
         preset: 'rebasin',
@@ -246,7 +250,7 @@ async function presetReply(
     case 'repair': {
       const training = withEpochs(REPAIR_DEFAULTS.training, job.epochs);
       const r = await runRepairPreset(job.mnist, { ...hidden, seed, training }, hooks);
-      const setup = `two 784-${r.options.hidden.join('-')}-10 MLPs, ${describe(r.options.training)}`;
+      const setup = `two ${mnistArch(r.options)} MLPs, ${describe(r.options.training)}`;
       return {
         preset: 'repair',
         models: [],
@@ -279,7 +283,7 @@ async function presetReply(
         add(r.models.greedy, `greedy soup (${tag})`),
       ];
       const o = r.options;
-      const setup = `784-${o.hidden.join('-')}-10 base (${describe(o.base)}), ${o.ingredients} fine-tuned ingredients (${describe(o.fineTune)}, lr ${o.lrs.join(' / ')})`;
+      const setup = `${mnistArch(o)} base (${describe(o.base)}), ${o.ingredients} fine-tuned ingredients (${describe(o.fineTune)}, lr ${o.lrs.join(' / ')})`;
       return {
         preset: 'soup',
         models,

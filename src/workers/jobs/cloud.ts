@@ -11,7 +11,7 @@ import type { JobContext } from './context';
 
 /**
  * PCA maps, one per architecture: models of different sizes cannot share a weight space, so they
- * are grouped with a note instead of failing the whole view. Cancelling takes effect between
+ * are mapped group by group instead of failing the whole view. Cancelling takes effect between
  * models (each may be aligned first) and rejects.
  */
 export async function runCloud(
@@ -43,12 +43,12 @@ export async function runCloud(
         label: ref ? 'aligning to the reference' : 'flattening',
       });
     }
+    // Notes say what is particular to this group; that architectures are mapped apart is said
+    // once by the view, not on every map.
     const note =
       refId && refId !== job.alignTo
         ? 'aligned to the first model of this architecture: the chosen reference has another one'
-        : byArch.size > 1
-          ? 'models of different architectures are mapped separately'
-          : undefined;
+        : undefined;
     if (models.length < 2) {
       groups.push({
         arch: describeArch(first.arch),

@@ -159,27 +159,35 @@ function Heatmaps({ view }: { view: AlignResultView }) {
   );
 }
 
-/** Sweeps, time, objective and the proof that each aligned model computes the same function. */
+/**
+ * Sweeps, time, objective and the proof that each aligned model computes the same function. What
+ * the objective is and what the proof checks is the same for every row, so it is said once, under
+ * the table; the cells hold numbers that stay on one line.
+ */
 function ResultTable({ view }: { view: AlignResultView }) {
+  const objective = view.results[0]?.objective;
   return (
     <div className="table-scroll">
       <table className="align-table" data-testid="align-table">
         <thead>
           <tr>
-            <th>model → joined as</th>
-            <th title="weight-matching sweeps (STE: over all its steps) and the time">sweeps (time)</th>
+            <th>model</th>
+            <th title="max |f(B) − f(π(B))| on a probe batch, and the bound it is held to">
+              function equality
+            </th>
             <th>objective before → after</th>
+            <th title="weight-matching sweeps (STE: over all its steps)">sweeps</th>
+            <th>time</th>
             <th title="each restart's seed and objective; ★ marks the one kept">
               restarts (seed: objective)
-            </th>
-            <th title="max |f(B) − f(π(B))| on a probe batch, and the output scale it is compared to">
-              function equality
             </th>
           </tr>
         </thead>
         <tbody>
           {view.results.map((r) => {
             const ok = r.proved;
+            // The aligned copy is "B aligned to A" unless the workspace had to name it otherwise.
+            const renamed = r.entry.name !== `${r.sourceName} aligned to ${view.refName}`;
             return (
               <tr
                 key={r.entry.id}
@@ -194,48 +202,59 @@ function ResultTable({ view }: { view: AlignResultView }) {
                 data-midpoint={r.ste?.midpointLoss}
                 data-wm-midpoint={r.ste?.weightMatchingLoss}
               >
-                <td>
+                <td className="align-model" title={`joins the workspace as “${r.entry.name}”`}>
                   {r.sourceName}
-                  <div className="hint">
-                    → {r.entry.name}
-                    {r.signed ? ' (signed)' : ''}
-                  </div>
+                  {(r.signed || renamed) && (
+                    <div className="hint">
+                      {[r.signed ? 'signed' : '', renamed ? `joined as “${r.entry.name}”` : '']
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </div>
+                  )}
                 </td>
-                <td className="num">
-                  {r.sweeps}
-                  <div className="hint">{r.timeMs.toFixed(1)} ms</div>
+                <td className={`num ${ok ? 'align-ok' : 'align-fail'}`}>
+                  {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
+                  <div className="hint">
+                    limit {(1e-5 * Math.max(1, r.outputScale)).toExponential(1)}: {ok ? 'holds' : 'FAILS'}
+                  </div>
                 </td>
                 <td className="num">
                   {fmt(r.objectiveBefore)} → <strong>{fmt(r.objectiveAfter)}</strong>
                   {r.ste && (
-                    <div className="hint">
-                      midpoint loss {fmt(r.ste.midpointLoss)} (weight matching {fmt(r.ste.weightMatchingLoss)}
-                      , step {r.ste.bestStep})
-                    </div>
+                    <>
+                      <div className="hint">
+                        midpoint loss {fmt(r.ste.midpointLoss)}, step {r.ste.bestStep}
+                      </div>
+                      <div className="hint">weight matching&apos;s {fmt(r.ste.weightMatchingLoss)}</div>
+                    </>
                   )}
                 </td>
+                <td className="num">{r.sweeps}</td>
+                <td className="num">{r.timeMs.toFixed(1)} ms</td>
                 <td className="num" data-testid="align-restarts">
                   {r.restarts.map((x, i) => (
-                    <div key={x.seed} className={i === r.bestRestart ? 'align-best' : 'hint'}>
+                    <div
+                      key={x.seed}
+                      data-seed={x.seed}
+                      className={i === r.bestRestart ? 'align-best' : 'hint'}
+                    >
                       {i === r.bestRestart ? '★ ' : ''}
                       {x.seed}: {fmt(x.objective)}
                     </div>
                   ))}
-                  <div className="hint">
-                    {r.objective.name}, {r.objective.better} is better
-                  </div>
-                </td>
-                <td className={ok ? 'align-ok' : 'align-fail'}>
-                  {ok ? '✓' : '✗'} max |Δf| = {r.maxOutputDiff.toExponential(2)}
-                  <div className="hint">
-                    ≤ 1e-5 · max(1, scale {r.outputScale.toPrecision(3)}) {ok ? 'holds' : 'FAILS'}
-                  </div>
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      {objective && (
+        <p className="hint align-table-note" data-testid="align-table-note">
+          Objective: {objective.name}, {objective.better} is better. Function equality: the largest output
+          difference between the model and its aligned copy on a probe batch, held to 1e-5 · max(1, output
+          scale). Each aligned copy joins the workspace as “model aligned to {view.refName}”.
+        </p>
+      )}
     </div>
   );
 }

@@ -10,7 +10,7 @@ const PRESETS: { id: PresetName; label: string; what: string }[] = [
   {
     id: 'rebasin',
     label: 'Git Re-Basin: MNIST MLP',
-    what: 'two 784-512×3-10 MLPs; loss and accuracy along lerp, naive vs weight, activation and STE matching',
+    what: 'two 784→512×3→10 MLPs; loss and accuracy along lerp, naive vs weight, activation and STE matching',
   },
   {
     id: 'widths',

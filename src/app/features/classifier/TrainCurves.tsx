@@ -3,8 +3,16 @@ import { Plot } from '../../components/Plot';
 import type { EpochRecord } from '../../../engine/tf/classifier-run';
 import { useTrain } from './classifier-state';
 
-/** One line per member: `pick(record)[k]` against the epoch. */
-function traces(history: EpochRecord[], pick: (r: EpochRecord) => number[], scale = 1): unknown[] {
+/**
+ * One line per member: `pick(record)[k]` against the epoch; the hover names the member's own
+ * learning rate at that epoch (members may train at their own rates).
+ */
+function traces(
+  history: EpochRecord[],
+  pick: (r: EpochRecord) => number[],
+  value: string,
+  scale = 1,
+): unknown[] {
   const k = history[0] ? pick(history[0]).length : 0;
   return Array.from({ length: k }, (_, m) => ({
     type: 'scatter',
@@ -12,6 +20,8 @@ function traces(history: EpochRecord[], pick: (r: EpochRecord) => number[], scal
     name: `#${m + 1}`,
     x: history.map((r) => r.epoch),
     y: history.map((r) => scale * pick(r)[m]!),
+    customdata: history.map((r) => r.memberLrs?.[m] ?? r.lr),
+    hovertemplate: `#${m + 1}, epoch %{x}: ${value}<br>learning rate %{customdata:.3g}<extra></extra>`,
   }));
 }
 
@@ -51,10 +61,19 @@ export function TrainCurves() {
   const kernel = (job.busy ? job.progress?.kernel : doneKernel) ?? '';
   const live = job.busy ? job.progress?.history : undefined;
   const history = useMemo(() => live ?? done, [live, done]);
-  const loss = useMemo(() => traces(history, (r) => r.trainLoss), [history]);
-  const acc = useMemo(() => traces(history, (r) => r.heldOutAccuracy, 100), [history]);
+  const loss = useMemo(() => traces(history, (r) => r.trainLoss, '%{y:.4f} nats'), [history]);
+  const acc = useMemo(() => traces(history, (r) => r.heldOutAccuracy, '%{y:.2f}%', 100), [history]);
   const p = job.progress;
   const axis = { title: { text: 'epoch' }, dtick: 1, rangemode: 'nonnegative' };
+  // A legend band of its own under the axis title (3 members a row in a narrow window); beyond
+  // 12 members the legend is dropped, the hover names the member.
+  const members = loss.length;
+  const legendRows = members <= 12 ? Math.ceil(members / 3) : 0;
+  const frame = {
+    showlegend: legendRows > 0,
+    legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
+    margin: { l: 60, r: 16, t: 64, b: 56 + 20 * legendRows },
+  };
   return (
     <section className="panel" data-testid="cls-curves" data-epochs={history.length}>
       <h2>
@@ -82,20 +101,22 @@ export function TrainCurves() {
         <div className="plot-pair">
           <Plot
             testId="cls-loss-chart"
-            height={280}
+            height={270 + 20 * legendRows}
             data={loss}
             layout={{
-              title: { text: 'Train loss (mean minibatch cross-entropy)' },
+              ...frame,
+              title: { text: 'Train loss<br><sub>mean minibatch cross-entropy</sub>' },
               xaxis: axis,
               yaxis: { title: { text: 'cross-entropy (nats)' } },
             }}
           />
           <Plot
             testId="cls-acc-chart"
-            height={280}
+            height={270 + 20 * legendRows}
             data={acc}
             layout={{
-              title: { text: 'Held-out accuracy' },
+              ...frame,
+              title: { text: 'Held-out accuracy<br><sub>after each epoch</sub>' },
               xaxis: axis,
               yaxis: { title: { text: 'accuracy (%)' } },
             }}

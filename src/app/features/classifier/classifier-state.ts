@@ -7,6 +7,7 @@ import { createStore, useStore } from 'zustand';
 import { parseClassList } from '../../../engine/classifier/data';
 import type { ClassifierSettings } from '../../../engine/classifier/settings';
 import type { ExperimentSpec } from '../../../engine/experiment/schema';
+import { ACTIVATION_LABELS } from '../../../engine/model';
 import type { EpochRecord } from '../../../engine/tf/classifier-run';
 import type {
   ClassifierDataSpec,
@@ -128,7 +129,7 @@ export async function trainClassifiers(): Promise<void> {
     (m) => `Classifier training failed: ${m}. The workspace is unchanged.`,
     async (run) => {
       const { data, transfer, label } = await run.step(dataSpec(c));
-      const group = `${c.activation.toUpperCase()} ${c.hidden.join('-')} ${label} seed ${c.seed}${c.initMode === 'shared' ? ' shared' : ''}`;
+      const group = `${ACTIVATION_LABELS[c.activation]} ${c.hidden.join('-')} ${label} seed ${c.seed}${c.initMode === 'shared' ? ' shared' : ''}`;
       const r = await run.call(
         'classifier-train',
         { settings: settingsOf(c), data, group },

@@ -165,6 +165,9 @@ function soupFigures(r: ClassifierPresetReply): Figure[] {
           mode: 'markers',
           x: s.ingredients.map(() => 'ingredients'),
           y: s.ingredients.map((i) => 100 * i.heldOutAccuracy),
+          // Each ingredient's own fine-tuning rate, the variable the soup averages over.
+          text: s.ingredients.map((i) => `lr ${i.lr}`),
+          hovertemplate: '%{text}: %{y:.1f}%<extra>ingredient</extra>',
           name: 'each fine-tuned ingredient',
           marker: { color: '#1f2933', size: 8 },
         },

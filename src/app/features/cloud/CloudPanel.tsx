@@ -17,6 +17,7 @@ import {
   toggleModel,
   useCloud,
 } from './cloud-state';
+import { architectureNote, cloudArchs } from './cloud-figures';
 import { CloudResultView } from './CloudResultView';
 
 function ModelChecklist({ models, ids }: { models: ModelEntry[]; ids: string[] }) {
@@ -96,6 +97,8 @@ export function CloudPanel() {
   const shown = s.compare ? [s.raw, s.aligned] : [aligned ? s.aligned : s.raw];
   const any = shown.some((r) => r !== null);
   const [pathA, pathB] = pathEnds(s, ids);
+  const archs = cloudArchs(shown);
+  const archNote = architectureNote(shown);
   return (
     <div className="cloud-layout">
       <section className="panel form" aria-label="Cloud settings">
@@ -165,9 +168,9 @@ export function CloudPanel() {
               </label>
             </span>
           </div>
-          <label className="field">
+          <label className="field check-field">
             <span className="field-label">Compare</span>
-            <span>
+            <span className="check-text">
               <input
                 type="checkbox"
                 checked={s.compare}
@@ -180,9 +183,9 @@ export function CloudPanel() {
         </fieldset>
         <fieldset>
           <legend>Straight path</legend>
-          <label className="field">
+          <label className="field check-field">
             <span className="field-label">Draw</span>
-            <span>
+            <span className="check-text">
               <input
                 type="checkbox"
                 checked={s.drawPath}
@@ -243,17 +246,30 @@ export function CloudPanel() {
             appear side by side.
           </p>
         ) : (
-          <div className={`cloud-columns n${shown.length}`}>
-            {shown.map((r, i) =>
-              r ? (
-                <CloudResultView key={r.aligned ? 'a' : 'r'} result={r} dims={dims} shownWith={shown} />
-              ) : (
-                <p key={i} className="hint">
-                  {s.job.busy ? 'computing…' : 'not mapped yet: press Map'}
-                </p>
-              ),
+          <>
+            {archNote && (
+              <p className="cloud-note" data-testid="cloud-arch-note" role="note">
+                {archNote}
+              </p>
             )}
-          </div>
+            <div className={`cloud-columns n${shown.length}`}>
+              {shown.map((r, i) =>
+                r ? (
+                  <CloudResultView
+                    key={r.aligned ? 'a' : 'r'}
+                    result={r}
+                    dims={dims}
+                    shownWith={shown}
+                    {...(shown.length > 1 ? { archs } : {})}
+                  />
+                ) : (
+                  <p key={i} className="hint">
+                    {s.job.busy ? 'computing…' : 'not mapped yet: press Map'}
+                  </p>
+                ),
+              )}
+            </div>
+          </>
         )}
       </section>
     </div>

@@ -42,6 +42,19 @@ export function sharedHalfRange(results: readonly (CloudResult | null)[], arch: 
   return m > 0 ? m * 1.12 : 1;
 }
 
+/** Every architecture of the maps on screen, in the order they first appear: one row each. */
+export function cloudArchs(results: readonly (CloudResult | null)[]): string[] {
+  return [...new Set(results.flatMap((r) => r?.groups.map((g) => g.arch) ?? []))];
+}
+
+/** Said once above the maps (not on each): why there is more than one map per column. */
+export function architectureNote(results: readonly (CloudResult | null)[]): string | null {
+  const n = cloudArchs(results).length;
+  return n > 1
+    ? `The selection holds ${n} architectures: models of different sizes cannot share a weight space, so each architecture gets its own map.`
+    : null;
+}
+
 const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
 
 /** "PC1 (42.0% of variance)". */
@@ -90,13 +103,33 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
       marker: {
         color: PALETTE[t % PALETTE.length],
         size: dims === 3 ? 5 : 10,
-        symbol: idx.map((i) =>
-          group.ids[i] === (group.referenceId ?? result.referenceId) ? 'diamond' : 'circle',
-        ),
         line: { width: dims === 3 ? 0 : 1, color: '#fff' },
       },
     });
   });
+  // The reference as an outline of its own over its point: a diamond inside its group's trace made
+  // plotly's legend draw that whole group as diamonds.
+  const refId = group.referenceId ?? result.referenceId;
+  const refAt = refId ? group.ids.indexOf(refId) : -1;
+  if (refAt >= 0) {
+    const c = [group.coords[refAt]!];
+    traces.push({
+      type,
+      mode: 'markers',
+      meta: 'reference',
+      name: `reference: ${result.entries[refId!]?.name ?? refId}`,
+      x: axis(c, 0),
+      y: axis(c, 1),
+      ...(dims === 3 ? { z: axis(c, 2) } : {}),
+      marker: {
+        symbol: 'diamond-open',
+        size: dims === 3 ? 9 : 17,
+        color: '#111827',
+        line: { width: 2, color: '#111827' },
+      },
+      hoverinfo: 'skip',
+    });
+  }
   for (const p of group.paths) {
     const a = result.entries[p.a]?.name ?? p.a;
     const b = result.entries[p.b]?.name ?? p.b;
@@ -113,6 +146,21 @@ export function cloudTraces(result: CloudResult, group: CloudGroup, dims: 2 | 3)
     });
   }
   return traces;
+}
+
+/** Height of one legend row, in px. */
+const LEGEND_ROW = 20;
+
+/** The scatter's legend entries: one per colour group, per path, and the reference's outline. */
+function legendEntries(result: CloudResult, group: CloudGroup): number {
+  const refId = group.referenceId ?? result.referenceId;
+  const keys = new Set(group.ids.map((id) => colourKey(result.entries[id])));
+  return keys.size + group.paths.length + (refId && group.ids.includes(refId) ? 1 : 0);
+}
+
+/** The scatter's height: the 2-D plot keeps its area whatever the legend's length. */
+export function cloudScatterHeight(result: CloudResult, group: CloudGroup, dims: 2 | 3): number {
+  return dims === 3 ? 460 : 350 + LEGEND_ROW * legendEntries(result, group);
 }
 
 /**
@@ -136,6 +184,7 @@ export function cloudLayout(
     ...(dims === 3 ? { nticks: 5 } : {}),
     ...(halfRange ? { range: [-halfRange, halfRange], autorange: false } : {}),
   });
+  const entries = legendEntries(result, group);
   const layout: Record<string, unknown> = {
     title: {
       text: `${title} (${group.ids.length} models)<br><sub>mean pairwise distance ${fmtDistance(group.meanDistance)}${halfRange ? ' · same axis ranges as the other map' : ''}</sub>`,
@@ -158,7 +207,16 @@ export function cloudLayout(
       },
       margin: { l: 10, r: 10, t: 56, b: 10 },
     });
-  else Object.assign(layout, { xaxis: ax(0), yaxis: ax(1) });
+  else
+    Object.assign(layout, {
+      xaxis: ax(0),
+      yaxis: ax(1),
+      // The legend in a band of its own under the axis title (a row per entry, the narrow case),
+      // not at a fraction of the plot's height, where four or more entries ran over the axis title.
+      legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom', x: 0 },
+      // Room at the top for the title's two lines, clear of the highest tick label.
+      margin: { l: 60, r: 16, t: 72, b: 64 + LEGEND_ROW * entries },
+    });
   return layout;
 }
 

@@ -56,8 +56,21 @@ function InlineSetting(p: {
   );
 }
 
+/** How many powers of ten the positive values span. */
+function decades(v: Float32Array): number {
+  let lo = Infinity;
+  let hi = 0;
+  for (const x of v)
+    if (x > 0 && Number.isFinite(x)) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+  return hi > 0 ? Math.log10(hi / lo) : 0;
+}
+
 function figure(r: NonNullable<DirectionsState['result']>) {
-  const title = `Loss around ${r.modelName} along random filter-normalised direction${r.dims === 2 ? 's' : ''}`;
+  // Two lines: one line of model name and method ran out of the frame in a narrow window.
+  const title = `Loss around ${r.modelName}<br><sub>along ${r.dims === 2 ? 'two random filter-normalised directions' : 'a random filter-normalised direction'}</sub>`;
   const cls = r.classification;
   if (r.dims === 1) {
     return {
@@ -72,10 +85,18 @@ function figure(r: NonNullable<DirectionsState['result']>) {
       ],
       layout: {
         title: { text: title },
+        // Room for the title's two lines above the plot.
+        margin: { l: 60, r: 16, t: 72, b: 48 },
         xaxis: { title: { text: 'α (units of the filter-normalised direction d)' } },
         yaxis: cls
           ? { title: { text: 'loss (cross-entropy, nats)' } }
-          : { title: { text: 'loss (MSE, log scale)' }, type: 'log' },
+          : {
+              title: { text: 'loss (MSE, log scale)' },
+              type: 'log',
+              exponentformat: 'power',
+              // Over two decades or more, one label a decade: plotly's 2 and 5 between them crowd the axis.
+              ...(decades(r.loss) >= 2 ? { dtick: 1 } : {}),
+            },
       },
     };
   }
@@ -106,6 +127,8 @@ function figure(r: NonNullable<DirectionsState['result']>) {
     ],
     layout: {
       title: { text: title },
+      // Room for the title's two lines above the plot.
+      margin: { l: 60, r: 16, t: 72, b: 48 },
       xaxis: { title: { text: 'α along d₁ (filter-normalised)' } },
       yaxis: { title: { text: 'β along d₂ (filter-normalised)' } },
     },
@@ -172,7 +195,7 @@ export function DirectionsCard() {
           />{' '}
           2-D
         </label>
-        <label>
+        <label title="seed of the random directions: the same seed draws the same directions">
           seed{' '}
           <input
             type="number"

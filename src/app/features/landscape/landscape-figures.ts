@@ -63,7 +63,11 @@ export function planeTraces(plane: PlaneResult, psnr: boolean): unknown[] {
       x: plane.anchors.map((a) => a.x),
       y: plane.anchors.map((a) => a.y),
       text: plane.anchors.map((_, i) => `${ANCHOR_LABELS[i]} ${plane.names[i]}`),
-      textposition: plane.anchors.map((a, i) => (i === 1 ? 'top center' : 'bottom center')),
+      // w₀ sits at the plane's left edge and w₂ at its right (u runs from one to the other): their
+      // labels run inwards, so the names are not cut at the frame.
+      textposition: plane.anchors.map(
+        (_, i) => ['bottom right', 'top center', 'bottom left'][i] ?? 'bottom center',
+      ),
       textfont: { color: '#111827', size: 12 },
       cliponaxis: false,
       marker: { size: 12, color: '#fff', symbol: 'star', line: { color: '#111827', width: 1.5 } },

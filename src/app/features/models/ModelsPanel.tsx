@@ -86,67 +86,71 @@ export function ModelsPanel() {
       {models.length === 0 ? (
         <p className="hint">No models yet: train a population or drop a checkpoint.</p>
       ) : (
-        <table className="models" data-testid="models-table">
-          <thead>
-            <tr>
-              <th>name</th>
-              <th>architecture</th>
-              <th>parameters</th>
-              <th>source</th>
-              <th title="PSNR (dB) of an INR on its image; accuracy of a classifier on the data its note names">
-                quality
-              </th>
-              <th>download</th>
-              <th>
-                <span className="visually-hidden">remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => (
-              <Fragment key={m.id}>
-                <tr data-model-id={m.id}>
-                  <NameCell m={m} />
-                  <td>{describeArch(m.arch)}</td>
-                  <td>{m.params.toLocaleString()}</td>
-                  <td>{m.source}</td>
-                  <td data-testid="model-quality" title={m.note}>
-                    {quality(m)}
-                  </td>
-                  <td className="actions">
-                    <button
-                      onClick={() => download(m.id, 'pt')}
-                      title="PyTorch state_dict (torch.load(f, weights_only=True))"
-                    >
-                      .pt
-                    </button>
-                    <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
-                    <button onClick={() => download(m.id, 'npz')}>.npz</button>
-                    <button
-                      aria-expanded={snippetFor === m.id}
-                      title="Python that loads this download into a matching torch.nn.Sequential"
-                      onClick={() => setSnippetFor(snippetFor === m.id ? null : m.id)}
-                    >
-                      Python
-                    </button>
-                  </td>
-                  <td>
-                    <button aria-label={`Remove ${m.name}`} onClick={() => void removeModel(m.id)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-                {snippetFor === m.id && (
-                  <tr className="snippet-row">
-                    <td colSpan={7}>
-                      <TorchSnippet model={m} onClose={() => setSnippetFor(null)} />
+        // A window too narrow for every column scrolls the table inside the panel, not the page.
+        <div className="table-scroll">
+          <table className="models" data-testid="models-table">
+            <thead>
+              <tr>
+                <th>name</th>
+                <th>architecture</th>
+                <th>parameters</th>
+                <th>source</th>
+                <th title="PSNR (dB) of an INR on its image; accuracy of a classifier on the data its note names">
+                  quality
+                </th>
+                <th>download</th>
+                <th>
+                  <span className="visually-hidden">remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.map((m) => (
+                <Fragment key={m.id}>
+                  <tr data-model-id={m.id}>
+                    <NameCell m={m} />
+                    {/* "SIREN 2→32×3→1" stays whole; "(w0=30)" or "+ RFF 64" may go to a second line. */}
+                    <td className="arch">{describeArch(m.arch).replace(' ', '\u00a0')}</td>
+                    <td className="nowrap num">{m.params.toLocaleString()}</td>
+                    <td>{m.source}</td>
+                    <td className="num" data-testid="model-quality" title={m.note}>
+                      {quality(m)}
+                    </td>
+                    <td className="actions">
+                      <button
+                        onClick={() => download(m.id, 'pt')}
+                        title="PyTorch state_dict (torch.load(f, weights_only=True))"
+                      >
+                        .pt
+                      </button>
+                      <button onClick={() => download(m.id, 'safetensors')}>safetensors</button>
+                      <button onClick={() => download(m.id, 'npz')}>.npz</button>
+                      <button
+                        aria-expanded={snippetFor === m.id}
+                        title="Python that loads this download into a matching torch.nn.Sequential"
+                        onClick={() => setSnippetFor(snippetFor === m.id ? null : m.id)}
+                      >
+                        Python
+                      </button>
+                    </td>
+                    <td>
+                      <button aria-label={`Remove ${m.name}`} onClick={() => void removeModel(m.id)}>
+                        Remove
+                      </button>
                     </td>
                   </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+                  {snippetFor === m.id && (
+                    <tr className="snippet-row">
+                      <td colSpan={7}>
+                        <TorchSnippet model={m} onClose={() => setSnippetFor(null)} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

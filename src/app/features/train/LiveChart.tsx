@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export interface LiveChartProps {
   title: string;
@@ -82,12 +82,26 @@ export function LiveChart({
   testId,
 }: LiveChartProps) {
   const ref = useRef<HTMLCanvasElement>(null);
+  // The canvas's CSS width, followed as it changes. A chart drawn while its tab is hidden is 0 px
+  // wide (blank); the tab's reveal (or a window resize) changes the width and so redraws it, even
+  // when no progress message arrives meanwhile (a replayed link trains in a tab not on screen).
+  const [width, setWidth] = useState(0);
   useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas) return;
+    setWidth(canvas.clientWidth);
+    if (typeof ResizeObserver === 'undefined') return;
+    const obs = new ResizeObserver(() => setWidth(canvas.clientWidth));
+    obs.observe(canvas);
+    return () => obs.disconnect();
+  }, []);
+  useEffect(() => {
+    if (width === 0) return;
     const frame = requestAnimationFrame(() => {
       const canvas = ref.current;
       if (!canvas) return;
       const dpr = window.devicePixelRatio || 1;
-      const w = canvas.clientWidth;
+      const w = width;
       const h = height;
       canvas.width = w * dpr;
       canvas.height = h * dpr;
@@ -151,6 +165,6 @@ export function LiveChart({
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [title, xLabel, yLabel, xMax, xs, ys, colors, names, height]);
+  }, [title, xLabel, yLabel, xMax, xs, ys, colors, names, height, width]);
   return <canvas ref={ref} className="live-chart" data-testid={testId} style={{ width: '100%', height }} />;
 }

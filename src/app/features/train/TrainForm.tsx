@@ -194,6 +194,7 @@ export function TrainForm() {
             <option value="wasm">wasm</option>
             <option value="cpu">cpu</option>
           </select>
+          <span className="field-hint">auto: time each, keep the fastest</span>
         </label>
       </fieldset>
       <button type="submit" className="primary" data-testid="train">

@@ -5,6 +5,7 @@
  * to end the run early: the members trained so far join the workspace, marked as such.
  */
 import { psnr } from '../../../engine/inr';
+import { ACTIVATION_LABELS } from '../../../engine/model';
 import { batchFraction, inrArch, memberSeeds } from '../../../engine/population';
 import { experimentTrainingHash, type ExperimentSpec } from '../../../engine/experiment/schema';
 import { describeSchedule, type EngineSchedule } from '../../../engine/experiment/engine-schedule';
@@ -41,7 +42,7 @@ export function startTraining(): Promise<void> {
       const target = await run.step(loadTarget(spec));
       const arch = inrArch(spec.arch, target.image.channels);
       const seeds = memberSeeds(spec.population);
-      const group = `${spec.arch.activation === 'sine' ? 'SIREN' : spec.arch.activation.toUpperCase()} ${spec.arch.hidden.join('-')} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
+      const group = `${ACTIVATION_LABELS[spec.arch.activation]} ${spec.arch.hidden.join('-')} ${target.label} seed ${spec.population.seed}${spec.population.initMode === 'shared' ? ' shared' : ''}`;
       const job: TrainJob = {
         arch,
         seeds,

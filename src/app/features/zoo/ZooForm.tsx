@@ -4,7 +4,7 @@
  */
 import { FilePickButton } from '../../components/FilePickButton';
 import { Field } from '../../components/Field';
-import { WS_AUGMENTS, WS_METHODS } from '../../../engine/weightspace/types';
+import { WS_AUGMENTS, WS_METHODS, type WsAugment, type WsMethod } from '../../../engine/weightspace/types';
 import { formatTasks, parseTasks } from '../../../engine/zoo/classifier-source';
 import {
   buildZoo,
@@ -17,6 +17,23 @@ import {
   useZoo,
   zooStore,
 } from './zoo-state';
+
+/** What each method and augmentation is, on hover (the README's "Learn on weights" says more). */
+const METHOD_TITLES: Record<WsMethod, string> = {
+  mlp: 'an MLP on the flattened weights',
+  'mlp-aligned': 'the same MLP after weight matching every member to one reference (Git Re-Basin)',
+  'mlp-augmented':
+    'the same MLP, every member of every batch given a random hidden permutation (SIRENs: and sign flips)',
+  np: 'NFN NP layers (Zhou et al. 2023): invariant to hidden permutations by construction',
+};
+const AUGMENT_TITLES: Record<WsAugment, string> = {
+  negation: 'SIREN sign flips of hidden units (the INR is unchanged)',
+  bias: 'SIREN bias shifts by kπ/w₀ (the INR is unchanged)',
+  noise: 'Gaussian noise, 5% of each layer’s RMS',
+  dropout: '5% of the weights set to zero',
+  mixup: 'a random mix of two members and of their labels',
+  'mixup-aligned': 'mixup between members first aligned to one reference',
+};
 
 /** An integer field in [lo, hi]. */
 function intField(
@@ -171,7 +188,15 @@ function InrFields() {
     <>
       {fit.source === 'mnist' ? (
         <>
-          {intField('Per class', fit.perClass, 1, 1000, (v) => setFit({ perClass: v }), 'zoo-per-class')}
+          {intField(
+            'Per class',
+            fit.perClass,
+            1,
+            1000,
+            (v) => setFit({ perClass: v }),
+            'zoo-per-class',
+            'INRs per digit, each a different image',
+          )}
           {listField(
             'Digits',
             fit.classes,
@@ -204,7 +229,7 @@ function InrFields() {
         'Adam steps per INR',
       )}
       {intField(
-        'Stop at dB',
+        'Stop at (dB)',
         fit.psnr,
         1,
         120,
@@ -300,9 +325,13 @@ export function ZooForm() {
       </fieldset>
       <fieldset disabled={!hasZoo}>
         <legend>Learn on weights</legend>
+        <p className="hint zoo-methods-hint">
+          Classify each member&apos;s label from its weights alone: a plain MLP (raw, aligned first, or fed
+          random permutations) or the permutation-invariant np network. Hover a name for what it does.
+        </p>
         <div className="zoo-checks" role="group" aria-label="methods">
           {WS_METHODS.map((m) => (
-            <label key={m}>
+            <label key={m} title={METHOD_TITLES[m]}>
               <input
                 type="checkbox"
                 checked={methods.includes(m)}
@@ -318,7 +347,7 @@ export function ZooForm() {
         <div className="zoo-checks" role="group" aria-label="augmentations">
           <span className="field-label">Augment</span>
           {WS_AUGMENTS.map((a) => (
-            <label key={a}>
+            <label key={a} title={AUGMENT_TITLES[a]}>
               <input
                 type="checkbox"
                 checked={augment.includes(a)}
