@@ -67,6 +67,9 @@ export async function benchLandscape(
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
+  // lossPlane goes through tfjs before it picks the kernel: a backend must be up (with
+  // --only landscape no earlier group has started one).
+  await initNodeBackend('wasm');
   // The plane on the fused kernel's forward pass (what the app and the CLI now run), in this
   // thread and with its chunks over one worker thread per core (timed with the threads' start-up),
   // then tfjs.
