@@ -12,6 +12,31 @@ import { packSafetensors } from '../src/engine/checkpoints/writers';
 import type { BenchRow } from './measure';
 
 export const PYTHON = '/usr/bin/python3';
+
+/**
+ * glibc malloc told to keep what the reference frees: by default it gives every large block
+ * (≥ 128 KiB… 32 MiB) back to the kernel on free and faults it in again on the next allocation,
+ * and on a VM a page fault can cost ~100 µs: PyTorch's SIREN step then spent 30–40 % of its CPU
+ * time in the kernel on a million faults (2 Dec 2026), 3× slower per CPU-second than with these.
+ * Our side sizes its WebAssembly memory once and does not fault. Printed in the table's header.
+ */
+export const REFERENCE_MALLOC = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(2 ** 32),
+  MALLOC_TOP_PAD_: String(256 * 2 ** 20),
+};
+
+/** The environment of a reference process on `threads` threads. */
+export const referenceEnv = (threads: number): NodeJS.ProcessEnv => {
+  const t = String(threads);
+  return {
+    ...process.env,
+    ...REFERENCE_MALLOC,
+    OMP_NUM_THREADS: t,
+    OPENBLAS_NUM_THREADS: t,
+    MKL_NUM_THREADS: t,
+  };
+};
 const SCRIPT = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
 /** What a reference row is, for the row that says why it could not run. */
@@ -33,9 +58,8 @@ export const skippedRow = (id: RowId, why: string): BenchRow => ({
 /** Runs `torch_bench.py args` on `threads` threads; its rows, or one skipped row saying why. */
 export function referenceRows(args: string[], id: RowId, threads = 1): BenchRow[] {
   if (!existsSync(PYTHON)) return [skippedRow(id, `${PYTHON} not found`)];
-  const t = String(threads);
-  const r = spawnSync(PYTHON, [SCRIPT, ...args, '--threads', t], {
-    env: { ...process.env, OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t },
+  const r = spawnSync(PYTHON, [SCRIPT, ...args, '--threads', String(threads)], {
+    env: referenceEnv(threads),
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -30,6 +30,7 @@ import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { solveAssignment } from '../src/engine/align';
 import { createRng } from '../src/engine/rng';
 import { benchAlign, lapName, lapReference } from './align';
+import { PYTHON, REFERENCE_MALLOC, referenceEnv } from './reference';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
 import { benchKernels, benchSubsets } from './kernels';
@@ -59,7 +60,7 @@ const GROUPS = [
   'longtasks',
   'ui',
 ] as const;
-const PYTHON = '/usr/bin/python3';
+// PYTHON: the one interpreter every reference row uses (bench/reference.ts).
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 function parseArgs(argv: string[]): { quick: boolean; save: boolean; only: Set<string> } {
@@ -118,7 +119,6 @@ function runPython(quick: boolean, groups: string[]): PythonResult {
   const version = describePython();
   if (!version)
     return { rows: [], note: `${PYTHON} has no torch (apt install python3-torch): no PyTorch reference` };
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   const args = [
     here('./torch_bench.py'),
     '--threads',
@@ -128,7 +128,7 @@ function runPython(quick: boolean, groups: string[]): PythonResult {
     ...(quick ? ['--quick'] : []),
   ];
   const r = spawnSync(PYTHON, args, {
-    env,
+    env: referenceEnv(1),
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -154,7 +154,10 @@ function describePython(): string | null {
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
     ) as { torch: string; numpy: string; scipy: string | null; python: string; blas: string };
-    described = `${d.torch} ${d.numpy} ${d.python}, scipy ${d.scipy ?? 'missing'}, BLAS ${d.blas}`;
+    const malloc = Object.entries(REFERENCE_MALLOC)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    described = `${d.torch} ${d.numpy} ${d.python}, scipy ${d.scipy ?? 'missing'}, BLAS ${d.blas}, ${malloc}`;
   } catch {
     described = null;
   }
