@@ -12,7 +12,7 @@ import { asClassification, mnistTrainTest } from '../src/engine/classifier/data'
 import { classifierPopulation, DEFAULT_CLASSIFIER } from '../src/engine/classifier/settings';
 import { KernelPool } from '../src/engine/kernels/pool';
 import { ClassifierTrainer } from '../src/engine/tf/classifier';
-import { timeIt, type BenchRow } from './measure';
+import { cpuPerRep, timeIt, type BenchRow, type Timing } from './measure';
 
 export const CLASSIFIER_BATCH = 128;
 export const CLASSIFIER_HIDDEN = [512, 512, 512];
@@ -49,18 +49,11 @@ export async function benchClassifier(backends: NodeBackend[] = ['wasm'], ks = [
   return rows;
 }
 
-type Timing = Awaited<ReturnType<typeof timeIt>> & { cpuPerRep: number };
-
 /**
- * timeIt with one warm-up, plus the process's CPU seconds per repetition (worker threads
- * included): on a shared machine the wall clock measures the neighbours, CPU time the code.
+ * timeIt with one warm-up; its usage gives the process's CPU seconds per repetition (worker
+ * threads included): on a shared machine the wall clock measures the neighbours, CPU time the code.
  */
-async function cpuTimed(fn: () => Promise<unknown>, reps: number): Promise<Timing> {
-  const c0 = process.cpuUsage();
-  const t = await timeIt(fn, reps, 1);
-  const c = process.cpuUsage(c0);
-  return { ...t, cpuPerRep: (c.user + c.system) / 1e6 / (reps + 1) };
-}
+const cpuTimed = (fn: () => Promise<unknown>, reps: number): Promise<Timing> => timeIt(fn, reps, 1);
 
 /** examples/s of K members, with ms per step and epochs/s (of n training examples) per member. */
 function throughputRow(k: number, runtime: string, examples: number, t: Timing, n: number): BenchRow {
@@ -73,10 +66,11 @@ function throughputRow(k: number, runtime: string, examples: number, t: Timing, 
     min: (1000 * examples) / t.max,
     max: (1000 * examples) / t.min,
     unit: 'examples/s',
+    usage: t.usage,
     extra: {
       msPerStep: Number((t.median / STEPS).toFixed(1)),
       epochsPerSecond: Number((perSecond / k / n).toPrecision(3)),
-      examplesPerCpuS: Math.round(examples / t.cpuPerRep),
+      examplesPerCpuS: Math.round(examples / cpuPerRep(t.usage)),
     },
   };
 }

@@ -6,9 +6,6 @@
  * faults of its timed repetitions, so that a row slowed by the machine (a noisy neighbour, page
  * faults) shows it. Today's tfjs-wasm path is measured at K = 1 and 32 for the before/after.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableCores, nodeKernelPool } from '../src/cli/kernel-pool';
 import { initNodeBackend } from '../src/cli/tf-node';
@@ -16,10 +13,10 @@ import { coordinateGrid } from '../src/engine/inr';
 import { MlpKernel } from '../src/engine/kernels/mlp-kernel';
 import { initModel, type MlpArch } from '../src/engine/model';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
-import type { BenchRow } from './measure';
+import { usageSince, type BenchRow } from './measure';
+import { referenceRows } from './reference';
 import { stepFlops } from './train';
 
-const PYTHON = '/usr/bin/python3';
 const ARCH: MlpArch = { widths: [2, 64, 64, 64, 1], activation: 'sine', w0: 30 };
 const SIZE = 64;
 const N = SIZE * SIZE;
@@ -30,23 +27,6 @@ const stepsFor = (k: number): number => Math.max(2, Math.min(20, Math.floor(8e9 
 
 const label = (threads: number): string => (threads === 1 ? '1 thread' : `all cores (${threads})`);
 const rowName = (k: number, threads: number): string => `SIREN 3×64, 64×64, K=${k}, ${label(threads)}`;
-
-interface Usage {
-  cpuS: number;
-  sysS: number;
-  minorFaults: number;
-  majorFaults: number;
-}
-
-function usageSince(r0: NodeJS.ResourceUsage): Usage {
-  const r1 = process.resourceUsage();
-  return {
-    cpuS: Number(((r1.userCPUTime - r0.userCPUTime) / 1e6).toFixed(3)),
-    sysS: Number(((r1.systemCPUTime - r0.systemCPUTime) / 1e6).toFixed(3)),
-    minorFaults: r1.minorPageFault - r0.minorPageFault,
-    majorFaults: r1.majorPageFault - r0.majorPageFault,
-  };
-}
 
 /**
  * Times `reps` repetitions of `steps` steps after one untimed repetition (fewer when one run
@@ -73,7 +53,7 @@ async function measure(
     await run();
     times.push(performance.now() - t0);
   }
-  const usage = usageSince(r0);
+  const usage = usageSince(r0, reps);
   times.sort((a, b) => a - b);
   const perStep = times[Math.floor(times.length / 2)]! / steps;
   // On a shared VM the wall clock also counts other tenants' time slices; the CPU time does not.
@@ -86,13 +66,13 @@ async function measure(
     min: (1000 * k * steps) / times[times.length - 1]!,
     max: (1000 * k * steps) / times[0]!,
     unit: 'model-steps/s',
+    usage,
     extra: {
       steps,
       reps,
       msPerStep: Number(perStep.toFixed(2)),
       gflops: Number(((stepFlops(ARCH, N) * k) / perStep / 1e6).toFixed(2)),
       perCpuSecond: Number(cpuRate.toPrecision(4)),
-      ...usage,
       ...extra,
     },
   };
@@ -164,29 +144,8 @@ async function tfjsRow(k: number): Promise<BenchRow> {
 
 /** One PyTorch row in its own process (OMP/BLAS threads set to match). */
 function torchRow(k: number, threads: number): BenchRow {
-  const skip = (why: string): BenchRow => ({
-    group: 'kernels',
-    name: rowName(k, threads),
-    runtime: 'python/torch',
-    median: NaN,
-    min: NaN,
-    max: NaN,
-    unit: 'model-steps/s',
-    skipped: why,
-  });
-  if (!existsSync(PYTHON)) return skip(`${PYTHON} not found`);
-  const t = String(threads);
-  const r = spawnSync(
-    PYTHON,
-    [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), '--kernel-k', String(k), '--threads', t],
-    {
-      env: { ...process.env, OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  if (r.status !== 0) return skip(`torch_bench.py failed (exit ${r.status})`);
-  return (JSON.parse(r.stdout) as BenchRow[])[0]!;
+  const id = { group: 'kernels', name: rowName(k, threads), runtime: 'python/torch', unit: 'model-steps/s' };
+  return referenceRows(['--kernel-k', String(k)], id, threads)[0]!;
 }
 
 /** The shared-init population of the `subsets` rows: K members from one init, half the pixels a step. */

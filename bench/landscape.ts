@@ -1,6 +1,7 @@
 /**
  * Landscape views in Node: PCA of 256 models × 50,000 parameters (the N×N Gram matrix on the
- * engine's float64 kernel, WebAssembly SIMD, then the eigenproblem), and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend (11×11 on cpu,
+ * engine's float64 kernel, WebAssembly SIMD, then the eigenproblem), with NumPy's PCA of the
+ * same cloud right after it (bench/torch_bench.py --row pca), and a 21×21 loss plane through three SIREN 3×64 on a 64×64 image per tfjs backend (11×11 on cpu,
  * projected, to keep the run near two minutes).
  */
 import { pathToFileURL } from 'node:url';
@@ -12,10 +13,36 @@ import { lossPlane } from '../src/engine/landscape/plane';
 import { benchImage, syntheticCloud } from '../src/workers/jobs/bench-data';
 import { BENCH_SIREN } from './paths';
 import { timeIt, type BenchRow } from './measure';
+import { referenceRows, withHandOver } from './reference';
 
 export const PCA_NAME = 'PCA, 256 models × 50,000 params, k=3';
 
-export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']): Promise<BenchRow[]> {
+/**
+ * NumPy's PCA of the same cloud, right after ours: Gram + eigh (the same computation, the row
+ * the ratio compares) and the textbook SVD (a row of its own).
+ */
+function pcaReference(cloud: Float32Array[]): BenchRow[] {
+  const [n, d] = [cloud.length, cloud[0]!.length];
+  const flat = new Float32Array(n * d);
+  cloud.forEach((p, i) => flat.set(p, i * d));
+  return withHandOver([{ name: 'cloud', shape: [n, d], data: flat }], {}, (file) =>
+    referenceRows(['--row', 'pca', '--input', file, '--name', PCA_NAME], {
+      group: 'landscape',
+      name: PCA_NAME,
+      runtime: 'python/numpy',
+      unit: 'ms',
+    }),
+  );
+}
+
+/**
+ * PCA (ours, then NumPy's when `reference`), then the loss plane on the fused kernel and on each
+ * tfjs backend.
+ */
+export async function benchLandscape(
+  backends: NodeBackend[] = ['wasm', 'cpu'],
+  reference = true,
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const cloud = syntheticCloud(256, 50_000, 1);
   let ratio = 0;
@@ -34,11 +61,15 @@ export async function benchLandscape(backends: NodeBackend[] = ['wasm', 'cpu']):
     runtime: 'node/ts',
     ...t,
     unit: 'ms',
-    extra: { top3Ratio: Number(ratio.toFixed(4)) },
+    extra: { top3Ratio: Number(ratio.toFixed(4)), method: 'Gram + eigh, float64' },
   });
+  if (reference) rows.push(...pcaReference(cloud));
 
   const data = benchImage(64);
   const models = [1, 2, 3].map((s) => initModel(BENCH_SIREN, s));
+  // lossPlane goes through tfjs before it picks the kernel: a backend must be up (with
+  // --only landscape no earlier group has started one).
+  await initNodeBackend('wasm');
   // The plane on the fused kernel's forward pass (what the app and the CLI now run), in this
   // thread and with its chunks over one worker thread per core (timed with the threads' start-up),
   // then tfjs.

@@ -45,6 +45,7 @@ export async function benchMerge(reps = 3): Promise<BenchRow[]> {
       min: t.min / 1000,
       max: t.max / 1000,
       unit: 's',
+      usage: t.usage,
       extra: { params: paramCount(ARCH) },
     });
   }
@@ -60,6 +61,7 @@ export async function benchMerge(reps = 3): Promise<BenchRow[]> {
     min: t.min / 1000,
     max: t.max / 1000,
     unit: 's',
+    usage: t.usage,
   });
   return rows;
 }

@@ -20,7 +20,7 @@ import { trainCurve, type CurveTrainResult } from '../src/engine/tf/curve';
 import { trainCurveOnKernel, type KernelCurveOptions } from '../src/engine/kernels/curve';
 import { availableCores, nodeShardPorts } from '../src/cli/kernel-pool';
 import { benchImage } from '../src/workers/jobs/bench-data';
-import { timeIt, type BenchRow } from './measure';
+import { timeIt, usageBetween, type BenchRow, type Usage } from './measure';
 
 export const BENCH_SIREN: MlpArch = { widths: [2, 64, 64, 64, 1], activation: 'sine', w0: 30 };
 
@@ -40,11 +40,6 @@ type CurveTrainer = (
   opts: KernelCurveOptions,
 ) => Promise<CurveTrainResult>;
 
-const cpuNow = (): number => {
-  const r = process.resourceUsage();
-  return (r.userCPUTime + r.systemCPUTime) / 1000;
-};
-
 /**
  * ms per curve step: one untimed 1-step run (compilation, first allocations), then `reps` runs of
  * `steps` + 1 steps, each timed from the end of its first step to the end of its last, so that a
@@ -61,26 +56,35 @@ async function curveRow(
   reps: number,
   ports?: KernelCurveOptions['ports'],
 ): Promise<BenchRow> {
-  const run = async (n: number): Promise<{ ms: number; cpuMs: number }> => {
-    const at = { t0: 0, c0: 0, t1: 0, c1: 0 };
+  const run = async (n: number): Promise<{ ms: number; usage: Usage }> => {
+    const at = { t0: 0, t1: 0, r0: process.resourceUsage(), r1: process.resourceUsage() };
     await train(a, b, data, {
       steps: n + 1,
       seed: 1,
       yieldEvery: 0,
       ...(ports ? { ports } : {}),
       onProgress: (step) => {
-        if (step === 1) [at.t0, at.c0] = [performance.now(), cpuNow()];
-        if (step === n + 1) [at.t1, at.c1] = [performance.now(), cpuNow()];
+        if (step === 1) [at.t0, at.r0] = [performance.now(), process.resourceUsage()];
+        if (step === n + 1) [at.t1, at.r1] = [performance.now(), process.resourceUsage()];
       },
     });
-    return { ms: at.t1 - at.t0, cpuMs: at.c1 - at.c0 };
+    return { ms: at.t1 - at.t0, usage: usageBetween(at.r0, at.r1, 1) };
   };
   await run(1);
-  const timed: { ms: number; cpuMs: number }[] = [];
+  const timed: { ms: number; usage: Usage }[] = [];
   for (let r = 0; r < reps; r++) timed.push(await run(steps));
   const perStep = timed.map((x) => x.ms / steps).sort((x, y) => x - y);
   const median = perStep[Math.floor(perStep.length / 2)]!;
-  const cpuMs = timed.reduce((s, x) => s + x.cpuMs, 0);
+  const sum = (k: 'cpuS' | 'sysS' | 'minorFaults' | 'majorFaults'): number =>
+    timed.reduce((s, x) => s + x.usage[k], 0);
+  const usage: Usage = {
+    cpuS: Number(sum('cpuS').toFixed(3)),
+    sysS: Number(sum('sysS').toFixed(3)),
+    minorFaults: sum('minorFaults'),
+    majorFaults: sum('majorFaults'),
+    reps,
+  };
+  const cpuMs = 1000 * (usage.cpuS + usage.sysS);
   return {
     group: 'paths',
     name: `${name}, timed ${steps} steps`,
@@ -89,6 +93,7 @@ async function curveRow(
     min: perStep[0]!,
     max: perStep[perStep.length - 1]!,
     unit: 'ms/step',
+    usage,
     extra: {
       cpuMsPerStep: Number((cpuMs / (reps * steps)).toFixed(1)),
       projected500StepsS: Number(((median * 500) / 1000).toFixed(1)),

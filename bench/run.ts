@@ -10,8 +10,13 @@
  *   npm run bench -- --only train,lap   groups: gemm train kernels subsets classifier lap align merge paths landscape checkpoints zoo chromium ui longtasks
  *   npm run bench -- --save             also replace the committed bench/results.json
  *
- * The kernels group (bench/kernels.ts) runs its own PyTorch rows, interleaved with ours, on one
- * thread and on all cores.
+ * Interleaving: the reference rows run as close to ours as the group allows, so that both see the
+ * same machine. Row by row (each reference row right after ours, in a process of its own): the
+ * kernels group (bench/kernels.ts, one thread and all cores), the LAP and weight-matching rows
+ * (bench/align.ts) and the PCA rows (bench/landscape.ts). Group by group (one torch_bench.py run
+ * right after our group): gemm, train, classifier, paths, the loss plane of landscape,
+ * checkpoints, zoo. Every row records the CPU time, system time and page faults of its timed
+ * repetitions (`usage`; the Chromium rows' work runs in the browser, outside this process).
  *
  * Threads: tfjs runs single-threaded in Node, so PyTorch gets torch.set_num_threads(1) and NumPy/
  * SciPy OPENBLAS/OMP/MKL_NUM_THREADS=1; the GEMM rows add an all-cores figure for reference.
@@ -24,7 +29,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initNodeBackend, type NodeBackend } from '../src/cli/tf-node';
 import { solveAssignment } from '../src/engine/align';
 import { createRng } from '../src/engine/rng';
-import { benchAlign } from './align';
+import { benchAlign, lapName, lapReference } from './align';
+import { PYTHON, REFERENCE_MALLOC, referenceEnv } from './reference';
 import { benchCheckpoints } from './checkpoints';
 import { benchChromium } from './chromium';
 import { benchKernels, benchSubsets } from './kernels';
@@ -32,7 +38,7 @@ import { benchClassifier, benchClassifierKernel } from './classifier';
 import { benchLandscape } from './landscape';
 import { benchLongTasks } from './longtasks';
 import { benchMerge } from './merge';
-import { timeIt, type BenchRow } from './measure';
+import { cpuPerRep, timeIt, type BenchRow, type Usage } from './measure';
 import { benchPaths } from './paths';
 import { benchTrain, TRAIN_CASES, type TrainCase } from './train';
 import { benchZoo } from './zoo';
@@ -54,7 +60,7 @@ const GROUPS = [
   'longtasks',
   'ui',
 ] as const;
-const PYTHON = '/usr/bin/python3';
+// PYTHON: the one interpreter every reference row uses (bench/reference.ts).
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 function parseArgs(argv: string[]): { quick: boolean; save: boolean; only: Set<string> } {
@@ -94,6 +100,7 @@ async function benchGemm(backends: NodeBackend[]): Promise<BenchRow[]> {
       min: flops / t.max / 1e6,
       max: flops / t.min / 1e6,
       unit: 'GFLOP/s',
+      usage: t.usage,
       extra: { ms: Number(t.median.toFixed(1)) },
     });
   }
@@ -109,17 +116,9 @@ interface PythonResult {
 /** Runs bench/torch_bench.py single-threaded; a missing torch becomes a note, not a failure. */
 function runPython(quick: boolean, groups: string[]): PythonResult {
   if (!existsSync(PYTHON)) return { rows: [], note: `${PYTHON} not found: no PyTorch reference` };
-  let version: string;
-  try {
-    version = execFileSync(
-      PYTHON,
-      ['-c', 'import torch, numpy, sys; print(torch.__version__, numpy.__version__, sys.version.split()[0])'],
-      { encoding: 'utf8' },
-    ).trim();
-  } catch {
+  const version = describePython();
+  if (!version)
     return { rows: [], note: `${PYTHON} has no torch (apt install python3-torch): no PyTorch reference` };
-  }
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   const args = [
     here('./torch_bench.py'),
     '--threads',
@@ -129,7 +128,7 @@ function runPython(quick: boolean, groups: string[]): PythonResult {
     ...(quick ? ['--quick'] : []),
   ];
   const r = spawnSync(PYTHON, args, {
-    env,
+    env: referenceEnv(1),
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -138,6 +137,31 @@ function runPython(quick: boolean, groups: string[]): PythonResult {
   const rows = JSON.parse(r.stdout.replace(/\bNaN\b/g, 'null')) as BenchRow[];
   for (const row of rows) if (row.skipped) row.median = row.min = row.max = NaN;
   return { rows, note: `torch/numpy/python ${version}, 1 thread`, version };
+}
+
+let described: string | null | undefined;
+
+/**
+ * "torch numpy python, scipy S, BLAS B" of /usr/bin/python3 (torch_bench.py --describe: the BLAS
+ * is the library NumPy and torch actually loaded), or null without torch. Asked once.
+ */
+function describePython(): string | null {
+  if (described !== undefined) return described;
+  try {
+    const d = JSON.parse(
+      execFileSync(PYTHON, [here('./torch_bench.py'), '--describe'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { torch: string; numpy: string; scipy: string | null; python: string; blas: string };
+    const malloc = Object.entries(REFERENCE_MALLOC)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    described = `${d.torch} ${d.numpy} ${d.python}, scipy ${d.scipy ?? 'missing'}, BLAS ${d.blas}, ${malloc}`;
+  } catch {
+    described = null;
+  }
+  return described;
 }
 
 /** Pairing key: the timed-slice suffix differs by backend, the work does not. */
@@ -164,6 +188,16 @@ interface TableRow extends BenchRow {
   pytorch?: number;
   pytorchRuntime?: string;
   ratio?: number;
+  /** The reference row's usage, and reference CPU per repetition ÷ ours (time rows: the same work a repetition). */
+  pytorchUsage?: Usage;
+  cpuRatio?: number;
+}
+
+/** Reference CPU seconds per repetition ÷ ours, for rows timed in a unit of time (> 1: ours uses less CPU). */
+function cpuRatio(ours: BenchRow, ref: BenchRow): number | undefined {
+  if (!ours.usage || !ref.usage || isRate(ours.unit) || ours.skipped || ref.skipped) return undefined;
+  const a = cpuPerRep(ours.usage);
+  return a > 0 ? cpuPerRep(ref.usage) / a : undefined;
 }
 
 function pair(rows: BenchRow[]): TableRow[] {
@@ -177,13 +211,27 @@ function pair(rows: BenchRow[]): TableRow[] {
     if (ref) used.add(keyOf(r));
     out.push({
       ...r,
-      ...(ref ? { pytorch: ref.median, pytorchRuntime: ref.runtime, ratio: ratio(r, ref) } : {}),
+      ...(ref
+        ? {
+            pytorch: ref.median,
+            pytorchRuntime: ref.runtime,
+            ratio: ratio(r, ref),
+            ...(ref.usage ? { pytorchUsage: ref.usage } : {}),
+            cpuRatio: cpuRatio(r, ref),
+          }
+        : {}),
     });
   }
   // References with no Weightscope row of the same work (e.g. all-cores GEMM) still print.
   for (const r of rows) if (isReference(r) && (!used.has(keyOf(r)) || r !== refs.get(keyOf(r)))) out.push(r);
   const order = (g: string): number => GROUPS.indexOf(g as (typeof GROUPS)[number]);
   return out.sort((a, b) => order(a.group) - order(b.group));
+}
+
+/** "cpu 1.23 s/rep (sys 0.01), faults 120/0 per rep": what one timed repetition cost the process. */
+function usageNote(u: Usage): string {
+  const per = (x: number): string => fmt(x / Math.max(1, u.reps));
+  return `cpu ${per(u.cpuS + u.sysS)} s/rep (sys ${per(u.sysS)}), faults ${per(u.minorFaults)}/${per(u.majorFaults)} per rep`;
 }
 
 function notes(r: TableRow, ceiling: number): string {
@@ -214,6 +262,11 @@ function notes(r: TableRow, ceiling: number): string {
     'minorFaults',
     'majorFaults',
   ])
+    if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
+  if (r.usage) parts.push(usageNote(r.usage));
+  if (r.pytorchUsage) parts.push(`reference ${usageNote(r.pytorchUsage)}`);
+  if (r.cpuRatio !== undefined) parts.push(`ratio per CPU-second ${r.cpuRatio.toFixed(2)}×`);
+  for (const k of ['method', 'reference', 'unitsDiffering', 'objRelDiff', 'lapSolves', 'blas'])
     if (e[k] !== undefined) parts.push(`${k} ${e[k]}`);
   if (r.pytorchRuntime && r.pytorchRuntime !== 'python/torch') parts.push(`ref ${r.pytorchRuntime}`);
   return parts.join(', ');
@@ -258,6 +311,25 @@ async function main(): Promise<void> {
   const wantChromium = want('chromium') || only.has('ui');
   const load0 = os.loadavg();
   const rows: BenchRow[] = [];
+  // The reference's groups that torch_bench.py runs as a whole (the rest run row by row inside
+  // bench/*.ts), each right after ours.
+  const pyGroups = new Set(
+    ['gemm', 'train', 'classifier', 'paths', 'checkpoints', 'zoo', ...(quick ? [] : ['landscape'])].filter(
+      want,
+    ),
+  );
+  const described = describePython();
+  let py: PythonResult = described
+    ? { rows: [], note: `torch/numpy/python ${described}, 1 thread`, version: described }
+    : { rows: [], note: `${PYTHON} has no torch: no PyTorch reference` };
+  const reference = (group: string): void => {
+    if (!pyGroups.has(group)) return;
+    log(`${group}: PyTorch/NumPy reference…`);
+    const r = runPython(quick, [group]);
+    if (r.rows.length === 0) log(r.note);
+    else py = { ...r, rows: [] };
+    rows.push(...r.rows);
+  };
   const step = async (group: string, fn: () => Promise<BenchRow[]>): Promise<void> => {
     if (!want(group)) return;
     log(`${group}…`);
@@ -275,19 +347,8 @@ async function main(): Promise<void> {
         skipped: `failed: ${(e as Error).message.split('\n')[0]}`,
       });
     }
+    reference(group);
   };
-
-  // The reference first, while the machine is as quiet as it will be for the Node rows too.
-  const pyGroups = ['gemm', 'train', 'classifier', 'lap', 'landscape', 'paths', 'checkpoints', 'zoo'].filter(
-    want,
-  );
-  let py: PythonResult = { rows: [], note: 'no PyTorch groups selected' };
-  if (pyGroups.length) {
-    log('PyTorch reference…');
-    py = runPython(quick, pyGroups);
-    log(py.note);
-    rows.push(...py.rows);
-  }
 
   await step('gemm', () => benchGemm(['wasm', 'cpu']));
   await step('train', async () => {
@@ -327,11 +388,12 @@ async function main(): Promise<void> {
         const m = Float64Array.from({ length: n * n }, () => rng.next());
         out.push({
           group: 'lap',
-          name: `LAP ${n}×${n} uniform [0,1), maximise`,
+          name: lapName(n),
           runtime: 'node/ts',
           ...(await timeIt(() => solveAssignment(m, n, true), 7, 1)),
           unit: 'ms',
         });
+        out.push(...lapReference(n));
       }
       return out;
     });
@@ -351,18 +413,6 @@ async function main(): Promise<void> {
     try {
       const r = await benchAlign(want('align') ? 60 : 0);
       rows.push(...r.filter((x) => want(x.group)));
-      if (want('align'))
-        rows.push({
-          group: 'align',
-          name: 'weight matching (PyTorch)',
-          runtime: 'python/torch',
-          median: NaN,
-          min: NaN,
-          max: NaN,
-          unit: 's',
-          skipped:
-            'no reference: PyTorch has no weight matching; its solver (SciPy linear_sum_assignment) is compared in the lap rows',
-        });
     } catch (e) {
       rows.push({
         group: 'align',

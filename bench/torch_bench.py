@@ -6,18 +6,32 @@ in the environment for NumPy/SciPy, which bench/run.ts sets before it starts thi
 Warm-up repetitions are excluded. Prints one JSON list of rows (BenchRow in bench/measure.ts)
 on stdout; row names equal the TypeScript rows' names so that bench/run.ts can pair them.
 
+Every row carries `usage`: the user and system CPU seconds and page faults of its timed
+repetitions (as bench/measure.ts records them for ours), and NumPy/SciPy/torch rows say which
+BLAS the process loaded (`blas`).
+
+Single rows, run by bench/*.ts right after the same row of ours (interleaved):
+  --row pca --input CLOUD.safetensors     PCA like ours (Gram + eigh), and the textbook SVD
+  --row wm --input PAIR.safetensors        weight matching, same spec, seed and stopping rule
+  --row lap --n N                          the assignment solver on bench/align.ts's matrix
+  --kernel-k K                             one kernels-group training row
+
 Usage: /usr/bin/python3 bench/torch_bench.py [--quick] [--only group,group] [--threads N]
 """
 import argparse
 import json
 import math
 import os
+import resource
 import sys
 import tempfile
 import time
 
 import numpy as np
-import torch
+
+# Imported in main() when a selected row needs it: importing torch costs ~3 CPU-seconds, which
+# the NumPy/SciPy single rows (--row) would otherwise pay each time.
+torch = None
 
 try:
     from scipy.optimize import linear_sum_assignment
@@ -25,17 +39,53 @@ except ImportError:  # the solver rows say so instead of vanishing
     linear_sum_assignment = None
 
 
+def usage_since(r0, reps):
+    """User/system CPU seconds and page faults since the getrusage `r0` (bench/measure.ts Usage)."""
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cpuS": round(r1.ru_utime - r0.ru_utime, 3), "sysS": round(r1.ru_stime - r0.ru_stime, 3),
+        "minorFaults": r1.ru_minflt - r0.ru_minflt, "majorFaults": r1.ru_majflt - r0.ru_majflt, "reps": reps,
+    }
+
+
 def time_it(fn, reps=3, warmup=1):
-    """Median/min/max in ms of `reps` calls after `warmup` untimed ones (like bench/measure.ts)."""
+    """Median/min/max in ms of `reps` calls after `warmup` untimed ones, and their usage (like bench/measure.ts)."""
     for _ in range(warmup):
         fn()
     times = []
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+    usage = usage_since(r0, reps)
     times.sort()
-    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1]}
+    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "usage": usage}
+
+
+def blas_name():
+    """The BLAS/LAPACK this process has loaded (NumPy's, and torch's once imported), from /proc/self/maps."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as fh:
+            for line in fh:
+                path = line.split()[-1]
+                base = os.path.basename(path)
+                if path.startswith("/") and ("blas" in base or "lapack" in base or "mkl" in base):
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        return "unknown"
+    names = set()
+    for lib in libs:
+        base = os.path.basename(lib)
+        if base.startswith("libopenblas"):
+            version = base.split("-r")[-1].split(".so")[0] if "-r" in base else ""
+            names.add(f"OpenBLAS {version}".strip() + (" pthread" if "openblasp" in base or "pthread" in lib else ""))
+        elif "/blas/" in lib or "/lapack/" in lib:
+            names.add("reference BLAS/LAPACK (netlib)")
+        elif "mkl" in base:
+            names.add("MKL")
+    return ", ".join(sorted(names)) or ", ".join(sorted(os.path.basename(x) for x in libs)) or "none loaded"
 
 
 def row(group, name, t, unit, extra=None, runtime="python/torch"):
@@ -43,6 +93,12 @@ def row(group, name, t, unit, extra=None, runtime="python/torch"):
     if extra:
         r["extra"] = extra
     return r
+
+
+def rate_row(group, name, t, work, unit, extra=None, runtime="python/torch"):
+    """A row in work per second (`work` per timed call; `t` from time_it, in ms)."""
+    rates = {"median": 1000 * work / t["median"], "min": 1000 * work / t["max"], "max": 1000 * work / t["min"], "usage": t["usage"]}
+    return row(group, name, rates, unit, extra, runtime)
 
 
 def skipped(group, name, why, unit="ms", runtime="python/torch"):
@@ -133,9 +189,7 @@ def bench_train(cases, max_steps):
         heavy = step_flops(widths, n) * k * steps > 2e10  # same repetitions as bench/train.ts
         t = time_it(run, 2 if heavy else 3, 1)
         per_step = t["median"] / steps
-        rows.append(row("train", f"SIREN 3×{hidden}, {size}×{size}, K={k}", {
-            "median": 1000 * k / per_step, "min": 1000 * k * steps / t["max"], "max": 1000 * k * steps / t["min"],
-        }, "model-steps/s", {"steps": steps, "msPerStep": round(per_step, 2), "gflops": round(step_flops(widths, n) * k / per_step / 1e6, 2)}))
+        rows.append(rate_row("train", f"SIREN 3×{hidden}, {size}×{size}, K={k}", t, k * steps, "model-steps/s", {"steps": steps, "msPerStep": round(per_step, 2), "gflops": round(step_flops(widths, n) * k / per_step / 1e6, 2)}))
     return rows
 
 
@@ -148,8 +202,6 @@ def bench_kernel_row(k, threads, max_steps=20, budget_s=60):
     The reference for bench/kernels.ts (the fused kernel): same shapes, steps and repetitions;
     `threads` is torch.set_num_threads (the caller sets OMP_NUM_THREADS to match).
     """
-    import resource
-
     torch.set_num_threads(threads)
     widths = [2, 64, 64, 64, 1]
     size = 64
@@ -171,19 +223,17 @@ def bench_kernel_row(k, threads, max_steps=20, budget_s=60):
         t0 = time.perf_counter()
         run()
         times.append((time.perf_counter() - t0) * 1000)
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    usage = usage_since(r0, max(reps, 1))
     reps = max(reps, 1)
     times.sort()
     per_step = times[len(times) // 2] / steps
     label = "1 thread" if threads == 1 else f"all cores ({threads})"
     return row("kernels", f"SIREN 3×64, 64×64, K={k}, {label}", {
-        "median": 1000 * k / per_step, "min": 1000 * k * steps / times[-1], "max": 1000 * k * steps / times[0],
+        "median": 1000 * k / per_step, "min": 1000 * k * steps / times[-1], "max": 1000 * k * steps / times[0], "usage": usage,
     }, "model-steps/s", {
         "steps": steps, "reps": reps, "threads": threads, "msPerStep": round(per_step, 2),
         "gflops": round(step_flops(widths, n) * k / per_step / 1e6, 2),
-        "perCpuSecond": round(k * steps * reps / (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime), 2),
-        "cpuS": round(r1.ru_utime - r0.ru_utime, 3), "sysS": round(r1.ru_stime - r0.ru_stime, 3),
-        "minorFaults": r1.ru_minflt - r0.ru_minflt, "majorFaults": r1.ru_majflt - r0.ru_majflt,
+        "perCpuSecond": round(k * steps * reps / (usage["cpuS"] + usage["sysS"]), 2), "blas": blas_name(),
     })
 
 
@@ -197,50 +247,256 @@ def bench_gemm(threads):
     for th in sorted({threads, os.cpu_count() or 1}):
         torch.set_num_threads(th)
         t = time_it(lambda: torch.mm(a, b), 5, 2)
-        rows.append(row("gemm", f"float32 GEMM {n}×{n}×{n}, {th} thread{'s' if th > 1 else ''}", {
-            "median": flops / t["median"] / 1e6, "min": flops / t["max"] / 1e6, "max": flops / t["min"] / 1e6,
-        }, "GFLOP/s", {"ms": round(t["median"], 2), "threads": th}))
+        rows.append(rate_row("gemm", f"float32 GEMM {n}×{n}×{n}, {th} thread{'s' if th > 1 else ''}", t, flops / 1e9,
+                             "GFLOP/s", {"ms": round(t["median"], 2), "threads": th, "blas": blas_name()}))
     torch.set_num_threads(threads)
     an, bn = a.numpy(), b.numpy()
     t = time_it(lambda: an @ bn, 5, 2)
-    rows.append(row("gemm", f"float32 GEMM {n}×{n}×{n}, {threads} thread{'s' if threads > 1 else ''}", {
-        "median": flops / t["median"] / 1e6, "min": flops / t["max"] / 1e6, "max": flops / t["min"] / 1e6,
-    }, "GFLOP/s", {"ms": round(t["median"], 2), "blas": "numpy"}, runtime="python/numpy"))
+    rows.append(rate_row("gemm", f"float32 GEMM {n}×{n}×{n}, {threads} thread{'s' if threads > 1 else ''}", t, flops / 1e9,
+                         "GFLOP/s", {"ms": round(t["median"], 2), "blas": blas_name()}, runtime="python/numpy"))
     return rows
+
+
+def lap_matrix(n):
+    """bench/align.ts's LAP matrix: n² uniforms [0, 1) of createRng(2024), row-major, after the smaller sizes' (128, 256, …)."""
+    rng = Rng(2024)
+    size = 128
+    while size < n:
+        rng.skip(size * size)
+        size *= 2
+    if size != n:
+        raise ValueError(f"LAP sizes are 128, 256, 512, 1024: got {n}")
+    return rng.uniforms(n * n).reshape(n, n)
 
 
 def bench_lap(sizes):
     rows = []
-    rng = np.random.default_rng(2024)
     for n in sizes:
         name = f"LAP {n}×{n} uniform [0,1), maximise"
         if linear_sum_assignment is None:
-            rows.append(skipped("lap", name, "scipy is not installed", runtime="python/scipy"))
+            rows.append(skipped("lap", name, "scipy is not installed (apt install python3-scipy)", runtime="python/scipy"))
             continue
-        m = rng.random((n, n))
+        m = lap_matrix(n)
         t = time_it(lambda: linear_sum_assignment(m, maximize=True), 3 if n >= 1024 else 7, 1)
-        rows.append(row("lap", name, t, "ms", runtime="python/scipy"))
+        rows.append(row("lap", name, t, "ms", {"blas": blas_name()}, runtime="python/scipy"))
     return rows
 
 
-def bench_pca():
-    """NumPy SVD of the centred 256×50,000 float32 cloud (the textbook PCA)."""
-    rng = np.random.default_rng(1)
-    n, d = 256, 50_000
-    axes = rng.standard_normal((4, d)).astype(np.float32)
-    coef = rng.standard_normal((n, 4)).astype(np.float32) * np.array([4, 3, 2, 1], dtype=np.float32)
-    cloud = (0.1 * rng.standard_normal((n, d)) + coef @ axes).astype(np.float32)
+# --- The engine's random numbers (src/engine/rng.ts), so that the reference draws what ours draws
+
+M32 = 0xFFFFFFFF
+
+
+class Rng:
+    """sfc32 seeded through splitmix32, bit for bit as src/engine/rng.ts createRng."""
+
+    def __init__(self, seed):
+        s = int(seed) & M32
+
+        def mix():
+            nonlocal s
+            s = (s + 0x9E3779B9) & M32
+            z = s
+            z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M32
+            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
+            return z ^ (z >> 16)
+
+        self.a, self.b, self.c, self.d = mix(), mix(), mix(), mix()
+        for _ in range(12):
+            self.u32()
+
+    def u32(self):
+        a, b, c, d = self.a, self.b, self.c, self.d
+        t = (a + b + d) & M32
+        self.d = (d + 1) & M32
+        self.a = b ^ (b >> 9)
+        self.b = (c + (c << 3)) & M32
+        c = ((c << 21) | (c >> 11)) & M32
+        self.c = (c + t) & M32
+        return t
+
+    def int(self, n):
+        """Uniform in [0, n): floor(u32 / 2³² · n), exact in integers."""
+        return (self.u32() * n) >> 32
+
+    def skip(self, count):
+        for _ in range(count):
+            self.u32()
+
+    def uniforms(self, count):
+        u32 = self.u32
+        return np.fromiter((u32() for _ in range(count)), dtype=np.float64, count=count) / 4294967296.0
+
+    def permutation(self, n):
+        """Fisher–Yates as src/engine/rng.ts randomPermutation."""
+        p = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.int(i + 1)
+            p[i], p[j] = p[j], p[i]
+        return p
+
+
+# --- PCA of a weight cloud (bench/landscape.ts): the same cloud, written by the TypeScript side
+
+
+def pca_gram_eigh(cloud, k=3):
+    """PCA as src/engine/landscape/pca.ts computes it: the N×N Gram matrix of the centred points
+    in float64 (the snapshot method, Sirovich 1987), its eigenpairs, the top-k unit axes
+    u = X̃ᵀv/√λ, coordinates √λ·v and the explained-variance ratios λ/trace G."""
+    mean = cloud.mean(axis=0, dtype=np.float64)
+    xc = cloud - mean  # float64
+    g = xc @ xc.T  # NumPy hands X·Xᵀ to BLAS syrk: the upper triangle, as gram.ts's addGramUpper
+    w, v = np.linalg.eigh(g)
+    top = np.argsort(w)[::-1][:k]
+    lam, vk = w[top], v[:, top]
+    axes = (vk.T @ xc) / np.sqrt(lam)[:, None]
+    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+    coords = vk * np.sqrt(lam)
+    return axes, coords, lam / np.trace(g)
+
+
+def pca_svd(cloud, k=3):
+    """The textbook PCA: SVD of the centred float32 cloud (not what ours computes)."""
+    xc = cloud - cloud.mean(0, keepdims=True)
+    _, s, vt = np.linalg.svd(xc, full_matrices=False)
+    var = s.astype(np.float64) ** 2
+    return vt[:k], var[:k] / var.sum()
+
+
+def bench_pca(path, name):
+    """Both PCAs of the cloud in `path` (tensor "cloud", [N, D] float32): Gram + eigh under the
+    name of our row, the SVD under its own name."""
+    cloud = np.ascontiguousarray(read_safetensors(path)["cloud"])
+    out = {}
+
+    def gram():
+        out["gram"] = pca_gram_eigh(cloud)[2]
+
+    def svd():
+        out["svd"] = pca_svd(cloud)[1]
+
+    t = time_it(gram, 3, 1)
+    rows = [row("landscape", name, t, "ms", {"top3Ratio": round(float(out["gram"].sum()), 4), "method": "Gram + eigh, float64", "blas": blas_name()},
+                runtime="python/numpy")]
+    t = time_it(svd, 3, 1)
+    rows.append(row("landscape", f"{name}, textbook SVD (float32, not like for like)", t, "ms",
+                    {"top3Ratio": round(float(out["svd"].sum()), 4), "blas": blas_name()}, runtime="python/numpy"))
+    return rows
+
+
+# --- Weight matching (bench/align.ts): Git Re-Basin Alg. 1 as src/engine/align/weightMatching.ts
+
+
+def weight_matching(a32, b32, spec, seed, signed, max_sweeps=100):
+    """Coordinate ascent on Σ_t ⟨A_t, π(B)_t⟩ (Ainsworth, Hayase & Srinivasa 2023, Alg. 1), with
+    ours' sweep order (a seeded random order of the permutations each sweep, src/engine/rng.ts),
+    acceptance rule (a new assignment only when it improves its term by more than 1e-12 of the
+    objective's scale), skip rule (a permutation whose neighbours have not changed since it was
+    last solved would get the same matrix: not re-solved) and stop (the first sweep that improves
+    nothing). S_p is rebuilt whole each time as one float64 BLAS product per (tensor, axis);
+    signed: the assignment is solved on |S_p| and the signs read from S_p."""
+    a = {k: v.astype(np.float64) for k, v in a32.items()}
+    b = {k: v.astype(np.float64) for k, v in b32.items()}
+    defs, to_perm = spec["perms"], spec["axesToPerm"]
+    count = len(defs)
+    perms = [np.arange(p["size"]) for p in defs]
+    signs = [np.ones(p["size"]) for p in defs] if signed else None
+
+    def permuted(name, skip_axis=-1):
+        w = b[name]
+        for axis, q in enumerate(to_perm.get(name, [])):
+            if q < 0 or axis == skip_axis:
+                continue
+            w = np.take(w, perms[q], axis=axis)
+            if signed:
+                shape = [1] * w.ndim
+                shape[axis] = -1
+                w = w * signs[q].reshape(shape)
+        return w
+
+    def objective():
+        return sum(float(np.vdot(a[name], permuted(name))) for name in a)
+
+    deps = []
+    for pi, p in enumerate(defs):
+        others, self_dep = set(), False
+        for ax in p["axes"]:
+            for axis, q in enumerate(to_perm[ax["tensor"]]):
+                if axis != ax["axis"] and q >= 0:
+                    others.add(q)
+                    self_dep |= q == pi
+        others.discard(pi)
+        deps.append((sorted(others), self_dep))
+
+    before = objective()
+    tol = 1e-12 * max(1.0, abs(before), sum(float(np.vdot(t, t)) for t in a.values()))
+    rng = Rng(seed)
+    version = [0] * count
+    seen = [None] * count
+    per_sweep, solves, sweeps, obj = [], 0, 0, before
+    while sweeps < max_sweeps:
+        sweeps += 1
+        improved = False
+        for p in rng.permutation(count):
+            others, self_dep = deps[p]
+            if seen[p] is not None and not self_dep and all(seen[p][q] == version[q] for q in others):
+                continue
+            seen[p] = list(version)
+            n = defs[p]["size"]
+            s = np.zeros((n, n))
+            for ax in defs[p]["axes"]:
+                t, axis = ax["tensor"], ax["axis"]
+                au = np.moveaxis(a[t], axis, 0).reshape(n, -1)
+                bu = np.moveaxis(permuted(t, axis), axis, 0).reshape(n, -1)
+                s += au @ bu.T
+            cur = perms[p]
+            old = float(((signs[p] if signed else 1) * s[np.arange(n), cur]).sum())
+            target = np.abs(s) if signed else s
+            _, cols = linear_sum_assignment(target, maximize=True)
+            solves += 1
+            if float(target[np.arange(n), cols].sum()) > old + tol:
+                improved = True
+                version[p] += 1
+                perms[p] = cols
+                if signed:
+                    signs[p] = np.where(s[np.arange(n), cols] < 0, -1.0, 1.0)
+        obj = objective() if improved else obj
+        per_sweep.append(obj)
+        if not improved:
+            break
+    return {"perms": perms, "signs": signs, "before": before, "after": objective(), "sweeps": sweeps, "solves": solves, "perSweep": per_sweep}
+
+
+def bench_wm(path, name):
+    """Weight matching of the pair in `path` (tensors "a/<name>", "b/<name>", ours' result as
+    "ours/<perm>" and "ours-sign/<perm>"; metadata: the spec, seed, signed and ours' objective)."""
+    if linear_sum_assignment is None:
+        return [skipped("align", name, "scipy is not installed (apt install python3-scipy)", unit="s", runtime="python/numpy+scipy")]
+    raw, meta = read_safetensors(path, with_metadata=True)
+    spec = json.loads(meta["spec"])
+    seed, signed = int(meta["seed"]), meta["signed"] == "true"
+    a = {k[2:]: v for k, v in raw.items() if k.startswith("a/")}
+    b = {k[2:]: v for k, v in raw.items() if k.startswith("b/")}
     out = {}
 
     def run():
-        xc = cloud - cloud.mean(0, keepdims=True)
-        _, s, vt = np.linalg.svd(xc, full_matrices=False)
-        var = s ** 2
-        out["ratio"] = float(var[:3].sum() / var.sum())
-        return vt[:3]
+        out["r"] = weight_matching(a, b, spec, seed, signed)
 
     t = time_it(run, 3, 1)
-    return [row("landscape", "PCA, 256 models × 50,000 params, k=3", t, "ms", {"top3Ratio": round(out["ratio"], 4)}, runtime="python/numpy")]
+    r = out["r"]
+    t = {k: v if k == "usage" else v / 1000 for k, v in t.items()}
+    # Agreement with ours: units whose assignment (or sign) differs, and the objective.
+    differ = 0
+    for i, p in enumerate(spec["perms"]):
+        differ += int((raw[f"ours/{p['name']}"].astype(np.int64) != r["perms"][i]).sum())
+        if signed:
+            differ += int((raw[f"ours-sign/{p['name']}"] != r["signs"][i]).sum())
+    ours_after = float(meta["objAfter"])
+    rel = abs(r["after"] - ours_after) / max(1.0, abs(ours_after))
+    return [row("align", name, t, "s", {
+        "sweeps": r["sweeps"], "lapSolves": r["solves"], "objBefore": round(r["before"], 4), "objAfter": round(r["after"], 4),
+        "unitsDiffering": differ, "objRelDiff": float(f"{rel:.2g}"), "blas": blas_name(),
+    }, runtime="python/numpy+scipy")]
 
 
 def bench_image(size):
@@ -294,7 +550,7 @@ def bench_paths(curve_steps):
 
     train_curve(1)
     c = time_it(lambda: train_curve(curve_steps), 1, 0)
-    rows.append(row("paths", "curve training (Bezier, 4 t/step), SIREN 3×64, 64×64", {k: v / curve_steps for k, v in c.items()}, "ms/step",
+    rows.append(row("paths", "curve training (Bezier, 4 t/step), SIREN 3×64, 64×64", {k: v if k == "usage" else v / curve_steps for k, v in c.items()}, "ms/step",
                     {"projected500StepsS": round(c["median"] / curve_steps * 500 / 1000, 1), "timedSteps": curve_steps}))
     return rows
 
@@ -337,7 +593,7 @@ def bench_plane(side=21, chunk=32):
 CKPT_WIDTHS = [1000, 2500, 2500, 2500, 2500, 1000]
 
 
-def read_safetensors(path):
+def read_safetensors(path, with_metadata=False):
     """A plain NumPy safetensors reader (the `safetensors` package's layout: u64 header length, JSON, data)."""
     with open(path, "rb") as f:
         raw = f.read()
@@ -348,9 +604,11 @@ def read_safetensors(path):
     for name, meta in header.items():
         if name == "__metadata__":
             continue
+        if meta["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {meta['dtype']}, this reader takes F32 only")
         a, b = meta["data_offsets"]
         out[name] = np.frombuffer(raw, dtype=np.float32, count=(b - a) // 4, offset=base + a).reshape(meta["shape"])
-    return out
+    return (out, header.get("__metadata__", {})) if with_metadata else out
 
 
 def write_safetensors(path, tensors):
@@ -427,39 +685,79 @@ def bench_classifier(ks=(1, 2), steps=10, batch=128):
 
         t = time_it(run, 3, 1)
         examples = steps * batch * k
-        rows.append(row("classifier", f"MLP 784-512×3-10 on MNIST, Adam, batch {batch}, K={k}", {
-            "median": 1000 * examples / t["median"], "min": 1000 * examples / t["max"], "max": 1000 * examples / t["min"],
-        }, "examples/s", {"msPerStep": round(t["median"] / steps, 1)}))
+        rows.append(rate_row("classifier", f"MLP 784-512×3-10 on MNIST, Adam, batch {batch}, K={k}", t, examples, "examples/s",
+                             {"msPerStep": round(t["median"] / steps, 1)}))
     return rows
 
 
+def describe():
+    """Versions and the BLAS NumPy and torch load, for the table's header (bench/run.ts)."""
+    import platform
+
+    import torch as t
+
+    a = np.ones((64, 64), dtype=np.float32)
+    a @ a
+    t.mm(t.ones(64, 64), t.ones(64, 64))
+    try:
+        import scipy
+
+        sp = scipy.__version__
+    except ImportError:
+        sp = None
+    return {"torch": t.__version__, "numpy": np.__version__, "scipy": sp, "python": platform.python_version(), "blas": blas_name()}
+
+
 def main():
+    global torch
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--kernel-k", type=int, default=0, help="kernels group: one row for this K")
+    ap.add_argument("--row", choices=["pca", "wm", "lap"], help="one interleaved row (see the module's docstring)")
+    ap.add_argument("--input", help="--row pca/wm: the safetensors file the TypeScript side wrote")
+    ap.add_argument("--name", help="--row pca/wm: the row's name (ours, so that the two pair)")
+    ap.add_argument("--n", type=int, help="--row lap: the matrix size")
+    ap.add_argument("--describe", action="store_true", help="print versions and BLAS as JSON")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.describe:
+        json.dump(describe(), sys.stdout)
+        sys.stdout.write("\n")
+        return
     only = set(filter(None, args.only.split(",")))
     want = lambda g: not only or g in only  # noqa: E731
     rows = []
+    if args.row:  # NumPy/SciPy only: no torch import
+        if args.row == "pca":
+            rows += bench_pca(args.input, args.name)
+        elif args.row == "wm":
+            rows += bench_wm(args.input, args.name)
+        else:
+            rows += bench_lap([args.n])
+        for r in rows:
+            r.setdefault("extra", {})["threads"] = args.threads
+        json.dump(rows, sys.stdout, allow_nan=True)
+        sys.stdout.write("\n")
+        return
+    import torch as _torch
+
+    torch = _torch
+    torch.set_num_threads(args.threads)
     if args.kernel_k:
         rows.append(bench_kernel_row(args.kernel_k, args.threads))
         json.dump(rows, sys.stdout, allow_nan=True)
         sys.stdout.write("\n")
         return
+    # The lap rows and the PCA rows run one at a time from bench/align.ts and bench/landscape.ts,
+    # interleaved with ours; weight matching too (--row).
     if want("gemm"):
         rows += bench_gemm(args.threads)
     if want("train"):
         rows += bench_train(QUICK_TRAIN if args.quick else TRAIN_CASES, args.steps)
-    if want("lap"):
-        rows += bench_lap([128, 256, 512] if args.quick else [128, 256, 512, 1024])
-    if want("landscape"):
-        rows += bench_pca()
-        if not args.quick:  # quick: PCA only, like bench/run.ts
-            rows += bench_plane()
+    if want("landscape") and not args.quick:  # quick: PCA only, like bench/run.ts
+        rows += bench_plane()
     if want("paths"):
         rows += bench_paths(10)
     if want("checkpoints") and not args.quick:
@@ -472,6 +770,7 @@ def main():
         rows += bench_zoo(1 if args.quick else 2)
     for r in rows:
         r.setdefault("extra", {}).setdefault("threads", torch.get_num_threads() if r["runtime"] == "python/torch" else args.threads)
+        r["extra"].setdefault("blas", blas_name())
     json.dump(rows, sys.stdout, allow_nan=True)
     sys.stdout.write("\n")
 

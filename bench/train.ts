@@ -98,6 +98,7 @@ export async function benchTrain(
           min: (1000 * c.k * steps) / t.max,
           max: (1000 * c.k * steps) / t.min,
           unit: 'model-steps/s',
+          usage: t.usage,
           extra: {
             layout,
             steps,

@@ -17,7 +17,7 @@ import type { WsMethod } from '../src/engine/weightspace/types';
 import { zooFromModels, zooSplit } from '../src/engine/zoo/members';
 import type { ZooTargets } from '../src/engine/zoo/sources';
 import { unflattenModel } from '../src/engine/model';
-import type { BenchRow } from './measure';
+import { usageSince, type BenchRow, type Usage } from './measure';
 
 export const ZOO_ARCH: MlpArch = { widths: [2, 32, 32, 1], activation: 'sine', w0: 30 };
 export const zooFitName = (n: number): string =>
@@ -40,7 +40,12 @@ function firstDigits(perClass: number): ZooTargets {
 }
 
 /** A zoo-fit row: INRs per second, with the mean PSNR and steps the members took. */
-function fitRow(r: ZooFitResult, runtime: string, extra: Record<string, number> = {}): BenchRow {
+function fitRow(
+  r: ZooFitResult,
+  runtime: string,
+  usage: Usage,
+  extra: Record<string, number> = {},
+): BenchRow {
   const steps = r.zoo!.columns.find((c) => c.name === 'steps')!.data;
   const meanSteps = Array.from(steps).reduce((a, b) => a + b, 0) / steps.length;
   const rate = r.done / r.seconds;
@@ -52,6 +57,7 @@ function fitRow(r: ZooFitResult, runtime: string, extra: Record<string, number> 
     min: rate,
     max: rate,
     unit: 'INRs/s',
+    usage,
     extra: {
       seconds: +r.seconds.toFixed(1),
       meanPsnr: +r.meanPsnr.toFixed(1),
@@ -72,13 +78,17 @@ export async function benchZoo(
   const fit = { arch: ZOO_ARCH, maxSteps: 1000, targetPsnr: 40, seed: 0, lr: 1e-3 };
   // The fused kernel, members in shards of 32 over one worker thread per core.
   const threads = availableCores();
+  let r0 = process.resourceUsage();
   const k = await fitZooOnKernel(src, fit, nodeShardPorts(src.targets.length, threads));
-  rows.push(fitRow(k, `node/fused-wasm ${k.flavour} × ${k.workers}`, { threads: k.workers }));
+  rows.push(
+    fitRow(k, `node/fused-wasm ${k.flavour} × ${k.workers}`, usageSince(r0, 1), { threads: k.workers }),
+  );
   log(`zoo fit on the fused kernel: ${(k.done / k.seconds).toFixed(2)} INRs/s`);
   await initNodeBackend('wasm');
   if (opts.tfjs !== false) {
+    r0 = process.resourceUsage();
     const r = await fitZoo(src, fit);
-    rows.push(fitRow(r, 'node/wasm'));
+    rows.push(fitRow(r, 'node/wasm', usageSince(r0, 1)));
     log(`zoo fit: ${(r.done / r.seconds).toFixed(2)} INRs/s`);
   }
   if (opts.weightSpace === false) return rows;
@@ -98,7 +108,9 @@ export async function benchZoo(
   const split = zooSplit(zoo, 0);
   for (const method of ['mlp', 'mlp-augmented', 'np'] as WsMethod[]) {
     const epochs = 2;
+    r0 = process.resourceUsage();
     const t = await trainWeightSpace(zoo, split, { method, epochs, seed: 0 });
+    const usage = usageSince(r0, 1);
     const eps = epochs / t.seconds;
     rows.push({
       group: 'zoo',
@@ -108,6 +120,7 @@ export async function benchZoo(
       min: eps,
       max: eps,
       unit: 'epochs/s',
+      usage,
       extra: { seconds: +t.seconds.toFixed(2) },
     });
     log(`zoo ${method}: ${eps.toFixed(2)} epochs/s`);
