@@ -180,10 +180,15 @@ function quietPeriod(): Promise<void> {
   });
 }
 
-/** Runs WARM_STEPS offscreen one per quiet period, unless a chart has been drawn meanwhile. */
-async function warmDraws(P: PlotlyApi): Promise<void> {
+/**
+ * Runs WARM_STEPS offscreen one per quiet period when `may()` allows (the app: no training run
+ * under way, whose progress leaves such periods between its messages), unless a chart has been
+ * drawn meanwhile.
+ */
+async function warmDraws(P: PlotlyApi, may: () => boolean): Promise<void> {
   for (const step of WARM_STEPS) {
-    await quietPeriod();
+    do await quietPeriod();
+    while (!may());
     if (document.querySelector('.js-plotly-plot')) return;
     const el = document.createElement('div');
     el.setAttribute('aria-hidden', 'true');
@@ -207,14 +212,18 @@ const evaluations: Partial<Record<PlotlyKind, Evaluation>> = {};
 
 /**
  * A plotly bundle, loaded and evaluated in slices on first use, never in the entry chunk; `idle`
- * (the warm-up) evaluates it in idle periods, a chart's call hurries an idle evaluation on.
+ * (the warm-up) evaluates it in idle periods, and then warms its drawing in quiet periods when
+ * `mayDraw()` allows; a chart's call hurries an idle evaluation on.
  */
-export function loadPlotly(kind: PlotlyKind = '2d', pace: 'urgent' | 'idle' = 'urgent'): Promise<PlotlyApi> {
+export function loadPlotly(
+  kind: PlotlyKind = '2d',
+  pace: 'urgent' | 'idle' = 'urgent',
+  mayDraw: () => boolean = () => true,
+): Promise<PlotlyApi> {
   let e = evaluations[kind];
   if (!e) {
     e = evaluations[kind] = new Evaluation(imports[kind], kind, pace === 'urgent');
-    // Warmed in idle time: its first chart's drawing code too.
-    if (pace === 'idle') void e.done.then(warmDraws);
+    if (pace === 'idle') void e.done.then((P) => warmDraws(P, mayDraw));
   }
   if (pace === 'urgent') e.hurry();
   return e.done;
