@@ -11,6 +11,7 @@
  * the first chart and never competes with the page's own work). A chart that asks while a warm-up
  * is under way hurries it on instead of starting again.
  */
+import { yieldToEvents } from '../../engine/cancel';
 
 /** Which bundle: "2d" (cartesian, 1.4 MB) for every chart but the Cloud tab's 3-D map, "3d" (gl3d, 1.7 MB). */
 export type PlotlyKind = '2d' | '3d';
@@ -46,18 +47,10 @@ export function slicedBundle(mod: unknown, kind: PlotlyKind): SlicedPlotly {
   return m as SlicedPlotly;
 }
 
-/** A turn of the event loop: scheduler.yield where there is one, else a MessageChannel message. */
+/** A turn of the event loop: scheduler.yield where there is one, else the engine's one yield helper. */
 export function nextTask(): Promise<void> {
   const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (typeof s?.yield === 'function') return s.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+  return typeof s?.yield === 'function' ? s.yield() : yieldToEvents();
 }
 
 /**
@@ -220,11 +213,17 @@ export function loadPlotly(
   pace: 'urgent' | 'idle' = 'urgent',
   mayDraw: () => boolean = () => true,
 ): Promise<PlotlyApi> {
-  let e = evaluations[kind];
-  if (!e) {
-    e = evaluations[kind] = new Evaluation(imports[kind], kind, pace === 'urgent');
-    if (pace === 'idle') void e.done.then((P) => warmDraws(P, mayDraw));
+  const found = evaluations[kind];
+  if (found) {
+    if (pace === 'urgent') found.hurry();
+    return found.done;
   }
-  if (pace === 'urgent') e.hurry();
+  const e = new Evaluation(imports[kind], kind, pace === 'urgent');
+  evaluations[kind] = e;
+  // A failed load (the network) is tried again by the next chart, not remembered.
+  e.done.catch(() => {
+    if (evaluations[kind] === e) delete evaluations[kind];
+  });
+  if (pace === 'idle') void e.done.then((P) => warmDraws(P, mayDraw));
   return e.done;
 }
