@@ -144,10 +144,10 @@ function warmPanels(): () => void {
     typeof requestIdleCallback === 'function'
       ? requestIdleCallback(fn, { timeout: 5000 })
       : window.setTimeout(fn, 200);
-  // Then plotly's cartesian bundle, evaluated a slice per idle period, its drawing warmed while no
-  // run trains (components/plotly-loader.ts).
+  // Then plotly's cartesian bundle, evaluated a slice per idle period and its drawing warmed, while
+  // no run is under way (components/plotly-loader.ts).
   const training = (): boolean =>
-    ['loading', 'calibrating', 'training'].includes(appStore.getState().run.status);
+    ['loading', 'calibrating', 'training', 'paused'].includes(appStore.getState().run.status);
   const loaders: (() => Promise<unknown>)[] = [
     ...Object.values(panelLoaders),
     () => loadPlotly('2d', 'idle', () => !training()),

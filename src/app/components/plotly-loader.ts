@@ -7,9 +7,9 @@
  * bundle's entry, which finds every module evaluated.
  *
  * Two paces: "urgent" when a chart is waiting (a slice every task), "idle" when the app warms the
- * cartesian bundle after start-up (a slice per idle period, so that it is usually evaluated before
- * the first chart and never competes with the page's own work). A chart that asks while a warm-up
- * is under way hurries it on instead of starting again.
+ * cartesian bundle after start-up (a slice per idle period while no run trains, so that it is
+ * usually evaluated before the first chart and never competes with the page's own work). A chart
+ * that asks while a warm-up is under way hurries it on instead of starting again.
  */
 import { yieldToEvents } from '../../engine/cancel';
 
@@ -77,6 +77,8 @@ class Evaluation {
     load: () => Promise<unknown>,
     readonly kind: PlotlyKind,
     urgent: boolean,
+    /** Whether an idle slice may run now (the app: not while a run trains). */
+    private readonly may: () => boolean,
   ) {
     this.urgent = urgent;
     this.done = this.run(load);
@@ -89,20 +91,26 @@ class Evaluation {
     this.wake?.();
   }
 
-  /** Resolves with the time a slice may take: a task now, or the next idle period. */
-  private turn(): Promise<number> {
-    if (this.urgent) return nextTask().then(() => SLICE_MS);
-    return new Promise((resolve) => {
-      const cancel = idlePeriod((ms) => {
-        this.wake = null;
-        resolve(ms);
+  /**
+   * Resolves with the time a slice may take: a task now, or the next idle period in which `may()`
+   * allows it (until a chart hurries the evaluation on).
+   */
+  private async turn(): Promise<number> {
+    for (;;) {
+      if (this.urgent) return nextTask().then(() => SLICE_MS);
+      const ms = await new Promise<number | null>((resolve) => {
+        const cancel = idlePeriod((t) => {
+          this.wake = null;
+          resolve(t);
+        });
+        this.wake = () => {
+          cancel();
+          this.wake = null;
+          resolve(null);
+        };
       });
-      this.wake = () => {
-        cancel();
-        this.wake = null;
-        resolve(SLICE_MS);
-      };
-    });
+      if (ms !== null && this.may()) return ms;
+    }
   }
 
   private async run(load: () => Promise<unknown>): Promise<PlotlyApi> {
@@ -205,25 +213,25 @@ const evaluations: Partial<Record<PlotlyKind, Evaluation>> = {};
 
 /**
  * A plotly bundle, loaded and evaluated in slices on first use, never in the entry chunk; `idle`
- * (the warm-up) evaluates it in idle periods, and then warms its drawing in quiet periods when
- * `mayDraw()` allows; a chart's call hurries an idle evaluation on.
+ * (the warm-up) evaluates it in idle periods and then warms its drawing in quiet periods, each
+ * step only when `may()` allows; a chart's call hurries an idle evaluation on.
  */
 export function loadPlotly(
   kind: PlotlyKind = '2d',
   pace: 'urgent' | 'idle' = 'urgent',
-  mayDraw: () => boolean = () => true,
+  may: () => boolean = () => true,
 ): Promise<PlotlyApi> {
   const found = evaluations[kind];
   if (found) {
     if (pace === 'urgent') found.hurry();
     return found.done;
   }
-  const e = new Evaluation(imports[kind], kind, pace === 'urgent');
+  const e = new Evaluation(imports[kind], kind, pace === 'urgent', may);
   evaluations[kind] = e;
   // A failed load (the network) is tried again by the next chart, not remembered.
   e.done.catch(() => {
     if (evaluations[kind] === e) delete evaluations[kind];
   });
-  if (pace === 'idle') void e.done.then((P) => warmDraws(P, mayDraw));
+  if (pace === 'idle') void e.done.then((P) => warmDraws(P, may));
   return e.done;
 }
