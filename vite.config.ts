@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { packMnist } from './scripts/mnist.ts';
-import { plotlyWithoutEval, tfjsWasmPthreadFiles } from './scripts/vite-csp.ts';
+import { plotlyBundles, tfjsWasmPthreadFiles } from './scripts/vite-csp.ts';
 import { SITE_HEADERS } from './src/cli/site-headers.ts';
 
 /**
@@ -31,15 +31,18 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react(), mnistAsset(), plotlyWithoutEval(), tfjsWasmPthreadFiles()],
+  plugins: [react(), mnistAsset(), plotlyBundles(), tfjsWasmPthreadFiles()],
   // Dev keeps no CSP (React's refresh preamble is an inline script); `vite preview` serves the
   // build with every production header, as `weightscope open` (npm run preview) does.
   server: { headers: isolation },
   // Pre-bundled at server start, not discovered when first imported: a dependency found late makes
   // the dev server re-optimise and reload every open page (mid-test, a lost workspace). These are
-  // the ones start-up and the charts import dynamically.
+  // the ones start-up imports dynamically. plotly's bundles are not pre-bundled at all: the
+  // plugin makes them ES modules evaluated in slices (scripts/vite-csp.ts), which pre-bundling
+  // would bypass; excluded, they are never discovered late either.
   optimizeDeps: {
-    include: ['react-dom/client', 'fflate', 'plotly.js-cartesian-dist-min', 'plotly.js-gl3d-dist-min'],
+    include: ['react-dom/client', 'fflate'],
+    exclude: ['plotly.js-cartesian-dist-min', 'plotly.js-gl3d-dist-min'],
   },
   preview: { headers: { ...SITE_HEADERS } },
   worker: { format: 'es', plugins: () => [tfjsWasmPthreadFiles()] },

@@ -14,7 +14,8 @@
  * plotly's partial bundles call Function(...): the cartesian one in two places (a generator-function
  * probe, a Function.prototype.bind polyfill), the gl3d one in one (a globalThis fallback); each
  * is replaced by the plain expression it evaluates, so the chunks need no eval and report no CSP
- * violation.
+ * violation. The same plugin makes each bundle an ES module whose inner modules the app
+ * evaluates a few at a time (slicePlotly below), instead of one 1.8 s task at a chart's first use.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -113,10 +114,78 @@ const PLOTLY_BUNDLES: Record<string, Patch[]> = {
   '/plotly.js-gl3d-dist-min/plotly-gl3d.min.js': [PLOTLY_PATCHES.globalThis],
 };
 
-/** plotly without Function(...): the calls replaced by what they evaluate. */
-export function plotlyWithoutEval(): Plugin {
+/**
+ * The wrapper of plotly's dist bundles (esbuild output in a UMD shell): a license header, the UMD
+ * function, and a factory whose one statement is `var Plotly=(()=>{ …modules… return entry(); })()`.
+ * Captured: the header, the IIFE's body up to its last statement, the entry thunk's name, and the
+ * bundled licenses.
+ */
+const PLOTLY_SHELL =
+  /^(\/\*\*[\s\S]*?\*\/)\s*\(\s*function\(root, factory\) \{[\s\S]*?\} \(typeof self !== "undefined" \? self : this, \(\) => \{\s*"use strict";var Plotly=\(\(\)=>\{([\s\S]*)return ([\w$]+)\(\);\}\)\(\);\s*(\/\*![\s\S]*?\*\/)\s*window\.Plotly = Plotly;\s*return Plotly;\s*\}\)\);\s*$/;
+
+/**
+ * esbuild's CommonJS wrapper (`__commonJS`, minified): `var N=(e,r)=>()=>{try{return r||e(…)…}}`.
+ * Each inner module is `var X=N((exports,module)=>{…})`, a thunk that evaluates the module on its
+ * first call and returns its cached exports after.
+ */
+const COMMONJS_HELPER =
+  /var ([\w$]+)=\(([\w$]),([\w$])\)=>\(\)=>\{try\{return \3\|\|\2\(\(\3=\{exports:\{\}\}\)\.exports,\3\),\3\.exports\}catch\(([\w$])\)\{throw \3=0,\4\}\};/g;
+
+/** What the sliced module's default export is called by, and checked for (src/app/plotly.d.ts). */
+export const SLICED_MARK = '__weightscopeSliced';
+
+/**
+ * plotly's bundle as an ES module whose inner modules can be evaluated a few at a time.
+ *
+ * Loaded as it ships, the bundle evaluates its whole module graph in one synchronous call (the
+ * entry thunk requires the rest) inside three functions 1.4–1.7 MB long (Vite's CommonJS wrapper,
+ * the UMD factory, esbuild's IIFE): 1.7 s of main-thread CPU in one task, most of it V8 compiling
+ * those giant functions lazily and re-parsing them for their source positions while they are on
+ * the stack. Here the shell is removed, so the modules' definitions are the chunk's top level
+ * (compiled off the main thread while it streams in) and define only thunks; the helper also
+ * lists every thunk it makes, in the bundle's order (dependencies first); and the default export
+ * is `{ [SLICED_MARK]: true, modules, entry }`: the loader (src/app/components/plotly-loader.ts)
+ * calls the thunks in time-boxed slices with the event loop between them, then `entry()`, which
+ * finds every module cached, sets `window.Plotly` as the shell did, and returns the API. A thunk
+ * is evaluated once whoever calls it first, so the order is only a schedule: a module required
+ * by another is evaluated then, as before. The bundle has no `this` or `arguments` outside its
+ * functions (checked with a parser for 3.7.0), so its code means the same at a module's top level.
+ */
+export function slicePlotly(code: string, bundle: string): string {
+  const shell = PLOTLY_SHELL.exec(code);
+  if (!shell)
+    throw new Error(
+      `vite-csp: ${bundle}: the UMD shell of plotly's bundle not found; update scripts/vite-csp.ts`,
+    );
+  const [, header, body, entry, licenses] = shell as unknown as [string, string, string, string, string];
+  const helpers = body.match(COMMONJS_HELPER) ?? [];
+  if (helpers.length !== 1)
+    throw new Error(
+      `vite-csp: ${bundle}: esbuild's CommonJS helper found ${helpers.length} times (not once); update scripts/vite-csp.ts`,
+    );
+  const modules = '__weightscopeModules';
+  const listed = body.replace(COMMONJS_HELPER, (_all, name: string, fn: string, mod: string, err: string) => {
+    const thunk = `()=>{try{return ${mod}||${fn}((${mod}={exports:{}}).exports,${mod}),${mod}.exports}catch(${err}){throw ${mod}=0,${err}}}`;
+    return `var ${name}=(${fn},${mod})=>{const t=${thunk};${modules}.push(t);return t};`;
+  });
+  return [
+    header,
+    `const ${modules}=[];`,
+    listed,
+    `export default{${SLICED_MARK}:!0,modules:${modules},entry(){const P=${entry}();window.Plotly=P;return P}};`,
+    licenses,
+    '',
+  ].join('\n');
+}
+
+/**
+ * plotly for the app: without Function(...) (the calls replaced by what they evaluate), and as a
+ * module evaluated in slices (slicePlotly). In the build and in the dev server (where the bundles
+ * are not pre-bundled, vite.config.ts, so that this transform reaches them).
+ */
+export function plotlyBundles(): Plugin {
   return {
-    name: 'weightscope-plotly-without-eval',
+    name: 'weightscope-plotly-bundles',
     transform(code, id) {
       const file = id.split('?')[0]!.replace(/\\/g, '/');
       const bundle = Object.keys(PLOTLY_BUNDLES).find((b) => file.endsWith(b));
@@ -125,7 +194,7 @@ export function plotlyWithoutEval(): Plugin {
       for (const p of PLOTLY_BUNDLES[bundle]!) out = replaceOnce(out, p.pattern, p.by, `plotly's ${p.what}`);
       const left = /(?<![\w.$])(new\s+)?Function\s*\(/.exec(out);
       if (left) throw new Error(`vite-csp: ${bundle} still calls Function(...) at ${left.index}`);
-      return { code: out, map: null };
+      return { code: slicePlotly(out, bundle), map: null };
     },
   };
 }

@@ -15,6 +15,7 @@ import { ImportDialog } from './features/models/ImportDialog';
 import { NpyChoice } from './features/models/NpyChoice';
 import { LinkConfirm } from './components/LinkConfirm';
 import { BackendBadge } from './components/BackendBadge';
+import { loadPlotly } from './components/plotly-loader';
 import { Banner } from './components/Banner';
 import { replayClassifier } from './features/classifier/classifier-state';
 import { TrainForm } from './features/train/TrainForm';
@@ -143,7 +144,14 @@ function warmPanels(): () => void {
     typeof requestIdleCallback === 'function'
       ? requestIdleCallback(fn, { timeout: 5000 })
       : window.setTimeout(fn, 200);
-  const loaders = Object.values(panelLoaders);
+  // Then plotly's cartesian bundle, evaluated a slice per idle period and its drawing warmed, while
+  // no run is under way (components/plotly-loader.ts).
+  const training = (): boolean =>
+    ['loading', 'calibrating', 'training', 'paused'].includes(appStore.getState().run.status);
+  const loaders: (() => Promise<unknown>)[] = [
+    ...Object.values(panelLoaders),
+    () => loadPlotly('2d', 'idle', () => !training()),
+  ];
   let handle = 0;
   let stopped = false;
   const next = (): void => {

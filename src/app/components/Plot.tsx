@@ -1,23 +1,7 @@
 import { useEffect, useRef } from 'react';
+import { loadPlotly, nextTask, type PlotlyKind } from './plotly-loader';
 
-type PlotlyModule = typeof import('plotly.js-cartesian-dist-min').default;
-
-/**
- * Which of plotly's partial bundles draws a chart: "2d" (plotly.js-cartesian-dist-min, 1.4 MB:
- * scatter, bar, heatmap, contour, histogram…) for every chart but the Cloud tab's 3-D map, "3d"
- * (plotly.js-gl3d-dist-min, 1.7 MB: scatter3d) for that one. The full bundle is 4.6 MB.
- */
-export type PlotlyKind = '2d' | '3d';
-
-const loaded: Partial<Record<PlotlyKind, Promise<PlotlyModule>>> = {};
-
-/** A plotly bundle, loaded on first use, never in the entry chunk. */
-export function loadPlotly(kind: PlotlyKind = '2d'): Promise<PlotlyModule> {
-  loaded[kind] ??= (
-    kind === '3d' ? import('plotly.js-gl3d-dist-min') : import('plotly.js-cartesian-dist-min')
-  ).then((m) => m.default);
-  return loaded[kind];
-}
+export { loadPlotly, type PlotlyKind };
 
 /** The bundle a chart's traces need: gl3d for any 3-D trace, cartesian otherwise. */
 export function plotlyKind(data: readonly unknown[]): PlotlyKind {
@@ -28,7 +12,7 @@ export function plotlyKind(data: readonly unknown[]): PlotlyKind {
 const drawnBy = new WeakMap<HTMLElement, PlotlyKind>();
 
 /** The plotly that drew `el`, or null when nothing has drawn it yet. */
-export function plotlyOf(el: HTMLElement): Promise<PlotlyModule> | null {
+export function plotlyOf(el: HTMLElement): Promise<PlotlyApi> | null {
   const kind = drawnBy.get(el);
   return kind ? loadPlotly(kind) : null;
 }
@@ -67,6 +51,8 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
         // A chart that switches between 2-D and 3-D changes bundles: the old one lets go first.
         const was = drawnBy.get(el);
         if (was && was !== kind) (await loadPlotly(was)).purge(el);
+        // A task of its own: not in the one that rendered the data (a worker's result, a click).
+        await nextTask();
         if (!live) return;
         drawnBy.set(el, kind);
         void P.react(
