@@ -1,13 +1,44 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-/** Browser tests: real app (vite dev server), real worker, Debian's Chromium via playwright-core. */
+/**
+ * Files that must have the machine to themselves: the long-task check and the backend
+ * calibration (train), the worker's silence window (restart), the threaded build under a faked
+ * core count (csp-build), and the WGSL kernel's SwiftShader runs with their own dev server (wgsl).
+ */
+const ALONE = ['e2e/train.e2e.ts', 'e2e/restart.e2e.ts', 'e2e/csp-build.e2e.ts', 'e2e/wgsl.e2e.ts'];
+
+const common = { testTimeout: 240_000, hookTimeout: 120_000, pool: 'forks' as const };
+
+/**
+ * Browser tests: the real app (its production build, see e2e/global-setup.ts), real workers,
+ * Debian's Chromium via playwright-core. Two files at a time where the machine has the cores (a
+ * file spends much of its time waiting on the page, so two share two cores well), then the files
+ * that must run alone, one by one.
+ */
 export default defineConfig({
   test: {
-    include: ['e2e/**/*.e2e.ts'],
     globalSetup: ['e2e/global-setup.ts'],
-    testTimeout: 240_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
-    pool: 'forks',
+    projects: [
+      {
+        test: {
+          ...common,
+          name: 'browser',
+          include: ['e2e/**/*.e2e.ts'],
+          exclude: ALONE,
+          maxWorkers: Math.min(2, os.availableParallelism()),
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'browser-alone',
+          include: ALONE,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
