@@ -3,18 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Files that must have the machine to themselves: the long-task check and the backend
- * calibration (train), the worker's silence window (restart), the threaded build under a faked
- * core count (csp-build), and the WGSL kernel's SwiftShader runs with their own dev server (wgsl).
+ * calibration (train), and the worker's silence window (restart).
  */
-const ALONE = ['e2e/train.e2e.ts', 'e2e/restart.e2e.ts', 'e2e/csp-build.e2e.ts', 'e2e/wgsl.e2e.ts'];
+const ALONE = ['e2e/train.e2e.ts', 'e2e/restart.e2e.ts'];
 
 const common = { testTimeout: 240_000, hookTimeout: 120_000, pool: 'forks' as const };
 
 /**
  * Browser tests: the real app (its production build, see e2e/global-setup.ts), real workers,
- * Debian's Chromium via playwright-core. Two files at a time where the machine has the cores (a
- * file spends much of its time waiting on the page, so two share two cores well), then the files
- * that must run alone, one by one.
+ * Debian's Chromium via playwright-core. Two files at a time where the machine has the cores, then
+ * the files that must run alone, one by one. One file at a time left a core idle much of the
+ * time (README, Tests).
  */
 export default defineConfig({
   test: {
