@@ -63,6 +63,8 @@ describe('keyboard and small screens', () => {
     // Add checkpoint…: a real button in the Tab order that opens the file chooser from the keyboard.
     // (Space: headless Chromium's persistent context opens no chooser for Enter's synthesized click.)
     const before = await appState<number>(page, 's.models.length');
+    // The tab's panel is its own chunk: a person tabs once it is shown, not while it loads.
+    await page.getByTestId('checkpoint-input-button').waitFor();
     await tabTo('checkpoint-input-button');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
     await chooser.setFiles({
