@@ -23,12 +23,15 @@ export function enableRelaxedSimd(): void {
 }
 enableRelaxedSimd();
 
-const register = new URL('../../bin/register.mjs', import.meta.url).href;
-const entry = new URL('./kernel-worker.ts', import.meta.url);
+// Run from the sources, a thread loads the TypeScript worker through tsx; in the bundle
+// (scripts/build-cli.mjs) the worker is a module of its own beside this one.
+const bundled = !import.meta.url.endsWith('.ts');
+const entry = new URL(bundled ? './kernel-worker.js' : './kernel-worker.ts', import.meta.url);
+const execArgv = bundled ? [] : ['--import', new URL('../../bin/register.mjs', import.meta.url).href];
 
 /** A port to a new worker thread; requests are answered in order. */
 export function threadPort(): ShardPort {
-  const worker = new Worker(entry, { execArgv: ['--import', register] });
+  const worker = new Worker(entry, { execArgv });
   const waiting: { resolve: (r: ShardReply) => void; reject: (e: Error) => void }[] = [];
   // Referenced only while a request is out: an idle pool never keeps the process alive.
   worker.on('message', (r: ShardReply) => {

@@ -3,15 +3,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CliError, UsageError } from '../args';
 import { CheckpointSet } from '../checkpoint-set';
 import type { Command } from '../command';
 import { ARCH_FLAGS, archFlags } from '../io';
+import { packageRoot } from '../package-root';
 import { createStaticServer, LISTING_PATH } from '../static-server';
 
 /** The built app inside the package (npm's "files" ships it; `npm run build` makes it). */
-export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
+export const DIST = path.join(packageRoot(), 'dist');
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
