@@ -1,4 +1,6 @@
 import type { TestProject } from 'vitest/node';
+import { freshBundle } from '../bin/cli-bundle.mjs';
+import { buildCli } from '../scripts/build-cli.mjs';
 import { buildApp, serve, type Served } from './served';
 
 let served: Served | null = null;
@@ -18,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => dev.server.close();
   }
   await buildApp();
+  if (!freshBundle()) await buildCli(); // `weightscope open` serves the build
   served = await serve([]);
   project.provide('baseUrl', served.url);
   return async () => {
