@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, FileChooser, Page } from 'playwright-core';
 import { appState, launchIdleApp, screenshot, waitForState } from './browser';
 
 let context: BrowserContext;
@@ -41,6 +41,22 @@ async function tabTo(target: string, max = 60, key = 'Tab'): Promise<void> {
   throw new Error(`${target} never took focus with Tab (last: ${await focused()})`);
 }
 
+/** The file chooser that pressing Space on the focused button opens; names the focus if none does. */
+async function chooserFromSpace(): Promise<FileChooser> {
+  const before = await focused();
+  try {
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser', { timeout: 20_000 }),
+      page.keyboard.press('Space'),
+    ]);
+    return chooser;
+  } catch (e) {
+    throw new Error(
+      `no file chooser after Space on ${before} (focus now on ${await focused()}): ${String(e)}`,
+    );
+  }
+}
+
 describe('keyboard and small screens', () => {
   it('tabs follow the ARIA pattern; a checkpoint is imported and dialogs closed with the keyboard only', async () => {
     const selectedTab = () => page.locator('[role="tab"][aria-selected="true"]').textContent();
@@ -66,7 +82,7 @@ describe('keyboard and small screens', () => {
     // The tab's panel is its own chunk: a person tabs once it is shown, not while it loads.
     await page.getByTestId('checkpoint-input-button').waitFor();
     await tabTo('checkpoint-input-button');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    const chooser = await chooserFromSpace();
     await chooser.setFiles({
       name: 'mlp_relu.pt',
       mimeType: 'application/octet-stream',
@@ -91,7 +107,7 @@ describe('keyboard and small screens', () => {
 
     // Another file, then Esc: nothing is added and focus is back on the opener. (The same file
     // again would join without a dialog: its answers are remembered by its hash.)
-    const [again] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    const again = await chooserFromSpace();
     await again.setFiles({
       name: 'siren.pt',
       mimeType: 'application/octet-stream',
