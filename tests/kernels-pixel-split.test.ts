@@ -1,0 +1,143 @@
+/**
+ * The pixel split (src/engine/kernels/split-pool.ts): one member's pixels in fixed chunks over 1, 2
+ * and 4 worker threads trains bit-identical models (the chunks and the order of their sum do not
+ * depend on the workers), agrees with the tfjs reference trainer after 20 Adam steps, and a pool
+ * stopped between steps, or disposed mid-step, is left consistent.
+ */
+import { describe, expect, it } from 'vitest';
+import { nodeKernelPool, nodeShardPorts } from '../src/cli/kernel-pool';
+import { smoothTarget } from '../src/engine/kernels/agreement';
+import { KernelPool } from '../src/engine/kernels/pool';
+import { pixelChunks, pixelSplitPlan } from '../src/engine/kernels/split-pool';
+import { chunkPixels } from '../src/engine/kernels/split-shard';
+import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine/model';
+import { PopulationTrainer } from '../src/engine/tf/trainer';
+import { kernelTestSetup, worstRelative } from './kernel-compare';
+
+kernelTestSetup();
+
+const siren: MlpArch = { widths: [2, 24, 24, 1], activation: 'sine', w0: 30 };
+// 40×41 = 1640 pixels: 26 tiles, 3 chunks (the last one short and padded).
+const data = { kind: 'regression' as const, ...smoothTarget(40, 41, 1) };
+
+const flat = (ms: readonly Model[]) => ms.map((m) => Array.from(flattenModel(m)));
+
+/** Members after `steps` steps (in calls of `per`) on the pixel split over `threads` threads. */
+async function splitRun(models: Model[], threads: number, steps: number, per = 4) {
+  const pool = await KernelPool.create(models, data, { lr: 1e-3 }, nodeShardPorts(4, threads), 'pixels');
+  try {
+    expect(pool.pixelSplit).toEqual({ chunks: 3, workers: Math.min(3, threads) });
+    const losses: number[] = [];
+    for (let done = 0; done < steps; done += per)
+      losses.push(...(await pool.step(Math.min(per, steps - done))));
+    expect(pool.steps).toBe(steps);
+    return {
+      models: await pool.models(),
+      losses,
+      evaluate: await pool.evaluate(),
+      snapshot: await pool.snapshot(),
+    };
+  } finally {
+    pool.dispose();
+  }
+}
+
+describe('pixel split', () => {
+  it('chunks depend on the pixels alone: whole tiles, covering every pixel once', () => {
+    expect(pixelChunks(64 * 64)).toBe(8);
+    expect(pixelChunks(1640)).toBe(3);
+    expect(pixelChunks(500)).toBe(1);
+    const ranges = Array.from({ length: 3 }, (_, c) => chunkPixels(1640, 3, c));
+    expect(ranges).toEqual([
+      [0, 512],
+      [512, 1088],
+      [1088, 1640],
+    ]);
+    const plan = (opts: object, k = 1, shards = 2) => pixelSplitPlan(k, data, { lr: 1e-3, ...opts }, shards);
+    expect(plan({})).toEqual({ chunks: 3 });
+    expect(plan({}, 2, 2)).toMatchObject({ reason: expect.stringMatching(/fill 2 worker/) });
+    expect(plan({ pixelSubsets: { fraction: 0.5, seed: 1 } })).toMatchObject({
+      reason: expect.stringMatching(/pixel subsets/),
+    });
+    expect(plan({ optimizer: 'sgd' })).toMatchObject({ reason: expect.stringMatching(/Adam/) });
+  });
+
+  it('1, 2 and 4 threads train bit-identical members, close to the tfjs reference after 20 steps', async () => {
+    const models = [initModel(siren, 11), initModel(siren, 12)];
+    const runs = [];
+    for (const threads of [1, 2, 4]) runs.push(await splitRun(models, threads, 20, threads === 2 ? 7 : 4));
+    const [one, ...rest] = runs;
+    for (const r of rest) {
+      expect(flat(r.models)).toEqual(flat(one!.models));
+      expect(Array.from(r.evaluate)).toEqual(Array.from(one!.evaluate));
+      expect(flat(r.snapshot.models)).toEqual(flat(one!.models));
+      expect(r.snapshot.m.map((x) => Array.from(x))).toEqual(one!.snapshot.m.map((x) => Array.from(x)));
+    }
+    const ref = new PopulationTrainer(models, data, { lr: 1e-3 });
+    try {
+      for (let s = 0; s < 20; s++) ref.step();
+      expect(worstRelative(one!.models, await ref.models())).toBeLessThan(1e-4);
+      const mse = await ref.evaluate();
+      one!.evaluate.forEach((v, k) => expect(Math.abs(v - mse[k]!)).toBeLessThan(1e-4 * mse[k]!));
+    } finally {
+      ref.dispose();
+    }
+    // Training did something, and the reported loss is the mean over all the pixels.
+    const initial = (await splitRun(models, 1, 1)).losses;
+    one!.evaluate.forEach((v, k) => expect(v).toBeLessThan(initial[k]!));
+  });
+
+  it('one member on more threads than members splits its pixels by itself (auto)', async () => {
+    const pool = await nodeKernelPool([initModel(siren, 3)], data, { lr: 1e-3 }, 2);
+    try {
+      expect(pool.pixelSplit).toEqual({ chunks: 3, workers: 2 });
+      expect(pool.memberSplitReason).toBeNull();
+      await pool.step(3);
+      const snap = await pool.snapshot();
+      expect(snap.steps).toBe(3);
+      // A pool continued from a snapshot goes on exactly as the one that never stopped.
+      const more = await KernelPool.create(snap.models, data, { lr: 1e-3 }, nodeShardPorts(4, 4), 'pixels');
+      try {
+        await more.resume(snap);
+        await Promise.all([more.step(2), pool.step(2)]);
+        expect(flat(await more.models())).toEqual(flat(await pool.models()));
+      } finally {
+        more.dispose();
+      }
+    } finally {
+      pool.dispose();
+    }
+    const members = await nodeKernelPool([initModel(siren, 3), initModel(siren, 4)], data, { lr: 1e-3 }, 2);
+    try {
+      expect(members.pixelSplit).toBeNull();
+      expect(members.memberSplitReason).toMatch(/2 member\(s\) fill 2 worker/);
+    } finally {
+      members.dispose();
+    }
+  });
+
+  it('a stop between steps leaves every member at one step; a dispose mid-step ends every shard', async () => {
+    const models = [initModel(siren, 21)];
+    const pool = await KernelPool.create(models, data, { lr: 1e-3 }, nodeShardPorts(4, 2), 'pixels');
+    const stop = new AbortController();
+    let steps = 0;
+    try {
+      setTimeout(() => stop.abort(), 30);
+      while (!stop.signal.aborted) {
+        await pool.step(1);
+        steps += 1;
+      }
+      expect(pool.steps).toBe(steps);
+      const stopped = flat(await pool.models());
+      const again = await splitRun(models, 4, steps, 1);
+      expect(flat(again.models)).toEqual(stopped);
+      // Disposed while a step is in flight: the step rejects, no shard is left waiting.
+      const inFlight = pool.step(50);
+      pool.dispose();
+      await expect(inFlight).rejects.toThrow();
+      await expect(pool.step(1)).rejects.toThrow(/after dispose/);
+    } finally {
+      pool.dispose();
+    }
+  });
+});
