@@ -2,23 +2,29 @@
  * The pixel split (src/engine/kernels/split-pool.ts): one member's pixels in fixed chunks over 1, 2
  * and 4 worker threads trains bit-identical models (the chunks and the order of their sum do not
  * depend on the workers), agrees with the tfjs reference trainer after 20 Adam steps, and a pool
- * stopped between steps, or disposed mid-step, is left consistent.
+ * stopped between steps, or disposed mid-step, is left consistent; `train-inr --models 1` uses it.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { nodeKernelPool, nodeShardPorts } from '../src/cli/kernel-pool';
+import { readCheckpoint } from '../src/engine/checkpoints/index';
 import { smoothTarget } from '../src/engine/kernels/agreement';
 import { KernelPool } from '../src/engine/kernels/pool';
 import { pixelChunks, pixelSplitPlan } from '../src/engine/kernels/split-pool';
 import { chunkPixels } from '../src/engine/kernels/split-shard';
 import { flattenModel, initModel, type MlpArch, type Model } from '../src/engine/model';
 import { PopulationTrainer } from '../src/engine/tf/trainer';
+import { cliJson } from './helpers/cli';
 import { kernelTestSetup, worstRelative } from './kernel-compare';
 
 kernelTestSetup();
 
 const siren: MlpArch = { widths: [2, 24, 24, 1], activation: 'sine', w0: 30 };
-// 40×41 = 1640 pixels: 26 tiles, 3 chunks (the last one short and padded).
-const data = { kind: 'regression' as const, ...smoothTarget(40, 41, 1) };
+// 56×56 = 3136 pixels: 49 tiles, 3 chunks (the last one padded).
+const data = { kind: 'regression' as const, ...smoothTarget(56, 56, 1) };
 
 const flat = (ms: readonly Model[]) => ms.map((m) => Array.from(flattenModel(m)));
 
@@ -44,14 +50,15 @@ async function splitRun(models: Model[], threads: number, steps: number, per = 4
 
 describe('pixel split', () => {
   it('chunks depend on the pixels alone: whole tiles, covering every pixel once', () => {
-    expect(pixelChunks(64 * 64)).toBe(8);
-    expect(pixelChunks(1640)).toBe(3);
-    expect(pixelChunks(500)).toBe(1);
-    const ranges = Array.from({ length: 3 }, (_, c) => chunkPixels(1640, 3, c));
+    expect(pixelChunks(64 * 64)).toBe(4);
+    expect(pixelChunks(256 * 256)).toBe(8);
+    expect(pixelChunks(3136)).toBe(3);
+    expect(pixelChunks(1000)).toBe(1);
+    const ranges = Array.from({ length: 3 }, (_, c) => chunkPixels(3136, 3, c));
     expect(ranges).toEqual([
-      [0, 512],
-      [512, 1088],
-      [1088, 1640],
+      [0, 1024],
+      [1024, 2048],
+      [2048, 3136],
     ]);
     const plan = (opts: object, k = 1, shards = 2) => pixelSplitPlan(k, data, { lr: 1e-3, ...opts }, shards);
     expect(plan({})).toEqual({ chunks: 3 });
@@ -140,4 +147,47 @@ describe('pixel split', () => {
       pool.dispose();
     }
   });
+});
+
+describe('weightscope train-inr --models 1 on the pixel split', () => {
+  it('splits the pixels over the threads (auto), the same bits as one thread with --split pixels', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weightscope-split-'));
+    try {
+      // 56×56 = 3136 pixels: 49 tiles, 3 chunks.
+      const png = new PNG({ width: 56, height: 56 });
+      for (let i = 0; i < 56 * 56; i++) png.data.set([(i * 37) % 256, (i * 11) % 256, 128, 255], 4 * i);
+      writeFileSync(path.join(dir, 'img.png'), PNG.sync.write(png));
+      const run = (out: string, ...flags: string[]) =>
+        cliJson(
+          'train-inr',
+          ...['--image', path.join(dir, 'img.png'), '--seed', '5', '--steps', '8', '--hidden', '16,16'],
+          ...['--out', path.join(dir, out), ...flags],
+        );
+      const [split, one, members] = await Promise.all([
+        run('split.safetensors', '--threads', '2'),
+        run('one.safetensors', '--threads', '1', '--split', 'pixels'),
+        run('members.safetensors', '--threads', '2', '--split', 'members'),
+      ]);
+      expect(split).toMatchObject({ threads: 2, split: { by: 'pixels', chunks: 3 } });
+      expect(split.kernel).toMatch(/^fused wasm (simd|relaxed) × 2 threads, pixels split in 3 chunks$/);
+      expect(one).toMatchObject({ threads: 1, split: { by: 'pixels', chunks: 3 } });
+      expect(members).toMatchObject({
+        threads: 1,
+        split: { by: 'members', why: 'members split by request' },
+      });
+      expect(split.finalLoss).toBe(one.finalLoss);
+      expect(split.finalLoss as number).toBeLessThan(split.initialLoss as number);
+      const weights = (file: string) =>
+        readCheckpoint([
+          { name: file, bytes: new Uint8Array(readFileSync(path.join(dir, file))) },
+        ]).tensors.map((t) => Array.from(t.data as Float32Array));
+      expect(weights('split.safetensors')).toEqual(weights('one.safetensors'));
+      // The member split rounds its gradient sum differently: close, not the same bits.
+      expect(Math.abs((members.finalLoss as number) - (one.finalLoss as number))).toBeLessThan(
+        1e-4 * (one.finalLoss as number),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 100_000);
 });

@@ -45,8 +45,11 @@ export type ShardRequest =
   | { type: 'curveInit'; init: CurveShardInit }
   | { type: 'curveGrads'; theta: Float32Array; coeffs: number[][] }
   | { type: 'splitInit'; init: SplitShardInit }
-  /** The pixel split's next `steps` steps, the first at Adam step t0 + 1 (split-pool.ts). */
-  | { type: 'splitRun'; steps: number; t0: number }
+  /**
+   * The pixel split's next `steps` steps, the first at Adam step t0 + 1, from shared phase phase0
+   * (split-pool.ts, split-memory.ts).
+   */
+  | { type: 'splitRun'; steps: number; t0: number; phase0: number }
   | { type: 'evalInit'; init: EvalShardInit }
   | { type: 'evalChunk'; models: WireModel[] }
   | { type: 'snapshot' }
@@ -162,7 +165,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
       }
       if (req.type === 'splitRun') {
         if (!split) return { type: 'error', message: 'split shard used before splitInit' };
-        split.run(req.steps, req.t0);
+        split.run(req.steps, req.t0, req.phase0);
         return { type: 'splitRan', steps: req.steps };
       }
       if (req.type === 'init') {

@@ -1,18 +1,20 @@
 /**
  * The pixel split's shared block (src/engine/kernels/split-pool.ts): one SharedArrayBuffer that
- * the coordinator and every shard map alike, so a step exchanges nothing by message. Shards meet
- * at a barrier on its control words (Atomics.wait / notify: a futex, no event loop), twice a step:
- * once when every chunk's gradient is written, once when every slice of θ has taken its Adam step.
+ * the coordinator and every shard map alike, so a step exchanges nothing by message. The shards
+ * take a step's items (chunk gradients, then slices of θ to reduce and update) from counters in
+ * its control words and wait for the next phase with Atomics.wait / notify (a futex, no event
+ * loop): SplitPhases below.
  *
  * Layout: control words i32 [8], loss sums f64 [chunks, K], then θ, m, v f32 [K·P] each and the
  * chunk gradients f32 [chunks, K·P] (member k's parameters at k·P, flattenModel's order).
  */
 
 /** Indices of the control words. */
-const ARRIVED = 0;
-const GENERATION = 1;
+const NEXT = 0;
+const DONE = 1;
+const PHASE = 2;
 /** 0 running; STOPPED when the coordinator ends the run; FAILED when a shard threw. */
-const STATE = 2;
+const STATE = 3;
 const STOPPED = 1;
 const FAILED = 2;
 const CONTROL_BYTES = 32;
@@ -78,40 +80,79 @@ export function createSplitMemory(members: number, params: number, chunks: numbe
   );
 }
 
-/** Busy checks before a shard sleeps at the barrier: a wake-up costs a system call on each side. */
+/** Busy checks before a shard sleeps for the next phase: a wake-up costs a system call on each side. */
 const SPINS = 2000;
 
 /**
- * Waits until all `parties` shards have arrived (a generation barrier: the last to arrive resets
- * the count and advances the generation). Throws when the run was stopped or a shard failed, so no
- * shard waits forever for one that is gone.
+ * The work of a run as phases shared by every shard: phase 2s holds step s's chunk gradients
+ * (`chunks` items), phase 2s + 1 its reduction and Adam update (`blocks` items, slices of θ).
+ * Items are tickets of one counter that only grows (phase p's are [base(p), base(p) + items(p))),
+ * taken by compare-and-swap while the counter is inside the phase a shard believes current: so
+ * whichever shard is running takes the next item, a shard the system has paused holds up at most
+ * the one item it took, and a late shard never takes an item of a phase that is over. The shard
+ * that finishes a phase's last item opens the next.
  */
-export function arrive(mem: SplitMemory, parties: number): void {
-  const c = mem.control;
-  const gen = Atomics.load(c, GENERATION);
-  if (Atomics.add(c, ARRIVED, 1) === parties - 1) {
-    Atomics.store(c, ARRIVED, 0);
-    Atomics.add(c, GENERATION, 1);
-    Atomics.notify(c, GENERATION);
-    return;
+export class SplitPhases {
+  constructor(
+    private readonly mem: SplitMemory,
+    private readonly blocks: number,
+  ) {}
+
+  private base(p: number): number {
+    return Math.floor(p / 2) * (this.mem.chunks + this.blocks) + (p % 2 === 0 ? 0 : this.mem.chunks);
   }
-  for (let spin = 0; ; spin++) {
+
+  /** Items of phase p: chunks (even phases) or blocks (odd). */
+  items(p: number): number {
+    return p % 2 === 0 ? this.mem.chunks : this.blocks;
+  }
+
+  /** The phase now open (throws when the run was stopped or a shard failed). */
+  phase(): number {
+    const c = this.mem.control;
     const state = Atomics.load(c, STATE);
     if (state !== 0)
       throw new Error(state === FAILED ? 'pixel split: another shard failed' : 'pixel split stopped');
-    if (Atomics.load(c, GENERATION) !== gen) return;
-    if (spin >= SPINS) Atomics.wait(c, GENERATION, gen, 250);
+    return Atomics.load(c, PHASE);
+  }
+
+  /** The next item of phase p for this shard, or −1 when all are taken (or p is over). */
+  take(p: number): number {
+    const c = this.mem.control;
+    const b = this.base(p);
+    const end = b + this.items(p);
+    for (;;) {
+      const t = Atomics.load(c, NEXT);
+      if (t < b || t >= end) return -1;
+      if (Atomics.compareExchange(c, NEXT, t, t + 1) === t) return t - b;
+    }
+  }
+
+  /** Marks an item of phase p done; the last one opens phase p + 1 and wakes the waiting shards. */
+  finish(p: number): void {
+    const c = this.mem.control;
+    if (Atomics.add(c, DONE, 1) === this.items(p) - 1) {
+      Atomics.store(c, DONE, 0);
+      Atomics.store(c, PHASE, p + 1);
+      Atomics.notify(c, PHASE);
+    }
+  }
+
+  /** Waits until phase p is over (every item taken and done by some shard). */
+  waitPast(p: number): void {
+    const c = this.mem.control;
+    for (let spin = 0; this.phase() === p; spin++) if (spin >= SPINS) Atomics.wait(c, PHASE, p, 250);
   }
 }
 
-/** Marks the run failed (a shard threw) and wakes every shard waiting at the barrier. */
+/** Marks the run failed (a shard threw) and wakes every shard waiting for a phase. */
 export function failSplit(mem: SplitMemory): void {
   Atomics.store(mem.control, STATE, FAILED);
-  Atomics.notify(mem.control, GENERATION);
+  Atomics.notify(mem.control, PHASE);
 }
 
-/** Ends the run for good (the pool is disposed) and wakes every shard waiting at the barrier. */
+/** Ends the run for good (the pool is disposed) and wakes every shard waiting for a phase. */
 export function stopSplit(mem: SplitMemory): void {
   Atomics.compareExchange(mem.control, STATE, 0, STOPPED);
-  Atomics.notify(mem.control, GENERATION);
+  Atomics.notify(mem.control, PHASE);
 }

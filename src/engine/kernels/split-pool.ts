@@ -11,9 +11,10 @@
  * chunk instead of tile by tile).
  *
  * Nothing crosses postMessage per step: θ, the Adam moments, the chunk gradients and the loss sums
- * live in one SharedArrayBuffer (split-memory.ts) and the shards meet at an Atomics barrier twice a
- * step; the reduction and the update are split over the shards by slices of θ. A request runs
- * `steps` steps, so a pool stopped between requests has every member at the same step. Without
+ * live in one SharedArrayBuffer (split-memory.ts), and the shards take a step's items (chunks, then
+ * slices of θ to reduce and update) from its Atomics counters, whichever shard is free, so one the
+ * system pauses holds up only the item it took. A request runs `steps` steps, so a pool stopped
+ * between requests has every member at the same step. Without
  * SharedArrayBuffer (a page that is not cross-origin isolated), pixel subsets or another optimiser
  * the pool splits members instead, and says why (pixelSplitPlan).
  */
@@ -22,13 +23,13 @@ import type { PopulationSnapshot } from '../population-snapshot';
 import { checkSnapshot } from '../population-snapshot';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
 import type { ShardPort } from './pool';
-import { replyOf, splitMembers } from './pool';
+import { replyOf } from './pool';
 import { canShareMemory, shareData } from './shared-data';
 import { createSplitMemory, stopSplit, type SplitMemory } from './split-memory';
-import { SPLIT_TILE } from './split-shard';
+import { SPLIT_BLOCK, SPLIT_TILE } from './split-shard';
 
 /** Fewest whole tiles a chunk holds, so that a chunk's work outweighs its share of a step's sync. */
-const TILES_PER_CHUNK = 8;
+const TILES_PER_CHUNK = 16;
 /** Most chunks: enough to balance 2, 4 or 8 shards; more only adds reduction work. */
 const MAX_CHUNKS = 8;
 
@@ -36,7 +37,7 @@ const MAX_CHUNKS = 8;
 export type SplitMode = 'auto' | 'pixels' | 'members';
 
 /**
- * Chunks of a member's n pixels: as many runs of at least 8 whole tiles (512 pixels) as fit, at
+ * Chunks of a member's n pixels: as many runs of at least 16 whole tiles (1,024 pixels) as fit, at
  * most 8. Depends on n alone, never on the workers.
  */
 export function pixelChunks(n: number): number {
@@ -88,6 +89,8 @@ export function shardsFor(
 /** A population on the pixel split: the coordinator's side. */
 export class PixelSplit {
   private steps = 0;
+  /** Steps run by this pool's shards (two shared phases each; resume moves `steps`, not this). */
+  private ran = 0;
   private closed = false;
   /** The coordinator's own kernel over the whole target, for evaluate() and predictions(). */
   private evaluator: MlpKernel | null = null;
@@ -110,9 +113,10 @@ export class PixelSplit {
     offered: ShardPort[],
     chunks: number,
   ): Promise<PixelSplit> {
-    const ranges = splitMembers(chunks, offered.length);
-    for (const p of offered.slice(ranges.length)) p.close();
-    const ports = offered.slice(0, ranges.length);
+    // Any shard takes any chunk; more shards than chunks would only wait.
+    const used = Math.min(offered.length, chunks);
+    for (const p of offered.slice(used)) p.close();
+    const ports = offered.slice(0, used);
     const arch = models[0]!.arch;
     const P = paramCount(arch);
     const mem = createSplitMemory(models.length, P, chunks);
@@ -122,7 +126,7 @@ export class PixelSplit {
     try {
       const ready = (
         await Promise.all(
-          ports.map((port, shard) =>
+          ports.map((port) =>
             port.request({
               type: 'splitInit',
               init: {
@@ -131,10 +135,7 @@ export class PixelSplit {
                 data: shared,
                 memory: mem.buffer,
                 chunks,
-                c0: ranges[shard]![0],
-                c1: ranges[shard]![1],
-                shard,
-                shards: ports.length,
+                blocks: Math.max(1, Math.ceil((models.length * P) / SPLIT_BLOCK)),
                 adam,
                 ...(opts.flavour ? { flavour: opts.flavour } : {}),
               },
@@ -169,10 +170,11 @@ export class PixelSplit {
   /** `steps` steps of every member; the per-member loss (mean over all pixels) before the last. */
   async step(steps: number): Promise<Float32Array> {
     this.check();
-    const t0 = this.steps;
-    const replies = await Promise.all(this.ports.map((p) => p.request({ type: 'splitRun', steps, t0 })));
+    const req = { type: 'splitRun' as const, steps, t0: this.steps, phase0: 2 * this.ran };
+    const replies = await Promise.all(this.ports.map((p) => p.request(req)));
     replies.forEach((r) => replyOf(r, 'splitRan'));
     this.steps += steps;
+    this.ran += steps;
     const { lossSums, members: K, chunks: C } = this.mem;
     const over = this.data.n * this.data.channels;
     return Float32Array.from({ length: K }, (_, k) => {
