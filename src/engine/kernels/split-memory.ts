@@ -81,7 +81,7 @@ export function createSplitMemory(members: number, params: number, chunks: numbe
 }
 
 /** Busy checks before a shard sleeps for the next phase: a wake-up costs a system call on each side. */
-const SPINS = 2000;
+const SPINS = 200;
 
 /**
  * The work of a run as phases shared by every shard: phase 2s holds step s's chunk gradients
