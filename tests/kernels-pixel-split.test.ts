@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeKernelPool, nodeShardPorts } from '../src/cli/kernel-pool';
 import { readCheckpoint } from '../src/engine/checkpoints/index';
 import { smoothTarget } from '../src/engine/kernels/agreement';
@@ -22,7 +22,7 @@ import { kernelTestSetup, worstRelative } from './kernel-compare';
 
 kernelTestSetup();
 
-const siren: MlpArch = { widths: [2, 24, 24, 1], activation: 'sine', w0: 30 };
+const siren: MlpArch = { widths: [2, 16, 16, 1], activation: 'sine', w0: 30 };
 // 56×56 = 3136 pixels: 49 tiles, 3 chunks (the last one padded).
 const data = { kind: 'regression' as const, ...smoothTarget(56, 56, 1) };
 
@@ -120,6 +120,23 @@ describe('pixel split', () => {
       expect(members.memberSplitReason).toMatch(/2 member\(s\) fill 2 worker/);
     } finally {
       members.dispose();
+    }
+  });
+
+  afterEach(() => void vi.unstubAllGlobals());
+
+  it('without SharedArrayBuffer one member trains on the member split, and says why', async () => {
+    vi.stubGlobal('SharedArrayBuffer', undefined);
+    const pool = await nodeKernelPool([initModel(siren, 3)], data, { lr: 1e-3 }, 2);
+    try {
+      expect(pool.pixelSplit).toBeNull();
+      expect(pool.workers).toBe(1);
+      expect(pool.memberSplitReason).toMatch(/no SharedArrayBuffer/);
+      const before = await pool.evaluate();
+      await pool.step(5);
+      expect((await pool.evaluate())[0]).toBeLessThan(before[0]!);
+    } finally {
+      pool.dispose();
     }
   });
 

@@ -79,7 +79,7 @@ export async function nodeKernelPool(
   // Fewer members than threads: their pixels are split over the threads (split-pool.ts).
   const shards = mode === 'pixels' ? threads : shardsFor(models.length, data, opts, threads);
   const ports = mode === 'pixels' ? nodeShardPorts(threads, threads) : nodeShardPorts(shards, threads);
-  return KernelPool.create(models, data, opts, ports, mode);
+  return KernelPool.create(models, data, opts, ports, mode, threads);
 }
 
 /** The CLI flags that choose the fused kernel or tfjs, and the kernel's threads. */

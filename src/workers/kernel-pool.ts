@@ -73,8 +73,9 @@ export function browserKernelPool(
 ): Promise<KernelPool> {
   const opts = { ...jobKernelOptions(job), ...(flavour ? { flavour } : {}) };
   // Fewer members than shard workers (one INR on a many-core machine): its pixels are split.
-  const shards = shardsFor(models.length, data, opts, kernelWorkers(Infinity));
-  return KernelPool.create(models, data, opts, browserShardPorts(shards));
+  const available = kernelWorkers(Infinity);
+  const shards = shardsFor(models.length, data, opts, available);
+  return KernelPool.create(models, data, opts, browserShardPorts(shards), 'auto', available);
 }
 
 /** Why the fused kernel does not train this job (null: it does). */

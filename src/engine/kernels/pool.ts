@@ -95,7 +95,8 @@ export class KernelPool {
    * Starts the shards for a population on a regression target: with fewer members than ports
    * (mode 'auto') each member's pixels are split over them where pixelSplitPlan allows, otherwise
    * one shard per port (at most one per member). Unused ports are closed. Mode 'pixels' forces the
-   * pixel split (on any number of ports, 1 included) and throws where it cannot run.
+   * pixel split (on any number of ports, 1 included) and throws where it cannot run. `available`:
+   * the workers the caller could have started (shardsFor), for the plan and its reason.
    */
   static async create(
     models: readonly Model[],
@@ -103,9 +104,11 @@ export class KernelPool {
     opts: KernelOptions,
     ports: ShardPort[],
     mode: SplitMode = 'auto',
+    available = ports.length,
   ): Promise<KernelPool> {
     if (ports.length === 0) throw new RangeError('KernelPool needs at least one port');
-    const plan = pixelSplitPlan(models.length, data, opts, ports.length, mode);
+    // Planned for the workers the caller had (it may have started fewer, e.g. one per member).
+    const plan = pixelSplitPlan(models.length, data, opts, available, mode);
     if ('chunks' in plan) {
       const split = await PixelSplit.start(models, data, opts, ports, plan.chunks);
       const { flavour, memoryBytes, sharedData } = split;
