@@ -5,7 +5,7 @@
  * gradients with the kernel's gradients entry (src/engine/kernels/split-shard.ts), the chunk
  * gradients are summed in chunk order 0…C−1 and one Adam step is taken on θ. The loss is the mean
  * over ALL of a member's pixels, as the member split's and tfjs's (each chunk's gradient is scaled
- * by 2/(n·C), n the member's pixels). The chunking and the order of the sum do not depend on the
+ * by 2/(n·channels), n the member's pixels, not the chunk's). The chunking and the order of the sum do not depend on the
  * workers, so 1, 2 or 4 shards train bit-identical models (tests/kernels-pixel-split.test.ts);
  * against the member split they differ only in float rounding (the gradient is summed chunk by
  * chunk instead of tile by tile).
@@ -14,9 +14,9 @@
  * live in one SharedArrayBuffer (split-memory.ts), and the shards take a step's items (chunks, then
  * slices of θ to reduce and update) from its Atomics counters, whichever shard is free, so one the
  * system pauses holds up only the item it took. A request runs `steps` steps, so a pool stopped
- * between requests has every member at the same step. Without
- * SharedArrayBuffer (a page that is not cross-origin isolated), pixel subsets or another optimiser
- * the pool splits members instead, and says why (pixelSplitPlan).
+ * between requests has every member at the same step. Without SharedArrayBuffer (a page that is
+ * not cross-origin isolated), on random pixel subsets or with another optimiser the pool splits
+ * members instead, and says why (pixelSplitPlan).
  */
 import { flattenModel, paramCount, unflattenModel, type Model } from '../model';
 import type { PopulationSnapshot } from '../population-snapshot';
