@@ -1,10 +1,12 @@
 /**
  * The fused population kernel against PyTorch (issue 14): SIREN 3×64 on 64×64, full-batch Adam,
  * model-steps/s at K = 1, 8, 32, 128 on one thread and on all cores, with GFLOP/s and the
- * fraction of the float32 GEMM ceiling. Our rows and PyTorch's run interleaved (one PyTorch
- * process per row, right after ours), and every row records the CPU time, system time and page
- * faults of its timed repetitions, so that a row slowed by the machine (a noisy neighbour, page
- * faults) shows it. Today's tfjs-wasm path is measured at K = 1 and 32 for the before/after.
+ * fraction of the float32 GEMM ceiling. On all cores K = 1 (and K = 2 where there are more than 2
+ * cores) splits each member's pixels over the threads (src/engine/kernels/split-pool.ts). Our rows
+ * and PyTorch's run interleaved (one PyTorch process per row, right after ours), and every row
+ * records the CPU time, system time and page faults of its timed repetitions, so that a row slowed
+ * by the machine (a noisy neighbour, page faults) shows it. Today's tfjs-wasm path is measured at
+ * K = 1 and 32 for the before/after.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { availableCores, nodeKernelPool } from '../src/cli/kernel-pool';
@@ -104,15 +106,17 @@ async function fusedRow(k: number, threads: number): Promise<BenchRow> {
     );
   }
   const pool = await nodeKernelPool(members(k), data(), { lr: 1e-4 }, threads);
+  // Fewer members than threads: each member's pixels are split over them (split-pool.ts).
+  const px = pool.pixelSplit;
   try {
     return await measure(
-      rowName(k, threads),
+      rowName(k, threads) + (px ? `, pixels split in ${px.chunks} chunks` : ''),
       `node/fused-wasm ${pool.flavour} ×${pool.workers}`,
       k,
       steps,
       3,
       async () => void (await pool.step(steps)),
-      { threads: pool.workers },
+      { threads: pool.workers, split: px ? `pixels/${px.chunks}` : 'members' },
     );
   } finally {
     pool.dispose();
@@ -317,6 +321,11 @@ export async function benchKernels(opts: KernelBenchOptions = {}): Promise<Bench
       add(torchRow(k, cores));
     }
     if (!opts.quick && (k === 1 || k === 32)) add(await tfjsRow(k));
+    // K = 2 splits pixels only where there are more than 2 cores; beside it PyTorch on all cores.
+    if (k === 1 && cores > 2) {
+      add(await fusedRow(2, cores));
+      add(torchRow(2, cores));
+    }
   }
   rows.push({
     group: 'kernels',

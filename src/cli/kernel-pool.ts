@@ -10,6 +10,7 @@ import type { Model } from '../engine/model';
 import type { KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
+import { shardsFor, type SplitMode } from '../engine/kernels/split-pool';
 
 /**
  * Node 20's V8 has relaxed SIMD behind a flag (Chromium ships it). Turned on before the first
@@ -67,14 +68,21 @@ export function nodeShardPorts(members: number, threads = availableCores()): Sha
   return n === 1 ? [inlinePort()] : Array.from({ length: n }, threadPort);
 }
 
-/** A pool of `threads` workers (default: one per core, never more than members). */
+/**
+ * A pool of `threads` workers (default: one per core): never more than members, except that fewer
+ * members than threads split their pixels over the threads where the pixel split applies.
+ */
 export async function nodeKernelPool(
   models: readonly Model[],
   data: KernelRegression,
   opts: KernelOptions,
   threads = availableCores(),
+  mode: SplitMode = 'auto',
 ): Promise<KernelPool> {
-  return KernelPool.create(models, data, opts, nodeShardPorts(models.length, threads));
+  // Fewer members than threads: their pixels are split over the threads (split-pool.ts).
+  const shards = mode === 'pixels' ? threads : shardsFor(models.length, data, opts, threads);
+  const ports = mode === 'pixels' ? nodeShardPorts(threads, threads) : nodeShardPorts(shards, threads);
+  return KernelPool.create(models, data, opts, ports, mode, threads);
 }
 
 /** The CLI flags that choose the fused kernel or tfjs, and the kernel's threads. */
@@ -90,6 +98,15 @@ export const KERNEL_FLAGS = {
     min: 1,
     max: 256,
     help: 'fused kernel: worker threads (default: all cores)',
+  },
+} as const;
+
+/** train-inr's choice of what the threads split (members or each member's pixels). */
+export const SPLIT_FLAG = {
+  split: {
+    kind: 'choice',
+    choices: ['auto', 'pixels', 'members'],
+    help: "fused kernel: split members over the threads, or each member's pixels in fixed chunks (bit-identical on any thread count); default auto: pixels when members < threads",
   },
 } as const;
 

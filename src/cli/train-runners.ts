@@ -5,6 +5,7 @@
  */
 import type { Model } from '../engine/model';
 import type { KernelRegression } from '../engine/kernels/mlp-kernel';
+import type { SplitMode } from '../engine/kernels/split-pool';
 import { fmt } from './command';
 
 export interface TrainRun {
@@ -16,6 +17,11 @@ export interface TrainRun {
   /** Which path ran, e.g. "fused wasm simd × 2 threads" or "tfjs wasm". */
   kernel: string;
   threads: number;
+  /**
+   * What the fused kernel's threads split: `members`, or each member's `pixels` in `chunks` fixed
+   * chunks; `why` says why the members were split (null on tfjs).
+   */
+  split: { by: 'members'; why: string } | { by: 'pixels'; chunks: number } | null;
 }
 
 /** What either path needs: steps taken one call at a time, losses read back. */
@@ -42,16 +48,17 @@ async function timedSteps(s: Stepper, steps: number, k: number): Promise<number 
   return (k * rest * 1000) / (performance.now() - t0);
 }
 
-/** Trains on the fused kernel, the members split over `threads` worker threads. */
+/** Trains on the fused kernel over `threads` worker threads (members or pixels split over them). */
 export async function trainFused(
   models: Model[],
   data: KernelRegression,
   lr: number,
   steps: number,
   threads: number,
+  mode: SplitMode = 'auto',
 ): Promise<TrainRun> {
   const { nodeKernelPool } = await import('./kernel-pool');
-  const pool = await nodeKernelPool(models, data, { lr }, threads);
+  const pool = await nodeKernelPool(models, data, { lr }, threads, mode);
   try {
     const initialLoss = await pool.evaluate();
     const rate = await timedSteps(
@@ -59,13 +66,16 @@ export async function trainFused(
       steps,
       models.length,
     );
+    const px = pool.pixelSplit;
+    const where = `${pool.workers} thread${pool.workers > 1 ? 's' : ''}`;
     return {
       initialLoss,
       finalLoss: await pool.evaluate(),
       models: await pool.models(),
       modelStepsPerSecond: rate,
-      kernel: `fused wasm ${pool.flavour} × ${pool.workers} thread${pool.workers > 1 ? 's' : ''}`,
+      kernel: `fused wasm ${pool.flavour} × ${where}${px ? `, pixels split in ${px.chunks} chunks` : ''}`,
       threads: pool.workers,
+      split: px ? { by: 'pixels', chunks: px.chunks } : { by: 'members', why: pool.memberSplitReason ?? '' },
     };
   } finally {
     pool.dispose();
@@ -105,6 +115,7 @@ export async function trainTfjs(
       modelStepsPerSecond: rate,
       kernel: `tfjs ${backend}`,
       threads: 1,
+      split: null,
     };
   } finally {
     trainer.dispose();

@@ -7,6 +7,7 @@
 import { bestFlavour, kernelCoverage } from '../engine/kernels/mlp-kernel';
 import { inlinePort, KernelPool, type ShardPort } from '../engine/kernels/pool';
 import type { ShardReply, ShardRequest } from '../engine/kernels/shard';
+import { shardsFor } from '../engine/kernels/split-pool';
 import type { Model } from '../engine/model';
 import type { KernelFlavour, KernelOptions, KernelRegression } from '../engine/kernels/mlp-kernel';
 import type { TrainJob } from './protocol';
@@ -60,8 +61,9 @@ export function jobKernelOptions(job: Pick<TrainJob, 'lr' | 'batchFraction' | 'n
 }
 
 /**
- * A pool on Web Workers (in this worker when one shard is enough) for a training job's members;
- * `flavour` forces a build (a link replaying the sender's).
+ * A pool on Web Workers (in this worker when one shard is enough) for a training job's members, or
+ * with fewer members than workers, for their pixels (src/engine/kernels/split-pool.ts); `flavour`
+ * forces a build (a link replaying the sender's).
  */
 export function browserKernelPool(
   models: readonly Model[],
@@ -69,12 +71,11 @@ export function browserKernelPool(
   job: Pick<TrainJob, 'lr' | 'batchFraction' | 'noiseSeed'>,
   flavour?: KernelFlavour,
 ): Promise<KernelPool> {
-  return KernelPool.create(
-    models,
-    data,
-    { ...jobKernelOptions(job), ...(flavour ? { flavour } : {}) },
-    browserShardPorts(models.length),
-  );
+  const opts = { ...jobKernelOptions(job), ...(flavour ? { flavour } : {}) };
+  // Fewer members than shard workers (one INR on a many-core machine): its pixels are split.
+  const available = kernelWorkers(Infinity);
+  const shards = shardsFor(models.length, data, opts, available);
+  return KernelPool.create(models, data, opts, browserShardPorts(shards), 'auto', available);
 }
 
 /** Why the fused kernel does not train this job (null: it does). */

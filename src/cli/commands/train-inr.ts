@@ -2,13 +2,14 @@
 import path from 'node:path';
 import { imageRegressionData, psnr } from '../../engine/inr';
 import { kernelCoverage } from '../../engine/kernels/mlp-kernel';
+import type { SplitMode } from '../../engine/kernels/split-pool';
 import { ARCH_BOUNDS, describeArch, MAX_LAYERS } from '../../engine/model';
 import { inrArch, initPopulation } from '../../engine/population';
 import { missing, UsageError } from '../args';
 import { startTf, BACKEND_FLAG } from '../backend';
 import { fmt, type Command } from '../command';
 import { loadImage } from '../data';
-import { availableCores, KERNEL_FLAGS } from '../kernel-pool';
+import { availableCores, KERNEL_FLAGS, SPLIT_FLAG } from '../kernel-pool';
 import { checkOutPath, fileRef, writeModel } from '../output';
 import { trainFused, trainTfjs } from '../train-runners';
 
@@ -23,7 +24,7 @@ export const trainInr: Command = {
   name: 'train-inr',
   summary: 'Train INRs (coordinate → pixel MLPs) on an image with full-batch Adam.',
   usage:
-    'train-inr --image IMG --seed N --steps N --out F [--models K] [--kernel auto|fused|tfjs] [--threads N] [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
+    'train-inr --image IMG --seed N --steps N --out F [--models K] [--kernel auto|fused|tfjs] [--threads N] [--split auto|pixels|members] [--arch siren|relu] [--hidden 64,64,64] [--w0 30] [--lr 1e-3] [--size S] [--json]',
   spec: {
     positionals: { names: [], min: 0 },
     flags: {
@@ -80,6 +81,7 @@ export const trainInr: Command = {
         help: 'population size: members 0…K−1 of the app population with this seed (default 1)',
       },
       ...KERNEL_FLAGS,
+      ...SPLIT_FLAG,
       ...BACKEND_FLAG,
     },
   },
@@ -91,10 +93,15 @@ follows Sitzmann et al. 2020. Colour images train 3 outputs, grayscale 1.
 With --models K, K members train together (member k starts from the init the app gives member k
 of a population with this seed) and member k is written to F with "-k" before the extension.
 They train on the fused WebAssembly kernel split over worker threads unless the model is one it
-does not cover (then tfjs, and "kernel" says so) or --kernel tfjs is given.
+does not cover (then tfjs, and "kernel" says so) or --kernel tfjs is given. With fewer members
+than threads (--models 1 on a multi-core machine) each member's pixels are cut into a fixed number
+of chunks (from the image size alone), the threads compute the chunks' gradients and one Adam step
+follows their sum in chunk order: the same bits on any thread count (--split pixels forces it,
+--split members turns it off).
 
 JSON fields: steps, finalLoss, psnr, out (member 0); also initialLoss, initialPsnr, backend,
-models, kernel (which path ran), threads, modelStepsPerSecond (members × steps per second after
+models, kernel (which path ran), threads, split (what the threads split: {"by": "pixels",
+"chunks": C}, or {"by": "members", "why": …}; null on tfjs), modelStepsPerSecond (members × steps per second after
 the first two steps; null below 3 steps), and with K > 1 outs, finalLosses, psnrs.
 
 Example:
@@ -134,7 +141,14 @@ Example:
     const models = initPopulation(arch, { size: members, seed, initMode: 'independent' });
     const data = imageRegressionData(img);
     const run = fused
-      ? await trainFused(models, data, lr, steps, args.number('threads') ?? availableCores())
+      ? await trainFused(
+          models,
+          data,
+          lr,
+          steps,
+          args.number('threads') ?? availableCores(),
+          (args.string('split') ?? 'auto') as SplitMode,
+        )
       : await trainTfjs(models, data, lr, steps, await startTf(args));
     const backend = fused ? 'fused-kernel' : run.kernel.replace('tfjs ', '');
     const outs = run.models.map((model, k) => {
@@ -162,6 +176,7 @@ Example:
       models: members,
       kernel: run.kernel,
       threads: run.threads,
+      split: run.split,
       modelStepsPerSecond: rate,
       ...(members > 1
         ? { outs, finalLosses: Array.from(run.finalLoss), psnrs: Array.from(run.finalLoss, (l) => psnr(l)) }

@@ -96,6 +96,12 @@ export interface KernelOptions {
   gradients?: boolean;
   /** Each member trains on its own random pixel subset per step (regression; see PixelSubsets). */
   pixelSubsets?: PixelSubsets;
+  /**
+   * Regression: the pixels the loss is a mean over (default the data's n). A kernel holding one
+   * chunk of a member's pixels (the pixel split, src/engine/kernels/split-shard.ts) sets the
+   * member's whole count, so its gradient is the chunk's share of the whole mean's.
+   */
+  meanOver?: number;
 }
 
 /**
@@ -195,7 +201,7 @@ export class MlpKernel {
   private readonly exports: KernelExports;
   private readonly like: Model;
   private readonly opts: Required<
-    Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients' | 'pixelSubsets'>
+    Omit<KernelOptions, 'flavour' | 'tile' | 'perMemberTargets' | 'gradients' | 'pixelSubsets' | 'meanOver'>
   >;
   /** Examples of the current batch (classification): the mask and the 1/N scale follow it. */
   private rows: number;
@@ -269,6 +275,9 @@ export class MlpKernel {
     const channels = widths[L]!;
     this.n = data.kind === 'regression' ? data.n : data.batch;
     this.rows = this.n;
+    const meanOver = opts.meanOver ?? this.n;
+    if (!(Number.isInteger(meanOver) && meanOver >= this.n) || (opts.meanOver && data.kind !== 'regression'))
+      throw new RangeError(`meanOver ${opts.meanOver}: a regression kernel's loss is a mean over ≥ n pixels`);
     const tile = opts.tile ?? 64;
     if (tile % 8 !== 0 || tile <= 0) throw new RangeError(`tile ${tile} is not a positive multiple of 8`);
     this.tile = tile;
@@ -338,7 +347,7 @@ export class MlpKernel {
     f32[CFG.outputOffset / 4] = arch.outputOffset ?? 0;
     for (const [name, p] of Object.entries(at)) put(CFG[name as keyof typeof at], p);
     // tfjs's mean divides by N·C and squaredDifference's gradient is 2(a − b): 2/(N·C).
-    f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (this.n * channels) : 1 / this.n;
+    f32[CFG.gradScale / 4] = data.kind === 'regression' ? 2 / (meanOver * channels) : 1 / this.n;
     put(CFG.scales, CFG.gradScale);
     put(CFG.targetStride, this.perMemberTargets ? 4 * channels * this.np : 0);
     put(CFG.optimizer, OPT[this.opts.optimizer]);
@@ -361,7 +370,7 @@ export class MlpKernel {
       mask: new Float32Array(buf, at.mask, this.np),
       lossOut: new Float64Array(buf, at.lossOut, K),
     };
-    this.lossCount = new Float64Array(K).fill(this.n * channels);
+    this.lossCount = new Float64Array(K).fill(meanOver * channels);
     this.subsets =
       ps && sub
         ? {
@@ -487,14 +496,27 @@ export class MlpKernel {
    * flattenModel's order. The loss of the weights used is in lastLoss().
    */
   gradients(k0 = 0, k1 = this.k): Float32Array[] {
-    if (!this.at.gradOut) throw new Error('gradients(): build the kernel with { gradients: true }');
-    if (this.subsets) throw new Error('gradients(): not on pixel subsets');
-    this.exports.gradients(k0, k1);
+    const all = this.gradientsView(k0, k1);
     const n = paramCount(this.arch);
-    const all = new Float32Array(this.memory.buffer, this.at.gradOut, this.k * this.stride);
     return Array.from({ length: k1 - k0 }, (_, i) =>
       all.slice((k0 + i) * this.stride, (k0 + i) * this.stride + n),
     );
+  }
+
+  /**
+   * gradients() without the copies: a view of the whole gradient block, member k's gradient at
+   * [k·gradientStride, k·gradientStride + paramCount), valid until the kernel's next call.
+   */
+  gradientsView(k0 = 0, k1 = this.k): Float32Array {
+    if (!this.at.gradOut) throw new Error('gradients(): build the kernel with { gradients: true }');
+    if (this.subsets) throw new Error('gradients(): not on pixel subsets');
+    this.exports.gradients(k0, k1);
+    return new Float32Array(this.memory.buffer, this.at.gradOut, this.k * this.stride);
+  }
+
+  /** Floats between members' parameter (and gradient) vectors: paramCount rounded up to 4. */
+  get gradientStride(): number {
+    return this.stride;
   }
 
   /** Every member's Adam moments, flat in `flattenModel` order (copies). */

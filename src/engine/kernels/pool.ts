@@ -25,6 +25,7 @@ import {
   type WireModel,
 } from './shard';
 import { shareData } from './shared-data';
+import { PixelSplit, pixelSplitPlan, type SplitMode } from './split-pool';
 
 /** A channel to one shard: a request, answered by exactly one reply. */
 export interface ShardPort {
@@ -84,24 +85,58 @@ export class KernelPool {
     readonly memoryBytes: number,
     /** Every shard reads the data on shared memory (no copy per worker). */
     readonly sharedData: boolean,
+    /** Each member's pixels split over the shards (src/engine/kernels/split-pool.ts), or null. */
+    private readonly split: PixelSplit | null = null,
+    /** Why the members, not their pixels, are split (null when the pixels are). */
+    readonly memberSplitReason: string | null = null,
   ) {}
 
-  /** Starts one shard per port (at most one per member); unused ports are closed. */
+  /**
+   * Starts the shards for a population on a regression target: with fewer members than ports
+   * (mode 'auto') each member's pixels are split over them where pixelSplitPlan allows, otherwise
+   * one shard per port (at most one per member). Unused ports are closed. Mode 'pixels' forces the
+   * pixel split (on any number of ports, 1 included) and throws where it cannot run. `available`:
+   * the workers the caller could have started (shardsFor), for the plan and its reason.
+   */
   static async create(
     models: readonly Model[],
     data: KernelRegression,
     opts: KernelOptions,
     ports: ShardPort[],
+    mode: SplitMode = 'auto',
+    available = ports.length,
   ): Promise<KernelPool> {
+    if (ports.length === 0) throw new RangeError('KernelPool needs at least one port');
+    // Planned for the workers the caller had (it may have started fewer, e.g. one per member).
+    const plan = pixelSplitPlan(models.length, data, opts, available, mode);
+    if ('chunks' in plan) {
+      const split = await PixelSplit.start(models, data, opts, ports, plan.chunks);
+      const { flavour, memoryBytes, sharedData } = split;
+      return new KernelPool(models[0]!, models.length, flavour, [], memoryBytes, sharedData, split);
+    }
+    if (mode === 'pixels') {
+      for (const p of ports) p.close();
+      throw new Error(`the pixel split cannot run: ${plan.reason}`);
+    }
     const arch = models[0]!.arch;
     const shared = shareData(data, workersFor(models.length, ports));
-    return KernelPool.start(models, ports, (wire, k0) => ({
-      type: 'init',
-      arch,
-      models: wire,
-      data: shared,
-      opts: memberRangeOptions(opts, k0, models.length),
-    }));
+    return KernelPool.start(
+      models,
+      ports,
+      (wire, k0) => ({
+        type: 'init',
+        arch,
+        models: wire,
+        data: shared,
+        opts: memberRangeOptions(opts, k0, models.length),
+      }),
+      plan.reason,
+    );
+  }
+
+  /** The pixel split's chunks per member and the shards they run on, or null (members split). */
+  get pixelSplit(): { chunks: number; workers: number } | null {
+    return this.split && { chunks: this.split.chunks, workers: this.split.workers };
   }
 
   /**
@@ -137,6 +172,7 @@ export class KernelPool {
     models: readonly Model[],
     ports: ShardPort[],
     init: (wire: WireModel[], k0: number, k1: number) => ShardRequest,
+    memberSplitReason: string | null = null,
   ): Promise<KernelPool> {
     if (ports.length === 0) throw new RangeError('KernelPool needs at least one port');
     const ranges = splitMembers(models.length, ports.length);
@@ -164,12 +200,14 @@ export class KernelPool {
       used,
       ready.reduce((s, r) => s + r.memoryBytes, 0),
       ready.every((r) => r.sharedData),
+      null,
+      memberSplitReason,
     );
   }
 
   /** Workers holding members. */
   get workers(): number {
-    return this.ports.length;
+    return this.split ? this.split.workers : this.ports.length;
   }
 
   /** Steps every member has taken. */
@@ -182,6 +220,7 @@ export class KernelPool {
     type: T,
   ): Promise<Extract<ShardReply, { type: T }>[]> {
     if (this.closed) throw new Error('KernelPool used after dispose');
+    if (this.split) throw new Error(`a pixel-split pool does not answer ${req.type}`);
     return (await Promise.all(this.ports.map((p) => p.request(req)))).map((r) => replyOf(r, type));
   }
 
@@ -191,6 +230,11 @@ export class KernelPool {
    * per-member loss at the start of the last step.
    */
   async step(steps = 1): Promise<Float32Array> {
+    if (this.split) {
+      const loss = await this.split.step(steps);
+      this.stepCount += steps;
+      return loss;
+    }
     const r = await this.all({ type: 'step', steps }, 'stepped');
     this.stepCount += steps;
     return concat(r.map((x) => x.loss));
@@ -212,16 +256,19 @@ export class KernelPool {
 
   /** Per-member MSE of the current weights. */
   async evaluate(): Promise<Float32Array> {
+    if (this.split) return this.split.evaluate();
     return concat((await this.all({ type: 'evaluate' }, 'loss')).map((x) => x.loss));
   }
 
   /** Reconstructions [K, n, channels]. */
   async predictions(): Promise<Float32Array> {
+    if (this.split) return this.split.predictions();
     return concat((await this.all({ type: 'predictions' }, 'predictions')).map((x) => x.data));
   }
 
   /** The current weights, as K models. */
   async models(): Promise<Model[]> {
+    if (this.split) return this.split.models();
     const r = await this.all({ type: 'models' }, 'models');
     return r
       .flatMap((x) => x.models)
@@ -230,6 +277,7 @@ export class KernelPool {
 
   /** Weights, Adam moments and step count of every member, for another trainer to continue from. */
   async snapshot(): Promise<PopulationSnapshot> {
+    if (this.split) return this.split.snapshot();
     const r = await this.all({ type: 'snapshot' }, 'snapshot');
     const models = r
       .flatMap((x) => x.models)
@@ -253,6 +301,11 @@ export class KernelPool {
   async resume(s: PopulationSnapshot): Promise<void> {
     checkSnapshot(s, this.k);
     if (this.closed) throw new Error('KernelPool used after dispose');
+    if (this.split) {
+      this.split.resume(s);
+      this.stepCount = s.steps;
+      return;
+    }
     const ranges = splitMembers(this.k, this.ports.length);
     const replies = await Promise.all(
       this.ports.map((p, i) => {
@@ -275,6 +328,7 @@ export class KernelPool {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.split?.dispose();
     for (const p of this.ports) p.close();
   }
 }

@@ -14,6 +14,7 @@ import type { Tensor } from '../tensor';
 import { CurveShard, type CurveShardInit } from './curve-shard';
 import { EvalShard, type EvalShardInit } from './evaluate';
 import { dataIsShared, isShared } from './shared-data';
+import { SplitShard, type SplitShardInit } from './split-shard';
 import { MlpKernel, type KernelFlavour, type KernelOptions, type KernelRegression } from './mlp-kernel';
 import { ZooShard, type ZooMemberOut, type ZooShardInit, type ZooShardRun } from './zoo-fit';
 
@@ -43,6 +44,12 @@ export type ShardRequest =
   | { type: 'zooRun'; run: ZooShardRun }
   | { type: 'curveInit'; init: CurveShardInit }
   | { type: 'curveGrads'; theta: Float32Array; coeffs: number[][] }
+  | { type: 'splitInit'; init: SplitShardInit }
+  /**
+   * The pixel split's next `steps` steps, the first at Adam step t0 + 1, from shared phase phase0
+   * (split-pool.ts, split-memory.ts).
+   */
+  | { type: 'splitRun'; steps: number; t0: number; phase0: number }
   | { type: 'evalInit'; init: EvalShardInit }
   | { type: 'evalChunk'; models: WireModel[] }
   | { type: 'snapshot' }
@@ -68,6 +75,7 @@ export type ShardReply =
   /** `sharedPixels`: every member added this round had its target on shared memory. */
   | { type: 'zooRan'; finished: ZooMemberOut[]; sharedPixels: boolean }
   | { type: 'curveGrads'; grads: Float32Array[]; loss: Float32Array }
+  | { type: 'splitRan'; steps: number }
   | { type: 'evaluated'; result: EvalResult }
   | {
       type: 'snapshot';
@@ -111,6 +119,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
   let zoo: ZooShard | null = null;
   let curve: CurveShard | null = null;
   let evaluator: EvalShard | null = null;
+  let split: SplitShard | null = null;
   let classifier: {
     trainer: KernelClassifierTrainer;
     train: ClassificationData;
@@ -149,6 +158,16 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         if (!curve) return { type: 'error', message: 'curve shard used before curveInit' };
         return { type: 'curveGrads', ...curve.gradients(req.theta, req.coeffs) };
       }
+      if (req.type === 'splitInit') {
+        split = new SplitShard(req.init);
+        const { flavour, memoryBytes } = split;
+        return { type: 'ready', flavour, memoryBytes, sharedData: dataIsShared(req.init.data) };
+      }
+      if (req.type === 'splitRun') {
+        if (!split) return { type: 'error', message: 'split shard used before splitInit' };
+        split.run(req.steps, req.t0, req.phase0);
+        return { type: 'splitRan', steps: req.steps };
+      }
       if (req.type === 'init') {
         const models: Model[] = req.models.map((m) => ({ arch: req.arch, params: m.params }));
         kernel = new MlpKernel(models, req.data, req.opts);
@@ -167,6 +186,7 @@ export function createShardHandler(): (req: ShardRequest) => ShardReply {
         zoo = null;
         curve = null;
         evaluator = null;
+        split = null;
         classifier = null;
         return { type: 'disposed' };
       }

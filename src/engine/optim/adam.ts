@@ -49,19 +49,39 @@ export class FlatAdam {
     if (p.length !== this.m.length || g.length !== this.m.length)
       throw new RangeError(`FlatAdam: expected ${this.m.length} values`);
     this.t += 1;
-    const { beta1, beta2, eps, m, v } = this;
-    const omb1 = f(1 - beta1);
-    const omb2 = f(1 - beta2);
-    const lrbc1 = f(this.lr / (1 - beta1 ** this.t));
-    const sqrtbc2 = f(Math.sqrt(1 - beta2 ** this.t));
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = f(f(m[i]! * beta1) + f(gi * omb1));
-      const vi = f(f(v[i]! * beta2) + f(f(gi * gi) * omb2));
-      m[i] = mi;
-      v[i] = vi;
-      const denom = f(f(f(Math.sqrt(vi)) / sqrtbc2) + eps);
-      p[i] = f(p[i]! - f(f(mi / denom) * lrbc1));
-    }
+    const { lr, beta1, beta2, eps } = this;
+    adamUpdate(p, g, this.m, this.v, this.t, { lr, beta1, beta2, eps }, 0, p.length);
+  }
+}
+
+/**
+ * Step `t` (1, 2, …) of Adam on elements [i0, i1) of p with gradient g and moments m, v, in
+ * place: FlatAdam's arithmetic, for callers that keep the moments themselves (the pixel split's
+ * shards each update their own slice of shared θ, m and v: src/engine/kernels/split-shard.ts).
+ * Each element's update reads only that element, so any partition of the range gives the same bits.
+ */
+export function adamUpdate(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  t: number,
+  opts: Required<Omit<FlatAdamOptions, 'lr'>> & { lr: number },
+  i0: number,
+  i1: number,
+): void {
+  const { beta1, beta2, eps } = opts;
+  const omb1 = f(1 - beta1);
+  const omb2 = f(1 - beta2);
+  const lrbc1 = f(opts.lr / (1 - beta1 ** t));
+  const sqrtbc2 = f(Math.sqrt(1 - beta2 ** t));
+  for (let i = i0; i < i1; i++) {
+    const gi = g[i]!;
+    const mi = f(f(m[i]! * beta1) + f(gi * omb1));
+    const vi = f(f(v[i]! * beta2) + f(f(gi * gi) * omb2));
+    m[i] = mi;
+    v[i] = vi;
+    const denom = f(f(f(Math.sqrt(vi)) / sqrtbc2) + eps);
+    p[i] = f(p[i]! - f(f(mi / denom) * lrbc1));
   }
 }
