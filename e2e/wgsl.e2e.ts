@@ -22,7 +22,7 @@ let dev: Awaited<ReturnType<typeof startDevServer>> | undefined;
 
 beforeAll(async () => {
   // The dev server: this file imports the kernel's source modules into a page by URL.
-  dev = await startDevServer();
+  dev = await startDevServer({ modules: true });
   base = dev.url;
   context = await launch();
   ({ page, errors } = await watchedPage(context));
