@@ -8,9 +8,8 @@ let served: Served | null = null;
 /**
  * Builds the app once (skipped when dist/ is newer than every input) and serves the production
  * build with `weightscope open` (its cross-origin isolation headers) for every browser test: the
- * app as people get it, and about 3 s quicker a page than the dev server, which loads every
- * module of the page and of each worker one by one. Only the WGSL test, which imports source
- * modules by URL, starts a dev server of its own (dev-server.ts).
+ * app as people get it. The WGSL test, which imports source modules by URL, starts an unbundled
+ * dev server of its own, and npm-start.e2e.ts the bundled one `npm start` serves (dev-server.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.E2E_DEV) {
