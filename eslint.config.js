@@ -16,7 +16,7 @@ const engineBoundary = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'public', 'e2e/artifacts', 'coverage', 'tests/fixtures'] },
+  { ignores: ['dist', 'dist-cli', 'node_modules', 'public', 'e2e/artifacts', 'coverage', 'tests/fixtures'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
