@@ -33,7 +33,9 @@ const flag = (name: string): boolean => argv.includes(name);
 const THRESHOLD = Number(argv[argv.indexOf('--threshold') + 1]) || 30;
 
 const CATEGORIES = flag('--light')
-  ? ['toplevel', 'v8', 'v8.execute', 'disabled-by-default-v8.compile']
+  ? argv.includes('--bare')
+    ? ['toplevel', 'v8.execute']
+    : ['toplevel', 'v8', 'v8.execute', 'disabled-by-default-v8.compile']
   : [
       'toplevel',
       'v8',

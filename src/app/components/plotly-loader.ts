@@ -12,6 +12,7 @@
  * that asks while a warm-up is under way hurries it on instead of starting again.
  */
 import { yieldToEvents } from '../../engine/cancel';
+import { drawSlicer, installDrawSlices } from './plotly-draw-slices';
 
 /** Which bundle: "2d" (cartesian, 1.4 MB) for every chart but the Cloud tab's 3-D map, "3d" (gl3d, 1.7 MB). */
 export type PlotlyKind = '2d' | '3d';
@@ -119,7 +120,14 @@ class Evaluation {
     const { modules } = bundle;
     let next = 0;
     while (next < modules.length) next = runSlice(modules, next, await this.turn());
-    return bundle.entry();
+    const api = bundle.entry();
+    // Its draws in slices too (plotly-draw-slices.ts); each thunk now returns its cached exports.
+    installDrawSlices(
+      api,
+      modules.map((m) => m()),
+      drawSlicer(nextTask),
+    );
+    return api;
   }
 }
 
