@@ -13,6 +13,14 @@
  * page as soon as it has its models, while the default run starts: plotly evaluated on demand.
  * The build's rows also give each main-thread task's CPU time from a Chrome trace, which, unlike
  * the wall-clock long tasks, does not stretch with the load of a shared machine.
+ *
+ *   npm run bench -- --only longtasks --build-only              the production build's rows only
+ *   npm run bench -- --only longtasks --build-only --dist DIR   a build made before (A/B runs)
+ *
+ * What a long task is made of: bench/trace-tasks.ts. Figures here come with DevTools attached
+ * (Playwright), which costs a module's evaluation tens of ms that an untraced page does not pay
+ * (V8 re-parsing functions for source positions): react-dom's evaluation measured 20-35 ms of CPU
+ * here and 3-4 ms in a `chromium --trace-startup` run with nothing attached.
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
