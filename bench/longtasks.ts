@@ -13,6 +13,14 @@
  * page as soon as it has its models, while the default run starts: plotly evaluated on demand.
  * The build's rows also give each main-thread task's CPU time from a Chrome trace, which, unlike
  * the wall-clock long tasks, does not stretch with the load of a shared machine.
+ *
+ *   npm run bench -- --only longtasks --build-only              the production build's rows only
+ *   npm run bench -- --only longtasks --build-only --dist DIR   a build made before (A/B runs)
+ *
+ * What a long task is made of: bench/trace-tasks.ts. Figures here come with DevTools attached
+ * (Playwright), which costs a module's evaluation tens of ms that an untraced page does not pay
+ * (V8 re-parsing functions for source positions): react-dom's evaluation measured 20-35 ms of CPU
+ * here and 3-4 ms in a `chromium --trace-startup` run with nothing attached.
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
@@ -20,6 +28,7 @@ import { launch } from '../e2e/browser';
 import { encodeExperiment } from '../src/engine/experiment';
 import { defaultExperiment } from '../src/engine/experiment/schema';
 import type { BenchRow } from './measure';
+import { pageThread, startTracing, tasksOf, threadSlices, traceStart } from './trace';
 
 interface RunFigures {
   firstStepS: number;
@@ -128,15 +137,18 @@ function taskRows(label: string, f: RunFigures): BenchRow[] {
   ];
 }
 
+/**
+ * `--build-only`: only the production build's rows (no dev server). `--dist DIR`: serve the build
+ * already in DIR instead of building (to compare two builds, run alternately on a shared machine).
+ */
+function productionOptions(argv: string[]): { buildOnly: boolean; dist: string | null } {
+  const i = argv.indexOf('--dist');
+  return { buildOnly: argv.includes('--build-only'), dist: i >= 0 ? (argv[i + 1] ?? null) : null };
+}
+
 /** The long-task and start-up rows. */
 export async function benchLongTasks(log: (line: string) => void = () => undefined): Promise<BenchRow[]> {
-  const server = await createServer({
-    configFile: 'vite.config.ts',
-    server: { port: 5197, strictPort: false, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } },
-    logLevel: 'warn',
-  });
-  await server.listen();
-  const base = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5197/';
+  const options = productionOptions(process.argv.slice(2));
   const rows: BenchRow[] = [];
   // Each row is logged as it is measured, so a long run that is cut short still reports.
   const push = (...r: BenchRow[]): void => {
@@ -144,6 +156,20 @@ export async function benchLongTasks(log: (line: string) => void = () => undefin
       log(`longtasks: ${x.name}: ${x.median} ${x.unit}${x.extra ? ` ${JSON.stringify(x.extra)}` : ''}`);
     rows.push(...r);
   };
+  if (!options.buildOnly) await devServerRows(log, push);
+  push(...(await productionRows(log, options.dist)));
+  return rows;
+}
+
+/** The dev server's rows: start-up, the default run and a population of 16, in a fresh profile. */
+async function devServerRows(log: (line: string) => void, push: (...r: BenchRow[]) => void): Promise<void> {
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    server: { port: 5197, strictPort: false, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } },
+    logLevel: 'warn',
+  });
+  await server.listen();
+  const base = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5197/';
   // Vite compiles modules on first request: warm it in a throwaway profile, so that the figures
   // are the app's, not Vite's.
   const warm = await launch();
@@ -185,16 +211,18 @@ export async function benchLongTasks(log: (line: string) => void = () => undefin
     await context.close();
     await server.close();
   }
-  push(...(await productionRows(log)));
-  return rows;
 }
 
-/** The default experiment on the production build, in a fresh profile: first step and long tasks. */
-async function productionRows(log: (line: string) => void): Promise<BenchRow[]> {
-  log('longtasks: production build (vite build + vite preview)…');
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
+/**
+ * The default experiment on the production build, in a fresh profile: first step and long tasks.
+ * `dist`: a build made before (served as it is), else one made now.
+ */
+async function productionRows(log: (line: string) => void, dist: string | null): Promise<BenchRow[]> {
+  log(`longtasks: production build (${dist ? `${dist}, built before` : 'vite build'} + vite preview)…`);
+  if (!dist) await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
   const server = await preview({
     configFile: 'vite.config.ts',
+    ...(dist ? { build: { outDir: dist } } : {}),
     preview: { port: 5198, strictPort: false, host: '127.0.0.1' },
     logLevel: 'warn',
   });
@@ -284,69 +312,24 @@ async function firstChartRows(page: Page, label: string): Promise<BenchRow[]> {
   ];
 }
 
-interface TraceEvent {
-  ph: string;
-  name: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string };
-}
-
 /**
  * Starts a Chrome trace of the page's top-level tasks; the function it returns stops it and gives
- * the CPU time (thread time, ms) of every task of the page's main thread. The long tasks above
- * are wall-clock: on a loaded machine a task also counts the time it waited for a core, so they
- * stretch with the load; a task's thread time does not, which makes it the figure to compare
- * between runs on a shared machine.
+ * the CPU time (thread time, ms) of every task of the page's main thread (bench/trace.ts: which
+ * thread, and what a task is). The long tasks above are wall-clock: on a loaded machine a task
+ * also counts the time it waited for a core, so they stretch with the load; a task's thread time
+ * does not, which makes it the figure to compare between runs on a shared machine.
  */
 async function startTrace(page: Page): Promise<() => Promise<CpuTask[]>> {
   const cdp = await page.context().newCDPSession(page);
-  const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => events.push(...(e.value as TraceEvent[])));
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
-  });
+  const stop = await startTracing(page, cdp, ['toplevel']);
   return async () => {
-    const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
-    await cdp.send('Tracing.end');
-    await complete;
+    const events = await stop();
     await cdp.detach();
-    const thread = (e: TraceEvent): string => `${e.pid}:${e.tid}`;
-    const mains = new Set(
-      events
-        .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
-        .map(thread),
-    );
-    // A task is the outermost slice: "RunTask" holds the scheduler's ThreadControllerImpl::RunTask
-    // and the microtask checkpoint after it, where promise callbacks run (a chart's draw after
-    // the import that resolved it was counted apart before, and missed).
-    const slices = events
-      .filter(
-        (e) =>
-          e.ph === 'X' &&
-          (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') &&
-          mains.has(thread(e)),
-      )
-      .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
-    const tasks: TraceEvent[] = [];
-    const ends = new Map<string, number>();
-    for (const e of slices)
-      if (e.ts >= (ends.get(thread(e)) ?? -Infinity)) {
-        tasks.push(e);
-        ends.set(thread(e), e.ts + (e.dur ?? 0));
-      }
-    // The page's renderer is the one whose main thread ran the most tasks.
-    const count = new Map<string, number>();
-    for (const t of tasks) count.set(thread(t), (count.get(thread(t)) ?? 0) + 1);
-    const main = [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const t0 = events.reduce((m, e) => (e.ts > 0 && e.ts < m ? e.ts : m), Infinity);
-    return tasks
-      .filter((t) => thread(t) === main)
-      .map((t) => ({ cpuMs: (t.tdur ?? 0) / 1000, atS: (t.ts - t0) / 1e6 }));
+    const t0 = traceStart(events);
+    return tasksOf(threadSlices(events, pageThread(events))).map((t) => ({
+      cpuMs: t.tdur / 1000,
+      atS: (t.ts - t0) / 1e6,
+    }));
   };
 }
 
@@ -358,8 +341,15 @@ interface CpuTask {
 
 function cpuRow(label: string, tasks: CpuTask[]): BenchRow {
   const over = tasks.filter((t) => t.cpuMs > 50);
+  const at = (t: CpuTask): string => `${Math.round(t.cpuMs)}@${t.atS.toFixed(1)}`;
   return row(`${label}: main-thread tasks over 50 ms of CPU time (trace)`, 'count', over.length, {
-    tasks: over.map((t) => `${Math.round(t.cpuMs)}@${t.atS.toFixed(1)}`).join(' ') || 'none',
+    tasks: over.map(at).join(' ') || 'none',
     longestCpuMs: Math.round(Math.max(0, ...tasks.map((t) => t.cpuMs))),
+    // The five longest, over 50 ms or not: how far from the line the rest are.
+    top5: [...tasks]
+      .sort((a, b) => b.cpuMs - a.cpuMs)
+      .slice(0, 5)
+      .map(at)
+      .join(' '),
   });
 }

@@ -11,10 +11,24 @@ export function plotlyKind(data: readonly unknown[]): PlotlyKind {
 /** Which bundle drew each chart element: resize, export and purge go to that one. */
 const drawnBy = new WeakMap<HTMLElement, PlotlyKind>();
 
-/** The plotly that drew `el`, or null when nothing has drawn it yet. */
+/**
+ * Each chart element's latest draw. A draw spans several tasks (plotly-draw-slices.ts), so the
+ * next draw of the same chart, and anything else done to it, waits for the one before to finish
+ * instead of meeting a half-drawn chart.
+ */
+const drawing = new WeakMap<HTMLElement, Promise<unknown>>();
+
+/** Runs `then` once `el`'s draws so far have finished (failed ones included). */
+function afterDraws<T>(el: HTMLElement, then: () => T | Promise<T>): Promise<T> {
+  const next = (drawing.get(el) ?? Promise.resolve()).catch(() => undefined).then(then);
+  drawing.set(el, next);
+  return next;
+}
+
+/** The plotly that drew `el`, once its draws so far are done; null when nothing has drawn it yet. */
 export function plotlyOf(el: HTMLElement): Promise<PlotlyApi> | null {
   const kind = drawnBy.get(el);
-  return kind ? loadPlotly(kind) : null;
+  return kind ? afterDraws(el, () => loadPlotly(kind)) : null;
 }
 
 export interface PlotProps {
@@ -50,16 +64,21 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
         if (!live || !el) return;
         // A chart that switches between 2-D and 3-D changes bundles: the old one lets go first.
         const was = drawnBy.get(el);
-        if (was && was !== kind) (await loadPlotly(was)).purge(el);
+        if (was && was !== kind) await afterDraws(el, async () => (await loadPlotly(was)).purge(el));
         // A task of its own: not in the one that rendered the data (a worker's result, a click).
         await nextTask();
         if (!live) return;
         drawnBy.set(el, kind);
-        void P.react(
-          el,
-          data,
-          { ...baseLayout, height, ...layout },
-          { responsive: true, displaylogo: false },
+        // After the chart's draw under way, unless newer data has come meanwhile.
+        await afterDraws(el, () =>
+          live
+            ? P.react(
+                el,
+                data,
+                { ...baseLayout, height, ...layout },
+                { responsive: true, displaylogo: false },
+              )
+            : undefined,
         );
       });
     if (ref.current && ref.current.offsetWidth === 0) pending.current = draw;

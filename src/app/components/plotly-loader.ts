@@ -12,6 +12,7 @@
  * that asks while a warm-up is under way hurries it on instead of starting again.
  */
 import { yieldToEvents } from '../../engine/cancel';
+import { drawSlicer, installDrawSlices } from './plotly-draw-slices';
 
 /** Which bundle: "2d" (cartesian, 1.4 MB) for every chart but the Cloud tab's 3-D map, "3d" (gl3d, 1.7 MB). */
 export type PlotlyKind = '2d' | '3d';
@@ -119,7 +120,17 @@ class Evaluation {
     const { modules } = bundle;
     let next = 0;
     while (next < modules.length) next = runSlice(modules, next, await this.turn());
-    return bundle.entry();
+    const api = bundle.entry();
+    // Its draws in slices too (plotly-draw-slices.ts); each thunk now returns its cached exports.
+    installDrawSlices(
+      api,
+      modules.map((m) => m()),
+      drawSlicer(nextTask),
+    );
+    // A chart is waiting and the idle warm-up has not run: a short one now (URGENT_WARM_STEPS). A
+    // failed warm-up draw must not keep the chart from trying for itself.
+    if (this.urgent && this.kind === '2d') await warmDraws(api, () => true, 'urgent').catch(() => undefined);
+    return api;
   }
 }
 
@@ -169,6 +180,15 @@ const WARM_STEPS: ((P: PlotlyApi, el: HTMLElement) => unknown)[] = [
 ];
 
 /**
+ * How many of WARM_STEPS run, one after the other, before a chart that could not wait for the idle
+ * warm-up (plotly evaluated on demand) draws: the first draw of a session compiles plotly's
+ * defaults and drawing code, 48–59 ms of CPU in one task of that draw's own (its defaults and
+ * calculation, which the draw's slices cannot split: plotly-draw-slices.ts); spread over a few
+ * smaller draws first, in tasks of their own, no task is that long.
+ */
+const URGENT_WARM_STEPS = 4;
+
+/**
  * Resolves in an idle period of the whole 50 ms the browser grants when nothing else is due (no
  * frame, no timer, no message: not while a run streams its progress), however long that takes.
  */
@@ -186,11 +206,14 @@ function quietPeriod(): Promise<void> {
  * under way, whose progress leaves such periods between its messages), unless a chart has been
  * drawn meanwhile.
  */
-async function warmDraws(P: PlotlyApi, may: () => boolean): Promise<void> {
-  for (const step of WARM_STEPS) {
-    do await quietPeriod();
-    while (!may());
-    if (document.querySelector('.js-plotly-plot')) return;
+async function warmDraws(P: PlotlyApi, may: () => boolean, pace: 'idle' | 'urgent' = 'idle'): Promise<void> {
+  for (const step of pace === 'idle' ? WARM_STEPS : WARM_STEPS.slice(0, URGENT_WARM_STEPS)) {
+    if (pace === 'urgent') await nextTask();
+    else {
+      do await quietPeriod();
+      while (!may());
+      if (document.querySelector('.js-plotly-plot')) return;
+    }
     const el = document.createElement('div');
     el.setAttribute('aria-hidden', 'true');
     el.style.cssText = 'position:fixed;left:-10000px;top:0;width:480px;height:320px;visibility:hidden';
