@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createServer } from 'vite';
-import { launch, openIdleApp } from '../e2e/browser';
+import { GPU_COMPOSITED_ARGS, launch, openIdleApp } from '../e2e/browser';
 import { benchResponsiveness } from './responsiveness';
 import type { BackendName, BenchJob, BenchReply } from '../src/workers/protocol';
 import type { MatmulLayout } from '../src/engine/tf/stack';
@@ -124,7 +124,7 @@ export async function benchChromium(opts: ChromiumBenchOptions = {}): Promise<Be
       const runtime = runtimeOf(target);
       // A fresh browser per backend: a GPU device lost or a job hung on one backend must not
       // leave the next one a broken GPU process (seen: WebGL hung after a WebGPU reload).
-      const context = await launch();
+      const context = await launch({ args: GPU_COMPOSITED_ARGS });
       try {
         const page = await context.newPage();
         page.setDefaultTimeout(600_000);

@@ -1,11 +1,11 @@
 /**
  * Start-up time and main-thread long tasks of whole runs in the real app (headless Debian
- * Chromium, the e2e flags): the page is opened as a person would, the default experiment trains
+ * Chromium, the e2e flags but composited on the GPU as a person's browser is): the page is opened as a person would, the default experiment trains
  * to its end, and a PerformanceObserver counts every long task (> 50 ms, the browser's own
  * definition) from opening to 2 s after the run is done. Then the same with a population of 16.
  * Also: open → first training step, in a fresh profile (calibration measured) and on a reload
  * (calibration reused from localStorage). The default experiment is measured twice: under the
- * dev server (modules compiled on request) and on the production build (`vite preview`, the
+ * dev server (`npm start`: Vite's bundled dev mode) and on the production build (`vite preview`, the
  * headers `weightscope open` sends), which is what a person who deploys it gets. On the build,
  * after that run: the first chart of the session (the Paths tab opened, its first preset run,
  * long tasks from the click to 2 s after plotly has drawn); by then the app has evaluated plotly
@@ -24,7 +24,7 @@
  */
 import type { Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
-import { launch } from '../e2e/browser';
+import { GPU_COMPOSITED_ARGS, launch } from '../e2e/browser';
 import { encodeExperiment } from '../src/engine/experiment';
 import { defaultExperiment } from '../src/engine/experiment/schema';
 import type { BenchRow } from './measure';
@@ -170,9 +170,9 @@ async function devServerRows(log: (line: string) => void, push: (...r: BenchRow[
   });
   await server.listen();
   const base = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5197/';
-  // Vite compiles modules on first request: warm it in a throwaway profile, so that the figures
-  // are the app's, not Vite's.
-  const warm = await launch();
+  // Vite bundles at start and transforms what a page first asks for: warm it in a throwaway
+  // profile, so that the figures are the app's, not Vite's.
+  const warm = await launch({ args: GPU_COMPOSITED_ARGS });
   try {
     const page = await warm.newPage();
     await page.goto(base);
@@ -181,7 +181,7 @@ async function devServerRows(log: (line: string) => void, push: (...r: BenchRow[
     await warm.close();
   }
   // A fresh profile: no stored calibration, empty caches.
-  const context = await launch();
+  const context = await launch({ args: GPU_COMPOSITED_ARGS });
   try {
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);
@@ -227,7 +227,7 @@ async function productionRows(log: (line: string) => void, dist: string | null):
     logLevel: 'warn',
   });
   const base = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5198/';
-  const context = await launch();
+  const context = await launch({ args: GPU_COMPOSITED_ARGS });
   try {
     const page = await context.newPage();
     await page.addInitScript(OBSERVE);

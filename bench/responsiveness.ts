@@ -4,7 +4,7 @@
  * tasks (> 50 ms) while a population trains, and while the Cloud view aligns and maps 70 models.
  */
 import type { Page } from 'playwright-core';
-import { launch, tinyExperimentUrl, waitForState } from '../e2e/browser';
+import { GPU_COMPOSITED_ARGS, launch, tinyExperimentUrl, waitForState } from '../e2e/browser';
 import type { BenchRow } from './measure';
 
 /**
@@ -55,7 +55,7 @@ const row = (name: string, r: { maxGap: number; longTasks: number; longestTask: 
 
 /** Measures the page's responsiveness in the app served at `url`. */
 export async function benchResponsiveness(url: string, log: (l: string) => void): Promise<BenchRow[]> {
-  const context = await launch();
+  const context = await launch({ args: GPU_COMPOSITED_ARGS });
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(600_000);

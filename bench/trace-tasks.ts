@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { launch } from '../e2e/browser';
+import { GPU_COMPOSITED_ARGS, launch } from '../e2e/browser';
 import {
   pageThread,
   startTracing,
@@ -178,7 +178,7 @@ async function until(page: Page, check: 'firstStep' | 'done', timeoutMs: number)
 }
 
 const served = await serve();
-const context = await launch();
+const context = await launch({ args: GPU_COMPOSITED_ARGS });
 try {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);

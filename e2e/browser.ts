@@ -27,6 +27,12 @@ export const CHROMIUM_ARGS = [
   '--disable-gpu-compositing',
 ];
 
+/**
+ * The benchmarks' switches: the page composited on the GPU (here SwiftShader) as in a person's
+ * browser, so that their figures compare with those measured before the tests went software.
+ */
+export const GPU_COMPOSITED_ARGS = CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu-compositing');
+
 export const ARTIFACTS = path.resolve('e2e/artifacts');
 
 /** What a test may change about the browser it launches. */
