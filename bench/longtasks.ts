@@ -23,8 +23,9 @@
  * here and 3-4 ms in a `chromium --trace-startup` run with nothing attached.
  */
 import type { Page } from 'playwright-core';
-import { build, createServer, preview } from 'vite';
+import { createServer, preview } from 'vite';
 import { GPU_COMPOSITED_ARGS, launch } from '../e2e/browser';
+import { productionBuild } from '../e2e/served';
 import { encodeExperiment } from '../src/engine/experiment';
 import { defaultExperiment } from '../src/engine/experiment/schema';
 import type { BenchRow } from './measure';
@@ -219,18 +220,8 @@ async function devServerRows(log: (line: string) => void, push: (...r: BenchRow[
  */
 async function productionRows(log: (line: string) => void, dist: string | null): Promise<BenchRow[]> {
   log(`longtasks: production build (${dist ? `${dist}, built before` : 'vite build'} + vite preview)…`);
-  if (!dist) {
-    // The dev server measured before set NODE_ENV=development in this process, which Vite's build
-    // would keep: React's development build, larger and slower, in the "production" rows.
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
-    } finally {
-      if (env === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = env;
-    }
-  }
+  // The dev server measured before left NODE_ENV=development in this process (productionBuild).
+  if (!dist) await productionBuild();
   const server = await preview({
     configFile: 'vite.config.ts',
     ...(dist ? { build: { outDir: dist } } : {}),

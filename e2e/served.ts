@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** The newest modification time of the build's inputs (sources, config, public files). */
 function newestInput(): number {
@@ -33,7 +33,16 @@ function newestInput(): number {
 export async function buildApp(): Promise<void> {
   const stamp = path.join(ROOT, 'dist', '.e2e-build');
   if (existsSync(stamp) && statSync(stamp).mtimeMs > newestInput()) return;
-  // Vitest sets NODE_ENV=test, which Vite would keep, bundling React's development build.
+  await productionBuild();
+  writeFileSync(stamp, new Date().toISOString());
+}
+
+/**
+ * `vite build` into dist/ with NODE_ENV=production. A process that already has NODE_ENV set keeps
+ * it in the build (vitest sets `test`, a Vite dev server started before sets `development`),
+ * which would bundle React's development build.
+ */
+export async function productionBuild(): Promise<void> {
   const env = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
@@ -42,7 +51,6 @@ export async function buildApp(): Promise<void> {
     if (env === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = env;
   }
-  writeFileSync(stamp, new Date().toISOString());
 }
 
 /** A running `weightscope open`: its URL, the files it listed, and how to stop it. */
